@@ -1,0 +1,135 @@
+"""The ``research-kit`` command: check a study, summarise it, run the demo.
+
+Every command takes the study folder (the current folder by default). Bad input never shows a
+traceback: errors from research_kit print as ``file:line: what is wrong — what to do`` and the
+command exits with status 1 (problems found) or 2 (the study could not be opened at all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from research_kit import __version__
+from research_kit.checks import check_folder
+from research_kit.errors import Problem, ResearchKitError
+from research_kit.study import open_study
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return args.run(args)
+    except ResearchKitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        print("interrupted; nothing half-written was kept", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="research-kit",
+        description="Research and synthesis workbench for city innovation teams.",
+    )
+    parser.add_argument("--version", action="version", version=f"research-kit {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check", help="read and validate every raw file of a study (a linter for the folder)"
+    )
+    check.add_argument("study", nargs="?", default=".", help="study folder (default: here)")
+    check.add_argument(
+        "--strict", action="store_true", help="exit with status 1 on warnings too"
+    )
+    check.set_defaults(run=_run_check)
+
+    summary = commands.add_parser("summary", help="print what a study holds")
+    summary.add_argument("study", nargs="?", default=".", help="study folder (default: here)")
+    summary.set_defaults(run=_run_summary)
+
+    demo = commands.add_parser(
+        "demo", help="check the study, register its notes and codebook, print a summary"
+    )
+    demo.add_argument("study", nargs="?", default="interview_data", help="study folder")
+    demo.set_defaults(run=_run_demo)
+    return parser
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    folder = Path(args.study)
+    problems = check_folder(folder)
+    _print_problems(problems)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    verdict = "clean" if not problems else f"{errors} error(s), {warnings} warning(s)"
+    print(f"checked {folder}: {verdict}")
+    if errors or (args.strict and warnings):
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _run_summary(args: argparse.Namespace) -> int:
+    with open_study(args.study, create=False) as study:
+        print(format_summary(study.summary()))
+    return EXIT_OK
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    folder = Path(args.study)
+    print(f"== 1. checking every raw file of {folder}")
+    problems = check_folder(folder)
+    _print_problems(problems)
+    errors = sum(p.severity == "error" for p in problems)
+    print(f"   {len(problems)} problem(s), {errors} error(s)")
+    if errors:
+        print("the study has errors; fix them and run the demo again", file=sys.stderr)
+        return EXIT_PROBLEMS
+    with open_study(folder, create=False) as study:
+        print(f"== 2. registering notes and codebook in {study.store.location_for_messages()}")
+        registered = study.register_documents()
+        n_codes = study.register_codebook()
+        counts = registered["status"].value_counts().to_dict()
+        print(f"   documents: {_counts_text(counts)}; codes: {n_codes}")
+        changed = registered.loc[registered["status"] == "changed", "document_id"].tolist()
+        if changed:
+            print(f"   these notes changed since they were registered: {', '.join(changed)}")
+        print("== 3. what the study holds")
+        print(format_summary(study.summary()))
+    return EXIT_OK
+
+
+def format_summary(summary: pd.DataFrame) -> str:
+    """Render a study summary table as indented text, one section per block."""
+    lines = []
+    for section, rows in summary.groupby("section", sort=False):
+        lines.append(section)
+        width = max(len(str(item)) for item in rows["item"])
+        for item, value in zip(rows["item"], rows["value"], strict=True):
+            lines.append(f"  {str(item):<{width}}  {value}")
+    return "\n".join(lines)
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        print(problem)
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{count} {status}" for status, count in sorted(counts.items())) or "none"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

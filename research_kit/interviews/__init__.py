@@ -1,0 +1,20 @@
+"""Qualitative coding of interview notes: documents, the codebook, and (later) codings."""
+
+from research_kit.interviews.codebook import Code, Codebook, parse_codebook, read_codebook
+from research_kit.interviews.documents import (
+    Document,
+    documents_table,
+    read_note,
+    read_notes,
+)
+
+__all__ = [
+    "Code",
+    "Codebook",
+    "Document",
+    "documents_table",
+    "parse_codebook",
+    "read_codebook",
+    "read_note",
+    "read_notes",
+]

@@ -1,0 +1,113 @@
+"""The study database's tables, in one SQLAlchemy metadata.
+
+The schema holds what people add to a study (documents seen, codes, excerpts, codings, coders,
+memos); raw files stay in the study folder. A constraint naming convention makes the schema
+identical on SQLite and PostgreSQL and lets Alembic migrations name what they alter. Change a
+table here only together with a new migration in ``research_kit/migrations/versions``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+CODING_ORIGINS = ("manual", "rule", "suggestion")
+MEMO_TARGETS = ("study", "document", "code", "coding")
+
+coders = sa.Table(
+    "coders",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("id", sa.String(200), primary_key=True),
+    sa.Column("source_path", sa.String(1000), nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("encoding", sa.String(40), nullable=False),
+    sa.Column("n_chars", sa.Integer, nullable=False),
+    sa.Column("attributes", sa.JSON, nullable=False),
+    sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+codes = sa.Table(
+    "codes",
+    metadata,
+    sa.Column("id", sa.String(200), primary_key=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("parent_id", sa.String(200), nullable=True),
+    sa.Column("colour", sa.String(9), nullable=True),
+    sa.Column("process_step", sa.String(200), nullable=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+excerpts = sa.Table(
+    "excerpts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "document_id",
+        sa.String(200),
+        sa.ForeignKey("documents.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("end", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("document_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("document_id", "start", "end", name="uq_excerpts_span"),
+    sa.CheckConstraint('"start" >= 0 AND "end" > "start"', name="span_valid"),
+)
+
+codings = sa.Table(
+    "codings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "excerpt_id",
+        sa.Integer,
+        sa.ForeignKey("excerpts.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("code_id", sa.String(200), sa.ForeignKey("codes.id"), nullable=False, index=True),
+    sa.Column("coder_id", sa.Integer, sa.ForeignKey("coders.id"), nullable=False),
+    sa.Column("origin", sa.String(20), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("excerpt_id", "code_id", "coder_id", name="uq_codings_once"),
+    sa.CheckConstraint(
+        "origin IN ('manual', 'rule', 'suggestion')", name="origin_known"
+    ),
+)
+
+memos = sa.Table(
+    "memos",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("target_kind", sa.String(20), nullable=False),
+    sa.Column("target_id", sa.String(200), nullable=False),
+    sa.Column("coder_id", sa.Integer, sa.ForeignKey("coders.id"), nullable=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_memos_target", "target_kind", "target_id"),
+    sa.CheckConstraint(
+        "target_kind IN ('study', 'document', 'code', 'coding')", name="target_known"
+    ),
+)

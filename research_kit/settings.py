@@ -1,0 +1,380 @@
+"""A study's settings (``study.yml``): what the study asks, where its raw files are, its rules.
+
+``study.yml`` names the study and its research question, declares the attribute schema of
+participants (role, ward, …: which values are allowed), the minimum cell size below which group
+breakdowns are suppressed, and where the raw material lives: the notes folder, the codebook,
+survey exports (with which column is the respondent id, which are attributes, which questions
+are open-ended), process maps and event logs (with their column mapping).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from research_kit.errors import Problem, StudyConfigError, raise_first_error
+from research_kit.rawfiles import read_text
+from research_kit.yamlfiles import YamlMap, parse_yaml
+
+STUDY_FILE = "study.yml"
+ATTRIBUTE_TYPES = ("id", "text", "category", "date", "number")
+DEFAULT_MIN_CELL_SIZE = 5
+_TOP_LEVEL = (
+    "name",
+    "question",
+    "min_cell_size",
+    "attributes",
+    "notes",
+    "codebook",
+    "surveys",
+    "process_maps",
+    "event_logs",
+    "database",
+    "text_model",
+    "timezone",
+)
+
+
+@dataclass(frozen=True)
+class AttributeSpec:
+    """One attribute of the schema: its type, whether it is required, its allowed values."""
+
+    name: str
+    type: str = "text"
+    required: bool = False
+    values: tuple[str, ...] = ()
+    description: str = ""
+
+    def problem_with(self, value: Any) -> str | None:
+        """Say what is wrong with ``value`` for this attribute, or None if it is fine.
+
+        Examples
+        --------
+        >>> AttributeSpec("ward", "category", values=("Ward 1",)).problem_with("Ward 9")
+        "'Ward 9' is not an allowed ward"
+        """
+        if value is None or value == "":
+            return f"{self.name} is required" if self.required else None
+        if self.type == "category" and self.values and str(value) not in self.values:
+            return f"{str(value)!r} is not an allowed {self.name}"
+        if self.type == "date" and not _is_date(value):
+            return f"{self.name} {value!r} is not a date"
+        if self.type == "number" and not _is_number(value):
+            return f"{self.name} {value!r} is not a number"
+        return None
+
+
+@dataclass(frozen=True)
+class SurveySource:
+    """A survey export of the study and how to read it."""
+
+    id: str
+    path: Path
+    respondent_id: str
+    attributes: dict[str, str] = field(default_factory=dict)
+    open_ended: tuple[str, ...] = ()
+    likert: tuple[str, ...] = ()
+    population_margins: Path | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class EventLogSource:
+    """An event log of the study and its column mapping."""
+
+    id: str
+    path: Path
+    case: str = "case_id"
+    activity: str = "activity"
+    timestamp: str = "timestamp"
+    start_timestamp: str | None = None
+    resource: str | None = None
+    timezone: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class StudySettings:
+    """Everything ``study.yml`` says, with paths resolved against the study folder."""
+
+    folder: Path
+    name: str
+    question: str = ""
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE
+    attributes: dict[str, AttributeSpec] = field(default_factory=dict)
+    notes: Path | None = None
+    codebook: Path | None = None
+    surveys: tuple[SurveySource, ...] = ()
+    process_maps: tuple[Path, ...] = ()
+    event_logs: tuple[EventLogSource, ...] = ()
+    database: str = "study.db"
+    text_model: str = "auto"
+    timezone: str = "UTC"
+
+    @property
+    def path(self) -> Path:
+        """The ``study.yml`` file."""
+        return self.folder / STUDY_FILE
+
+    @property
+    def database_location(self) -> str:
+        """The database as a path (relative to the study) or a SQLAlchemy URL."""
+        if "://" in self.database:
+            return self.database
+        return str(self.folder / self.database)
+
+
+def default_study_yaml(name: str) -> str:
+    """The ``study.yml`` written into a new study folder."""
+    return f"""\
+# research_kit study settings. Paths are relative to this folder.
+name: {_yaml_quote(name)}
+question: ""            # the research question this study answers
+min_cell_size: {DEFAULT_MIN_CELL_SIZE}        # group breakdowns with fewer people are suppressed
+timezone: UTC           # time zone of event-log times written without an offset
+attributes:             # what is recorded about each participant (note front matter)
+  participant: {{type: id, required: true}}
+  role: {{type: category}}
+  ward: {{type: category}}
+  date: {{type: date}}
+  interviewer: {{type: text}}
+notes: notes            # folder of interview notes (.md, .txt, .docx)
+codebook: codebook.yml
+surveys: []
+process_maps: []
+event_logs: []
+database: study.db      # or a SQLAlchemy URL, e.g. postgresql+psycopg://host/db
+"""
+
+
+def read_settings(folder: Path | str) -> StudySettings:
+    """Read and validate ``study.yml`` in ``folder``.
+
+    Raises
+    ------
+    StudyConfigError
+        For the first error found.
+    """
+    settings, problems = validate_settings(folder)
+    raise_first_error(problems, StudyConfigError)
+    return settings
+
+
+def validate_settings(folder: Path | str) -> tuple[StudySettings, list[Problem]]:
+    """Read ``study.yml`` and return the settings with every problem found."""
+    folder = Path(folder)
+    path = folder / STUDY_FILE
+    fallback = StudySettings(folder=folder, name=folder.name)
+    try:
+        raw = read_text(path, error_class=StudyConfigError)
+        data = parse_yaml(raw.text, path, error_class=StudyConfigError)
+    except StudyConfigError as exc:
+        return fallback, [exc.as_problem()]
+    if not isinstance(data, YamlMap):
+        return fallback, [Problem(path, "is not a mapping", "write 'name: …' lines", line=1)]
+    problems = _unknown_key_problems(data, path)
+    settings = StudySettings(
+        folder=folder,
+        name=str(data.get("name") or folder.name),
+        question=str(data.get("question") or ""),
+        min_cell_size=_min_cell_size(data, path, problems),
+        attributes=_attributes(data, path, problems),
+        notes=_optional_path(folder, data.get("notes", "notes")),
+        codebook=_optional_path(folder, data.get("codebook", "codebook.yml")),
+        surveys=tuple(_surveys(data, folder, path, problems)),
+        process_maps=tuple(
+            folder / str(item) for item in _list(data, "process_maps", path, problems)
+        ),
+        event_logs=tuple(_event_logs(data, folder, path, problems)),
+        database=str(data.get("database") or "study.db"),
+        text_model=str(data.get("text_model") or "auto"),
+        timezone=str(data.get("timezone") or "UTC"),
+    )
+    problems += _timezone_problems(settings, data, path)
+    return settings, problems
+
+
+def _unknown_key_problems(data: YamlMap, path: Path) -> list[Problem]:
+    return [
+        Problem(
+            path,
+            f"unknown setting {key!r}",
+            f"known settings are: {', '.join(_TOP_LEVEL)}",
+            line=data.line_of(key),
+            severity="warning",
+        )
+        for key in data
+        if key not in _TOP_LEVEL
+    ]
+
+
+def _min_cell_size(data: YamlMap, path: Path, problems: list[Problem]) -> int:
+    value = data.get("min_cell_size", DEFAULT_MIN_CELL_SIZE)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        problems.append(
+            Problem(
+                path,
+                f"min_cell_size {value!r} is not a whole number of at least 1",
+                "use e.g. 5 (many agencies use 5 or 10)",
+                line=data.line_of("min_cell_size"),
+            )
+        )
+        return DEFAULT_MIN_CELL_SIZE
+    return value
+
+
+def _attributes(data: YamlMap, path: Path, problems: list[Problem]) -> dict[str, AttributeSpec]:
+    block = data.get("attributes") or {}
+    if not isinstance(block, dict):
+        problems.append(
+            Problem(
+                path,
+                "attributes must be a mapping of name: {type: …}",
+                "see the sample study's study.yml",
+                line=data.line_of("attributes"),
+            )
+        )
+        return {}
+    specs = {}
+    for name, spec in block.items():
+        line = block.line_of(name) if isinstance(block, YamlMap) else None
+        spec = spec if isinstance(spec, dict) else {"type": spec or "text"}
+        kind = str(spec.get("type", "text"))
+        if kind not in ATTRIBUTE_TYPES:
+            problems.append(
+                Problem(
+                    path,
+                    f"attribute {name!r} has type {kind!r}",
+                    f"use one of {', '.join(ATTRIBUTE_TYPES)}",
+                    line=line,
+                )
+            )
+            kind = "text"
+        values = spec.get("values") or ()
+        specs[str(name)] = AttributeSpec(
+            name=str(name),
+            type=kind,
+            required=bool(spec.get("required", False)),
+            values=tuple(str(value) for value in values),
+            description=str(spec.get("description") or ""),
+        )
+    return specs
+
+
+def _list(data: YamlMap, key: str, path: Path, problems: list[Problem]) -> list:
+    value = data.get(key) or []
+    if isinstance(value, (str, dict)):
+        value = [value]
+    if not isinstance(value, list):
+        problems.append(
+            Problem(path, f"{key} must be a list", "write entries as '- …'", data.line_of(key))
+        )
+        return []
+    return value
+
+
+def _surveys(data: YamlMap, folder: Path, path: Path, problems: list[Problem]):
+    for index, entry in enumerate(_list(data, "surveys", path, problems)):
+        if isinstance(entry, str):
+            entry = {"path": entry}
+        line = entry.line if isinstance(entry, YamlMap) else data.line_of("surveys")
+        if not entry.get("path") or not entry.get("respondent_id"):
+            problems.append(
+                Problem(
+                    path,
+                    "a survey needs 'path' and 'respondent_id'",
+                    "name the export file and its respondent id column",
+                    line=line,
+                )
+            )
+            continue
+        attributes = entry.get("attributes") or {}
+        if isinstance(attributes, list):
+            attributes = {str(column): str(column) for column in attributes}
+        margins = entry.get("population_margins")
+        yield SurveySource(
+            id=str(entry.get("id") or f"survey_{index + 1}"),
+            path=folder / str(entry["path"]),
+            respondent_id=str(entry["respondent_id"]),
+            attributes={str(k): str(v) for k, v in attributes.items()},
+            open_ended=tuple(str(q) for q in entry.get("open_ended") or ()),
+            likert=tuple(str(q) for q in entry.get("likert") or ()),
+            population_margins=folder / str(margins) if margins else None,
+            line=line,
+        )
+
+
+def _event_logs(data: YamlMap, folder: Path, path: Path, problems: list[Problem]):
+    for index, entry in enumerate(_list(data, "event_logs", path, problems)):
+        if isinstance(entry, str):
+            entry = {"path": entry}
+        line = entry.line if isinstance(entry, YamlMap) else data.line_of("event_logs")
+        if not entry.get("path"):
+            problems.append(
+                Problem(path, "an event log needs 'path'", "name the CSV file", line=line)
+            )
+            continue
+        yield EventLogSource(
+            id=str(entry.get("id") or f"log_{index + 1}"),
+            path=folder / str(entry["path"]),
+            case=str(entry.get("case", "case_id")),
+            activity=str(entry.get("activity", "activity")),
+            timestamp=str(entry.get("timestamp", "timestamp")),
+            start_timestamp=_optional_str(entry.get("start_timestamp")),
+            resource=_optional_str(entry.get("resource")),
+            timezone=_optional_str(entry.get("timezone")),
+            line=line,
+        )
+
+
+def _timezone_problems(settings: StudySettings, data: YamlMap, path: Path) -> list[Problem]:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    zones = [(settings.timezone, data.line_of("timezone"))]
+    zones += [(log.timezone, log.line) for log in settings.event_logs if log.timezone]
+    problems = []
+    for zone, line in zones:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(
+                Problem(
+                    path,
+                    f"time zone {zone!r} is unknown",
+                    "use an IANA name such as 'America/Chicago' or 'UTC'",
+                    line=line,
+                )
+            )
+    return problems
+
+
+def _optional_path(folder: Path, value: Any) -> Path | None:
+    return folder / str(value) if value else None
+
+
+def _optional_str(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def _is_date(value: Any) -> bool:
+    if isinstance(value, dt.date):
+        return True
+    try:
+        dt.date.fromisoformat(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _yaml_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

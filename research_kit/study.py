@@ -1,0 +1,367 @@
+"""The study: a folder of raw material nobody edits, its settings, and its database.
+
+:func:`open_study` opens a study folder (creating one, with a starter ``study.yml`` and raw
+folders, when it does not exist yet). A :class:`Study` reads its raw files through the
+capability packages' loaders (notes, codebook, surveys, process maps, event logs), validates
+them against the settings (``research-kit check``), summarises what it holds, and owns the
+study database where people's work is kept.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import sqlalchemy as sa
+
+from research_kit import schema
+from research_kit.errors import NoteError, Problem, StudyConfigError, SurveyError
+from research_kit.settings import (
+    STUDY_FILE,
+    EventLogSource,
+    StudySettings,
+    SurveySource,
+    default_study_yaml,
+    read_settings,
+)
+from research_kit.store import Store, utcnow
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+    from research_kit.interviews import Codebook, Document
+    from research_kit.process import ProcessMap
+
+RAW_FOLDERS = ("notes", "survey", "process")
+
+
+def open_study(path: Path | str, *, create: bool = True) -> Study:
+    """Open the study in ``path``; create it there first if it does not exist.
+
+    Parameters
+    ----------
+    path : Path or str
+        The study folder.
+    create : bool
+        Create the folder, a starter ``study.yml`` and the raw folders when missing.
+
+    Returns
+    -------
+    Study
+
+    Raises
+    ------
+    StudyConfigError
+        If there is no study there and ``create`` is False, or ``study.yml`` is invalid.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> study = open_study(pathlib.Path(tempfile.mkdtemp()) / "my_study")
+    >>> sorted(p.name for p in study.folder.iterdir())
+    ['notes', 'process', 'study.db', 'study.yml', 'survey']
+    >>> study.close()
+    """
+    folder = Path(path).expanduser()
+    if not (folder / STUDY_FILE).exists():
+        if not create:
+            raise StudyConfigError(
+                "is not a study folder (no study.yml)",
+                path=folder,
+                hint="open the folder that holds study.yml, or create a study with "
+                "research_kit.open_study(path)",
+            )
+        _create_study_folder(folder)
+    return Study(folder)
+
+
+def _create_study_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise StudyConfigError("is a file, not a folder", path=folder, hint="choose a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in RAW_FOLDERS:
+        (folder / name).mkdir(exist_ok=True)
+    settings_file = folder / STUDY_FILE
+    # "x" mode: never overwrite a study.yml another process has just written.
+    try:
+        with settings_file.open("x", encoding="utf-8") as handle:
+            handle.write(default_study_yaml(folder.name))
+    except FileExistsError:
+        pass
+
+
+class Study:
+    """A study folder with its settings and database.
+
+    Parameters
+    ----------
+    folder : Path or str
+        The folder holding ``study.yml``.
+
+    Attributes
+    ----------
+    folder : Path
+    settings : StudySettings
+    """
+
+    def __init__(self, folder: Path | str) -> None:
+        self.folder = Path(folder)
+        self.settings: StudySettings = read_settings(self.folder)
+        self._store: Store | None = None
+        self._nlp: Language | None = None
+        self.store  # open (and migrate) the database now, so problems show up at once
+
+    # -- settings ------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The study's name."""
+        return self.settings.name
+
+    @property
+    def question(self) -> str:
+        """The research question."""
+        return self.settings.question
+
+    @property
+    def min_cell_size(self) -> int:
+        """Groups smaller than this are suppressed in anything shown to stakeholders."""
+        return self.settings.min_cell_size
+
+    @property
+    def store(self) -> Store:
+        """The study database (opened and migrated on first use)."""
+        if self._store is None:
+            self._store = Store(self.settings.database_location)
+        return self._store
+
+    def nlp(self) -> Language:
+        """The study's spaCy pipeline (``text_model`` in study.yml), built once per study."""
+        if self._nlp is None:
+            from research_kit.text import build_pipeline
+
+            self._nlp = build_pipeline(self.settings.text_model)
+        return self._nlp
+
+    # -- interviews ----------------------------------------------------------------------------
+    def documents(self) -> list[Document]:
+        """Read every interview note and check its attributes against the schema.
+
+        Raises
+        ------
+        NoteError
+            For the first note that cannot be read or has an invalid attribute.
+        """
+        from research_kit.interviews.documents import read_notes
+
+        if self.settings.notes is None:
+            return []
+        from research_kit.checks import attribute_problems
+
+        documents = read_notes(self.settings.notes)
+        for document in documents:
+            for problem in attribute_problems(document, self.settings.attributes):
+                if problem.severity == "error":
+                    raise NoteError.from_problem(problem)
+        return documents
+
+    def documents_table(self) -> pd.DataFrame:
+        """One row per interview note with its attributes (see ``documents_table``)."""
+        from research_kit.interviews.documents import documents_table
+
+        return documents_table(self.documents())
+
+    def codebook(self) -> Codebook:
+        """The study's codebook, validated (an empty one when the study has none yet)."""
+        from research_kit.interviews.codebook import Codebook, read_codebook
+
+        path = self.settings.codebook
+        if path is None or not path.exists():
+            return Codebook(path=path)
+        return read_codebook(path)
+
+    def register_documents(self) -> pd.DataFrame:
+        """Record every note (id, path, hash, attributes) in the database, in one transaction.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per document with ``status``: ``new``, ``unchanged`` or ``changed`` (the
+            file's content differs from when it was first registered; its codings must be
+            reviewed). The stored hash of a changed file is not replaced, so the change stays
+            visible until someone reviews it.
+        """
+        documents = self.documents()
+        now = utcnow()
+        rows = []
+        with self.store.transaction() as conn:
+            known = dict(
+                conn.execute(
+                    sa.select(schema.documents.c.id, schema.documents.c.content_hash)
+                ).all()
+            )
+            for document in documents:
+                status = _document_status(known.get(document.id), document.content_hash)
+                if status == "new":
+                    conn.execute(schema.documents.insert().values(**_document_row(document, now)))
+                rows.append(
+                    {"document_id": document.id, "path": str(document.path), "status": status}
+                )
+        return pd.DataFrame(rows, columns=["document_id", "path", "status"])
+
+    def register_codebook(self) -> int:
+        """Record the codebook's codes in the database (insert new, update changed); one transaction.
+
+        Returns the number of codes in the codebook.
+        """
+        codebook = self.codebook()
+        now = utcnow()
+        with self.store.transaction() as conn:
+            known = set(conn.execute(sa.select(schema.codes.c.id)).scalars())
+            for code in codebook:
+                values = {
+                    "name": code.name,
+                    "parent_id": code.parent,
+                    "colour": code.colour,
+                    "process_step": code.process_step,
+                    "updated_at": now,
+                }
+                if code.id in known:
+                    conn.execute(
+                        schema.codes.update().where(schema.codes.c.id == code.id).values(**values)
+                    )
+                else:
+                    conn.execute(schema.codes.insert().values(id=code.id, **values))
+        return len(codebook)
+
+    # -- surveys -------------------------------------------------------------------------------
+    def survey_source(self, survey_id: str | None = None) -> SurveySource:
+        """The settings of one survey (the first when ``survey_id`` is None)."""
+        return _pick(self.settings.surveys, survey_id, "survey", self.settings.path)
+
+    def survey(self, survey_id: str | None = None) -> pd.DataFrame:
+        """Read a survey export as it is (one row per respondent, text cells).
+
+        Columns named under ``attributes`` in study.yml are renamed to their study attribute
+        names (e.g. "Which ward…?" → ``ward``); the respondent id column becomes
+        ``respondent_id``.
+        """
+        from research_kit.survey.ingest import read_survey
+        from research_kit.tables import require_columns
+
+        source = self.survey_source(survey_id)
+        frame = read_survey(source.path)
+
+        needed = {"respondent id": source.respondent_id}
+        needed |= {f"attribute {name!r}": column for column, name in source.attributes.items()}
+        needed |= {"open-ended question": question for question in source.open_ended}
+        require_columns(frame, needed, source.path, SurveyError)
+        renamed = frame.rename(columns={source.respondent_id: "respondent_id", **source.attributes})
+        renamed.attrs = dict(frame.attrs, survey_id=source.id)
+        return renamed
+
+    # -- process -------------------------------------------------------------------------------
+    def process_map(self, index: int = 0) -> ProcessMap:
+        """Read one of the study's process maps (the first by default)."""
+        from research_kit.process import read_process_map
+
+        if not self.settings.process_maps:
+            raise StudyConfigError(
+                "lists no process maps",
+                path=self.settings.path,
+                hint="add the YAML file under 'process_maps:'",
+            )
+        return read_process_map(self.settings.process_maps[index])
+
+    def event_log_source(self, log_id: str | None = None) -> EventLogSource:
+        """The settings of one event log (the first when ``log_id`` is None)."""
+        return _pick(self.settings.event_logs, log_id, "event log", self.settings.path)
+
+    def event_log(self, log_id: str | None = None, *, errors: str = "raise") -> pd.DataFrame:
+        """Read an event log with the study's column mapping (see ``read_event_log``)."""
+        from research_kit.process import read_event_log
+
+        source = self.event_log_source(log_id)
+        return read_event_log(
+            source.path,
+            case=source.case,
+            activity=source.activity,
+            timestamp=source.timestamp,
+            start_timestamp=source.start_timestamp,
+            resource=source.resource,
+            timezone=source.timezone or self.settings.timezone,
+            errors=errors,
+        )
+
+    # -- checking and summarising ----------------------------------------------------------------
+    def check(self) -> list[Problem]:
+        """Read and validate every raw file; return all problems (see ``research-kit check``)."""
+        from research_kit.checks import check_study
+
+        return check_study(self)
+
+    def summary(self) -> pd.DataFrame:
+        """What the study holds, as a tidy table of (section, item, value)."""
+        from research_kit.checks import summarise_study
+
+        return summarise_study(self)
+
+    def close(self) -> None:
+        """Close the database connections."""
+        if self._store is not None:
+            self._store.close()
+
+    def __enter__(self) -> Study:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Study({self.name!r}, folder={str(self.folder)!r})"
+
+
+def _pick(sources, wanted: str | None, what: str, settings_path: Path):
+    if not sources:
+        raise StudyConfigError(
+            f"lists no {what}s", path=settings_path, hint=f"add the {what} to study.yml"
+        )
+    if wanted is None:
+        return sources[0]
+    for source in sources:
+        if source.id == wanted:
+            return source
+    raise StudyConfigError(
+        f"has no {what} {wanted!r}",
+        path=settings_path,
+        hint=f"use one of: {', '.join(s.id for s in sources)}",
+    )
+
+
+def _document_status(known_hash: str | None, current_hash: str) -> str:
+    if known_hash is None:
+        return "new"
+    return "unchanged" if known_hash == current_hash else "changed"
+
+
+def _document_row(document: Document, now) -> dict:
+    return {
+        "id": document.id,
+        "source_path": str(document.path),
+        "content_hash": document.content_hash,
+        "encoding": document.encoding,
+        "n_chars": len(document.text),
+        "attributes": {key: _jsonable(value) for key, value in document.attributes.items()},
+        "first_seen_at": now,
+        "updated_at": now,
+    }
+
+
+def _jsonable(value):
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)

@@ -1,0 +1,126 @@
+"""YAML files of a study (study.yml, codebooks, process maps) read with their line numbers.
+
+Validation messages must say *where* a problem is, so mappings read from YAML remember the line
+they start on and the line of each key. Only YAML's safe subset is read: a study file can never
+run code or build arbitrary Python objects.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from research_kit.errors import InputError, ResearchKitError
+from research_kit.rawfiles import RawText, read_text
+
+
+class YamlMap(dict):
+    """A ``dict`` read from YAML that knows the 1-based line of itself and of each key."""
+
+    line: int | None = None
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int | None:
+        """Return the line of ``key`` (or of the mapping itself when the key is absent)."""
+        return self.key_lines.get(key, self.line)
+
+
+class YamlList(list):
+    """A ``list`` read from YAML that knows the 1-based line of each item."""
+
+    item_lines: list[int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader whose mappings and sequences keep line numbers."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> YamlMap:
+        mapping = YamlMap(super().construct_mapping(node, deep=True))
+        mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {
+            str(key_node.value): key_node.start_mark.line + 1 for key_node, _ in node.value
+        }
+        return mapping
+
+    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> YamlList:
+        items = YamlList(super().construct_sequence(node, deep=True))
+        items.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return items
+
+
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping
+)
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineLoader.construct_sequence
+)
+
+
+def parse_yaml(
+    text: str,
+    path: Path | str,
+    *,
+    line_offset: int = 0,
+    error_class: type[ResearchKitError] = InputError,
+) -> Any:
+    """Parse YAML text safely, keeping line numbers; syntax errors name file and line.
+
+    Parameters
+    ----------
+    text : str
+        The YAML text.
+    path : Path or str
+        The file it came from, for messages.
+    line_offset : int
+        Lines before ``text`` in the file (e.g. the opening ``---`` of front matter).
+    error_class : type
+        The exception class to raise.
+
+    Examples
+    --------
+    >>> data = parse_yaml("name: x\\ncodes:\\n  - id: a\\n", "codebook.yml")
+    >>> data.line_of("codes")
+    2
+    """
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + line_offset if mark else None
+        problem = exc.problem or str(exc)
+        raise error_class(
+            f"is not valid YAML: {problem}",
+            path=path,
+            line=line,
+            hint="fix the indentation or quoting on that line (a value with ':' needs quotes)",
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise error_class(
+            f"is not valid YAML: {exc}", path=path, hint="check the file's syntax"
+        ) from exc
+    if isinstance(data, YamlMap) and line_offset:
+        _shift_lines(data, line_offset)
+    return data
+
+
+def read_yaml(
+    path: Path | str, *, error_class: type[ResearchKitError] = InputError
+) -> tuple[Any, RawText]:
+    """Read a YAML file from a study; return the data and the raw text it came from."""
+    raw = read_text(path, error_class=error_class)
+    return parse_yaml(raw.text, path, error_class=error_class), raw
+
+
+def _shift_lines(node: Any, offset: int) -> None:
+    """Add ``offset`` to every recorded line (for YAML embedded after other lines)."""
+    if isinstance(node, YamlMap):
+        node.line = (node.line or 0) + offset
+        node.key_lines = {key: line + offset for key, line in node.key_lines.items()}
+        for value in node.values():
+            _shift_lines(value, offset)
+    elif isinstance(node, YamlList):
+        node.item_lines = [line + offset for line in node.item_lines]
+        for value in node:
+            _shift_lines(value, offset)

@@ -51,9 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         "check", help="read and validate every raw file of a study (a linter for the folder)"
     )
     check.add_argument("study", nargs="?", default=".", help="study folder (default: here)")
-    check.add_argument(
-        "--strict", action="store_true", help="exit with status 1 on warnings too"
-    )
+    check.add_argument("--strict", action="store_true", help="exit with status 1 on warnings too")
     check.set_defaults(run=_run_check)
 
     summary = commands.add_parser("summary", help="print what a study holds")
@@ -118,7 +116,7 @@ def format_summary(summary: pd.DataFrame) -> str:
         lines.append(section)
         width = max(len(str(item)) for item in rows["item"])
         for item, value in zip(rows["item"], rows["value"], strict=True):
-            lines.append(f"  {str(item):<{width}}  {value}")
+            lines.append(f"  {item!s:<{width}}  {value}")
     return "\n".join(lines)
 
 

@@ -91,9 +91,7 @@ codings = sa.Table(
     sa.Column("origin", sa.String(20), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("excerpt_id", "code_id", "coder_id", name="uq_codings_once"),
-    sa.CheckConstraint(
-        "origin IN ('manual', 'rule', 'suggestion')", name="origin_known"
-    ),
+    sa.CheckConstraint("origin IN ('manual', 'rule', 'suggestion')", name="origin_known"),
 )
 
 memos = sa.Table(

@@ -164,8 +164,7 @@ class Store:
     def _busy_error(self, exc: OperationalError) -> StoreError:
         if _is_busy(exc):
             return DatabaseBusyError(
-                f"another program kept the study database busy for over "
-                f"{self.busy_timeout:.0f} s",
+                f"another program kept the study database busy for over {self.busy_timeout:.0f} s",
                 path=self.location_for_messages(),
                 hint="wait until the other import or coding session finishes, then try again",
             )
@@ -205,7 +204,9 @@ class Store:
             current = self.schema_version
             if current == script.get_current_head():
                 return
-            if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
+            if current is not None and current not in {
+                rev.revision for rev in script.walk_revisions()
+            }:
                 raise SchemaVersionError(
                     f"the study database is at schema revision {current!r}, which this "
                     "version of research_kit does not know",

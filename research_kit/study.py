@@ -110,7 +110,7 @@ class Study:
         self.settings: StudySettings = read_settings(self.folder)
         self._store: Store | None = None
         self._nlp: Language | None = None
-        self.store  # open (and migrate) the database now, so problems show up at once
+        self._open_store()  # open (and migrate) the database now, so problems show up at once
 
     # -- settings ------------------------------------------------------------------------------
     @property
@@ -131,6 +131,9 @@ class Study:
     @property
     def store(self) -> Store:
         """The study database (opened and migrated on first use)."""
+        return self._open_store()
+
+    def _open_store(self) -> Store:
         if self._store is None:
             self._store = Store(self.settings.database_location)
         return self._store
@@ -210,7 +213,7 @@ class Study:
         return pd.DataFrame(rows, columns=["document_id", "path", "status"])
 
     def register_codebook(self) -> int:
-        """Record the codebook's codes in the database (insert new, update changed); one transaction.
+        """Record the codebook's codes in the database (new inserted, changed updated) at once.
 
         Returns the number of codes in the codebook.
         """
@@ -254,7 +257,7 @@ class Study:
 
         needed = {"respondent id": source.respondent_id}
         needed |= {f"attribute {name!r}": column for column, name in source.attributes.items()}
-        needed |= {"open-ended question": question for question in source.open_ended}
+        needed |= {f"question {question!r}": question for question in source.open_ended}
         require_columns(frame, needed, source.path, SurveyError)
         renamed = frame.rename(columns={source.respondent_id: "respondent_id", **source.attributes})
         renamed.attrs = dict(frame.attrs, survey_id=source.id)

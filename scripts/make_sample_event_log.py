@@ -52,10 +52,10 @@ import heapq
 import json
 import statistics
 from collections import Counter, deque
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Callable, Generator
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -80,8 +80,17 @@ EXPRESS_START = date(2025, 7, 1)
 PORTAL_LAUNCH = date(2025, 9, 8)  # AlderPermits replaces the old Tidemark portal
 EXPRESS_MAX_SQFT = 2500
 
-COLUMNS = ["case_id", "activity", "timestamp", "start_timestamp", "resource",
-           "permit_type", "business_type", "ward", "channel"]
+COLUMNS = [
+    "case_id",
+    "activity",
+    "timestamp",
+    "start_timestamp",
+    "resource",
+    "permit_type",
+    "business_type",
+    "ward",
+    "channel",
+]
 
 # Activity labels (exactly the world description's permit-process table).
 SUBMIT = "Submit application"
@@ -101,8 +110,24 @@ INSPECTION = "Inspection"
 CERTIFICATE = "Issue certificate of occupancy"
 WITHDRAW = "Withdraw application"
 
-ACTIVITIES = [SUBMIT, CHECK, REQUEST_DOCS, RESUBMIT_DOCS, ZONING, PLAN_REVIEW, REQUEST_CORRECTIONS,
-              REVISED_PLANS, FIRE, HEALTH, PAY, ISSUE, SCHEDULE, INSPECTION, CERTIFICATE, WITHDRAW]
+ACTIVITIES = [
+    SUBMIT,
+    CHECK,
+    REQUEST_DOCS,
+    RESUBMIT_DOCS,
+    ZONING,
+    PLAN_REVIEW,
+    REQUEST_CORRECTIONS,
+    REVISED_PLANS,
+    FIRE,
+    HEALTH,
+    PAY,
+    ISSUE,
+    SCHEDULE,
+    INSPECTION,
+    CERTIFICATE,
+    WITHDRAW,
+]
 
 APPLICANT = "APPLICANT"
 PERMIT_CENTER = [f"PC-{i:02d}" for i in range(1, 9)]
@@ -114,9 +139,14 @@ ZONING_STAFF = [f"PZ-{i:02d}" for i in range(1, 4)]
 
 WARDS = [f"Ward {i}" for i in range(1, 7)]
 WARD_WEIGHTS = [0.20, 0.18, 0.15, 0.17, 0.15, 0.15]
-BUSINESS_TYPES = ["Restaurant / food service", "Retail",
-                  "Personal services (salon, barber, nails)", "Contractor / trades",
-                  "Home-based business", "Professional services"]
+BUSINESS_TYPES = [
+    "Restaurant / food service",
+    "Retail",
+    "Personal services (salon, barber, nails)",
+    "Contractor / trades",
+    "Home-based business",
+    "Professional services",
+]
 FOOD = BUSINESS_TYPES[0]
 BUSINESS_BY_WARD = {  # probabilities in BUSINESS_TYPES order
     "Ward 1": [0.32, 0.28, 0.10, 0.05, 0.05, 0.20],
@@ -126,8 +156,12 @@ BUSINESS_BY_WARD = {  # probabilities in BUSINESS_TYPES order
     "Ward 5": [0.30, 0.14, 0.32, 0.10, 0.08, 0.06],
     "Ward 6": [0.14, 0.16, 0.10, 0.26, 0.24, 0.10],
 }
-TI, NEW_RESTAURANT, CHANGE_OF_USE, SIGN = ("Tenant improvement", "New restaurant",
-                                           "Change of use", "Sign permit")
+TI, NEW_RESTAURANT, CHANGE_OF_USE, SIGN = (
+    "Tenant improvement",
+    "New restaurant",
+    "Change of use",
+    "Sign permit",
+)
 PERMIT_TYPES = [TI, NEW_RESTAURANT, CHANGE_OF_USE, SIGN]
 PERMIT_BY_BUSINESS = {  # probabilities in PERMIT_TYPES order
     BUSINESS_TYPES[0]: [0.30, 0.50, 0.12, 0.08],
@@ -141,22 +175,46 @@ PERMIT_BY_BUSINESS = {  # probabilities in PERMIT_TYPES order
 # Arrivals: mean submissions per working day (weekends/holidays: online only).
 WORKDAY_RATE = 4.1
 NON_WORKDAY_FACTOR = 0.30
-MONTH_SEASON = {1: 0.90, 2: 0.95, 3: 1.05, 4: 1.15, 5: 1.15, 6: 1.05,
-                7: 1.00, 8: 0.95, 9: 1.00, 10: 1.00, 11: 0.90, 12: 0.80}
+MONTH_SEASON = {
+    1: 0.90,
+    2: 0.95,
+    3: 1.05,
+    4: 1.15,
+    5: 1.15,
+    6: 1.05,
+    7: 1.00,
+    8: 0.95,
+    9: 1.00,
+    10: 1.00,
+    11: 0.90,
+    12: 0.80,
+}
 ONLINE_SHARE = {"before_portal": 0.50, "after_portal": 0.66}
 ONLINE_WARD_SHIFT = {"Ward 2": -0.15, "Ward 4": 0.15, "Ward 5": -0.15}
 CASE_NUMBER_GAP = (1, 6)  # other building permits share the numbering
 
 # Rework probabilities.
 INCOMPLETE_BASE = 0.35
-INCOMPLETE_WARD = {"Ward 1": 0.0, "Ward 2": 0.10, "Ward 3": 0.03,
-                   "Ward 4": -0.13, "Ward 5": 0.10, "Ward 6": 0.0}
+INCOMPLETE_WARD = {
+    "Ward 1": 0.0,
+    "Ward 2": 0.10,
+    "Ward 3": 0.03,
+    "Ward 4": -0.13,
+    "Ward 5": 0.10,
+    "Ward 6": 0.0,
+}
 INCOMPLETE_CHANNEL = {"Online": -0.05, "Counter": 0.08}
 INCOMPLETE_PORTAL_GLITCH = 0.06  # online uploads failing in the portal's first weeks
 INCOMPLETE_RETRY_FACTOR = 0.40
 REJECT_BASE = 0.45
-REJECT_WARD = {"Ward 1": 0.0, "Ward 2": 0.08, "Ward 3": 0.03,
-               "Ward 4": -0.13, "Ward 5": 0.08, "Ward 6": 0.0}
+REJECT_WARD = {
+    "Ward 1": 0.0,
+    "Ward 2": 0.08,
+    "Ward 3": 0.03,
+    "Ward 4": -0.13,
+    "Ward 5": 0.08,
+    "Ward 6": 0.0,
+}
 REJECT_PERMIT = {TI: 0.0, NEW_RESTAURANT: 0.06, CHANGE_OF_USE: 0.02, SIGN: -0.22}
 REJECT_RETRY_FACTOR = 0.60
 MAX_CORRECTION_LOOPS = 4
@@ -174,18 +232,31 @@ SIGN_INSPECTION_SHARE = 0.20
 
 # Staff capacity: plan reviewers working the small-business queue, by month.
 PLAN_REVIEWERS_ON_QUEUE = [  # (first month, reviewers)
-    (date(2024, 1, 1), 5), (date(2024, 10, 1), 6), (date(2025, 1, 1), 5),
-    (date(2025, 5, 1), 4), (date(2025, 7, 1), 5), (date(2025, 9, 1), 6),
-    (date(2026, 1, 1), 7), (date(2026, 5, 1), 6),
+    (date(2024, 1, 1), 5),
+    (date(2024, 10, 1), 6),
+    (date(2025, 1, 1), 5),
+    (date(2025, 5, 1), 4),
+    (date(2025, 7, 1), 5),
+    (date(2025, 9, 1), 6),
+    (date(2026, 1, 1), 7),
+    (date(2026, 5, 1), 6),
 ]
 PLAN_REVIEW_MINUTES = {TI: 480, NEW_RESTAURANT: 900, CHANGE_OF_USE: 600, SIGN: 180}
 RE_REVIEW_FACTOR = 0.55
 PLAN_ROUTING_MINUTES = 540  # median business minutes for the file to reach the queue
 PLAN_ROUTING_STALL_SHARE = 0.18  # files that sit unassigned ("status black hole")
 PLAN_ROUTING_STALL_WORKDAYS = (10, 45)
-INSPECTOR_HOME = {"INS-01": "Ward 1", "INS-02": "Ward 1", "INS-03": "Ward 2",
-                  "INS-04": "Ward 3", "INS-05": "Ward 4", "INS-06": "Ward 5",
-                  "INS-07": "Ward 6", "INS-08": "Ward 6", "INS-09": None}
+INSPECTOR_HOME = {
+    "INS-01": "Ward 1",
+    "INS-02": "Ward 1",
+    "INS-03": "Ward 2",
+    "INS-04": "Ward 3",
+    "INS-05": "Ward 4",
+    "INS-06": "Ward 5",
+    "INS-07": "Ward 6",
+    "INS-08": "Ward 6",
+    "INS-09": None,
+}
 INSPECTOR_DAILY_AVAILABILITY = 0.50  # share of days with small-business slots
 INSPECTION_WINDOWS = [(time(8, 0), time(12, 0)), (time(12, 30), time(16, 30))]
 INSPECTION_LEAD_WORKDAYS = 2
@@ -196,16 +267,19 @@ RESUBMIT_DAYS = (6.0, 0.8)
 REVISION_DAYS = (12.0, 0.7)
 PAY_DAYS = (3.0, 0.9)
 FIX_DAYS = (5.0, 0.7)
-BUILD_OUT_DAYS = {TI: (35.0, 0.5), NEW_RESTAURANT: (70.0, 0.5),
-                  CHANGE_OF_USE: (25.0, 0.6), SIGN: (10.0, 0.5)}
+BUILD_OUT_DAYS = {
+    TI: (35.0, 0.5),
+    NEW_RESTAURANT: (70.0, 0.5),
+    CHANGE_OF_USE: (25.0, 0.6),
+    SIGN: (10.0, 0.5),
+}
 SLOW_RESPONSE_WARDS = {"Ward 2": 1.4, "Ward 5": 1.4, "Ward 4": 0.8}
 PLAN_QUEUE_PATIENT_SHARE = 0.92  # others give up if the wait exceeds their patience
 COUNTER_PAY_AND_ISSUE = 0.25  # counter payments where the permit prints on the spot
 
 WORK_START, WORK_END = time(8, 0), time(17, 0)
 COUNTER_OPEN_MINUTES = (30, 510)  # 08:30-16:30
-PORTAL_HOUR_WEIGHTS = [1, 0, 0, 0, 0, 1, 2, 4, 6, 8, 9, 9, 8, 8, 8, 8, 7, 6,
-                       6, 7, 7, 6, 4, 2]
+PORTAL_HOUR_WEIGHTS = [1, 0, 0, 0, 0, 1, 2, 4, 6, 8, 9, 9, 8, 8, 8, 8, 7, 6, 6, 7, 7, 6, 4, 2]
 
 # --------------------------------------------------------------------------
 # Calendar helpers (naive local wall-clock time, America/Los_Angeles)
@@ -233,11 +307,20 @@ def city_holidays(years: range) -> frozenset[date]:
     days = []
     for y in years:
         thanksgiving = nth_weekday(y, 11, 3, 4)
-        days += [observed(date(y, 1, 1)), nth_weekday(y, 1, 0, 3), nth_weekday(y, 2, 0, 3),
-                 observed(date(y, 3, 31)), nth_weekday(y, 5, 0, -1),
-                 observed(date(y, 6, 19)), observed(date(y, 7, 4)), nth_weekday(y, 9, 0, 1),
-                 observed(date(y, 11, 11)), thanksgiving, thanksgiving + timedelta(days=1),
-                 observed(date(y, 12, 25))]
+        days += [
+            observed(date(y, 1, 1)),
+            nth_weekday(y, 1, 0, 3),
+            nth_weekday(y, 2, 0, 3),
+            observed(date(y, 3, 31)),
+            nth_weekday(y, 5, 0, -1),
+            observed(date(y, 6, 19)),
+            observed(date(y, 7, 4)),
+            nth_weekday(y, 9, 0, 1),
+            observed(date(y, 11, 11)),
+            thanksgiving,
+            thanksgiving + timedelta(days=1),
+            observed(date(y, 12, 25)),
+        ]
     return frozenset(days)
 
 
@@ -290,14 +373,15 @@ def to_iso(t: datetime | None) -> str:
 # --------------------------------------------------------------------------
 
 
-def lognormal_days(rng: np.random.Generator, spec: tuple[float, float],
-                   factor: float = 1.0) -> float:
+def lognormal_days(
+    rng: np.random.Generator, spec: tuple[float, float], factor: float = 1.0
+) -> float:
     median, sigma = spec
     return float(median * factor * np.exp(sigma * rng.standard_normal()))
 
 
 def work_minutes(rng: np.random.Generator, median: float, sigma: float = 0.35) -> int:
-    return max(5, int(round(median * np.exp(sigma * rng.standard_normal()))))
+    return max(5, round(median * np.exp(sigma * rng.standard_normal())))
 
 
 def portal_time(rng: np.random.Generator, earliest: datetime) -> datetime:
@@ -349,11 +433,15 @@ class Case:
     @property
     def express(self) -> bool:
         """Eligible for the Small Business Express pilot (participation drawn later)."""
-        return (self.permit_type == TI and self.sqft < EXPRESS_MAX_SQFT
-                and self.submitted.date() >= EXPRESS_START)
+        return (
+            self.permit_type == TI
+            and self.sqft < EXPRESS_MAX_SQFT
+            and self.submitted.date() >= EXPRESS_START
+        )
 
-    def log(self, activity: str, ts: datetime, resource: str,
-            start: datetime | None = None) -> None:
+    def log(
+        self, activity: str, ts: datetime, resource: str, start: datetime | None = None
+    ) -> None:
         self.events.append((activity, ts, start, resource))
 
 
@@ -375,8 +463,9 @@ def draw_case(rng: np.random.Generator, serial: int, day: date) -> Case:
     permit = PERMIT_TYPES[rng.choice(4, p=PERMIT_BY_BUSINESS[business])]
     channel = "Online" if rng.random() < online_share(ward, day) else "Counter"
     start_of_day = datetime.combine(day, time(0, 0))
-    submitted = (portal_time(rng, start_of_day) if channel == "Online"
-                 else office_time(rng, start_of_day))
+    submitted = (
+        portal_time(rng, start_of_day) if channel == "Online" else office_time(rng, start_of_day)
+    )
     sqft = int(round(1800 * np.exp(0.6 * rng.standard_normal()), -1))
     return Case(serial, submitted, ward, business, permit, channel, max(sqft, 150))
 
@@ -515,7 +604,7 @@ class Engine:
         self._dispatch(pool_name)
 
     def _on_give_up(self, payload: tuple[str, Ticket]) -> None:
-        pool_name, ticket = payload
+        _pool_name, ticket = payload
         if not ticket.done:
             ticket.done = True
             self.push(self.now, "resume", (ticket.process, None))
@@ -556,7 +645,8 @@ class InspectionDesk:
         while day <= last:
             for inspector in INSPECTORS:
                 self.available[(day, inspector)] = (
-                    is_workday(day) and rng.random() < INSPECTOR_DAILY_AVAILABILITY)
+                    is_workday(day) and rng.random() < INSPECTOR_DAILY_AVAILABILITY
+                )
             day += timedelta(days=1)
         self.booked: set[tuple[date, str, int]] = set()
 
@@ -584,8 +674,9 @@ class InspectionDesk:
             offset += 1
 
 
-def inspection_times(rng: np.random.Generator, day: date, window: int,
-                     minutes: int) -> tuple[datetime, datetime]:
+def inspection_times(
+    rng: np.random.Generator, day: date, window: int, minutes: int
+) -> tuple[datetime, datetime]:
     opens, closes = (datetime.combine(day, w) for w in INSPECTION_WINDOWS[window])
     slack = int((closes - opens).total_seconds() // 60) - minutes
     start = opens + timedelta(minutes=int(rng.integers(0, max(slack, 1))))
@@ -615,14 +706,14 @@ def p_incomplete(case: Case, attempt: int, express: bool) -> float:
         p += INCOMPLETE_PORTAL_GLITCH
     if express:
         p *= EXPRESS_INCOMPLETE_FACTOR
-    return float(np.clip(p * INCOMPLETE_RETRY_FACTOR ** attempt, 0.01, 0.9))
+    return float(np.clip(p * INCOMPLETE_RETRY_FACTOR**attempt, 0.01, 0.9))
 
 
 def p_reject(case: Case, round_no: int, express: bool) -> float:
     p = REJECT_BASE + REJECT_WARD[case.ward] + REJECT_PERMIT[case.permit_type]
     if express:
         p *= EXPRESS_REJECT_FACTOR
-    return float(np.clip(p * REJECT_RETRY_FACTOR ** round_no, 0.01, 0.9))
+    return float(np.clip(p * REJECT_RETRY_FACTOR**round_no, 0.01, 0.9))
 
 
 def p_withdraw(case: Case, now: datetime, loops: int) -> float:
@@ -653,15 +744,22 @@ def intake(case: Case, rng: np.random.Generator, express: bool) -> Process:
         if rng.random() < p_withdraw(case, t, attempt):
             yield from withdraw_later(case, rng, t)
             return False
-        arrived = applicant_time(case, rng, t + timedelta(
-            days=lognormal_days(rng, RESUBMIT_DAYS, response_factor(case))))
+        arrived = applicant_time(
+            case, rng, t + timedelta(days=lognormal_days(rng, RESUBMIT_DAYS, response_factor(case)))
+        )
         yield Wait(arrived)
         case.log(RESUBMIT_DOCS, arrived, APPLICANT)
         attempt += 1
 
 
-def routed_review(case: Case, rng: np.random.Generator, activity: str, pool: str,
-                  minutes: int, paper_days: tuple[int, int]) -> Process:
+def routed_review(
+    case: Case,
+    rng: np.random.Generator,
+    activity: str,
+    pool: str,
+    minutes: int,
+    paper_days: tuple[int, int],
+) -> Process:
     """A sign-off that waits for the (paper) file to be routed to another department."""
     last = case.events[-1][1]
     arrive = add_workdays(last.date(), int(rng.integers(*paper_days)))
@@ -703,8 +801,9 @@ def plan_review_loop(case: Case, rng: np.random.Generator, express: bool) -> Pro
         if rng.random() < p_withdraw(case, t, round_no + 1):
             yield from withdraw_later(case, rng, t)
             return False
-        t = applicant_time(case, rng, t + timedelta(
-            days=lognormal_days(rng, REVISION_DAYS, response_factor(case))))
+        t = applicant_time(
+            case, rng, t + timedelta(days=lognormal_days(rng, REVISION_DAYS, response_factor(case)))
+        )
         yield Wait(t)
         case.log(REVISED_PLANS, t, APPLICANT)
         round_no += 1
@@ -734,15 +833,17 @@ def pay_and_issue(case: Case, rng: np.random.Generator) -> Process:
 def inspections(case: Case, rng: np.random.Generator, desk: InspectionDesk) -> Process:
     """Schedule/inspect until passed; returns when the final inspection passes."""
     ready = case.events[-1][1] + timedelta(
-        days=lognormal_days(rng, BUILD_OUT_DAYS[case.permit_type]))
+        days=lognormal_days(rng, BUILD_OUT_DAYS[case.permit_type])
+    )
     for attempt in range(len(INSPECTION_FAIL) + 1):
         called = office_time(rng, ready)  # phone line, business hours
         yield Wait(called)
         case.log(SCHEDULE, called, APPLICANT)
         skip = int(rng.integers(0, 4)) if rng.random() < 0.3 else 0
         inspector, day, window = desk.book(called, case.ward, skip)
-        start, end = inspection_times(rng, day, window, work_minutes(
-            rng, INSPECTION_MINUTES[case.permit_type], 0.3))
+        start, end = inspection_times(
+            rng, day, window, work_minutes(rng, INSPECTION_MINUTES[case.permit_type], 0.3)
+        )
         yield Wait(end)
         case.log(INSPECTION, end, inspector, start)
         fail = INSPECTION_FAIL[attempt] if attempt < len(INSPECTION_FAIL) else 0.0
@@ -809,8 +910,19 @@ def event_rows(cases: list[Case]) -> list[list[str]]:
         for _, (activity, ts, start, resource) in ordered:
             if ts > LOG_END:
                 continue
-            rows.append([case.case_id, activity, to_iso(ts), to_iso(start), resource,
-                         case.permit_type, case.business_type, case.ward, case.channel])
+            rows.append(
+                [
+                    case.case_id,
+                    activity,
+                    to_iso(ts),
+                    to_iso(start),
+                    resource,
+                    case.permit_type,
+                    case.business_type,
+                    case.ward,
+                    case.channel,
+                ]
+            )
     return rows
 
 
@@ -879,10 +991,12 @@ def require(ok: bool, message: str) -> None:
 def check_log(df: pd.DataFrame) -> None:
     cases = df.groupby("case_id", sort=False)
     require(list(df.columns[:9]) == COLUMNS, "columns")
-    require(bool((cases["activity"].first() == SUBMIT).all()),
-            "cases start with Submit application")
-    require(bool(cases["ts"].apply(lambda s: s.is_monotonic_increasing).all()),
-            "rows in time order")
+    require(
+        bool((cases["activity"].first() == SUBMIT).all()), "cases start with Submit application"
+    )
+    require(
+        bool(cases["ts"].apply(lambda s: s.is_monotonic_increasing).all()), "rows in time order"
+    )
     require(df["ts"].max() <= pd.Timestamp(LOG_END.replace(tzinfo=TZ)), "no events after cut-off")
     require(bool((df["start"].isna() | (df["start"] <= df["ts"])).all()), "start <= completion")
     require(set(df["activity"]) <= set(ACTIVITIES), "known activity labels")
@@ -899,15 +1013,19 @@ def plan_review_waits(df: pd.DataFrame) -> pd.DataFrame:
 def print_summary(df: pd.DataFrame) -> None:
     cases = df.groupby("case_id", sort=False)
     traces = cases["activity"].agg(tuple)
-    print(f"cases: {len(traces)}  events: {len(df)}  "
-          f"ties inside a case: {int(df.duplicated(['case_id', 'timestamp']).sum())}")
+    print(
+        f"cases: {len(traces)}  events: {len(df)}  "
+        f"ties inside a case: {int(df.duplicated(['case_id', 'timestamp']).sum())}"
+    )
     print("top 5 variants:")
     for variant, n in traces.value_counts().head(5).items():
         print(f"  {n:4d}  {' > '.join(variant)}")
     rework = traces.apply(lambda t: len(set(t)) < len(t))
     print(f"share of cases with rework (any repeated activity): {rework.mean():.1%}")
     for label in (REQUEST_DOCS, REQUEST_CORRECTIONS, WITHDRAW):
-        print(f"  cases with '{label}': {traces.apply(lambda t: label in t).mean():.1%}")
+        print(
+            f"  cases with '{label}': {traces.apply(lambda t, label=label: label in t).mean():.1%}"
+        )
     waits = plan_review_waits(df).groupby("quarter")["wait_days"]
     table = pd.DataFrame({"n": waits.size(), "median": waits.median(), "p90": waits.quantile(0.9)})
     print("wait before Plan review (days) by quarter of queue entry:")
@@ -918,13 +1036,16 @@ def print_summary(df: pd.DataFrame) -> None:
 
 def print_reform(df: pd.DataFrame, traces: pd.Series) -> None:
     attrs = df.groupby("case_id", sort=False).agg(
-        permit_type=("permit_type", "first"), submitted=("ts", "first"))
+        permit_type=("permit_type", "first"), submitted=("ts", "first")
+    )
     attrs["resubmitted"] = traces.apply(lambda t: RESUBMIT_DOCS in t or REVISED_PLANS in t)
     attrs["after"] = attrs["submitted"] >= pd.Timestamp(str(EXPRESS_START), tz=TZ)
     attrs["group"] = np.where(attrs["permit_type"] == TI, "Tenant improvement", "other types")
     rate = attrs.groupby(["group", "after"])["resubmitted"].agg(["size", "mean"])
-    print("resubmission rate (any Resubmit documents / Submit revised plans), "
-          f"before vs after {EXPRESS_START}:")
+    print(
+        "resubmission rate (any Resubmit documents / Submit revised plans), "
+        f"before vs after {EXPRESS_START}:"
+    )
     print(rate.rename(columns={"size": "cases", "mean": "rate"}).round(3).to_string())
 
 
@@ -946,8 +1067,10 @@ def main() -> None:
     write_facts(facts, FACTS_PATH)
     df = load_log(CSV_PATH)
     check_log(df)
-    print(f"wrote {CSV_PATH.relative_to(ROOT)} ({CSV_PATH.stat().st_size / 1e6:.2f} MB) "
-          f"and {FACTS_PATH.relative_to(ROOT)}")
+    print(
+        f"wrote {CSV_PATH.relative_to(ROOT)} ({CSV_PATH.stat().st_size / 1e6:.2f} MB) "
+        f"and {FACTS_PATH.relative_to(ROOT)}"
+    )
     print_summary(df)
 
 

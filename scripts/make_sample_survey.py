@@ -83,26 +83,45 @@ LIKERT_ITEMS = {  # short key -> column header
 }
 
 HEADER = [
-    "Respondent ID", "Start Date", "End Date", "Language", "Ward", "Age",
-    "Race/ethnicity", "Type of business", Q_APPLIED, *LIKERT_ITEMS.values(),
-    Q_SATISFACTION, Q1, Q2,
+    "Respondent ID",
+    "Start Date",
+    "End Date",
+    "Language",
+    "Ward",
+    "Age",
+    "Race/ethnicity",
+    "Type of business",
+    Q_APPLIED,
+    *LIKERT_ITEMS.values(),
+    Q_SATISFACTION,
+    Q1,
+    Q2,
 ]
 
-LIKERT = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
-          "Strongly agree"]
-SATISFACTION = ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied",
-                "Very satisfied"]
+LIKERT = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
+SATISFACTION = ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied"]
 
 WARDS = [f"Ward {i}" for i in range(1, 7)]
 AGES = ["18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
 HISPANIC, WHITE, BLACK, ASIAN, MULTI, OTHER_RACE, NO_RACE = (
-    "Hispanic or Latino", "White", "Black or African American", "Asian",
-    "Two or more races", "Another race", "Prefer not to say")
+    "Hispanic or Latino",
+    "White",
+    "Black or African American",
+    "Asian",
+    "Two or more races",
+    "Another race",
+    "Prefer not to say",
+)
 RACES = [HISPANIC, WHITE, BLACK, ASIAN, MULTI, OTHER_RACE, NO_RACE]
 RESTAURANT, RETAIL, PERSONAL, CONTRACTOR, HOME, PROFESSIONAL, NOT_OWNER = (
-    "Restaurant / food service", "Retail", "Personal services (salon, barber, nails)",
-    "Contractor / trades", "Home-based business", "Professional services",
-    "Not a business owner")
+    "Restaurant / food service",
+    "Retail",
+    "Personal services (salon, barber, nails)",
+    "Contractor / trades",
+    "Home-based business",
+    "Professional services",
+    "Not a business owner",
+)
 BUSINESS_TYPES = [RESTAURANT, RETAIL, PERSONAL, CONTRACTOR, HOME, PROFESSIONAL, NOT_OWNER]
 ENGLISH, SPANISH, VIETNAMESE = "English", "Spanish", "Vietnamese"
 
@@ -110,8 +129,14 @@ ENGLISH, SPANISH, VIETNAMESE = "English", "Spanish", "Vietnamese"
 # Who answers: the (unrepresentative) sample
 # --------------------------------------------------------------------------
 
-SAMPLE_WARD_WEIGHTS = {"Ward 1": 0.17, "Ward 2": 0.11, "Ward 3": 0.16,
-                       "Ward 4": 0.27, "Ward 5": 0.09, "Ward 6": 0.20}
+SAMPLE_WARD_WEIGHTS = {
+    "Ward 1": 0.17,
+    "Ward 2": 0.11,
+    "Ward 3": 0.16,
+    "Ward 4": 0.27,
+    "Ward 5": 0.09,
+    "Ward 6": 0.20,
+}
 
 RACE_BY_WARD = {  # sample shares in RACES order (whiter than the population)
     "Ward 1": [0.17, 0.44, 0.14, 0.10, 0.06, 0.03, 0.06],
@@ -139,8 +164,12 @@ BUSINESS_BY_WARD = {  # BUSINESS_TYPES order
     "Ward 6": [0.07, 0.10, 0.06, 0.30, 0.20, 0.07, 0.20],
 }
 BUSINESS_RACE_FACTORS = {  # (race, business) -> multiplier
-    (ASIAN, PERSONAL): 1.6, (ASIAN, RESTAURANT): 1.3, (BLACK, PERSONAL): 1.4,
-    (HISPANIC, RESTAURANT): 1.5, (HISPANIC, CONTRACTOR): 1.3, (WHITE, PROFESSIONAL): 1.3,
+    (ASIAN, PERSONAL): 1.6,
+    (ASIAN, RESTAURANT): 1.3,
+    (BLACK, PERSONAL): 1.4,
+    (HISPANIC, RESTAURANT): 1.5,
+    (HISPANIC, CONTRACTOR): 1.3,
+    (WHITE, PROFESSIONAL): 1.3,
 }
 
 P_APPLIED_OWNER = 0.78
@@ -151,12 +180,30 @@ P_APPLIED_RESIDENT = 0.25
 # --------------------------------------------------------------------------
 
 POPULATION_MARGINS = {
-    "Ward": {"Ward 1": 47_830, "Ward 2": 60_940, "Ward 3": 52_310,
-             "Ward 4": 46_720, "Ward 5": 55_480, "Ward 6": 48_720},
-    "Age": {"18-24": 40_710, "25-34": 62_380, "35-44": 56_140,
-            "45-54": 49_920, "55-64": 46_730, "65+": 56_120},
-    "Race/ethnicity": {HISPANIC: 87_460, WHITE: 118_390, BLACK: 46_920,
-                       ASIAN: 37_280, MULTI: 12_610, OTHER_RACE: 9_340},
+    "Ward": {
+        "Ward 1": 47_830,
+        "Ward 2": 60_940,
+        "Ward 3": 52_310,
+        "Ward 4": 46_720,
+        "Ward 5": 55_480,
+        "Ward 6": 48_720,
+    },
+    "Age": {
+        "18-24": 40_710,
+        "25-34": 62_380,
+        "35-44": 56_140,
+        "45-54": 49_920,
+        "55-64": 46_730,
+        "65+": 56_120,
+    },
+    "Race/ethnicity": {
+        HISPANIC: 87_460,
+        WHITE: 118_390,
+        BLACK: 46_920,
+        ASIAN: 37_280,
+        MULTI: 12_610,
+        OTHER_RACE: 9_340,
+    },
 }
 POPULATION_TOTAL = 312_000
 
@@ -758,19 +805,13 @@ Q1_POOLS_VI = {
         "Duyệt bản vẽ quá lâu.",
         "Cần thêm nhân viên duyệt hồ sơ.",
     ),
-    "inspection_scheduling": (
-        "Hẹn kiểm tra quá khó, gọi điện không ai nghe máy.",
-    ),
-    "portal_problems": (
-        "Trang web AlderPermits khó dùng, tải hồ sơ lên bị lỗi hoài.",
-    ),
+    "inspection_scheduling": ("Hẹn kiểm tra quá khó, gọi điện không ai nghe máy.",),
+    "portal_problems": ("Trang web AlderPermits khó dùng, tải hồ sơ lên bị lỗi hoài.",),
     "status_tracking": (
         "Không biết hồ sơ của tôi đang ở đâu.",
         "Nên nhắn tin báo tình trạng hồ sơ.",
     ),
-    "clear_checklists": (
-        "Cần danh sách giấy tờ rõ ràng trước khi nộp đơn.",
-    ),
+    "clear_checklists": ("Cần danh sách giấy tờ rõ ràng trước khi nộp đơn.",),
     "language_access": (
         "Cần có người nói tiếng Việt ở quầy giấy phép.",
         "Giấy tờ nên có bản tiếng Việt.",
@@ -778,19 +819,13 @@ Q1_POOLS_VI = {
         "Cần thông dịch viên tiếng Việt và tiếng Khmer.",
         "Xin có người thông dịch khi thanh tra đến tiệm.",
     ),
-    "consistency": (
-        "Mỗi nhân viên nói một kiểu khác nhau.",
-    ),
-    "single_point_of_contact": (
-        "Nên có một người phụ trách hồ sơ từ đầu đến cuối.",
-    ),
+    "consistency": ("Mỗi nhân viên nói một kiểu khác nhau.",),
+    "single_point_of_contact": ("Nên có một người phụ trách hồ sơ từ đầu đến cuối.",),
     "fees_cost": (
         "Phí quá cao cho tiệm nhỏ.",
         "Xin giảm phí cho tiệm nail mới mở.",
     ),
-    "fairness_favouritism": (
-        "Thành phố nên đối xử công bằng với tiệm nhỏ.",
-    ),
+    "fairness_favouritism": ("Thành phố nên đối xử công bằng với tiệm nhỏ.",),
 }
 
 # --------------------------------------------------------------------------
@@ -1145,34 +1180,20 @@ Q2_POOLS_ES = {
         "Pensé que la licencia de negocio era todo, pero faltaban más permisos.",
         "Mi hija buscó en internet qué formularios llenar porque nadie sabía.",
     ),
-    "no_experience": (
-        "No he solicitado ningún permiso.",
-    ),
+    "no_experience": ("No he solicitado ningún permiso.",),
 }
 
 Q2_POOLS_VI = {
-    "long_wait": (
-        "Tôi nộp đơn mở tiệm phở, chờ gần ba tháng.",
-    ),
+    "long_wait": ("Tôi nộp đơn mở tiệm phở, chờ gần ba tháng.",),
     "went_smoothly": (
         "Mọi việc suôn sẻ, khoảng hai tuần là xong.",
         "Nhân viên ở quầy rất tử tế, giúp tôi điền đơn.",
     ),
-    "bounced_back": (
-        "Bị trả hồ sơ hai lần vì thiếu giấy tờ.",
-    ),
-    "inspection_trouble": (
-        "Thanh tra đến trễ, rồi bắt sửa lại những thứ lần trước đã chấp nhận.",
-    ),
-    "portal_trouble": (
-        "Trang web bị treo khi tôi tải bản vẽ lên.",
-    ),
-    "paid_expediter": (
-        "Phải thuê người làm dịch vụ giấy phép, tốn hơn 2.000 đô la.",
-    ),
-    "gave_up": (
-        "Tôi bỏ cuộc, không mở tiệm nữa.",
-    ),
+    "bounced_back": ("Bị trả hồ sơ hai lần vì thiếu giấy tờ.",),
+    "inspection_trouble": ("Thanh tra đến trễ, rồi bắt sửa lại những thứ lần trước đã chấp nhận.",),
+    "portal_trouble": ("Trang web bị treo khi tôi tải bản vẽ lên.",),
+    "paid_expediter": ("Phải thuê người làm dịch vụ giấy phép, tốn hơn 2.000 đô la.",),
+    "gave_up": ("Tôi bỏ cuộc, không mở tiệm nữa.",),
     "permit_confusion": (
         "Không biết cần loại giấy phép nào cho tiệm nail.",
         "Nhiều giấy tờ quá, không hiểu phải làm gì.",
@@ -1184,62 +1205,166 @@ Q2_POOLS_VI = {
 # --------------------------------------------------------------------------
 
 NON_ANSWERS = {
-    ENGLISH: ("n/a", "N/A", "none", "-", "no comment", "don't know", "nothing", "idk", ".",
-              "NA", "None", "no", "not sure", "Nothing.", "na"),
+    ENGLISH: (
+        "n/a",
+        "N/A",
+        "none",
+        "-",
+        "no comment",
+        "don't know",
+        "nothing",
+        "idk",
+        ".",
+        "NA",
+        "None",
+        "no",
+        "not sure",
+        "Nothing.",
+        "na",
+    ),
     SPANISH: ("nada", "no sé", "ninguno", "N/A"),
     VIETNAMESE: ("không có", "không biết", "n/a"),
 }
 
 Q1_LEAD_INS = (  # (text, lower-case the answer's first letter?)
-    ("Honestly, ", True), ("I think ", True), ("Please ", True), ("Simple: ", True),
-    ("Number one: ", True), ("My suggestion: ", True), ("IMO ", True), ("Easy. ", False),
-    ("Just ", True), ("One thing? ", False), ("Same as everyone else probably. ", False),
-    ("Where to start... ", False), ("Biggest thing: ", True), ("Only one?? ", False),
-    ("#1 ", True), ("Hmm. ", False),
+    ("Honestly, ", True),
+    ("I think ", True),
+    ("Please ", True),
+    ("Simple: ", True),
+    ("Number one: ", True),
+    ("My suggestion: ", True),
+    ("IMO ", True),
+    ("Easy. ", False),
+    ("Just ", True),
+    ("One thing? ", False),
+    ("Same as everyone else probably. ", False),
+    ("Where to start... ", False),
+    ("Biggest thing: ", True),
+    ("Only one?? ", False),
+    ("#1 ", True),
+    ("Hmm. ", False),
 )
 Q2_LEAD_INS = (
-    ("Honestly, ", True), ("Well, ", True), ("Short version: ", True), ("To be honest, ", True),
-    ("Ok so ", True), ("Where do I start. ", False), ("In short: ", True), ("Ugh. ", False),
+    ("Honestly, ", True),
+    ("Well, ", True),
+    ("Short version: ", True),
+    ("To be honest, ", True),
+    ("Ok so ", True),
+    ("Where do I start. ", False),
+    ("In short: ", True),
+    ("Ugh. ", False),
     ("Long story short, ", True),
 )
-Q1_SIGN_OFFS = (" Thanks.", " Thank you!", " Please.", " That's it.", " Seriously.", " Thx",
-             " Please fix this.", " Thanks for asking.", " It's not that hard.", " 🙏",
-             " Good luck.", " Just my 2 cents.")
-Q2_SIGN_OFFS = (" Thanks.", " That's my experience.", " Not great.", " Hope this helps.",
-                " Do better.", " Thanks for asking.", " Anyway.", " 🙄", " Would not repeat.")
+Q1_SIGN_OFFS = (
+    " Thanks.",
+    " Thank you!",
+    " Please.",
+    " That's it.",
+    " Seriously.",
+    " Thx",
+    " Please fix this.",
+    " Thanks for asking.",
+    " It's not that hard.",
+    " 🙏",
+    " Good luck.",
+    " Just my 2 cents.",
+)
+Q2_SIGN_OFFS = (
+    " Thanks.",
+    " That's my experience.",
+    " Not great.",
+    " Hope this helps.",
+    " Do better.",
+    " Thanks for asking.",
+    " Anyway.",
+    " 🙄",
+    " Would not repeat.",
+)
 JOINERS = (", also ", ". Also ", " and also ", "; also ", ". And ", " + ", ". Plus ")
 TRAILING_VARIANTS = ("", "", "", ".", ".", "!", "!", "!!", "...", " .")  # repeats = weights
 NO_JOIN_THEMES = ("other", "no_experience", "went_smoothly")
-KEEP_CAPS = {"I", "I'm", "I'd", "I've", "I'll", "AlderPermits", "Tidemark", "Building", "Fire",
-             "Public", "Planning", "Permit", "Harmon", "Westridge", "Port", "City", "Spanish",
-             "Vietnamese", "Khmer", "Eastside", "Northgate", "Lakeview", "Southfield", "Finance",
-             "Health", "Small", "Google", "PDFs", "IT"}
+KEEP_CAPS = {
+    "I",
+    "I'm",
+    "I'd",
+    "I've",
+    "I'll",
+    "AlderPermits",
+    "Tidemark",
+    "Building",
+    "Fire",
+    "Public",
+    "Planning",
+    "Permit",
+    "Harmon",
+    "Westridge",
+    "Port",
+    "City",
+    "Spanish",
+    "Vietnamese",
+    "Khmer",
+    "Eastside",
+    "Northgate",
+    "Lakeview",
+    "Southfield",
+    "Finance",
+    "Health",
+    "Small",
+    "Google",
+    "PDFs",
+    "IT",
+}
 
 # Answers with fake contact details, for privacy-redaction tests: (question, theme, text).
 PII_ANSWERS = (
-    ("q1", "status_tracking",
-     "Call people back. I left my number (555-0147) four times and never heard anything."),
-    ("q1", "single_point_of_contact",
-     "Give us one contact person. You can reach me at bakery.owner@example.org if you want details."),
-    ("q2", "long_wait",
-     "Waited 7 weeks for plan review on my salon remodel. Happy to talk more, my cell is 555-0183."),
-    ("q2", "portal_trouble",
-     "Portal rejected my drawings (too big). I emailed the help address twice, no reply. "
-     "Contact me at eastside.tacos@example.org"),
-    ("q2", "inspection_trouble",
-     "Inspector never showed on the 2nd. Call me at 555-0121 if someone actually wants to fix this."),
+    (
+        "q1",
+        "status_tracking",
+        "Call people back. I left my number (555-0147) four times and never heard anything.",
+    ),
+    (
+        "q1",
+        "single_point_of_contact",
+        "Give us one contact person. You can reach me at bakery.owner@example.org if you want details.",
+    ),
+    (
+        "q2",
+        "long_wait",
+        "Waited 7 weeks for plan review on my salon remodel. Happy to talk more, my cell is 555-0183.",
+    ),
+    (
+        "q2",
+        "portal_trouble",
+        "Portal rejected my drawings (too big). I emailed the help address twice, no reply. "
+        "Contact me at eastside.tacos@example.org",
+    ),
+    (
+        "q2",
+        "inspection_trouble",
+        "Inspector never showed on the 2nd. Call me at 555-0121 if someone actually wants to fix this.",
+    ),
 )
 
 # Answers starting with = + - @, for formula-injection tests: (question, theme, text).
 FORMULA_ANSWERS = (
     ("q1", "plan_review_speed", "-faster reviews"),
     ("q1", "status_tracking", "+1 to online status tracking"),
-    ("q1", "portal_problems", "@City please fix the portal, it times out every time I upload plans"),
+    (
+        "q1",
+        "portal_problems",
+        "@City please fix the portal, it times out every time I upload plans",
+    ),
     ("q1", "plan_review_speed", "= faster plan review, period."),
-    ("q2", "long_wait",
-     "-Applied in February, still waiting in April. -No callback from plan review."),
-    ("q2", "paid_expediter",
-     "+$3,000 to a permit consultant on top of the city fees, but it got done"),
+    (
+        "q2",
+        "long_wait",
+        "-Applied in February, still waiting in April. -No callback from plan review.",
+    ),
+    (
+        "q2",
+        "paid_expediter",
+        "+$3,000 to a permit consultant on top of the city fees, but it got done",
+    ),
 )
 
 # --------------------------------------------------------------------------
@@ -1247,14 +1372,27 @@ FORMULA_ANSWERS = (
 # --------------------------------------------------------------------------
 
 Q1_BASE_WEIGHTS = {
-    "plan_review_speed": 1.3, "inspection_scheduling": 0.9, "portal_problems": 1.1,
-    "status_tracking": 1.1, "clear_checklists": 1.0, "language_access": 0.3,
-    "consistency": 0.8, "single_point_of_contact": 0.7, "fees_cost": 0.8,
-    "fairness_favouritism": 0.45, "other": 0.35,
+    "plan_review_speed": 1.3,
+    "inspection_scheduling": 0.9,
+    "portal_problems": 1.1,
+    "status_tracking": 1.1,
+    "clear_checklists": 1.0,
+    "language_access": 0.3,
+    "consistency": 0.8,
+    "single_point_of_contact": 0.7,
+    "fees_cost": 0.8,
+    "fairness_favouritism": 0.45,
+    "other": 0.35,
 }
 Q2_BASE_WEIGHTS = {
-    "long_wait": 1.3, "went_smoothly": 0.9, "bounced_back": 1.0, "inspection_trouble": 0.8,
-    "portal_trouble": 0.9, "paid_expediter": 0.45, "gave_up": 0.35, "permit_confusion": 0.8,
+    "long_wait": 1.3,
+    "went_smoothly": 0.9,
+    "bounced_back": 1.0,
+    "inspection_trouble": 0.8,
+    "portal_trouble": 0.9,
+    "paid_expediter": 0.45,
+    "gave_up": 0.35,
+    "permit_confusion": 0.8,
     "no_experience": 0.0,
 }
 Q1_TO_Q2_AFFINITY = {  # Q1 theme -> {Q2 theme: multiplier}
@@ -1269,16 +1407,24 @@ Q1_TO_Q2_AFFINITY = {  # Q1 theme -> {Q2 theme: multiplier}
 }
 
 INTERCEPT = 0.0
-WARD_SHIFT = {"Ward 1": 0.0, "Ward 2": -0.20, "Ward 3": -0.30, "Ward 4": 0.45,
-              "Ward 5": -0.20, "Ward 6": 0.05}
+WARD_SHIFT = {
+    "Ward 1": 0.0,
+    "Ward 2": -0.20,
+    "Ward 3": -0.30,
+    "Ward 4": 0.45,
+    "Ward 5": -0.20,
+    "Ward 6": 0.05,
+}
 WARD_ITEM_SHIFT = {  # only for finding out what's needed and knowing the status
     "Ward 2": {"easy": -0.25, "status": -0.25},
     "Ward 5": {"easy": -0.30, "status": -0.30},
     "Ward 4": {"easy": 0.25, "status": 0.25},
 }
 LANGUAGE_SHIFT = {ENGLISH: 0.0, SPANISH: -0.10, VIETNAMESE: -0.10}
-LANGUAGE_ITEM_SHIFT = {SPANISH: {"easy": -0.40, "status": -0.40},
-                       VIETNAMESE: {"easy": -0.45, "status": -0.45}}
+LANGUAGE_ITEM_SHIFT = {
+    SPANISH: {"easy": -0.40, "status": -0.40},
+    VIETNAMESE: {"easy": -0.45, "status": -0.45},
+}
 AGE_SHIFT = {"18-24": -0.05, "65+": 0.10}
 Q1_ITEM_SHIFT = {
     "status_tracking": {"status": -0.70},
@@ -1292,9 +1438,17 @@ Q1_ITEM_SHIFT = {
     "single_point_of_contact": {"consistent": -0.30, "status": -0.30},
     "other": {"easy": 0.20, "consistent": 0.20, "time": 0.20, "status": 0.20},
 }
-Q2_SHIFT = {"went_smoothly": 0.90, "paid_expediter": 0.45, "long_wait": -0.30,
-            "bounced_back": -0.30, "inspection_trouble": -0.25, "portal_trouble": -0.20,
-            "gave_up": -0.80, "permit_confusion": -0.30, "no_experience": 0.0}
+Q2_SHIFT = {
+    "went_smoothly": 0.90,
+    "paid_expediter": 0.45,
+    "long_wait": -0.30,
+    "bounced_back": -0.30,
+    "inspection_trouble": -0.25,
+    "portal_trouble": -0.20,
+    "gave_up": -0.80,
+    "permit_confusion": -0.30,
+    "no_experience": 0.0,
+}
 Q2_ITEM_SHIFT = {
     "long_wait": {"time": -0.60},
     "paid_expediter": {"time": 0.30, "easy": 0.30},
@@ -1413,8 +1567,14 @@ def draw_respondent(rng: np.random.Generator) -> Respondent:
     language = draw_language(rng, ward, race)
     age = draw_age(rng, ward, language)
     business = draw_business(rng, ward, race, age)
-    return Respondent(ward=ward, race=race, age=age, language=language, business=business,
-                      applied=draw_applied(rng, business))
+    return Respondent(
+        ward=ward,
+        race=race,
+        age=age,
+        language=language,
+        business=business,
+        applied=draw_applied(rng, business),
+    )
 
 
 # --------------------------------------------------------------------------
@@ -1446,7 +1606,11 @@ def q1_theme_weights(r: Respondent) -> dict[str, float]:
     if r.ward == "Ward 6":
         w["inspection_scheduling"] *= 1.4
     business_factors = {
-        CONTRACTOR: {"inspection_scheduling": 3.5, "plan_review_speed": 1.3, "portal_problems": 1.4},
+        CONTRACTOR: {
+            "inspection_scheduling": 3.5,
+            "plan_review_speed": 1.3,
+            "portal_problems": 1.4,
+        },
         RESTAURANT: {"inspection_scheduling": 1.5, "plan_review_speed": 1.3, "consistency": 1.3},
         PROFESSIONAL: {"plan_review_speed": 1.5, "portal_problems": 1.5},
         HOME: {"fees_cost": 1.6, "clear_checklists": 1.5},
@@ -1456,8 +1620,12 @@ def q1_theme_weights(r: Respondent) -> dict[str, float]:
     for theme, factor in business_factors.get(r.business, {}).items():
         w[theme] *= factor
     if not r.applied:
-        for theme, factor in (("clear_checklists", 1.6), ("other", 1.8),
-                              ("status_tracking", 0.6), ("inspection_scheduling", 0.6)):
+        for theme, factor in (
+            ("clear_checklists", 1.6),
+            ("other", 1.8),
+            ("status_tracking", 0.6),
+            ("inspection_scheduling", 0.6),
+        ):
             w[theme] *= factor
     return w
 
@@ -1468,15 +1636,23 @@ def q2_theme_weights(r: Respondent) -> dict[str, float]:
         for theme, factor in (("paid_expediter", 3.5), ("went_smoothly", 1.6), ("gave_up", 0.5)):
             w[theme] *= factor
     if r.ward in ("Ward 2", "Ward 5"):
-        for theme, factor in (("bounced_back", 1.5), ("gave_up", 1.8), ("permit_confusion", 1.4),
-                              ("paid_expediter", 0.6), ("went_smoothly", 0.7)):
+        for theme, factor in (
+            ("bounced_back", 1.5),
+            ("gave_up", 1.8),
+            ("permit_confusion", 1.4),
+            ("paid_expediter", 0.6),
+            ("went_smoothly", 0.7),
+        ):
             w[theme] *= factor
     if r.ward == "Ward 3":
         for theme, factor in (("gave_up", 1.5), ("bounced_back", 1.3), ("went_smoothly", 0.8)):
             w[theme] *= factor
     if r.language in (SPANISH, VIETNAMESE):
-        for theme, factor in (("permit_confusion", 2.0), ("bounced_back", 1.5),
-                              ("went_smoothly", 0.8)):
+        for theme, factor in (
+            ("permit_confusion", 2.0),
+            ("bounced_back", 1.5),
+            ("went_smoothly", 0.8),
+        ):
             w[theme] *= factor
     business_factors = {
         CONTRACTOR: {"inspection_trouble": 3.0, "portal_trouble": 1.3},
@@ -1516,8 +1692,13 @@ def item_shift(r: Respondent, item: str) -> float:
 
 
 def person_shift(r: Respondent) -> float:
-    return (INTERCEPT + WARD_SHIFT[r.ward] + LANGUAGE_SHIFT[r.language]
-            + AGE_SHIFT.get(r.age, 0.0) + Q2_SHIFT[r.q2_theme])
+    return (
+        INTERCEPT
+        + WARD_SHIFT[r.ward]
+        + LANGUAGE_SHIFT[r.language]
+        + AGE_SHIFT.get(r.age, 0.0)
+        + Q2_SHIFT[r.q2_theme]
+    )
 
 
 def draw_ratings(rng: np.random.Generator, r: Respondent) -> None:
@@ -1532,8 +1713,9 @@ def draw_ratings(rng: np.random.Generator, r: Respondent) -> None:
         blank = skip_block or rng.random() < item_blank
         r.ratings[item] = "" if blank else to_level(latent, LIKERT_CUTS, LIKERT)
     overall = float(np.mean(latents)) + rng.normal(0.0, 0.45)
-    r.satisfaction = "" if rng.random() < 0.015 else to_level(overall, SATISFACTION_CUTS,
-                                                                SATISFACTION)
+    r.satisfaction = (
+        "" if rng.random() < 0.015 else to_level(overall, SATISFACTION_CUTS, SATISFACTION)
+    )
 
 
 # --------------------------------------------------------------------------
@@ -1545,8 +1727,7 @@ def decapitalize(text: str) -> str:
     """Lower-case the first letter unless the first word looks like a name or acronym."""
     first = text.split(" ", 1)[0]
     core = first.rstrip(".,:;!?")
-    if (not core or not core[0].isalpha() or core in KEEP_CAPS
-            or any(c.isupper() for c in core[1:])):
+    if not core or not core[0].isalpha() or core in KEEP_CAPS or any(c.isupper() for c in core[1:]):
         return text
     return text[0].lower() + text[1:]
 
@@ -1557,16 +1738,15 @@ def strip_end_punct(text: str) -> str:
 
 def add_typo(rng: np.random.Generator, text: str) -> str:
     """Swap, drop or double one letter inside a word."""
-    positions = [i for i in range(1, len(text) - 1)
-                 if text[i].isalpha() and text[i - 1].isalpha()]
+    positions = [i for i in range(1, len(text) - 1) if text[i].isalpha() and text[i - 1].isalpha()]
     if not positions:
         return text
     i = positions[int(rng.integers(len(positions)))]
     op = int(rng.integers(3))
     if op == 0 and text[i + 1].isalpha():
-        return text[:i] + text[i + 1] + text[i] + text[i + 2:]
+        return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
     if op == 1:
-        return text[:i] + text[i + 1:]
+        return text[:i] + text[i + 1 :]
     return text[:i] + text[i] + text[i:]
 
 
@@ -1601,12 +1781,18 @@ def add_sign_off(rng: np.random.Generator, text: str, sign_offs: tuple[str, ...]
 
 def strip_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text)
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed
-                                                if unicodedata.category(c) != "Mn"))
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    )
 
 
-def roughen_english(rng: np.random.Generator, text: str, join_text: str | None,
-                    lead_ins: tuple, sign_offs: tuple[str, ...]) -> str:
+def roughen_english(
+    rng: np.random.Generator,
+    text: str,
+    join_text: str | None,
+    lead_ins: tuple,
+    sign_offs: tuple[str, ...],
+) -> str:
     """Apply the survey-typing noise to one English answer (empty lead_ins/sign_offs
     switch those decorations off)."""
     if join_text is not None:
@@ -1655,10 +1841,8 @@ class QuestionSpec:
     join_rate: float
 
 
-Q1_SPEC = QuestionSpec("q1", Q1_POOLS_EN, Q1_POOLS_ES, Q1_POOLS_VI, Q1_LEAD_INS, Q1_SIGN_OFFS,
-                       0.08)
-Q2_SPEC = QuestionSpec("q2", Q2_POOLS_EN, Q2_POOLS_ES, Q2_POOLS_VI, Q2_LEAD_INS, Q2_SIGN_OFFS,
-                       0.05)
+Q1_SPEC = QuestionSpec("q1", Q1_POOLS_EN, Q1_POOLS_ES, Q1_POOLS_VI, Q1_LEAD_INS, Q1_SIGN_OFFS, 0.08)
+Q2_SPEC = QuestionSpec("q2", Q2_POOLS_EN, Q2_POOLS_ES, Q2_POOLS_VI, Q2_LEAD_INS, Q2_SIGN_OFFS, 0.05)
 
 
 def short_english(pool: tuple[str, ...]) -> tuple[str, ...]:
@@ -1666,14 +1850,16 @@ def short_english(pool: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(a for a in pool if len(a.split()) <= 5) or pool
 
 
-def second_theme(rng: np.random.Generator, spec: QuestionSpec, weights: dict[str, float],
-                 first: str) -> str:
+def second_theme(
+    rng: np.random.Generator, spec: QuestionSpec, weights: dict[str, float], first: str
+) -> str:
     themes = [t for t in weights if t != first and t not in NO_JOIN_THEMES]
     return weighted_choice(rng, themes, [weights[t] for t in themes])
 
 
-def english_answer(rng: np.random.Generator, spec: QuestionSpec, theme: str,
-                   weights: dict[str, float]) -> str:
+def english_answer(
+    rng: np.random.Generator, spec: QuestionSpec, theme: str, weights: dict[str, float]
+) -> str:
     text = pick(rng, spec.en[theme])
     if theme == "no_experience":  # plain "haven't applied" notes: no decorations
         return roughen_english(rng, text, None, (), ())
@@ -1683,8 +1869,13 @@ def english_answer(rng: np.random.Generator, spec: QuestionSpec, theme: str,
     return roughen_english(rng, text, join_text, spec.lead_ins, spec.sign_offs)
 
 
-def answer_text(rng: np.random.Generator, spec: QuestionSpec, theme: str, language: str,
-                weights: dict[str, float]) -> str:
+def answer_text(
+    rng: np.random.Generator,
+    spec: QuestionSpec,
+    theme: str,
+    language: str,
+    weights: dict[str, float],
+) -> str:
     if language == SPANISH and theme in spec.es and rng.random() < 0.70:
         return roughen_spanish(rng, pick(rng, spec.es[theme]))
     if language == VIETNAMESE:
@@ -1702,9 +1893,15 @@ def non_answer(rng: np.random.Generator, language: str) -> str:
     return pick(rng, NON_ANSWERS[ENGLISH])
 
 
-def draw_answer(rng: np.random.Generator, spec: QuestionSpec, r: Respondent, theme: str,
-                weights: dict[str, float], p_blank: float,
-                p_non_answer: float) -> tuple[str, str]:
+def draw_answer(
+    rng: np.random.Generator,
+    spec: QuestionSpec,
+    r: Respondent,
+    theme: str,
+    weights: dict[str, float],
+    p_blank: float,
+    p_non_answer: float,
+) -> tuple[str, str]:
     """Return (text, truth theme); blanks and non-answers carry no theme."""
     u = rng.random()
     if u < p_blank:
@@ -1716,14 +1913,16 @@ def draw_answer(rng: np.random.Generator, spec: QuestionSpec, r: Respondent, the
 
 def draw_answers(rng: np.random.Generator, r: Respondent) -> None:
     q1_blank = 0.08 if r.applied else 0.12
-    r.q1_text, r.q1_truth = draw_answer(rng, Q1_SPEC, r, r.q1_theme, q1_theme_weights(r),
-                                        q1_blank, 0.04)
+    r.q1_text, r.q1_truth = draw_answer(
+        rng, Q1_SPEC, r, r.q1_theme, q1_theme_weights(r), q1_blank, 0.04
+    )
     if r.applied:
         q2_blank, q2_non = 0.09, 0.04
     else:
         q2_blank, q2_non = (0.35, 0.08) if r.q2_theme == "no_experience" else (0.30, 0.10)
-    r.q2_text, r.q2_truth = draw_answer(rng, Q2_SPEC, r, r.q2_theme, q2_theme_weights(r),
-                                        q2_blank, q2_non)
+    r.q2_text, r.q2_truth = draw_answer(
+        rng, Q2_SPEC, r, r.q2_theme, q2_theme_weights(r), q2_blank, q2_non
+    )
 
 
 def inject_special_answers(rng: np.random.Generator, respondents: list[Respondent]) -> None:
@@ -1732,9 +1931,9 @@ def inject_special_answers(rng: np.random.Generator, respondents: list[Responden
     used: set[int] = set()
     for question, theme, text in PII_ANSWERS + FORMULA_ANSWERS:
         candidates = [
-            i for i, r in enumerate(respondents)
-            if i not in used and r.language == ENGLISH
-            and getattr(r, f"{question}_truth") == theme
+            i
+            for i, r in enumerate(respondents)
+            if i not in used and r.language == ENGLISH and getattr(r, f"{question}_truth") == theme
         ]
         i = candidates[int(rng.integers(len(candidates)))]
         used.add(i)
@@ -1761,8 +1960,26 @@ def day_weights() -> list[float]:
     return weights
 
 
-HOUR_WEIGHTS = {6: 0.3, 7: 0.8, 8: 1.2, 9: 1.3, 10: 1.2, 11: 1.2, 12: 1.6, 13: 1.3, 14: 1.0,
-                15: 1.0, 16: 1.0, 17: 1.2, 18: 1.6, 19: 1.9, 20: 2.0, 21: 1.7, 22: 1.0, 23: 0.4}
+HOUR_WEIGHTS = {
+    6: 0.3,
+    7: 0.8,
+    8: 1.2,
+    9: 1.3,
+    10: 1.2,
+    11: 1.2,
+    12: 1.6,
+    13: 1.3,
+    14: 1.0,
+    15: 1.0,
+    16: 1.0,
+    17: 1.2,
+    18: 1.6,
+    19: 1.9,
+    20: 2.0,
+    21: 1.7,
+    22: 1.0,
+    23: 0.4,
+}
 
 
 def draw_times(rng: np.random.Generator, r: Respondent, days: list[float]) -> None:
@@ -1771,8 +1988,9 @@ def draw_times(rng: np.random.Generator, r: Respondent, days: list[float]) -> No
     if day == FIELD_DAYS - 1:
         hours = [h for h in hours if h <= 22]  # survey closes at midnight on the last day
     hour = int(weighted_choice(rng, [str(h) for h in hours], [HOUR_WEIGHTS[h] for h in hours]))
-    start = FIELD_START + timedelta(days=day, hours=hour, minutes=int(rng.integers(60)),
-                                    seconds=int(rng.integers(60)))
+    start = FIELD_START + timedelta(
+        days=day, hours=hour, minutes=int(rng.integers(60)), seconds=int(rng.integers(60))
+    )
     median = 540.0 if r.language == ENGLISH else 660.0
     seconds = int(np.clip(rng.lognormal(np.log(median), 0.55), 120, 2400))
     r.start, r.end = start, start + timedelta(seconds=seconds)
@@ -1821,10 +2039,19 @@ def fmt_time(t: datetime | None) -> str:
 
 def survey_row(r: Respondent) -> list[str]:
     return [
-        r.respondent_id, fmt_time(r.start), fmt_time(r.end), r.language, r.ward, r.age,
-        r.race, r.business, "Yes" if r.applied else "No",
+        r.respondent_id,
+        fmt_time(r.start),
+        fmt_time(r.end),
+        r.language,
+        r.ward,
+        r.age,
+        r.race,
+        r.business,
+        "Yes" if r.applied else "No",
         *(r.ratings[item] for item in LIKERT_ITEMS),
-        r.satisfaction, r.q1_text, r.q2_text,
+        r.satisfaction,
+        r.q1_text,
+        r.q2_text,
     ]
 
 
@@ -1870,8 +2097,12 @@ def check_pools() -> None:
     n_es = sum(len(p) for pools in (Q1_POOLS_ES, Q2_POOLS_ES) for p in pools.values())
     n_vi = sum(len(p) for pools in (Q1_POOLS_VI, Q2_POOLS_VI) for p in pools.values())
     assert n_es >= 60 and n_vi >= 20, (n_es, n_vi)
-    every = [a for pools in (Q1_POOLS_EN, Q2_POOLS_EN, Q1_POOLS_ES, Q2_POOLS_ES, Q1_POOLS_VI,
-                             Q2_POOLS_VI) for pool in pools.values() for a in pool]
+    every = [
+        a
+        for pools in (Q1_POOLS_EN, Q2_POOLS_EN, Q1_POOLS_ES, Q2_POOLS_ES, Q1_POOLS_VI, Q2_POOLS_VI)
+        for pool in pools.values()
+        for a in pool
+    ]
     for answer in every:
         assert answer[0] not in "=+-@", answer
         assert "@" not in answer and "555" not in answer, answer
@@ -1892,8 +2123,10 @@ def print_summary(respondents: list[Respondent]) -> None:
         truths = [getattr(r, f"{question}_truth") for r in respondents]
         distinct = len({t for t, th in zip(texts, truths, strict=True) if th})
         blank = sum(1 for t in texts if not t)
-        print(f"{question}: blank {blank}, answered with a theme {sum(1 for t in truths if t)}, "
-              f"distinct themed answers {distinct}")
+        print(
+            f"{question}: blank {blank}, answered with a theme {sum(1 for t in truths if t)}, "
+            f"distinct themed answers {distinct}"
+        )
         for theme in pools:
             print(f"  {theme:<24} {truths.count(theme)}")
 

@@ -105,7 +105,8 @@ class Codebook:
 
         Examples
         --------
-        >>> book = parse_codebook("codes:\\n- name: Waiting\\n- name: Backlog\\n  parent: waiting\\n")
+        >>> text = "codes:\\n- name: Waiting\\n- name: Backlog\\n  parent: waiting\\n"
+        >>> book = parse_codebook(text)
         >>> book.to_frame()[["code_id", "theme_id", "depth"]].values.tolist()
         [['waiting', 'waiting', 0], ['backlog', 'waiting', 1]]
         """
@@ -251,8 +252,7 @@ def _read_code(entry: object, path: Path, line: int | None) -> tuple[Code | None
         Problem(
             path,
             f"unknown field {key!r} in a code",
-            f"use one of: {', '.join(CODE_FIELDS)}"
-            + _did_you_mean(key, CODE_FIELDS),
+            f"use one of: {', '.join(CODE_FIELDS)}" + _did_you_mean(key, CODE_FIELDS),
             line=entry.line_of(key) if isinstance(entry, YamlMap) else line,
             severity="warning",
         )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from research_kit.errors import ProcessMapError, Problem, raise_first_error
+from research_kit.errors import Problem, ProcessMapError, raise_first_error
 from research_kit.rawfiles import read_text
 from research_kit.yamlfiles import YamlList, YamlMap, parse_yaml
 
@@ -79,7 +79,8 @@ class ProcessMap:
         --------
         >>> spec = parse_process_map(
         ...     "name: x\\nlanes: [{id: a, label: A}]\\n"
-        ...     "steps: [{id: s, label: S, lane: a, kind: start}, {id: e, label: E, lane: a, kind: end}]\\n"
+        ...     "steps: [{id: s, label: S, lane: a, kind: start},"
+        ...     "        {id: e, label: E, lane: a, kind: end}]\\n"
         ...     "flows: [{from: s, to: e}]\\n")
         >>> spec.steps_frame()["step_id"].tolist()
         ['s', 'e']
@@ -187,7 +188,9 @@ def _entries(data: YamlMap, key: str, path: Path, problems: list[Problem], *, re
         return []
     if not isinstance(value, list):
         problems.append(
-            Problem(path, f"'{key}:' is not a list", "write entries as '- id: …'", data.line_of(key))
+            Problem(
+                path, f"'{key}:' is not a list", "write entries as '- id: …'", data.line_of(key)
+            )
         )
         return []
     return value
@@ -276,7 +279,9 @@ def _reference_problems(spec: ProcessMap, path: Path) -> list[Problem]:
     for ids, what in ((lane_ids, "lane"), (step_ids, "step")):
         for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
             problems.append(
-                Problem(path, f"{what} id {duplicate!r} is used twice", f"give each {what} its own id")
+                Problem(
+                    path, f"{what} id {duplicate!r} is used twice", f"give each {what} its own id"
+                )
             )
     for step in spec.steps:
         if step.lane not in lane_ids:

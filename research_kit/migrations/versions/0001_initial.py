@@ -62,9 +62,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.UniqueConstraint("document_id", "start", "end", name="uq_excerpts_span"),
-        sa.CheckConstraint(
-            '"start" >= 0 AND "end" > "start"', name=op.f("ck_excerpts_span_valid")
-        ),
+        sa.CheckConstraint('"start" >= 0 AND "end" > "start"', name=op.f("ck_excerpts_span_valid")),
     )
     op.create_index(op.f("ix_excerpts_document_id"), "excerpts", ["document_id"])
     op.create_table(
@@ -82,9 +80,7 @@ def upgrade() -> None:
             name=op.f("fk_codings_excerpt_id_excerpts"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["code_id"], ["codes.id"], name=op.f("fk_codings_code_id_codes")
-        ),
+        sa.ForeignKeyConstraint(["code_id"], ["codes.id"], name=op.f("fk_codings_code_id_codes")),
         sa.ForeignKeyConstraint(
             ["coder_id"], ["coders.id"], name=op.f("fk_codings_coder_id_coders")
         ),
@@ -105,9 +101,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_memos")),
-        sa.ForeignKeyConstraint(
-            ["coder_id"], ["coders.id"], name=op.f("fk_memos_coder_id_coders")
-        ),
+        sa.ForeignKeyConstraint(["coder_id"], ["coders.id"], name=op.f("fk_memos_coder_id_coders")),
         sa.CheckConstraint(
             "target_kind IN ('study', 'document', 'code', 'coding')",
             name=op.f("ck_memos_target_known"),

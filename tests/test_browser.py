@@ -1,0 +1,98 @@
+"""The Voila brief renders in a real (headless) Chromium, served on loopback only."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BRIEF = ROOT / "notebooks" / "briefs" / "study_overview.ipynb"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (make test installs it)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"voila exited: {process.stderr.read()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError("voila did not answer in time")
+
+
+@pytest.fixture
+def voila_brief(sample_study_path):
+    port = _free_port()
+    env = {**os.environ, "RESEARCH_KIT_STUDY": str(sample_study_path), "MPLBACKEND": "Agg"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "voila",
+            str(BRIEF),
+            "--no-browser",
+            "--Voila.ip=127.0.0.1",
+            f"--port={port}",
+            "--strip_sources=True",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_for(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_brief_renders_figures_and_no_source_code(voila_brief, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(voila_brief, timeout=120_000)
+        page.get_by_text("Permit cases in the log").wait_for(timeout=120_000)
+        page.get_by_text("Respondents by ward").wait_for(timeout=60_000)
+        body = page.inner_text("body")
+        page.screenshot(path=str(tmp_path / "brief.png"), full_page=True)
+        browser.close()
+    assert "1,850" in body
+    assert "Port Alder small-business permitting study" in body
+    assert "open_study" not in body, "sources must be stripped from the brief"

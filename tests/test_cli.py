@@ -1,0 +1,73 @@
+"""The research-kit command: check, summary and demo, with clear errors and exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from research_kit.cli import main
+
+
+def test_check_on_the_sample_study_is_clean(sample_study_path, capsys):
+    assert main(["check", str(sample_study_path)]) == 0
+    assert "clean" in capsys.readouterr().out
+
+
+def test_check_reports_file_line_problem_and_fix(sample_study_path, capsys):
+    (sample_study_path / "codebook.yml").write_text(
+        "codes:\n- {id: a, name: A, definition: d}\n- {id: b, name: B, parent: c, definition: d}\n"
+    )
+    note = sample_study_path / "notes" / "P02_business-owner.md"
+    note.write_text(note.read_text(encoding="utf-8").replace("\n---\n", "\n", 1), encoding="utf-8")
+    assert main(["check", str(sample_study_path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{sample_study_path / 'codebook.yml'}:3: code 'b' has parent 'c'" in out
+    assert f"{note}:1: front matter is not closed — add a line" in out
+    assert "2 error(s)" in out
+
+
+def test_check_strict_fails_on_warnings(sample_study_path, capsys):
+    note = sample_study_path / "notes" / "P01_business-owner.md"
+    note.write_text(
+        note.read_text(encoding="utf-8").replace("interviewer:", "mood: tired\ninterviewer:"),
+        encoding="utf-8",
+    )
+    assert main(["check", str(sample_study_path)]) == 0
+    assert main(["check", "--strict", str(sample_study_path)]) == 1
+    assert "warning: attribute 'mood'" in capsys.readouterr().out
+
+
+def test_summary_of_a_folder_that_is_not_a_study(tmp_path, capsys):
+    assert main(["summary", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "is not a study folder" in err
+    assert "Traceback" not in err
+
+
+def test_demo_registers_and_summarises(sample_study_path, capsys):
+    assert main(["demo", str(sample_study_path)]) == 0
+    out = capsys.readouterr().out
+    assert "documents: 14 new; codes: 27" in out
+    assert "respondents" in out and "cases" in out
+    assert main(["demo", str(sample_study_path)]) == 0
+    assert "14 unchanged" in capsys.readouterr().out
+
+
+def test_demo_stops_on_errors_without_touching_the_database(sample_study_path, capsys):
+    (sample_study_path / "codebook.yml").write_text("codes: [\n")
+    assert main(["demo", str(sample_study_path)]) == 1
+    assert not (sample_study_path / "study.db").exists()
+
+
+@pytest.mark.slow
+def test_installed_console_script_runs(sample_study_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "research_kit.cli", "summary", str(sample_study_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Port Alder" in result.stdout

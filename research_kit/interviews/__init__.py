@@ -1,5 +1,6 @@
 """Qualitative coding of interview notes: documents, the codebook, and (later) codings."""
 
+from research_kit.interviews.agreement import cohen_kappa, krippendorff_alpha
 from research_kit.interviews.codebook import Code, Codebook, parse_codebook, read_codebook
 from research_kit.interviews.documents import (
     Document,
@@ -12,7 +13,9 @@ __all__ = [
     "Code",
     "Codebook",
     "Document",
+    "cohen_kappa",
     "documents_table",
+    "krippendorff_alpha",
     "parse_codebook",
     "read_codebook",
     "read_note",

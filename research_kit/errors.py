@@ -113,6 +113,14 @@ class NoteError(InputError):
     """An interview note cannot be read (encoding, front matter, attributes)."""
 
 
+class DocumentChangedError(NoteError):
+    """A note's file changed after it was coded; its codings must be reviewed, not re-aligned."""
+
+
+class CodingError(ResearchKitError):
+    """A coding cannot be applied (unknown document or code, span outside the text, …)."""
+
+
 class CodebookError(InputError):
     """The codebook is not valid (duplicate codes, unknown parents, bad fields)."""
 

@@ -168,6 +168,27 @@ class Study:
                     raise NoteError.from_problem(problem)
         return documents
 
+    def document(self, document_id: str) -> Document:
+        """Read one interview note by its id (its file name without the suffix).
+
+        Raises
+        ------
+        CodingError
+            If the study has no note with that id.
+        """
+        from research_kit.errors import CodingError
+        from research_kit.interviews.documents import note_paths, read_note
+
+        folder = self.settings.notes
+        matches = [p for p in note_paths(folder) if p.stem == document_id] if folder else []
+        if not matches:
+            raise CodingError(
+                f"the study has no note {document_id!r}",
+                path=folder,
+                hint="use a document id from study.documents_table()",
+            )
+        return read_note(matches[0])
+
     def documents_table(self) -> pd.DataFrame:
         """One row per interview note with its attributes (see ``documents_table``)."""
         from research_kit.interviews.documents import documents_table
@@ -217,24 +238,11 @@ class Study:
 
         Returns the number of codes in the codebook.
         """
+        from research_kit.interviews.codebook_edits import sync_codes
+
         codebook = self.codebook()
-        now = utcnow()
         with self.store.transaction() as conn:
-            known = set(conn.execute(sa.select(schema.codes.c.id)).scalars())
-            for code in codebook:
-                values = {
-                    "name": code.name,
-                    "parent_id": code.parent,
-                    "colour": code.colour,
-                    "process_step": code.process_step,
-                    "updated_at": now,
-                }
-                if code.id in known:
-                    conn.execute(
-                        schema.codes.update().where(schema.codes.c.id == code.id).values(**values)
-                    )
-                else:
-                    conn.execute(schema.codes.insert().values(id=code.id, **values))
+            sync_codes(conn, codebook)
         return len(codebook)
 
     # -- surveys -------------------------------------------------------------------------------

@@ -1,0 +1,246 @@
+"""Changing a codebook without losing codings: add, rename, move, merge and split codes.
+
+Codings point at a code's id, so renaming a code (its name) or moving it under another parent
+never touches them. Merging moves the codings of the merged codes onto the code they merge into
+(a coder's duplicate coding of the same excerpt counts once); splitting moves chosen codings to
+new codes. Each change is one database transaction, and the codebook file is rewritten only
+inside it (atomically, keeping the previous version as ``codebook.yml.bak``), so a failure
+leaves both as they were.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+import yaml
+
+from research_kit import schema
+from research_kit.errors import CodebookError
+from research_kit.interviews.codebook import Code, Codebook, slugify
+from research_kit.store import utcnow
+
+if TYPE_CHECKING:
+    from research_kit.study import Study
+
+_HEADER = "# Codebook written by research_kit; edit freely (comments are not kept).\n"
+
+
+def codebook_to_yaml(codebook: Codebook) -> str:
+    """Render a codebook in the study's YAML shape (a flat list of codes with parents).
+
+    Examples
+    --------
+    >>> book = Codebook({"a": Code("a", "A", definition="x")})
+    >>> print(codebook_to_yaml(book).splitlines()[2:5])
+    ['codes:', '- id: a', '  name: A']
+    """
+    entries = []
+    for code in codebook:
+        entry = {"id": code.id, "name": code.name}
+        for field in ("parent", "definition", "include", "exclude", "example", "colour"):
+            value = getattr(code, field)
+            if value:
+                entry[field] = value
+        if code.process_step:
+            entry["process_step"] = code.process_step
+        entries.append(entry)
+    body = yaml.safe_dump(
+        {"version": codebook.version or 1, "codes": entries},
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+    )
+    return _HEADER + body
+
+
+def write_codebook(codebook: Codebook, path: Path | str) -> None:
+    """Write a codebook atomically; the previous file is kept as ``<name>.bak``."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(codebook_to_yaml(codebook), encoding="utf-8")
+    if path.exists():
+        shutil.copy2(path, path.with_name(path.name + ".bak"))
+    os.replace(temporary, path)
+
+
+def add_code(
+    study: Study,
+    name: str,
+    *,
+    code_id: str | None = None,
+    parent: str | None = None,
+    definition: str = "",
+    colour: str | None = None,
+    process_step: str | None = None,
+) -> str:
+    """Add a code to the study's codebook; return its id."""
+    codebook = study.codebook()
+    new_id = code_id or slugify(name)
+    if new_id in codebook.codes:
+        raise CodebookError(f"code id {new_id!r} already exists", path=codebook.path)
+    if parent is not None:
+        _require(codebook, parent)
+    codes = dict(codebook.codes)
+    codes[new_id] = Code(new_id, name, parent, definition, colour=colour, process_step=process_step)
+    _save(study, Codebook(codes, codebook.path, codebook.version))
+    return new_id
+
+
+def rename_code(study: Study, code_id: str, new_name: str) -> None:
+    """Give a code a new name; its id, and so every coding, stays."""
+    codebook = study.codebook()
+    _require(codebook, code_id)
+    clash = [c.id for c in codebook if c.name.casefold() == new_name.casefold() and c.id != code_id]
+    if clash:
+        raise CodebookError(
+            f"code {clash[0]!r} is already called {new_name!r}",
+            path=codebook.path,
+            hint="merge the two codes instead, if they mean the same",
+        )
+    _save(study, _with(codebook, replace(codebook[code_id], name=new_name)))
+
+
+def move_code(study: Study, code_id: str, new_parent: str | None) -> None:
+    """Put a code under another parent (None makes it a theme); codings stay."""
+    codebook = study.codebook()
+    _require(codebook, code_id)
+    if new_parent is not None:
+        _require(codebook, new_parent)
+        ancestor: str | None = new_parent
+        while ancestor is not None:
+            if ancestor == code_id:
+                raise CodebookError(
+                    f"cannot move {code_id!r} under its own descendant {new_parent!r}",
+                    path=codebook.path,
+                )
+            ancestor = codebook[ancestor].parent
+    _save(study, _with(codebook, replace(codebook[code_id], parent=new_parent)))
+
+
+def merge_codes(study: Study, sources: list[str], into: str) -> int:
+    """Merge codes into one: their codings and memos move to ``into``; they leave the codebook.
+
+    Children of a merged code move under ``into``. Returns the number of codings moved.
+    """
+    codebook = study.codebook()
+    _require(codebook, into)
+    sources = [s for s in dict.fromkeys(sources) if s != into]
+    for source in sources:
+        _require(codebook, source)
+    codes = {}
+    for code in codebook:
+        if code.id in sources:
+            continue
+        parent = into if code.parent in sources else code.parent
+        codes[code.id] = replace(code, parent=parent)
+    merged = Codebook(codes, codebook.path, codebook.version)
+    with study.store.transaction() as conn:
+        moved = _reassign(conn, sources, into, coding_ids=None)
+        conn.execute(
+            schema.memos.update()
+            .where(schema.memos.c.target_kind == "code", schema.memos.c.target_id.in_(sources))
+            .values(target_id=into, updated_at=utcnow())
+        )
+        conn.execute(schema.codes.delete().where(schema.codes.c.id.in_(sources)))
+        write_codebook(merged, merged.path)
+    study.register_codebook()
+    return moved
+
+
+def split_code(
+    study: Study, code_id: str, new_codes: dict[str, str], assign: dict[int, str]
+) -> int:
+    """Split a code: add ``new_codes`` (id → name) beside it and move chosen codings to them.
+
+    Parameters
+    ----------
+    new_codes : dict of str to str
+        The new codes' ids and names; they get the split code's parent.
+    assign : dict of int to str
+        Coding id → new code id. Codings not listed keep the original code.
+
+    Returns the number of codings moved.
+    """
+    codebook = study.codebook()
+    original = _require(codebook, code_id)
+    codes = dict(codebook.codes)
+    for new_id, name in new_codes.items():
+        if new_id in codes:
+            raise CodebookError(f"code id {new_id!r} already exists", path=codebook.path)
+        codes[new_id] = Code(new_id, name, original.parent, colour=original.colour)
+    unknown = set(assign.values()) - set(new_codes)
+    if unknown:
+        raise CodebookError(f"codings assigned to codes not being created: {sorted(unknown)}")
+    split = Codebook(codes, codebook.path, codebook.version)
+    moved = 0
+    with study.store.transaction() as conn:
+        sync_codes(conn, split)
+        for new_id in new_codes:
+            ids = [coding for coding, target in assign.items() if target == new_id]
+            moved += _reassign(conn, [code_id], new_id, coding_ids=ids)
+        write_codebook(split, split.path)
+    return moved
+
+
+def _reassign(conn, sources: list[str], into: str, coding_ids: list[int] | None) -> int:
+    """Move codings from ``sources`` to ``into``; drop ones the same coder already has there."""
+    c = schema.codings
+    query = sa.select(c.c.id, c.c.excerpt_id, c.c.coder_id).where(c.c.code_id.in_(sources))
+    if coding_ids is not None:
+        query = query.where(c.c.id.in_([int(i) for i in coding_ids]))
+    rows = conn.execute(query).all()
+    existing = set(
+        conn.execute(sa.select(c.c.excerpt_id, c.c.coder_id).where(c.c.code_id == into)).all()
+    )
+    for coding, excerpt, coder in rows:
+        if (excerpt, coder) in existing:
+            conn.execute(c.delete().where(c.c.id == coding))
+        else:
+            conn.execute(c.update().where(c.c.id == coding).values(code_id=into))
+            existing.add((excerpt, coder))
+    return len(rows)
+
+
+def _save(study: Study, codebook: Codebook) -> None:
+    with study.store.transaction() as conn:
+        sync_codes(conn, codebook)
+        write_codebook(codebook, codebook.path)
+
+
+def sync_codes(conn, codebook: Codebook) -> None:
+    """Mirror the codebook's codes into the database (inside an open transaction)."""
+    known = set(conn.execute(sa.select(schema.codes.c.id)).scalars())
+    now = utcnow()
+    for code in codebook:
+        values = {
+            "name": code.name,
+            "parent_id": code.parent,
+            "colour": code.colour,
+            "process_step": code.process_step,
+            "updated_at": now,
+        }
+        if code.id in known:
+            conn.execute(schema.codes.update().where(schema.codes.c.id == code.id).values(**values))
+        else:
+            conn.execute(schema.codes.insert().values(id=code.id, **values))
+
+
+def _require(codebook: Codebook, code_id: str) -> Code:
+    if code_id not in codebook.codes:
+        raise CodebookError(
+            f"there is no code {code_id!r}",
+            path=codebook.path,
+            hint="use a code id from study.codebook().to_frame()",
+        )
+    return codebook[code_id]
+
+
+def _with(codebook: Codebook, code: Code) -> Codebook:
+    codes = dict(codebook.codes)
+    codes[code.id] = code
+    return Codebook(codes, codebook.path, codebook.version)

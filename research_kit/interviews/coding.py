@@ -1,0 +1,520 @@
+"""Coding: applying codes to spans of interview notes, by named coders, and memos.
+
+A coding ties a code to an excerpt (a span of a document's text, in code points, end exclusive)
+for one coder, with its origin: ``manual``, ``rule`` (accepted from auto-coding rules) or
+``suggestion`` (accepted from the model's suggestions). Every call here is one database
+transaction, so each click in the coding panel is saved at once. Each excerpt remembers the
+hash of the note it was cut from: a note edited after coding is reported by
+:func:`stale_codings` (which codings no longer match their text) and never silently re-aligned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from research_kit import schema
+from research_kit.errors import CodingError, DocumentChangedError
+from research_kit.schema import CODING_ORIGINS, MEMO_TARGETS
+from research_kit.store import utcnow
+
+if TYPE_CHECKING:
+    from research_kit.interviews.documents import Document
+    from research_kit.study import Study
+
+CODING_COLUMNS = [
+    "coding_id",
+    "excerpt_id",
+    "document_id",
+    "start",
+    "end",
+    "text",
+    "code_id",
+    "coder",
+    "origin",
+    "created_at",
+]
+
+
+def apply_code(
+    study: Study,
+    document_id: str,
+    start: int,
+    end: int,
+    code_id: str,
+    *,
+    coder: str,
+    origin: str = "manual",
+) -> int:
+    """Apply a code to a span of a document, for one coder; saved at once.
+
+    Parameters
+    ----------
+    study : Study
+    document_id : str
+        The note's id (file name without suffix).
+    start, end : int
+        Code-point offsets into the note's text, end exclusive.
+    code_id : str
+        A code of the study's codebook.
+    coder : str
+        Who applied it (initials or name).
+    origin : {"manual", "rule", "suggestion"}
+        How the coding came about.
+
+    Returns
+    -------
+    int
+        The coding's id (the existing one if this coder already applied this code here).
+
+    Raises
+    ------
+    CodingError
+        Unknown document or code, empty coder, or a span outside the text.
+    DocumentChangedError
+        The note changed since it was first coded.
+
+    Examples
+    --------
+    >>> import shutil, tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
+    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
+    >>> from research_kit import open_study
+    >>> study = open_study(folder)
+    >>> coding = apply_code(study, "P01_business-owner", 0, 60, "cost_of_delay", coder="J.R.")
+    >>> codings(study)[["document_id", "code_id", "coder"]].values.tolist()
+    [['P01_business-owner', 'cost_of_delay', 'J.R.']]
+    >>> study.close()
+    """
+    frame = pd.DataFrame(
+        [
+            {
+                "document_id": document_id,
+                "start": start,
+                "end": end,
+                "code_id": code_id,
+                "coder": coder,
+                "origin": origin,
+            }
+        ]
+    )
+    return int(apply_codes(study, frame)[0])
+
+
+def apply_codes(study: Study, frame: pd.DataFrame) -> list[int]:
+    """Apply many codings in one transaction (all or nothing).
+
+    Parameters
+    ----------
+    study : Study
+    frame : pandas.DataFrame
+        Columns ``document_id``, ``start``, ``end``, ``code_id``, ``coder`` and optionally
+        ``origin`` (default ``manual``).
+
+    Returns
+    -------
+    list of int
+        The coding ids, in the frame's order.
+    """
+    missing = {"document_id", "start", "end", "code_id", "coder"} - set(frame.columns)
+    if missing:
+        raise CodingError(f"codings need the columns {', '.join(sorted(missing))}")
+    documents = {doc_id: study.document(doc_id) for doc_id in frame["document_id"].unique()}
+    known_codes = _known_codes(study)
+    ids = []
+    with study.store.transaction() as conn:
+        hashes = _register_documents(conn, documents.values())
+        coder_ids: dict[str, int] = {}
+        for row in frame.itertuples(index=False):
+            document = documents[row.document_id]
+            _check_current(document, hashes[document.id])
+            start, end = _checked_span(document, int(row.start), int(row.end))
+            origin = getattr(row, "origin", "manual") or "manual"
+            _check_coding(row.code_id, known_codes, origin, row.coder)
+            coder = str(row.coder).strip()
+            if coder not in coder_ids:
+                coder_ids[coder] = coder_id(conn, coder)
+            excerpt = _excerpt_id(conn, document, start, end)
+            ids.append(_coding_id(conn, excerpt, row.code_id, coder_ids[coder], origin))
+    return ids
+
+
+def remove_code(
+    study: Study, document_id: str, start: int, end: int, code_id: str, *, coder: str
+) -> int:
+    """Remove one coder's code from a span; return how many codings were removed (0 or 1)."""
+    with study.store.transaction() as conn:
+        excerpt = conn.execute(
+            sa.select(schema.excerpts.c.id).where(
+                schema.excerpts.c.document_id == document_id,
+                schema.excerpts.c.start == start,
+                schema.excerpts.c.end == end,
+            )
+        ).scalar_one_or_none()
+        coder_row = _coder_row(conn, coder)
+        if excerpt is None or coder_row is None:
+            return 0
+        result = conn.execute(
+            schema.codings.delete().where(
+                schema.codings.c.excerpt_id == excerpt,
+                schema.codings.c.code_id == code_id,
+                schema.codings.c.coder_id == coder_row,
+            )
+        )
+        return result.rowcount
+
+
+def remove_coding(study: Study, coding_id: int) -> int:
+    """Remove a coding by id; return how many were removed (0 or 1)."""
+    with study.store.transaction() as conn:
+        return conn.execute(
+            schema.codings.delete().where(schema.codings.c.id == int(coding_id))
+        ).rowcount
+
+
+def codings(
+    study: Study,
+    *,
+    coder: str | None = None,
+    document_id: str | None = None,
+    code_id: str | None = None,
+) -> pd.DataFrame:
+    """Every coding as a tidy table (one row per coder × code × excerpt).
+
+    Columns: ``coding_id``, ``excerpt_id``, ``document_id``, ``start``, ``end``, ``text``,
+    ``code_id``, ``coder``, ``origin``, ``created_at``. Filters narrow it down.
+    """
+    e, c, k = schema.excerpts, schema.codings, schema.coders
+    query = (
+        sa.select(
+            c.c.id.label("coding_id"),
+            e.c.id.label("excerpt_id"),
+            e.c.document_id,
+            e.c.start,
+            e.c.end,
+            e.c.text,
+            c.c.code_id,
+            k.c.name.label("coder"),
+            c.c.origin,
+            c.c.created_at,
+        )
+        .select_from(c.join(e, c.c.excerpt_id == e.c.id).join(k, c.c.coder_id == k.c.id))
+        .order_by(e.c.document_id, e.c.start, e.c.end, c.c.code_id, k.c.name)
+    )
+    if coder is not None:
+        query = query.where(k.c.name == coder)
+    if document_id is not None:
+        query = query.where(e.c.document_id == document_id)
+    if code_id is not None:
+        query = query.where(c.c.code_id == code_id)
+    with study.store.read() as conn:
+        rows = conn.execute(query).mappings().all()
+    return pd.DataFrame(rows, columns=CODING_COLUMNS)
+
+
+def coder_id(conn: Connection, name: str) -> int:
+    """The id of coder ``name`` (created on first use), inside an open transaction."""
+    existing = _coder_row(conn, name)
+    if existing is not None:
+        return existing
+    return conn.execute(
+        schema.coders.insert().values(name=name, created_at=utcnow())
+    ).inserted_primary_key[0]
+
+
+def coders(study: Study) -> pd.DataFrame:
+    """Coders of the study with how many codings each has made."""
+    k, c = schema.coders, schema.codings
+    query = (
+        sa.select(k.c.id.label("coder_id"), k.c.name.label("coder"), sa.func.count(c.c.id))
+        .select_from(k.outerjoin(c, c.c.coder_id == k.c.id))
+        .group_by(k.c.id, k.c.name)
+        .order_by(k.c.name)
+    )
+    with study.store.read() as conn:
+        rows = conn.execute(query).all()
+    return pd.DataFrame(rows, columns=["coder_id", "coder", "codings"])
+
+
+# -- memos -----------------------------------------------------------------------------------------
+def add_memo(
+    study: Study,
+    text: str,
+    *,
+    on: str = "study",
+    target: str | int | None = None,
+    coder: str | None = None,
+) -> int:
+    """Write a memo on the study, a document, a code or a coding; return its id.
+
+    Parameters
+    ----------
+    text : str
+        The memo.
+    on : {"study", "document", "code", "coding"}
+        What it is about.
+    target : str or int, optional
+        The document id, code id or coding id (not needed for the study).
+    coder : str, optional
+        Who wrote it.
+    """
+    if on not in MEMO_TARGETS:
+        raise CodingError(f"a memo is on one of {', '.join(MEMO_TARGETS)}, not {on!r}")
+    if on != "study" and target is None:
+        raise CodingError(f"a memo on a {on} needs the {on}'s id as target")
+    if not str(text).strip():
+        raise CodingError("the memo is empty", hint="write something, or do not save it")
+    now = utcnow()
+    with study.store.transaction() as conn:
+        author = coder_id(conn, coder) if coder else None
+        return conn.execute(
+            schema.memos.insert().values(
+                target_kind=on,
+                target_id=str(target if target is not None else ""),
+                coder_id=author,
+                text=str(text),
+                created_at=now,
+                updated_at=now,
+            )
+        ).inserted_primary_key[0]
+
+
+def update_memo(study: Study, memo_id: int, text: str) -> None:
+    """Replace a memo's text (the old text is not kept)."""
+    with study.store.transaction() as conn:
+        updated = conn.execute(
+            schema.memos.update()
+            .where(schema.memos.c.id == int(memo_id))
+            .values(text=str(text), updated_at=utcnow())
+        ).rowcount
+    if not updated:
+        raise CodingError(f"there is no memo {memo_id}")
+
+
+def memos(study: Study, *, on: str | None = None, target: str | int | None = None) -> pd.DataFrame:
+    """Memos as a table: ``memo_id``, ``on``, ``target``, ``coder``, ``text``, times."""
+    m, k = schema.memos, schema.coders
+    query = (
+        sa.select(
+            m.c.id.label("memo_id"),
+            m.c.target_kind.label("on"),
+            m.c.target_id.label("target"),
+            k.c.name.label("coder"),
+            m.c.text,
+            m.c.created_at,
+            m.c.updated_at,
+        )
+        .select_from(m.outerjoin(k, m.c.coder_id == k.c.id))
+        .order_by(m.c.id)
+    )
+    if on is not None:
+        query = query.where(m.c.target_kind == on)
+    if target is not None:
+        query = query.where(m.c.target_id == str(target))
+    with study.store.read() as conn:
+        rows = conn.execute(query).mappings().all()
+    columns = ["memo_id", "on", "target", "coder", "text", "created_at", "updated_at"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+# -- changed notes ---------------------------------------------------------------------------------
+def stale_codings(study: Study) -> pd.DataFrame:
+    """Codings whose note changed since they were made, and whether their text still matches.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per coding on a changed (or missing) note: ``document_id``, ``coding_id``,
+        ``code_id``, ``coder``, ``start``, ``end``, ``coded_text``, ``current_text`` and
+        ``status``: ``text changed`` (the span now holds other text), ``text unchanged`` (the
+        note changed elsewhere) or ``note missing``. Nothing is re-aligned.
+    """
+    current = codings(study)
+    with study.store.read() as conn:
+        excerpt_hashes = dict(
+            conn.execute(sa.select(schema.excerpts.c.id, schema.excerpts.c.document_hash)).all()
+        )
+    rows = []
+    for document_id, group in current.groupby("document_id", sort=True):
+        document = _current_document(study, document_id)
+        for row in group.itertuples(index=False):
+            if document is not None and excerpt_hashes[row.excerpt_id] == document.content_hash:
+                continue
+            now_text = document.text[row.start : row.end] if document is not None else None
+            status = _staleness(row.text, now_text)
+            rows.append(
+                {
+                    "document_id": document_id,
+                    "coding_id": row.coding_id,
+                    "code_id": row.code_id,
+                    "coder": row.coder,
+                    "start": row.start,
+                    "end": row.end,
+                    "coded_text": row.text,
+                    "current_text": now_text,
+                    "status": status,
+                }
+            )
+    columns = [
+        "document_id",
+        "coding_id",
+        "code_id",
+        "coder",
+        "start",
+        "end",
+        "coded_text",
+        "current_text",
+        "status",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def accept_document_change(study: Study, document_id: str) -> pd.DataFrame:
+    """Accept a note's new version: codings whose text is unchanged carry over to it.
+
+    Codings whose span now holds other text stay reported by :func:`stale_codings` until they
+    are removed or re-applied. Returns what :func:`stale_codings` reported for this note.
+    """
+    document = study.document(document_id)
+    report = stale_codings(study)
+    report = report[report["document_id"] == document_id]
+    unchanged = report.loc[report["status"] == "text unchanged", "coding_id"].tolist()
+    with study.store.transaction() as conn:
+        conn.execute(
+            schema.documents.update()
+            .where(schema.documents.c.id == document_id)
+            .values(content_hash=document.content_hash, updated_at=utcnow())
+        )
+        if unchanged:
+            excerpt_ids = sa.select(schema.codings.c.excerpt_id).where(
+                schema.codings.c.id.in_(unchanged)
+            )
+            conn.execute(
+                schema.excerpts.update()
+                .where(schema.excerpts.c.id.in_(excerpt_ids))
+                .values(document_hash=document.content_hash)
+            )
+    return report
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+def _known_codes(study: Study) -> set[str]:
+    study.register_codebook()
+    with study.store.read() as conn:
+        return set(conn.execute(sa.select(schema.codes.c.id)).scalars())
+
+
+def _register_documents(conn: Connection, documents: Iterable[Document]) -> dict[str, str]:
+    """Make sure each document has a row; return the hash each was first coded at."""
+    from research_kit.study import _document_row
+
+    hashes = {}
+    for document in documents:
+        stored = conn.execute(
+            sa.select(schema.documents.c.content_hash).where(schema.documents.c.id == document.id)
+        ).scalar_one_or_none()
+        if stored is None:
+            conn.execute(schema.documents.insert().values(**_document_row(document, utcnow())))
+            stored = document.content_hash
+        hashes[document.id] = stored
+    return hashes
+
+
+def _check_current(document: Document, stored_hash: str) -> None:
+    if stored_hash != document.content_hash:
+        raise DocumentChangedError(
+            "this note changed since it was first coded",
+            path=document.path,
+            hint="review research_kit.interviews.stale_codings(study), then "
+            f"accept_document_change(study, {document.id!r}) before coding it again",
+        )
+
+
+def _checked_span(document: Document, start: int, end: int) -> tuple[int, int]:
+    if not 0 <= start < end <= len(document.text):
+        raise CodingError(
+            f"span {start}–{end} is outside the note's text (0–{len(document.text)})",
+            path=document.path,
+            hint="select text inside the note; offsets are characters, end exclusive",
+        )
+    return start, end
+
+
+def _check_coding(code_id: str, known: set[str], origin: str, coder: object) -> None:
+    if code_id not in known:
+        raise CodingError(
+            f"code {code_id!r} is not in the codebook",
+            hint="add it to codebook.yml first, or use an existing code id",
+        )
+    if origin not in CODING_ORIGINS:
+        raise CodingError(f"origin must be one of {', '.join(CODING_ORIGINS)}, not {origin!r}")
+    if coder is None or not str(coder).strip():
+        raise CodingError("every coding needs a coder", hint="pass coder='your initials'")
+
+
+def _coder_row(conn: Connection, name: str) -> int | None:
+    return conn.execute(
+        sa.select(schema.coders.c.id).where(schema.coders.c.name == name)
+    ).scalar_one_or_none()
+
+
+def _excerpt_id(conn: Connection, document: Document, start: int, end: int) -> int:
+    excerpts = schema.excerpts
+    existing = conn.execute(
+        sa.select(excerpts.c.id).where(
+            excerpts.c.document_id == document.id,
+            excerpts.c.start == start,
+            excerpts.c.end == end,
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    return conn.execute(
+        excerpts.insert().values(
+            document_id=document.id,
+            start=start,
+            end=end,
+            text=document.text[start:end],
+            document_hash=document.content_hash,
+            created_at=utcnow(),
+        )
+    ).inserted_primary_key[0]
+
+
+def _coding_id(conn: Connection, excerpt: int, code_id: str, coder: int, origin: str) -> int:
+    codings_ = schema.codings
+    existing = conn.execute(
+        sa.select(codings_.c.id).where(
+            codings_.c.excerpt_id == excerpt,
+            codings_.c.code_id == code_id,
+            codings_.c.coder_id == coder,
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    return conn.execute(
+        codings_.insert().values(
+            excerpt_id=excerpt,
+            code_id=code_id,
+            coder_id=coder,
+            origin=origin,
+            created_at=utcnow(),
+        )
+    ).inserted_primary_key[0]
+
+
+def _current_document(study: Study, document_id: str) -> Document | None:
+    try:
+        return study.document(document_id)
+    except CodingError:
+        return None
+
+
+def _staleness(coded: str, now: str | None) -> str:
+    if now is None:
+        return "note missing"
+    return "text unchanged" if coded == now else "text changed"

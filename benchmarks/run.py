@@ -437,6 +437,24 @@ def writes_lost(figures: list[Figure]) -> bool:
     )
 
 
+def capability_figures() -> list[Figure]:
+    """Figures from every ``benchmarks/bench_*.py`` module's ``figures()`` function.
+
+    Each returns (section, name, value, unit) tuples; a module that fails is reported, not
+    allowed to hide the other figures.
+    """
+    found: list[Figure] = []
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    for path in sorted(Path(__file__).resolve().parent.glob("bench_*.py")):
+        module = importlib.import_module(path.stem)
+        try:
+            found += [Figure(*row) for row in module.figures()]
+        except (ResearchKitError, RuntimeError, ValueError, OSError) as exc:
+            print(f"{path.name} failed: {exc}", file=sys.stderr)
+            found.append(Figure(path.stem, "FAILED", float("nan"), str(exc)[:60]))
+    return found
+
+
 def main() -> int:
     """Run every benchmark, print and save the figures; 1 if writes were lost."""
     start = time.perf_counter()
@@ -446,7 +464,7 @@ def main() -> int:
     text_figures = bench_text()
     for bench in (bench_loading, bench_serial_writes, bench_concurrent_writes):
         figures += bench()
-    figures += text_figures + memory_figures()
+    figures += text_figures + capability_figures() + memory_figures()
     total_s = time.perf_counter() - start
     ok = not writes_lost(figures)
     print_table(figures, total_s)

@@ -28,6 +28,7 @@ _TOP_LEVEL = (
     "attributes",
     "notes",
     "codebook",
+    "codings",
     "surveys",
     "process_maps",
     "event_logs",
@@ -106,6 +107,7 @@ class StudySettings:
     attributes: dict[str, AttributeSpec] = field(default_factory=dict)
     notes: Path | None = None
     codebook: Path | None = None
+    codings: tuple[Path, ...] = ()
     surveys: tuple[SurveySource, ...] = ()
     process_maps: tuple[Path, ...] = ()
     event_logs: tuple[EventLogSource, ...] = ()
@@ -142,6 +144,7 @@ attributes:             # what is recorded about each participant (note front ma
   interviewer: {{type: text}}
 notes: notes            # folder of interview notes (.md, .txt, .docx)
 codebook: codebook.yml
+codings: []             # codings files to import (research_kit CSV or REFI-QDA .qdpx)
 surveys: []
 process_maps: []
 event_logs: []
@@ -183,6 +186,7 @@ def validate_settings(folder: Path | str) -> tuple[StudySettings, list[Problem]]
         attributes=_attributes(data, path, problems),
         notes=_optional_path(folder, data.get("notes", "notes")),
         codebook=_optional_path(folder, data.get("codebook", "codebook.yml")),
+        codings=tuple(folder / str(item) for item in _list(data, "codings", path, problems)),
         surveys=tuple(_surveys(data, folder, path, problems)),
         process_maps=tuple(
             folder / str(item) for item in _list(data, "process_maps", path, problems)

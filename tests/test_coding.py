@@ -162,7 +162,7 @@ def test_note_changed_after_coding_is_reported_and_never_realigned(study):
 
 
 def test_accepting_a_change_keeps_codings_whose_text_still_matches(study):
-    start, end, text = _paragraph(study, 2)
+    start, end, _ = _paragraph(study, 2)
     apply_code(study, DOC, start, end, "staffing_shortage", coder="J.R.")
     note = study.document(DOC).path
     note.write_text(note.read_text(encoding="utf-8") + "\nA line added at the end.\n", "utf-8")

@@ -8,6 +8,7 @@ command exits with status 1 (problems found) or 2 (the study could not be opened
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -58,6 +59,19 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("study", nargs="?", default=".", help="study folder (default: here)")
     summary.set_defaults(run=_run_summary)
 
+    agreement = commands.add_parser(
+        "agreement", help="agreement between coders, per code and overall"
+    )
+    agreement.add_argument("--study", default=".", help="study folder (default: here)")
+    agreement.add_argument("--coder", action="append", help="a coder to compare (repeatable)")
+    agreement.add_argument("--unit", choices=("excerpt", "character"), default="excerpt")
+    agreement.add_argument("--document", action="append", help="limit to these documents")
+    agreement.add_argument(
+        "--disagreements", action="store_true", help="also list every excerpt where coders differ"
+    )
+    agreement.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    agreement.set_defaults(run=_run_agreement)
+
     demo = commands.add_parser(
         "demo", help="check the study, register its notes and codebook, print a summary"
     )
@@ -83,6 +97,39 @@ def _run_summary(args: argparse.Namespace) -> int:
     with open_study(args.study, create=False) as study:
         print(format_summary(study.summary()))
     return EXIT_OK
+
+
+def _run_agreement(args: argparse.Namespace) -> int:
+    from research_kit.interviews.agreement import agreement, disagreements
+
+    options = {"coders": args.coder, "unit": args.unit, "documents": args.document}
+    with open_study(args.study, create=False) as study:
+        table = agreement(study, **options)
+        differing = disagreements(study, **options) if args.disagreements else None
+    if args.json:
+        print(json.dumps(_agreement_payload(table, differing), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"agreement by {table.attrs['unit']} between {', '.join(table.attrs['coders'])}")
+    print(table.to_string(index=False, float_format=lambda value: f"{value:.3f}"))
+    if differing is not None:
+        print(f"\n{len(differing)} disagreement(s)")
+        print(differing.drop(columns=["text"]).to_string(index=False))
+    return EXIT_OK
+
+
+def _agreement_payload(table: pd.DataFrame, differing: pd.DataFrame | None) -> dict:
+    records = json.loads(table.to_json(orient="records"))
+    payload = {
+        "unit": table.attrs["unit"],
+        "level": table.attrs["level"],
+        "coders": table.attrs["coders"],
+        "documents": table.attrs["documents"],
+        "codes": [record for record in records if record["code_id"] != "overall"],
+        "overall": next(record for record in records if record["code_id"] == "overall"),
+    }
+    if differing is not None:
+        payload["disagreements"] = json.loads(differing.to_json(orient="records"))
+    return payload
 
 
 def _run_demo(args: argparse.Namespace) -> int:

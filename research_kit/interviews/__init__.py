@@ -1,6 +1,12 @@
 """Qualitative coding of interview notes: documents, excerpts, the codebook, codings, agreement."""
 
-from research_kit.interviews.agreement import cohen_kappa, krippendorff_alpha
+from research_kit.interviews.agreement import agreement as coder_agreement
+from research_kit.interviews.agreement import (
+    cohen_kappa,
+    disagreements,
+    krippendorff_alpha,
+    percent_agreement,
+)
 from research_kit.interviews.codebook import Code, Codebook, parse_codebook, read_codebook
 from research_kit.interviews.codebook_edits import (
     add_code,
@@ -35,9 +41,11 @@ __all__ = [
     "add_memo",
     "apply_code",
     "apply_codes",
+    "coder_agreement",
     "coders",
     "codings",
     "cohen_kappa",
+    "disagreements",
     "documents_table",
     "krippendorff_alpha",
     "memos",
@@ -45,6 +53,7 @@ __all__ = [
     "move_code",
     "paragraphs",
     "parse_codebook",
+    "percent_agreement",
     "read_codebook",
     "read_note",
     "read_notes",

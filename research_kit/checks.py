@@ -47,6 +47,8 @@ def check_folder(folder: Path | str) -> list[Problem]:
         activities |= map_activities
     problems += _check_notes(settings)
     problems += _check_codebook(settings, step_ids)
+    if settings.codings:
+        problems += _check_codings(settings)
     for source in settings.surveys:
         problems += _check_survey(source, settings)
     for log in settings.event_logs:
@@ -149,6 +151,27 @@ def _check_codebook(settings: StudySettings, step_ids: set[str]) -> list[Problem
                     severity="warning",
                 )
             )
+    return problems
+
+
+def _check_codings(settings: StudySettings) -> list[Problem]:
+    from research_kit.interviews.codebook import validate_codebook
+    from research_kit.interviews.coding_io import codings_file_problems
+    from research_kit.interviews.documents import note_paths, read_note
+
+    documents = {}
+    for path in note_paths(settings.notes) if settings.notes else []:
+        try:
+            document = read_note(path)
+        except ResearchKitError:
+            continue  # reported with the notes
+        documents[document.id] = document
+    codes = set()
+    if settings.codebook is not None and settings.codebook.exists():
+        codes = set(validate_codebook(settings.codebook)[0].codes)
+    problems = []
+    for path in settings.codings:
+        problems += codings_file_problems(path, documents, codes)
     return problems
 
 

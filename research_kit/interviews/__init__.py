@@ -7,6 +7,14 @@ from research_kit.interviews.agreement import (
     krippendorff_alpha,
     percent_agreement,
 )
+from research_kit.interviews.analysis import (
+    code_by_attribute,
+    code_cooccurrence,
+    code_frequencies,
+    quotes,
+    saturation_curve,
+    theme_summary,
+)
 from research_kit.interviews.codebook import Code, Codebook, parse_codebook, read_codebook
 from research_kit.interviews.codebook_edits import (
     add_code,
@@ -29,24 +37,48 @@ from research_kit.interviews.coding import (
     stale_codings,
     update_memo,
 )
+from research_kit.interviews.coding_io import (
+    CodingsFileError,
+    export_codings,
+    import_codings,
+    read_codings_csv,
+)
 from research_kit.interviews.documents import Document, documents_table, read_note, read_notes
+from research_kit.interviews.export import (
+    code_matrix,
+    codebook_table,
+    export_code_matrix,
+    export_codebook,
+    export_quotes,
+)
 from research_kit.interviews.segments import paragraphs, segment
 
 __all__ = [
     "Code",
     "Codebook",
+    "CodingsFileError",
     "Document",
     "accept_document_change",
     "add_code",
     "add_memo",
     "apply_code",
     "apply_codes",
+    "code_by_attribute",
+    "code_cooccurrence",
+    "code_frequencies",
+    "code_matrix",
+    "codebook_table",
     "coder_agreement",
     "coders",
     "codings",
     "cohen_kappa",
     "disagreements",
     "documents_table",
+    "export_code_matrix",
+    "export_codebook",
+    "export_codings",
+    "export_quotes",
+    "import_codings",
     "krippendorff_alpha",
     "memos",
     "merge_codes",
@@ -54,15 +86,19 @@ __all__ = [
     "paragraphs",
     "parse_codebook",
     "percent_agreement",
+    "quotes",
     "read_codebook",
+    "read_codings_csv",
     "read_note",
     "read_notes",
     "remove_code",
     "remove_coding",
     "rename_code",
+    "saturation_curve",
     "segment",
     "split_code",
     "stale_codings",
+    "theme_summary",
     "update_memo",
     "write_codebook",
 ]

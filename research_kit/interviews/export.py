@@ -1,0 +1,303 @@
+"""Exports of coded interviews: quotes, a 0/1 code matrix and the codebook, safe to open anywhere.
+
+Tables go to CSV or Excel by the file's suffix. Every text cell passes through
+:func:`research_kit.privacy.safe_for_spreadsheet` (a cell that starts like a formula gets a
+leading apostrophe, so a quote such as ``=HYPERLINK(…)`` stays text), CSV is written as UTF-8
+with a byte-order mark so Excel shows accents right, and numbers stay numbers. The codebook is
+also written as a Markdown table (pipes, backslashes, ``<`` and line breaks escaped) ready to
+paste into a report or turn into a PDF, or as an HTML table with every text escaped.
+
+Quotes carry the participants' attributes: check who will read an export before sharing it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from research_kit.errors import InputError
+from research_kit.interviews.analysis import _check_choice, _gather, quotes
+from research_kit.privacy import safe_for_spreadsheet
+
+if TYPE_CHECKING:
+    from research_kit.study import Study
+
+TABLE_SUFFIXES = (".csv", ".xlsx")
+CODEBOOK_SUFFIXES = (".md", ".markdown", ".html", ".csv", ".xlsx")
+CODEBOOK_COLUMNS = ("theme", "code", "definition", "include", "exclude", "example")
+_EXCERPT_COLUMNS = ["document_id", "start", "end", "text"]
+# Control characters XML 1.0 (and so .xlsx) cannot hold; tab, CR and LF are allowed.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+
+
+# -- quotes ----------------------------------------------------------------------------------------
+def export_quotes(study: Study, path: Path | str, **filters: Any) -> Path:
+    """Write quotes with their attributes and codes to CSV or Excel, formula-safe.
+
+    Parameters
+    ----------
+    study : Study
+    path : Path or str
+        The file to write; ``.csv`` or ``.xlsx``.
+    **filters
+        Passed to :func:`research_kit.interviews.analysis.quotes` (``code``, ``theme``,
+        ``where``, ``coder``, ``limit``).
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Examples
+    --------
+    >>> import shutil, tempfile, pathlib
+    >>> from research_kit import open_study
+    >>> from research_kit.interviews import apply_code
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
+    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
+    >>> study = open_study(folder)
+    >>> _ = apply_code(study, "P02_business-owner", 0, 60, "cost_of_delay", coder="J.R.")
+    >>> written = export_quotes(study, folder / "quotes.csv", where={"ward": "Ward 3"})
+    >>> pd.read_csv(written, encoding="utf-8-sig")[["participant", "code_id"]].values.tolist()
+    [['P02', 'cost_of_delay']]
+    >>> study.close()
+    """
+    path = _check_suffix(path, TABLE_SUFFIXES, "quotes")
+    return _write_table(quotes(study, **filters), path, sheet="quotes")
+
+
+# -- code matrix -----------------------------------------------------------------------------------
+def code_matrix(study: Study, *, coder: str | None = None, unit: str = "excerpt") -> pd.DataFrame:
+    """A 0/1 matrix: one row per coded excerpt (or note), one column per code of the codebook.
+
+    Parameters
+    ----------
+    study : Study
+    coder : str, optional
+        One coder's codings only (default: a code counts when any coder applied it).
+    unit : {"excerpt", "document"}
+        One row per coded excerpt (``document_id``, ``start``, ``end``, ``text``) or per coded
+        note (``document_id``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The unit's columns, then one integer column per code (named by code id, in codebook
+        order; codes applied but no longer in the codebook last) holding 1 or 0.
+
+    Examples
+    --------
+    >>> import shutil, tempfile, pathlib
+    >>> from research_kit import open_study
+    >>> from research_kit.interviews import apply_code
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
+    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
+    >>> study = open_study(folder)
+    >>> _ = apply_code(study, "P01_business-owner", 0, 60, "cost_of_delay", coder="J.R.")
+    >>> _ = apply_code(study, "P01_business-owner", 0, 60, "portal_problems", coder="M.K.")
+    >>> matrix = code_matrix(study)
+    >>> matrix[["start", "end", "portal_problems", "cost_of_delay", "helpful_staff"]].values
+    array([[ 0, 60,  1,  1,  0]])
+    >>> study.close()
+    """
+    _check_choice(unit, ("excerpt", "document"), "unit")
+    coded, codes, _ = _gather(study, coder)
+    keys = _EXCERPT_COLUMNS if unit == "excerpt" else ["document_id"]
+    index = ["excerpt_id", *keys] if unit == "excerpt" else keys
+    present = coded[[*index, "code_id"]].drop_duplicates().assign(flag=1)
+    if present.empty:
+        return pd.DataFrame(columns=[*keys, *codes["code_id"]])
+    matrix = present.pivot_table(
+        index=index, columns="code_id", values="flag", aggfunc="max", fill_value=0
+    )
+    matrix = matrix.reindex(columns=list(codes["code_id"]), fill_value=0).astype("int64")
+    matrix.columns.name = None
+    matrix = matrix.reset_index().sort_values(keys[:3], kind="stable")
+    return matrix.drop(columns="excerpt_id", errors="ignore").reset_index(drop=True)
+
+
+def export_code_matrix(
+    study: Study, path: Path | str, *, coder: str | None = None, unit: str = "excerpt"
+) -> Path:
+    """Write :func:`code_matrix` to CSV or Excel (formula-safe); return the file written.
+
+    Examples
+    --------
+    >>> import shutil, tempfile, pathlib
+    >>> from research_kit import open_study
+    >>> from research_kit.interviews import apply_code
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
+    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
+    >>> study = open_study(folder)
+    >>> _ = apply_code(study, "P01_business-owner", 0, 60, "cost_of_delay", coder="J.R.")
+    >>> written = export_code_matrix(study, folder / "matrix.xlsx")
+    >>> pd.read_excel(written)["cost_of_delay"].tolist()
+    [1]
+    >>> study.close()
+    """
+    path = _check_suffix(path, TABLE_SUFFIXES, "code matrix")
+    return _write_table(code_matrix(study, coder=coder, unit=unit), path, sheet="code matrix")
+
+
+# -- codebook --------------------------------------------------------------------------------------
+def codebook_table(study: Study, fmt: str = "markdown") -> str | pd.DataFrame:
+    """The codebook as a table: theme, code, definition, include, exclude, example.
+
+    One row per code in codebook order; a theme's own row has an empty ``code`` cell, and a
+    code deeper than one level shows its path ("Parent › Child").
+
+    Parameters
+    ----------
+    study : Study
+    fmt : {"markdown", "html", "frame"}
+        A Markdown table (GitHub style; ``|``, ``\\``, ``<`` and entity-like ``&`` escaped,
+        line breaks as ``<br>``), an HTML table (all text escaped), or the DataFrame.
+
+    Returns
+    -------
+    str or pandas.DataFrame
+
+    Examples
+    --------
+    >>> import shutil, tempfile, pathlib
+    >>> from research_kit import open_study
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
+    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
+    >>> study = open_study(folder)
+    >>> print(codebook_table(study).splitlines()[0])
+    | Theme | Code | Definition | Include | Exclude | Example |
+    >>> codebook_table(study, fmt="frame")[["theme", "code"]].iloc[1].tolist()
+    ['Finding your way', 'Unclear requirements']
+    >>> study.close()
+    """
+    _check_choice(fmt, ("markdown", "html", "frame"), "fmt")
+    frame = _codebook_frame(study)
+    if fmt == "frame":
+        return frame
+    headers = [column.capitalize() for column in CODEBOOK_COLUMNS]
+    if fmt == "html":
+        return frame.set_axis(headers, axis=1).to_html(index=False, escape=True, na_rep="")
+    lines = ["| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
+    for row in frame.itertuples(index=False):
+        lines.append("| " + " | ".join(markdown_cell(value) for value in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def export_codebook(study: Study, path: Path | str) -> Path:
+    """Write the codebook table to ``.md``, ``.html``, ``.csv`` or ``.xlsx``; return the file.
+
+    Examples
+    --------
+    >>> import shutil, tempfile, pathlib
+    >>> from research_kit import open_study
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
+    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
+    >>> study = open_study(folder)
+    >>> written = export_codebook(study, folder / "codebook.md")
+    >>> written.read_text(encoding="utf-8").splitlines()[0].startswith("# Codebook")
+    True
+    >>> study.close()
+    """
+    path = _check_suffix(path, CODEBOOK_SUFFIXES, "codebook")
+    suffix = path.suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        return _write_table(codebook_table(study, fmt="frame"), path, sheet="codebook")
+    title = f"Codebook: {study.name}"
+    if suffix == ".html":
+        body = codebook_table(study, fmt="html")
+        text = f"<h1>{html.escape(title)}</h1>\n{body}\n"
+    else:
+        text = f"# {markdown_cell(title)}\n\n{codebook_table(study, fmt='markdown')}"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def markdown_cell(value: Any) -> str:
+    r"""Escape a value for one cell of a Markdown table.
+
+    Backslashes and pipes are escaped (a pipe would end the cell), ``<`` and entity-like ``&``
+    become entities (so the text cannot become HTML when the Markdown is rendered), and line
+    breaks become ``<br>``; missing values become empty cells.
+
+    Examples
+    --------
+    >>> print(markdown_cell("A | B\nnext line <script>"))
+    A \| B<br>next line &lt;script>
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    text = str(value).replace("\\", "\\\\")
+    text = _ENTITY.sub("&amp;", text).replace("<", "&lt;").replace("|", "\\|")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return text.replace("\n", "<br>")
+
+
+def _codebook_frame(study: Study) -> pd.DataFrame:
+    book = study.codebook().to_frame()
+    names = dict(zip(book["code_id"], book["name"], strict=True))
+    parents = dict(zip(book["code_id"], book["parent_id"], strict=True))
+    rows = []
+    for code in book.itertuples(index=False):
+        path, parent = [code.name], parents[code.code_id]
+        while isinstance(parent, str) and parent != code.theme_id and parent in names:
+            path.insert(0, names[parent])
+            parent = parents[parent]
+        rows.append(
+            {
+                "theme": names.get(code.theme_id, code.theme_id),
+                "code": "" if code.code_id == code.theme_id else " › ".join(path),
+                **{column: _text(getattr(code, column)) for column in CODEBOOK_COLUMNS[2:]},
+            }
+        )
+    return pd.DataFrame(rows, columns=list(CODEBOOK_COLUMNS))
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+# -- writing ---------------------------------------------------------------------------------------
+def _check_suffix(path: Path | str, suffixes: tuple[str, ...], what: str) -> Path:
+    path = Path(path)
+    if path.suffix.lower() not in suffixes:
+        raise InputError(
+            f"cannot write the {what} as {path.suffix or 'a file without a suffix'}",
+            path=path,
+            hint=f"name the file with one of {', '.join(suffixes)}",
+        )
+    if not path.parent.is_dir():
+        raise InputError(
+            "the folder to write into does not exist",
+            path=path.parent,
+            hint="create the folder first, or choose another file name",
+        )
+    return path
+
+
+def _write_table(frame: pd.DataFrame, path: Path, *, sheet: str) -> Path:
+    if path.suffix.lower() == ".csv":
+        # UTF-8 with a byte-order mark: Excel otherwise reads accents as Windows-1252.
+        safe = safe_for_spreadsheet(frame)
+        safe.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+        return path
+    # Drop what .xlsx cannot hold before neutralising, so nothing formula-like is uncovered.
+    cleaned = frame.copy()
+    for position in range(cleaned.shape[1]):
+        column = cleaned.iloc[:, position]
+        if not pd.api.types.is_numeric_dtype(column):
+            cleaned.isetitem(position, column.astype(object).map(_xlsx_text, na_action="ignore"))
+    cleaned.columns = [_xlsx_text(column) for column in cleaned.columns]
+    safe = safe_for_spreadsheet(cleaned)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        safe.to_excel(writer, sheet_name=sheet, index=False, freeze_panes=(1, 0))
+    return path
+
+
+def _xlsx_text(value: Any) -> Any:
+    """Drop control characters an .xlsx file cannot hold (they would abort the write)."""
+    return _XML_ILLEGAL.sub("", value) if isinstance(value, str) else value

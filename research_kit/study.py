@@ -110,6 +110,7 @@ class Study:
         self.settings: StudySettings = read_settings(self.folder)
         self._store: Store | None = None
         self._nlp: Language | None = None
+        self._registered_codebook: tuple[object, frozenset[str]] | None = None
         self._open_store()  # open (and migrate) the database now, so problems show up at once
 
     # -- settings ------------------------------------------------------------------------------
@@ -244,6 +245,40 @@ class Study:
         with self.store.transaction() as conn:
             sync_codes(conn, codebook)
         return len(codebook)
+
+    def export_qdpx(self, path: Path | str) -> Path:
+        """Write the study's coding work as a REFI-QDA project (see ``export_qdpx``)."""
+        from research_kit.interviews.refi import export_qdpx
+
+        return export_qdpx(self, path)
+
+    def import_qdpx(
+        self,
+        path: Path | str,
+        *,
+        coder_prefix: str | None = None,
+        missing_sources: str = "error",
+    ) -> dict:
+        """Import a REFI-QDA project into the study, all or nothing (see ``import_qdpx``)."""
+        from research_kit.interviews.refi import import_qdpx
+
+        return import_qdpx(self, path, coder_prefix=coder_prefix, missing_sources=missing_sources)
+
+    def code_ids(self) -> frozenset[str]:
+        """Ids of the codes in the database, registering the codebook when its file changed.
+
+        The file's size and modification time are remembered, so coding many excerpts in a row
+        does not re-read the codebook for every click.
+        """
+        path = self.settings.codebook
+        stat = path.stat() if path is not None and path.exists() else None
+        key = (stat.st_mtime_ns, stat.st_size) if stat else None
+        if self._registered_codebook is None or self._registered_codebook[0] != key:
+            self.register_codebook()
+            with self.store.read() as conn:
+                ids = frozenset(conn.execute(sa.select(schema.codes.c.id)).scalars())
+            self._registered_codebook = (key, ids)
+        return self._registered_codebook[1]
 
     # -- surveys -------------------------------------------------------------------------------
     def survey_source(self, survey_id: str | None = None) -> SurveySource:

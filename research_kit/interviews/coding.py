@@ -402,10 +402,8 @@ def accept_document_change(study: Study, document_id: str) -> pd.DataFrame:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def _known_codes(study: Study) -> set[str]:
-    study.register_codebook()
-    with study.store.read() as conn:
-        return set(conn.execute(sa.select(schema.codes.c.id)).scalars())
+def _known_codes(study: Study) -> frozenset[str]:
+    return study.code_ids()
 
 
 def _register_documents(conn: Connection, documents: Iterable[Document]) -> dict[str, str]:
@@ -444,7 +442,7 @@ def _checked_span(document: Document, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _check_coding(code_id: str, known: set[str], origin: str, coder: object) -> None:
+def _check_coding(code_id: str, known: frozenset[str], origin: str, coder: object) -> None:
     if code_id not in known:
         raise CodingError(
             f"code {code_id!r} is not in the codebook",

@@ -1,0 +1,142 @@
+"""Coding panel on a two-hour transcript: render time and the refresh after an Apply click.
+
+A temporary copy of the sample study gets one synthetic note of 20,000 words (about 120,000
+characters, Q/A turns built from the sample notes' vocabulary) and 1,500 codings by one coder,
+applied in one transaction with ``apply_codes``. Measured, best of 3: drawing the whole note
+with ``render_document_html``, drawing one page as the panel does, opening the note in the
+panel, choosing a segment, an Apply click (the write through ``apply_codes``, then redrawing
+page, legend and lists), the redraw alone, and a Reload click (reading the note and all its
+codings again).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from research_kit import open_study
+from research_kit.interviews import apply_codes, codings
+from research_kit.widgets import CodingPanel, render_document_html
+
+SAMPLE = Path(__file__).resolve().parents[1] / "interview_data"
+WORDS = 20_000
+CODINGS = 1_500
+DOCUMENT_ID = "T01_transcript"
+SECTION = f"coding panel, {WORDS:,}-word note, {CODINGS:,} codings"
+
+
+def best_of(action: Callable[[], object], repeat: int = 3) -> float:
+    """Shortest wall-clock time of ``repeat`` runs, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def transcript(rng: random.Random) -> str:
+    """A 20,000-word interview in Q/A turns, from the sample notes' words."""
+    vocabulary = re.findall(r"[A-Za-z']+", " ".join(p.read_text() for p in SAMPLE.glob("notes/*")))
+    words_left, turns = WORDS, []
+    while words_left > 0:
+        size = min(
+            words_left, rng.randrange(10, 30) if len(turns) % 2 == 0 else rng.randrange(60, 160)
+        )
+        words_left -= size
+        body = " ".join(rng.choice(vocabulary) for _ in range(size))
+        turns.append(f"{'QA'[len(turns) % 2]}: {body}.")
+    front = (
+        "---\nparticipant: T01\nrole: resident\nward: Ward 3\ndate: 2026-03-20\n"
+        "interviewer: J.R.\n---\n\n"
+    )
+    return front + "\n\n".join(turns) + "\n"
+
+
+def synthetic_codings(text: str, code_ids: list[str], rng: random.Random) -> pd.DataFrame:
+    """Word-aligned spans of 5–80 words with random codes (overlaps included)."""
+    word_spans = [match.span() for match in re.finditer(r"\S+", text)]
+    rows = []
+    for _ in range(CODINGS):
+        first = rng.randrange(0, len(word_spans) - 80)
+        last = first + rng.randrange(5, 80)
+        rows.append(
+            {
+                "document_id": DOCUMENT_ID,
+                "start": word_spans[first][0],
+                "end": word_spans[last][1],
+                "code_id": rng.choice(code_ids),
+                "coder": "J.R.",
+            }
+        )
+    return pd.DataFrame(rows).drop_duplicates(["start", "end", "code_id"])
+
+
+def figures() -> list[tuple[str, str, float, str]]:
+    """Render and refresh times of the coding panel on a two-hour transcript."""
+    rng = random.Random(20260320)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "study"
+        shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns("study.db*"))
+        (folder / "notes" / f"{DOCUMENT_ID}.md").write_text(transcript(rng), encoding="utf-8")
+        study = open_study(folder)
+        try:
+            return _measure(study, rng)
+        finally:
+            study.close()
+
+
+def _measure(study, rng: random.Random) -> list[tuple[str, str, float, str]]:
+    document = study.document(DOCUMENT_ID)
+    text = document.text
+    leaf_codes = [code.id for code in study.codebook().leaf_codes()]
+    frame = synthetic_codings(text, leaf_codes, rng)
+    bulk_s = best_of(lambda: apply_codes(study, frame), repeat=1)
+    stored = codings(study, document_id=DOCUMENT_ID)
+
+    panel = CodingPanel(study, coder="J.R.")
+    colours, labels = panel.colours, panel.names
+    whole_s = best_of(lambda: render_document_html(text, stored, colours, labels=labels))
+    whole_kib = len(render_document_html(text, stored, colours, labels=labels).encode()) / 1024
+    open_s = best_of(lambda: setattr(panel.document_picker, "value", DOCUMENT_ID), repeat=1)
+    page = panel._pages[0]
+    page_s = best_of(
+        lambda: render_document_html(text, stored, colours, labels=labels, window=page)
+    )
+    segments = iter(range(10, 10_000, 7))
+    choose_s = best_of(lambda: setattr(panel.segment_list, "value", (next(segments),)))
+
+    clicks = []
+    for _ in range(3):
+        panel.segment_list.value = (next(segments),)
+        panel.code_boxes[rng.choice(leaf_codes)].value = True
+        clicks.append(best_of(panel.apply_button.click, repeat=1))
+        if not panel.last_message.startswith("Applied"):
+            raise RuntimeError(f"the Apply click failed: {panel.last_message}")
+    redraw_s = best_of(panel._refresh_views)
+    reload_s = best_of(panel.reload_button.click)
+    return [
+        (SECTION, "note length", len(text), "characters"),
+        (SECTION, "apply_codes, 1,500 codings in one transaction", bulk_s, "s"),
+        (SECTION, "render_document_html, whole note (best of 3)", whole_s * 1e3, "ms"),
+        (SECTION, "HTML size, whole note", whole_kib, "KiB"),
+        (SECTION, f"render one page ({page[1] - page[0]:,} chars, best of 3)", page_s * 1e3, "ms"),
+        (SECTION, "pages in the panel", len(panel._pages), "pages"),
+        (SECTION, "open the note in the panel", open_s * 1e3, "ms"),
+        (SECTION, "choose a segment (redraw, best of 3)", choose_s * 1e3, "ms"),
+        (SECTION, "Apply click: save + refresh (best of 3)", min(clicks) * 1e3, "ms"),
+        (SECTION, "  of which the redraw (page, legend, lists)", redraw_s * 1e3, "ms"),
+        (SECTION, "Reload click: re-read note and codings, redraw", reload_s * 1e3, "ms"),
+    ]
+
+
+if __name__ == "__main__":
+    for row in figures():
+        print(f"{row[1]:<55} {row[2]:>10.1f} {row[3]}")

@@ -1,0 +1,735 @@
+"""The coding panel: code interview notes in JupyterLab, every click saved at once.
+
+:class:`CodingPanel` is an ipywidgets panel over one study for one coder. Pick a note, see its
+text with every coding underlined in its code's colour (overlapping codes stack their
+underlines; a legend names them), select an excerpt, tick codes and apply or remove them, write
+memos, and accept or reject auto-coding suggestions. Each action is one call into
+:mod:`research_kit.interviews.coding`, so it is saved in the study database before the view
+refreshes; errors a person can cause (a note edited since it was coded, a span outside the
+text) are shown in the status line instead of a traceback.
+
+A browser's text selection cannot be read portably from ipywidgets, so an excerpt is chosen
+from the note's segments (paragraphs, speaker turns or sentences), by finding a phrase, or by
+typing its start and end (code points, end exclusive). Long notes are shown one page at a time
+(pages end at paragraph breaks), so a click re-renders a page, not a two-hour transcript; the
+text above a selection further down the page is folded away, since a widget cannot scroll.
+
+:func:`render_document_html` is the pure function that draws the highlighted text; it makes one
+pass over the sorted coding boundaries and escapes every piece of user text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import re
+from collections.abc import Callable
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import ipywidgets as widgets
+import pandas as pd
+
+from research_kit.errors import CodingError, DocumentChangedError, ResearchKitError
+from research_kit.interviews.coding import (
+    CODING_COLUMNS,
+    add_memo,
+    apply_codes,
+    codings,
+    memos,
+    remove_code,
+)
+from research_kit.interviews.segments import SEGMENT_KINDS, paragraphs, segment
+from research_kit.store import utcnow
+from research_kit.widgets.highlight import (
+    code_colours,
+    codes_in_order,
+    legend_html,
+    page_breaks,
+    render_document_html,
+    swatch_html,
+)
+
+if TYPE_CHECKING:
+    from research_kit.interviews.documents import Document
+    from research_kit.study import Study
+
+SUGGESTION_COLUMNS = ("document_id", "start", "end", "code_id", "confidence", "origin")
+_FOLD_AFTER_CHARS = 1_500  # fold the page above a selection further down than this
+_STATUS_COLOURS = {"ok": "#1a7f37", "info": "#444444", "error": "#b42318"}
+
+
+class CodingPanel:
+    """A JupyterLab panel to code a study's interview notes, for one coder.
+
+    Parameters
+    ----------
+    study : Study
+    coder : str
+        Who is coding (initials or name); every coding and memo made here is theirs.
+    segment_by : {"paragraph", "turn", "sentence"}
+        How the segment list cuts the note (can be changed in the panel).
+    suggestions : pandas.DataFrame, optional
+        Proposed codings to accept or reject: ``document_id``, ``start``, ``end``,
+        ``code_id``, ``confidence`` and ``origin`` (``"rule"`` or ``"suggestion"``).
+    page_chars : int
+        About how many characters of a note are shown at once (pages end at paragraph
+        breaks; a note up to 1.5 times this long is one page). Short pages keep the selection
+        in view, since a notebook widget cannot scroll to it.
+
+    Attributes
+    ----------
+    widget : ipywidgets.VBox
+        The panel (the object itself also displays as it in a notebook).
+    selection : (int, int) or None
+        The selected span of the current note.
+    suggestions : pandas.DataFrame
+        The suggestions still waiting for a decision.
+
+    Examples
+    --------
+    >>> import shutil, tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
+    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
+    >>> from research_kit import open_study
+    >>> study = open_study(folder)
+    >>> panel = CodingPanel(study, coder="J.R.")
+    >>> panel.segment_list.value = (3,)
+    >>> panel.code_boxes["cost_of_delay"].value = True
+    >>> panel.apply_button.click()
+    >>> panel.last_message[:28]
+    'Applied Cost of delay to P01'
+    >>> study.close()
+    """
+
+    def __init__(
+        self,
+        study: Study,
+        *,
+        coder: str,
+        segment_by: str = "paragraph",
+        suggestions: pd.DataFrame | None = None,
+        page_chars: int = 5_000,
+    ) -> None:
+        if coder is None or not str(coder).strip():
+            raise CodingError(
+                "the coding panel needs a coder", hint="CodingPanel(study, coder='J.R.')"
+            )
+        if segment_by not in SEGMENT_KINDS:
+            raise CodingError(f"segment_by must be one of {', '.join(SEGMENT_KINDS)}")
+        self.study = study
+        self.coder = str(coder).strip()
+        self.page_chars = int(page_chars)
+        self.codebook = study.codebook()
+        self.colours = code_colours(self.codebook)
+        self.names = {code.id: code.name for code in self.codebook}
+        self.suggestions = _checked_suggestions(suggestions)
+        self.document: Document | None = None
+        self.selection: tuple[int, int] | None = None
+        self.last_message = ""
+        self._decisions: list[dict] = []
+        self._text = ""
+        self._codings = pd.DataFrame(columns=CODING_COLUMNS)
+        self._segments = pd.DataFrame(columns=["segment", "start", "end", "text"])
+        self._pages: list[tuple[int, int]] = [(0, 0)]
+        self._paragraph_starts: list[int] = []
+        self._quiet_depth = 0
+        self._build(study.documents(), segment_by)
+        if self.document_picker.options:
+            self._run(lambda: self._open_document(self.document_picker.value))
+
+    # -- display ---------------------------------------------------------------------------------
+    def _repr_mimebundle_(self, **kwargs) -> dict:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # -- building --------------------------------------------------------------------------------
+    def _build(self, documents: list[Document], segment_by: str) -> None:
+        def full() -> widgets.Layout:
+            return widgets.Layout(width="98%")
+
+        self.document_picker = widgets.Dropdown(
+            options=[(_document_label(doc), doc.id) for doc in documents],
+            description="Note",
+            layout=widgets.Layout(width="34em"),
+        )
+        self.reload_button = widgets.Button(
+            description="Reload", icon="refresh", tooltip="read the note and its codings again"
+        )
+        self.show_all_coders = widgets.Checkbox(
+            value=False, description="show other coders' codings", indent=False
+        )
+        self.segment_kind = widgets.ToggleButtons(
+            options=list(SEGMENT_KINDS), value=segment_by, style={"button_width": "7.5em"}
+        )
+        self.page_picker = widgets.Dropdown(description="Page", layout=widgets.Layout(width="22em"))
+        self.previous_page = widgets.Button(icon="chevron-left", layout=widgets.Layout(width="3em"))
+        self.next_page = widgets.Button(icon="chevron-right", layout=widgets.Layout(width="3em"))
+        self.page_bar = widgets.HBox([self.previous_page, self.page_picker, self.next_page])
+        self.text_view = widgets.HTML(
+            layout=widgets.Layout(
+                height="62vh", min_height="20em", overflow="auto", border="1px solid #ddd"
+            )
+        )
+        self.legend = widgets.HTML()
+
+        self.segment_list = widgets.SelectMultiple(rows=7, layout=full())
+        self.find_box = widgets.Text(placeholder="find a phrase in this note", layout=full())
+        self.find_button = widgets.Button(description="Find next", icon="search")
+        self.start_field = widgets.BoundedIntText(description="start", min=0, max=0)
+        self.end_field = widgets.BoundedIntText(description="end", min=0, max=0)
+        for field in (self.start_field, self.end_field):
+            field.layout.width = "12em"
+        self.excerpt_view = widgets.HTML()
+
+        self.code_filter = widgets.Text(placeholder="filter codes", layout=full())
+        self.code_boxes: dict[str, widgets.Checkbox] = {}
+        self._code_rows: dict[str, widgets.HBox] = {}
+        for code, depth in codes_in_order(self.codebook):
+            box = widgets.Checkbox(
+                description=code.name, indent=False, tooltip=code.definition[:400]
+            )
+            self.code_boxes[code.id] = box
+            swatch = widgets.HTML(
+                swatch_html(self.colours.get(code.id)), layout=widgets.Layout(width="1.4em")
+            )
+            # flex "0 0 auto": rows keep their height instead of shrinking in the scroll box
+            self._code_rows[code.id] = widgets.HBox(
+                [swatch, box],
+                layout=widgets.Layout(margin=f"0 0 0 {depth * 1.2}em", flex="0 0 auto"),
+            )
+        code_list = widgets.VBox(
+            list(self._code_rows.values()),
+            layout=widgets.Layout(max_height="16em", overflow="auto"),
+        )
+        self.apply_button = widgets.Button(description="Apply", button_style="primary")
+        self.remove_button = widgets.Button(description="Remove", button_style="warning")
+        self.codings_here = widgets.Select(rows=4, layout=full())
+
+        self.memo_target = widgets.ToggleButtons(
+            options=["document", "code", "coding"], value="document", description="Memo on"
+        )
+        self.memo_box = widgets.Textarea(placeholder="memo", rows=4, layout=full())
+        self.memo_button = widgets.Button(description="Save memo", icon="save")
+        self.memo_view = widgets.HTML()
+
+        self.suggestion_list = widgets.Select(rows=8, layout=full())
+        self.accept_button = widgets.Button(description="Accept", button_style="success")
+        self.reject_button = widgets.Button(description="Reject", button_style="danger")
+        self.status = widgets.HTML()
+
+        coding_tab = widgets.VBox(
+            [
+                self.code_filter,
+                code_list,
+                widgets.HBox([self.apply_button, self.remove_button]),
+                widgets.HTML("<b>Codings here</b> (choose one to remove it or write a memo)"),
+                self.codings_here,
+            ]
+        )
+        memo_tab = widgets.VBox([self.memo_target, self.memo_box, self.memo_button, self.memo_view])
+        suggestion_tab = widgets.VBox(
+            [self.suggestion_list, widgets.HBox([self.accept_button, self.reject_button])]
+        )
+        tabs = widgets.Tab(
+            children=[coding_tab, memo_tab, suggestion_tab], titles=("Code", "Memo", "Suggestions")
+        )
+        left = widgets.VBox(
+            [self.page_bar, self.text_view, self.legend], layout=widgets.Layout(width="58%")
+        )
+        right = widgets.VBox(
+            [
+                widgets.HTML("<b>Select an excerpt</b>: segments, a phrase, or offsets"),
+                self.segment_list,
+                widgets.HBox([self.find_box, self.find_button]),
+                widgets.HBox([self.start_field, self.end_field]),
+                self.excerpt_view,
+                tabs,
+            ],
+            layout=widgets.Layout(width="42%", padding="0 0.5em 0 1em"),
+        )
+        header = widgets.HBox(
+            [self.document_picker, self.reload_button, self.segment_kind, self.show_all_coders]
+        )
+        self.widget = widgets.VBox([header, self.status, widgets.HBox([left, right])])
+        self._connect()
+
+    def _connect(self) -> None:
+        def on_change(widget: widgets.Widget, handler: Callable[[], None]) -> None:
+            widget.observe(lambda _change: self._quiet_depth or self._run(handler), names="value")
+
+        def on_click(button: widgets.Button, handler: Callable[[], None]) -> None:
+            button.on_click(lambda _button: self._run(handler))
+
+        on_change(self.document_picker, lambda: self._open_document(self.document_picker.value))
+        on_change(self.show_all_coders, self._reload)
+        on_change(self.segment_kind, self._resegment)
+        on_change(self.page_picker, self._render_page)
+        on_change(self.segment_list, self._segments_chosen)
+        on_change(self.start_field, self._offsets_typed)
+        on_change(self.end_field, self._offsets_typed)
+        on_change(self.code_filter, self._filter_codes)
+        on_change(self.codings_here, self._coding_chosen)
+        on_change(self.memo_target, self._show_memos)
+        on_change(self.suggestion_list, self._suggestion_chosen)
+        for box in self.code_boxes.values():
+            on_change(box, lambda: self.memo_target.value == "code" and self._show_memos())
+        on_click(self.reload_button, lambda: self._open_document(self.document_picker.value))
+        on_click(self.previous_page, lambda: self._turn_page(-1))
+        on_click(self.next_page, lambda: self._turn_page(1))
+        on_click(self.find_button, self._find_next)
+        on_click(self.apply_button, self._apply)
+        on_click(self.remove_button, self._remove)
+        on_click(self.memo_button, self._save_memo)
+        on_click(self.accept_button, self._accept)
+        on_click(self.reject_button, self._reject)
+
+    # -- plumbing --------------------------------------------------------------------------------
+    def _run(self, action: Callable[[], None]) -> None:
+        """Run a user action; errors a person can fix go to the status line."""
+        try:
+            action()
+        except ResearchKitError as exc:
+            self._say(str(exc), "error")
+
+    def _say(self, message: str, kind: str = "info") -> None:
+        self.last_message = message
+        colour = _STATUS_COLOURS[kind]
+        self.status.value = f'<div style="color:{colour}">{html.escape(message)}</div>'
+
+    @contextmanager
+    def _quiet(self):
+        """Set widget values without their observers firing."""
+        self._quiet_depth += 1
+        try:
+            yield
+        finally:
+            self._quiet_depth -= 1
+
+    # -- documents and pages ---------------------------------------------------------------------
+    def _open_document(self, document_id: str) -> None:
+        self.document = self.study.document(document_id)
+        self._text = self.document.text
+        self._pages = page_breaks(self._text, self.page_chars)
+        self._paragraph_starts = [start for start, _ in paragraphs(self._text)]
+        self.selection = None
+        with self._quiet():
+            for field in (self.start_field, self.end_field):
+                field.max = len(self._text)
+                field.value = 0
+            self.page_picker.options = [
+                (f"{i + 1} of {len(self._pages)} · characters {s:,}–{e:,}", i)
+                for i, (s, e) in enumerate(self._pages)
+            ]
+            self.page_picker.value = 0
+        self.page_bar.layout.display = "flex" if len(self._pages) > 1 else "none"
+        self._resegment(refresh=False)
+        self._reload()
+        self._say(f"Opened {document_id} ({len(self._text):,} characters).")
+
+    def _resegment(self, *, refresh: bool = True) -> None:
+        kind = self.segment_kind.value
+        nlp = self.study.nlp() if kind == "sentence" else None
+        self._segments = segment(self.document, kind, nlp=nlp)
+        self._segment_starts = list(
+            zip(self._segments["segment"].tolist(), self._segments["start"].tolist(), strict=True)
+        )
+        with self._quiet():
+            self.segment_list.value = ()
+            self.segment_list.options = [
+                (_segment_label(row.segment, row.text), int(row.segment))
+                for row in self._segments.itertuples(index=False)
+            ]
+        if refresh:
+            self._render_page()
+
+    def _reload(self) -> None:
+        """Read the note's codings from the database and redraw everything that shows them."""
+        coder = None if self.show_all_coders.value else self.coder
+        self._codings = codings(self.study, document_id=self.document.id, coder=coder)
+        self._refresh_views()
+        self._show_memos()
+
+    def _refresh_views(self) -> None:
+        """Redraw the page, legend, selection and suggestions from the codings in memory."""
+        self._render_page()
+        self.legend.value = legend_html(self.codebook, self._codings, self.colours)
+        self._show_selection()
+        self._show_suggestions()
+
+    def _render_page(self) -> None:
+        window = self._pages[self.page_picker.value or 0]
+        self.text_view.value = render_document_html(
+            self._text,
+            self._codings,
+            self.colours,
+            labels=self.names,
+            window=window,
+            selection=self.selection,
+            segment_starts=self._segment_starts,
+            fold_before=self._fold_for(window),
+        )
+
+    def _fold_for(self, window: tuple[int, int]) -> int | None:
+        """Where to fold the page so the selection shows near the top (one paragraph before)."""
+        if self.selection is None or not window[0] <= self.selection[0] < window[1]:
+            return None
+        index = bisect.bisect_right(self._paragraph_starts, self.selection[0]) - 2
+        fold = self._paragraph_starts[index] if index >= 0 else window[0]
+        return fold if fold - window[0] > _FOLD_AFTER_CHARS else None
+
+    def _turn_page(self, step: int) -> None:
+        page = (self.page_picker.value or 0) + step
+        if 0 <= page < len(self._pages):
+            self.page_picker.value = page
+
+    def _page_of(self, offset: int) -> int:
+        return max(0, bisect.bisect_right([s for s, _ in self._pages], offset) - 1)
+
+    # -- selecting -------------------------------------------------------------------------------
+    def select(self, start: int, end: int, *, source: str = "api") -> None:
+        """Select ``text[start:end]`` of the current note (as the selection widgets do).
+
+        Raises
+        ------
+        CodingError
+            If the span is empty or outside the note.
+        """
+        start, end = int(start), int(end)
+        if not 0 <= start < end <= len(self._text):
+            raise CodingError(
+                f"span {start}–{end} is outside the note's text (0–{len(self._text)})",
+                hint="choose a start before the end, inside the note",
+            )
+        self.selection = (start, end)
+        with self._quiet():
+            self.start_field.value, self.end_field.value = start, end
+            if source != "segments":
+                self.segment_list.value = ()
+            page = self._page_of(start)
+            if page != self.page_picker.value:
+                self.page_picker.value = page
+        self._render_page()
+        self._show_selection(keep_coding=source == "codings")
+        self._show_memos()
+
+    def _segments_chosen(self) -> None:
+        chosen = self._segments[self._segments["segment"].isin(self.segment_list.value)]
+        if not chosen.empty:
+            self.select(chosen["start"].min(), chosen["end"].max(), source="segments")
+
+    def _offsets_typed(self) -> None:
+        start, end = self.start_field.value, self.end_field.value
+        if start < end:
+            self.select(start, end, source="fields")
+        else:
+            self._say("The start must come before the end.", "info")
+
+    def _find_next(self) -> None:
+        words = self.find_box.value.split()
+        if not words:
+            self._say("Type a phrase to find.", "info")
+            return
+        pattern = re.compile(r"\s+".join(re.escape(word) for word in words), re.IGNORECASE)
+        matches = [match.span() for match in pattern.finditer(self._text)]
+        if not matches:
+            raise CodingError(f"“{' '.join(words)}” is not in this note", hint="check the spelling")
+        index = 0
+        if self.selection is not None:
+            # After a match, find the next one; otherwise the first at or after the selection.
+            here = self.selection[0]
+            strictly_after = self.selection in matches
+            later = [
+                i
+                for i, (s, _) in enumerate(matches)
+                if s > here or (s == here and not strictly_after)
+            ]
+            index = later[0] if later else 0
+        self.select(*matches[index], source="find")
+        self._say(f"Match {index + 1} of {len(matches)} for “{' '.join(words)}”.", "info")
+
+    def _show_selection(self, *, keep_coding: bool = False) -> None:
+        if self.selection is None:
+            self.excerpt_view.value = '<div style="color:#666">No excerpt selected.</div>'
+            with self._quiet():
+                self.codings_here.options = []
+            return
+        start, end = self.selection
+        excerpt = self._text[start:end]
+        shown = excerpt if len(excerpt) <= 600 else excerpt[:600] + "…"
+        here = self._codings[(self._codings["start"] < end) & (self._codings["end"] > start)]
+        exact = here[(here["start"] == start) & (here["end"] == end)]
+        mine = [self.names.get(c, c) for c in exact.loc[exact["coder"] == self.coder, "code_id"]]
+        on_it = f"<div>Your codes on exactly this span: {html.escape(', '.join(mine))}</div>"
+        self.excerpt_view.value = (
+            f"<div><b>Selected</b> {start:,}–{end:,} ({end - start:,} characters)</div>"
+            '<div style="white-space:pre-wrap;border-left:3px solid #b08800;padding-left:0.5em;'
+            f'max-height:8em;overflow:auto">{html.escape(shown)}</div>' + (on_it if mine else "")
+        )
+        chosen = self.codings_here.value if keep_coding else None
+        with self._quiet():
+            self.codings_here.options = [
+                (
+                    f"{self.names.get(row.code_id, row.code_id)} · {row.start:,}–{row.end:,}"
+                    f" · {row.coder}",
+                    int(row.coding_id),
+                )
+                for row in here.head(200).itertuples(index=False)
+            ]
+            ids = {value for _, value in self.codings_here.options}
+            self.codings_here.value = chosen if chosen in ids else None
+
+    def _coding_chosen(self) -> None:
+        coding_id = self.codings_here.value
+        if coding_id is None:
+            return
+        row = self._codings[self._codings["coding_id"] == coding_id].iloc[0]
+        with self._quiet():
+            for code_id, box in self.code_boxes.items():
+                box.value = code_id == row["code_id"]
+        self.select(row["start"], row["end"], source="codings")
+
+    def _filter_codes(self) -> None:
+        wanted = self.code_filter.value.strip().casefold()
+        for code_id, row in self._code_rows.items():
+            match = not wanted or wanted in self.names[code_id].casefold()
+            row.layout.display = "flex" if match else "none"
+
+    # -- coding ----------------------------------------------------------------------------------
+    def _require_selection(self) -> tuple[int, int]:
+        if self.selection is None:
+            raise CodingError(
+                "no excerpt is selected", hint="choose a segment, find a phrase, or type offsets"
+            )
+        return self.selection
+
+    def _ticked(self) -> list[str]:
+        ticked = [code_id for code_id, box in self.code_boxes.items() if box.value]
+        if not ticked:
+            raise CodingError("no code is ticked", hint="tick the codes to apply or remove")
+        return ticked
+
+    def _untick(self) -> None:
+        with self._quiet():
+            for box in self.code_boxes.values():
+                box.value = False
+
+    def _apply(self) -> None:
+        start, end = self._require_selection()
+        ticked = self._ticked()
+        frame = pd.DataFrame(
+            {
+                "document_id": self.document.id,
+                "start": start,
+                "end": end,
+                "code_id": ticked,
+                "coder": self.coder,
+                "origin": "manual",
+            }
+        )
+        already = self._save_codings(frame)
+        self._untick()
+        self._refresh_views()
+        names = ", ".join(self.names.get(c, c) for c in ticked)
+        note = f" ({already} already there)" if already else ""
+        self._say(f"Applied {names} to {self.document.id} {start:,}–{end:,}{note}.", "ok")
+
+    def _check_unchanged(self) -> None:
+        """Refuse to code offsets into a note whose file changed after the panel read it."""
+        current = self.study.document(self.document.id)
+        if current.content_hash != self.document.content_hash:
+            raise DocumentChangedError(
+                "this note changed since the panel opened it",
+                path=current.path,
+                hint="press Reload (or choose the note again) and select the excerpt anew",
+            )
+
+    def _save_codings(self, frame: pd.DataFrame) -> int:
+        """Apply the codings in ``frame`` (one transaction) and show the new ones.
+
+        The view is updated from what was written rather than by reading every coding of the
+        note again; Reload reads them all. Returns how many were already there.
+        """
+        self._check_unchanged()
+        ids = apply_codes(self.study, frame)
+        known = set(self._codings["coding_id"].tolist())
+        new = frame.assign(coding_id=ids)[[coding_id not in known for coding_id in ids]]
+        new = new.drop_duplicates("coding_id")
+        if len(new):
+            added = new.assign(
+                excerpt_id=pd.NA,
+                text=[self._text[s:e] for s, e in zip(new["start"], new["end"], strict=True)],
+                created_at=utcnow(),
+            )
+            self._codings = pd.concat(
+                [self._codings, added[list(CODING_COLUMNS)]], ignore_index=True
+            )
+        return len(ids) - len(new)
+
+    def _remove(self) -> None:
+        start, end = self._require_selection()
+        ticked = self._ticked()
+        self._check_unchanged()
+        removed = [
+            code_id
+            for code_id in ticked
+            if remove_code(self.study, self.document.id, start, end, code_id, coder=self.coder)
+        ]
+        self._untick()
+        gone = (
+            (self._codings["start"] == start)
+            & (self._codings["end"] == end)
+            & self._codings["code_id"].isin(removed)
+            & (self._codings["coder"] == self.coder)
+        )
+        self._codings = self._codings[~gone].reset_index(drop=True)
+        self._refresh_views()
+        if not removed:
+            self._say(
+                "Nothing removed: you have none of the ticked codes on exactly this span "
+                "(choose one under 'Codings here').",
+                "info",
+            )
+            return
+        names = ", ".join(self.names.get(c, c) for c in removed)
+        self._say(f"Removed {names} from {self.document.id} {start:,}–{end:,}.", "ok")
+
+    # -- memos -----------------------------------------------------------------------------------
+    def _memo_target(self) -> tuple[str, str | int]:
+        kind = self.memo_target.value
+        if kind == "document":
+            return kind, self.document.id
+        if kind == "code":
+            ticked = self._ticked()
+            if len(ticked) != 1:
+                raise CodingError("a memo on a code needs exactly one ticked code")
+            return kind, ticked[0]
+        if self.codings_here.value is None:
+            raise CodingError("no coding is chosen", hint="choose one under 'Codings here'")
+        return kind, int(self.codings_here.value)
+
+    def _save_memo(self) -> None:
+        kind, target = self._memo_target()
+        memo_id = add_memo(
+            self.study, self.memo_box.value, on=kind, target=target, coder=self.coder
+        )
+        with self._quiet():
+            self.memo_box.value = ""
+        self._show_memos()
+        self._say(f"Saved memo {memo_id} on {kind} {target}.", "ok")
+
+    def _show_memos(self) -> None:
+        try:
+            kind, target = self._memo_target()
+        except CodingError as exc:
+            self.memo_view.value = f'<div style="color:#666">{html.escape(exc.message)}</div>'
+            return
+        found = memos(self.study, on=kind, target=target)
+        items = "".join(
+            f"<li><i>{html.escape(str(row.coder or '—'))}</i>: "
+            f'<span style="white-space:pre-wrap">{html.escape(str(row.text))}</span></li>'
+            for row in found.itertuples(index=False)
+        )
+        self.memo_view.value = (
+            f"<div>{len(found)} memo(s) on this {kind}</div><ul>{items}</ul>"
+            if items
+            else f'<div style="color:#666">No memo on this {kind} yet.</div>'
+        )
+
+    # -- suggestions -----------------------------------------------------------------------------
+    def _show_suggestions(self, chosen: int | None = None) -> None:
+        here = self.suggestions[self.suggestions["document_id"] == self.document.id]
+        here = here.sort_values(["start", "end"])
+        with self._quiet():
+            self.suggestion_list.options = [
+                (
+                    f"{float(row.confidence):.2f} · {self.names.get(row.code_id, row.code_id)}"
+                    f" · {row.origin} · “{_first_words(self._text[row.start : row.end])}”",
+                    int(key),
+                )
+                for key, row in zip(here.index, here.itertuples(index=False), strict=True)
+            ]
+            self.suggestion_list.value = chosen if chosen in here.index else None
+
+    def _suggestion_chosen(self) -> None:
+        key = self.suggestion_list.value
+        if key is not None:
+            row = self.suggestions.loc[key]
+            self.select(row["start"], row["end"], source="suggestions")
+
+    def _decide(self, decision: str) -> pd.Series:
+        key = self.suggestion_list.value
+        if key is None:
+            raise CodingError("no suggestion is chosen", hint="choose one in the list first")
+        row = self.suggestions.loc[key]
+        if decision == "accepted":
+            frame = pd.DataFrame([{**row[list(SUGGESTION_COLUMNS)].to_dict(), "coder": self.coder}])
+            self._save_codings(frame[["document_id", "start", "end", "code_id", "coder", "origin"]])
+        keys = list(self.suggestion_list.options)
+        position = [value for _, value in keys].index(key)
+        self.suggestions = self.suggestions.drop(index=key)
+        self._decisions.append({**row.to_dict(), "decision": decision, "coder": self.coder})
+        following = [value for _, value in keys[position + 1 :]]
+        self._refresh_views()
+        self._show_suggestions(chosen=following[0] if following else None)
+        if following:
+            self._suggestion_chosen()
+        return row
+
+    def _accept(self) -> None:
+        row = self._decide("accepted")
+        name = self.names.get(row["code_id"], row["code_id"])
+        self._say(f"Accepted {name} at {row['start']:,}–{row['end']:,} ({row['origin']}).", "ok")
+
+    def _reject(self) -> None:
+        row = self._decide("rejected")
+        name = self.names.get(row["code_id"], row["code_id"])
+        self._say(f"Rejected {name} at {row['start']:,}–{row['end']:,}.", "info")
+
+    def suggestion_decisions(self) -> pd.DataFrame:
+        """The suggestions accepted or rejected in this panel, with ``decision`` and ``coder``."""
+        return pd.DataFrame(self._decisions, columns=[*SUGGESTION_COLUMNS, "decision", "coder"])
+
+
+# -- small helpers ---------------------------------------------------------------------------------
+def _checked_suggestions(frame: pd.DataFrame | None) -> pd.DataFrame:
+    if frame is None:
+        return pd.DataFrame(columns=list(SUGGESTION_COLUMNS))
+    missing = {"document_id", "start", "end", "code_id"} - set(frame.columns)
+    if missing:
+        raise CodingError(
+            f"suggestions need the columns {', '.join(sorted(missing))}",
+            hint="pass a DataFrame with document_id, start, end, code_id, confidence, origin",
+        )
+    checked = frame.reset_index(drop=True).copy()
+    if "confidence" not in checked:
+        checked["confidence"] = float("nan")
+    if "origin" not in checked:
+        checked["origin"] = "suggestion"
+    checked["origin"] = checked["origin"].fillna("suggestion").astype(str)
+    try:
+        checked["start"] = checked["start"].astype(int)
+        checked["end"] = checked["end"].astype(int)
+    except (TypeError, ValueError) as exc:
+        raise CodingError(
+            "suggestions need whole-number start and end offsets",
+            hint="drop the rows with missing offsets",
+        ) from exc
+    return checked
+
+
+def _document_label(document: Document) -> str:
+    details = [
+        str(document.attributes[key])
+        for key in ("role", "ward")
+        if document.attributes.get(key) not in (None, "")
+    ]
+    return f"{document.id} — {', '.join(details)}" if details else document.id
+
+
+def _first_words(text: str, n: int = 8) -> str:
+    words = text.split()
+    return " ".join(words[:n]) + (" …" if len(words) > n else "")
+
+
+def _segment_label(number: int, text: str) -> str:
+    return f"{number:>3} · {_first_words(text)}"

@@ -51,6 +51,14 @@ from research_kit.interviews.export import (
     export_codebook,
     export_quotes,
 )
+from research_kit.interviews.refi import (
+    QdpxError,
+    export_qdc,
+    export_qdpx,
+    import_qdc,
+    import_qdpx,
+    read_qdc,
+)
 from research_kit.interviews.segments import paragraphs, segment
 
 __all__ = [
@@ -58,6 +66,7 @@ __all__ = [
     "Codebook",
     "CodingsFileError",
     "Document",
+    "QdpxError",
     "accept_document_change",
     "add_code",
     "add_memo",
@@ -77,8 +86,12 @@ __all__ = [
     "export_code_matrix",
     "export_codebook",
     "export_codings",
+    "export_qdc",
+    "export_qdpx",
     "export_quotes",
     "import_codings",
+    "import_qdc",
+    "import_qdpx",
     "krippendorff_alpha",
     "memos",
     "merge_codes",
@@ -91,6 +104,7 @@ __all__ = [
     "read_codings_csv",
     "read_note",
     "read_notes",
+    "read_qdc",
     "remove_code",
     "remove_coding",
     "rename_code",

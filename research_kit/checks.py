@@ -49,6 +49,7 @@ def check_folder(folder: Path | str) -> list[Problem]:
     problems += _check_codebook(settings, step_ids)
     if settings.codings:
         problems += _check_codings(settings)
+    problems += _check_autocode_rules(settings)
     for source in settings.surveys:
         problems += _check_survey(source, settings)
     for log in settings.event_logs:
@@ -173,6 +174,18 @@ def _check_codings(settings: StudySettings) -> list[Problem]:
     for path in settings.codings:
         problems += codings_file_problems(path, documents, codes)
     return problems
+
+
+def _check_autocode_rules(settings: StudySettings) -> list[Problem]:
+    from research_kit.interviews.autocode import validate_rules
+    from research_kit.interviews.codebook import validate_codebook
+
+    if not (settings.folder / "autocode.yml").exists():
+        return []
+    codebook = None
+    if settings.codebook is not None and settings.codebook.exists():
+        codebook = validate_codebook(settings.codebook)[0]
+    return validate_rules(settings.folder, codebook=codebook)[1]
 
 
 def _check_survey(source, settings: StudySettings) -> list[Problem]:

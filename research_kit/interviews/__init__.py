@@ -15,6 +15,14 @@ from research_kit.interviews.analysis import (
     saturation_curve,
     theme_summary,
 )
+from research_kit.interviews.autocode import (
+    CodeSuggester,
+    apply_rules,
+    read_rules,
+    suggest,
+    suggester_agreement,
+    training_data,
+)
 from research_kit.interviews.codebook import Code, Codebook, parse_codebook, read_codebook
 from research_kit.interviews.codebook_edits import (
     add_code,
@@ -63,6 +71,7 @@ from research_kit.interviews.segments import paragraphs, segment
 
 __all__ = [
     "Code",
+    "CodeSuggester",
     "Codebook",
     "CodingsFileError",
     "Document",
@@ -72,6 +81,7 @@ __all__ = [
     "add_memo",
     "apply_code",
     "apply_codes",
+    "apply_rules",
     "code_by_attribute",
     "code_cooccurrence",
     "code_frequencies",
@@ -105,6 +115,7 @@ __all__ = [
     "read_note",
     "read_notes",
     "read_qdc",
+    "read_rules",
     "remove_code",
     "remove_coding",
     "rename_code",
@@ -112,7 +123,10 @@ __all__ = [
     "segment",
     "split_code",
     "stale_codings",
+    "suggest",
+    "suggester_agreement",
     "theme_summary",
+    "training_data",
     "update_memo",
     "write_codebook",
 ]

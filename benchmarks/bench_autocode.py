@@ -34,13 +34,8 @@ except ImportError:  # running from a checkout where the package is not installe
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from research_kit.interviews import apply_codes, segment
-from research_kit.interviews.autocode import (
-    CodeSuggester,
-    apply_rules,
-    match_rules,
-    read_rules,
-    suggester_agreement,
-)
+from research_kit.interviews.autocode import apply_rules, match_rules, read_rules
+from research_kit.interviews.suggester import CodeSuggester, suggester_agreement
 from research_kit.study import open_study
 from research_kit.text import build_pipeline
 

@@ -50,3 +50,23 @@ def test_cohen_kappa_hand_worked():
     assert cohen_kappa(["y", "n", None], ["y", "n", "y"]) == 1.0  # units one coder skipped
     with pytest.raises(ValueError, match="length"):
         cohen_kappa([1, 2], [1])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_cohen_kappa_equals_scikit_learn(seed):
+    from sklearn.metrics import cohen_kappa_score
+
+    rng = np.random.default_rng(seed)
+    a = rng.choice(["plan", "portal", "fees", "none"], size=200)
+    b = np.where(rng.random(200) < 0.6, a, rng.choice(["plan", "portal", "fees", "none"], 200))
+    assert cohen_kappa(list(a), list(b)) == pytest.approx(cohen_kappa_score(a, b), abs=1e-12)
+
+
+def test_alpha_equals_the_krippendorff_package_on_random_data():
+    krippendorff = pytest.importorskip("krippendorff")
+    rng = np.random.default_rng(7)
+    data = rng.integers(1, 6, size=(6, 80)).astype(float)
+    data[rng.random(data.shape) < 0.25] = np.nan
+    for level in LEVELS:
+        theirs = krippendorff.alpha(reliability_data=data, level_of_measurement=level)
+        assert krippendorff_alpha(data, level) == pytest.approx(theirs, abs=1e-9)

@@ -18,16 +18,18 @@ from research_kit.errors import CodingError, InputError
 from research_kit.interviews import apply_code, codings
 from research_kit.interviews.autocode import (
     AutocodeError,
-    CodeSuggester,
     accept,
     apply_rules,
     match_rules,
     parse_rules,
     read_rules,
+    validate_rules,
+)
+from research_kit.interviews.suggester import (
+    CodeSuggester,
     suggest,
     suggester_agreement,
     training_data,
-    validate_rules,
 )
 from research_kit.text import build_pipeline
 

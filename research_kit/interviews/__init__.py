@@ -15,14 +15,7 @@ from research_kit.interviews.analysis import (
     saturation_curve,
     theme_summary,
 )
-from research_kit.interviews.autocode import (
-    CodeSuggester,
-    apply_rules,
-    read_rules,
-    suggest,
-    suggester_agreement,
-    training_data,
-)
+from research_kit.interviews.autocode import apply_rules, read_rules
 from research_kit.interviews.codebook import Code, Codebook, parse_codebook, read_codebook
 from research_kit.interviews.codebook_edits import (
     add_code,
@@ -68,6 +61,12 @@ from research_kit.interviews.refi import (
     read_qdc,
 )
 from research_kit.interviews.segments import paragraphs, segment
+from research_kit.interviews.suggester import (
+    CodeSuggester,
+    suggest,
+    suggester_agreement,
+    training_data,
+)
 
 __all__ = [
     "Code",

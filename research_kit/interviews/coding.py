@@ -19,10 +19,13 @@ from sqlalchemy.engine import Connection
 
 from research_kit import schema
 from research_kit.errors import CodingError, DocumentChangedError
+from research_kit.interviews.segments import SEGMENT_COLUMNS, segment
 from research_kit.schema import CODING_ORIGINS, MEMO_TARGETS
 from research_kit.store import utcnow
 
 if TYPE_CHECKING:
+    from spacy.language import Language
+
     from research_kit.interviews.documents import Document
     from research_kit.study import Study
 
@@ -399,6 +402,50 @@ def accept_document_change(study: Study, document_id: str) -> pd.DataFrame:
                 .values(document_hash=document.content_hash)
             )
     return report
+
+
+# -- spans for auto-coding -----------------------------------------------------------------------
+def study_segments(
+    study: Study, documents: Iterable[str] | str | None, by: str, nlp: Language | None = None
+) -> pd.DataFrame:
+    """Segments (see ``segment``) of the named documents, or of every note in the study."""
+    if documents is None:
+        notes = study.documents()
+    else:
+        ids = [documents] if isinstance(documents, str) else list(documents)
+        notes = [study.document(document_id) for document_id in ids]
+    frames = [segment(note, by, nlp=nlp) for note in notes]
+    frames = [frame for frame in frames if not frame.empty]
+    if not frames:
+        return pd.DataFrame(columns=SEGMENT_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
+def coded_spans(study: Study, coder: str | None) -> dict[tuple[str, str], list[tuple[int, int]]]:
+    """Spans coded with each code in each document: {(document_id, code_id): [(start, end)]}."""
+    spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    done = codings(study, coder=coder)
+    for row in done.itertuples(index=False):
+        spans.setdefault((row.document_id, row.code_id), []).append((row.start, row.end))
+    return spans
+
+
+def drop_coded(frame: pd.DataFrame, study: Study, coder: str | None) -> pd.DataFrame:
+    """Leave out rows whose span overlaps a coding of the same code (by ``coder``, or anyone)."""
+    if frame.empty:
+        return frame
+    coded = coded_spans(study, coder)
+    if not coded:
+        return frame
+    keep = [
+        not any(
+            start < end_ and start_ < end for start_, end_ in coded.get((document_id, code_id), ())
+        )
+        for document_id, code_id, start, end in zip(
+            frame["document_id"], frame["code_id"], frame["start"], frame["end"], strict=True
+        )
+    ]
+    return frame[keep]
 
 
 # -- helpers ---------------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ serve: $(STAMP)
 	  --port=$(PORT) --strip_sources=True
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	$(BIN)/python benchmarks/run.py
 
 clean:

@@ -1,6 +1,47 @@
-"""Process mapping: process maps from YAML and event logs from permit or 311 systems."""
+"""Process mapping: process maps from YAML, event logs (CSV/XES), mining and rendering."""
 
 from research_kit.process.eventlog import read_event_log
+from research_kit.process.mining import (
+    bottlenecks,
+    case_durations,
+    case_variants,
+    compare,
+    compare_groups,
+    compare_periods,
+    directly_follows,
+    end_activities,
+    event_table,
+    filter_activities,
+    filter_cases,
+    filter_paths,
+    filter_time_range,
+    filter_top_variants,
+    rework,
+    start_activities,
+    variants,
+)
 from research_kit.process.spec import ProcessMap, parse_process_map, read_process_map
 
-__all__ = ["ProcessMap", "parse_process_map", "read_event_log", "read_process_map"]
+__all__ = [
+    "ProcessMap",
+    "bottlenecks",
+    "case_durations",
+    "case_variants",
+    "compare",
+    "compare_groups",
+    "compare_periods",
+    "directly_follows",
+    "end_activities",
+    "event_table",
+    "filter_activities",
+    "filter_cases",
+    "filter_paths",
+    "filter_time_range",
+    "filter_top_variants",
+    "parse_process_map",
+    "read_event_log",
+    "read_process_map",
+    "rework",
+    "start_activities",
+    "variants",
+]

@@ -21,6 +21,7 @@ from research_kit.process.mining import (
     variants,
 )
 from research_kit.process.spec import ProcessMap, parse_process_map, read_process_map
+from research_kit.process.xes import read_xes
 
 __all__ = [
     "ProcessMap",
@@ -41,6 +42,7 @@ __all__ = [
     "parse_process_map",
     "read_event_log",
     "read_process_map",
+    "read_xes",
     "rework",
     "start_activities",
     "variants",

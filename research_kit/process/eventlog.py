@@ -1,18 +1,25 @@
 """Event logs → tidy event tables: one row per event with case, activity and UTC timestamp.
 
 Permit systems, 311 and case-management tools export event logs as CSV with their own column
-names, time zones and date formats. :func:`read_event_log` maps the columns, parses timestamps
-(ISO 8601 with offsets, or other common formats; naive times are taken in the study's time
-zone), reports rows whose time cannot be read, and orders events by case and time while keeping
-file order for events with the same timestamp.
+names, time zones and date formats; process-mining tools exchange XES (``.xes``, ``.xes.gz``,
+read by :mod:`research_kit.process.xes`). :func:`read_event_log` reads both into one table: it
+maps the columns (falling back to the XES standard names ``case:concept:name``,
+``concept:name``, ``time:timestamp``, ``org:resource`` and ``lifecycle:transition`` that
+pm4py's CSV exports use), parses timestamps (ISO 8601 with offsets, or other common formats;
+naive times are taken in the study's time zone), reports rows whose time cannot be read, keeps
+only completed events when the log records lifecycle transitions, and orders events by case and
+time while keeping file order for events with the same timestamp.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from pandas.tseries.api import guess_datetime_format
 
 from research_kit.errors import EventLogError
 from research_kit.tables import read_csv_table, require_columns
@@ -25,7 +32,26 @@ CASE, ACTIVITY, TIMESTAMP, START, RESOURCE = (
     "start_timestamp",
     "resource",
 )
+#: Standard name of the lifecycle-transition column (``start``, ``complete`` …).
+LIFECYCLE = "lifecycle"
+#: The XES standard attribute names, as pm4py and most tools write them in CSV exports.
+XES_NAMES = {
+    CASE: "case:concept:name",
+    ACTIVITY: "concept:name",
+    TIMESTAMP: "time:timestamp",
+    RESOURCE: "org:resource",
+    LIFECYCLE: "lifecycle:transition",
+}
+_ROLES = {
+    CASE: "case id",
+    ACTIVITY: "activity",
+    TIMESTAMP: "timestamp",
+    START: "start time",
+    RESOURCE: "resource",
+    LIFECYCLE: "lifecycle transition",
+}
 _HAS_OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z|UTC)$", re.IGNORECASE)
+_XES_SUFFIXES = (".xes", ".xes.gz")
 
 
 def read_event_log(
@@ -36,32 +62,46 @@ def read_event_log(
     timestamp: str = "timestamp",
     start_timestamp: str | None = None,
     resource: str | None = None,
+    lifecycle: str | None = None,
     timezone: str = "UTC",
     errors: str = "raise",
+    transition: str | None = "complete",
 ) -> pd.DataFrame:
-    """Read a CSV event log into a tidy event table.
+    """Read a CSV or XES event log into a tidy event table.
 
     Parameters
     ----------
     path : Path or str
-        The CSV file.
+        The log: ``.xes`` or ``.xes.gz`` is read as XES (see
+        :func:`research_kit.process.xes.read_xes`), anything else as CSV.
     case, activity, timestamp : str
-        The file's columns holding the case id, activity name and (completion) time.
-    start_timestamp, resource : str, optional
-        The file's columns holding the start time and the resource (who did it).
+        The columns holding the case id, activity name and (completion) time. When a named
+        column is missing but the XES standard one is there (``case:concept:name``,
+        ``concept:name``, ``time:timestamp``), that one is used; in XES, trace attributes are
+        the ``case:<key>`` columns.
+    start_timestamp, resource, lifecycle : str, optional
+        The columns holding the start time, the resource (who did it) and the lifecycle
+        transition. ``org:resource`` and ``lifecycle:transition`` are used when present and
+        not named.
     timezone : str
         Time zone of timestamps written without an offset (e.g. ``"America/Chicago"``).
     errors : {"raise", "drop"}
         What to do with rows whose time cannot be read: raise an error naming the rows, or
-        drop them and list their line numbers in ``attrs["unparsed_lines"]``.
+        drop them and list their ``line`` values in ``attrs["unparsed_lines"]`` (file lines
+        for CSV, event numbers for XES).
+    transition : str or None
+        When the log has a lifecycle column, keep only events with this transition (missing
+        values count as ``"complete"``); the number left out is in
+        ``attrs["lifecycle_dropped"]``. ``None`` keeps every event (as pm4py does).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``case_id``, ``activity``, ``timestamp`` (UTC), optionally
-        ``start_timestamp`` and ``resource``, then the file's other columns, and ``line``
-        (the file line of each event). Sorted by case (in order of first appearance) and time,
-        file order kept for ties.
+        ``start_timestamp``, ``resource`` and ``lifecycle``, then the file's other columns, and
+        ``line`` (the file line of each CSV event; the 1-based event number in XES). Sorted by
+        case (in order of first appearance) and time, file order kept for ties.
+        ``attrs["columns"]`` says which file column filled each standard column.
 
     Examples
     --------
@@ -78,26 +118,106 @@ def read_event_log(
     [['A', 'Apply'], ['A', 'Inspect']]
     >>> str(log["timestamp"].iloc[0])
     '2025-03-04 17:00:00+00:00'
+
+    A pm4py-style export needs no mapping:
+
+    >>> _ = path.write_text(
+    ...     "case:concept:name,concept:name,time:timestamp,org:resource\\n"
+    ...     "7,register,2025-03-04T09:00:00+01:00,Pete\\n"
+    ... )
+    >>> read_event_log(path).attrs["columns"]["case_id"]
+    'case:concept:name'
     """
     path = Path(path)
+    if is_xes_path(path):
+        from research_kit.process.xes import read_xes_table
+
+        return read_xes_table(
+            path,
+            columns={
+                CASE: case,
+                ACTIVITY: activity,
+                TIMESTAMP: timestamp,
+                START: start_timestamp,
+                RESOURCE: resource,
+                LIFECYCLE: lifecycle,
+            },
+            timezone=timezone,
+            errors=errors,
+            transition=transition,
+        )
+    _check_choices(errors, transition)
     frame = read_csv_table(path, error_class=EventLogError)
-    mapping = {"case id": case, "activity": activity, "timestamp": timestamp}
-    if start_timestamp:
-        mapping["start time"] = start_timestamp
-    if resource:
-        mapping["resource"] = resource
-    require_columns(frame, mapping, path, EventLogError)
-    events = _standardise(frame, case, activity, timestamp, start_timestamp, resource)
-    events = _check_required_values(events, path)
+    frame["line"] = np.arange(2, len(frame) + 2)
+    columns = {
+        CASE: case,
+        ACTIVITY: activity,
+        TIMESTAMP: timestamp,
+        START: start_timestamp,
+        RESOURCE: resource,
+        LIFECYCLE: lifecycle,
+    }
+    return tidy_events(
+        frame, path, columns, timezone=timezone, errors=errors, transition=transition
+    )
+
+
+def is_xes_path(path: Path | str) -> bool:
+    """True when ``path`` names an XES log (``.xes`` or ``.xes.gz``, any case).
+
+    Examples
+    --------
+    >>> is_xes_path("logs/helpdesk.XES.gz"), is_xes_path("events.csv")
+    (True, False)
+    """
+    return Path(path).name.lower().endswith(_XES_SUFFIXES)
+
+
+def tidy_events(
+    frame: pd.DataFrame,
+    path: Path,
+    columns: dict[str, str | None],
+    *,
+    timezone: str = "UTC",
+    errors: str = "raise",
+    transition: str | None = "complete",
+    source_lines: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Turn a raw table of events (text cells and a ``line`` column) into a tidy event table.
+
+    The shared second half of every reader: maps ``columns`` (standard name → the frame's
+    column, ``None`` for optional ones not named), filters lifecycle transitions, parses
+    timestamps and sorts. ``source_lines`` (XES) gives the file line of event number ``line``
+    so that messages can point into the file.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"c": ["A", "A"], "a": ["y", "x"],
+    ...                     "t": ["2025-01-02", "2025-01-01"], "line": [2, 3]})
+    >>> tidy_events(raw, Path("log.csv"), {"case_id": "c", "activity": "a",
+    ...                                    "timestamp": "t"})["activity"].tolist()
+    ['x', 'y']
+    """
+    _check_choices(errors, transition)
+    where = _Where(source_lines)
+    used = _resolve_columns(frame, columns, path)
+    events = _standardise(frame, used)
+    _check_required_values(events, path, where)
+    events, dropped = _filter_lifecycle(events, transition, path)
     events[TIMESTAMP], bad = parse_timestamps(events[TIMESTAMP], timezone)
-    if start_timestamp:
+    if START in used:
         events[START], bad_start = parse_timestamps(events[START], timezone, allow_missing=True)
         bad = bad | bad_start
+    unparsed: list[int] = []
     if bad.any():
-        events = _handle_unparsed(events, bad, path, errors)
-    events = events.sort_values([CASE, TIMESTAMP], kind="stable", key=_case_order(events))
-    events.attrs.update(source=str(path))
-    return events.reset_index(drop=True)
+        events, unparsed = _handle_unparsed(events, bad, path, errors, where)
+    events = _sort_events(events)
+    events.attrs.update(source=str(path), columns=used)
+    if unparsed:
+        events.attrs["unparsed_lines"] = unparsed
+    if LIFECYCLE in used and transition is not None:
+        events.attrs.update(lifecycle=transition, lifecycle_dropped=dropped)
+    return events
 
 
 def parse_timestamps(
@@ -105,7 +225,9 @@ def parse_timestamps(
 ) -> tuple[pd.Series, pd.Series]:
     """Parse timestamps to UTC; return the parsed series and a mask of unreadable values.
 
-    Values with an offset keep it; values without one are taken in ``timezone``.
+    Values with an offset keep it; values without one are taken in ``timezone``. ISO 8601 is
+    read in one vectorised pass; anything else (``03/02/2025 14:05``, stray spaces) goes
+    through pandas' mixed-format parser.
 
     Examples
     --------
@@ -114,97 +236,227 @@ def parse_timestamps(
     >>> [str(t) for t in times], bad.tolist()
     (['2025-01-02 03:04:05+00:00', 'NaT', 'NaT'], [False, True, False])
     """
-    text = values.astype("string").str.strip()
-    missing = text.isna() | (text == "")
-    has_offset = text.str.contains(_HAS_OFFSET, na=False)
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
-    aware = has_offset & ~missing
-    naive = ~has_offset & ~missing
+    text = pd.Series(values.to_numpy(dtype=object, na_value=None), index=values.index)
+    missing = text.isna().to_numpy() | (text == "").to_numpy()
+    present = ~missing
+    aware = _offset_mask(text) & present
+    naive = present & ~aware
+    parsed = np.full(len(text), np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
     if aware.any():
-        parsed[aware] = _to_datetime(text[aware]).dt.tz_convert("UTC")
+        parsed[aware] = _utc_ns(_iso(text[aware], utc=True))
     if naive.any():
-        local = _to_datetime(text[naive])
-        parsed[naive] = local.dt.tz_localize(
-            timezone, ambiguous="NaT", nonexistent="shift_forward"
-        ).dt.tz_convert("UTC")
-    bad = parsed.isna() & ~missing
+        parsed[naive] = _utc_ns(_localise(_iso(text[naive], utc=False), timezone))
+    retry = present & np.isnat(parsed)
+    if retry.any():
+        stripped = text[retry].astype(str).str.strip()
+        blank = (stripped == "").to_numpy()
+        missing[np.flatnonzero(retry)[blank]] = True
+        parsed[np.flatnonzero(retry)[~blank]] = _parse_slow(stripped[~blank], timezone)
+    result = pd.Series(parsed, index=values.index).dt.tz_localize("UTC")
+    bad = np.isnat(parsed) & ~missing
     if not allow_missing:
         bad = bad | missing
-    return parsed, bad
+    return result, pd.Series(bad, index=values.index)
 
 
-def _to_datetime(text: pd.Series) -> pd.Series:
-    """ISO 8601 first (fast, unambiguous), then pandas' mixed-format parser for the rest."""
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=_any_offset(text))
-    retry = parsed.isna()
-    if retry.any():
-        parsed = parsed.astype(object)
-        parsed[retry] = pd.to_datetime(
-            text[retry], format="mixed", errors="coerce", utc=_any_offset(text)
+def _offset_mask(text: pd.Series) -> np.ndarray:
+    """Which values end in a UTC offset; the pattern runs on the few distinct endings only."""
+    tails = text.str.slice(-6)
+    endings = [t for t in pd.unique(tails) if isinstance(t, str) and _HAS_OFFSET.search(t.strip())]
+    return tails.isin(endings).to_numpy()
+
+
+def _parse_slow(text: pd.Series, timezone: str) -> np.ndarray:
+    """Stripped values ISO 8601 could not read, as naive-UTC datetime64[ns] (NaT if unreadable).
+
+    A whole column in one non-ISO format (``03/02/2025 14:05`` from a spreadsheet) is read in
+    one pass with the format guessed from its first value (month first, as pandas does); what
+    is left goes value by value through pandas' general parser, offset or not.
+    """
+    out = np.full(len(text), np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
+    guessed = guess_datetime_format(text.iloc[0]) if len(text) else None
+    if guessed:
+        aware = "%z" in guessed or "%Z" in guessed
+        try:
+            times = pd.to_datetime(text, format=guessed, errors="coerce", utc=aware)
+            out = _utc_ns(times if aware else _localise(times, timezone))
+        except (ValueError, TypeError):
+            pass
+    left = np.flatnonzero(np.isnat(out))
+    for at, value in zip(left, text.iloc[left], strict=True):
+        out[at] = _one_timestamp(value, timezone)
+    return out
+
+
+def _one_timestamp(value: str, timezone: str) -> np.datetime64:
+    try:
+        stamp = pd.Timestamp(value)
+        if stamp is pd.NaT:
+            return np.datetime64("NaT", "ns")
+        if stamp.tzinfo is None:
+            stamp = stamp.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward")
+            if stamp is pd.NaT:
+                return np.datetime64("NaT", "ns")
+        return stamp.tz_convert("UTC").tz_localize(None).to_datetime64().astype("datetime64[ns]")
+    except (ValueError, TypeError, OverflowError):
+        return np.datetime64("NaT", "ns")
+
+
+def _iso(text: pd.Series, *, utc: bool) -> pd.Series:
+    """ISO 8601 in one vectorised pass; all NaT when pandas refuses the batch (mixed zones)."""
+    try:
+        return pd.to_datetime(text, format="ISO8601", errors="coerce", utc=utc)
+    except (ValueError, TypeError):
+        return pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+
+
+def _localise(local: pd.Series, timezone: str) -> pd.Series:
+    if local.dt.tz is not None:  # pandas read an offset the pattern did not see
+        return local.dt.tz_convert("UTC")
+    return local.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward")
+
+
+def _utc_ns(times: pd.Series) -> np.ndarray:
+    """Naive UTC datetime64[ns] values of a parsed series (NaT kept)."""
+    if times.dt.tz is not None:
+        times = times.dt.tz_convert("UTC").dt.tz_localize(None)
+    return times.to_numpy(dtype="datetime64[ns]")
+
+
+def _check_choices(errors: str, transition: str | None) -> None:
+    if errors not in ("raise", "drop"):
+        raise ValueError(f"errors must be 'raise' or 'drop', not {errors!r}")
+    if transition is not None and not isinstance(transition, str):
+        raise ValueError(f"transition must be a string or None, not {transition!r}")
+
+
+def _resolve_columns(
+    frame: pd.DataFrame, columns: dict[str, str | None], path: Path
+) -> dict[str, str]:
+    """Standard name → the frame's column, using XES standard names where a name is missing."""
+    present = set(map(str, frame.columns))
+    used: dict[str, str] = {}
+    for role in (CASE, ACTIVITY, TIMESTAMP):
+        name = columns.get(role) or role
+        if name not in present and XES_NAMES[role] in present:
+            name = XES_NAMES[role]
+        require_columns(frame, {_ROLES[role]: name}, path, EventLogError)
+        used[role] = name
+    for role in (START, RESOURCE, LIFECYCLE):
+        name = columns.get(role)
+        if name:
+            require_columns(frame, {_ROLES[role]: name}, path, EventLogError)
+            used[role] = name
+        elif role in XES_NAMES and XES_NAMES[role] in present and role not in present:
+            used[role] = XES_NAMES[role]
+    doubled = pd.Series(list(used.values())).duplicated()
+    if doubled.any():
+        name = list(used.values())[int(np.flatnonzero(doubled)[0])]
+        roles = [_ROLES[role] for role, column in used.items() if column == name]
+        raise EventLogError(
+            f"the column {name!r} is named for both the {roles[0]} and the {roles[1]}",
+            path=path,
+            line=1,
+            hint="name a different column for each",
         )
-        parsed = pd.to_datetime(parsed, utc=_any_offset(text))
-    return parsed
+    return used
 
 
-def _any_offset(text: pd.Series) -> bool:
-    return bool(text.str.contains(_HAS_OFFSET, na=False).any())
-
-
-def _standardise(
-    frame: pd.DataFrame,
-    case: str,
-    activity: str,
-    timestamp: str,
-    start_timestamp: str | None,
-    resource: str | None,
-) -> pd.DataFrame:
-    renames = {case: CASE, activity: ACTIVITY, timestamp: TIMESTAMP}
-    if start_timestamp:
-        renames[start_timestamp] = START
-    if resource:
-        renames[resource] = RESOURCE
+def _standardise(frame: pd.DataFrame, used: dict[str, str]) -> pd.DataFrame:
+    renames = {source: role for role, source in used.items()}
     clashing = [c for c in frame.columns if c in renames.values() and c not in renames]
-    others = frame.drop(columns=list(renames) + clashing)
-    events = frame[list(renames)].rename(columns=renames)
-    events = pd.concat([events, others], axis=1)
-    events["line"] = range(2, len(events) + 2)
+    others = [c for c in frame.columns if c not in renames and c not in clashing and c != "line"]
+    events = frame[[*renames, *others, "line"]].rename(columns=renames)
     return events
 
 
-def _check_required_values(events: pd.DataFrame, path: Path) -> pd.DataFrame:
+def _check_required_values(events: pd.DataFrame, path: Path, where: _Where) -> None:
     for column, what in ((CASE, "case id"), (ACTIVITY, "activity")):
-        missing = events[column].isna()
+        missing = events[column].isna().to_numpy()
         if missing.any():
-            lines = events.loc[missing, "line"].tolist()
+            lines = events["line"].to_numpy()[missing].tolist()
+            shown, line = where(lines)
             raise EventLogError(
-                f"{len(lines)} event(s) have no {what} (first on line {lines[0]})",
+                f"{len(lines)} event(s) have no {what} (first on {where.first(lines)})",
                 path=path,
-                line=lines[0],
-                hint=f"fill in the {what} or remove those rows",
+                line=line,
+                hint=f"fill in the {what} or remove those rows ({shown})",
             )
-    return events
 
 
-def _handle_unparsed(events: pd.DataFrame, bad: pd.Series, path: Path, errors: str) -> pd.DataFrame:
-    lines = events.loc[bad, "line"].tolist()
+def _filter_lifecycle(
+    events: pd.DataFrame, transition: str | None, path: Path
+) -> tuple[pd.DataFrame, int]:
+    if transition is None or LIFECYCLE not in events:
+        return events, 0
+    values = events[LIFECYCLE]
+    wanted = transition.strip().casefold()
+    spellings = [v for v in pd.unique(values) if str(v).strip().casefold() == wanted]
+    keep = values.isin(spellings).to_numpy()
+    if wanted == "complete":  # the XES lifecycle extension's default
+        keep = keep | values.isna().to_numpy()
+    dropped = int((~keep).sum())
+    if dropped == 0:
+        return events, 0
+    if not keep.any():
+        raise EventLogError(
+            f"no event has the lifecycle transition {transition!r}",
+            path=path,
+            hint="pass transition=None (lifecycle=None for read_xes) to keep every event, or "
+            "name the transition to keep",
+        )
+    return events.loc[keep], dropped
+
+
+def _handle_unparsed(
+    events: pd.DataFrame, bad: pd.Series, path: Path, errors: str, where: _Where
+) -> tuple[pd.DataFrame, list[int]]:
+    mask = bad.to_numpy()
+    lines = events["line"].to_numpy()[mask].tolist()
     if errors == "drop":
-        kept = events.loc[~bad].copy()
-        kept.attrs["unparsed_lines"] = lines
-        return kept
-    shown = ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
+        return events.loc[~mask], lines
+    shown, line = where(lines)
     raise EventLogError(
-        f"{len(lines)} timestamp(s) cannot be read (lines {shown})",
+        f"{len(lines)} timestamp(s) cannot be read ({shown})",
         path=path,
-        line=lines[0],
+        line=line,
         hint="write times as ISO 8601 (2025-03-04T09:15:00-08:00), or pass errors='drop' "
         "to leave those rows out",
     )
 
 
-def _case_order(events: pd.DataFrame):
-    first_seen = {case: rank for rank, case in enumerate(pd.unique(events[CASE]))}
+def _sort_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Case (first appearance), then time; np.lexsort is stable, so file order breaks ties."""
+    codes, _ = pd.factorize(events[CASE])
+    times = events[TIMESTAMP].to_numpy(dtype="datetime64[ns]").view("i8")
+    order = np.lexsort((times, codes))
+    if not np.array_equal(order, np.arange(len(order))):
+        events = events.take(order)
+    return events.reset_index(drop=True)
 
-    def key(column: pd.Series) -> pd.Series:
-        return column.map(first_seen) if column.name == CASE else column
 
-    return key
+class _Where:
+    """Describe event rows by CSV line, or by XES event number and file line."""
+
+    def __init__(self, source_lines: np.ndarray | None) -> None:
+        self.source_lines = source_lines
+
+    def __call__(self, lines: Sequence[int]) -> tuple[str, int]:
+        more = " …" if len(lines) > 5 else ""
+        if self.source_lines is None:
+            return "lines " + ", ".join(map(str, lines[:5])) + more, int(lines[0])
+        file_lines = [int(self.source_lines[n - 1]) for n in lines[:5]]
+        shown = (
+            "events "
+            + ", ".join(map(str, lines[:5]))
+            + more
+            + "; file lines "
+            + ", ".join(map(str, file_lines))
+            + more
+        )
+        return shown, file_lines[0]
+
+    def first(self, lines: Sequence[int]) -> str:
+        if self.source_lines is None:
+            return f"line {lines[0]}"
+        return f"event {lines[0]}, file line {int(self.source_lines[lines[0] - 1])}"

@@ -1,4 +1,4 @@
-"""ipywidgets panels for researchers: the coding panel (more panels join here)."""
+"""ipywidgets panels for researchers: the coding panel and the process explorer."""
 
 from research_kit.widgets.coding_panel import CodingPanel
 from research_kit.widgets.highlight import (
@@ -7,5 +7,13 @@ from research_kit.widgets.highlight import (
     page_breaks,
     render_document_html,
 )
+from research_kit.widgets.process_explorer import ProcessExplorer
 
-__all__ = ["CodingPanel", "code_colours", "legend_html", "page_breaks", "render_document_html"]
+__all__ = [
+    "CodingPanel",
+    "ProcessExplorer",
+    "code_colours",
+    "legend_html",
+    "page_breaks",
+    "render_document_html",
+]

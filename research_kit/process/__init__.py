@@ -1,6 +1,8 @@
 """Process mapping: process maps from YAML, event logs (CSV/XES), mining and rendering."""
 
 from research_kit.process.eventlog import read_event_log
+from research_kit.process.evidence import annotations as step_annotations
+from research_kit.process.evidence import step_durations, step_evidence
 from research_kit.process.mining import (
     bottlenecks,
     case_durations,
@@ -20,6 +22,15 @@ from research_kit.process.mining import (
     start_activities,
     variants,
 )
+from research_kit.process.render import (
+    format_duration,
+    process_map_figure,
+    process_map_svg,
+    save_figure,
+    swimlane_figure,
+    swimlane_svg,
+)
+from research_kit.process.render import layout as swimlane_layout
 from research_kit.process.spec import ProcessMap, parse_process_map, read_process_map
 from research_kit.process.xes import read_xes
 
@@ -39,11 +50,21 @@ __all__ = [
     "filter_paths",
     "filter_time_range",
     "filter_top_variants",
+    "format_duration",
     "parse_process_map",
+    "process_map_figure",
+    "process_map_svg",
     "read_event_log",
     "read_process_map",
     "read_xes",
     "rework",
+    "save_figure",
     "start_activities",
+    "step_annotations",
+    "step_durations",
+    "step_evidence",
+    "swimlane_figure",
+    "swimlane_layout",
+    "swimlane_svg",
     "variants",
 ]

@@ -304,6 +304,8 @@ def _check_event_log(source, settings: StudySettings, activities: set[str]) -> l
             timestamp=source.timestamp,
             start_timestamp=source.start_timestamp,
             resource=source.resource,
+            lifecycle=source.lifecycle,
+            transition=source.transition,
             timezone=source.timezone or settings.timezone,
             errors="drop",
         )

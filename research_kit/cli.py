@@ -90,6 +90,19 @@ def _parser() -> argparse.ArgumentParser:
     qdpx_export.add_argument("-o", "--output", required=True, help="the .qdpx file to write")
     qdpx_export.set_defaults(run=_run_qdpx_export)
 
+    drawing = commands.add_parser(
+        "map", help="draw a process map (swimlane or service blueprint) to SVG, PNG or PDF"
+    )
+    drawing.add_argument("--study", default=".", help="study folder (default: here)")
+    drawing.add_argument("--kind", choices=("swimlane", "blueprint"), default="swimlane")
+    drawing.add_argument(
+        "--evidence",
+        action="store_true",
+        help="pin interview quotes and measured waits on the steps",
+    )
+    drawing.add_argument("-o", "--output", required=True, help="file to write (.svg/.png/.pdf)")
+    drawing.set_defaults(run=_run_map)
+
     demo = commands.add_parser(
         "demo", help="check the study, register its notes and codebook, print a summary"
     )
@@ -170,6 +183,18 @@ def _run_qdpx_import(args: argparse.Namespace) -> int:
 def _run_qdpx_export(args: argparse.Namespace) -> int:
     with open_study(args.study, create=False) as study:
         path = study.export_qdpx(args.output)
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _run_map(args: argparse.Namespace) -> int:
+    from research_kit.process.evidence import annotations
+    from research_kit.process.render import save_figure, swimlane_figure
+
+    with open_study(args.study, create=False) as study:
+        spec = study.process_map()
+        notes = annotations(study, spec) if args.evidence else None
+        path = save_figure(swimlane_figure(spec, kind=args.kind, annotations=notes), args.output)
     print(f"wrote {path}")
     return EXIT_OK
 

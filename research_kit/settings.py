@@ -92,6 +92,8 @@ class EventLogSource:
     timestamp: str = "timestamp"
     start_timestamp: str | None = None
     resource: str | None = None
+    lifecycle: str | None = None
+    transition: str | None = "complete"
     timezone: str | None = None
     line: int | None = None
 
@@ -328,6 +330,8 @@ def _event_logs(data: YamlMap, folder: Path, path: Path, problems: list[Problem]
             timestamp=str(entry.get("timestamp", "timestamp")),
             start_timestamp=_optional_str(entry.get("start_timestamp")),
             resource=_optional_str(entry.get("resource")),
+            lifecycle=_optional_str(entry.get("lifecycle")),
+            transition=_optional_str(entry.get("transition", "complete")),
             timezone=_optional_str(entry.get("timezone")),
             line=line,
         )

@@ -335,6 +335,8 @@ class Study:
             timestamp=source.timestamp,
             start_timestamp=source.start_timestamp,
             resource=source.resource,
+            lifecycle=source.lifecycle,
+            transition=source.transition,
             timezone=source.timezone or self.settings.timezone,
             errors=errors,
         )

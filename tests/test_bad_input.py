@@ -313,3 +313,11 @@ def test_yaml_cannot_build_python_objects(tmp_path):
     path.write_text("codes: !!python/object/apply:os.system ['echo pwned']\n")
     with pytest.raises(CodebookError, match="not valid YAML"):
         read_codebook(path)
+
+
+def test_process_map_with_broken_yaml_names_the_line(tmp_path):
+    path = tmp_path / "process.yml"
+    path.write_text("name: p\nlanes:\n  - id: a\n    label: [unclosed\nsteps: []\n")
+    with pytest.raises(ProcessMapError, match="not valid YAML") as raised:
+        read_process_map(path)
+    assert raised.value.line in (4, 5)

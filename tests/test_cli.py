@@ -110,3 +110,13 @@ def test_agreement_json(sample_study_path, capsys):
 def test_agreement_needs_two_coders(sample_study_path, capsys):
     assert main(["agreement", "--study", str(sample_study_path)]) == 2
     assert "two coders" in capsys.readouterr().err
+
+
+def test_map_command_draws_the_sample_process(sample_study_path, tmp_path, capsys):
+    output = tmp_path / "map.svg"
+    assert (
+        main(["map", "--study", str(sample_study_path), "--kind", "blueprint", "-o", str(output)])
+        == 0
+    )
+    assert "line of visibility" in output.read_text(encoding="utf-8").lower()
+    assert main(["map", "--study", str(sample_study_path), "-o", str(tmp_path / "m.gif")]) != 0

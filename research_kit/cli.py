@@ -191,6 +191,9 @@ def _run_map(args: argparse.Namespace) -> int:
     from research_kit.process.evidence import annotations
     from research_kit.process.render import save_figure, swimlane_figure
 
+    if Path(args.output).suffix.lower() not in (".svg", ".png", ".pdf"):
+        print(f"error: {args.output}: write the map as .svg, .png or .pdf", file=sys.stderr)
+        return EXIT_UNUSABLE
     with open_study(args.study, create=False) as study:
         spec = study.process_map()
         notes = annotations(study, spec) if args.evidence else None

@@ -54,8 +54,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 serve: $(STAMP)
-	$(BIN)/voila notebooks/briefs/study_overview.ipynb --no-browser --Voila.ip=127.0.0.1 \
-	  --port=$(PORT) --strip_sources=True
+	$(BIN)/research-kit brief serve notebooks/briefs/findings.ipynb --port=$(PORT)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'

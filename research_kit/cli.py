@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -103,10 +104,42 @@ def _parser() -> argparse.ArgumentParser:
     drawing.add_argument("-o", "--output", required=True, help="file to write (.svg/.png/.pdf)")
     drawing.set_defaults(run=_run_map)
 
+    brief = commands.add_parser("brief", help="stakeholder briefs: serve with Voila, export")
+    brief_commands = brief.add_subparsers(title="brief commands", metavar="ACTION")
+    brief_serve = brief_commands.add_parser(
+        "serve", help="serve a brief notebook (or a folder of them) as a dashboard"
+    )
+    brief_serve.add_argument(
+        "notebook", nargs="?", default="notebooks/briefs/findings.ipynb", help="notebook or folder"
+    )
+    brief_serve.add_argument("--port", type=int, default=8866)
+    brief_serve.add_argument(
+        "--ip", default="127.0.0.1", help="address to listen on (default: this computer only)"
+    )
+    brief_serve.add_argument("--study", help="study folder (default: the notebook's STUDY)")
+    brief_serve.add_argument("--organisation", default="", help="shown in the brief's header")
+    brief_serve.add_argument("--logo", help="an image file for the header's logo slot")
+    brief_serve.add_argument(
+        "--no-preheat", action="store_true", help="start the kernel on the first view instead"
+    )
+    brief_serve.set_defaults(run=_run_brief_serve)
+    brief_export = brief_commands.add_parser(
+        "export", help="render a brief's findings as a PDF report or a self-contained HTML page"
+    )
+    brief_export.add_argument("notebook", help="the brief notebook (its STUDY and AUDIENCE)")
+    brief_export.add_argument("--to", choices=("pdf", "html"), default="pdf")
+    brief_export.add_argument("-o", "--output", required=True, help="file to write")
+    brief_export.add_argument("--study", help="study folder (default: the notebook's STUDY)")
+    brief_export.set_defaults(run=_run_brief_export)
+
     demo = commands.add_parser(
         "demo", help="check the study, register its notes and codebook, print a summary"
     )
     demo.add_argument("study", nargs="?", default="interview_data", help="study folder")
+    demo.add_argument("--out", default="out", help="folder for findings.pdf and findings.html")
+    demo.add_argument(
+        "--no-report", action="store_true", help="check, register and analyse only (no PDF/HTML)"
+    )
     demo.set_defaults(run=_run_demo)
     return parser
 
@@ -202,6 +235,41 @@ def _run_map(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_brief_serve(args: argparse.Namespace) -> int:
+    from research_kit.briefs.serve import serve_forever
+
+    return serve_forever(
+        args.notebook,
+        port=args.port,
+        ip=args.ip,
+        preheat=not args.no_preheat,
+        study=args.study,
+        organisation=args.organisation,
+        logo=args.logo,
+    )
+
+
+def _run_brief_export(args: argparse.Namespace) -> int:
+    from research_kit.briefs.parameters import brief_parameters
+
+    parameters = brief_parameters(args.notebook)
+    study_folder = Path(args.study) if args.study else parameters.study
+    path = export_findings(study_folder, args.output, to=args.to, audience=parameters.audience)
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
+def export_findings(study_folder: Path, output: Path | str, *, to: str, audience: str) -> Path:
+    """Assemble a study's findings and write them as a PDF report or a standalone HTML page."""
+    from research_kit.briefs.findings import assemble_findings
+    from research_kit.briefs.report import export_html, export_pdf
+
+    with open_study(study_folder, create=False) as study:
+        findings = assemble_findings(study, audience=audience)
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    return (export_pdf if to == "pdf" else export_html)(findings, output)
+
+
 def _run_demo(args: argparse.Namespace) -> int:
     folder = Path(args.study)
     print(f"== 1. checking every raw file of {folder}")
@@ -225,7 +293,43 @@ def _run_demo(args: argparse.Namespace) -> int:
             print(f"   these notes changed since they were registered: {', '.join(changed)}")
         print("== 3. what the study holds")
         print(format_summary(study.summary()))
+        _demo_analyses(study)
+    if args.no_report:
+        return EXIT_OK
+    print(f"== 5. writing the findings to {args.out}/")
+    out = Path(args.out)
+    for kind in ("pdf", "html"):
+        started = time.perf_counter()
+        path = export_findings(folder, out / f"findings.{kind}", to=kind, audience="public")
+        seconds = time.perf_counter() - started
+        print(f"   {path} ({path.stat().st_size / 1024:,.0f} KiB, {seconds:.1f} s)")
+    print("== done. Open the PDF or the HTML page above; for the live dashboard run: make serve")
     return EXIT_OK
+
+
+def _demo_analyses(study) -> None:
+    from research_kit import interviews as iv
+    from research_kit import process as pm
+
+    print("== 4. analyses")
+    themes = iv.code_frequencies(study, level="theme")
+    top = themes.iloc[0]
+    print(f"   interviews: most-coded theme {top['theme']!r} ({int(top['excerpts'])} excerpts)")
+    if len(iv.coders(study)) >= 2:
+        overall = iv.coder_agreement(study).set_index("code_id").loc["overall"]
+        print(
+            f"   agreement: Cohen's kappa {overall['cohen_kappa']:.2f}, "
+            f"Krippendorff's alpha {overall['krippendorff_alpha']:.2f} (by excerpt)"
+        )
+    print("   survey: clustering of open-ended answers is not available in this version")
+    if study.settings.event_logs:
+        log = study.event_log()
+        worst = pm.bottlenecks(log, by="activity", rank="median").iloc[0]
+        print(
+            f"   process: {log['case_id'].nunique():,} cases, {len(pm.variants(log)):,} "
+            f"variants; longest median wait before {worst['activity']!r} "
+            f"({pm.format_duration(worst['median'])})"
+        )
 
 
 def _import_codings_text(study, path: Path) -> str:

@@ -49,17 +49,17 @@ def test_summary_of_a_folder_that_is_not_a_study(tmp_path, capsys):
 
 
 def test_demo_registers_and_summarises(sample_study_path, capsys):
-    assert main(["demo", str(sample_study_path)]) == 0
+    assert main(["demo", str(sample_study_path), "--no-report"]) == 0
     out = capsys.readouterr().out
     assert "documents: 14 new; codes: 27" in out
     assert "respondents" in out and "cases" in out
-    assert main(["demo", str(sample_study_path)]) == 0
+    assert main(["demo", str(sample_study_path), "--no-report"]) == 0
     assert "14 unchanged" in capsys.readouterr().out
 
 
 def test_demo_stops_on_errors_without_touching_the_database(sample_study_path, capsys):
     (sample_study_path / "codebook.yml").write_text("codes: [\n")
-    assert main(["demo", str(sample_study_path)]) == 1
+    assert main(["demo", str(sample_study_path), "--no-report"]) == 1
     assert not (sample_study_path / "study.db").exists()
 
 
@@ -90,14 +90,14 @@ def test_check_lists_every_bad_row_of_a_codings_file(sample_study_path, capsys):
 
 
 def test_demo_imports_the_shipped_codings_once(sample_study_path, capsys):
-    assert main(["demo", str(sample_study_path)]) == 0
+    assert main(["demo", str(sample_study_path), "--no-report"]) == 0
     assert "J.R. 279 (279 new); M.K. 123 (123 new)" in capsys.readouterr().out
-    assert main(["demo", str(sample_study_path)]) == 0
+    assert main(["demo", str(sample_study_path), "--no-report"]) == 0
     assert "J.R. 279 (0 new); M.K. 123 (0 new)" in capsys.readouterr().out
 
 
 def test_agreement_json(sample_study_path, capsys):
-    main(["demo", str(sample_study_path)])
+    main(["demo", str(sample_study_path), "--no-report"])
     capsys.readouterr()
     assert main(["agreement", "--study", str(sample_study_path), "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
@@ -120,3 +120,14 @@ def test_map_command_draws_the_sample_process(sample_study_path, tmp_path, capsy
     )
     assert "line of visibility" in output.read_text(encoding="utf-8").lower()
     assert main(["map", "--study", str(sample_study_path), "-o", str(tmp_path / "m.gif")]) != 0
+
+
+@pytest.mark.slow
+def test_demo_writes_the_findings_pdf_and_html(sample_study_path, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["demo", str(sample_study_path), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert (out / "findings.pdf").read_bytes().startswith(b"%PDF")
+    assert "<html" in (out / "findings.html").read_text(encoding="utf-8").lower()
+    assert "make serve" in printed
+    assert "clustering of open-ended answers is not available" in printed

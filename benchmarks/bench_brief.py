@@ -1,0 +1,98 @@
+"""The findings brief in a browser: time until its widgets are visible, cold and preheated.
+
+Serves ``notebooks/briefs/findings.ipynb`` with :func:`research_kit.briefs.serve.serve` on a
+temporary copy of the sample study and loads it in headless Chromium (``/usr/bin/chromium``):
+
+- cold: a server without preheated kernels; the page load starts a kernel and runs the notebook;
+- preheated: a server with ``preheat_kernel`` (pool of one); after the pool has filled, a page
+  load takes the kernel whose notebook has already run. Target: ≤ 4 s.
+
+Each time is from ``page.goto`` to the survey section being visible. Skipped (no figures) when
+Chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from research_kit.briefs.serve import free_port, serve, wait_until_ready
+
+ROOT = Path(__file__).resolve().parents[1]
+BRIEF = ROOT / "notebooks" / "briefs" / "findings.ipynb"
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SECTION = "brief in the browser (findings.ipynb)"
+#: Time allowed for the preheated kernel to start and run the notebook before measuring.
+POOL_FILL_S = 20.0
+
+
+def _load_seconds(context, url: str) -> float:
+    page = context.new_page()
+    start = time.perf_counter()
+    page.goto(url, timeout=120_000)
+    page.locator(".rk-box-survey").wait_for(state="visible", timeout=120_000)
+    seconds = time.perf_counter() - start
+    page.close()
+    return seconds
+
+
+def _measure(study: Path, context, *, preheat: bool) -> float:
+    port = free_port()
+    process = serve(BRIEF, port=port, study=study, preheat=preheat)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_ready(url, timeout=60, process=process)
+        if not preheat:
+            return _load_seconds(context, url)
+        time.sleep(POOL_FILL_S)  # the pool fills at start-up
+        first = _load_seconds(context, url)
+        time.sleep(POOL_FILL_S)  # and refills after a kernel is taken
+        return min(first, _load_seconds(context, url))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def figures() -> list[tuple[str, str, float, str]]:
+    """Seconds until the brief's widgets are visible, cold and with a preheated kernel."""
+    if not CHROMIUM.exists():
+        return []
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return []
+    with tempfile.TemporaryDirectory(prefix="rk-bench-brief-") as tmp:
+        study = Path(tmp) / "study"
+        shutil.copytree(ROOT / "interview_data", study, ignore=shutil.ignore_patterns("study.db*"))
+        with sync_playwright() as playwright:
+            context = playwright.chromium.launch_persistent_context(
+                user_data_dir=str(Path(tmp) / "profile"),
+                executable_path=str(CHROMIUM),
+                headless=True,
+                args=ARGS,
+            )
+            try:
+                cold = _measure(study, context, preheat=False)
+                warm = _measure(study, context, preheat=True)
+            finally:
+                context.close()
+    return [
+        (SECTION, "widgets visible, cold kernel", cold, "s"),
+        (SECTION, "widgets visible, preheated kernel (target ≤ 4 s)", warm, "s"),
+    ]
+
+
+if __name__ == "__main__":
+    for row in figures():
+        print(f"{row[1]:<55} {row[2]:>8.2f} {row[3]}")

@@ -1,0 +1,845 @@
+"""The findings of a study, gathered once for every brief: the dashboard and the PDF both show it.
+
+:func:`assemble_findings` re-runs the analyses from the raw data and the study database and
+returns a :class:`Findings`: plain-language headlines, one :class:`Section` per strand of the
+study (interviews, survey, process) and a method appendix. Every number, table, chart (SVG
+text) and quote a reader sees comes from here, so the Voila dashboard and the PDF findings
+always agree. Rendering lives in :mod:`research_kit.briefs.report`.
+
+Privacy: every breakdown of people by group goes through
+:func:`research_kit.privacy.suppress_small_counts`; quotes are attributed by role and ward
+only, never by name or participant id. Strings stay raw here; the templates escape them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from research_kit import interviews as iv
+from research_kit import privacy, viz
+from research_kit import process as pm
+from research_kit.errors import ResearchKitError
+
+__all__ = [
+    "GROUPS",
+    "GROUP_LABELS",
+    "PILOT_DATE",
+    "PILOT_PERMIT_TYPE",
+    "FigureSpec",
+    "Findings",
+    "Quote",
+    "Section",
+    "Table",
+    "assemble_findings",
+]
+
+#: Survey attributes a brief may break the Likert results down by.
+GROUPS = ("ward", "age_band", "race_ethnicity", "business_type", "language")
+#: Answers counted as agreeing (Likert agreement and satisfaction scales).
+POSITIVE_ANSWERS = frozenset({"agree", "strongly agree", "satisfied", "very satisfied"})
+#: The Small Business Express pilot: cases started on or after this date, of this permit type,
+#: are compared with those before (the sample study's process change).
+PILOT_DATE = "2025-07-01"
+PILOT_PERMIT_TYPE = "Tenant improvement"
+#: Activities whose share of cases the before/after comparison reports (when the log has them).
+_PILOT_ACTIVITIES = ("Request missing documents", "Request plan corrections")
+#: A step counts as a possible bottleneck when at least this share of cases reaches it.
+_COMMON_STEP = 0.10
+GROUP_LABELS = {
+    "ward": "Ward",
+    "age_band": "Age",
+    "race_ethnicity": "Race/ethnicity",
+    "business_type": "Type of business",
+    "language": "Language",
+}
+#: Readable names of :data:`GROUPS` (column headings, filter labels).
+SUPPRESSED = "suppressed"
+#: Participant ids in interview notes ("P12"): quotes name role and ward only.
+_PARTICIPANT_ID = re.compile(r"\bP\d{1,3}\b")
+
+
+@dataclass
+class Table:
+    """A table for readers: ``frame`` holds display-ready values (text and numbers)."""
+
+    caption: str
+    frame: pd.DataFrame
+    note: str = ""
+
+
+@dataclass
+class FigureSpec:
+    """A chart as SVG text from our own renderers, with alt text for screen readers."""
+
+    svg: str
+    alt: str
+    caption: str = ""
+    #: A wide diagram (a swimlane map): the PDF gives it a landscape page of its own.
+    wide: bool = False
+
+
+@dataclass
+class Quote:
+    """An interview excerpt, attributed by role and ward only (never a name)."""
+
+    text: str
+    attribution: str
+    #: The theme the quote illustrates (a heading for grouping quotes; may be empty).
+    theme: str = ""
+
+
+@dataclass
+class Section:
+    """One part of a brief; ``id`` is stable (interviews, survey, process, method)."""
+
+    id: str
+    title: str
+    summary: str = ""
+    tables: list[Table] = field(default_factory=list)
+    figures: list[FigureSpec] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    notice: str | None = None
+
+
+@dataclass
+class Findings:
+    """Everything a brief shows, computed from one study with one set of filters."""
+
+    title: str
+    subtitle: str
+    question: str
+    audience: str
+    generated: datetime
+    headlines: list[str]
+    sections: list[Section]
+    method: Section
+    filters: dict[str, str] = field(default_factory=dict)
+
+    def section(self, section_id: str) -> Section:
+        """The section with this id (``method`` included)."""
+        for section in [*self.sections, self.method]:
+            if section.id == section_id:
+                return section
+        raise KeyError(section_id)
+
+
+# -- the one entry point -------------------------------------------------------------------------
+def assemble_findings(
+    study,
+    *,
+    audience: str = "public",
+    ward: str | None = None,
+    group: str | None = None,
+    theme: str | None = None,
+    coder: str | None = None,
+) -> Findings:
+    """Gather the headlines, sections and method appendix of a study's findings.
+
+    Imports the study's shipped codings (``codings`` in ``study.yml``) first when its database
+    holds none, so a fresh copy of a study gives the full brief.
+
+    Parameters
+    ----------
+    study : Study
+    audience : str
+        Who the brief is for ("public", "council", "staff" …); shown on the cover.
+    ward : str, optional
+        Narrow quotes, the survey table and the event log to one ward.
+    group : str, optional
+        Break the survey results down by this attribute (one of :data:`GROUPS`; default ward).
+    theme : str, optional
+        Show quotes for this theme only (theme id or name).
+    coder : str, optional
+        Whose codings to summarise (default: the coder with the most codings).
+
+    Returns
+    -------
+    Findings
+
+    Raises
+    ------
+    ResearchKitError
+        For a group, ward or theme the study does not have.
+
+    Examples
+    --------
+    >>> import shutil, tempfile, pathlib
+    >>> from research_kit import open_study
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
+    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
+    >>> study = open_study(folder)
+    >>> findings = assemble_findings(study, ward="Ward 2")
+    >>> [section.id for section in findings.sections], findings.method.id
+    (['interviews', 'survey', 'process'], 'method')
+    >>> 3 <= len(findings.headlines) <= 5
+    True
+    >>> study.close()
+    """
+    group = group or "ward"
+    if group not in GROUPS:
+        raise ResearchKitError(
+            f"cannot break the survey down by {group!r}",
+            hint="choose one of: " + ", ".join(GROUPS),
+        )
+    _ensure_codings(study)
+    primary = coder or _primary_coder(study)
+    themes = iv.theme_summary(study, coder=primary)
+    theme_id = _resolve_theme(themes, theme)
+    survey = study.survey()
+    if ward is not None and ward not in set(survey["ward"].dropna()):
+        known = sorted(survey["ward"].dropna().unique())
+        raise ResearchKitError(
+            f"the study has no ward {ward!r}", hint="choose one of: " + ", ".join(known)
+        )
+
+    log = study.event_log()
+    if ward is not None and "ward" in log.columns:
+        log = pm.filter_cases(log, ward=ward)
+
+    facts: dict[str, Any] = {}
+    sections = [
+        _interviews_section(study, themes, primary, ward=ward, theme_id=theme_id, facts=facts),
+        _survey_section(study, survey, group=group, ward=ward, facts=facts),
+        _process_section(study, log, primary, ward=ward, facts=facts),
+    ]
+    filters = {"ward": ward or "All wards", "group": GROUP_LABELS[group]}
+    if theme_id:
+        filters["theme"] = str(themes.set_index("theme_id").loc[theme_id, "theme"])
+    return Findings(
+        title=f"Findings: {study.name}",
+        subtitle=_city_name(study.name),
+        question=study.question,
+        audience=audience,
+        generated=datetime.now().astimezone(),
+        headlines=_headlines(facts, ward=ward),
+        sections=sections,
+        method=_method_section(study, primary, survey, study.event_log()),
+        filters=filters,
+    )
+
+
+# -- interviews --------------------------------------------------------------------------------
+def _ensure_codings(study) -> None:
+    if not iv.coders(study).empty:
+        return
+    for path in study.settings.codings:
+        iv.import_codings(study, path)
+
+
+def _primary_coder(study) -> str | None:
+    table = iv.coders(study)
+    if table.empty:
+        return None
+    return str(table.sort_values("codings", ascending=False, kind="stable").iloc[0]["coder"])
+
+
+def _resolve_theme(themes: pd.DataFrame, theme: str | None) -> str | None:
+    if theme is None:
+        return None
+    wanted = theme.strip().casefold()
+    for theme_id, name in zip(themes["theme_id"], themes["theme"], strict=True):
+        if wanted in (str(theme_id).casefold(), str(name).casefold()):
+            return str(theme_id)
+    raise ResearchKitError(
+        f"the codebook has no theme {theme!r}",
+        hint="choose one of: " + ", ".join(map(str, themes["theme"])),
+    )
+
+
+def _interviews_section(study, themes, coder, *, ward, theme_id, facts) -> Section:
+    n_documents = len(study.documents_table())
+    ranked = themes.sort_values("excerpts", ascending=False, kind="stable")
+    table = pd.DataFrame(
+        {
+            "Theme": ranked["theme"],
+            "Excerpts": ranked["excerpts"].astype(int),
+            "Interviews": [f"{d} of {n_documents}" for d in ranked["documents"]],
+            "Most-used codes": ranked["top_codes"],
+        }
+    )
+    if not ranked.empty and n_documents:
+        top = ranked.iloc[0]
+        by_reach = themes.sort_values(["documents", "excerpts"], ascending=False).iloc[0]
+        facts["top_theme"] = (str(by_reach["theme"]), int(by_reach["documents"]), n_documents)
+        summary = (
+            f"{len(themes)} themes from {n_documents} interviews. "
+            f"\u201c{top['theme']}\u201d has the most coded excerpts ({int(top['excerpts'])})"
+        )
+        if by_reach["theme_id"] == top["theme_id"]:
+            summary += f" and came up in {int(top['documents'])} of {n_documents} interviews."
+        else:
+            summary += (
+                f"; \u201c{by_reach['theme']}\u201d came up in the most interviews "
+                f"({int(by_reach['documents'])} of {n_documents})."
+            )
+    else:
+        summary = "No interview codings yet."
+    chart = pd.DataFrame({"Theme": themes["theme"], "Excerpts": themes["excerpts"].astype(int)})
+    figures = []
+    if not chart.empty:
+        ax = viz.bar_chart(chart, x="Excerpts", y="Theme", title="Coded excerpts per theme")
+        alt = "Bar chart of coded excerpts per theme: " + "; ".join(
+            f"{t} {n}" for t, n in zip(ranked["theme"], ranked["excerpts"], strict=True)
+        )
+        figures.append(
+            FigureSpec(
+                _figure_svg(ax.figure, alt),
+                alt,
+                f"Excerpts coded under each theme by {coder} (one excerpt may carry several "
+                "themes).",
+            )
+        )
+
+    quotes: list[Quote] = []
+    chosen = [theme_id] if theme_id else list(ranked["theme_id"][:3])
+    where = {"ward": ward} if ward else None
+    per_theme = 3 if theme_id else 2
+    for one in chosen:
+        found = iv.quotes(study, theme=one, coder=coder, where=where)
+        name = str(themes.set_index("theme_id").loc[one, "theme"])
+        quotes += [Quote(q.text, q.attribution, name) for q in _strongest_quotes(found, per_theme)]
+    notice = None
+    if ward and not quotes:
+        notice = f"No coded quotes from interview participants in {ward}."
+    return Section(
+        id="interviews",
+        title="What people told us",
+        summary=summary,
+        tables=[Table("Themes from the interviews, most excerpts first", table)],
+        figures=figures,
+        quotes=quotes,
+        notice=notice,
+    )
+
+
+def _strongest_quotes(found: pd.DataFrame, count: int) -> list[Quote]:
+    """Prefer direct speech of a readable length, one quote per participant."""
+    if found.empty:
+        return []
+    candidates = found.drop_duplicates(["document_id", "start", "end"]).copy()
+    candidates["clean"] = candidates["text"].map(_clean_quote)
+    length = candidates["clean"].str.len()
+    candidates["score"] = (
+        candidates["clean"].str.contains('["\u201c]', regex=True).astype(int) * 2
+        + length.between(60, 420).astype(int)
+        + (
+            found.groupby(["document_id", "start"])["code_id"]
+            .transform("nunique")
+            .reindex(candidates.index)
+            .fillna(1)
+            > 1
+        ).astype(int)
+    )
+    candidates = candidates.sort_values(["score", "start"], ascending=[False, True], kind="stable")
+    picked: list[Quote] = []
+    seen: set[str] = set()
+    for row in candidates.itertuples():
+        if row.participant in seen:
+            continue
+        seen.add(row.participant)
+        picked.append(Quote(_shorten(row.clean), _attribution(row)))
+        if len(picked) == count:
+            break
+    return picked
+
+
+def _clean_quote(text: str) -> str:
+    """Drop the interview-notes scaffolding: a leading "A:" and Markdown emphasis marks."""
+    text = re.sub(r"^\s*[AQ]:\s*", "", str(text))
+    text = _PARTICIPANT_ID.sub("[participant]", text)
+    return re.sub(r"(\*\*|__)(.+?)\1", r"\2", text).strip()
+
+
+def _shorten(text: str, limit: int = 420) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "\u2026"
+
+
+def _attribution(row) -> str:
+    parts = [getattr(row, "role", None), getattr(row, "ward", None)]
+    return ", ".join(str(p) for p in parts if p is not None and not pd.isna(p)) or "participant"
+
+
+# -- survey ------------------------------------------------------------------------------------
+def likert_agreement(
+    survey: pd.DataFrame, items: list[str], *, by: str, min_size: int
+) -> pd.DataFrame:
+    """Unweighted share agreeing with each Likert item per group, small groups suppressed.
+
+    Returns a tidy table: ``item``, ``group``, ``n`` (answers), ``agree`` (share), ``moe``
+    (95% margin of error, normal approximation), ``suppressed``.
+
+    Examples
+    --------
+    >>> answers = pd.DataFrame({"ward": ["W1"] * 6 + ["W2"] * 2,
+    ...                         "Easy": ["Agree"] * 3 + ["Disagree"] * 3 + ["Agree"] * 2})
+    >>> likert_agreement(answers, ["Easy"], by="ward", min_size=5)[["group", "n", "agree"]]
+      group     n  agree
+    0    W1     6    0.5
+    1    W2  <NA>    NaN
+    """
+    rows = []
+    for item in items:
+        answered = survey[[by, item]].dropna()
+        positive = answered[item].astype(str).str.strip().str.casefold().isin(POSITIVE_ANSWERS)
+        for value, hits in positive.groupby(answered[by], sort=True):
+            n = int(hits.size)
+            share = float(hits.mean()) if n else math.nan
+            moe = 1.96 * math.sqrt(share * (1 - share) / n) if n else math.nan
+            rows.append({"item": item, "group": str(value), "n": n, "agree": share, "moe": moe})
+    frame = pd.DataFrame(rows, columns=["item", "group", "n", "agree", "moe"])
+    return privacy.suppress_small_counts(frame, count="n", min_size=min_size, also=("agree", "moe"))
+
+
+def _survey_section(study, survey, *, group, ward, facts) -> Section:
+    source = study.survey_source()
+    items = [item for item in source.likert if item in survey.columns]
+    min_size = study.min_cell_size
+    if ward is not None:
+        survey = survey[survey["ward"] == ward]
+    label = GROUP_LABELS[group]
+    tidy = likert_agreement(survey, items, by=group, min_size=min_size)
+    overall = likert_agreement(survey.assign(_all="All"), items, by="_all", min_size=min_size)
+
+    display = pd.DataFrame(
+        {
+            "Statement": tidy["item"],
+            label: tidy["group"],
+            "n": [
+                SUPPRESSED if s else str(int(n))
+                for n, s in zip(tidy["n"], tidy["suppressed"], strict=True)
+            ],
+            "Agree": [
+                SUPPRESSED if s else f"{a:.0%}"
+                for a, s in zip(tidy["agree"], tidy["suppressed"], strict=True)
+            ],
+            "Margin of error (95%)": [
+                SUPPRESSED if s else f"\u00b1{m * 100:.0f} pts"
+                for m, s in zip(tidy["moe"], tidy["suppressed"], strict=True)
+            ],
+        }
+    )
+    hidden = sorted(set(tidy.loc[tidy["suppressed"], "group"]))
+    note = (
+        "Unweighted: shares of respondents who answered, not estimates for the population. "
+        f"Groups with fewer than {min_size} answers are suppressed."
+    )
+    overall_table = pd.DataFrame(
+        {
+            "Statement": overall["item"],
+            "n": overall["n"].astype("Int64").astype(str),
+            "Agree": [f"{a:.0%}" if pd.notna(a) else SUPPRESSED for a in overall["agree"]],
+            "Margin of error (95%)": [
+                f"\u00b1{m * 100:.0f} pts" if pd.notna(m) else SUPPRESSED for m in overall["moe"]
+            ],
+        }
+    )
+    figures = []
+    shown = tidy[~tidy["suppressed"]]
+    if not shown.empty:
+        chart = shown.assign(
+            Statement=shown["item"].map(lambda s: _wrap(s, 38)),
+            percent=(shown["agree"] * 100).round(0),
+        )
+        width = max(6.5, 1.1 * chart["group"].nunique() + 4.2)
+        fig, ax = plt.subplots(figsize=(min(width, 11), 0.75 * len(items) + 1.6))
+        viz.heatmap(
+            chart,
+            x="group",
+            y="Statement",
+            value="percent",
+            title=f"% agreeing, by {label.lower()} (unweighted)",
+            ax=ax,
+        )
+        ax.set_xlabel(label)
+        ax.set_ylabel("")
+        # Cells carry their numbers; the colour bar (a raster image in SVG) adds nothing.
+        for other in fig.axes:
+            if other is not ax:
+                other.remove()
+        plt.setp(
+            ax.get_xticklabels(),
+            rotation=30 if chart["group"].str.len().max() > 8 else 0,
+            ha="right",
+        )
+        alt = (
+            "Heat map of the share of respondents agreeing with each statement, "
+            f"by {label.lower()}."
+        )
+        caption = (
+            "Percent of respondents agreeing (\u201cAgree\u201d or \u201cStrongly agree\u201d; "
+            "satisfied for the satisfaction item)."
+        )
+        if hidden:
+            caption += f" Not shown (fewer than {min_size} answers): " + ", ".join(hidden) + "."
+        figures.append(FigureSpec(_figure_svg(fig, alt), alt, caption))
+
+    where = f" in {ward}" if ward else ""
+    valid = overall.dropna(subset=["agree"])
+    if not valid.empty:
+        lowest = valid.sort_values("agree").iloc[0]
+        groups = tidy[(tidy["item"] == lowest["item"]) & ~tidy["suppressed"]]
+        worst = groups.sort_values("agree").iloc[0] if len(groups) > 1 else None
+        facts["lowest_item"] = (lowest["item"], float(lowest["agree"]), worst, label)
+        summary = (
+            f"{len(survey):,} survey respondents{where}. The statement with the least agreement "
+            f"is \u201c{lowest['item']}\u201d ({lowest['agree']:.0%} agree)."
+        )
+    else:
+        summary = f"No survey answers{where} to report."
+    facts["survey_n"] = len(survey)
+    return Section(
+        id="survey",
+        title="What the survey says",
+        summary=summary,
+        tables=[
+            Table("Agreement with each statement, all respondents" + where, overall_table, note),
+            Table(f"Agreement with each statement, by {label.lower()}", display, note),
+        ],
+        figures=figures,
+        notice=(
+            "Clustering of open-ended answers and weighting to the population are not "
+            "available in this version: figures are unweighted shares of respondents, with a "
+            "simple 95% margin of error."
+        ),
+    )
+
+
+# -- process -----------------------------------------------------------------------------------
+def _process_section(study, log, coder, *, ward, facts) -> Section:
+    spec = study.process_map()
+    annotations = pm.step_annotations(study, spec, log, coder=coder)
+    alt = (
+        f"Swimlane map of the {spec.name} process, annotated with median waits and "
+        "interview evidence per step."
+    )
+    figures = [
+        FigureSpec(
+            _clean_svg(pm.swimlane_svg(spec, annotations=annotations), alt),
+            alt,
+            "The process as designed, with the median wait before each step (from the event log) "
+            "and how often interviews mention it.",
+            wide=True,
+        )
+    ]
+    n_cases = log["case_id"].nunique()
+    waits = pm.bottlenecks(log, by="activity")
+    # A step few cases reach (withdrawal, say) is not a bottleneck, however long its wait.
+    waits = waits[waits["count"] >= _COMMON_STEP * n_cases]
+    waits = waits.sort_values("median", ascending=False, kind="stable").head(5)
+    table = pd.DataFrame(
+        {
+            "Step": waits["activity"],
+            "Waits": waits["count"].astype(int),
+            "Median wait": waits["median"].map(pm.format_duration),
+            "90th percentile": waits["p90"].map(pm.format_duration),
+            "Share of all waiting": waits["share_of_wait"].map(lambda s: f"{s:.0%}"),
+        }
+    )
+    tables = [
+        Table(
+            "Longest waits: the time before each step starts, longest median first",
+            table,
+            f"Steps reached by at least {_COMMON_STEP:.0%} of cases. "
+            "Durations: d = days, wk = weeks, h = hours.",
+        )
+    ]
+    if not waits.empty:
+        top = waits.iloc[0]
+        facts["bottleneck"] = (str(top["activity"]), top["median"], top["p90"])
+    summary = f"{n_cases:,} permit cases" + (f" in {ward}" if ward else "") + " in the event log."
+    if "bottleneck" in facts:
+        activity, median, _ = facts["bottleneck"]
+        summary += f" The longest wait is before {activity} (median {_days(median)})."
+
+    if "permit_type" in log.columns:
+        pilot = pm.filter_cases(log, permit_type=PILOT_PERMIT_TYPE)
+        if pilot["case_id"].nunique() >= 2 * study.min_cell_size:
+            result = pm.compare_periods(
+                pilot, PILOT_DATE, timezone=study.settings.timezone or "UTC"
+            )
+            summary_rows = result["summary"].set_index("label")
+            if {"before", "after"} <= set(summary_rows.index) and min(
+                summary_rows.loc[["before", "after"], "cases"]
+            ) >= study.min_cell_size:
+                acts = result["activities"].set_index("activity")
+                rows = [
+                    (
+                        "Cases",
+                        f"{summary_rows.loc['before', 'cases']:,}",
+                        f"{summary_rows.loc['after', 'cases']:,}",
+                    ),
+                    (
+                        "Median time, first to last event",
+                        pm.format_duration(summary_rows.loc["before", "median_duration"]),
+                        pm.format_duration(summary_rows.loc["after", "median_duration"]),
+                    ),
+                    (
+                        "Events per case",
+                        f"{summary_rows.loc['before', 'events_per_case']:.1f}",
+                        f"{summary_rows.loc['after', 'events_per_case']:.1f}",
+                    ),
+                ]
+                for activity in _PILOT_ACTIVITIES:
+                    if activity in acts.index:
+                        rows.append(
+                            (
+                                f"Cases with \u201c{activity}\u201d",
+                                f"{acts.loc[activity, 'share_before']:.0%}",
+                                f"{acts.loc[activity, 'share_after']:.0%}",
+                            )
+                        )
+                when = pd.Timestamp(PILOT_DATE).strftime("%-d %B %Y")
+                tables.append(
+                    Table(
+                        f"{PILOT_PERMIT_TYPE} permits before and after {when}",
+                        pd.DataFrame(
+                            rows,
+                            columns=[
+                                "Measure",
+                                f"Started before {when}",
+                                f"Started on or after {when}",
+                            ],
+                        ),
+                        "Cases are split by when they started; recent cases may still be open.",
+                    )
+                )
+                facts["pilot"] = (
+                    when,
+                    summary_rows.loc["before", "median_duration"],
+                    summary_rows.loc["after", "median_duration"],
+                )
+    return Section(
+        id="process",
+        title="Where applications get stuck",
+        summary=summary,
+        tables=tables,
+        figures=figures,
+    )
+
+
+# -- headlines and method ----------------------------------------------------------------------
+def _headlines(facts: dict, *, ward: str | None) -> list[str]:
+    lines = []
+    if "top_theme" in facts:
+        name, documents, total = facts["top_theme"]
+        lines.append(
+            f"\u201c{name}\u201d was the most widely raised theme: it came up in "
+            f"{documents} of {total} interviews."
+        )
+    if "bottleneck" in facts:
+        activity, median, p90 = facts["bottleneck"]
+        where = f" in {ward}" if ward else ""
+        lines.append(
+            f"The biggest bottleneck{where} is the wait before {activity.lower()}: a median of "
+            f"{_days(median)}, and one case in ten waits more than {_days(p90)}."
+        )
+    if "pilot" in facts:
+        when, before, after = facts["pilot"]
+        verb = "fell" if after < before else "rose"
+        lines.append(
+            f"For {PILOT_PERMIT_TYPE.lower()} permits, the median time from application to the "
+            f"last recorded step {verb} from {_days(before)} to {_days(after)} for cases started "
+            f"after {when}."
+        )
+    if "lowest_item" in facts:
+        item, share, worst, _ = facts["lowest_item"]
+        if item.rstrip().endswith("?"):
+            line = (
+                f"Only {share:.0%} of survey respondents answer \u201c{item.strip()}\u201d "
+                "positively"
+            )
+        else:
+            statement = item.strip().rstrip(".")
+            line = f"Only {share:.0%} of survey respondents agree that \u201c{statement}\u201d"
+        if worst is not None:
+            line += f"; {worst['group']} is lowest at {worst['agree']:.0%}"
+        lines.append(line + " (unweighted shares).")
+    if facts.get("survey_n") and len(lines) < 5:
+        lines.append(
+            f"{facts['survey_n']:,} people answered the survey"
+            + (f" in {ward}" if ward else "")
+            + "."
+        )
+    return lines[:5]
+
+
+def _method_section(study, coder, survey, log) -> Section:
+    documents = study.documents_table()
+    by_role = documents.groupby("role").size().rename("n").reset_index()
+    by_role = privacy.suppress_small_counts(by_role, count="n", min_size=study.min_cell_size)
+    roles = pd.DataFrame(
+        {
+            "Role": by_role["role"],
+            "Interviews": [
+                SUPPRESSED if s else str(int(n))
+                for n, s in zip(by_role["n"], by_role["suppressed"], strict=True)
+            ],
+        }
+    )
+    dates = pd.to_datetime(documents["date"].astype(str), errors="coerce").dropna()
+    codebook = study.codebook()
+    n_themes = len(codebook.themes)
+    n_codes = len(list(codebook)) - n_themes
+    coders = iv.coders(study)
+    agreement = "one coder only; no inter-coder agreement computed"
+    if len(coders) >= 2:
+        names = list(coders["coder"])
+        overall = iv.coder_agreement(study, coders=names[:2])
+        overall = overall[overall["code_id"] == "overall"]
+        if not overall.empty:
+            row = overall.iloc[0]
+            agreement = (
+                f"{row['coder_a']} and {row['coder_b']} both coded {int(row['n_documents'])} "
+                f"interviews: Cohen's kappa {row['cohen_kappa']:.2f}, Krippendorff's alpha "
+                f"{row['krippendorff_alpha']:.2f} (overall, per excerpt and code)"
+            )
+    times = pd.to_datetime(log["timestamp"], utc=True)
+    rows = [
+        (
+            "Interviews",
+            f"{len(documents)} semi-structured interviews with "
+            + _join([_plural(r) for r in sorted(set(documents["role"].dropna().map(str)))])
+            + "; participants are not named.",
+        ),
+        (
+            "Interview dates",
+            f"{dates.min():%-d %B %Y} to {dates.max():%-d %B %Y}" if len(dates) else "not recorded",
+        ),
+        ("Codebook", f"{n_themes} themes and {n_codes} codes"),
+        (
+            "Coders",
+            _join(
+                [
+                    f"{c} ({n} codings)"
+                    for c, n in zip(coders["coder"], coders["codings"], strict=True)
+                ]
+            )
+            or "none",
+        ),
+        (
+            "Primary coder",
+            f"{coder} (themes and quotes use this coder's codings)" if coder else "none",
+        ),
+        ("Inter-coder agreement", agreement),
+        (
+            "Survey",
+            f"{len(survey):,} respondents; figures are unweighted shares of those who "
+            "answered each question, with a 95% margin of error from the normal approximation",
+        ),
+        (
+            "Event log",
+            f"{log['case_id'].nunique():,} permit cases, {len(log):,} events, "
+            f"{times.min():%-d %B %Y} to {times.max():%-d %B %Y}",
+        ),
+        (
+            "Privacy",
+            f"groups smaller than {study.min_cell_size} people are suppressed; "
+            "quotes name role and ward only",
+        ),
+        (
+            "Not available in this version",
+            "clustering of open-ended survey answers; weighting the survey to the population",
+        ),
+    ]
+    return Section(
+        id="method",
+        title="How we did this",
+        summary=(
+            "Every number in this brief is recomputed from the raw study files and the study "
+            "database when the brief is made."
+        ),
+        tables=[
+            Table("Method at a glance", pd.DataFrame(rows, columns=["Aspect", "Detail"])),
+            Table(
+                "Interviews by role",
+                roles,
+                f"Roles with fewer than {study.min_cell_size} interviews are suppressed.",
+            ),
+        ],
+    )
+
+
+# -- helpers -----------------------------------------------------------------------------------
+def _figure_svg(fig, alt: str) -> str:
+    buffer = io.StringIO()
+    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "research_kit"}):
+        fig.savefig(
+            buffer, format="svg", metadata={"Date": None}, bbox_inches="tight", facecolor="white"
+        )
+    plt.close(fig)
+    return _clean_svg(buffer.getvalue(), alt)
+
+
+def _clean_svg(svg: str, alt: str) -> str:
+    """Make SVG text fit for inlining in HTML: no XML prologue, scalable, labelled for readers.
+
+    Ids get a prefix unique to the drawing (matplotlib numbers them the same in every figure,
+    and one HTML page holds several figures), and repeats inside one drawing are numbered.
+    """
+    svg = re.sub(r"^.*?(?=<svg\b)", "", svg, flags=re.S)
+    svg = re.sub(r'(<svg\b[^>]*?)\s+width="[^"]*"\s+height="[^"]*"', r"\1", svg, count=1)
+    prefix = "rk" + hashlib.sha1(svg.encode("utf-8")).hexdigest()[:8] + "-"
+    seen: dict[str, int] = {}
+
+    def rename(match: re.Match) -> str:
+        name = match.group(1)
+        seen[name] = seen.get(name, 0) + 1
+        suffix = "" if seen[name] == 1 else f"-{seen[name]}"
+        return f'id="{prefix}{name}{suffix}"'
+
+    svg = re.sub(r'\bid="([^"]+)"', rename, svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", svg)
+    svg = re.sub(
+        r'((?:xlink:)?href)="#([^"]+)"', lambda m: f'{m.group(1)}="#{prefix}{m.group(2)}"', svg
+    )
+    label = html.escape(alt, quote=True)
+    return re.sub(
+        r"<svg\b([^>]*)>",
+        lambda m: f'<svg{m.group(1)} role="img" aria-label="{label}"><title>{label}</title>',
+        svg,
+        count=1,
+    )
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def _days(value) -> str:
+    days = pd.Timedelta(value).total_seconds() / 86400
+    return f"{days:.0f} days" if days >= 2 else f"{days * 24:.0f} hours"
+
+
+def _plural(word: str) -> str:
+    return word if word.endswith("s") else word + "s"
+
+
+def _join(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _city_name(study_name: str) -> str:
+    """The place a study is about, from its name ("Port Alder small-business …" → "Port Alder")."""
+    words = []
+    for word in str(study_name).split():
+        if not word[:1].isupper():
+            break
+        words.append(word)
+    return " ".join(words) or str(study_name)

@@ -1,0 +1,213 @@
+"""Render findings as a designed report: self-contained HTML, or PDF through WeasyPrint.
+
+The templates live in the repository's ``templates/report/`` folder (``findings.html.j2``, the
+``_section.html.j2`` partial the Voila dashboard also uses, and ``findings.css``). They are
+found relative to the package (``Path(research_kit.__file__).parents[1]``), which holds for
+the editable install used in development, CI and ``make demo``; set ``RESEARCH_KIT_TEMPLATES``
+to another ``templates`` folder to use your own design.
+
+Jinja2 autoescaping is always on: quotes, survey answers and code names appear as text, never
+as markup. Only the SVG charts drawn by research_kit's own renderers are marked safe. The PDF
+is made with no network access: WeasyPrint may read local files only.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+import research_kit
+from research_kit.briefs.findings import SUPPRESSED, Findings, Section
+from research_kit.errors import ResearchKitError
+
+__all__ = ["TEMPLATE_DIR", "export_html", "export_pdf", "render_html", "section_html"]
+
+#: Where the report templates live (overridable with ``RESEARCH_KIT_TEMPLATES``).
+TEMPLATE_DIR = Path(research_kit.__file__).resolve().parents[1] / "templates" / "report"
+
+
+def _template_dir() -> Path:
+    override = os.environ.get("RESEARCH_KIT_TEMPLATES")
+    folder = Path(override) / "report" if override else TEMPLATE_DIR
+    if not (folder / "findings.html.j2").is_file():
+        raise ResearchKitError(
+            f"the report templates are missing from {folder}",
+            path=folder,
+            hint="install research_kit from a clone (pip install -e .) so templates/ sits "
+            "beside the package, or set RESEARCH_KIT_TEMPLATES to a folder with report/",
+        )
+    return folder
+
+
+@lru_cache(maxsize=4)
+def _environment(folder: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(folder),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["figure"] = lambda svg: Markup(svg)  # trusted: drawn by our own renderers
+    env.globals["table_view"] = _table_view
+    env.globals["quote_groups"] = _quote_groups
+    env.globals["SUPPRESSED"] = SUPPRESSED
+    return env
+
+
+def _table_view(frame: pd.DataFrame) -> dict[str, Any]:
+    """Columns, rows of text, a class per column, and row groups.
+
+    Numbers are right-aligned, short labels never wrap. When the first column repeats (a long
+    table: statement × ward), rows are grouped under it, one heading row per value.
+    """
+    columns = [str(c) for c in frame.columns]
+    rows = [["" if _missing(v) else str(v) for v in row] for row in frame.itertuples(index=False)]
+    classes = []
+    for position in range(len(columns)):
+        values = [row[position] for row in rows if row[position] not in ("", SUPPRESSED)]
+        if values and all(_looks_numeric(v) for v in values):
+            classes.append("num")
+        elif values and max(map(len, values)) <= 14:
+            classes.append("short")
+        else:
+            classes.append("")
+    firsts = [row[0] for row in rows]
+    grouped = len(columns) > 2 and len(set(firsts)) < len(firsts)
+    groups: list[dict[str, Any]] = []
+    if grouped:
+        for row in rows:
+            if not groups or groups[-1]["label"] != row[0]:
+                groups.append({"label": row[0], "rows": []})
+            groups[-1]["rows"].append(row)
+    else:
+        groups = [{"label": "", "rows": rows}]
+    return {
+        "columns": columns,
+        "rows": rows,
+        "classes": classes,
+        "grouped": grouped,
+        "groups": groups,
+    }
+
+
+def _quote_groups(quotes: list) -> list[tuple[str, list]]:
+    """Quotes grouped by theme in the order they come (Jinja's groupby would sort them)."""
+    groups: dict[str, list] = {}
+    for quote in quotes:
+        groups.setdefault(quote.theme, []).append(quote)
+    return list(groups.items())
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _looks_numeric(text: str) -> bool:
+    stripped = text.replace(",", "").replace("%", "").replace("\u00b1", "").replace(" pts", "")
+    for unit in (" s", " min", " h", " d", " wk", " y"):
+        stripped = stripped.removesuffix(unit)
+    try:
+        float(stripped)
+    except ValueError:
+        return False
+    return True
+
+
+def section_html(section: Section) -> str:
+    """One section as an HTML fragment (the partial the dashboard shows in ``widgets.HTML``).
+
+    Examples
+    --------
+    >>> from research_kit.briefs.findings import Quote
+    >>> quote = Quote("<b>hi</b>", "resident, Ward 1")
+    >>> html = section_html(Section("demo", "Demo", quotes=[quote]))
+    >>> "&lt;b&gt;hi&lt;/b&gt;" in html and 'id="demo"' in html
+    True
+    """
+    env = _environment(str(_template_dir()))
+    return env.get_template("_section.html.j2").render(section=section, level=2)
+
+
+def render_html(
+    findings: Findings, *, standalone: bool = True, logo: Path | str | None = None
+) -> str:
+    """The whole report as one HTML page.
+
+    Parameters
+    ----------
+    findings : Findings
+    standalone : bool
+        Inline the stylesheet (and the logo) so the page needs no other file: it can be
+        emailed. Otherwise link ``findings.css`` next to the page.
+    logo : path, optional
+        An image (SVG or PNG) for the cover's logo slot.
+    """
+    folder = _template_dir()
+    env = _environment(str(folder))
+    css = (folder / "findings.css").read_text(encoding="utf-8")
+    logo_uri = None
+    if logo is not None:
+        path = Path(logo)
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        logo_uri = f"data:{kind};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+    return env.get_template("findings.html.j2").render(
+        f=findings,
+        standalone=standalone,
+        css=Markup(css) if standalone else None,  # our own stylesheet file, not user text
+        logo_uri=logo_uri,
+    )
+
+
+def export_html(findings: Findings, path: Path | str, **options: Any) -> Path:
+    """Write the self-contained HTML report to ``path`` and return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(findings, standalone=True, **options), encoding="utf-8")
+    return path
+
+
+def export_pdf(findings: Findings, path: Path | str, **options: Any) -> Path:
+    """Write the report as a PDF (WeasyPrint) to ``path`` and return the path.
+
+    Raises
+    ------
+    ResearchKitError
+        When WeasyPrint (or the Pango library it needs) cannot run.
+    """
+    try:
+        import weasyprint
+    except (ImportError, OSError) as error:  # OSError: Pango/cairo shared libraries missing
+        raise ResearchKitError(
+            f"cannot make a PDF: WeasyPrint does not load ({error})",
+            hint="pip install weasyprint, and install Pango (apt-get install libpango-1.0-0 "
+            "libpangoft2-1.0-0); or export HTML with --to html",
+        ) from error
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = weasyprint.HTML(
+        string=render_html(findings, standalone=True, **options),
+        base_url=str(_template_dir()),
+        url_fetcher=_local_only,
+    )
+    document.write_pdf(path)
+    return path
+
+
+def _local_only(url: str, *args: Any, **kwargs: Any):
+    """Let WeasyPrint read inline data and local files only: the PDF never touches the network."""
+    if url.startswith(("data:", "file:")):
+        import weasyprint
+
+        return weasyprint.default_url_fetcher(url, *args, **kwargs)
+    raise ResearchKitError(f"the report tried to fetch {url}; only local resources are allowed")

@@ -33,6 +33,26 @@ from matplotlib.patches import Circle, FancyBboxPatch, PathPatch, Polygon, Recta
 from matplotlib.path import Path as MplPath
 
 from research_kit.process._layout import (
+    _CALLOUT_GAP,
+    _CALLOUT_W,
+    _EDGE_PT,
+    _FILLS,
+    _FLOW,
+    _GROUP_FILL,
+    _HANDOFF,
+    _HEADER_FILL,
+    _HOURGLASS,
+    _INK,
+    _LABEL_PT,
+    _LANE_FILLS,
+    _LANE_PT,
+    _LINE,
+    _MARGIN,
+    _MUTED,
+    _NOTE_PT,
+    _PAIN,
+    _REWORK,
+    _SVG_RC,
     _block_height,
     _Edge,
     _label_size,
@@ -48,7 +68,6 @@ from research_kit.process._layout import (
     format_duration,
 )
 from research_kit.process.spec import ProcessMap
-from research_kit.viz import PALETTE
 
 __all__ = [
     "format_duration",
@@ -59,43 +78,6 @@ __all__ = [
     "swimlane_figure",
     "swimlane_svg",
 ]
-
-# Sizes are in inches (the drawing's data unit) and font sizes in points.
-_LABEL_PT, _NOTE_PT, _EDGE_PT, _LANE_PT = 9.0, 7.0, 7.0, 9.0
-_LINE = 1.3  # line height, in font sizes
-_BOX_TEXT_WIDTH, _DIAMOND_TEXT_WIDTH, _EDGE_TEXT_WIDTH = 1.2, 0.75, 1.05
-_PAD_X, _PAD_Y, _MIN_W, _MIN_H = 0.12, 0.09, 0.85, 0.42
-_SLOT = 0.085  # distance between parallel flows in a channel or corridor
-_CHANNEL_MIN, _CORRIDOR_MIN, _EMPTY_GAP = 0.42, 0.3, 0.22
-_HEADER_W, _GROUP_W, _LINE_LABEL_W, _MARGIN = 1.55, 0.32, 1.45, 0.2
-
-_INK, _FLOW, _MUTED = "#222222", "#555555", "#777777"
-_HANDOFF, _REWORK, _PAIN, _TIME = PALETTE[0], PALETTE[5], "#CC3344", "#1F6E8C"
-_FILLS = {
-    "task": "#FFFFFF",
-    "wait": "#F1F1F1",
-    "decision": "#FFF4CC",
-    "start": "#E2F0E4",
-    "end": "#F3E3EA",
-    "activity": "#FFFFFF",
-}
-_LANE_FILLS = ("#F6F8FB", "#FFFFFF")
-_HEADER_FILL, _GROUP_FILL = "#E6ECF3", "#D5DEEA"
-_ROW_TITLES = {  # long and short forms; the short one is used when the long does not fit
-    "customer": ("Customer actions", "Customer"),
-    "frontstage": ("Frontstage", "Front"),
-    "backstage": ("Backstage", "Back"),
-    "support": ("Support processes", "Support"),
-    None: ("Other lanes", "Other"),
-}
-_BLUEPRINT_LINES = (
-    ("customer", "frontstage", "line of interaction"),
-    ("frontstage", "backstage", "line of visibility"),
-    ("backstage", "support", "line of internal interaction"),
-)
-_CALLOUT_W, _CALLOUT_GAP = 7.5, 0.4  # columns of the quote list under a diagram
-_HOURGLASS = ((-0.045, -0.07), (0.045, -0.07), (-0.045, 0.07), (0.045, 0.07))
-_SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "research_kit", "text.usetex": False}
 
 
 # -- public API ---------------------------------------------------------------------------------

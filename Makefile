@@ -9,7 +9,7 @@ STUDY  ?= interview_data
 PORT   ?= 8866
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-fast lab serve bench lint format system-deps venv clean
+.PHONY: help demo test test-fast lab serve bench stress lint format system-deps venv clean
 
 help:
 	@echo "make demo    set up, then check and summarise the sample study ($(STUDY))"
@@ -17,6 +17,7 @@ help:
 	@echo "make lab     JupyterLab on the notebooks"
 	@echo "make serve   the Voila brief on http://127.0.0.1:$(PORT)"
 	@echo "make bench   speed and memory figures"
+	@echo "make stress  bad inputs, killed writers and concurrent coders: what survived"
 	@echo "make lint    ruff check and format check"
 
 system-deps:
@@ -59,6 +60,9 @@ serve: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	$(BIN)/python benchmarks/run.py
+
+stress: $(STAMP)
+	$(BIN)/python benchmarks/stress.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

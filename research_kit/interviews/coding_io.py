@@ -186,6 +186,11 @@ def export_codings(study: Study, path: Path | str) -> Path:
     Rows are sorted by coder, document, start, end and code. Text cells are quoted, so line
     breaks, quotes and separators inside a passage survive the round trip exactly.
 
+    This is an interchange file between studies and tools, not a spreadsheet: cells are written
+    exactly as coded (a passage starting with "=" stays so), because neutralising them would
+    change the text on import. For anything people open in Excel, use ``export_quotes`` or
+    ``export_code_matrix``, which are formula-safe.
+
     Parameters
     ----------
     study : Study

@@ -2,7 +2,9 @@
 
 Every breakdown of people by group (ward, race/ethnicity, role…) goes through
 :func:`suppress_small_counts` before it reaches a brief: counts below the study's minimum cell
-size (default 5) are hidden and flagged, so no reader can single out a resident.
+size (default 5) are hidden and flagged, so no reader can single out a resident. A two-way
+table whose row and column totals are known goes through :func:`suppress_table`, which adds
+complementary suppression so a hidden cell cannot be worked back from the totals.
 
 Anything written to CSV or Excel goes through :func:`safe_for_spreadsheet` first: a cell that
 starts like a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) would be run by the
@@ -15,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
@@ -64,6 +67,169 @@ def suppress_small_counts(
         result[column] = result[column].mask(small)
     result["suppressed"] = small.to_numpy()
     return result
+
+
+def suppress_table(
+    frame: pd.DataFrame,
+    *,
+    row: str,
+    column: str,
+    count: str = "n",
+    min_size: int = 5,
+    total: object = "Total",
+    margins: str = "both",
+    also: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """Suppress small cells of a two-way table of counts, and enough others to protect them.
+
+    Primary suppression hides every count from 1 to ``min_size - 1``. Zero cells are not
+    sensitive (they describe nobody) and stay shown. Complementary suppression then hides more
+    cells until no hidden count can be worked out exactly from the shown cells and the row and
+    column totals: each row or column with exactly one hidden cell gets its smallest non-zero
+    shown cell hidden too, and, until stable, any hidden cell that the totals still pin down
+    (checked with linear algebra over all rows and columns) gets the smallest shown cell that
+    frees it hidden as well. Shown zero cells are used only when no non-zero cell is left.
+
+    Row and column totals are assumed known to the reader even when the table does not show
+    them (they are usually published elsewhere); ``margins`` says which (for a one-way table,
+    one row of groups whose overall total is published, use ``margins="rows"``). A cell that
+    is its line's only cell equals the total and cannot be protected inside the table: hide
+    the total where it is published. When the table does hold totals (rows or
+    columns labelled ``total``), they are cells like the others: small ones are hidden and
+    they may be hidden as complements. Ranges are not protected: a hidden cell is never
+    pinned to one value, but the totals may narrow it to a few.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Long form: one row per cell, with the ``row`` and ``column`` labels and the ``count``.
+    row, column : str
+        The columns holding the table's row and column labels.
+    count : str
+        The column of counts (whole numbers, at least 0).
+    min_size : int
+        The smallest count that may be shown (the study's ``min_cell_size``).
+    total : object
+        The label of a totals row or column, if the table has one.
+    margins : {"both", "rows", "columns"}
+        Which totals readers know besides those shown in the table: each row's, each
+        column's, or both (the cautious default).
+    also : tuple of str
+        Other columns computed from the same people (shares, means) to hide with the count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with hidden counts (and ``also``) set to missing, a boolean ``suppressed``
+        column and ``reason``: "small", "complementary" or "" (shown).
+
+    Raises
+    ------
+    ValueError
+        If a cell appears twice or a count is negative or missing.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"ward": ["W1", "W1", "W1", "W2", "W2", "W2"],
+    ...                       "answer": ["yes", "no", "unsure"] * 2,
+    ...                       "n": [12, 3, 20, 9, 14, 25]})
+    >>> shown = suppress_table(table, row="ward", column="answer")
+    >>> shown[["ward", "answer", "n", "reason"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['W1', 'yes', <NA>, 'complementary'], ['W1', 'no', <NA>, 'small'],
+     ['W1', 'unsure', 20, ''], ['W2', 'yes', <NA>, 'complementary'],
+     ['W2', 'no', <NA>, 'complementary'], ['W2', 'unsure', 25, '']]
+    """
+    if frame.duplicated([row, column]).any():
+        raise ValueError(f"each ({row}, {column}) cell must appear once")
+    counts = pd.to_numeric(frame[count], errors="coerce")
+    if counts.isna().any() or (counts < 0).any():
+        raise ValueError(f"the {count!r} column must hold whole numbers of at least 0")
+    cells = list(zip(frame[row], frame[column], strict=True))
+    values = [int(value) for value in counts]
+    is_total = [r == total or c == total for r, c in cells]
+    reason = ["small" if 0 < value < min_size else "" for value in values]
+
+    if margins not in ("both", "rows", "columns"):
+        raise ValueError("margins must be 'both', 'rows' or 'columns'")
+    # Each line is one equation readers can use: (is it a row?, the cells in it).
+    lines: list[tuple[bool, list[int]]] = []
+    for is_row, labels, other in (
+        (True, frame[row], frame[column]),
+        (False, frame[column], frame[row]),
+    ):
+        known = margins in ("both", "rows" if is_row else "columns") or (other == total).any()
+        if not known:
+            continue
+        members: dict[object, list[int]] = {}
+        for position, label in enumerate(labels):
+            members.setdefault(label, []).append(position)
+        lines += [(is_row, positions) for positions in members.values()]
+    matrix = _constraint_matrix(cells, lines, total)
+
+    def order(position: int) -> tuple:
+        return (values[position] == 0, is_total[position], values[position], position)
+
+    unfixable: set[int] = set()
+    while True:
+        hidden = {i for i, why in enumerate(reason) if why}
+        shown = sorted((i for i in range(len(cells)) if i not in hidden), key=order)
+        lonely = [
+            min((i for i in positions if i not in hidden), key=order)
+            for _, positions in lines
+            if sum(i in hidden for i in positions) == 1 and len(positions) > 1
+        ]
+        if lonely:
+            reason[min(lonely, key=order)] = "complementary"
+            continue
+        pinned = [i for i in _pinned_cells(matrix, sorted(hidden)) if i not in unfixable]
+        if not pinned or not shown:
+            break
+        target = pinned[0]
+        freeing = [i for i in shown if target not in _pinned_cells(matrix, sorted(hidden | {i}))]
+        if freeing:
+            reason[freeing[0]] = "complementary"
+        else:
+            # The cell is its own total (a one-cell line): only hiding that total elsewhere helps.
+            unfixable.add(target)
+
+    result = frame.copy()
+    suppressed = pd.Series([bool(why) for why in reason], index=result.index)
+    result[count] = counts.astype("Int64").mask(suppressed)
+    for name in also:
+        result[name] = result[name].mask(suppressed)
+    result["suppressed"] = suppressed.to_numpy()
+    result["reason"] = reason
+    return result
+
+
+def _constraint_matrix(
+    cells: list[tuple], lines: list[tuple[bool, list[int]]], total: object
+) -> np.ndarray:
+    """One equation per row and column: its inner cells add up to its total (known or shown).
+
+    In a row, the cell of the totals column counts -1 (it is the sum); likewise in a column
+    for the cell of the totals row.
+    """
+    matrix = np.zeros((len(lines), len(cells)))
+    for number, (in_row_line, line) in enumerate(lines):
+        for position in line:
+            r, c = cells[position]
+            sum_cell = (c == total) if in_row_line else (r == total)
+            matrix[number, position] = -1.0 if sum_cell else 1.0
+    return matrix
+
+
+def _pinned_cells(matrix: np.ndarray, hidden: list[int]) -> list[int]:
+    """Hidden cells whose value the equations fix: dropping one lowers the rank."""
+    if not hidden:
+        return []
+    sub = matrix[:, hidden]
+    rank = np.linalg.matrix_rank(sub)
+    return [
+        position
+        for k, position in enumerate(hidden)
+        if np.linalg.matrix_rank(np.delete(sub, k, axis=1)) < rank
+    ]
 
 
 def neutralise_formula(value: Any) -> Any:

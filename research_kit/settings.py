@@ -35,6 +35,7 @@ _TOP_LEVEL = (
     "database",
     "text_model",
     "timezone",
+    "privacy",
 )
 
 

@@ -5,10 +5,18 @@ a lemmatizer that looks words up (lower-cased, so "The" and "the" agree) in the 
 ``spacy-lookups-data``, and a rule-based sentencizer. When the user has a trained English
 pipeline installed (``en_core_web_sm`` and friends), ``model="auto"`` uses it instead, which also
 brings part-of-speech tags and named entities. Texts are processed in batches with ``nlp.pipe``.
+
+PII for stakeholder outputs: :func:`find_pii` finds e-mail addresses, US phone numbers, street
+addresses and names (a given list, plus spaCy's PERSON entities when the pipeline has an entity
+recogniser), :func:`redact` replaces them with placeholders, and :func:`pseudonym` turns a
+participant id into a stable pseudonymous id.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -265,3 +273,198 @@ def _as_text(value: object) -> str:
     if isinstance(value, float) and value != value:  # NaN from pandas
         return ""
     return str(value)
+
+
+# -- PII: detection, redaction, pseudonyms -------------------------------------------------------
+#: Kinds of personal information :func:`find_pii` reports.
+PII_KINDS = ("email", "phone", "address", "name")
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
+# US numbers: +1 / 1, an optional area code (bare or in brackets), then 3 + 4 digits; a local
+# number without area code needs a "-" or "." ("555-0142"), so "2,500" or "1 500" never match.
+# Not after a word character, "$", "-" or "/" (case numbers, dates, money).
+_PHONE = re.compile(
+    r"(?<![\w$/-])(?:"
+    r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"
+    r"|\d{3}[.-]\d{4}"
+    r")(?![\w]|[.-]\d)"
+)
+# Full words, then abbreviations (which may carry a full stop: "St.").
+_STREET_SUFFIX = (
+    r"(?:(?:Street|Avenue|Boulevard|Road|Drive|Lane|Way|Court|Place|Terrace|Parkway|Highway"
+    r"|Circle|Square|Trail|Loop|Alley)\b"
+    r"|(?:St|Ave|Av|Blvd|Rd|Dr|Ln|Ct|Pl|Ter|Pkwy|Hwy|Cir|Sq|Trl)\b\.?)"
+)
+# A house number, an optional direction, one to four capitalised words (or "5th"), a suffix and
+# an optional unit. A street name without a number ("Harmon Avenue") is a place, not an address.
+_ADDRESS = re.compile(
+    r"(?<![\w$.,-])\d{1,6}[A-Za-z]?\s+"
+    r"(?:(?:[NSEW]\.?|North|South|East|West)\s+)?"
+    r"(?:[A-Z][A-Za-z'-]+|\d{1,3}(?:st|nd|rd|th))(?:\s+[A-Z][A-Za-z'-]+){0,3}\s+"
+    + _STREET_SUFFIX
+    + r"(?:,?\s+(?:Apt|Unit|Suite|Ste|#)\.?\s*[\w-]+)?"
+)
+_PII_COLUMNS = ["start", "end", "kind", "text"]
+
+
+def find_pii(text: str, *, names: Iterable[str] = (), nlp: Language | None = None) -> pd.DataFrame:
+    """Find personal information in a text: e-mails, phone numbers, street addresses, names.
+
+    Names are the given ``names`` (whole words, case-insensitive; the first word of a
+    multi-word name is also looked for on its own) plus the PERSON entities of ``nlp`` when it
+    has an entity recogniser (a trained pipeline; the offline blank one has none and is
+    skipped). Phone numbers are US formats ("555-0142", "(503) 555-0199", "+1 503 555 0199").
+    A street name without a house number ("Harmon Avenue") is not reported: it names a place,
+    not where someone lives. A span inside a longer one is dropped; spans that only partly
+    overlap are both reported, and :func:`redact` resolves that.
+
+    Parameters
+    ----------
+    text : str
+    names : iterable of str
+        Names to find (participants, people mentioned).
+    nlp : Language, optional
+        A spaCy pipeline; used only if it has an ``ner`` component.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``start``, ``end`` (code points, end exclusive), ``kind``, ``text``, ordered by start.
+
+    Examples
+    --------
+    >>> found = find_pii("Call Dana Ortiz at (503) 555-0199 or dana@example.org",
+    ...                  names=["Dana Ortiz"])
+    >>> found[["kind", "text"]].values.tolist()
+    [['name', 'Dana Ortiz'], ['phone', '(503) 555-0199'], ['email', 'dana@example.org']]
+    """
+    text = _as_text(text)
+    spans: list[tuple[int, int, str]] = []
+    for kind, pattern in (("email", _EMAIL), ("phone", _PHONE), ("address", _ADDRESS)):
+        spans += [(m.start(), m.end(), kind) for m in pattern.finditer(text)]
+    name_pattern = _names_pattern(names)
+    if name_pattern is not None:
+        spans += [(m.start(), m.end(), "name") for m in name_pattern.finditer(text)]
+    if nlp is not None and "ner" in nlp.pipe_names and text:
+        spans += [
+            (ent.start_char, ent.end_char, "name")
+            for ent in nlp(text).ents
+            if ent.label_ == "PERSON"
+        ]
+    spans = list(set(spans))
+    # A span inside a longer one ("dana" in "dana@example.org") is part of it, not news.
+    spans = [
+        (start, end, kind)
+        for start, end, kind in spans
+        if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans)
+    ]
+    rows = sorted(spans, key=lambda span: (span[0], -span[1], span[2]))
+    return pd.DataFrame(
+        [(start, end, kind, text[start:end]) for start, end, kind in rows], columns=_PII_COLUMNS
+    ).astype({"start": "int64", "end": "int64"})
+
+
+def redact(
+    text: str,
+    *,
+    names: Iterable[str] = (),
+    nlp: Language | None = None,
+    placeholder: str = "[{kind}]",
+) -> str:
+    """Replace the personal information :func:`find_pii` finds with placeholders.
+
+    Overlapping spans are resolved longest first (an e-mail beats a name inside it), and
+    replacements run from the end of the text, so offsets stay right.
+
+    Parameters
+    ----------
+    text : str
+    names : iterable of str
+        Names to hide (see :func:`find_pii`).
+    nlp : Language, optional
+        A spaCy pipeline; its PERSON entities are hidden too when it has an ``ner`` component.
+    placeholder : str
+        Replacement text; ``{kind}`` becomes email, phone, address or name.
+
+    Examples
+    --------
+    >>> redact("Ask Maria Lopez (maria.lopez@example.org, 555-0142) at 12 Alder St.",
+    ...        names=["Maria Lopez"])
+    'Ask [name] ([email], [phone]) at [address]'
+    >>> redact("Ward 2 paid $1,500 for 2,500 sq ft on Harmon Avenue.")
+    'Ward 2 paid $1,500 for 2,500 sq ft on Harmon Avenue.'
+    """
+    text = _as_text(text)
+    found = find_pii(text, names=names, nlp=nlp)
+    kept: list[tuple[int, int, str]] = []
+    priority = {kind: rank for rank, kind in enumerate(PII_KINDS)}
+    spans = sorted(
+        zip(found["start"], found["end"], found["kind"], strict=True),
+        key=lambda span: (-(span[1] - span[0]), priority.get(span[2], 99), span[0]),
+    )
+    for start, end, kind in spans:
+        if all(end <= other_start or start >= other_end for other_start, other_end, _ in kept):
+            kept.append((int(start), int(end), str(kind)))
+    for start, end, kind in sorted(kept, reverse=True):
+        text = text[:start] + placeholder.format(kind=kind) + text[end:]
+    return text
+
+
+def pseudonym(participant_id: object, *, salt: str, prefix: str = "R-", length: int = 6) -> str:
+    """A stable pseudonymous id for a participant, from a keyed hash (HMAC-SHA-256).
+
+    The same id and salt always give the same pseudonym; different salts give unrelated ones.
+    Pass the study's name as ``salt`` for ids that are stable within a study. Anyone who knows
+    the salt and can guess the original ids ("P01" … "P99") can rebuild the mapping, so use a
+    secret salt (kept out of the brief) when the originals are guessable and that matters.
+    Six hex digits keep collisions unlikely up to a few thousand ids.
+
+    Parameters
+    ----------
+    participant_id : object
+        The original id (converted to text).
+    salt : str
+        The key of the hash.
+    prefix : str
+        Text before the hash.
+    length : int
+        Hex digits kept (4 to 64).
+
+    Examples
+    --------
+    >>> pseudonym("P02", salt="Port Alder") == pseudonym("P02", salt="Port Alder")
+    True
+    >>> pseudonym("P02", salt="Port Alder") != pseudonym("P03", salt="Port Alder")
+    True
+    >>> len(pseudonym("P02", salt="Port Alder", length=4))
+    6
+    """
+    if not 4 <= length <= 64:
+        raise ValueError("length must be between 4 and 64 hex digits")
+    digest = hmac.new(
+        str(salt).encode("utf-8"), str(participant_id).encode("utf-8"), hashlib.sha256
+    ).hexdigest()
+    return prefix + digest[:length].upper()
+
+
+def _names_pattern(names: Iterable[str]) -> re.Pattern | None:
+    """One case-insensitive whole-word pattern for the names and their first words."""
+    wanted: set[str] = set()
+    for name in names:
+        if name is None or (isinstance(name, float) and name != name):
+            continue
+        words = str(name).split()
+        if not words:
+            continue
+        wanted.add(" ".join(words))
+        if len(words) > 1 and len(words[0].strip(".")) >= 2:
+            wanted.add(words[0])
+    if not wanted:
+        return None
+    # Longest first, so "Maria Lopez" wins over "Maria"; any run of spaces between words.
+    parts = [
+        r"\s+".join(re.escape(word) for word in name.split())
+        for name in sorted(wanted, key=len, reverse=True)
+    ]
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)

@@ -6,9 +6,13 @@ study (interviews, survey, process) and a method appendix. Every number, table, 
 text) and quote a reader sees comes from here, so the Voila dashboard and the PDF findings
 always agree. Rendering lives in :mod:`research_kit.briefs.report`.
 
-Privacy: every breakdown of people by group goes through
-:func:`research_kit.privacy.suppress_small_counts`; quotes are attributed by role and ward
-only, never by name or participant id. Strings stay raw here; the templates escape them.
+Privacy: every breakdown of people by group goes through :mod:`research_kit.privacy`
+(small cells hidden, and complementary cells too where totals are published: the Likert table
+by group against the all-respondents n per item, interviews by role against the number of
+interviews); quotes are attributed by role and ward only, never by name or participant id, and
+are redacted by default (e-mails, phone numbers, street addresses, participant names and the
+names listed under ``privacy: {names: [...]}`` in ``study.yml``; spaCy's PERSON entities too
+when a trained pipeline is installed). Strings stay raw here; the templates escape them.
 """
 
 from __future__ import annotations
@@ -28,7 +32,10 @@ import pandas as pd
 from research_kit import interviews as iv
 from research_kit import privacy, viz
 from research_kit import process as pm
+from research_kit import text as rktext
 from research_kit.errors import ResearchKitError
+from research_kit.settings import STUDY_FILE
+from research_kit.yamlfiles import parse_yaml
 
 __all__ = [
     "GROUPS",
@@ -41,6 +48,7 @@ __all__ = [
     "Section",
     "Table",
     "assemble_findings",
+    "privacy_names",
 ]
 
 #: Survey attributes a brief may break the Likert results down by.
@@ -142,6 +150,7 @@ def assemble_findings(
     group: str | None = None,
     theme: str | None = None,
     coder: str | None = None,
+    redact: bool = True,
 ) -> Findings:
     """Gather the headlines, sections and method appendix of a study's findings.
 
@@ -161,6 +170,12 @@ def assemble_findings(
         Show quotes for this theme only (theme id or name).
     coder : str, optional
         Whose codings to summarise (default: the coder with the most codings).
+    redact : bool
+        Hide personal information in quotes (the default, for anything shown to stakeholders):
+        e-mails, phone numbers and street addresses always; the participants' names (a
+        ``name`` attribute of the notes) and the names under ``privacy: {names: [...]}`` in
+        ``study.yml``; PERSON entities when the study's spaCy pipeline has a recogniser.
+        ``redact=False`` is for the research team only.
 
     Returns
     -------
@@ -207,8 +222,11 @@ def assemble_findings(
         log = pm.filter_cases(log, ward=ward)
 
     facts: dict[str, Any] = {}
+    scrub = _redactor(study) if redact else _keep
     sections = [
-        _interviews_section(study, themes, primary, ward=ward, theme_id=theme_id, facts=facts),
+        _interviews_section(
+            study, themes, primary, ward=ward, theme_id=theme_id, facts=facts, scrub=scrub
+        ),
         _survey_section(study, survey, group=group, ward=ward, facts=facts),
         _process_section(study, log, primary, ward=ward, facts=facts),
     ]
@@ -223,7 +241,7 @@ def assemble_findings(
         generated=datetime.now().astimezone(),
         headlines=_headlines(facts, ward=ward),
         sections=sections,
-        method=_method_section(study, primary, survey, study.event_log()),
+        method=_method_section(study, primary, survey, study.event_log(), redact=redact),
         filters=filters,
     )
 
@@ -256,7 +274,50 @@ def _resolve_theme(themes: pd.DataFrame, theme: str | None) -> str | None:
     )
 
 
-def _interviews_section(study, themes, coder, *, ward, theme_id, facts) -> Section:
+def _keep(text: str) -> str:
+    return text
+
+
+def _redactor(study):
+    """A function that redacts one quote with the study's names (and NER, when available)."""
+    names = list(privacy_names(study))
+    nlp = None
+    model = study.settings.text_model
+    if model != "blank" and (model != "auto" or rktext.installed_trained_pipeline()):
+        nlp = study.nlp()
+        if "ner" not in nlp.pipe_names:
+            nlp = None
+
+    def scrub(text: str) -> str:
+        return rktext.redact(text, names=names, nlp=nlp)
+
+    return scrub
+
+
+def privacy_names(study) -> tuple[str, ...]:
+    """Names to hide in quotes: the notes' ``name`` attribute plus ``privacy: names`` in study.yml.
+
+    ``study.yml`` is read leniently: a missing or malformed ``privacy`` key gives no names.
+    """
+    names: list[str] = []
+    documents = study.documents_table()
+    if "name" in documents.columns:
+        names += [str(n) for n in documents["name"].dropna() if str(n).strip()]
+    path = study.folder / STUDY_FILE
+    try:
+        data = parse_yaml(path.read_text(encoding="utf-8-sig"), path)
+    except (OSError, UnicodeDecodeError, ResearchKitError):
+        data = None
+    section = data.get("privacy") if isinstance(data, dict) else None
+    listed = section.get("names") if isinstance(section, dict) else None
+    if isinstance(listed, str):
+        listed = [listed]
+    if isinstance(listed, list):
+        names += [str(n) for n in listed if n is not None and str(n).strip()]
+    return tuple(dict.fromkeys(names))
+
+
+def _interviews_section(study, themes, coder, *, ward, theme_id, facts, scrub=_keep) -> Section:
     n_documents = len(study.documents_table())
     ranked = themes.sort_values("excerpts", ascending=False, kind="stable")
     table = pd.DataFrame(
@@ -307,7 +368,10 @@ def _interviews_section(study, themes, coder, *, ward, theme_id, facts) -> Secti
     for one in chosen:
         found = iv.quotes(study, theme=one, coder=coder, where=where)
         name = str(themes.set_index("theme_id").loc[one, "theme"])
-        quotes += [Quote(q.text, q.attribution, name) for q in _strongest_quotes(found, per_theme)]
+        quotes += [
+            Quote(q.text, q.attribution, name)
+            for q in _strongest_quotes(found, per_theme, scrub=scrub)
+        ]
     notice = None
     if ward and not quotes:
         notice = f"No coded quotes from interview participants in {ward}."
@@ -322,12 +386,16 @@ def _interviews_section(study, themes, coder, *, ward, theme_id, facts) -> Secti
     )
 
 
-def _strongest_quotes(found: pd.DataFrame, count: int) -> list[Quote]:
-    """Prefer direct speech of a readable length, one quote per participant."""
+def _strongest_quotes(found: pd.DataFrame, count: int, *, scrub=_keep) -> list[Quote]:
+    """Prefer direct speech of a readable length, one quote per participant.
+
+    ``scrub`` (redaction) runs on the whole excerpt before it is shortened, so a cut never
+    leaves half a phone number behind.
+    """
     if found.empty:
         return []
     candidates = found.drop_duplicates(["document_id", "start", "end"]).copy()
-    candidates["clean"] = candidates["text"].map(_clean_quote)
+    candidates["clean"] = candidates["text"].map(_clean_quote).map(scrub)
     length = candidates["clean"].str.len()
     candidates["score"] = (
         candidates["clean"].str.contains('["\u201c]', regex=True).astype(int) * 2
@@ -390,6 +458,12 @@ def likert_agreement(
     0    W1     6    0.5
     1    W2  <NA>    NaN
     """
+    frame = _likert_counts(survey, items, by=by)
+    return privacy.suppress_small_counts(frame, count="n", min_size=min_size, also=("agree", "moe"))
+
+
+def _likert_counts(survey: pd.DataFrame, items: list[str], *, by: str) -> pd.DataFrame:
+    """Unsuppressed ``item``, ``group``, ``n``, ``agree``, ``moe`` (never shown as it is)."""
     rows = []
     for item in items:
         answered = survey[[by, item]].dropna()
@@ -399,8 +473,7 @@ def likert_agreement(
             share = float(hits.mean()) if n else math.nan
             moe = 1.96 * math.sqrt(share * (1 - share) / n) if n else math.nan
             rows.append({"item": item, "group": str(value), "n": n, "agree": share, "moe": moe})
-    frame = pd.DataFrame(rows, columns=["item", "group", "n", "agree", "moe"])
-    return privacy.suppress_small_counts(frame, count="n", min_size=min_size, also=("agree", "moe"))
+    return pd.DataFrame(rows, columns=["item", "group", "n", "agree", "moe"])
 
 
 def _survey_section(study, survey, *, group, ward, facts) -> Section:
@@ -410,7 +483,17 @@ def _survey_section(study, survey, *, group, ward, facts) -> Section:
     if ward is not None:
         survey = survey[survey["ward"] == ward]
     label = GROUP_LABELS[group]
-    tidy = likert_agreement(survey, items, by=group, min_size=min_size)
+    # Readers see the all-respondents n per item (a row total), so one hidden group in an
+    # item's row could be worked back from it: complementary suppression hides another.
+    tidy = privacy.suppress_table(
+        _likert_counts(survey, items, by=group),
+        row="item",
+        column="group",
+        count="n",
+        min_size=min_size,
+        margins="rows",
+        also=("agree", "moe"),
+    )
     overall = likert_agreement(survey.assign(_all="All"), items, by="_all", min_size=min_size)
 
     display = pd.DataFrame(
@@ -434,7 +517,8 @@ def _survey_section(study, survey, *, group, ward, facts) -> Section:
     hidden = sorted(set(tidy.loc[tidy["suppressed"], "group"]))
     note = (
         "Unweighted: shares of respondents who answered, not estimates for the population. "
-        f"Groups with fewer than {min_size} answers are suppressed."
+        f"Groups with fewer than {min_size} answers are suppressed, and where one group "
+        "would be the only one hidden for a statement, the next smallest is hidden too."
     )
     overall_table = pd.DataFrame(
         {
@@ -483,7 +567,10 @@ def _survey_section(study, survey, *, group, ward, facts) -> Section:
             "satisfied for the satisfaction item)."
         )
         if hidden:
-            caption += f" Not shown (fewer than {min_size} answers): " + ", ".join(hidden) + "."
+            caption += (
+                f" Not shown (fewer than {min_size} answers, or hidden to protect a smaller "
+                "group): " + ", ".join(hidden) + "."
+            )
         figures.append(FigureSpec(_figure_svg(fig, alt), alt, caption))
 
     where = f" in {ward}" if ward else ""
@@ -676,10 +763,18 @@ def _headlines(facts: dict, *, ward: str | None) -> list[str]:
     return lines[:5]
 
 
-def _method_section(study, coder, survey, log) -> Section:
+def _method_section(study, coder, survey, log, *, redact: bool = True) -> Section:
     documents = study.documents_table()
     by_role = documents.groupby("role").size().rename("n").reset_index()
-    by_role = privacy.suppress_small_counts(by_role, count="n", min_size=study.min_cell_size)
+    # The number of interviews is published, so one hidden role could be worked back from it.
+    by_role = privacy.suppress_table(
+        by_role.assign(_all="all"),
+        row="_all",
+        column="role",
+        count="n",
+        min_size=study.min_cell_size,
+        margins="rows",
+    )
     roles = pd.DataFrame(
         {
             "Role": by_role["role"],
@@ -747,7 +842,12 @@ def _method_section(study, coder, survey, log) -> Section:
         (
             "Privacy",
             f"groups smaller than {study.min_cell_size} people are suppressed; "
-            "quotes name role and ward only",
+            "quotes name role and ward only"
+            + (
+                "; names, e-mails, phone numbers and addresses in quotes are redacted"
+                if redact
+                else "; quotes are NOT redacted (research team only)"
+            ),
         ),
         (
             "Not available in this version",
@@ -766,7 +866,8 @@ def _method_section(study, coder, survey, log) -> Section:
             Table(
                 "Interviews by role",
                 roles,
-                f"Roles with fewer than {study.min_cell_size} interviews are suppressed.",
+                f"Roles with fewer than {study.min_cell_size} interviews are suppressed (and the "
+                "next smallest role when only one would be).",
             ),
         ],
     )

@@ -1,0 +1,363 @@
+"""Privacy for stakeholder outputs: PII detection and redaction, pseudonyms, and small-cell
+suppression with complementary cells that cannot be worked back from the totals."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from research_kit import interviews as iv
+from research_kit import open_study
+from research_kit.briefs.findings import assemble_findings, privacy_names
+from research_kit.privacy import suppress_table
+from research_kit.text import build_pipeline, find_pii, pseudonym, redact
+
+
+# -- PII ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        ("call her at 555-0142 for the follow-up", "phone", "555-0142"),
+        ("my cell is 555-0183.", "phone", "555-0183"),
+        ("office (503) 555-0199 any time", "phone", "(503) 555-0199"),
+        ("office (503)555-0199 any time", "phone", "(503)555-0199"),
+        ("ring +1 503 555 0199 today", "phone", "+1 503 555 0199"),
+        ("ring +1-503-555-0199 today", "phone", "+1-503-555-0199"),
+        ("ring 503.555.0199 today", "phone", "503.555.0199"),
+        ("ring 1 (503) 555-0199 today", "phone", "1 (503) 555-0199"),
+        ("sent to bakes.p11@example.org. Also", "email", "bakes.p11@example.org"),
+        ("write to Eastside.Tacos+permits@mail.example.org", "email", None),
+        ("the shop at 412 Harmon Avenue, by the bakery", "address", "412 Harmon Avenue"),
+        ("we moved to 12 N. Alder St. last year", "address", "12 N. Alder St."),
+        ("at 1500 Martin Luther King Jr Blvd today", "address", None),
+        ("at 88 5th Street, Suite 200 downstairs", "address", "88 5th Street, Suite 200"),
+        ("her place, 7 Cedar Lane.", "address", "7 Cedar Lane"),
+        ("at 30 Old Mill Rd", "address", "30 Old Mill Rd"),
+        ("at 9 Bay View Way", "address", "9 Bay View Way"),
+    ],
+)
+def test_each_kind_is_found_and_redacted(text, kind, expected):
+    found = find_pii(text)
+    assert list(found.columns) == ["start", "end", "kind", "text"]
+    hits = found[found["kind"] == kind]
+    assert len(hits) == 1, found
+    span = hits.iloc[0]
+    if expected is not None:
+        assert span["text"] == expected
+    assert text[span["start"] : span["end"]] == span["text"]
+    redacted = redact(text)
+    assert f"[{kind}]" in redacted
+    assert span["text"] not in redacted
+
+
+def test_sample_notes_contact_details_are_redacted(sample_study_path):
+    p02 = (sample_study_path / "notes" / "P02_business-owner.md").read_text(encoding="utf-8")
+    p11 = (sample_study_path / "notes" / "P11_resident.md").read_text(encoding="utf-8")
+    assert "555-0142" not in redact(p02) and "[phone]" in redact(p02)
+    assert "bakes.p11@example.org" not in redact(p11) and "[email]" in redact(p11)
+
+
+def test_sample_survey_contact_details_are_redacted(sample_study_path):
+    survey = (sample_study_path / "survey" / "permitting_survey_2026.csv").read_text(
+        encoding="utf-8"
+    )
+    cleaned = redact(survey)
+    for secret in ("555-0183", "555-0121", "555-0147", "eastside.tacos@example.org"):
+        assert secret in survey and secret not in cleaned
+    # Respondent ids, timestamps and Likert answers survive.
+    assert "R_OD9P5Wwt2ErDKhl" in cleaned and "2026-04-07 18:45:22" in cleaned
+
+
+def test_names_from_a_list_whole_words_any_case_and_first_names():
+    text = "Maria Lopez said MARIA would call. Mariam and Lopezville are not her. maria agreed."
+    found = find_pii(text, names=["Maria Lopez"])
+    assert found["text"].tolist() == ["Maria Lopez", "MARIA", "maria"]
+    assert set(found["kind"]) == {"name"}
+    assert redact(text, names=["Maria Lopez"]) == (
+        "[name] said [name] would call. Mariam and Lopezville are not her. [name] agreed."
+    )
+
+
+def test_blank_pipeline_has_no_ner_and_is_skipped():
+    nlp = build_pipeline("blank")
+    assert find_pii("Dana Ortiz came by.", nlp=nlp).empty
+
+
+def test_trained_pipeline_person_entities_when_installed():
+    spacy = pytest.importorskip("spacy")
+    if not spacy.util.is_package("en_core_web_sm"):
+        pytest.skip("no trained spaCy pipeline installed")
+    nlp = build_pipeline("en_core_web_sm")
+    assert "[name]" in redact("Yesterday Barack Obama visited the permit counter.", nlp=nlp)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ward 2 had the longest waits.",
+        "She paid $1,500 in fees and $45 each for booth rent.",
+        "The unit is 2,500 sq ft, built in 1962.",
+        "The shop on Harmon Avenue has been there 11 years.",
+        "Case BP-2025-0142 was opened on 2025-03-12 at 10:15.",
+        "It took 3 weeks one way and 2 months each way.",
+        "Call 311 or press 3 for building; 14 of 120 cases; 4 chairs renting.",
+        "Rough plumbing failed, then passed. Room 101, Floor 2.",
+        "Between 8-12 or 12-4 on 3/14/2026; permit #2025-00142.",
+    ],
+)
+def test_no_false_positives_on_ordinary_sentences(sentence):
+    assert find_pii(sentence).empty, find_pii(sentence)
+    assert redact(sentence) == sentence
+
+
+def test_street_name_without_a_number_is_not_an_address():
+    # A decision: a street name alone names a place (a shop, a corridor), not a home.
+    assert find_pii("on Harmon Avenue").empty
+    assert find_pii("at 412 Harmon Avenue")["kind"].tolist() == ["address"]
+
+
+def test_redact_resolves_overlaps_longest_first_and_keeps_offsets():
+    text = "Dana (dana@example.org) lives at 5 Dana Way; call 555-0100."
+    result = redact(text, names=["Dana"])
+    assert result == "[name] ([email]) lives at [address]; call [phone]."
+    assert redact(text, names=["Dana"], placeholder="<{kind}>").startswith("<name> (<email>)")
+    assert redact("", names=["x"]) == ""
+    assert redact(None) == ""
+
+
+def test_pseudonyms_stable_distinct_and_keyed():
+    ids = [f"P{i:02d}" for i in range(1, 100)] + [f"R_{i}" for i in range(2000)]
+    first = [pseudonym(i, salt="Port Alder") for i in ids]
+    assert first == [pseudonym(i, salt="Port Alder") for i in ids]
+    assert len(set(first)) == len(ids)
+    assert all(p.startswith("R-") and len(p) == 8 for p in first)
+    assert pseudonym("P01", salt="Port Alder") != pseudonym("P01", salt="Other study")
+    assert len(pseudonym("P01", salt="s", length=4)) == 6
+    with pytest.raises(ValueError):
+        pseudonym("P01", salt="s", length=2)
+
+
+# -- complementary suppression -------------------------------------------------------------------
+def _long(table: dict[str, dict[str, int]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(r, c, n) for r, row in table.items() for c, n in row.items()],
+        columns=["row", "column", "n"],
+    )
+
+
+def _ranges(original: pd.DataFrame, shown: pd.DataFrame, *, margins="both", total="Total"):
+    """The smallest and largest value each hidden cell can take, given what a reader knows.
+
+    A reader knows every shown cell, the row and/or column totals (``margins``) and, where the
+    table has a totals row or column, that it is the sum; counts are at least 0.
+    """
+    hidden = list(np.flatnonzero(shown["suppressed"].to_numpy()))
+    if not hidden:
+        return {}
+    values = original["n"].to_numpy(dtype=float)
+    equations, targets = [], []
+    for is_row, key, other in (("rows", "row", "column"), ("columns", "column", "row")):
+        has_total = (original[other] == total).any()
+        if margins not in ("both", is_row) and not has_total:
+            continue
+        for _, group in original.groupby(key, sort=False):
+            coefficients = np.zeros(len(original))
+            for position, label in zip(
+                original.index.get_indexer(group.index), group[other], strict=True
+            ):
+                coefficients[position] = -1.0 if label == total else 1.0
+            # The true counts satisfy every equation; the shown ones move to the right side.
+            equations.append(coefficients[hidden])
+            targets.append(float(coefficients[hidden] @ values[hidden]))
+    a_eq, b_eq = np.array(equations), np.array(targets)
+    ranges = {}
+    for k, position in enumerate(hidden):
+        objective = np.zeros(len(hidden))
+        objective[k] = 1.0
+        low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        assert low.status == 0 and high.status == 0
+        ranges[position] = (round(low.fun, 6), round(-high.fun, 6))
+    return ranges
+
+
+def _assert_unrecoverable(original, shown, **kwargs):
+    for position, (low, high) in _ranges(original, shown, **kwargs).items():
+        assert high - low >= 1, (original.iloc[position].to_dict(), low, high)
+
+
+def test_one_small_cell_in_a_row_gets_a_complement():
+    table = _long({"A": {"x": 20, "y": 3, "z": 12}, "B": {"x": 30, "y": 25, "z": 40}})
+    shown = suppress_table(table, row="row", column="column", margins="rows")
+    reasons = shown.set_index(["row", "column"])["reason"].to_dict()
+    assert reasons[("A", "y")] == "small"
+    assert reasons[("A", "z")] == "complementary"  # the next-smallest non-zero cell in row A
+    assert sum(r == "" for r in reasons.values()) == 4
+    assert shown.loc[shown["suppressed"], "n"].isna().all()
+    _assert_unrecoverable(table, shown, margins="rows")
+    # Without the complement, row A's total gives the small cell back at once.
+    assert table[table["row"] == "A"]["n"].sum() == 20 + 12 + 3
+
+
+def test_both_margins_need_a_four_cell_cycle():
+    table = _long(
+        {"A": {"x": 20, "y": 3, "z": 12}, "B": {"x": 30, "y": 25, "z": 40}, "C": {"x": 9, "y": 8}}
+    )
+    shown = suppress_table(table, row="row", column="column")
+    assert shown["suppressed"].sum() >= 4
+    for _, group in itertools.chain(shown.groupby("row"), shown.groupby("column")):
+        assert group["suppressed"].sum() != 1
+    _assert_unrecoverable(table, shown)
+
+
+def test_zero_cells_are_shown_and_not_sensitive():
+    table = _long({"A": {"x": 0, "y": 2, "z": 9}, "B": {"x": 7, "y": 0, "z": 11}})
+    shown = suppress_table(table, row="row", column="column", margins="rows")
+    by_cell = shown.set_index(["row", "column"])
+    assert not by_cell.loc[("A", "x"), "suppressed"] and by_cell.loc[("A", "x"), "n"] == 0
+    assert by_cell.loc[("A", "y"), "reason"] == "small"
+    assert by_cell.loc[("A", "z"), "reason"] == "complementary"
+    _assert_unrecoverable(table, shown, margins="rows")
+
+
+def test_totals_row_and_column_are_cells_too():
+    inner = {"A": {"x": 20, "y": 3, "z": 12}, "B": {"x": 30, "y": 25, "z": 40}}
+    table = {r: {**cols, "Total": sum(cols.values())} for r, cols in inner.items()}
+    table["Total"] = {c: sum(table[r][c] for r in inner) for c in ["x", "y", "z", "Total"]}
+    frame = _long(table)
+    shown = suppress_table(frame, row="row", column="column", margins="rows")
+    for _, group in itertools.chain(shown.groupby("row"), shown.groupby("column")):
+        assert group["suppressed"].sum() != 1
+    _assert_unrecoverable(frame, shown, margins="rows")
+
+
+def test_small_total_is_suppressed_and_protected():
+    table = _long({"A": {"x": 2, "y": 1, "Total": 3}, "B": {"x": 10, "y": 12, "Total": 22}})
+    shown = suppress_table(table, row="row", column="column")
+    assert shown.set_index(["row", "column"]).loc[("A", "Total"), "reason"] == "small"
+    _assert_unrecoverable(table, shown)
+
+
+def test_also_columns_hidden_and_bad_input_rejected():
+    table = _long({"A": {"x": 20, "y": 3}, "B": {"x": 30, "y": 25}}).assign(share=0.5)
+    shown = suppress_table(table, row="row", column="column", also=("share",))
+    assert shown.loc[shown["suppressed"], "share"].isna().all()
+    with pytest.raises(ValueError):
+        suppress_table(pd.concat([table, table]), row="row", column="column")
+    with pytest.raises(ValueError):
+        suppress_table(table.assign(n=-1), row="row", column="column")
+    with pytest.raises(ValueError):
+        suppress_table(table, row="row", column="column", margins="diagonal")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(2, 4).flatmap(
+        lambda rows: st.integers(2, 5).flatmap(
+            lambda cols: st.lists(
+                st.lists(st.integers(1, 30), min_size=cols, max_size=cols),
+                min_size=rows,
+                max_size=rows,
+            )
+        )
+    ),
+    st.sampled_from(["both", "rows", "columns"]),
+)
+def test_no_hidden_cell_can_be_worked_back(grid, margins):
+    table = _long({f"r{i}": {f"c{j}": n for j, n in enumerate(row)} for i, row in enumerate(grid)})
+    shown = suppress_table(table, row="row", column="column", margins=margins)
+    assert (shown.loc[table["n"].between(1, 4), "reason"] == "small").all()
+    _assert_unrecoverable(table, shown, margins=margins)
+
+
+# -- findings --------------------------------------------------------------------------------
+def _add_contact_quotes(folder):
+    """Give the copy a theme whose only quotes hold P02's phone number and P11's e-mail."""
+    with (folder / "codebook.yml").open("a", encoding="utf-8") as handle:
+        handle.write(
+            "\n  - id: follow_up\n    name: Follow-up\n    definition: Follow-up contact.\n"
+            "  - id: follow_up_contact\n    name: Follow-up contact\n    parent: follow_up\n"
+            "    definition: How to reach the participant.\n"
+        )
+    with (folder / "study.yml").open("a", encoding="utf-8") as handle:
+        handle.write("\nprivacy:\n  names: [Marisol]\n")
+    study = open_study(folder)
+    for document_id, secret in (
+        ("P02_business-owner", "555-0142"),
+        ("P11_resident", "bakes.p11@example.org"),
+    ):
+        text = study.document(document_id).text
+        at = text.index(secret)
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        iv.apply_code(study, document_id, start, end, "follow_up_contact", coder="J.R.")
+    return study
+
+
+def _all_quotes(findings):
+    return [q.text for section in [*findings.sections, findings.method] for q in section.quotes]
+
+
+def test_findings_quotes_are_redacted_by_default(sample_study_path):
+    study = _add_contact_quotes(sample_study_path)
+    try:
+        assert privacy_names(study) == ("Marisol",)
+        redacted = assemble_findings(study, theme="follow_up")
+        quotes = _all_quotes(redacted)
+        assert len(quotes) == 2
+        joined = "\n".join(quotes)
+        assert "555-0142" not in joined and "bakes.p11@example.org" not in joined
+        assert "[phone]" in joined and "[email]" in joined
+
+        raw = assemble_findings(study, theme="follow_up", redact=False)
+        joined = "\n".join(_all_quotes(raw))
+        assert "555-0142" in joined and "bakes.p11@example.org" in joined
+        assert "NOT redacted" in raw.method.tables[0].frame.iloc[-2]["Detail"]
+
+        # The default brief: a name listed under privacy: names never reaches a quote.
+        everyday = assemble_findings(study)
+        assert not any("Marisol" in q for q in _all_quotes(everyday))
+    finally:
+        study.close()
+
+
+def test_privacy_names_are_read_leniently(sample_study_path):
+    with (sample_study_path / "study.yml").open("a", encoding="utf-8") as handle:
+        handle.write("\nprivacy: just a string\n")
+    study = open_study(sample_study_path)
+    try:
+        assert privacy_names(study) == ()
+    finally:
+        study.close()
+
+
+def test_likert_by_group_cannot_recover_a_hidden_n():
+    from research_kit.briefs.findings import _likert_counts
+
+    answers = pd.DataFrame(
+        {
+            "ward": ["W1"] * 12 + ["W2"] * 9 + ["W3"] * 3,
+            "Easy": (["Agree", "Disagree"] * 12),
+            "Clear": (["Agree"] * 20 + [None] * 4),
+        }
+    )
+    counts = _likert_counts(answers, ["Easy", "Clear"], by="ward")
+    shown = suppress_table(counts, row="item", column="group", margins="rows", also=("agree",))
+    overall = counts.groupby("item")["n"].sum()  # the all-respondents n readers see
+    for item, group in shown.groupby("item"):
+        hidden = group[group["suppressed"]]
+        assert len(hidden) != 1, group
+        if len(hidden):
+            left = overall[item] - group["n"].dropna().sum()
+            assert left == counts.loc[hidden.index, "n"].sum()  # only their sum is known
+    _assert_unrecoverable(
+        counts.rename(columns={"item": "row", "group": "column"}),
+        shown,
+        margins="rows",
+    )

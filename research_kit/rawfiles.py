@@ -143,7 +143,15 @@ def decode_text(
             ) from exc
     for bom, codec in _BOMS:
         if data.startswith(bom):
-            return RawText(path, data.decode(codec, errors="strict"), codec, digest)
+            try:
+                return RawText(path, data.decode(codec, errors="strict"), codec, digest)
+            except UnicodeDecodeError as exc:
+                raise error_class(
+                    f"starts with a {codec} byte-order mark but is not valid {codec} "
+                    f"(byte {exc.start})",
+                    path=path,
+                    hint="the file is damaged or mislabelled; save it again as UTF-8",
+                ) from exc
     if _looks_binary(data):
         raise error_class(
             "looks like a binary file, not text",

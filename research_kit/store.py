@@ -83,6 +83,8 @@ class Store:
     ) -> None:
         self.url = database_url(location)
         self.busy_timeout = busy_timeout
+        #: The longest this store has waited for the write lock, in seconds (for stress runs).
+        self.max_lock_wait = 0.0
         self.engine = self._create_engine()
         if migrate:
             self.migrate()
@@ -105,16 +107,22 @@ class Store:
                     path=folder,
                     hint="create the study with research_kit.open_study(path)",
                 )
+        # A short driver wait (never longer than busy_timeout): the rest of the waiting is done
+        # by our own back-off loop, which can say clearly what it waited for and how long.
+        driver_wait = min(5.0, self.busy_timeout)
         engine = sa.create_engine(
             self.url,
-            # A short driver timeout: waiting is done by our own back-off loop, which can say
-            # clearly what it is waiting for and for how long.
-            connect_args={"timeout": 5.0, "check_same_thread": False},
+            connect_args={"timeout": driver_wait, "check_same_thread": False},
             poolclass=sa.pool.NullPool,
         )
-        event.listen(engine, "connect", _configure_sqlite_connection)
+        event.listen(engine, "connect", self._on_sqlite_connect)
         event.listen(engine, "begin", _begin_sqlite_transaction)
         return engine
+
+    def _on_sqlite_connect(self, dbapi_connection, record) -> None:
+        # busy_timeout is read at each connection, so changing it on an open store counts.
+        wait = min(5.0, self.busy_timeout)
+        _configure_sqlite_connection(dbapi_connection, record, wait=wait)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -145,7 +153,8 @@ class Store:
             yield conn
 
     def _begin_write(self) -> Connection:
-        deadline = time.monotonic() + self.busy_timeout
+        started = time.monotonic()
+        deadline = started + self.busy_timeout
         delay = 0.01
         while True:
             conn = self.engine.connect()
@@ -153,6 +162,7 @@ class Store:
                 conn = conn.execution_options(sqlite_begin="IMMEDIATE")
             try:
                 conn.begin()
+                self.max_lock_wait = max(self.max_lock_wait, time.monotonic() - started)
                 return conn
             except OperationalError as exc:
                 conn.close()
@@ -164,7 +174,7 @@ class Store:
     def _busy_error(self, exc: OperationalError) -> StoreError:
         if _is_busy(exc):
             return DatabaseBusyError(
-                f"another program kept the study database busy for over {self.busy_timeout:.0f} s",
+                f"another program kept the study database busy for over {self.busy_timeout:g} s",
                 path=self.location_for_messages(),
                 hint="wait until the other import or coding session finishes, then try again",
             )
@@ -262,12 +272,12 @@ class Store:
         return f"Store({self.location_for_messages()!r})"
 
 
-def _configure_sqlite_connection(dbapi_connection, _record) -> None:
+def _configure_sqlite_connection(dbapi_connection, _record, *, wait: float = 5.0) -> None:
     """Per-connection SQLite settings: WAL, durable commits, foreign keys, busy wait."""
     # Let SQLAlchemy's "begin" event issue BEGIN itself, so a write can ask for IMMEDIATE.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout = 5000")
+    cursor.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = FULL")
     cursor.execute("PRAGMA foreign_keys = ON")

@@ -126,7 +126,15 @@ def _check_unique_header(
     text: str, path: Path, sep: str, error_class: type[ResearchKitError]
 ) -> None:
     """Refuse a header that names a column twice (pandas would silently rename one)."""
-    header = next(csv.reader(io.StringIO(text), delimiter=sep), [])
+    try:
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=sep), [])
+    except csv.Error as exc:
+        raise error_class(
+            f"has a header row that cannot be read ({exc})",
+            path=path,
+            line=1,
+            hint="export the file again as CSV (a stray line break or quote in the first row?)",
+        ) from exc
     seen: set[str] = set()
     for name in header:
         if name in seen and name.strip():

@@ -100,9 +100,45 @@ def parse_yaml(
         raise error_class(
             f"is not valid YAML: {exc}", path=path, hint="check the file's syntax"
         ) from exc
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # PyYAML's constructors raise these for values that parse but cannot be built,
+        # e.g. the date 2026-02-31 (ValueError: day is out of range for month).
+        line = _unbuildable_line(text)
+        raise error_class(
+            f"has a value that cannot be read ({exc})",
+            path=path,
+            line=line + line_offset if line else None,
+            hint="correct the value, or put it in quotes to keep it as text "
+            "(e.g. date: '2026-02-31')",
+        ) from exc
     if isinstance(data, YamlMap) and line_offset:
         _shift_lines(data, line_offset)
     return data
+
+
+def _unbuildable_line(text: str) -> int | None:
+    """The 1-based line of the first scalar that parses but cannot be built (e.g. 2026-02-31)."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    stack = [root] if root is not None else []
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop(0)
+        if id(node) in seen:  # aliases share nodes; visit each once
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                yaml.SafeLoader("").construct_object(node)
+            except (ValueError, TypeError, OverflowError, yaml.YAMLError):
+                return node.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(item for pair in node.value for item in pair)
+    return None
 
 
 def read_yaml(

@@ -290,6 +290,8 @@ def _read_project(
     users = {}
     for user in _children(_child(root, "Users"), "User"):
         guid = _guid(user.get("guid"), archive.path, "User")
+        if guid in users:
+            raise _duplicate_guid_error("User", guid, archive.path)
         users[guid] = (user.get("name") or user.get("id") or guid).strip() or guid
     codes = []
     book = _child(root, "CodeBook")
@@ -331,10 +333,24 @@ def _read_project(
     )
 
 
-def _read_codes(holder, parent_guid: str | None, path: Path) -> Iterator[_ImportedCode]:
-    """Codes in document order (parents before children)."""
+def _duplicate_guid_error(what: str, guid: str, path: Path | None) -> QdpxError:
+    return QdpxError(
+        f"two {what} elements share the guid {guid}, so references to it are ambiguous",
+        path=path,
+        hint="the file is damaged or was edited by hand; export it again from your QDA program",
+    )
+
+
+def _read_codes(
+    holder, parent_guid: str | None, path: Path, seen: set[str] | None = None
+) -> Iterator[_ImportedCode]:
+    """Codes in document order (parents before children); a repeated guid is refused."""
+    seen = set() if seen is None else seen
     for element in _children(holder, "Code"):
         guid = _guid(element.get("guid"), path, "Code")
+        if guid in seen:
+            raise _duplicate_guid_error("Code", guid, path)
+        seen.add(guid)
         colour = element.get("color")
         yield _ImportedCode(
             guid=guid,
@@ -344,7 +360,7 @@ def _read_codes(holder, parent_guid: str | None, path: Path) -> Iterator[_Import
             description=_text_of(_child(element, "Description")),
             note_refs=_note_refs(element),
         )
-        yield from _read_codes(element, guid, path)
+        yield from _read_codes(element, guid, path, seen)
 
 
 def _read_source(element, archive, missing, crlf_as_one, known_codes) -> _Source | None:

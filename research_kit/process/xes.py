@@ -315,6 +315,14 @@ def _parse(path: Path) -> tuple[pd.DataFrame, dict[str, str], np.ndarray]:
             root = parser.close()
             reader.read(parser)
     except etree.XMLSyntaxError as exc:
+        if "limit exceeded" in (exc.msg or "").lower():
+            raise EventLogError(
+                "has a single value or element over the XML parser's 10 MB safety limit",
+                path=path,
+                line=exc.lineno or None,
+                hint="shorten that attribute value (an event log needs no 10 MB cell), or "
+                "export the log as CSV",
+            ) from exc
         raise EventLogError(
             f"is not complete, valid XML ({exc.msg})",
             path=path,

@@ -1,0 +1,444 @@
+"""Survey weights and weighted estimates: raking to population margins, design effect, shares.
+
+:func:`rake` adjusts respondent weights by iterative proportional fitting until the weighted
+counts of every raking variable match known population totals (for example census tables of
+ward, age band and race/ethnicity given as a small tidy CSV), optionally trimming extreme weights.
+:func:`design_effect` reports Kish's design effect and effective sample size of a set of weights.
+:func:`weighted_share` estimates the weighted share of respondents with a yes/no outcome, overall
+or by group, with a standard error by Taylor linearisation and a margin of error.
+
+Conventions (the same as R ``survey`` and ``samplics`` on a one-stage design):
+
+- Variance treats the weights as fixed, each respondent as its own primary sampling unit drawn
+  with replacement, no strata and no finite population correction. For the ratio mean
+  ``p_d = sum(w d y) / sum(w d)`` of domain ``d``, ``var = n/(n-1) * sum(z_i**2)`` with
+  ``z_i = w_i d_i (y_i - p_d) / sum(w d)``, where ``n`` counts the whole sample (domains are
+  estimated by zero-extension, never by filtering rows first).
+- Confidence intervals are Wald intervals with Student's t on ``n - 1`` degrees of freedom
+  (``n`` the whole sample); the margin of error is half their width.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from research_kit.errors import SurveyError
+
+__all__ = ["design_effect", "rake", "weighted_share"]
+
+#: Relative difference between the totals of two margin variables that still counts as equal.
+TOTALS_RTOL = 1e-6
+
+
+def _tidy_margins(margins: pd.DataFrame) -> pd.DataFrame:
+    """Return margins with columns ``variable``, ``category``, ``population`` (checked)."""
+    frame = margins.rename(columns={"level": "category"})
+    missing = {"variable", "category", "population"} - set(frame.columns)
+    if missing:
+        raise SurveyError(
+            f"population margins lack the column(s) {sorted(missing)}",
+            hint="give columns variable, category (or level) and population",
+        )
+    population = pd.to_numeric(frame["population"], errors="coerce")
+    bad = frame[population.isna() | (population <= 0)]
+    if len(bad):
+        row = bad.iloc[0]
+        raise SurveyError(
+            f"population margin {row['variable']!r}={row['category']!r} is "
+            f"{row['population']!r}, not a positive number",
+            hint="give every category a positive population count",
+        )
+    duplicated = frame[frame.duplicated(["variable", "category"])]
+    if len(duplicated):
+        row = duplicated.iloc[0]
+        raise SurveyError(
+            f"population margin {row['variable']!r}={row['category']!r} is given twice",
+            hint="keep one row per variable and category",
+        )
+    return frame.assign(population=population.astype(float))
+
+
+def rake(
+    respondents: pd.DataFrame,
+    margins: pd.DataFrame,
+    *,
+    variables: Sequence[str] | Mapping[str, str],
+    weight: str | None = None,
+    max_iter: int = 100,
+    tol: float = 1e-10,
+    trim: tuple[float, float] | None = None,
+    trim_rounds: int = 5,
+    missing: Literal["error", "skip"] = "error",
+) -> pd.Series:
+    """Rake respondent weights to population margins (iterative proportional fitting).
+
+    Each sweep adjusts the weights to one variable after another, in the order given, so that
+    the weighted count of every category equals its population total. Sweeps repeat until the
+    largest relative gap between a weighted count and its target is below ``tol``.
+
+    Parameters
+    ----------
+    respondents : DataFrame
+        One row per respondent, with a column per raking variable.
+    margins : DataFrame
+        Tidy population totals: columns ``variable``, ``category`` (or ``level``) and
+        ``population``.
+    variables : sequence of str or mapping
+        Raking variables in raking order. A sequence names variables that are both margin
+        variables and respondent columns; a mapping ``{margin variable: respondent column}``
+        links differently named ones (e.g. ``{"Ward": "ward"}``).
+    weight : str, optional
+        Column of starting (design) weights; every respondent starts at 1 by default.
+    max_iter : int
+        Most full sweeps before giving up.
+    tol : float
+        Largest relative gap ``|weighted count - population| / population`` accepted.
+    trim : (float, float), optional
+        Bounds ``(low, high)`` on ``weight / mean weight``. After raking, weights outside the
+        bounds are clipped to them and the weights are raked again; this repeats up to
+        ``trim_rounds`` times until the raked weights lie within the bounds. The margins then
+        hold exactly; ``attrs["within_trim_bounds"]`` says whether the bounds hold as well
+        and ``attrs["weight_ratio_range"]`` gives the final ``(min, max)`` of weight / mean.
+        Clip-then-rake approaches tight bounds only gradually, and bounds that conflict with
+        the margins (a sparse cell that needs a large weight) cannot be met at all, so check
+        those attributes; the margins always win over the bounds.
+    trim_rounds : int
+        Most rounds of clip-then-rake when ``trim`` is given.
+    missing : {"error", "skip"}
+        What to do with a missing value in a raking variable. ``"error"`` (default) refuses;
+        ``"skip"`` keeps those respondents: when that variable is adjusted their weights are
+        only scaled to the population total, and the respondents with a value, who keep their
+        share of the weighted total, are raked to the population *shares* of the categories
+        (as ``anesrake`` does). Nobody is dropped and the weights still sum to the population.
+
+    Returns
+    -------
+    Series
+        Weights aligned to ``respondents`` (named ``"weight"``). ``attrs`` holds
+        ``iterations`` (full sweeps of the last raking), ``converged`` (always True: failure
+        raises), ``max_gap`` (largest remaining relative gap), ``trim_rounds`` and
+        ``within_trim_bounds`` (with ``trim``).
+
+    Raises
+    ------
+    SurveyError
+        A respondent category has no population margin; a margin category has no respondents;
+        the margin variables sum to different totals (raking cannot meet them all; totals must
+        agree within a relative 1e-6); a raking variable has missing values and
+        ``missing="error"``; a starting weight is missing or not positive; or the weights do
+        not converge within ``max_iter`` sweeps (the message names the variable with the
+        largest remaining gap).
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"sex": ["f", "f", "m", "m"], "age": ["y", "o", "o", "o"]})
+    >>> margins = pd.DataFrame(
+    ...     {
+    ...         "variable": ["sex", "sex", "age", "age"],
+    ...         "category": ["f", "m", "y", "o"],
+    ...         "population": [50, 50, 40, 60],
+    ...     }
+    ... )
+    >>> weights = rake(people, margins, variables=["sex", "age"])
+    >>> weights.round(6).tolist()
+    [40.0, 10.0, 25.0, 25.0]
+    >>> weights.attrs["converged"]
+    True
+    """
+    tidy = _tidy_margins(margins)
+    mapping = dict(variables) if isinstance(variables, Mapping) else {v: v for v in variables}
+    if not mapping:
+        raise SurveyError("no raking variables given", hint="name at least one variable")
+    if missing not in ("error", "skip"):
+        raise SurveyError(f"missing={missing!r} is not 'error' or 'skip'")
+
+    targets: dict[str, pd.Series] = {}
+    for variable, column in mapping.items():
+        rows = tidy[tidy["variable"] == variable]
+        if rows.empty:
+            known = sorted(tidy["variable"].astype(str).unique())
+            raise SurveyError(
+                f"no population margins for variable {variable!r}",
+                hint=f"margins name the variables {known}",
+            )
+        if column not in respondents.columns:
+            raise SurveyError(
+                f"respondents have no column {column!r} for raking variable {variable!r}",
+                hint="map the margin variable to a respondent column: variables={...: column}",
+            )
+        targets[variable] = pd.Series(
+            rows["population"].to_numpy(), index=rows["category"].astype(str).to_numpy()
+        )
+
+    totals = {variable: float(target.sum()) for variable, target in targets.items()}
+    first_variable, first_total = next(iter(totals.items()))
+    for variable, total in totals.items():
+        if not np.isclose(total, first_total, rtol=TOTALS_RTOL, atol=0):
+            raise SurveyError(
+                f"population margins of {variable!r} sum to {total:g} but those of "
+                f"{first_variable!r} to {first_total:g}",
+                hint="margins of every raking variable must describe the same population total",
+            )
+
+    codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for variable, column in mapping.items():
+        values = respondents[column]
+        absent = values.isna().to_numpy()
+        if absent.any() and missing == "error":
+            first = respondents.index[absent][0]
+            raise SurveyError(
+                f"{int(absent.sum())} respondent(s) have no value for raking variable "
+                f"{column!r} (first: row {first!r})",
+                hint="fill them in, drop those respondents, or pass missing='skip'",
+            )
+        labels = values.astype("string").to_numpy(dtype=object)
+        target = targets[variable]
+        unknown = sorted({label for label in labels[~absent]} - set(target.index))
+        if unknown:
+            raise SurveyError(
+                f"respondents answer {column!r} with {unknown} but the population margins of "
+                f"{variable!r} have no such category",
+                hint="add the category to the margins, or recode or blank those answers",
+            )
+        position = pd.Index(target.index).get_indexer(np.where(absent, target.index[0], labels))
+        counts = np.bincount(position[~absent], minlength=len(target))
+        if (counts == 0).any():
+            empty = list(target.index[counts == 0])
+            raise SurveyError(
+                f"no respondent falls in the population category {empty} of {variable!r}",
+                hint="collapse that category with a neighbour in both the margins and the data",
+            )
+        codes[variable] = (position, ~absent)
+
+    if weight is None:
+        start = np.ones(len(respondents))
+    else:
+        start = pd.to_numeric(respondents[weight], errors="coerce").to_numpy(dtype=float)
+        if np.isnan(start).any() or (start <= 0).any():
+            raise SurveyError(
+                f"starting weight column {weight!r} has missing or non-positive values",
+                hint="give every respondent a positive starting weight",
+            )
+
+    population_total = first_total
+
+    def fitted(w: np.ndarray, variable: str) -> tuple[np.ndarray, np.ndarray]:
+        """Weighted counts of ``variable``'s categories and the targets they should reach.
+
+        Respondents with a value represent their share of the weighted total (all of it when
+        nobody is missing), so the targets are the population totals times that share.
+        """
+        position, present = codes[variable]
+        target = targets[variable].to_numpy()
+        got = np.bincount(position[present], weights=w[present], minlength=len(target))
+        return got, target * (w[present].sum() / w.sum())
+
+    def gaps(w: np.ndarray) -> dict[str, float]:
+        result = {}
+        for variable in codes:
+            got, target = fitted(w, variable)
+            result[variable] = float(np.max(np.abs(got - target) / target))
+        total_gap = abs(w.sum() - population_total) / population_total
+        result[first_variable] = max(result[first_variable], total_gap)
+        return result
+
+    def ipf(w: np.ndarray) -> tuple[np.ndarray, int, float]:
+        w = w.copy()
+        remaining: dict[str, float] = {}
+        for sweep in range(1, max_iter + 1):
+            for variable, (position, present) in codes.items():
+                got, target = fitted(w, variable)
+                w[~present] *= population_total / w.sum()
+                w[present] *= (target / got)[position[present]]
+            remaining = gaps(w)
+            if max(remaining.values()) < tol:
+                return w, sweep, max(remaining.values())
+        worst = max(remaining, key=remaining.__getitem__)
+        raise SurveyError(
+            f"raking did not converge in {max_iter} sweeps; {worst!r} is still "
+            f"{remaining[worst]:.3g} (relative) off its margins",
+            hint="raise max_iter, loosen tol or trim, or collapse sparse categories",
+        )
+
+    weights, iterations, max_gap = ipf(start)
+    attrs: dict[str, object] = {}
+    if trim is not None:
+        low, high = trim
+        if not 0 <= low < high:
+            raise SurveyError(f"trim bounds {trim!r} are not 0 <= low < high")
+        within = False
+        rounds = 0
+        while rounds < trim_rounds:
+            rounds += 1
+            mean = weights.mean()
+            weights, iterations, max_gap = ipf(np.clip(weights, low * mean, high * mean))
+            ratio = weights / weights.mean()
+            within = bool((ratio >= low * (1 - 1e-9)).all() and (ratio <= high * (1 + 1e-9)).all())
+            if within:
+                break
+        ratio = weights / weights.mean()
+        attrs |= {
+            "trim": trim,
+            "trim_rounds": rounds,
+            "within_trim_bounds": within,
+            "weight_ratio_range": (float(ratio.min()), float(ratio.max())),
+        }
+
+    result = pd.Series(weights, index=respondents.index, name="weight")
+    result.attrs = {"iterations": iterations, "converged": True, "max_gap": max_gap, **attrs}
+    return result
+
+
+def _as_series(
+    values: pd.Series | str | Sequence[float], frame: pd.DataFrame, what: str
+) -> pd.Series:
+    """Return ``values`` (a column name or values aligned to ``frame``) as a Series."""
+    if isinstance(values, str):
+        if values not in frame.columns:
+            raise SurveyError(f"no column {values!r} for the {what}")
+        return frame[values]
+    if isinstance(values, pd.Series):
+        if not values.index.equals(frame.index):
+            raise SurveyError(
+                f"the {what} Series is not aligned to the respondents",
+                hint="index it like the respondents' frame",
+            )
+        return values
+    return pd.Series(list(values), index=frame.index)
+
+
+def design_effect(weights: pd.Series | Sequence[float]) -> pd.DataFrame:
+    """Kish's design effect of unequal weights and the effective sample size.
+
+    ``deff = n * sum(w**2) / sum(w)**2`` and ``effective_n = sum(w)**2 / sum(w**2) = n / deff``.
+
+    Parameters
+    ----------
+    weights : Series or sequence of float
+        Positive weights, one per respondent.
+
+    Returns
+    -------
+    DataFrame
+        One row: ``n``, ``deff``, ``effective_n``, ``min``, ``max``, ``max_over_min``.
+
+    Examples
+    --------
+    >>> design_effect([1, 1, 2, 2]).round(4)
+       n    deff  effective_n  min  max  max_over_min
+    0  4  1.1111          3.6  1.0  2.0           2.0
+    """
+    w = np.asarray(weights, dtype=float)
+    if w.size == 0 or np.isnan(w).any() or (w <= 0).any():
+        raise SurveyError("weights must be a non-empty set of positive numbers")
+    effective_n = w.sum() ** 2 / (w**2).sum()
+    return pd.DataFrame(
+        {
+            "n": [w.size],
+            "deff": [w.size / effective_n],
+            "effective_n": [effective_n],
+            "min": [w.min()],
+            "max": [w.max()],
+            "max_over_min": [w.max() / w.min()],
+        }
+    )
+
+
+def weighted_share(
+    frame: pd.DataFrame,
+    outcome: pd.Series | str,
+    *,
+    weights: pd.Series | str,
+    by: str | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Weighted share of respondents with a yes/no outcome, with its margin of error.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per respondent (the whole sample, also when estimating by group).
+    outcome : Series or str
+        A boolean column (name, or a Series aligned to ``frame``). Missing values (``NA``)
+        leave that respondent out of the estimate, as a domain: they still count in the
+        sample size ``n`` of the variance formula.
+    weights : Series or str
+        Positive weights (name, or a Series aligned to ``frame``), e.g. from :func:`rake`.
+    by : str, optional
+        Column whose groups get their own estimate (domains; respondents without a group are
+        left out of every group).
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    DataFrame
+        One row per group (``"all"`` without ``by``), sorted by group: ``group``, ``n``
+        (respondents with an outcome in the group), ``share``, ``se``, ``ci_low``,
+        ``ci_high``, ``margin_of_error``. See the module notes for the variance and the
+        interval.
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"yes": [True, False, True, False], "w": [1, 1, 2, 2]})
+    >>> weighted_share(people, "yes", weights="w").round(4)
+      group  n  share      se  ci_low  ci_high  margin_of_error
+    0   all  4    0.5  0.3043 -0.4684   1.4684           0.9684
+    """
+    y_raw = _as_series(outcome, frame, "outcome")
+    w = pd.to_numeric(_as_series(weights, frame, "weights"), errors="coerce").to_numpy(float)
+    if np.isnan(w).any() or (w <= 0).any():
+        raise SurveyError("weights have missing or non-positive values")
+    answered = y_raw.notna().to_numpy()
+    values = y_raw[answered]
+    if not values.map(lambda v: isinstance(v, (bool, np.bool_)) or v in (0, 1)).all():
+        bad = values[~values.map(lambda v: isinstance(v, (bool, np.bool_)) or v in (0, 1))]
+        raise SurveyError(
+            f"outcome is not yes/no: found {bad.iloc[0]!r}",
+            hint="pass a boolean column, e.g. frame[q].isin(['Agree', 'Strongly agree'])",
+        )
+    y = np.zeros(len(frame))
+    y[answered] = values.astype(float).to_numpy()
+    n = len(frame)
+    if n < 2:
+        raise SurveyError("a margin of error needs at least two respondents")
+
+    if by is None:
+        groups = {"all": answered}
+    else:
+        if by not in frame.columns:
+            raise SurveyError(f"no column {by!r} to break the share down by")
+        column = frame[by]
+        groups = {
+            key: answered & (column == key).to_numpy()
+            for key in sorted(column.dropna().unique(), key=str)
+        }
+    t = stats.t.ppf(0.5 + level / 2, df=n - 1)
+    rows = []
+    for key, member in groups.items():
+        d = member.astype(float)
+        total = (w * d).sum()
+        if total == 0:
+            continue
+        share = (w * d * y).sum() / total
+        z = w * d * (y - share) / total
+        se = float(np.sqrt(n / (n - 1) * (z**2).sum()))
+        rows.append(
+            {
+                "group": key,
+                "n": int(member.sum()),
+                "share": share,
+                "se": se,
+                "ci_low": share - t * se,
+                "ci_high": share + t * se,
+                "margin_of_error": t * se,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["group", "n", "share", "se", "ci_low", "ci_high", "margin_of_error"]
+    )

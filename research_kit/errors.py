@@ -9,6 +9,8 @@ raises the first one wrapped in the matching exception class.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -154,3 +156,15 @@ def raise_first_error(problems: list[Problem], error_class: type[ResearchKitErro
     for problem in problems:
         if problem.severity == "error":
             raise error_class.from_problem(problem)
+
+
+def did_you_mean(word: object, choices: Iterable[object]) -> str:
+    """A hint suffix naming the closest choice to a misspelt ``word`` (empty when none is close).
+
+    Examples
+    --------
+    >>> did_you_mean("waitng", ["waiting", "portal"])
+    " (did you mean 'waiting'?)"
+    """
+    close = difflib.get_close_matches(str(word), [str(choice) for choice in choices], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -19,14 +19,13 @@ person count once. ``coder=None`` pools every coder; name a coder to see one per
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from research_kit.errors import CodingError
+from research_kit.errors import CodingError, did_you_mean
 from research_kit.interviews.coding import codings
 from research_kit.privacy import suppress_small_counts
 
@@ -170,7 +169,7 @@ def code_by_attribute(
     attributes = _attribute_columns(documents)
     if attribute not in attributes:
         raise CodingError(
-            f"no note has the attribute {attribute!r}{_did_you_mean(attribute, attributes)}",
+            f"no note has the attribute {attribute!r}{did_you_mean(attribute, attributes)}",
             path=study.settings.notes,
             hint=f"use one of: {', '.join(attributes)}",
         )
@@ -360,7 +359,7 @@ def saturation_curve(
     if order_by not in documents.columns:
         attributes = _attribute_columns(documents)
         raise CodingError(
-            f"no note has the attribute {order_by!r}{_did_you_mean(order_by, attributes)}",
+            f"no note has the attribute {order_by!r}{did_you_mean(order_by, attributes)}",
             path=study.settings.notes,
             hint=f"order the interviews by one of: {', '.join(attributes)}",
         )
@@ -486,7 +485,7 @@ def quotes(
         if attribute not in documents.columns:
             known = _attribute_columns(documents)
             raise CodingError(
-                f"no note has the attribute {attribute!r}{_did_you_mean(attribute, known)}",
+                f"no note has the attribute {attribute!r}{did_you_mean(attribute, known)}",
                 path=study.settings.notes,
                 hint=f"filter on one of: {', '.join(known)}",
             )
@@ -529,7 +528,7 @@ def _resolve_codes(
             found.add(by_name[_normalise(name)])
         else:
             raise CodingError(
-                f"the codebook has no {kind} {name!r}{_did_you_mean(name, sorted(by_id))}",
+                f"the codebook has no {kind} {name!r}{did_you_mean(name, sorted(by_id))}",
                 path=study.settings.codebook,
                 hint=f"use a {kind} id or name from study.codebook().to_frame()",
             )
@@ -700,8 +699,3 @@ def _is_missing(value: Any) -> bool:
 def _check_choice(value: str, choices: tuple[str, ...], name: str) -> None:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, not {value!r}")
-
-
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -12,16 +12,15 @@ as codings with origin ``rule`` (or ``suggestion``, for rows from
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from research_kit.errors import CodingError, InputError, Problem, raise_first_error
+from research_kit.errors import CodingError, InputError, Problem, did_you_mean, raise_first_error
 from research_kit.interviews.coding import apply_codes, drop_coded, study_segments
 from research_kit.interviews.segments import SEGMENT_KINDS
 from research_kit.rawfiles import read_text
@@ -245,7 +244,7 @@ def _validate(
         Problem(
             path,
             f"unknown key {key!r}",
-            f"use one of: {', '.join(_TOP_LEVEL_KEYS)}" + _did_you_mean(key, _TOP_LEVEL_KEYS),
+            f"use one of: {', '.join(_TOP_LEVEL_KEYS)}" + did_you_mean(key, _TOP_LEVEL_KEYS),
             _line_of(data, key),
             severity="warning",
         )
@@ -282,7 +281,7 @@ def _read_code_rules(
         Problem(
             path,
             f"unknown key {key!r} in the rules of code {code_id!r}",
-            f"use one of: {', '.join(RULE_KINDS)}" + _did_you_mean(str(key), RULE_KINDS),
+            f"use one of: {', '.join(RULE_KINDS)}" + did_you_mean(str(key), RULE_KINDS),
             _line_of(entry, key) or line,
         )
         for key in entry
@@ -450,14 +449,9 @@ def _unknown_code(code_id: str, known: Iterable[str], path: Path, line: int | No
     return Problem(
         path,
         f"code {code_id!r} is not in the codebook",
-        "use a code id from codebook.yml" + _did_you_mean(code_id, list(known)),
+        "use a code id from codebook.yml" + did_you_mean(code_id, list(known)),
         line,
     )
-
-
-def _did_you_mean(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(str(word), list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _line_of(mapping: object, key: object) -> int | None:

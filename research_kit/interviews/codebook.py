@@ -9,14 +9,13 @@ problem with its line so that a researcher can fix the file in one pass.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from research_kit.errors import CodebookError, Problem, raise_first_error
+from research_kit.errors import CodebookError, Problem, did_you_mean, raise_first_error
 from research_kit.rawfiles import read_text
 from research_kit.yamlfiles import YamlList, YamlMap, parse_yaml
 
@@ -252,7 +251,7 @@ def _read_code(entry: object, path: Path, line: int | None) -> tuple[Code | None
         Problem(
             path,
             f"unknown field {key!r} in a code",
-            f"use one of: {', '.join(CODE_FIELDS)}" + _did_you_mean(key, CODE_FIELDS),
+            f"use one of: {', '.join(CODE_FIELDS)}" + did_you_mean(key, CODE_FIELDS),
             line=entry.line_of(key) if isinstance(entry, YamlMap) else line,
             severity="warning",
         )
@@ -348,7 +347,7 @@ def _hierarchy_problems(codes: dict[str, Code], path: Path) -> list[Problem]:
                 Problem(
                     path,
                     f"code {code.id!r} has parent {code.parent!r}, which is not in the codebook",
-                    "use the id of an existing code as parent" + _did_you_mean(code.parent, codes),
+                    "use the id of an existing code as parent" + did_you_mean(code.parent, codes),
                     line=code.line,
                 )
             )
@@ -373,11 +372,6 @@ def _in_cycle(code_id: str, codes: dict[str, Code]) -> bool:
         seen.add(parent)
         parent = codes[parent].parent
     return False
-
-
-def _did_you_mean(word: str, choices) -> str:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _text(value: object) -> str:

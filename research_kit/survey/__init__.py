@@ -1,6 +1,35 @@
-"""Survey responses: survey exports in, tidy responses out; weighting and weighted estimates."""
+"""Survey responses: exports in, tidy answers out; clustering open-ended answers; weighting,
+weighted estimates and breakdowns by group."""
 
-from research_kit.survey.ingest import read_survey
+from research_kit.survey.breakdown import crosstab, holm_adjust, weighted_distribution
+from research_kit.survey.columns import detect_column_kinds, scale_order
+from research_kit.survey.ingest import file_rows, read_survey
+from research_kit.survey.likert import likert_summary, top_box
+from research_kit.survey.responses import (
+    NON_ANSWERS,
+    OPEN_TEXT_NON_ANSWERS,
+    answer_counts,
+    is_non_answer,
+    open_answers,
+)
 from research_kit.survey.weighting import design_effect, rake, weighted_share
 
-__all__ = ["design_effect", "rake", "read_survey", "weighted_share"]
+__all__ = [
+    "NON_ANSWERS",
+    "OPEN_TEXT_NON_ANSWERS",
+    "answer_counts",
+    "crosstab",
+    "design_effect",
+    "detect_column_kinds",
+    "file_rows",
+    "holm_adjust",
+    "is_non_answer",
+    "likert_summary",
+    "open_answers",
+    "rake",
+    "read_survey",
+    "scale_order",
+    "top_box",
+    "weighted_distribution",
+    "weighted_share",
+]

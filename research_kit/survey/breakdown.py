@@ -1,0 +1,683 @@
+"""Group breakdowns of one categorical survey answer: shares, margins of error, tests, suppression.
+
+:func:`weighted_distribution` gives the share of each category of a categorical answer (a
+cluster label, a Likert level) overall or per group, weighted or not, each with its standard
+error, confidence interval and margin of error. :func:`crosstab` adds, for every cell, a test of
+whether the group's share differs from the share among the rest of the respondents, adjusted for
+the many cells of the table, an overall test of association, and small-cell suppression through
+:mod:`research_kit.privacy`. :func:`holm_adjust` is the multiple-testing adjustment they use.
+
+Methods (the conventions of :mod:`research_kit.survey.weighting`):
+
+- Every share is :func:`~research_kit.survey.weighting.weighted_share` of the yes/no outcome
+  "answered this category" over the respondents who answered (a domain): Taylor linearised
+  ``se = sqrt(n/(n-1) * sum(z_i**2))``, ``z_i = w_i d_i (y_i - p) / sum(w d)``, ``n`` the whole
+  sample, Wald interval with Student's t on ``n - 1`` degrees of freedom, margin of error = half
+  its width. Without weights every weight is 1 and this reduces to
+  ``se = sqrt(n/(n-1) * p(1-p) / n_d)`` (``n_d`` answering respondents in the group), which is
+  ``sqrt(p(1-p)/(n-1))`` for the whole sample with no missing answers.
+- Group vs rest, weighted (or ``test="design"``): ``t = (p_g - p_rest) / sqrt(se_g**2 +
+  se_rest**2)`` with both shares and SEs from ``weighted_share`` on the two disjoint domains and
+  ``n - 1`` degrees of freedom. On this design (each respondent its own sampling unit) the
+  linearised covariance of two disjoint domain means is exactly zero, so the sum of variances is
+  the linearised variance of the difference, not an approximation; with clustered samples it
+  would be one. Unweighted (``test="auto"`` or ``"z"``): the pooled two-proportion z-test.
+- p-values are Holm-adjusted (step-down Bonferroni, valid under any dependence) across the
+  shown cells of one table (with two categories, across groups: a group's two cells are the
+  same test); ``significant`` is ``p_adjusted < alpha`` (0.05).
+- Overall association: weighted, the Rao–Scott first-order corrected chi-square (Pearson's X²
+  on the weighted table rescaled to the respondents in it, divided by the mean generalised
+  design effect, on ``(R-1)(C-1)`` degrees of freedom, as R ``survey::svychisq(statistic =
+  "Chisq")``); unweighted, Pearson's chi-square test of independence.
+- Suppression: the unweighted counts go through :func:`research_kit.privacy.suppress_table`
+  (cells of 1 to ``min_cell_size - 1`` people hidden, plus complementary cells so that no hidden
+  count follows from the row and column totals); a group answered by fewer than
+  ``min_cell_size`` people is hidden whole. Every estimate of a hidden cell is set to missing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from tqdm.auto import tqdm
+
+from research_kit.errors import SurveyError
+from research_kit.privacy import suppress_table
+from research_kit.survey.weighting import weighted_share
+
+__all__ = ["crosstab", "holm_adjust", "weighted_distribution"]
+
+#: Significance level of the ``significant`` flag.
+ALPHA = 0.05
+#: Work (groups x categories x respondents) above which the tests show a progress bar.
+PROGRESS_WORK = 5_000_000
+#: Columns computed from a cell's respondents, hidden with the cell.
+ESTIMATE_COLUMNS = ("share", "se", "ci_low", "ci_high", "margin_of_error")
+TEST_COLUMNS = ("difference", "p_value", "p_adjusted")
+DISTRIBUTION_COLUMNS = ["group", "category", "n", "count", *ESTIMATE_COLUMNS, "weighted"]
+_NO_TOTAL = object()  # a label no cell has: our tables carry no totals row or column
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """The inputs of a breakdown, checked and aligned to the respondents."""
+
+    answers: pd.Series  # object dtype, NA = no answer
+    categories: list
+    weights: pd.Series
+    weighted: bool
+    groups: pd.Series | None  # object dtype, NA = no group
+    group_order: list
+    outcome_name: str
+    by: str | None
+
+
+def weighted_distribution(
+    frame: pd.DataFrame,
+    outcome: str | pd.Series,
+    *,
+    weights: str | pd.Series | Sequence[float] | None = None,
+    by: str | None = None,
+    levels: Sequence | None = None,
+    level: float = 0.95,
+    min_cell_size: int | None = None,
+) -> pd.DataFrame:
+    """Share of each category of a categorical answer, overall or per group, with its MOE.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per respondent (the whole sample, also when estimating by group).
+    outcome : str or Series
+        The categorical answer (a cluster label, a Likert item): a column name or a Series
+        aligned to ``frame``. Missing values are respondents who did not answer: they are
+        outside every share's base but still count in the sample size of the variance.
+    weights : str, Series or sequence, optional
+        Positive weights (e.g. from :func:`~research_kit.survey.weighting.rake`); without
+        them every respondent weighs 1 and the shares are simple proportions.
+    by : str, optional
+        Column whose groups each get their own distribution.
+    levels : sequence, optional
+        The categories in display order (a Likert scale low to high). Every category listed
+        appears, also with no respondents (share 0); an answer not listed is an error.
+        Without ``levels`` the categories are those of a categorical ``outcome`` or the
+        answers seen, sorted.
+    level : float
+        Confidence level of the intervals.
+    min_cell_size : int, optional
+        Suppress cells of fewer people (and complementary cells) through
+        :func:`research_kit.privacy.suppress_table`; ``None`` shows everything (analysis
+        only, never for stakeholders).
+
+    Returns
+    -------
+    DataFrame
+        One row per group and category, groups in order, then categories in order:
+        ``group`` ("all" without ``by``), ``category``, ``n`` (respondents in the group who
+        answered), ``count`` (of them, those in this category, unweighted), ``share``, ``se``,
+        ``ci_low``, ``ci_high``, ``margin_of_error``, ``weighted``; with ``min_cell_size``
+        also ``suppressed`` and ``suppression_reason`` ("small cell", "complementary",
+        "small group" or ""). The intervals are Wald intervals, not clipped to [0, 1]. See
+        the module notes for the formulas.
+
+    Raises
+    ------
+    SurveyError
+        A named column is missing, an answer is not among ``levels``, a weight is missing or
+        not positive, or there are fewer than two respondents.
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"answer": ["yes", "no", "yes", "no"], "w": [1, 1, 2, 2]})
+    >>> weighted_distribution(people, "answer", weights="w", levels=["yes", "no", "unsure"])[
+    ...     ["category", "n", "count", "share", "margin_of_error"]].round(4)
+      category  n  count  share  margin_of_error
+    0      yes  4      2    0.5           0.9684
+    1       no  4      2    0.5           0.9684
+    2   unsure  4      0    0.0           0.0000
+    """
+    prepared = _prepare(frame, outcome, weights=weights, by=by, levels=levels)
+    table = _distribution(prepared, level=level)
+    table.attrs = _attrs(prepared, level=level, min_cell_size=min_cell_size)
+    if min_cell_size is None:
+        return table
+    return _suppress(table, min_cell_size=min_cell_size, two_way=by is not None)
+
+
+def crosstab(
+    frame: pd.DataFrame,
+    outcome: str | pd.Series,
+    by: str,
+    *,
+    weights: str | pd.Series | Sequence[float] | None = None,
+    levels: Sequence | None = None,
+    min_cell_size: int = 5,
+    test: Literal["auto", "design", "z"] = "auto",
+    adjust: Literal["holm", "none"] = "holm",
+    alpha: float = ALPHA,
+    level: float = 0.95,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Break a categorical answer down by a group, with tests of each group against the rest.
+
+    Parameters
+    ----------
+    frame, outcome, weights, levels, level
+        As for :func:`weighted_distribution`.
+    by : str
+        Column of the groups (ward, age band, business type…).
+    min_cell_size : int
+        The study's minimum cell size: smaller cells, their complements and groups with
+        fewer answering respondents are suppressed.
+    test : {"auto", "design", "z"}
+        The test of a group's share against the rest's: ``"design"`` the design-based t-test
+        (the default with weights), ``"z"`` the pooled two-proportion z-test (the default
+        without weights; refused with weights, which it would ignore).
+    adjust : {"holm", "none"}
+        Holm adjustment of the p-values across the shown cells of the table, or none.
+    alpha : float
+        Level below which an adjusted p-value is flagged ``significant``.
+    progress : bool, optional
+        Show a progress bar of the tests; by default only for large tables.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`weighted_distribution` and ``difference`` (group share minus
+        the rest's share), ``p_value``, ``p_adjusted``, ``significant`` (nullable boolean),
+        ``test`` (what was done, e.g. "two-proportion z-test of group vs rest,
+        Holm-adjusted"), ``suppressed`` and ``suppression_reason``. Every estimate and test of
+        a suppressed cell is missing. ``attrs["overall_test"]`` holds the test of association
+        of the whole table over the groups that are shown: ``name``, ``statistic``, ``df``,
+        ``p_value``, ``n`` (respondents in it), ``groups``, and for Rao–Scott
+        ``mean_design_effect`` and ``pearson_statistic``.
+
+    Raises
+    ------
+    SurveyError
+        As :func:`weighted_distribution`; also for an unknown ``test`` or ``adjust``, or
+        ``test="z"`` with weights.
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({
+    ...     "ward": ["A"] * 30 + ["B"] * 30 + ["C"] * 30,
+    ...     "answer": ["yes"] * 24 + ["no"] * 6 + ["yes"] * 8 + ["no"] * 22
+    ...     + ["yes"] * 15 + ["no"] * 15,
+    ... })
+    >>> table = crosstab(people, "answer", "ward", levels=["yes", "no"])
+    >>> table[["group", "category", "count", "share", "p_adjusted", "significant"]].round(4)
+      group category  count   share  p_adjusted  significant
+    0     A      yes     24  0.8000      0.0006         True
+    1     A       no      6  0.2000      0.0006         True
+    2     B      yes      8  0.2667      0.0012         True
+    3     B       no     22  0.7333      0.0012         True
+    4     C      yes     15  0.5000      0.7654        False
+    5     C       no     15  0.5000      0.7654        False
+    >>> table.loc[0, "test"]
+    'two-proportion z-test of group vs rest, Holm-adjusted'
+    >>> table.attrs["overall_test"]["name"]
+    'Pearson chi-square test of independence'
+    """
+    if by is None:
+        raise SurveyError("crosstab needs a column to break the answer down by (by=...)")
+    if test not in ("auto", "design", "z"):
+        raise SurveyError(f"test={test!r} is not 'auto', 'design' or 'z'")
+    if adjust not in ("holm", "none"):
+        raise SurveyError(f"adjust={adjust!r} is not 'holm' or 'none'")
+    prepared = _prepare(frame, outcome, weights=weights, by=by, levels=levels)
+    if test == "z" and prepared.weighted:
+        raise SurveyError(
+            "the two-proportion z-test ignores the weights",
+            hint="use test='design' (or 'auto') with weights",
+        )
+    design = test == "design" or (test == "auto" and prepared.weighted)
+    table = _distribution(prepared, level=level)
+    table = _with_tests(table, prepared, design=design, progress=progress)
+    table = _suppress(table, min_cell_size=min_cell_size, two_way=True)
+
+    table["p_adjusted"] = _adjusted(table, holm=adjust == "holm")
+    adjusted = table["p_adjusted"].to_numpy(dtype=float)
+    flags = pd.array(adjusted < alpha, dtype="boolean")
+    flags[np.isnan(adjusted)] = pd.NA
+    table["significant"] = flags
+    name = (
+        "design-based t-test of group vs rest (linearised SE, df = n-1)"
+        if design
+        else "two-proportion z-test of group vs rest"
+    )
+    table["test"] = name + (", Holm-adjusted" if adjust == "holm" else ", unadjusted")
+    order = [*DISTRIBUTION_COLUMNS[:-1], *TEST_COLUMNS, "significant", "test", "weighted"]
+    table = table[[*order, "suppressed", "suppression_reason"]]
+
+    tested = [
+        group
+        for group in prepared.group_order
+        if group not in set(table.loc[table["suppression_reason"] == "small group", "group"])
+    ]
+    table.attrs = _attrs(prepared, level=level, min_cell_size=min_cell_size) | {
+        "test": table["test"].iloc[0] if len(table) else name,
+        "alpha": alpha,
+        "overall_test": _overall_test(prepared, tested, design=design),
+    }
+    return table
+
+
+def holm_adjust(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Holm's step-down adjustment of p-values (missing values stay missing, not counted).
+
+    The ``i``-th smallest of ``m`` p-values becomes ``min(1, max_{j<=i} (m - j + 1) p_(j))``.
+    It controls the family-wise error rate under any dependence between the tests.
+
+    Examples
+    --------
+    >>> holm_adjust([0.01, 0.04, 0.03, 0.5]).round(4).tolist()
+    [0.04, 0.09, 0.09, 0.5]
+    """
+    p = np.asarray(p_values, dtype=float)
+    result = np.full(p.shape, np.nan)
+    present = ~np.isnan(p)
+    m = int(present.sum())
+    if m == 0:
+        return result
+    order = np.argsort(p[present], kind="stable")
+    ranked = p[present][order]
+    steps = np.maximum.accumulate(np.minimum(1.0, (m - np.arange(m)) * ranked))
+    adjusted = np.empty(m)
+    adjusted[order] = steps
+    result[present] = adjusted
+    return result
+
+
+def _adjusted(table: pd.DataFrame, *, holm: bool) -> np.ndarray:
+    """Adjusted p-values over the family of shown cells.
+
+    With two categories a group's two cells are one test (the shares are complements), so
+    the family holds each group once.
+    """
+    raw = table["p_value"].to_numpy(dtype=float)
+    family = ~table["suppressed"].to_numpy()
+    categories = table["category"].map(_hashable)
+    binary = categories.nunique() == 2
+    if binary:
+        family &= (categories == categories.iloc[0]).to_numpy()
+    adjusted = np.full(len(table), np.nan)
+    adjusted[family] = holm_adjust(raw[family]) if holm else raw[family]
+    if binary:
+        by_group = dict(zip(table["group"][family], adjusted[family], strict=True))
+        shown = ~table["suppressed"].to_numpy()
+        adjusted[shown] = table["group"][shown].map(by_group).to_numpy(dtype=float)
+    return adjusted
+
+
+# -- inputs ------------------------------------------------------------------------------------
+def _prepare(
+    frame: pd.DataFrame,
+    outcome: str | pd.Series,
+    *,
+    weights: str | pd.Series | Sequence[float] | None,
+    by: str | None,
+    levels: Sequence | None,
+) -> _Prepared:
+    answers = _aligned(frame, outcome, "answer")
+    outcome_name = outcome if isinstance(outcome, str) else str(answers.name or "answer")
+    categories = _categories(answers, levels, outcome_name)
+    if weights is None:
+        w = pd.Series(1.0, index=frame.index, name="weight")
+    else:
+        w = pd.to_numeric(_aligned(frame, weights, "weights"), errors="coerce").astype(float)
+        if w.isna().any() or (w <= 0).any():
+            raise SurveyError(
+                "weights have missing or non-positive values",
+                hint="give every respondent a positive weight (e.g. from rake())",
+            )
+    groups = None
+    order: list = ["all"]
+    if by is not None:
+        if by not in frame.columns:
+            raise SurveyError(f"no column {by!r} to break {outcome_name!r} down by")
+        column = frame[by]
+        order = _ordered_values(column)
+        groups = column.astype(object).where(column.notna(), None)
+    values = answers.astype(object).where(answers.notna(), None)
+    return _Prepared(
+        answers=values,
+        categories=categories,
+        weights=w,
+        weighted=weights is not None,
+        groups=groups,
+        group_order=order,
+        outcome_name=outcome_name,
+        by=by,
+    )
+
+
+def _aligned(frame: pd.DataFrame, values: object, what: str) -> pd.Series:
+    """A column name, an aligned Series or a sequence, as a Series indexed like ``frame``."""
+    if isinstance(values, str):
+        if values not in frame.columns:
+            raise SurveyError(
+                f"no column {values!r} for the {what}",
+                hint=f"the columns are {list(frame.columns)[:12]}",
+            )
+        return frame[values]
+    if isinstance(values, pd.Series):
+        if not values.index.equals(frame.index):
+            raise SurveyError(
+                f"the {what} Series is not aligned to the respondents",
+                hint="index it like the respondents' frame",
+            )
+        return values
+    values = list(values)  # type: ignore[call-overload]
+    if len(values) != len(frame):
+        raise SurveyError(f"{len(values)} {what} values for {len(frame)} respondents")
+    return pd.Series(values, index=frame.index)
+
+
+def _categories(answers: pd.Series, levels: Sequence | None, name: str) -> list:
+    """The categories in display order, checking that every answer is one of them."""
+    if levels is None:
+        if isinstance(answers.dtype, pd.CategoricalDtype):
+            return list(answers.cat.categories)
+        return _ordered_values(answers)
+    categories = list(levels)
+    if not categories:
+        raise SurveyError(f"no levels given for {name!r}")
+    if len(set(categories)) != len(categories):
+        raise SurveyError(f"the levels of {name!r} repeat a category: {categories}")
+    seen = answers.dropna()
+    unknown = seen[~seen.isin(categories)]
+    if len(unknown):
+        counts = unknown.astype(str).value_counts()
+        listed = ", ".join(f"{value!r} ({count})" for value, count in counts.head(5).items())
+        raise SurveyError(
+            f"{name!r} has answers that are not among its levels: {listed}; "
+            f"first at respondent {unknown.index[0]!r}",
+            hint="add them to levels in scale order, or blank them as non-answers",
+        )
+    return categories
+
+
+def _ordered_values(column: pd.Series) -> list:
+    """Distinct values in a natural order: a categorical's own, else sorted ("Ward 2" < "10")."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return [value for value in column.cat.categories if (column == value).any()]
+    return sorted(column.dropna().unique(), key=_natural_key)
+
+
+def _natural_key(value: object) -> tuple:
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return (0, float(value), ())
+    parts = re.split(r"(\d+)", str(value))
+    return (1, 0.0, tuple((0, int(p), "") if p.isdigit() else (1, 0, p.casefold()) for p in parts))
+
+
+# -- estimates ---------------------------------------------------------------------------------
+def _distribution(prepared: _Prepared, *, level: float) -> pd.DataFrame:
+    """Unsuppressed shares of every category in every group, one ``weighted_share`` each."""
+    base = _domain_frame(prepared)
+    answered = prepared.answers.notna()
+    rows = []
+    for category in prepared.categories:
+        hit = (prepared.answers == category).astype(float).where(answered)
+        shares = weighted_share(
+            base,
+            hit,
+            weights=prepared.weights,
+            by=None if prepared.groups is None else "group",
+            level=level,
+        )
+        rows.append(shares.assign(category=[category] * len(shares)))
+    table = pd.concat(rows, ignore_index=True)
+    group_key = prepared.groups if prepared.groups is not None else pd.Series("all", base.index)
+    counts = (
+        pd.DataFrame({"group": group_key, "category": prepared.answers})[answered]
+        .value_counts()
+        .rename("count")
+    )
+    keys = pd.MultiIndex.from_arrays([table["group"], table["category"]])
+    table["count"] = counts.reindex(keys, fill_value=0).to_numpy().astype(int)
+    table["weighted"] = prepared.weighted
+    rank_group = {group: k for k, group in enumerate(prepared.group_order)}
+    rank_category = {_hashable(c): k for k, c in enumerate(prepared.categories)}
+    table = table.assign(
+        _g=table["group"].map(rank_group), _c=table["category"].map(_hashable).map(rank_category)
+    ).sort_values(["_g", "_c"], kind="stable")
+    return table[DISTRIBUTION_COLUMNS].reset_index(drop=True)
+
+
+def _hashable(value: object) -> object:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _domain_frame(prepared: _Prepared) -> pd.DataFrame:
+    """The small frame handed to ``weighted_share``: just the group of every respondent."""
+    index = prepared.answers.index
+    if prepared.groups is None:
+        return pd.DataFrame(index=index)
+    return pd.DataFrame({"group": prepared.groups}, index=index)
+
+
+def _with_tests(
+    table: pd.DataFrame, prepared: _Prepared, *, design: bool, progress: bool | None
+) -> pd.DataFrame:
+    """Add each cell's difference from the rest of respondents and its two-sided p-value."""
+    assert prepared.groups is not None
+    answered = prepared.answers.notna()
+    hits = {
+        _hashable(c): (prepared.answers == c).astype(float).where(answered)
+        for c in prepared.categories
+    }
+    n_total = len(prepared.answers)
+    work = len(table) * n_total
+    show = work > PROGRESS_WORK if progress is None else progress
+    differences, p_values = [], []
+    sides: dict[object, pd.DataFrame] = {}
+    for row in tqdm(
+        table.itertuples(index=False), total=len(table), disable=not show, desc="group vs rest"
+    ):
+        if row.group not in sides:
+            has_group = prepared.groups.notna()
+            side = np.where(prepared.groups == row.group, "group", "rest")
+            sides[row.group] = pd.DataFrame(
+                {"side": pd.Series(side, index=answered.index).where(has_group)}
+            )
+        hit = hits[_hashable(row.category)]
+        if design:
+            difference, p = _design_test(sides[row.group], hit, prepared.weights, n_total)
+        else:
+            difference, p = _z_test(sides[row.group], hit)
+        differences.append(difference)
+        p_values.append(p)
+    return table.assign(difference=differences, p_value=p_values)
+
+
+def _design_test(
+    side: pd.DataFrame, hit: pd.Series, weights: pd.Series, n_total: int
+) -> tuple[float, float]:
+    """Design-based t-test of the group's share against the rest's (disjoint domains)."""
+    shares = weighted_share(side, hit, weights=weights, by="side").set_index("group")
+    if {"group", "rest"} - set(shares.index):
+        return np.nan, np.nan
+    difference = shares.loc["group", "share"] - shares.loc["rest", "share"]
+    se = float(np.hypot(shares.loc["group", "se"], shares.loc["rest", "se"]))
+    return float(difference), _two_sided(difference, se, stats.t(df=n_total - 1))
+
+
+def _z_test(side: pd.DataFrame, hit: pd.Series) -> tuple[float, float]:
+    """Pooled two-proportion z-test of the group's share against the rest's (unweighted)."""
+    answered = hit.notna()
+    inside = (side["side"] == "group") & answered
+    outside = (side["side"] == "rest") & answered
+    n_group, n_rest = int(inside.sum()), int(outside.sum())
+    if n_group == 0 or n_rest == 0:
+        return np.nan, np.nan
+    x_group, x_rest = float(hit[inside].sum()), float(hit[outside].sum())
+    difference = x_group / n_group - x_rest / n_rest
+    pooled = (x_group + x_rest) / (n_group + n_rest)
+    se = float(np.sqrt(pooled * (1 - pooled) * (1 / n_group + 1 / n_rest)))
+    return difference, _two_sided(difference, se, stats.norm)
+
+
+def _two_sided(difference: float, se: float, distribution) -> float:
+    if se == 0:
+        return 1.0 if difference == 0 else 0.0
+    return float(2 * distribution.sf(abs(difference) / se))
+
+
+# -- suppression -------------------------------------------------------------------------------
+def _suppress(table: pd.DataFrame, *, min_cell_size: int, two_way: bool) -> pd.DataFrame:
+    """Hide small cells, their complements and small groups; blank every estimate of them."""
+    if not len(table):
+        return table.assign(suppressed=pd.Series(dtype=bool), suppression_reason="")
+    cells = table[["group", "category", "count"]]
+    shown = suppress_table(
+        cells,
+        row="group",
+        column="category",
+        count="count",
+        min_size=min_cell_size,
+        total=_NO_TOTAL,
+        # Readers know each group's n (it is shown) and, for a two-way table, how many gave
+        # each answer overall (the overall distribution is published beside it).
+        margins="both" if two_way else "rows",
+    )
+    reason = shown["reason"].map({"small": "small cell", "complementary": "complementary"})
+    reason = reason.fillna("")
+    small_group = (table["n"] < min_cell_size).to_numpy()
+    reason[small_group] = "small group"
+    hidden = (reason != "").to_numpy()
+    result = table.copy()
+    result["count"] = result["count"].astype("Int64").mask(hidden)
+    result["n"] = result["n"].astype("Int64").mask(small_group)
+    for column in (*ESTIMATE_COLUMNS, *TEST_COLUMNS):
+        if column in result:
+            result[column] = result[column].mask(hidden)
+    result["suppressed"] = hidden
+    result["suppression_reason"] = reason.to_numpy()
+    return result
+
+
+# -- overall test ------------------------------------------------------------------------------
+def _overall_test(prepared: _Prepared, groups: list, *, design: bool) -> dict:
+    """Test of association between group and answer over the shown groups."""
+    assert prepared.groups is not None
+    group_code = pd.Index(groups, dtype=object).get_indexer(prepared.groups)
+    category_code = pd.Index(prepared.categories, dtype=object).get_indexer(prepared.answers)
+    inside = (group_code >= 0) & (category_code >= 0)
+    w = prepared.weights.to_numpy(dtype=float)
+    shape = (len(groups), len(prepared.categories))
+    cell = np.where(inside, group_code * shape[1] + category_code, 0)
+    counts = np.bincount(cell[inside], minlength=shape[0] * shape[1]).reshape(shape)
+    totals = np.bincount(cell[inside], weights=w[inside], minlength=counts.size).reshape(shape)
+    keep_rows, keep_columns = counts.sum(1) > 0, counts.sum(0) > 0
+    name = (
+        "Rao-Scott first-order corrected chi-square test of independence"
+        if design
+        else "Pearson chi-square test of independence"
+    )
+    result: dict = {
+        "name": name,
+        "statistic": np.nan,
+        "df": 0,
+        "p_value": np.nan,
+        "n": int(inside.sum()),
+        "groups": [g for g, keep in zip(groups, keep_rows, strict=True) if keep],
+    }
+    if keep_rows.sum() < 2 or keep_columns.sum() < 2:
+        result["note"] = "needs at least two shown groups and two answered categories"
+        return result
+    counts = counts[keep_rows][:, keep_columns]
+    df = (counts.shape[0] - 1) * (counts.shape[1] - 1)
+    if not design:
+        chi2, p, _, expected = stats.chi2_contingency(counts, correction=False)
+        return result | {
+            "statistic": float(chi2),
+            "df": df,
+            "p_value": float(p),
+            "min_expected": float(expected.min()),
+        }
+    keep_cells = np.outer(keep_rows, keep_columns).ravel()
+    index = np.full(keep_cells.size, -1)
+    index[keep_cells] = np.arange(int(keep_cells.sum()))
+    statistic, pearson, deff = _rao_scott(
+        cell_index=np.where(inside, index[cell], -1),
+        weights=w,
+        shape=counts.shape,
+        weighted_table=totals[keep_rows][:, keep_columns],
+    )
+    return result | {
+        "statistic": statistic,
+        "df": df,
+        "p_value": float(stats.chi2.sf(statistic, df)),
+        "pearson_statistic": pearson,
+        "mean_design_effect": deff,
+    }
+
+
+def _rao_scott(
+    *, cell_index: np.ndarray, weights: np.ndarray, shape: tuple[int, int], weighted_table
+) -> tuple[float, float, float]:
+    """Rao–Scott first-order statistic, Pearson's X² and the mean generalised design effect.
+
+    ``cell_index`` is each respondent's cell (row-major, -1 outside the table). The cell
+    proportions are ratio means over the full sample; their linearised covariance is
+    ``n/(n-1) * sum(z z')`` with ``z_i = w_i d_i (e_i - p) / sum(w d)``, which sums to
+    ``(diag(s) - s p' - p s' + S p p') / W**2`` (``s`` the sums of squared weights per cell,
+    ``S`` their total), so no respondent-by-cell matrix is built.
+    """
+    rows, columns = shape
+    n_total = len(cell_index)
+    inside = cell_index >= 0
+    n_table = int(inside.sum())
+    size = rows * columns
+    w_in, c_in = weights[inside], cell_index[inside]
+    total = w_in.sum()
+    p = np.bincount(c_in, weights=w_in, minlength=size) / total
+    s = np.bincount(c_in, weights=w_in**2, minlength=size)
+    variance = (np.diag(s) - np.outer(s, p) - np.outer(p, s) + s.sum() * np.outer(p, p)) / total**2
+    variance *= n_total / (n_total - 1)
+
+    pearson = stats.chi2_contingency(
+        np.asarray(weighted_table) / total * n_table, correction=False
+    )[0]
+    contrasts = _interaction_contrasts(rows, columns)
+    inverse = np.where(p > 0, 1 / np.where(p > 0, p, 1), 0.0)
+    scaled = contrasts * inverse[:, None]
+    denominator = contrasts.T @ scaled / n_table
+    numerator = scaled.T @ variance @ scaled
+    delta = np.linalg.solve(denominator, numerator)
+    mean_deff = float(np.trace(delta) / delta.shape[0])
+    return float(pearson / mean_deff), float(pearson), mean_deff
+
+
+def _interaction_contrasts(rows: int, columns: int) -> np.ndarray:
+    """Row-by-column interaction contrasts, made orthogonal to the main effects (as svychisq)."""
+    r, c = np.divmod(np.arange(rows * columns), columns)
+    main = np.column_stack(
+        [np.ones(rows * columns)]
+        + [(r == k).astype(float) for k in range(1, rows)]
+        + [(c == k).astype(float) for k in range(1, columns)]
+    )
+    interaction = np.column_stack(
+        [((r == i) & (c == j)).astype(float) for i in range(1, rows) for j in range(1, columns)]
+    )
+    coefficients, *_ = np.linalg.lstsq(main, interaction, rcond=None)
+    return interaction - main @ coefficients
+
+
+def _attrs(prepared: _Prepared, *, level: float, min_cell_size: int | None) -> dict:
+    return {
+        "outcome": prepared.outcome_name,
+        "by": prepared.by,
+        "weighted": prepared.weighted,
+        "level": level,
+        "min_cell_size": min_cell_size,
+        "categories": list(prepared.categories),
+    }

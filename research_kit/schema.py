@@ -1,9 +1,10 @@
 """The study database's tables, in one SQLAlchemy metadata.
 
 The schema holds what people add to a study (documents seen, codes, excerpts, codings, coders,
-memos); raw files stay in the study folder. A constraint naming convention makes the schema
-identical on SQLite and PostgreSQL and lets Alembic migrations name what they alter. Change a
-table here only together with a new migration in ``research_kit/migrations/versions``.
+memos, the survey cluster runs they kept and their edits to them); raw files stay in the study
+folder. A constraint naming convention makes the schema identical on SQLite and PostgreSQL and
+lets Alembic migrations name what they alter. Change a table here only together with a new
+migration in ``research_kit/migrations/versions``.
 """
 
 from __future__ import annotations
@@ -108,4 +109,52 @@ memos = sa.Table(
     sa.CheckConstraint(
         "target_kind IN ('study', 'document', 'code', 'coding')", name="target_known"
     ),
+)
+
+CLUSTER_EDIT_KINDS = ("rename", "merge", "split", "pin")
+
+cluster_edits = sa.Table(
+    "cluster_edits",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("survey_id", sa.String(200), nullable=False),
+    sa.Column("question", sa.String(1000), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("coder_id", sa.Integer, sa.ForeignKey("coders.id"), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("undone", sa.Boolean, nullable=False),
+    sa.UniqueConstraint("survey_id", "question", "seq", name="uq_cluster_edits_seq"),
+    sa.CheckConstraint("kind IN ('rename', 'merge', 'split', 'pin')", name="kind_known"),
+)
+
+cluster_runs = sa.Table(
+    "cluster_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("survey_id", sa.String(200), nullable=False),
+    sa.Column("question", sa.String(1000), nullable=False),
+    sa.Column("params", sa.JSON, nullable=False),
+    sa.Column("n_responses", sa.Integer, nullable=False),
+    sa.Column("n_clusters", sa.Integer, nullable=False),
+    sa.Column("coder_id", sa.Integer, sa.ForeignKey("coders.id"), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_cluster_runs_question", "survey_id", "question"),
+)
+
+cluster_assignments = sa.Table(
+    "cluster_assignments",
+    metadata,
+    sa.Column(
+        "run_id",
+        sa.Integer,
+        sa.ForeignKey("cluster_runs.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("respondent_id", sa.String(200), primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("cluster", sa.Integer, nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("label", sa.String(300), nullable=True),
 )

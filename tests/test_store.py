@@ -39,7 +39,7 @@ def _memo_texts(store: Store) -> list[str]:
 
 def test_new_database_is_migrated_to_head_in_wal_mode(tmp_path):
     store = Store(tmp_path / "study.db")
-    assert store.schema_version == store.head_revision == "0001"
+    assert store.schema_version == store.head_revision == "0002"
     with sqlite3.connect(tmp_path / "study.db") as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     store.close()

@@ -58,7 +58,7 @@ serve: $(STAMP)
 	$(BIN)/research-kit brief serve notebooks/briefs/findings.ipynb --port=$(PORT)
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench,embeddings]'
 	$(BIN)/python benchmarks/run.py
 
 stress: $(STAMP)

@@ -1,0 +1,187 @@
+"""The fitted models behind :class:`~research_kit.survey.clustering.ResponseClusterer`.
+
+Private. A model is fitted on the fit set (distinct answers, sorted) and then scores any batch
+of distinct answers: one score per cluster (higher is better), the number of words behind the
+scores, unit vectors for choosing central quotes, and lemma n-gram counts for the clusters'
+terms. :class:`MixtureModel` is the default (lemma TF-IDF + LSA, neighbour smoothing,
+multinomial mixture; see :mod:`research_kit.survey._cluster_math`); :class:`SentenceModel`
+clusters sentence vectors of the optional all-MiniLM-L6-v2 model with k-means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.preprocessing import normalize
+
+from research_kit.survey import _cluster_math as core
+
+__all__ = ["MixtureModel", "Model", "Scored", "SentenceModel", "embed", "require_sentence_model"]
+
+#: Distinct answers scored at once (bounds the neighbour and word matrices in memory).
+SCORE_BLOCK = 4_096
+
+
+@dataclass
+class Scored:
+    """What a model says about a batch of distinct answers."""
+
+    scores: np.ndarray  # (n, k) log-likelihoods (or scaled similarities)
+    lengths: np.ndarray  # (n,) words behind each score; 0 = nothing to go on
+    vectors: np.ndarray  # (n, d) unit vectors for centrality and near-duplicate checks
+    counts: sp.csr_matrix  # (n, terms) lemma n-gram counts for the clusters' terms
+
+
+class Model:
+    """What a fitted representation + clustering provides to the estimator."""
+
+    n_clusters: int
+    fallback: int
+    centroids: np.ndarray
+    fit_labels: np.ndarray
+    terms: CountVectorizer
+    surface: dict[str, str]  # lemma -> most common spelling, for showing terms
+
+    def score_k(self, sample: np.ndarray, weights: np.ndarray, k: int, seed: int) -> dict:
+        """Silhouette and stability of ``k`` clusters on the fit-set rows ``sample``."""
+        raise NotImplementedError
+
+    def fit(self, k: int, weights: np.ndarray, seed: int) -> None:
+        """Fit ``k`` clusters on the whole fit set."""
+        raise NotImplementedError
+
+    def score(self, keys: list[str], texts: list[str], lemma_keys: list[str]) -> Scored:
+        """Scores of distinct answers (their keys, a text and lemma key of each)."""
+        raise NotImplementedError
+
+    def _finish(self, vectors: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> None:
+        k = self.n_clusters
+        self.fit_labels = labels
+        self.centroids = unit_centroids(vectors, labels, weights, k)
+        self.fallback = int(np.argmax(np.bincount(labels, weights, minlength=k)))
+
+    def reorder(self, order: np.ndarray) -> None:
+        """Renumber the clusters: new cluster i is old cluster ``order[i]``."""
+        old_to_new = np.full(self.n_clusters, -1, dtype=np.int64)
+        old_to_new[order] = np.arange(len(order))
+        self.centroids = self.centroids[order]
+        self.fit_labels = old_to_new[self.fit_labels]
+        self.fallback = max(int(old_to_new[self.fallback]), 0)
+        self.n_clusters = len(order)
+
+
+class MixtureModel(Model):
+    """Lemma TF-IDF + LSA, neighbour smoothing and a multinomial mixture (the default)."""
+
+    def __init__(
+        self, keys: list[str], n_components: int, ngram_range: tuple[int, int], seed: int
+    ) -> None:
+        rep, vectors, words = core.fit_representation(
+            keys, n_components=n_components, ngram_range=ngram_range, random_state=seed
+        )
+        neighbours = rep.neighbours(vectors, exclude=np.arange(len(keys)))
+        self.representation = rep
+        self.terms = rep.counter
+        self.neighbours = neighbours  # of the fit set: reused when its answers are assigned
+        self.vectors = vectors
+        self.start_vectors = core.smoothed(vectors, neighbours, vectors)
+        self.words = core.augmented(words, neighbours, words)
+
+    def score_k(self, sample: np.ndarray, weights: np.ndarray, k: int, seed: int) -> dict:
+        return core.score_k(
+            self.vectors[sample], self.start_vectors[sample], self.words[sample], weights, k, seed
+        )
+
+    def fit(self, k: int, weights: np.ndarray, seed: int) -> None:
+        self.log_word_probs, posteriors = core.best_mixture(
+            self.start_vectors, self.words, weights, k, seed
+        )
+        self.n_clusters = k
+        self._finish(self.vectors, posteriors.argmax(axis=1), weights)
+        del self.vectors, self.start_vectors, self.words  # the representation keeps the rest
+
+    def score(self, keys: list[str], texts: list[str], lemma_keys: list[str]) -> Scored:
+        rep = self.representation
+        counts = rep.counts(keys)
+        known = np.array([rep.reference_keys.get(key, -1) for key in keys], dtype=np.int64)
+        scores = np.zeros((len(keys), self.n_clusters))
+        lengths = np.zeros(len(keys))
+        vectors = np.zeros((len(keys), rep.reference.shape[1]), dtype=np.float32)
+        fitted = np.flatnonzero(known >= 0)  # fit-set answers: their neighbours are known
+        vectors[fitted] = rep.reference[known[fitted]]
+        words = core.augmented(
+            rep.reference_words[known[fitted]],
+            self.neighbours[known[fitted]],
+            rep.reference_words,
+        )
+        self._score_words(words, fitted, scores, lengths)
+        new = np.flatnonzero(known < 0)
+        for block in core.chunks(len(new), SCORE_BLOCK):  # bounds the neighbour matrices
+            rows = new[block]
+            block_vectors, words = rep.vectors(counts[rows])
+            vectors[rows] = block_vectors
+            neighbours = rep.neighbours(block_vectors, None)
+            self._score_words(
+                core.augmented(words, neighbours, rep.reference_words), rows, scores, lengths
+            )
+        return Scored(scores, lengths, vectors, counts)
+
+    def _score_words(self, words, rows: np.ndarray, scores: np.ndarray, lengths: np.ndarray):
+        scores[rows] = core.log_likelihoods(words, self.log_word_probs)
+        lengths[rows] = np.asarray(words.sum(axis=1)).ravel()
+
+    def reorder(self, order: np.ndarray) -> None:
+        self.log_word_probs = self.log_word_probs[order]
+        super().reorder(order)
+
+
+class SentenceModel(Model):
+    """Sentence vectors (all-MiniLM-L6-v2) and k-means."""
+
+    #: Scale of cosine similarities before the softmax of memberships (a vMF concentration).
+    CONCENTRATION = 20.0
+
+    def __init__(
+        self, texts: list[str], lemma_keys: list[str], ngram_range: tuple[int, int], show: bool
+    ) -> None:
+        self.vectors = embed(texts, show)
+        self.terms = core.term_counter(lemma_keys, ngram_range)
+
+    def score_k(self, sample: np.ndarray, weights: np.ndarray, k: int, seed: int) -> dict:
+        return core.score_k_kmeans(self.vectors[sample], weights, k, seed)
+
+    def fit(self, k: int, weights: np.ndarray, seed: int) -> None:
+        self.n_clusters = k
+        self._finish(self.vectors, core.best_kmeans(self.vectors, weights, k, seed)[0], weights)
+        del self.vectors
+
+    def score(self, keys: list[str], texts: list[str], lemma_keys: list[str]) -> Scored:
+        vectors = embed(texts)
+        scores = self.CONCENTRATION * (vectors @ self.centroids.T)
+        lengths = (np.abs(vectors).sum(axis=1) > 0).astype(np.float64)
+        return Scored(scores, lengths, vectors, self.terms.transform(lemma_keys).tocsr())
+
+
+def require_sentence_model() -> None:
+    """Fail early, before any work, when the optional sentence model is not installed."""
+    from research_kit.survey.embeddings import sentence_embeddings, sentence_model_available
+
+    if not sentence_model_available():
+        sentence_embeddings(["?"])  # raises MissingOptionalDependency naming what is missing
+
+
+def embed(texts: list[str], show: bool = False) -> np.ndarray:
+    """Sentence vectors of ``texts`` (the optional extra, imported only when used)."""
+    from research_kit.survey.embeddings import sentence_embeddings  # optional extra
+
+    return np.asarray(sentence_embeddings(texts, progress=show), dtype=np.float32)
+
+
+def unit_centroids(
+    vectors: np.ndarray, labels: np.ndarray, weights: np.ndarray, k: int
+) -> np.ndarray:
+    """Weighted mean direction of each cluster's vectors (L2-normalised, float32)."""
+    return normalize(core.weighted_sums(vectors, labels, weights, k)).astype(np.float32)

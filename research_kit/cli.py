@@ -91,6 +91,20 @@ def _parser() -> argparse.ArgumentParser:
     qdpx_export.add_argument("-o", "--output", required=True, help="the .qdpx file to write")
     qdpx_export.set_defaults(run=_run_qdpx_export)
 
+    cluster = commands.add_parser(
+        "cluster", help="themes of an open-ended survey question (saved edits replayed)"
+    )
+    cluster.add_argument("--study", default=".", help="study folder (default: here)")
+    cluster.add_argument(
+        "--question", default="0", help="question text, a unique start of it, or its number (0…)"
+    )
+    cluster.add_argument("--survey", help="survey id (default: the first)")
+    cluster.add_argument("-k", "--clusters", default="auto", help="number of themes, or auto")
+    cluster.add_argument("--by", help="also break the theme shares down by this attribute")
+    cluster.add_argument("--quotes", type=int, default=2, help="quotes per theme")
+    cluster.add_argument("-o", "--output", help="write every answer with its theme to this CSV")
+    cluster.set_defaults(run=_run_cluster)
+
     drawing = commands.add_parser(
         "map", help="draw a process map (swimlane or service blueprint) to SVG, PNG or PDF"
     )
@@ -307,6 +321,59 @@ def _run_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_cluster(args: argparse.Namespace) -> int:
+    from research_kit.privacy import safe_for_spreadsheet
+    from research_kit.survey.themes import cluster_question
+
+    question = int(args.question) if args.question.isdigit() else args.question
+    k = int(args.clusters) if str(args.clusters).isdigit() else args.clusters
+    with open_study(args.study, create=False) as study:
+        themes = cluster_question(
+            study, question, survey_id=args.survey, n_clusters=k, n_quotes=args.quotes
+        )
+        counts = themes.counts.iloc[0]
+        print(f"{themes.question}")
+        print(
+            f"{int(counts['answered']):,} answers in {len(themes.themes)} themes; "
+            f"{int(counts['non_answer']):,} non-answers and {int(counts['blank']):,} blanks "
+            "not clustered"
+        )
+        if k == "auto":
+            print(f"k: {themes.clusterer.criterion_}")
+        shares = themes.shares().set_index("category")
+        weighted = "weighted" if shares["weighted"].any() else "unweighted"
+        for row in themes.themes.itertuples(index=False):
+            estimate = shares.loc[row.name]
+            print(
+                f"\n[{row.cluster}] {row.name} — {row.size:,} answers; "
+                f"{estimate['share']:.0%} ± {estimate['margin_of_error']:.0%} ({weighted})"
+            )
+            print(f"    terms: {', '.join(row.top_terms)}")
+            for quote in row.quotes:
+                print(f"    “{_one_line(quote, 110)}”")
+        for edit in themes.edits.itertuples(index=False):
+            print(f"edit {edit.seq} ({edit.kind}): {edit.status} — {edit.reason}")
+        if args.by:
+            table = themes.shares(args.by)
+            columns = ["group", "category", "n", "share", "margin_of_error", "significant"]
+            tests = table["test"].dropna()
+            test = tests.iloc[0] if len(tests) else "no test"
+            print(f"\nby {args.by} ({test}; cells under {study.min_cell_size} suppressed)")
+            print(table[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        if args.output:
+            columns = ["respondent_id", "cluster", "cluster_name", "confidence", "edited", "text"]
+            safe_for_spreadsheet(themes.assignments[columns]).to_csv(
+                args.output, index=False, encoding="utf-8-sig"
+            )
+            print(f"\nwrote {args.output}")
+    return EXIT_OK
+
+
+def _one_line(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _demo_analyses(study) -> None:
     from research_kit import interviews as iv
     from research_kit import process as pm
@@ -321,7 +388,8 @@ def _demo_analyses(study) -> None:
             f"   agreement: Cohen's kappa {overall['cohen_kappa']:.2f}, "
             f"Krippendorff's alpha {overall['krippendorff_alpha']:.2f} (by excerpt)"
         )
-    print("   survey: clustering of open-ended answers is not available in this version")
+    if study.settings.surveys and study.survey_source().open_ended:
+        _demo_survey(study)
     if study.settings.event_logs:
         log = study.event_log()
         worst = pm.bottlenecks(log, by="activity", rank="median").iloc[0]
@@ -330,6 +398,21 @@ def _demo_analyses(study) -> None:
             f"variants; longest median wait before {worst['activity']!r} "
             f"({pm.format_duration(worst['median'])})"
         )
+
+
+def _demo_survey(study) -> None:
+    from research_kit.survey.themes import cluster_question
+
+    themes = cluster_question(study, 0)
+    top = themes.themes.iloc[0]
+    shares = themes.shares().set_index("category")
+    estimate = shares.loc[top["name"]]
+    kind = "weighted" if shares["weighted"].any() else "unweighted"
+    print(
+        f"   survey: {len(themes.assignments):,} answers to {themes.question!r} in "
+        f"{len(themes.themes)} themes; largest {top['name']!r}, "
+        f"{estimate['share']:.0%} ± {estimate['margin_of_error']:.0%} ({kind})"
+    )
 
 
 def _import_codings_text(study, path: Path) -> str:

@@ -306,6 +306,80 @@ class Study:
         renamed.attrs = dict(frame.attrs, survey_id=source.id)
         return renamed
 
+    def survey_weights(
+        self,
+        survey_id: str | None = None,
+        *,
+        survey: pd.DataFrame | None = None,
+        trim: tuple[float, float] | None = (0.2, 5.0),
+    ) -> pd.Series:
+        """Weights that rake the survey's respondents to the study's population margins.
+
+        The margins file (``population_margins`` in study.yml) names survey columns (e.g.
+        ``Ward``); they are matched to the renamed attribute columns of :meth:`survey`.
+        Answers with no population category (such as "Prefer not to say") count as missing
+        for that variable: those respondents keep their weight share while the others are
+        raked to the population shares (``missing="skip"`` of
+        :func:`~research_kit.survey.rake`). Weights are trimmed to ``trim`` times the mean
+        weight, then raked again so the margins still hold.
+
+        Parameters
+        ----------
+        survey_id : str, optional
+            Which survey (the first by default).
+        survey : DataFrame, optional
+            The frame from :meth:`survey` when already read (saves reading it again).
+        trim : (float, float) or None
+            Bounds on weight / mean weight; None leaves weights untrimmed.
+
+        Returns
+        -------
+        Series
+            A weight per respondent, aligned to :meth:`survey`'s rows; ``attrs`` adds
+            ``not_in_margins`` ({variable: respondents whose answer has no margin}) to
+            :func:`~research_kit.survey.rake`'s diagnostics.
+        """
+        from research_kit.survey.weighting import rake
+        from research_kit.tables import read_csv_table
+
+        source = self.survey_source(survey_id)
+        if source.population_margins is None:
+            raise StudyConfigError(
+                f"survey {source.id!r} has no population margins",
+                path=self.settings.path,
+                line=source.line,
+                hint="add 'population_margins: survey/<file>.csv' (variable,category,population)",
+            )
+        frame = self.survey(source.id) if survey is None else survey
+        margins = read_csv_table(source.population_margins, error_class=SurveyError)
+        columns = {
+            variable: source.attributes.get(variable, variable)
+            for variable in dict.fromkeys(margins.get("variable", pd.Series(dtype=str)))
+        }
+        respondents = pd.DataFrame(index=frame.index)
+        not_in_margins: dict[str, int] = {}
+        for variable, column in columns.items():
+            if column not in frame.columns:
+                raise SurveyError(
+                    f"the population margins name {variable!r} but the survey has no such column",
+                    path=source.population_margins,
+                    hint="name margin variables after survey columns (e.g. 'Ward')",
+                )
+            known = set(margins.loc[margins["variable"] == variable, "category"].astype(str))
+            values = frame[column].astype("string")
+            outside = values.notna() & ~values.isin(known)
+            not_in_margins[variable] = int(outside.sum())
+            respondents[column] = values.mask(outside)
+        weights = rake(
+            respondents,
+            margins.assign(population=pd.to_numeric(margins["population"], errors="coerce")),
+            variables=columns,
+            trim=trim,
+            missing="skip",
+        )
+        weights.attrs["not_in_margins"] = not_in_margins
+        return weights
+
     # -- process -------------------------------------------------------------------------------
     def process_map(self, index: int = 0) -> ProcessMap:
         """Read one of the study's process maps (the first by default)."""

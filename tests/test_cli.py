@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from research_kit.cli import main
@@ -130,4 +132,18 @@ def test_demo_writes_the_findings_pdf_and_html(sample_study_path, tmp_path, caps
     assert (out / "findings.pdf").read_bytes().startswith(b"%PDF")
     assert "<html" in (out / "findings.html").read_text(encoding="utf-8").lower()
     assert "make serve" in printed
-    assert "clustering of open-ended answers is not available" in printed
+    assert re.search(r"survey: [\d,]+ answers to .* in \d+ themes; largest .*±", printed)
+
+
+def test_cluster_command_prints_themes_breakdown_and_csv(sample_study_path, tmp_path, capsys):
+    output = tmp_path / "themes.csv"
+    arguments = ["cluster", "--study", str(sample_study_path), "-k", "5", "--by", "ward"]
+    assert main([*arguments, "-o", str(output)]) == 0
+    printed = capsys.readouterr().out
+    assert "answers in 5 themes" in printed and "(weighted)" in printed
+    assert "vs rest" in printed and "terms:" in printed
+    assert len(pd.read_csv(output)) == int(
+        re.search(r"([\d,]+) answers in", printed)[1].replace(",", "")
+    )
+    assert main(["cluster", "--study", str(sample_study_path), "--question", "nope"]) != 0
+    assert "not an open-ended question" in capsys.readouterr().err

@@ -451,16 +451,22 @@ def test_with_the_real_clusterer_edits_reach_matching_clusters_or_are_reported(s
 
     universe = themed.sample(n=900, random_state=0)
     before = run(universe.sample(frac=0.9, random_state=1))
-    after = run(universe.sample(frac=1, random_state=2))  # 10% new answers, another order
     anchors = {}
     for cluster in sorted(before.cluster.unique()):
         rename_cluster(study, SURVEY, QUESTION, before, int(cluster), f"Theme {cluster}")
         anchors[f"Theme {cluster}"] = set(before.respondent_id[before.cluster == cluster])
+    # The same answers in another order: the clusterer gives the same clusters, so every
+    # rename applies.
+    same = apply_cluster_edits(study, SURVEY, QUESTION, run(before.sample(frac=1, random_state=3)))
+    assert (edit_report(same).status == "applied").all()
+    # 10% new answers: the clusterer may regroup; each rename follows its answers or is
+    # reported, never lands on a cluster made of other answers.
+    after = run(universe.sample(frac=1, random_state=2))
     edited = apply_cluster_edits(study, SURVEY, QUESTION, after)
     report = edit_report(edited)
     assert len(report) == len(anchors)
     applied = report.status == "applied"
-    assert applied.sum() >= 3, report.reason.tolist()
+    assert applied.any(), report.reason.tolist()
     for seq, ok in zip(report.seq, applied, strict=True):
         name = f"Theme {seq - 1}"
         members = _members(edited, name)

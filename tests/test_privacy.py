@@ -318,7 +318,8 @@ def test_findings_quotes_are_redacted_by_default(sample_study_path):
         raw = assemble_findings(study, theme="follow_up", redact=False)
         joined = "\n".join(_all_quotes(raw))
         assert "555-0142" in joined and "bakes.p11@example.org" in joined
-        assert "NOT redacted" in raw.method.tables[0].frame.iloc[-2]["Detail"]
+        method = raw.method.tables[0].frame.set_index("Aspect")["Detail"]
+        assert "NOT redacted" in method["Privacy"]
 
         # The default brief: a name listed under privacy: names never reaches a quote.
         everyday = assemble_findings(study)
@@ -338,7 +339,7 @@ def test_privacy_names_are_read_leniently(sample_study_path):
 
 
 def test_likert_by_group_cannot_recover_a_hidden_n():
-    from research_kit.briefs.findings import _likert_counts
+    from research_kit.briefs.findings import _answering_counts
 
     answers = pd.DataFrame(
         {
@@ -347,8 +348,9 @@ def test_likert_by_group_cannot_recover_a_hidden_n():
             "Clear": (["Agree"] * 20 + [None] * 4),
         }
     )
-    counts = _likert_counts(answers, ["Easy", "Clear"], by="ward")
-    shown = suppress_table(counts, row="item", column="group", margins="rows", also=("agree",))
+    scale = ["Disagree", "Agree"]
+    counts = _answering_counts(answers, {"Easy": scale, "Clear": scale}, by="ward")
+    shown = suppress_table(counts, row="item", column="group", margins="rows")
     overall = counts.groupby("item")["n"].sum()  # the all-respondents n readers see
     for item, group in shown.groupby("item"):
         hidden = group[group["suppressed"]]

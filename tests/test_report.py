@@ -16,6 +16,7 @@ import pytest
 
 from research_kit import open_study
 from research_kit.briefs import assemble_findings, export_html, export_pdf, render_html
+from research_kit.briefs import findings as findings_module
 from research_kit.briefs.findings import SUPPRESSED
 from research_kit.errors import ResearchKitError
 
@@ -73,7 +74,9 @@ def hostile(tmp_path_factory):
     _add_hostile_text(folder)
     _code_hostile_note(folder)
     out = folder.parent
-    with open_study(folder) as study:
+    # A fixed number of answer themes: choosing k is the slow step, tested once below.
+    with open_study(folder) as study, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(findings_module, "ANSWER_THEMES_K", 6)
         findings = assemble_findings(study, ward="Ward 6", theme="waiting")
     html_path = export_html(findings, out / "findings.html")
     pdf_path = export_pdf(findings, out / "findings.pdf")
@@ -83,7 +86,7 @@ def hostile(tmp_path_factory):
 def test_assemble_gives_every_section_with_content(sample_study_path):
     with open_study(sample_study_path) as study:
         findings = assemble_findings(study)
-    assert [s.id for s in findings.sections] == ["interviews", "survey", "process"]
+    assert [s.id for s in findings.sections] == ["interviews", "survey", "themes", "process"]
     assert findings.method.id == "method"
     assert 3 <= len(findings.headlines) <= 5
     assert all(line.strip() for line in findings.headlines)
@@ -97,17 +100,24 @@ def test_assemble_gives_every_section_with_content(sample_study_path):
     for quote in interviews.quotes:  # role and ward only, never a name or participant id
         assert re.fullmatch(r"[a-z -]+(, Ward \d)?", quote.attribution), quote.attribution
         assert not re.search(r"\bP\d\d\b", quote.text)
-    assert "not available in this version" in findings.section("survey").notice
+    assert findings.section("survey").notice is None  # weighting and themes are available
     method = findings.method.tables[0].frame.set_index("Aspect")["Detail"]
     assert "kappa" in method["Inter-coder agreement"]
-    assert "unweighted" in method["Survey"]
+    assert "raked" in method["Survey weighting"] and "design effect" in method["Survey weighting"]
+    assert "design-based t-test" in method["Survey statistics"]
+    themes = findings.answer_themes
+    assert f"grouped into {themes.clusterer.n_clusters_} themes" in method["Open-ended answers"]
+    assert themes.clusterer.criterion_.rstrip(".") in method["Open-ended answers"]
+    assert "not available" not in render_html(findings).lower()
 
 
-def test_filters_change_the_numbers(sample_study_path):
+def test_filters_change_the_numbers(sample_study_path, monkeypatch):
+    monkeypatch.setattr(findings_module, "ANSWER_THEMES_K", 6)
     with open_study(sample_study_path) as study:
         everyone = assemble_findings(study)
-        ward = assemble_findings(study, ward="Ward 2")
-        by_age = assemble_findings(study, group="age_band", theme="Waiting")
+        reuse = {"answer_themes": everyone.answer_themes}  # as the dashboard does
+        ward = assemble_findings(study, ward="Ward 2", **reuse)
+        by_age = assemble_findings(study, group="age_band", theme="Waiting", **reuse)
         cases = study.event_log().query("ward == 'Ward 2'")["case_id"].nunique()
         with pytest.raises(ResearchKitError, match="break the survey down"):
             assemble_findings(study, group="shoe_size")
@@ -124,6 +134,12 @@ def test_filters_change_the_numbers(sample_study_path):
     assert everyone.section("process").summary != ward.section("process").summary
     assert all(q.attribution.endswith("Ward 2") for q in ward.section("interviews").quotes)
     assert "Age" in by_age.section("survey").tables[1].frame.columns
+    assert "by age" in by_age.section("themes").figures[0].alt
+    assert "in Ward 2" in ward.section("themes").tables[0].note
+    assert (
+        everyone.section("themes").tables[0].frame.iloc[:, 1].tolist()
+        != ward.section("themes").tables[0].frame.iloc[:, 1].tolist()
+    )
     assert {q.theme for q in by_age.section("interviews").quotes} == {"Waiting"}
 
 
@@ -163,6 +179,7 @@ def test_pdf_has_sections_pages_and_hostile_text_as_text(hostile):
         "Summary",
         "What people told us",
         "What the survey says",
+        "What people asked for",
         "Where applications get stuck",
         "How we did this",
     ):
@@ -170,9 +187,8 @@ def test_pdf_has_sections_pages_and_hostile_text_as_text(hostile):
     assert _squash(SCRIPT) in _squash(text)
     assert _squash(FORMULA) in _squash(text.replace("\u201c", '"').replace("\u201d", '"'))
     assert "Page 2 of" in text  # page numbers in the margin
-    assert "not available in this version" in _squash(
-        text
-    ) or "notavailableinthisversion" in _squash(text)
+    assert "notavailable" not in _squash(text)
+    assert "Weightedtothepopulation" in _squash(text)
 
 
 def test_pdf_pages_are_not_blank(hostile, tmp_path):

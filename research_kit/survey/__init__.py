@@ -2,6 +2,15 @@
 weighted estimates and breakdowns by group."""
 
 from research_kit.survey.breakdown import crosstab, holm_adjust, weighted_distribution
+from research_kit.survey.cluster_edits import (
+    apply_cluster_edits,
+    merge_clusters,
+    pin_response,
+    rename_cluster,
+    split_cluster,
+    undo_last_edit,
+)
+from research_kit.survey.clustering import ResponseClusterer
 from research_kit.survey.columns import detect_column_kinds, scale_order
 from research_kit.survey.ingest import file_rows, read_survey
 from research_kit.survey.likert import likert_summary, top_box
@@ -12,12 +21,19 @@ from research_kit.survey.responses import (
     is_non_answer,
     open_answers,
 )
+from research_kit.survey.terms import cluster_terms
+from research_kit.survey.themes import QuestionThemes, cluster_question
 from research_kit.survey.weighting import design_effect, rake, weighted_share
 
 __all__ = [
     "NON_ANSWERS",
     "OPEN_TEXT_NON_ANSWERS",
+    "QuestionThemes",
+    "ResponseClusterer",
     "answer_counts",
+    "apply_cluster_edits",
+    "cluster_question",
+    "cluster_terms",
     "crosstab",
     "design_effect",
     "detect_column_kinds",
@@ -25,11 +41,16 @@ __all__ = [
     "holm_adjust",
     "is_non_answer",
     "likert_summary",
+    "merge_clusters",
     "open_answers",
+    "pin_response",
     "rake",
     "read_survey",
+    "rename_cluster",
     "scale_order",
+    "split_cluster",
     "top_box",
+    "undo_last_edit",
     "weighted_distribution",
     "weighted_share",
 ]

@@ -1,5 +1,7 @@
-"""ipywidgets panels for researchers: the coding panel and the process explorer."""
+"""ipywidgets panels for researchers: the coding panel, the cluster explorer and the process
+explorer."""
 
+from research_kit.widgets.cluster_explorer import ClusterExplorer
 from research_kit.widgets.coding_panel import CodingPanel
 from research_kit.widgets.highlight import (
     code_colours,
@@ -10,6 +12,7 @@ from research_kit.widgets.highlight import (
 from research_kit.widgets.process_explorer import ProcessExplorer
 
 __all__ = [
+    "ClusterExplorer",
     "CodingPanel",
     "ProcessExplorer",
     "code_colours",

@@ -1,0 +1,350 @@
+"""Themes of an open-ended survey question: cluster a study's answers, keep edits, break down.
+
+:func:`cluster_question` is the study-level entry point. It reads the survey, keeps the
+non-answers aside (counted, never clustered), clusters the real answers with
+:class:`~research_kit.survey.clustering.ResponseClusterer`, replays the researchers' saved
+edits (renames, merges, splits, pins — :mod:`research_kit.survey.cluster_edits`) and returns a
+:class:`QuestionThemes`: one row per respondent with their theme, one row per theme with its
+size, distinctive terms and quotes, and :meth:`QuestionThemes.shares` for the theme shares
+overall or by group, weighted to the population, with margins of error, tests and small-cell
+suppression.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from research_kit.errors import SurveyError, did_you_mean
+from research_kit.survey.breakdown import crosstab, weighted_distribution
+from research_kit.survey.cluster_edits import apply_cluster_edits, edit_report
+from research_kit.survey.clustering import ResponseClusterer
+from research_kit.survey.responses import answer_counts, open_answers
+from research_kit.survey.terms import cluster_terms
+
+if TYPE_CHECKING:
+    from research_kit.study import Study
+
+__all__ = ["QuestionThemes", "cluster_question", "resolve_question"]
+
+THEME_COLUMNS = [
+    "cluster",
+    "name",
+    "size",
+    "share",
+    "top_terms",
+    "quotes",
+    "mean_confidence",
+    "low_confidence",
+    "edited",
+]
+#: Answers below this confidence are counted as weak fits to review.
+LOW_CONFIDENCE = 0.2
+
+
+@dataclass
+class QuestionThemes:
+    """The themes of one open-ended question of a study's survey.
+
+    Attributes
+    ----------
+    survey_id, question : str
+    assignments : DataFrame
+        One row per clustered answer: ``respondent_id, text, cluster, cluster_name,
+        confidence, edited``, the respondent's study attributes and ``weight`` (when the
+        survey has population margins).
+    themes : DataFrame
+        One row per cluster: ``cluster, name, size, share, top_terms, quotes,
+        mean_confidence, low_confidence`` (answers under confidence 0.2), ``edited``.
+    answers : DataFrame
+        Every respondent's answer with its status (answered, non_answer, blank).
+    counts : DataFrame
+        How many answered, gave a non-answer or left it blank.
+    clusterer : ResponseClusterer
+        The fitted model (``k_scores_`` and ``criterion_`` tell how k was chosen).
+    edits : DataFrame
+        What happened to each saved edit on this run (applied or not applicable, and why).
+    respondents : DataFrame
+        The survey frame the answers came from (attributes, weights).
+    min_cell_size : int
+        The study's minimum cell size for breakdowns.
+    """
+
+    survey_id: str
+    question: str
+    assignments: pd.DataFrame
+    themes: pd.DataFrame
+    answers: pd.DataFrame
+    counts: pd.DataFrame
+    clusterer: ResponseClusterer
+    edits: pd.DataFrame
+    respondents: pd.DataFrame = field(repr=False)
+    min_cell_size: int = 5
+
+    def shares(
+        self,
+        by: str | None = None,
+        *,
+        weighted: bool = True,
+        level: float = 0.95,
+    ) -> pd.DataFrame:
+        """Share of answering respondents in each theme, overall or per group.
+
+        Parameters
+        ----------
+        by : str, optional
+            A respondent attribute (``ward``, ``race_ethnicity`` …); overall without it.
+        weighted : bool
+            Use the survey weights (raked to the population) when there are any.
+        level : float
+            Confidence level of the intervals.
+
+        Returns
+        -------
+        DataFrame
+            :func:`~research_kit.survey.breakdown.weighted_distribution` (overall) or
+            :func:`~research_kit.survey.breakdown.crosstab` (by group, with tests and
+            suppression under the study's minimum cell size) of ``cluster_name``; themes
+            in size order.
+        """
+        frame = self.assignments
+        use_weights = weighted and "weight" in frame.columns
+        weights = frame["weight"] if use_weights else None
+        levels = list(self.themes["name"])
+        if by is None:
+            return weighted_distribution(
+                frame, "cluster_name", weights=weights, levels=levels, level=level
+            )
+        if by not in frame.columns:
+            known = [c for c in self.respondents.columns if c != "respondent_id"]
+            raise SurveyError(
+                f"no respondent attribute {by!r} to break the themes down by",
+                hint=did_you_mean(by, known) or f"attributes: {', '.join(known)}",
+            )
+        return crosstab(
+            frame,
+            "cluster_name",
+            by,
+            weights=weights,
+            levels=levels,
+            min_cell_size=self.min_cell_size,
+            level=level,
+        )
+
+
+def resolve_question(study: Study, question: str | int, survey_id: str | None = None) -> str:
+    """The open-ended question of a survey named by its text, a prefix of it, or its position.
+
+    Examples
+    --------
+    >>> import shutil, tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
+    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
+    >>> from research_kit import open_study
+    >>> study = open_study(folder)
+    >>> resolve_question(study, 0)
+    'What one thing should the City change about permitting?'
+    >>> resolve_question(study, "Tell us about")[:30]
+    'Tell us about your most recent'
+    >>> study.close()
+    """
+    source = study.survey_source(survey_id)
+    questions = list(source.open_ended)
+    if not questions:
+        raise SurveyError(
+            f"survey {source.id!r} lists no open-ended questions",
+            path=study.settings.path,
+            line=source.line,
+            hint="list the open question columns under 'open_ended:' in study.yml",
+        )
+    if isinstance(question, (int, np.integer)):
+        if not 0 <= question < len(questions):
+            raise SurveyError(
+                f"survey {source.id!r} has {len(questions)} open-ended question(s); "
+                f"there is no number {question}",
+                hint="number them from 0",
+            )
+        return questions[int(question)]
+    if question in questions:
+        return question
+    starting = [q for q in questions if q.casefold().startswith(str(question).casefold())]
+    if len(starting) == 1:
+        return starting[0]
+    raise SurveyError(
+        f"{question!r} is not an open-ended question of survey {source.id!r}",
+        path=study.settings.path,
+        line=source.line,
+        hint=did_you_mean(question, questions) or "the questions: " + "; ".join(questions),
+    )
+
+
+def cluster_question(
+    study: Study,
+    question: str | int = 0,
+    *,
+    survey_id: str | None = None,
+    n_clusters: int | Literal["auto"] = "auto",
+    embedding: Literal["tfidf", "sentence"] = "tfidf",
+    random_state: int = 0,
+    n_quotes: int = 3,
+    n_terms: int = 8,
+    clusterer: ResponseClusterer | None = None,
+    survey: pd.DataFrame | None = None,
+    weights: pd.Series | Literal["auto"] | None = "auto",
+) -> QuestionThemes:
+    """Cluster the answers to one open-ended question and replay the saved edits.
+
+    Parameters
+    ----------
+    study : Study
+    question : str or int
+        The question (its column text, a unique prefix, or its position under ``open_ended``).
+    survey_id : str, optional
+        Which survey (the first by default).
+    n_clusters, embedding, random_state
+        Passed to :class:`~research_kit.survey.clustering.ResponseClusterer`.
+    n_quotes, n_terms : int
+        Quotes and distinctive terms per theme.
+    clusterer : ResponseClusterer, optional
+        An unfitted estimator to use instead (its parameters win).
+    survey : DataFrame, optional
+        ``study.survey(survey_id)`` when already read.
+    weights : Series, None or "auto"
+        Respondent weights aligned to the survey; ``"auto"`` rakes to the study's population
+        margins when it has them; None leaves answers unweighted.
+
+    Returns
+    -------
+    QuestionThemes
+
+    Examples
+    --------
+    >>> import shutil, tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
+    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
+    >>> from research_kit import open_study
+    >>> study = open_study(folder)
+    >>> themes = cluster_question(study, 0, n_clusters=6)
+    >>> len(themes.themes), int(themes.themes["size"].sum()) == len(themes.assignments)
+    (6, True)
+    >>> themes.counts[["answered", "non_answer", "blank"]].sum(axis=1).item() == 1850
+    True
+    >>> study.close()
+    """
+    source = study.survey_source(survey_id)
+    question = resolve_question(study, question, source.id)
+    frame = study.survey(source.id) if survey is None else survey
+    if isinstance(weights, str) and weights == "auto":
+        weights = (
+            study.survey_weights(source.id, survey=frame)
+            if source.population_margins is not None
+            else None
+        )
+    respondents = frame.copy()
+    if weights is not None:
+        respondents["weight"] = pd.Series(weights, index=frame.index).to_numpy(float)
+
+    answers = open_answers(frame, question)
+    counts = answer_counts(frame, [question])
+    answered = answers[answers["status"] == "answered"].reset_index(drop=True)
+    if len(answered) < 2:
+        raise SurveyError(
+            f"only {len(answered)} real answer(s) to {question!r}: nothing to cluster",
+            path=source.path,
+            hint="check the column; non-answers such as 'n/a' are not clustered",
+        )
+    model = (
+        clusterer
+        if clusterer is not None
+        else ResponseClusterer(
+            n_clusters, embedding=embedding, random_state=random_state, nlp=study.nlp()
+        )
+    )
+    model.fit(answered["text"])
+    raw = model.describe(n_quotes=0, n_terms=1)
+    assignments = answered[["respondent_id", "text"]].assign(
+        cluster=model.labels_,
+        confidence=model.confidence_,
+        label=raw["label"].to_numpy()[model.labels_],
+    )
+    edited = apply_cluster_edits(study, source.id, question, assignments)
+    report = edit_report(edited)
+    edited = _unique_names(edited.drop(columns=["label"], errors="ignore"))
+    attributes = respondents.drop_duplicates("respondent_id").drop(
+        columns=[c for c in respondents.columns if c in edited.columns and c != "respondent_id"]
+    )
+    joined = edited.merge(
+        attributes[[c for c in attributes.columns if c not in source.open_ended]],
+        on="respondent_id",
+        how="left",
+        validate="many_to_one",
+    )
+    themes = _theme_table(joined, n_quotes=n_quotes, n_terms=n_terms, nlp=study.nlp())
+    return QuestionThemes(
+        survey_id=source.id,
+        question=question,
+        assignments=joined,
+        themes=themes,
+        answers=answers,
+        counts=counts,
+        clusterer=model,
+        edits=report,
+        respondents=respondents,
+        min_cell_size=study.min_cell_size,
+    )
+
+
+def _unique_names(assignments: pd.DataFrame) -> pd.DataFrame:
+    """Number repeated theme names ("fee", "fee (2)") so that each name is one theme."""
+    names = assignments.groupby("cluster", sort=True)["cluster_name"].first()
+    seen: dict[str, int] = {}
+    unique = {}
+    for cluster, name in names.items():
+        seen[name] = seen.get(name, 0) + 1
+        unique[cluster] = name if seen[name] == 1 else f"{name} ({seen[name]})"
+    return assignments.assign(cluster_name=assignments["cluster"].map(unique))
+
+
+def _theme_table(assignments: pd.DataFrame, *, n_quotes: int, n_terms: int, nlp: Any):
+    """One row per final cluster (after edits): terms recomputed, quotes most confident first."""
+    terms = cluster_terms(
+        assignments["text"], assignments["cluster"], n_terms=n_terms, nlp=nlp
+    ).set_index("cluster")
+    total = len(assignments)
+    rows = []
+    for cluster, members in assignments.groupby("cluster", sort=True):
+        rows.append(
+            {
+                "cluster": int(cluster),
+                "name": members["cluster_name"].iloc[0],
+                "size": len(members),
+                "share": len(members) / total,
+                "top_terms": terms.at[cluster, "top_terms"] if cluster in terms.index else [],
+                "quotes": _representative_quotes(members, n_quotes),
+                "mean_confidence": float(members["confidence"].mean()),
+                "low_confidence": int((members["confidence"] < LOW_CONFIDENCE).sum()),
+                "edited": bool(members["edited"].any()),
+            }
+        )
+    return pd.DataFrame(rows, columns=THEME_COLUMNS)
+
+
+def _representative_quotes(members: pd.DataFrame, n_quotes: int) -> list[str]:
+    """The most confident answers, distinct after case and spacing, longest first on ties."""
+    ranked = members.assign(_length=members["text"].str.len()).sort_values(
+        ["confidence", "_length", "respondent_id"], ascending=[False, False, True]
+    )
+    seen: set[str] = set()
+    quotes: list[str] = []
+    for text in ranked["text"]:
+        key = " ".join(str(text).casefold().split())
+        if key in seen:
+            continue
+        seen.add(key)
+        quotes.append(str(text))
+        if len(quotes) == n_quotes:
+            break
+    return quotes

@@ -264,7 +264,7 @@ def cluster_question(
         )
     )
     model.fit(answered["text"])
-    raw = model.describe(n_quotes=0, n_terms=1)
+    raw = model.describe(n_quotes=0, n_terms=n_terms)
     assignments = answered[["respondent_id", "text"]].assign(
         cluster=model.labels_,
         confidence=model.confidence_,

@@ -32,7 +32,7 @@ from research_kit.survey.cluster_edits import (
     split_cluster,
     undo_last_edit,
 )
-from research_kit.survey.themes import QuestionThemes, cluster_question
+from research_kit.survey.themes import QuestionThemes, cluster_question, replay_edits
 
 if TYPE_CHECKING:
     from research_kit.study import Study
@@ -363,15 +363,7 @@ class ClusterExplorer:
         cluster = self.theme_picker.value
         with self._reporting("Saving…"):
             yield cluster
-            self.themes = cluster_question(
-                self.study,
-                self.themes.question,
-                survey_id=self.source.id,
-                clusterer=self.themes.clusterer,
-                survey=self._survey,
-                weights=self._weights,
-                n_quotes=self.n_quotes,
-            )
+            self.themes = replay_edits(self.study, self.themes)
             self._refresh_themes(keep=cluster)
             self._say(f"{done}; saved in the study.", "ok")
 

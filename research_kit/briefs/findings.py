@@ -1259,7 +1259,11 @@ def _headlines(facts: dict, *, ward: str | None) -> list[str]:
     if "answer_theme" in facts:
         theme = facts["answer_theme"]
         where = f" in {ward}" if ward else ""
-        terms = f" ({', '.join(map(str, theme['terms']))})" if theme["terms"] else ""
+        # A name made of the top terms ("plan · review · weeks") needs no list of them; a
+        # researcher's name ("Faster plan review") gets the terms that back it.
+        named_by_terms = set(map(str, theme["terms"])) & set(str(theme["name"]).split(" · "))
+        shown = [str(term) for term in theme["terms"][:3]]
+        terms = f" ({', '.join(shown)})" if shown and not named_by_terms else ""
         lines.append(
             f"About {theme['share']:.0%} ({_plus_minus(theme['moe'])}) of those{where} who "
             f"answered \u201c{theme['question'].strip()}\u201d raised \u201c{theme['name']}\u201d"

@@ -272,6 +272,19 @@ class Store:
         return f"Store({self.location_for_messages()!r})"
 
 
+def coder_id(conn: Connection, name: str) -> int:
+    """The id of coder ``name`` (created on first use), inside an open transaction."""
+    coders = schema.coders
+    existing = conn.execute(
+        sa.select(coders.c.id).where(coders.c.name == name)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    return conn.execute(
+        coders.insert().values(name=name, created_at=utcnow())
+    ).inserted_primary_key[0]
+
+
 def _configure_sqlite_connection(dbapi_connection, _record, *, wait: float = 5.0) -> None:
     """Per-connection SQLite settings: WAL, durable commits, foreign keys, busy wait."""
     # Let SQLAlchemy's "begin" event issue BEGIN itself, so a write can ask for IMMEDIATE.

@@ -21,7 +21,7 @@ from research_kit import schema
 from research_kit.errors import CodingError, DocumentChangedError
 from research_kit.interviews.segments import SEGMENT_COLUMNS, segment
 from research_kit.schema import CODING_ORIGINS, MEMO_TARGETS
-from research_kit.store import utcnow
+from research_kit.store import coder_id, utcnow
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -217,16 +217,6 @@ def codings(
     with study.store.read() as conn:
         rows = conn.execute(query).mappings().all()
     return pd.DataFrame(rows, columns=CODING_COLUMNS)
-
-
-def coder_id(conn: Connection, name: str) -> int:
-    """The id of coder ``name`` (created on first use), inside an open transaction."""
-    existing = _coder_row(conn, name)
-    if existing is not None:
-        return existing
-    return conn.execute(
-        schema.coders.insert().values(name=name, created_at=utcnow())
-    ).inserted_primary_key[0]
 
 
 def coders(study: Study) -> pd.DataFrame:

@@ -822,7 +822,7 @@ def _check_note_bytes(data: bytes, source: _Source, archive: _Archive, target: P
 
 def _apply_import(study: Study, plan: _Plan) -> None:
     """Write the notes, the codebook and the database rows, or nothing at all."""
-    from research_kit.interviews.coding import coder_id
+    from research_kit.store import coder_id
     from research_kit.study import _document_row
 
     written: list[Path] = []

@@ -39,7 +39,7 @@ from tqdm.auto import tqdm
 
 from research_kit import schema
 from research_kit.errors import ResearchKitError, SurveyError, did_you_mean
-from research_kit.store import utcnow
+from research_kit.store import coder_id, utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -1083,17 +1083,13 @@ def _record(
 
 
 def _coder_id(conn: Connection, coder: str | None, study: Study) -> int | None:
-    """The coder's id (created on first use); the same rule as interviews' coder_id."""
+    """The coder's id (created on first use); None when no coder is named."""
     if coder is None:
         return None
     name = str(coder).strip()
     if not name:
         raise ClusterEditError("the coder name is empty", path=study.settings.path)
-    k = schema.coders
-    existing = conn.execute(sa.select(k.c.id).where(k.c.name == name)).scalar_one_or_none()
-    if existing is not None:
-        return existing
-    return conn.execute(k.insert().values(name=name, created_at=utcnow())).inserted_primary_key[0]
+    return coder_id(conn, name)
 
 
 def _active_edits(study: Study, survey_id: str, question: str) -> list[tuple[int, str, dict]]:

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
@@ -34,6 +35,8 @@ TRAINED_PIPELINES = ("en_core_web_sm", "en_core_web_md", "en_core_web_lg", "en_c
 LOOKUP_LEMMATIZER = "research_kit_lookup_lemmatizer"
 #: Below this many texts a progress bar is more noise than help.
 _PROGRESS_MIN_TEXTS = 2_000
+#: Components lemmas do not need (sentence boundaries, parse, entities), skipped for speed.
+_NOT_FOR_LEMMAS = ("sentencizer", "senter", "parser", "ner")
 
 
 class TextPipelineError(ResearchKitError):
@@ -192,6 +195,24 @@ def pipe(
     yield from docs
 
 
+@contextmanager
+def lemmas_only(nlp: Language) -> Iterator[Language]:
+    """Run ``nlp`` with only what lemmas need: no sentences, parse or named entities.
+
+    Examples
+    --------
+    >>> nlp = build_pipeline("blank")
+    >>> with lemmas_only(nlp):
+    ...     "sentencizer" in nlp.pipe_names
+    False
+    >>> "sentencizer" in nlp.pipe_names
+    True
+    """
+    unused = [name for name in _NOT_FOR_LEMMAS if name in nlp.pipe_names]
+    with nlp.select_pipes(disable=unused):
+        yield nlp
+
+
 def lemmatize(
     texts: Iterable[str],
     nlp: Language | None = None,
@@ -226,10 +247,11 @@ def lemmatize(
     """
     nlp = nlp or build_pipeline("blank")
     options = options or LemmaOptions()
-    return [
-        [token.lemma_ for token in doc if options.keep(token)]
-        for doc in pipe(texts, nlp, batch_size=batch_size, progress=progress)
-    ]
+    with lemmas_only(nlp):
+        return [
+            [token.lemma_ for token in doc if options.keep(token)]
+            for doc in pipe(texts, nlp, batch_size=batch_size, progress=progress)
+        ]
 
 
 def tokens_table(texts: Iterable[str], nlp: Language | None = None) -> pd.DataFrame:

@@ -75,8 +75,6 @@ _SEPARATOR = "\x1f"
 #: BLAS threads while clustering: its matrix products are small blocks, and on a shared
 #: 2-core machine two threads measured twice as slow as one (threads wait for each other).
 _BLAS_THREADS = 1
-#: spaCy components that lemmas do not need (sentence boundaries, parses, entities).
-_UNUSED_COMPONENTS = ("sentencizer", "senter", "parser", "ner")
 
 CRITERION = (
     "k is the candidate with the highest product of silhouette (cosine, in the LSA space) and "
@@ -282,12 +280,9 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         """Each text's content lemmas joined by spaces (each distinct text lemmatized once)."""
         index: dict[str, int] = {}
         rows = [index.setdefault(text, len(index)) for text in texts]
-        nlp = self._pipeline()
-        unused = [name for name in _UNUSED_COMPONENTS if name in nlp.pipe_names]
-        with nlp.select_pipes(disable=unused):
-            lemmas = lemmatize(
-                list(index), nlp, options=LemmaOptions(), batch_size=1_000, progress=False
-            )
+        lemmas = lemmatize(
+            list(index), self._pipeline(), options=LemmaOptions(), batch_size=1_000, progress=False
+        )
         keys = [" ".join(token.replace(" ", "_") for token in tokens) for tokens in lemmas]
         return [keys[row] for row in rows]
 

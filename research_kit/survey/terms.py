@@ -22,13 +22,11 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
-from research_kit.text import LemmaOptions, build_pipeline, lemmatize, pipe
+from research_kit.text import LemmaOptions, build_pipeline, lemmas_only, pipe
 
 #: Languages whose short function words ("que", "de", "không") are kept out of terms and labels:
 #: city surveys get answers in several languages, and the English pipeline keeps these words.
 OTHER_LANGUAGES = ("es", "fr", "pt", "vi")
-#: Pipeline components that lemmas do not need.
-_UNUSED_COMPONENTS = ("sentencizer", "senter", "parser", "ner")
 
 __all__ = [
     "class_tfidf",
@@ -119,20 +117,24 @@ def surface_forms(texts: Iterable[str], nlp: Any = None) -> dict[str, str]:
     'parking'
     """
     pipeline = nlp if nlp is not None else build_pipeline("blank")
+    return _read_answers(list(texts), pipeline)[1]
+
+
+def _read_answers(texts: list[str], pipeline: Any) -> tuple[list[str], dict[str, str]]:
+    """One pass of the pipeline: each answer's content lemmas (joined by spaces) and each
+    lemma's most common lower-case spelling."""
     options = LemmaOptions()
+    documents: list[str] = []
     counts: Counter[tuple[str, str]] = Counter()
-    unused = [name for name in _UNUSED_COMPONENTS if name in pipeline.pipe_names]
-    with pipeline.select_pipes(disable=unused):
-        for doc in pipe(list(texts), pipeline, batch_size=1_000, progress=False):
-            counts.update(
-                (token.lemma_.replace(" ", "_"), token.lower_)
-                for token in doc
-                if options.keep(token)
-            )
+    with lemmas_only(pipeline):
+        for doc in pipe(texts, pipeline, batch_size=1_000, progress=False):
+            kept = [(t.lemma_.replace(" ", "_"), t.lower_) for t in doc if options.keep(t)]
+            documents.append(" ".join(lemma for lemma, _form in kept))
+            counts.update(kept)
     surface: dict[str, str] = {}
     for (lemma, form), _ in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         surface.setdefault(lemma, form)
-    return surface
+    return documents, surface
 
 
 def spelled(term: str, surface: dict[str, str]) -> str:
@@ -188,8 +190,7 @@ def cluster_terms(
         raise ValueError(f"{len(texts)} answers but {len(labels)} labels")
     groups = sorted(labels.unique())
     pipeline = nlp if nlp is not None else build_pipeline("blank")
-    lemmas = lemmatize(texts, pipeline, options=LemmaOptions(), progress=False)
-    documents = [" ".join(token.replace(" ", "_") for token in tokens) for tokens in lemmas]
+    documents, surface = _read_answers(texts, pipeline)
     vectorizer = CountVectorizer(
         ngram_range=ngram_range, token_pattern=r"\S+", lowercase=False, min_df=1
     )
@@ -206,7 +207,6 @@ def cluster_terms(
     )
     scores = class_tfidf(membership @ counts)
     names = vectorizer.get_feature_names_out()
-    surface = surface_forms(texts, pipeline)
     rows = []
     for index, group in enumerate(groups):
         terms = [spelled(term, surface) for term in distinct_terms(scores[index], names, n_terms)]

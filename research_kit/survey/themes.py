@@ -12,8 +12,7 @@ suppression.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -279,19 +278,22 @@ def cluster_question(
         confidence=model.confidence_,
         label=raw["label"].to_numpy()[model.labels_],
     )
-    return _with_edits(
-        study,
-        model_output=assignments,
+    unedited = QuestionThemes(
         survey_id=source.id,
         question=question,
+        assignments=pd.DataFrame(),
+        themes=pd.DataFrame(columns=THEME_COLUMNS),
         answers=answers,
         counts=counts,
         clusterer=model,
+        edits=pd.DataFrame(),
         respondents=respondents,
-        open_ended=source.open_ended,
+        min_cell_size=study.min_cell_size,
+        model_output=assignments,
         n_quotes=n_quotes,
         n_terms=n_terms,
     )
+    return replay_edits(study, unedited)
 
 
 def replay_edits(study: Study, themes: QuestionThemes) -> QuestionThemes:
@@ -314,39 +316,11 @@ def replay_edits(study: Study, themes: QuestionThemes) -> QuestionThemes:
     'Speed'
     >>> study.close()
     """
-    return _with_edits(
-        study,
-        model_output=themes.model_output,
-        survey_id=themes.survey_id,
-        question=themes.question,
-        answers=themes.answers,
-        counts=themes.counts,
-        clusterer=themes.clusterer,
-        respondents=themes.respondents,
-        open_ended=study.survey_source(themes.survey_id).open_ended,
-        n_quotes=themes.n_quotes,
-        n_terms=themes.n_terms,
-    )
-
-
-def _with_edits(
-    study: Study,
-    *,
-    model_output: pd.DataFrame,
-    survey_id: str,
-    question: str,
-    answers: pd.DataFrame,
-    counts: pd.DataFrame,
-    clusterer: ResponseClusterer,
-    respondents: pd.DataFrame,
-    open_ended: Sequence[str],
-    n_quotes: int,
-    n_terms: int,
-) -> QuestionThemes:
-    """Replay the saved edits on the model's output and build the themes."""
-    edited = apply_cluster_edits(study, survey_id, question, model_output)
+    open_ended = study.survey_source(themes.survey_id).open_ended
+    edited = apply_cluster_edits(study, themes.survey_id, themes.question, themes.model_output)
     report = edit_report(edited)
     edited = _unique_names(edited.drop(columns=["label"], errors="ignore"))
+    respondents = themes.respondents
     attributes = respondents.drop_duplicates("respondent_id").drop(
         columns=[c for c in respondents.columns if c in edited.columns and c != "respondent_id"]
     )
@@ -356,22 +330,8 @@ def _with_edits(
         how="left",
         validate="many_to_one",
     )
-    themes = _theme_table(joined, n_quotes=n_quotes, n_terms=n_terms, nlp=study.nlp())
-    return QuestionThemes(
-        survey_id=survey_id,
-        question=question,
-        assignments=joined,
-        themes=themes,
-        answers=answers,
-        counts=counts,
-        clusterer=clusterer,
-        edits=report,
-        respondents=respondents,
-        min_cell_size=study.min_cell_size,
-        model_output=model_output,
-        n_quotes=n_quotes,
-        n_terms=n_terms,
-    )
+    table = _theme_table(joined, n_quotes=themes.n_quotes, n_terms=themes.n_terms, nlp=study.nlp())
+    return replace(themes, assignments=joined, themes=table, edits=report)
 
 
 def _unique_names(assignments: pd.DataFrame) -> pd.DataFrame:

@@ -153,7 +153,7 @@ class ClusterExplorer:
         self.export_button.on_click(lambda _button: self.export())
         self.theme_picker.observe(self._show_theme, names="value")
         self.group_picker.observe(self._group_changed, names="value")
-        self.group_value.observe(self._refresh_view, names="value")
+        self.group_value.observe(self._show_theme, names="value")
         self.weighted.observe(self._show_theme, names="value")
         self.widget = self._assemble()
         self.run()
@@ -251,9 +251,6 @@ class ClusterExplorer:
             values = sorted(self.themes.assignments[group].dropna().astype(str).unique())
         self.group_value.options = [ALL, *values]
         self.group_value.value = ALL
-        self._refresh_view()
-
-    def _refresh_view(self, _change=None) -> None:
         self._show_theme()
 
     def _show_theme(self, _change=None) -> None:

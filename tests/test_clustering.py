@@ -293,6 +293,25 @@ def test_sentence_option_code_path_with_stand_in_vectors(answers, nlp, monkeypat
     assert auto.k_scores_["k"].tolist() == list(range(2, 9))
 
 
+def test_sentence_option_is_row_order_independent(answers, nlp, monkeypatch) -> None:
+    texts, _ = answers
+    monkeypatch.setattr(_cluster_model, "require_sentence_model", lambda: None)
+    embedded: list[str] = []
+
+    def counting_embed(batch: list[str], show: bool = False) -> np.ndarray:
+        embedded.extend(batch)
+        return _hashed_bag_of_words(batch, show)
+
+    monkeypatch.setattr(_cluster_model, "embed", counting_embed)
+    model = ResponseClusterer(5, embedding="sentence", random_state=0, nlp=nlp).fit(texts)
+    assert len(embedded) == len(set(embedded))  # no answer embedded twice (fit, then assign)
+    order = np.random.default_rng(3).permutation(len(texts))
+    shuffled = ResponseClusterer(5, embedding="sentence", random_state=0, nlp=nlp)
+    shuffled.fit([texts[i] for i in order])
+    np.testing.assert_array_equal(shuffled.labels_, model.labels_[order])
+    np.testing.assert_allclose(shuffled.confidence_, model.confidence_[order])
+
+
 @pytest.mark.skipif(not sentence_model_available(), reason="the sentence model is not installed")
 def test_sentence_option_clusters_the_themes(answers, nlp) -> None:
     texts, truth = answers

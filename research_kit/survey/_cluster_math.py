@@ -26,7 +26,12 @@ Private: the estimator in ``clustering.py`` is the public face. What is here, in
 
 Neighbour search is exact up to :data:`EXACT_NEIGHBOURS_UP_TO` fit-set answers and approximate
 above (k-means cells; a query searches the :data:`PROBED_CELLS` cells nearest its own). The
-sentence-embedding option replaces 3.-5. by k-means on the (L2-normalised) sentence vectors.
+sentence-embedding option replaces 3. by the (L2-normalised) sentence vectors, smooths them as in
+4. (``normalise(Z + P @ Z)``, neighbours found among the sentence vectors) and replaces 5. by
+k-means on the smoothed vectors, the best of :data:`SENTENCE_N_INIT` seeded starts; each answer
+goes to the nearest k-means centre. On the shared benchmark sets the smoothing measured better
+than k-means on the raw sentence vectors on StackOverflow, SearchSnippets, Banking77 and NaPiRE
+(ARI +0.04 to +0.06 on the first three) and a little worse on Biomedical.
 """
 
 from __future__ import annotations
@@ -61,6 +66,10 @@ WORD_PRIOR = 0.1
 EM_ITERATIONS = 20
 KMEANS_ITERATIONS = 50
 N_INIT = 4
+#: Sentence option: seeded k-means starts and the most Lloyd iterations of each (the defaults
+#: of scikit-learn's ``KMeans``).
+SENTENCE_N_INIT = 10
+MAX_ITERATIONS = 300
 #: Auto-k: distinct answers in the sample on which every k is tried, and its subsamples.
 SELECTION_SIZE = 2_000
 STABILITY_FRACTION = 0.8
@@ -356,7 +365,7 @@ def unit_kmeans(
     centres = vectors[chosen].astype(np.float64)
     labels = np.full(n, -1)
     for _ in range(iterations):
-        similarity = _kmeans_scores(vectors, centres)
+        similarity = kmeans_scores(vectors, centres)
         new_labels = similarity.argmax(axis=1)
         if np.array_equal(new_labels, labels):
             break
@@ -369,7 +378,7 @@ def unit_kmeans(
             sums[empty] = vectors[worst]
             mass[empty] = 1.0
         centres = sums / mass[:, None]
-    similarity = _kmeans_scores(vectors, centres)
+    similarity = kmeans_scores(vectors, centres)
     labels = similarity.argmax(axis=1)
     objective = float(weights @ similarity[np.arange(n), labels])
     return labels, normalize(centres).astype(np.float32), objective
@@ -385,7 +394,7 @@ def weighted_sums(
     return np.asarray(one_hot @ vectors, dtype=np.float64)
 
 
-def _kmeans_scores(vectors: np.ndarray, centres: np.ndarray) -> np.ndarray:
+def kmeans_scores(vectors: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """Minus half the squared Euclidean distance, up to a per-row constant (unit vectors)."""
     return vectors @ centres.T.astype(vectors.dtype) - 0.5 * (centres**2).sum(axis=1)[None, :]
 
@@ -520,12 +529,30 @@ def score_k_kmeans(vectors: np.ndarray, weights: np.ndarray, n_clusters: int, se
 
 
 def best_kmeans(
-    vectors: np.ndarray, weights: np.ndarray, n_clusters: int, seed: int, n_init: int = N_INIT
+    vectors: np.ndarray,
+    weights: np.ndarray,
+    n_clusters: int,
+    seed: int,
+    n_init: int = N_INIT,
+    iterations: int = KMEANS_ITERATIONS,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The best of ``n_init`` seeded k-means runs: (labels, centres)."""
-    runs = [unit_kmeans(vectors, weights, n_clusters, seed + i) for i in range(n_init)]
-    labels, centres, _ = max(runs, key=lambda run: run[2])
-    return labels, centres
+    """The best of ``n_init`` seeded k-means runs by objective: (labels, unit centres)."""
+    best: tuple[np.ndarray, np.ndarray, float] | None = None
+    for start in range(n_init):  # one run in memory at a time
+        run = unit_kmeans(vectors, weights, n_clusters, seed + start, iterations)
+        if best is None or run[2] > best[2]:
+            best = run
+    assert best is not None
+    return best[0], best[1]
+
+
+def mean_centres(
+    vectors: np.ndarray, labels: np.ndarray, weights: np.ndarray, n_clusters: int
+) -> np.ndarray:
+    """Weighted mean of each cluster's vectors (k-means centres; zeros for an empty cluster)."""
+    mass = np.bincount(labels, weights=weights, minlength=n_clusters)
+    sums = weighted_sums(vectors, labels, weights, n_clusters)
+    return (sums / np.where(mass > 0, mass, 1.0)[:, None]).astype(np.float32)
 
 
 def _silhouette(vectors: np.ndarray, labels: np.ndarray) -> float:

@@ -5,7 +5,8 @@ of distinct answers: one score per cluster (higher is better), the number of wor
 scores, unit vectors for choosing central quotes, and lemma n-gram counts for the clusters'
 terms. :class:`MixtureModel` is the default (lemma TF-IDF + LSA, neighbour smoothing,
 multinomial mixture; see :mod:`research_kit.survey._cluster_math`); :class:`SentenceModel`
-clusters sentence vectors of the optional all-MiniLM-L6-v2 model with k-means.
+clusters sentence vectors of the optional all-MiniLM-L6-v2 model, smoothed by their nearest
+neighbours, with k-means.
 """
 
 from __future__ import annotations
@@ -19,7 +20,15 @@ from sklearn.preprocessing import normalize
 
 from research_kit.survey import _cluster_math as core
 
-__all__ = ["MixtureModel", "Model", "Scored", "SentenceModel", "embed", "require_sentence_model"]
+__all__ = [
+    "MixtureModel",
+    "Model",
+    "Scored",
+    "SentenceModel",
+    "embed",
+    "require_sentence_model",
+    "sentence_key",
+]
 
 #: Distinct answers scored at once (bounds the neighbour and word matrices in memory).
 SCORE_BLOCK = 4_096
@@ -139,30 +148,93 @@ class MixtureModel(Model):
 
 
 class SentenceModel(Model):
-    """Sentence vectors (all-MiniLM-L6-v2) and k-means."""
+    """Sentence vectors (all-MiniLM-L6-v2), neighbour smoothing and k-means.
 
-    #: Scale of cosine similarities before the softmax of memberships (a vMF concentration).
+    Each answer's vector is smoothed by its :data:`~research_kit.survey._cluster_math.N_NEIGHBOURS`
+    nearest fit-set answers (the diffusion step of the default model) and the smoothed vectors
+    are clustered by the best of :data:`~research_kit.survey._cluster_math.SENTENCE_N_INIT`
+    seeded k-means runs. The fit set's vectors are kept, so its answers are not embedded again
+    when they are assigned, and new answers are smoothed by their neighbours among them.
+    """
+
+    #: Scale of the k-means scores before the softmax of memberships (a vMF concentration).
     CONCENTRATION = 20.0
 
     def __init__(
         self, texts: list[str], lemma_keys: list[str], ngram_range: tuple[int, int], show: bool
     ) -> None:
-        self.vectors = embed(texts, show)
+        self.reference = embed(texts, show)
+        self.reference_keys = {sentence_key(text): i for i, text in enumerate(texts)}
         self.terms = core.term_counter(lemma_keys, ngram_range)
+        self.index: core.CellIndex | None = None
+        self.neighbours: sp.csr_matrix | None = None
+        self._seed: int | None = None
+
+    def _smoothed_reference(self, seed: int) -> np.ndarray:
+        """The fit set's smoothed vectors (neighbours found once per seed, never itself)."""
+        if self._seed != seed:
+            reference = self.reference
+            self.index = None
+            if reference.shape[0] > core.EXACT_NEIGHBOURS_UP_TO:
+                self.index = core.CellIndex.build(reference, seed)
+            indices, similarities = core.nearest_neighbours(
+                reference,
+                reference,
+                core.N_NEIGHBOURS,
+                exclude=np.arange(reference.shape[0]),
+                index=self.index,
+            )
+            self.neighbours = core.neighbour_matrix(indices, similarities, reference.shape[0])
+            self._seed = seed
+        return core.smoothed(self.reference, self.neighbours, self.reference)
 
     def score_k(self, sample: np.ndarray, weights: np.ndarray, k: int, seed: int) -> dict:
-        return core.score_k_kmeans(self.vectors[sample], weights, k, seed)
+        return core.score_k_kmeans(self._smoothed_reference(seed)[sample], weights, k, seed)
 
     def fit(self, k: int, weights: np.ndarray, seed: int) -> None:
+        smoothed = self._smoothed_reference(seed)
+        labels = core.best_kmeans(
+            smoothed, weights, k, seed, n_init=core.SENTENCE_N_INIT, iterations=core.MAX_ITERATIONS
+        )[0]
         self.n_clusters = k
-        self._finish(self.vectors, core.best_kmeans(self.vectors, weights, k, seed)[0], weights)
-        del self.vectors
+        self.centres = core.mean_centres(smoothed, labels, weights, k)
+        labels = core.kmeans_scores(smoothed, self.centres).argmax(axis=1)
+        self._finish(self.reference, labels, weights)
 
     def score(self, keys: list[str], texts: list[str], lemma_keys: list[str]) -> Scored:
-        vectors = embed(texts)
-        scores = self.CONCENTRATION * (vectors @ self.centroids.T)
+        known = np.array([self.reference_keys.get(key, -1) for key in keys], dtype=np.int64)
+        vectors = np.zeros((len(keys), self.reference.shape[1]), dtype=np.float32)
+        smoothed = np.zeros_like(vectors)
+        fitted = np.flatnonzero(known >= 0)  # fit-set answers: vectors and neighbours known
+        vectors[fitted] = self.reference[known[fitted]]
+        smoothed[fitted] = core.smoothed(
+            vectors[fitted], self.neighbours[known[fitted]], self.reference
+        )
+        new = np.flatnonzero(known < 0)
+        if len(new):
+            vectors[new] = embed([texts[row] for row in new])
+        for block in core.chunks(len(new), SCORE_BLOCK):  # bounds the similarity matrices
+            rows = new[block]
+            indices, similarities = core.nearest_neighbours(
+                vectors[rows], self.reference, core.N_NEIGHBOURS, index=self.index
+            )
+            neighbours = core.neighbour_matrix(indices, similarities, self.reference.shape[0])
+            smoothed[rows] = core.smoothed(vectors[rows], neighbours, self.reference)
+        scores = self.CONCENTRATION * core.kmeans_scores(smoothed, self.centres)
         lengths = (np.abs(vectors).sum(axis=1) > 0).astype(np.float64)
         return Scored(scores, lengths, vectors, self.terms.transform(lemma_keys).tocsr())
+
+    def reorder(self, order: np.ndarray) -> None:
+        self.centres = self.centres[order]
+        super().reorder(order)
+
+
+def sentence_key(text: str) -> str:
+    """The key under which the sentence option treats answers as the same (spaces collapsed).
+
+    Must match ``ResponseClusterer._dedupe_keys`` for ``embedding="sentence"``.
+    """
+    return " ".join(text.split())
 
 
 def require_sentence_model() -> None:

@@ -17,7 +17,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from research_kit.errors import SurveyError
 from research_kit.survey import _cluster_math, _cluster_model
-from research_kit.survey.clustering import ResponseClusterer
+from research_kit.survey.clustering import ResponseClusterer, auto_k_limit, candidate_ks
 from research_kit.survey.embeddings import MissingOptionalDependency, sentence_model_available
 from research_kit.text import build_pipeline
 
@@ -150,6 +150,17 @@ def test_auto_k_finds_five_separated_vocabularies(answers, nlp) -> None:
     assert scores.loc[scores["k"] == 5, "stability"].item() > 0.9
     assert "silhouette" in model.criterion_ and "stability" in model.criterion_
     assert adjusted_rand_score(truth, model.labels_) > 0.9
+
+
+def test_auto_k_range_grows_with_the_answers(answers, nlp) -> None:
+    texts, truth = answers
+    model = ResponseClusterer("auto", random_state=0, nlp=nlp).fit(texts)
+    limit = auto_k_limit(model.n_fit_texts_)
+    assert model.k_scores_["k"].tolist() == candidate_ks(2, limit)
+    assert f"k = 2 to {min(limit, 15)}" in model.criterion_
+    assert model.n_clusters_ == 5
+    assert adjusted_rand_score(truth, model.labels_) > 0.9
+    assert [auto_k_limit(n) for n in (10, 400, 1_000, 10_000)] == [15, 16, 40, 50]
 
 
 # -- describe ---------------------------------------------------------------------------------

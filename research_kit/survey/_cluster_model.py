@@ -53,6 +53,7 @@ class Model:
     fit_labels: np.ndarray
     terms: CountVectorizer
     surface: dict[str, str]  # lemma -> most common spelling, for showing terms
+    space: str = "space it clusters in"  # where the silhouette is measured, for criterion_
 
     def score_k(self, sample: np.ndarray, weights: np.ndarray, k: int, seed: int) -> dict:
         """Silhouette and stability of ``k`` clusters on the fit-set rows ``sample``."""
@@ -84,6 +85,8 @@ class Model:
 
 class MixtureModel(Model):
     """Lemma TF-IDF + LSA, neighbour smoothing and a multinomial mixture (the default)."""
+
+    space = "LSA space"
 
     def __init__(
         self, keys: list[str], n_components: int, ngram_range: tuple[int, int], seed: int
@@ -157,6 +160,7 @@ class SentenceModel(Model):
     when they are assigned, and new answers are smoothed by their neighbours among them.
     """
 
+    space = "space of the smoothed sentence vectors"
     #: Scale of the k-means scores before the softmax of memberships (a vMF concentration).
     CONCENTRATION = 20.0
 

@@ -27,9 +27,12 @@ How answers are clustered (default, offline, nothing to download):
    memberships in ``transform``); answers with fewer than
    ``min_tokens`` lemmas do not shape the clusters but are assigned to the most probable one.
 
-With ``n_clusters="auto"`` each k in ``k_range`` is fitted on a fixed sample of up to 2,000
-distinct answers and scored by the product of its cosine silhouette and its bootstrap
-stability; ``k_scores_`` shows every score and ``criterion_`` states the rule.
+With ``n_clusters="auto"`` each candidate k (every k up to 15, then steps of about a fifth
+up to the largest) is fitted on a fixed sample of up to 2,000 distinct answers and scored by
+the product of its cosine silhouette and its bootstrap stability; ``k_scores_`` shows every score
+and ``criterion_`` states the rule. The largest k tried grows with the data — one theme per 25
+distinct answers, at least 15 and at most 50 — unless ``k_range`` is given: a few hundred
+answers are never cut into fifty themes, and twenty thousand are not squeezed into fifteen.
 
 Scale: the model is fitted on at most 20,000 distinct answers — a seeded sample chosen by
 hashing each answer's lemmas, so it depends neither on row order nor on batch boundaries — and
@@ -63,7 +66,7 @@ from research_kit.survey._cluster_describe import Assignment, describe_table
 from research_kit.survey.terms import surface_forms
 from research_kit.text import LemmaOptions, build_pipeline, lemmatize
 
-__all__ = ["ResponseClusterer"]
+__all__ = ["ResponseClusterer", "auto_k_limit", "candidate_ks"]
 
 #: Above this many answers the batch path is used even when ``batch_size`` is None.
 AUTO_BATCH_ABOVE = 200_000
@@ -76,10 +79,20 @@ _SEPARATOR = "\x1f"
 #: 2-core machine two threads measured twice as slow as one (threads wait for each other).
 _BLAS_THREADS = 1
 
+#: Auto-k without ``k_range``: the largest k tried is one per this many distinct answers,
+#: between :data:`DEFAULT_K_MIN_LIMIT` and :data:`DEFAULT_K_MAX`.
+ANSWERS_PER_THEME = 25
+DEFAULT_K_MIN_LIMIT = 15
+DEFAULT_K_MAX = 50
+#: Every k up to this is a candidate; above it, candidates grow by :data:`_K_STEP` at a time.
+_EVERY_K_UP_TO = 15
+_K_STEP = 1.2
+
 CRITERION = (
-    "k is the candidate with the highest product of silhouette (cosine, in the LSA space) and "
-    "stability (mean adjusted Rand index between the clustering of a fixed sample of up to "
-    "2,000 distinct answers and the clusterings of three random 80% subsamples of it)."
+    "k is the candidate ({candidates}) with the highest product of silhouette (cosine, in the "
+    "{space}) and stability (mean adjusted Rand index between the clustering of a fixed "
+    "sample of up to 2,000 distinct answers and the clusterings of three random 80% "
+    "subsamples of it)."
 )
 
 
@@ -94,8 +107,10 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         ``"tfidf"`` (default, offline): lemma TF-IDF + LSA and a multinomial mixture.
         ``"sentence"``: all-MiniLM-L6-v2 sentence vectors and k-means; needs
         ``pip install 'research-kit[embeddings]'``.
-    k_range : (int, int)
-        Smallest and largest k tried by ``n_clusters="auto"`` (both included).
+    k_range : (int, int), optional
+        Smallest and largest k tried by ``n_clusters="auto"`` (both included). None (default)
+        tries 2 up to one theme per 25 distinct answers (at least 15, at most 50); see
+        :func:`auto_k_limit` and :func:`candidate_ks`.
     n_components : int
         LSA dimensions.
     ngram_range : (int, int)
@@ -154,7 +169,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         n_clusters: int | Literal["auto"] = "auto",
         *,
         embedding: Literal["tfidf", "sentence"] = "tfidf",
-        k_range: tuple[int, int] = (2, 15),
+        k_range: tuple[int, int] | None = None,
         n_components: int = 100,
         ngram_range: tuple[int, int] = (1, 2),
         min_tokens: int = 1,
@@ -248,9 +263,12 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
     def _check_params(self, n_texts: int) -> None:
         if self.embedding not in ("tfidf", "sentence"):
             raise ValueError(f"embedding must be 'tfidf' or 'sentence', not {self.embedding!r}")
-        low, high = self.k_range
-        if not (isinstance(low, int | np.integer) and 2 <= low <= high):
-            raise ValueError(f"k_range must be two integers 2 <= low <= high, not {self.k_range}")
+        if self.k_range is not None:
+            low, high = self.k_range
+            if not (isinstance(low, int | np.integer) and 2 <= low <= high):
+                raise ValueError(
+                    f"k_range must be None or two integers 2 <= low <= high, not {self.k_range}"
+                )
         k = self.n_clusters
         if k != "auto" and not (isinstance(k, int | np.integer) and k >= 1):
             raise ValueError(f"n_clusters must be a positive integer or 'auto', not {k!r}")
@@ -376,9 +394,9 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
             self.criterion_ = f"k fixed by the user (n_clusters={self.n_clusters})."
             return int(self.n_clusters)
         sample = core.selection_sample(n, seed)
-        low, high = self.k_range
+        low, high = self.k_range if self.k_range is not None else (2, auto_k_limit(n))
         largest = int(core.STABILITY_FRACTION * len(sample)) - 1  # each subsample needs k answers
-        candidates = [k for k in range(low, high + 1) if k <= largest]
+        candidates = [k for k in candidate_ks(low, high) if k <= largest]
         if not candidates:
             raise SurveyError(
                 f"only {n} distinct answer(s) with words to cluster; n_clusters='auto' needs "
@@ -393,7 +411,9 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         chosen = _apply_criterion(scores)
         scores["chosen"] = scores["k"] == chosen
         self.k_scores_ = scores
-        self.criterion_ = CRITERION
+        self.criterion_ = CRITERION.format(
+            candidates=_describe_candidates(candidates), space=model.space
+        )
         return chosen
 
     # -- assigning -----------------------------------------------------------------------------
@@ -540,6 +560,60 @@ class _Corpus:
     inverse: np.ndarray  # row -> distinct answer (in seeded hash order)
     counts: np.ndarray  # distinct answer -> number of rows
     distinct_tokens: np.ndarray  # distinct answer -> number of lemmas
+
+
+def auto_k_limit(n_answers: int) -> int:
+    """The largest k that ``n_clusters="auto"`` tries when ``k_range`` is not given.
+
+    One theme per :data:`ANSWERS_PER_THEME` distinct answers, at least
+    :data:`DEFAULT_K_MIN_LIMIT` and at most :data:`DEFAULT_K_MAX`.
+
+    Examples
+    --------
+    >>> auto_k_limit(300), auto_k_limit(800), auto_k_limit(20_000)
+    (15, 32, 50)
+    """
+    return int(np.clip(n_answers // ANSWERS_PER_THEME, DEFAULT_K_MIN_LIMIT, DEFAULT_K_MAX))
+
+
+def candidate_ks(low: int, high: int) -> list[int]:
+    """The k tried between ``low`` and ``high``: every k up to 15, then about 20% apart.
+
+    Neighbouring large k differ little, so fewer of them are fitted; ``high`` is always tried.
+
+    Examples
+    --------
+    >>> candidate_ks(2, 50)[-8:]
+    [15, 18, 22, 26, 31, 37, 44, 50]
+    >>> candidate_ks(20, 30)
+    [20, 24, 29, 30]
+    """
+    candidates = list(range(low, min(high, _EVERY_K_UP_TO) + 1))
+    k = max(low, _EVERY_K_UP_TO) if not candidates else candidates[-1]
+    if not candidates:
+        candidates.append(k)
+    while True:
+        k = max(k + 1, round(k * _K_STEP))
+        if k >= high:
+            break
+        candidates.append(k)
+    if candidates[-1] != high:
+        candidates.append(high)
+    return candidates
+
+
+def _describe_candidates(candidates: list[int]) -> str:
+    """ "k = 2 to 15, 18, 22" for the criterion sentence."""
+    run_end = 0
+    while run_end + 1 < len(candidates) and candidates[run_end + 1] == candidates[run_end] + 1:
+        run_end += 1
+    head = (
+        f"k = {candidates[0]} to {candidates[run_end]}"
+        if run_end >= 2
+        else "k = " + ", ".join(map(str, candidates[: run_end + 1]))
+    )
+    rest = candidates[run_end + 1 :]
+    return head + "".join(f", {k}" for k in rest)
 
 
 def _apply_criterion(scores: pd.DataFrame) -> int:

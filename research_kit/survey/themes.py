@@ -41,6 +41,9 @@ THEME_COLUMNS = [
     "low_confidence",
     "edited",
 ]
+#: The numbers of themes ``cluster_question(..., n_clusters="auto")`` chooses from by default:
+#: a list of themes that people read, in a dashboard or a brief, stays at fifteen or fewer.
+READABLE_K_RANGE = (2, 15)
 #: Answers below this confidence are counted as weak fits to review.
 LOW_CONFIDENCE = 0.2
 
@@ -197,6 +200,7 @@ def cluster_question(
     n_clusters: int | Literal["auto"] = "auto",
     embedding: Literal["tfidf", "sentence"] = "tfidf",
     random_state: int = 0,
+    k_range: tuple[int, int] | None = READABLE_K_RANGE,
     n_quotes: int = 3,
     n_terms: int = 8,
     clusterer: ResponseClusterer | None = None,
@@ -214,6 +218,10 @@ def cluster_question(
         Which survey (the first by default).
     n_clusters, embedding, random_state
         Passed to :class:`~research_kit.survey.clustering.ResponseClusterer`.
+    k_range : (int, int) or None
+        The k that ``n_clusters="auto"`` may choose. Themes are read by people, so by default
+        at most 15 (:data:`READABLE_K_RANGE`); None lets the clusterer's own range grow with
+        the number of answers (up to 50 themes), which suits exploring a large survey.
     n_quotes, n_terms : int
         Quotes and distinctive terms per theme.
     clusterer : ResponseClusterer, optional
@@ -268,7 +276,11 @@ def cluster_question(
         clusterer
         if clusterer is not None
         else ResponseClusterer(
-            n_clusters, embedding=embedding, random_state=random_state, nlp=study.nlp()
+            n_clusters,
+            embedding=embedding,
+            k_range=k_range,
+            random_state=random_state,
+            nlp=study.nlp(),
         )
     )
     model.fit(answered["text"])

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from research_kit.study import Study
 
 ALL = "(everyone)"
-K_CHOICES = ["auto", *range(2, 21)]
+K_CHOICES = ["auto", *range(2, 21), 25, 30, 40, 50]
 _STATUS_COLOURS = {"ok": "#1a7f37", "info": "#444444", "error": "#b42318"}
 
 

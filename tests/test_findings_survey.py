@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from research_kit import open_study
+from research_kit.briefs import _survey_findings as survey_findings
 from research_kit.briefs import assemble_findings, render_html
-from research_kit.briefs import findings as findings_module
 from research_kit.briefs.findings import SUPPRESSED
 from research_kit.survey import design_effect, scale_order, top_box, weighted_distribution
 
@@ -43,7 +43,7 @@ def _set_min_cell_size(folder: Path, size: int) -> None:
 @pytest.fixture(scope="module")
 def fixed_k():
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(findings_module, "ANSWER_THEMES_K", 6)
+        patch.setattr(survey_findings, "ANSWER_THEMES_K", 6)
         yield
 
 

@@ -339,7 +339,7 @@ def test_privacy_names_are_read_leniently(sample_study_path):
 
 
 def test_likert_by_group_cannot_recover_a_hidden_n():
-    from research_kit.briefs.findings import _answering_counts
+    from research_kit.briefs._survey_findings import answering_counts
 
     answers = pd.DataFrame(
         {
@@ -349,7 +349,7 @@ def test_likert_by_group_cannot_recover_a_hidden_n():
         }
     )
     scale = ["Disagree", "Agree"]
-    counts = _answering_counts(answers, {"Easy": scale, "Clear": scale}, by="ward")
+    counts = answering_counts(answers, {"Easy": scale, "Clear": scale}, by="ward")
     shown = suppress_table(counts, row="item", column="group", margins="rows")
     overall = counts.groupby("item")["n"].sum()  # the all-respondents n readers see
     for item, group in shown.groupby("item"):

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from research_kit import open_study
+from research_kit.briefs import _survey_findings as survey_findings
 from research_kit.briefs import assemble_findings, export_html, export_pdf, render_html
-from research_kit.briefs import findings as findings_module
 from research_kit.briefs.findings import SUPPRESSED
 from research_kit.errors import ResearchKitError
 
@@ -76,7 +76,7 @@ def hostile(tmp_path_factory):
     out = folder.parent
     # A fixed number of answer themes: choosing k is the slow step, tested once below.
     with open_study(folder) as study, pytest.MonkeyPatch.context() as patch:
-        patch.setattr(findings_module, "ANSWER_THEMES_K", 6)
+        patch.setattr(survey_findings, "ANSWER_THEMES_K", 6)
         findings = assemble_findings(study, ward="Ward 6", theme="waiting")
     html_path = export_html(findings, out / "findings.html")
     pdf_path = export_pdf(findings, out / "findings.pdf")
@@ -112,7 +112,7 @@ def test_assemble_gives_every_section_with_content(sample_study_path):
 
 
 def test_filters_change_the_numbers(sample_study_path, monkeypatch):
-    monkeypatch.setattr(findings_module, "ANSWER_THEMES_K", 6)
+    monkeypatch.setattr(survey_findings, "ANSWER_THEMES_K", 6)
     with open_study(sample_study_path) as study:
         everyone = assemble_findings(study)
         reuse = {"answer_themes": everyone.answer_themes}  # as the dashboard does

@@ -1,17 +1,13 @@
 """Briefs for stakeholders: findings assembled once, shown as a Voila dashboard, HTML or PDF.
 
-:func:`assemble_findings` gathers every number, chart and quote; :mod:`research_kit.briefs.report`
-renders them (Jinja2 templates in ``templates/report/``, PDF through WeasyPrint).
+:func:`assemble_findings` gathers every number, chart and quote into the plain data of
+:mod:`research_kit.briefs.content` (its survey parts in ``_survey_findings``);
+:mod:`research_kit.briefs.report` renders them (Jinja2 templates in ``templates/report/``, PDF
+through WeasyPrint).
 """
 
-from research_kit.briefs.findings import (
-    FigureSpec,
-    Findings,
-    Quote,
-    Section,
-    Table,
-    assemble_findings,
-)
+from research_kit.briefs.content import FigureSpec, Findings, Quote, Section, Table
+from research_kit.briefs.findings import assemble_findings
 from research_kit.briefs.report import export_html, export_pdf, render_html, section_html
 
 __all__ = [

@@ -25,7 +25,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 import research_kit
-from research_kit.briefs.findings import SUPPRESSED, Findings, Section
+from research_kit.briefs.content import SUPPRESSED, Findings, Section
 from research_kit.errors import ResearchKitError
 
 __all__ = ["TEMPLATE_DIR", "export_html", "export_pdf", "render_html", "section_html"]
@@ -129,7 +129,7 @@ def section_html(section: Section) -> str:
 
     Examples
     --------
-    >>> from research_kit.briefs.findings import Quote
+    >>> from research_kit.briefs.content import Quote
     >>> quote = Quote("<b>hi</b>", "resident, Ward 1")
     >>> html = section_html(Section("demo", "Demo", quotes=[quote]))
     >>> "&lt;b&gt;hi&lt;/b&gt;" in html and 'id="demo"' in html

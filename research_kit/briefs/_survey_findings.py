@@ -1,0 +1,787 @@
+"""The survey parts of a brief: rated questions, the themes of open answers, their method lines.
+
+Private to :mod:`research_kit.briefs`: :func:`research_kit.briefs.findings.assemble_findings`
+calls :func:`survey_basis` once per brief (weights raked to the population margins, Likert
+scales, the clustered open answers), then :func:`survey_section`, :func:`themes_section` and
+:func:`survey_method_rows`. Every breakdown of people by group goes through
+:mod:`research_kit.privacy`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from research_kit import privacy, viz
+from research_kit.briefs.content import (
+    GROUP_LABELS,
+    SUPPRESSED,
+    FigureSpec,
+    Section,
+    Table,
+    join_words,
+    plus_minus,
+    shorten,
+    unchanged,
+    wrap,
+)
+from research_kit.errors import ResearchKitError
+from research_kit.survey import design_effect, likert_summary, scale_order, top_box
+from research_kit.survey.breakdown import crosstab, weighted_distribution
+from research_kit.survey.responses import normalise_answer
+from research_kit.survey.themes import QuestionThemes, cluster_question
+
+__all__ = [
+    "ANSWER_THEMES_K",
+    "SurveyBasis",
+    "answering_counts",
+    "survey_basis",
+    "survey_method_rows",
+    "survey_section",
+    "themes_section",
+]
+
+#: How many themes to find in the open answers: "auto" lets the clusterer choose k by its
+#: stated criterion (the method appendix quotes it).
+ANSWER_THEMES_K: int | str = "auto"
+#: The longest example answer a themes table shows (characters; longer ones are cut at a word);
+#: answers of a readable length (up to the first number) are preferred.
+_EXAMPLE_LENGTH = (20, 140)
+_EXAMPLE_LIMIT = 200
+
+#: The survey frame's weight column while a brief is assembled.
+_WEIGHT = "_rk_weight"
+#: Estimates of a breakdown cell, hidden with it.
+_ESTIMATES = ("share", "se", "ci_low", "ci_high", "margin_of_error")
+
+
+@dataclass
+class SurveyBasis:
+    """What the survey, themes and method parts of one brief share (computed once per brief)."""
+
+    source: Any  # the study's SurveySource
+    #: Every respondent; with the weight in :data:`_WEIGHT` when weighted.
+    survey: pd.DataFrame
+    weights: pd.Series | None
+    #: Why the survey is not weighted although it has population margins (an error message).
+    weighting_problem: str | None
+    #: Likert items with the scale of each, lowest level first; items whose scale is unknown.
+    scales: dict[str, list[str]]
+    unscaled: list[str]
+    #: The themes of the first open-ended question, or why there are none.
+    themes: QuestionThemes | None
+    themes_problem: str | None
+
+    @property
+    def weighted(self) -> bool:
+        return self.weights is not None
+
+
+def survey_basis(
+    study, survey: pd.DataFrame, answer_themes: QuestionThemes | None = None
+) -> SurveyBasis:
+    """Weights, Likert scales and open-answer themes of the study's (first) survey.
+
+    Weights rake to the population margins when the study gives them; when raking fails the
+    brief says so and shows unweighted shares rather than failing as a whole.
+    """
+    source = study.survey_source()
+    weights, weighting_problem = None, None
+    if source.population_margins is not None:
+        try:
+            weights = study.survey_weights(source.id, survey=survey)
+        except ResearchKitError as exc:
+            weighting_problem = str(exc)
+    scales, unscaled = {}, []
+    for item in source.likert:
+        if item not in survey.columns:
+            continue
+        found = scale_order(survey[item].dropna(), question=item)
+        if found is None:
+            unscaled.append(item)
+        else:
+            scales[item] = list(found[0])
+    themes, themes_problem = answer_themes, None
+    if themes is None and source.open_ended:
+        try:
+            themes = cluster_question(
+                study,
+                0,
+                survey_id=source.id,
+                n_clusters=ANSWER_THEMES_K,
+                survey=survey,
+                weights=weights,
+            )
+        except ResearchKitError as exc:
+            themes_problem = str(exc)
+    framed = survey if weights is None else survey.assign(**{_WEIGHT: weights.to_numpy(float)})
+    return SurveyBasis(
+        source, framed, weights, weighting_problem, scales, unscaled, themes, themes_problem
+    )
+
+
+def answering_counts(
+    survey: pd.DataFrame, scales: dict[str, list[str]], *, by: str
+) -> pd.DataFrame:
+    """Respondents per item and group who chose a point of the item's scale (``item, group, n``).
+
+    The same base as :func:`~research_kit.survey.likert.top_box` (non-answers left out).
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"ward": ["W1", "W1", "W2"], "q": ["Agree", "n/a", " agree"]})
+    >>> answering_counts(people, {"q": ["Disagree", "Agree"]}, by="ward")
+      item group  n
+    0    q    W1  1
+    1    q    W2  1
+    """
+    rows = []
+    for item, scale in scales.items():
+        keys = {normalise_answer(level) for level in scale}
+        on_scale = survey[item].map(
+            lambda value, keys=keys: isinstance(value, str) and normalise_answer(value) in keys
+        )
+        counts = on_scale.astype(bool).groupby(survey[by], sort=True).sum()
+        rows += [{"item": item, "group": group, "n": int(n)} for group, n in counts.items()]
+    return pd.DataFrame(rows, columns=["item", "group", "n"])
+
+
+def _hide_recoverable_groups(
+    table: pd.DataFrame,
+    survey: pd.DataFrame,
+    scales: dict[str, list[str]],
+    *,
+    by: str,
+    min_size: int,
+) -> pd.DataFrame:
+    """Also hide groups whose n would give away a hidden group's n through an item's total.
+
+    :func:`top_box` hides a small group's n, but readers see every other group's n and the
+    all-respondents n of the item: with one group hidden, its n is their difference. So the
+    group ns of each item go through complementary suppression as a row of a table whose
+    total is known, and a group hidden there is hidden whole.
+    """
+    counts = answering_counts(survey, scales, by=by)
+    shown = privacy.suppress_table(
+        counts, row="item", column="group", count="n", min_size=min_size, margins="rows"
+    )
+    hidden_n = {
+        (item, group): bool(flag)
+        for item, group, flag in zip(
+            shown["item"], shown["group"], shown["suppressed"], strict=True
+        )
+    }
+    extra = np.array(
+        [hidden_n.get((i, g), False) for i, g in zip(table["item"], table["group"], strict=True)]
+    ) & ~table["suppressed"].to_numpy(bool)
+    result = table.copy()
+    for column in ("n", "count", *_ESTIMATES, "difference", "p_value", "p_adjusted", "significant"):
+        if column in result:
+            result[column] = result[column].mask(extra)
+    result.loc[extra, "suppressed"] = True
+    result.loc[extra, "suppression_reason"] = "complementary"
+    return result
+
+
+def survey_section(study, basis: SurveyBasis, *, group, ward, facts) -> Section:
+    min_size = study.min_cell_size
+    label = GROUP_LABELS[group]
+    survey = basis.survey if ward is None else basis.survey[basis.survey["ward"] == ward]
+    where = f" in {ward}" if ward else ""
+    items = list(basis.scales)
+    weights = _WEIGHT if basis.weighted else None
+    facts["survey_n"] = len(survey)
+    notices = _survey_notices(basis)
+    try:
+        overall = top_box(
+            survey, items, order=basis.scales, weights=weights, min_cell_size=min_size
+        )
+        by_group = top_box(
+            survey, items, order=basis.scales, weights=weights, by=group, min_cell_size=min_size
+        )
+        levels = likert_summary(
+            survey, items, order=basis.scales, weights=weights, min_cell_size=min_size
+        )
+    except ResearchKitError as exc:  # no items, too few respondents, an answer off the scale
+        return Section(
+            id="survey",
+            title="What the survey says",
+            summary=f"No survey answers{where} to report.",
+            notice=" ".join([*notices, str(exc)]),
+        )
+    by_group = _hide_recoverable_groups(by_group, survey, basis.scales, by=group, min_size=min_size)
+    test = str(by_group["test"].dropna().iloc[0]) if by_group["test"].notna().any() else ""
+    facts["survey_test"] = test
+    note = _weighting_note(basis, min_size) + (
+        f" \u201cHigher\u201d or \u201clower\u201d: the group's share differs from that of "
+        f"all other respondents ({test}, p < 0.05)."
+        if test
+        else ""
+    )
+    overall_table = pd.DataFrame(
+        {
+            "Statement": overall["item"],
+            "Counted as agreeing": overall["box"],
+            "n": overall["n"].astype("Int64").astype(str),
+            "Agree": _percents(overall["share"], overall["suppressed"]),
+            "Margin of error (95%)": _points(overall["margin_of_error"], overall["suppressed"]),
+        }
+    )
+    display = pd.DataFrame(
+        {
+            "Statement": by_group["item"],
+            label: by_group["group"].astype(str),
+            "n": [
+                SUPPRESSED if s else str(int(n))
+                for n, s in zip(by_group["n"], by_group["suppressed"], strict=True)
+            ],
+            "Agree": _percents(by_group["share"], by_group["suppressed"]),
+            "Margin of error (95%)": _points(by_group["margin_of_error"], by_group["suppressed"]),
+            "Versus the rest": [
+                SUPPRESSED if s else _versus(flag, difference)
+                for flag, difference, s in zip(
+                    by_group["significant"],
+                    by_group["difference"],
+                    by_group["suppressed"],
+                    strict=True,
+                )
+            ],
+        }
+    )
+    weighting = ", weighted to the population" if basis.weighted else ", unweighted"
+    figures = [
+        *_likert_figures(levels, overall, basis),
+    ]
+    valid = overall[~overall["suppressed"] & overall["share"].notna()]
+    if valid.empty:
+        summary = f"{len(survey):,} survey respondents{where}; too few answers to report."
+    else:
+        lowest = valid.sort_values("share", kind="stable").iloc[0]
+        groups = by_group[(by_group["item"] == lowest["item"]) & ~by_group["suppressed"]]
+        worst = groups.sort_values("share", kind="stable").iloc[0] if len(groups) > 1 else None
+        facts["lowest_item"] = {
+            "item": str(lowest["item"]),
+            "share": float(lowest["share"]),
+            "moe": float(lowest["margin_of_error"]),
+            "worst": worst,
+            "label": label,
+            "weighted": basis.weighted,
+        }
+        summary = (
+            f"{len(survey):,} survey respondents{where}. The statement with the least agreement "
+            f"is \u201c{lowest['item']}\u201d ({lowest['share']:.0%} agree, "
+            f"\u00b1{lowest['margin_of_error'] * 100:.0f} points{weighting})."
+        )
+        chart = by_group[by_group["item"] == lowest["item"]]
+        figures.append(_agreement_by_group_figure(chart, str(lowest["item"]), label, min_size))
+    return Section(
+        id="survey",
+        title="What the survey says",
+        summary=summary,
+        tables=[
+            Table("Agreement with each statement, all respondents" + where, overall_table, note),
+            Table(f"Agreement with each statement, by {label.lower()}", display, note),
+        ],
+        figures=figures,
+        notice=" ".join(notices) or None,
+    )
+
+
+def _survey_notices(basis: SurveyBasis) -> list[str]:
+    notices = []
+    if basis.weighting_problem:
+        notices.append(
+            "The survey could not be weighted to the population, so its figures are "
+            f"unweighted shares of respondents: {basis.weighting_problem}"
+        )
+    if basis.unscaled:
+        notices.append(
+            "Not shown, because their answers do not form a known rating scale: "
+            + "; ".join(f"\u201c{item}\u201d" for item in basis.unscaled)
+            + "."
+        )
+    return notices
+
+
+def _weighting_note(basis: SurveyBasis, min_size: int) -> str:
+    if basis.weighted:
+        text = (
+            "Weighted to the population (raked to "
+            + join_words(_raking_variables(basis.weights))
+            + "): estimates for everyone the survey stands for, with 95% margins of error. "
+        )
+    else:
+        text = "Unweighted: shares of respondents who answered, not estimates for the population. "
+    return text + (
+        "n counts respondents who chose a point of the scale (\u201cDon't know\u201d and blanks "
+        f"are left out). Groups with fewer than {min_size} answers are suppressed, and so is the "
+        "next smallest where a hidden number could otherwise be worked out from the totals."
+    )
+
+
+def _versus(significant, difference) -> str:
+    if pd.isna(significant) or not bool(significant):
+        return "no clear difference"
+    return "higher" if difference > 0 else "lower"
+
+
+def _percents(shares: pd.Series, suppressed: pd.Series) -> list[str]:
+    return [
+        SUPPRESSED if s or pd.isna(v) else f"{v:.0%}"
+        for v, s in zip(shares, suppressed, strict=True)
+    ]
+
+
+def _points(margins: pd.Series, suppressed: pd.Series) -> list[str]:
+    return [
+        SUPPRESSED if s or pd.isna(m) else f"\u00b1{m * 100:.0f} pts"
+        for m, s in zip(margins, suppressed, strict=True)
+    ]
+
+
+def _likert_figures(levels: pd.DataFrame, overall: pd.DataFrame, basis) -> list[FigureSpec]:
+    """Diverging bars of every item's answers; items on scales of one length share a chart.
+
+    Scales of one length line up level by level (the agreement items and the satisfaction
+    item), so the legend names both wordings of each level.
+    """
+    figures = []
+    by_length: dict[int, list[str]] = {}
+    for item, scale in basis.scales.items():
+        by_length.setdefault(len(scale), []).append(item)
+    agree = dict(zip(overall["item"], overall["share"].where(~overall["suppressed"]), strict=True))
+    for length, items in by_length.items():
+        names = [
+            " / ".join(dict.fromkeys(str(basis.scales[item][i]) for item in items))
+            for i in range(length)
+        ]
+        data = levels[levels["item"].isin(items)].copy()
+        if data.empty or data["suppressed"].all():
+            continue
+        position = {
+            (item, level): i for item in items for i, level in enumerate(basis.scales[item])
+        }
+        data["category"] = [
+            names[position[(i, c)]] for i, c in zip(data["item"], data["category"], strict=True)
+        ]
+        data["item"] = data["item"].map(lambda s: wrap(s, 44))
+        weighted = "weighted to the population" if basis.weighted else "unweighted"
+        with plt.rc_context({"text.parse_math": False}):
+            fig = viz.likert_bars(
+                data, order=names, wrap=44, title=f"How respondents answered ({weighted})"
+            )
+        alt = (
+            f"Diverging bar chart of the answers to {len(items)} survey questions, {weighted}; "
+            "share agreeing or satisfied: "
+            + "; ".join(
+                f"{item} {agree[item]:.0%}" if pd.notna(agree.get(item)) else f"{item} suppressed"
+                for item in items
+            )
+            + "."
+        )
+        caption = (
+            "Share of respondents at each point of the scale, of those who chose one "
+            f"({weighted}). Disagreement and dissatisfaction extend left of the centre line, "
+            "agreement and satisfaction right; the neutral middle is split across it."
+        )
+        figures.append(FigureSpec(viz.figure_svg(fig, alt), alt, caption))
+    return figures
+
+
+def _agreement_by_group_figure(
+    chart: pd.DataFrame, item: str, label: str, min_size: int
+) -> FigureSpec:
+    chart = chart.copy()
+    chart.attrs = {"min_cell_size": min_size, "level": 0.95, "alpha": 0.05}
+    with plt.rc_context({"text.parse_math": False}):
+        fig = viz.share_by_group(
+            chart,
+            category=item,
+            category_column="item",
+            title=wrap(f"\u201c{item}\u201d: {_box_words(chart)}, by {label.lower()}", 70),
+        )
+    parts = []
+    for row in chart.itertuples():
+        if row.suppressed:
+            parts.append(f"{row.group} suppressed")
+            continue
+        text = f"{row.group} {row.share:.0%} (\u00b1{row.margin_of_error * 100:.0f})"
+        if _versus(row.significant, row.difference) != "no clear difference":
+            text += f", {_versus(row.significant, row.difference)} than the rest"
+        parts.append(text)
+    alt = (
+        f"Dot chart of the share answering {_box_words(chart)} to \u201c{item}\u201d by "
+        f"{label.lower()}, with 95% confidence intervals: " + "; ".join(parts) + "."
+    )
+    caption = (
+        f"The statement with the least agreement, by {label.lower()}: each dot is a group's "
+        "share with its 95% confidence interval; filled dots differ significantly from the "
+        "rest of respondents. Groups too small to show are labelled suppressed."
+    )
+    return FigureSpec(viz.figure_svg(fig, alt), alt, caption)
+
+
+def _box_words(table: pd.DataFrame) -> str:
+    """The levels counted as agreeing, in words: "Agree or Strongly agree"."""
+    box = str(table["box"].iloc[0]) if "box" in table and len(table) else "agree"
+    return box.replace(" + ", " or ")
+
+
+def _raking_variables(weights: pd.Series | None) -> list[str]:
+    if weights is None:
+        return []
+    return [str(v) for v in weights.attrs.get("not_in_margins", {})]
+
+
+def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=unchanged):
+    """The themes of the first open-ended question (None when the survey has none)."""
+    if not basis.source.open_ended:
+        return None
+    title = "What people asked for"
+    themes = basis.themes
+    where = f" in {ward}" if ward else ""
+    if themes is None:
+        return Section(
+            id="themes",
+            title=title,
+            summary="The open-ended answers could not be grouped into themes.",
+            notice=basis.themes_problem,
+        )
+    min_size = study.min_cell_size
+    assigned = themes.assignments
+    if ward is not None:
+        assigned = assigned[assigned["ward"] == ward]
+    question = themes.question
+    statuses = themes.answers
+    if ward is not None:
+        in_ward = set(basis.survey.loc[basis.survey["ward"] == ward, "respondent_id"])
+        statuses = statuses[statuses["respondent_id"].isin(in_ward)]
+    answered, non_answers, blanks = _answer_status_counts(statuses, min_size=min_size)
+    weights = assigned["weight"] if "weight" in assigned.columns else None
+    described = themes.themes.set_index("cluster")
+    clusters = list(described.index)
+    try:
+        # By cluster id, not name: two themes may carry the same automatic name.
+        overall = weighted_distribution(
+            assigned, "cluster", weights=weights, levels=clusters, min_cell_size=min_size
+        )
+    except ResearchKitError as exc:
+        return Section(
+            id="themes",
+            title=title,
+            summary=f"{answered} people answered \u201c{question}\u201d{where}.",
+            notice=str(exc),
+        )
+    overall = overall.sort_values(
+        ["suppressed", "share"], ascending=[True, False], kind="stable"
+    ).reset_index(drop=True)
+    labels = _theme_labels(described["name"], scrub)
+    # Distinctive terms come from the answers: redact them like quotes (drop what redaction hits).
+    terms = {
+        cluster: [str(t) for t in top_terms if scrub(str(t)) == str(t)]
+        for cluster, top_terms in described["top_terms"].items()
+    }
+    table = pd.DataFrame(
+        {
+            "Theme": overall["category"].map(labels),
+            "Share of answers (95% margin of error)": [
+                SUPPRESSED if shown == SUPPRESSED else f"{shown} ({margin})"
+                for shown, margin in zip(
+                    _percents(overall["share"], overall["suppressed"]),
+                    _points(overall["margin_of_error"], overall["suppressed"]),
+                    strict=True,
+                )
+            ],
+            "Distinctive terms": [", ".join(terms[c][:5]) for c in overall["category"]],
+            "Example answer": [
+                _example_answer(assigned[assigned["cluster"] == c], scrub)
+                for c in overall["category"]
+            ],
+        }
+    )
+    weighted = weights is not None
+    note = _themes_note(
+        answered,
+        non_answers,
+        blanks,
+        where=where,
+        weighted=weighted,
+        min_size=min_size,
+        redacted=scrub is not unchanged,
+    )
+    shown = overall[~overall["suppressed"] & overall["share"].notna()]
+    figures = []
+    if shown.empty:
+        summary = f"{answered} people answered \u201c{question}\u201d{where}; too few to report."
+    else:
+        top = shown.iloc[0]
+        name = labels[top["category"]]
+        facts["answer_theme"] = {
+            "name": name,
+            # An automatic name is one word: its distinctive terms say what the theme is about.
+            "terms": [] if described.at[top["category"], "edited"] else terms[top["category"]][:3],
+            "share": float(top["share"]),
+            "moe": float(top["margin_of_error"]),
+            "question": question,
+            "weighted": weighted,
+        }
+        summary = (
+            f"{answered} people answered \u201c{question}\u201d{where}; their answers fall into "
+            f"{len(clusters)} themes. The most common is \u201c{name}\u201d: about "
+            f"{top['share']:.0%} ({plus_minus(top['margin_of_error'])}) of those who "
+            "answered" + (", weighted to the population." if weighted else ".")
+        )
+        figure = _theme_by_group_figure(
+            assigned, clusters, top["category"], name, group=group, min_size=min_size
+        )
+        if figure is not None:
+            figures.append(figure)
+    return Section(
+        id="themes",
+        title=title,
+        summary=summary,
+        tables=[Table(f"Themes in the answers to \u201c{question}\u201d{where}", table, note)],
+        figures=figures,
+    )
+
+
+def _themes_note(
+    answered: str,
+    non_answers: str,
+    blanks: str,
+    *,
+    where: str,
+    weighted: bool,
+    min_size: int,
+    redacted: bool,
+) -> str:
+    shares = (
+        "Shares of those who answered, weighted to the population, with 95% margins of error."
+        if weighted
+        else "Unweighted shares of those who answered, with 95% margins of error."
+    )
+    redaction = (
+        "Example answers are as written, except that names, e-mails, phone numbers and "
+        "addresses are redacted (in theme names and terms too)."
+        if redacted
+        else "Example answers are as written (not redacted: research team only)."
+    )
+    return (
+        f"{answered} people answered{where}; {non_answers} non-answers (such as \u201cn/a\u201d "
+        f"or \u201cdon't know\u201d) and {blanks} blanks were not clustered. {shares} "
+        f"Themes with fewer than {min_size} answers{where} are suppressed, and so is the next "
+        f"smallest where one would be the only one hidden. {redaction}"
+    )
+
+
+def _answer_status_counts(statuses: pd.DataFrame, *, min_size: int) -> tuple[str, str, str]:
+    """How many answered, gave a non-answer or left the question blank, as text for readers.
+
+    Within one ward these are counts of a group of people: small ones are hidden, and so is
+    the next smallest, since the three add up to the ward's respondents (published).
+
+    Examples
+    --------
+    >>> statuses = pd.DataFrame({"status": ["answered"] * 40 + ["non_answer"] * 3 + ["blank"] * 9})
+    >>> _answer_status_counts(statuses, min_size=5)
+    ('40', 'a suppressed number of', 'a suppressed number of')
+    """
+    counts = pd.DataFrame(
+        {
+            "row": "all",
+            "status": ["answered", "non_answer", "blank"],
+            "n": [
+                int((statuses["status"] == s).sum()) for s in ("answered", "non_answer", "blank")
+            ],
+        }
+    )
+    shown = privacy.suppress_table(
+        counts, row="row", column="status", count="n", min_size=min_size, margins="rows"
+    )
+    answered, non_answers, blanks = (
+        "a suppressed number of" if hidden else f"{int(n):,}"
+        for n, hidden in zip(counts["n"], shown["suppressed"], strict=True)
+    )
+    return answered, non_answers, blanks
+
+
+def _example_answer(members: pd.DataFrame, scrub) -> str:
+    """One short answer that fits its theme well, redacted before it is shortened."""
+    if members.empty:
+        return ""
+    ranked = members.assign(
+        _fits=members["text"].str.len().between(*_EXAMPLE_LENGTH),
+    ).sort_values(["_fits", "confidence", "respondent_id"], ascending=[False, False, True])
+    return shorten(scrub(" ".join(str(ranked["text"].iloc[0]).split())), _EXAMPLE_LIMIT)
+
+
+def _theme_labels(names: pd.Series, scrub) -> dict[int, str]:
+    """Theme names for readers, by cluster: redacted, and numbered where two are the same.
+
+    Examples
+    --------
+    >>> _theme_labels(pd.Series(["fees", "Call Dana", "fees"], index=[0, 1, 2]), unchanged)
+    {0: 'fees', 1: 'Call Dana', 2: 'fees (2)'}
+    """
+    labels: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for cluster, name in names.items():
+        label = scrub(str(name))
+        seen[label] = seen.get(label, 0) + 1
+        labels[cluster] = label if seen[label] == 1 else f"{label} ({seen[label]})"
+    return labels
+
+
+def _theme_by_group_figure(
+    assigned: pd.DataFrame,
+    clusters: list,
+    cluster: int,
+    name: str,
+    *,
+    group: str,
+    min_size: int,
+) -> FigureSpec | None:
+    """The share of answers in one theme by group, as :meth:`QuestionThemes.shares` breaks it
+    down (``name``: the theme as readers see it)."""
+    label = GROUP_LABELS[group].lower()
+    if group not in assigned.columns:
+        return None
+    weights = assigned["weight"] if "weight" in assigned.columns else None
+    try:
+        breakdown = crosstab(
+            assigned, "cluster", group, weights=weights, levels=clusters, min_cell_size=min_size
+        )
+    except ResearchKitError:
+        return None
+    chart = breakdown[breakdown["category"] == cluster]
+    if chart.empty or chart["suppressed"].all():
+        return None
+    with plt.rc_context({"text.parse_math": False}):
+        fig = viz.share_by_group(
+            breakdown,
+            category=cluster,
+            title=wrap(f"Answers in the theme \u201c{name}\u201d, by {label}", 70),
+        )
+    parts = [
+        f"{row.group} suppressed"
+        if row.suppressed
+        else f"{row.group} {row.share:.0%} (\u00b1{row.margin_of_error * 100:.0f})"
+        for row in chart.itertuples()
+    ]
+    alt = (
+        f"Dot chart of the share of answers in the theme \u201c{name}\u201d by {label}, with "
+        "95% confidence intervals: " + "; ".join(parts) + "."
+    )
+    caption = (
+        f"The most common theme, by {label}: each dot is a group's share of answers in it, "
+        "with its 95% confidence interval; filled dots differ significantly from the rest of "
+        "respondents. Groups too small to show are labelled suppressed."
+    )
+    return FigureSpec(viz.figure_svg(fig, alt), alt, caption)
+
+
+def survey_method_rows(study, basis: SurveyBasis, facts: dict) -> list[tuple[str, str]]:
+    """The method appendix's survey lines: sample, weighting, statistics, open answers."""
+    survey = basis.survey
+    rows = [
+        (
+            "Survey",
+            f"{len(survey):,} respondents; agreement is the share choosing one of the top two "
+            "levels of a question's scale (\u201cAgree\u201d or \u201cStrongly agree\u201d; "
+            "\u201cSatisfied\u201d or \u201cVery satisfied\u201d), of those who chose a point "
+            "of the scale (\u201cDon't know\u201d and blanks are left out)",
+        )
+    ]
+    if basis.weighted:
+        rows.append(("Survey weighting", _weighting_method(study, basis)))
+    else:
+        why = (
+            f"weighting failed: {basis.weighting_problem}"
+            if basis.weighting_problem
+            else "the study gives no population margins"
+        )
+        rows.append(("Survey weighting", f"none ({why}): figures describe respondents only"))
+    test = facts.get("survey_test") or "a test of each group against the rest"
+    rows.append(
+        (
+            "Survey statistics",
+            "95% margins of error from Taylor-linearised standard errors"
+            + (" of the weighted shares" if basis.weighted else "")
+            + f" (Student's t); each group is compared with all other respondents by a {test}, "
+            "significant at p < 0.05",
+        )
+    )
+    themes = basis.themes
+    if themes is not None:
+        model = themes.clusterer
+        how = (
+            "all-MiniLM-L6-v2 sentence vectors clustered by spherical k-means"
+            if getattr(model, "embedding", "tfidf") == "sentence"
+            else "lemma TF-IDF with word n-grams, reduced by LSA, clustered by a "
+            "Dirichlet-multinomial mixture started from spherical k-means"
+        )
+        applied = int((themes.edits["status"] == "applied").sum()) if len(themes.edits) else 0
+        rows.append(
+            (
+                "Open-ended answers",
+                f"answers to \u201c{themes.question}\u201d grouped into {model.n_clusters_} "
+                f"themes: {how}; every answer gets a theme. {model.criterion_.rstrip('.')}. "
+                + (
+                    f"{applied} saved researcher edit(s) (renames, merges, splits, pins) replayed. "
+                    if applied
+                    else ""
+                )
+                + "Theme names are the researchers' where they renamed them, else the most "
+                "distinctive term",
+            )
+        )
+    elif basis.themes_problem:
+        rows.append(("Open-ended answers", f"not clustered: {basis.themes_problem}"))
+    return rows
+
+
+def _weighting_method(study, basis: SurveyBasis) -> str:
+    weights = basis.weights
+    attrs = weights.attrs
+    effect = design_effect(weights).iloc[0]
+    source = basis.source
+    margins = source.population_margins
+    try:
+        margins_name = str(margins.relative_to(study.folder))
+    except (AttributeError, ValueError):
+        margins_name = str(margins)
+    text = (
+        "raked (iterative proportional fitting) to the population margins of "
+        + join_words(_raking_variables(weights))
+        + f" in {margins_name}"
+    )
+    trim = attrs.get("trim")
+    if trim:
+        low, high = attrs.get("weight_ratio_range", (None, None))
+        text += (
+            f"; weights trimmed to {trim[0]:g}\u2013{trim[1]:g} times the mean weight and raked "
+            "again"
+        )
+        if low is not None:
+            text += f" (final range {low:.2f}\u2013{high:.2f} times the mean)"
+    outside = {v: n for v, n in attrs.get("not_in_margins", {}).items() if n}
+    if outside:
+        text += (
+            "; "
+            + join_words(
+                [
+                    f"{n:,} respondents whose {v} has no population figure"
+                    for v, n in outside.items()
+                ]
+            )
+            + " (such as \u201cPrefer not to say\u201d) keep their share of the weight for it"
+        )
+    text += (
+        f"; design effect {effect['deff']:.2f}, so {len(weights):,} respondents carry the "
+        f"precision of about {effect['effective_n']:,.0f}"
+    )
+    return text

@@ -1,0 +1,183 @@
+"""What a brief is made of: :class:`Findings`, its sections, tables, figures and quotes.
+
+The plain data that :func:`research_kit.briefs.findings.assemble_findings` fills and that the
+dashboard (:mod:`research_kit.briefs.serve`) and the PDF/HTML report
+(:mod:`research_kit.briefs.report`) render, plus the few wording helpers every part of a brief
+uses, so that numbers and lists read the same everywhere.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from research_kit.survey.themes import QuestionThemes
+
+__all__ = [
+    "GROUPS",
+    "GROUP_LABELS",
+    "SUPPRESSED",
+    "FigureSpec",
+    "Findings",
+    "Quote",
+    "Section",
+    "Table",
+    "join_words",
+    "plural",
+    "plus_minus",
+    "shorten",
+    "unchanged",
+    "wrap",
+]
+
+#: Survey attributes a brief may break the Likert results and the answer themes down by.
+GROUPS = ("ward", "age_band", "race_ethnicity", "business_type", "language")
+#: Readable names of :data:`GROUPS` (column headings, filter labels).
+GROUP_LABELS = {
+    "ward": "Ward",
+    "age_band": "Age",
+    "race_ethnicity": "Race/ethnicity",
+    "business_type": "Type of business",
+    "language": "Language",
+}
+#: What a brief shows in place of a number hidden to protect a small group.
+SUPPRESSED = "suppressed"
+
+
+@dataclass
+class Table:
+    """A table for readers: ``frame`` holds display-ready values (text and numbers)."""
+
+    caption: str
+    frame: pd.DataFrame
+    note: str = ""
+
+
+@dataclass
+class FigureSpec:
+    """A chart as SVG text from our own renderers, with alt text for screen readers."""
+
+    svg: str
+    alt: str
+    caption: str = ""
+    #: A wide diagram (a swimlane map): the PDF gives it a landscape page of its own.
+    wide: bool = False
+
+
+@dataclass
+class Quote:
+    """An interview excerpt, attributed by role and ward only (never a name)."""
+
+    text: str
+    attribution: str
+    #: The theme the quote illustrates (a heading for grouping quotes; may be empty).
+    theme: str = ""
+
+
+@dataclass
+class Section:
+    """One part of a brief; ``id`` is stable (interviews, survey, themes, process, method)."""
+
+    id: str
+    title: str
+    summary: str = ""
+    tables: list[Table] = field(default_factory=list)
+    figures: list[FigureSpec] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    notice: str | None = None
+
+
+@dataclass
+class Findings:
+    """Everything a brief shows, computed from one study with one set of filters."""
+
+    title: str
+    subtitle: str
+    question: str
+    audience: str
+    generated: datetime
+    headlines: list[str]
+    sections: list[Section]
+    method: Section
+    filters: dict[str, str] = field(default_factory=dict)
+    #: The clustering behind the themes section (a QuestionThemes), for re-use: pass it back
+    #: as ``assemble_findings(..., answer_themes=...)`` to skip clustering again.
+    answer_themes: QuestionThemes | None = field(default=None, repr=False)
+
+    def section(self, section_id: str) -> Section:
+        """The section with this id (``method`` included)."""
+        for section in [*self.sections, self.method]:
+            if section.id == section_id:
+                return section
+        raise KeyError(section_id)
+
+
+# -- wording -----------------------------------------------------------------------------------
+def plus_minus(margin: float) -> str:
+    """A margin of error (a proportion) in percentage points.
+
+    Examples
+    --------
+    >>> plus_minus(0.043)
+    '±4 points'
+    """
+    return f"\u00b1{margin * 100:.0f} points"
+
+
+def wrap(text: str, width: int) -> str:
+    r"""``text`` broken into lines of at most ``width`` characters (for chart labels).
+
+    Examples
+    --------
+    >>> wrap("Request plan corrections", 12)
+    'Request plan\ncorrections'
+    """
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def plural(word: str) -> str:
+    """A role or label in the plural ("resident" → "residents"; "business owners" stays).
+
+    Examples
+    --------
+    >>> plural("resident"), plural("business owners")
+    ('residents', 'business owners')
+    """
+    return word if word.endswith("s") else word + "s"
+
+
+def join_words(words: list[str]) -> str:
+    """Words as an English list.
+
+    Examples
+    --------
+    >>> join_words(["ward", "age band", "race/ethnicity"])
+    'ward, age band and race/ethnicity'
+    """
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def shorten(text: str, limit: int = 420) -> str:
+    """``text`` cut at a word before ``limit`` characters, with an ellipsis when cut.
+
+    Examples
+    --------
+    >>> shorten("The portal logged me out twice while uploading plans", 30)
+    'The portal logged me out…'
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "\u2026"
+
+
+def unchanged(text: str) -> str:
+    """The text as it is: the stand-in for a redactor when redaction is off."""
+    return text

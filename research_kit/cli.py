@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -20,6 +21,10 @@ from research_kit import __version__
 from research_kit.checks import check_folder
 from research_kit.errors import Problem, ResearchKitError
 from research_kit.study import open_study
+
+if TYPE_CHECKING:
+    from research_kit.briefs.content import Findings
+    from research_kit.survey.themes import QuestionThemes
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -276,10 +281,16 @@ def _run_brief_export(args: argparse.Namespace) -> int:
 def export_findings(study_folder: Path, output: Path | str, *, to: str, audience: str) -> Path:
     """Assemble a study's findings and write them as a PDF report or a standalone HTML page."""
     from research_kit.briefs.findings import assemble_findings
-    from research_kit.briefs.report import export_html, export_pdf
 
     with open_study(study_folder, create=False) as study:
         findings = assemble_findings(study, audience=audience)
+    return _write_findings(findings, output, to=to)
+
+
+def _write_findings(findings: Findings, output: Path | str, *, to: str) -> Path:
+    """Write assembled findings as a PDF report or a standalone HTML page."""
+    from research_kit.briefs.report import export_html, export_pdf
+
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     return (export_pdf if to == "pdf" else export_html)(findings, output)
 
@@ -307,14 +318,15 @@ def _run_demo(args: argparse.Namespace) -> int:
             print(f"   these notes changed since they were registered: {', '.join(changed)}")
         print("== 3. what the study holds")
         print(format_summary(study.summary()))
-        _demo_analyses(study)
-    if args.no_report:
-        return EXIT_OK
-    print(f"== 5. writing the findings to {args.out}/")
+        answer_themes = _demo_analyses(study)
+        if args.no_report:
+            return EXIT_OK
+        print(f"== 5. writing the findings to {args.out}/")
+        findings = _demo_findings(study, answer_themes)
     out = Path(args.out)
     for kind in ("pdf", "html"):
         started = time.perf_counter()
-        path = export_findings(folder, out / f"findings.{kind}", to=kind, audience="public")
+        path = _write_findings(findings, out / f"findings.{kind}", to=kind)
         seconds = time.perf_counter() - started
         print(f"   {path} ({path.stat().st_size / 1024:,.0f} KiB, {seconds:.1f} s)")
     print("== done. Open the PDF or the HTML page above; for the live dashboard run: make serve")
@@ -374,7 +386,22 @@ def _one_line(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _demo_analyses(study) -> None:
+def _demo_findings(study, answer_themes: QuestionThemes | None) -> Findings:
+    """The public findings, assembled once for the PDF and the HTML page.
+
+    ``answer_themes`` (the survey themes the demo printed, or None) are reused, so the open
+    answers are clustered once and the brief shows the themes the demo reported.
+    """
+    from research_kit.briefs.findings import assemble_findings
+
+    started = time.perf_counter()
+    findings = assemble_findings(study, audience="public", answer_themes=answer_themes)
+    print(f"   findings assembled in {time.perf_counter() - started:.1f} s")
+    return findings
+
+
+def _demo_analyses(study) -> QuestionThemes | None:
+    """Print one line per analysis; return the survey themes (None without open answers)."""
     from research_kit import interviews as iv
     from research_kit import process as pm
 
@@ -388,8 +415,9 @@ def _demo_analyses(study) -> None:
             f"   agreement: Cohen's kappa {overall['cohen_kappa']:.2f}, "
             f"Krippendorff's alpha {overall['krippendorff_alpha']:.2f} (by excerpt)"
         )
+    answer_themes = None
     if study.settings.surveys and study.survey_source().open_ended:
-        _demo_survey(study)
+        answer_themes = _demo_survey(study)
     if study.settings.event_logs:
         log = study.event_log()
         worst = pm.bottlenecks(log, by="activity", rank="median").iloc[0]
@@ -398,9 +426,10 @@ def _demo_analyses(study) -> None:
             f"variants; longest median wait before {worst['activity']!r} "
             f"({pm.format_duration(worst['median'])})"
         )
+    return answer_themes
 
 
-def _demo_survey(study) -> None:
+def _demo_survey(study) -> QuestionThemes:
     from research_kit.survey.themes import cluster_question
 
     themes = cluster_question(study, 0)
@@ -413,6 +442,7 @@ def _demo_survey(study) -> None:
         f"{len(themes.themes)} themes; largest {top['name']!r}, "
         f"{estimate['share']:.0%} ± {estimate['margin_of_error']:.0%} ({kind})"
     )
+    return themes
 
 
 def _import_codings_text(study, path: Path) -> str:

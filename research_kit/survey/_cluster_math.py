@@ -66,6 +66,12 @@ WORD_PRIOR = 0.1
 EM_ITERATIONS = 20
 KMEANS_ITERATIONS = 50
 N_INIT = 4
+#: Sentence option: share of the lexical (LSA) part in the dot products of the joined vectors,
+#: weight of the sentence-vector similarity in the joint mixture's scores (a von Mises-Fisher
+#: concentration), and the joint mixture's EM iterations.
+LEXICAL_WEIGHT = 0.2
+CONCENTRATION = 20.0
+JOINT_ITERATIONS = 20
 #: Sentence option: seeded k-means starts and the most Lloyd iterations of each (the defaults
 #: of scikit-learn's ``KMeans``).
 SENTENCE_N_INIT = 10
@@ -326,6 +332,62 @@ def fit_mixture(
         posteriors = np.exp(scores - norm)
     objective = float(weights @ norm.ravel() + WORD_PRIOR * log_word_probs.sum())
     return log_word_probs, posteriors, objective
+
+
+# -- the sentence option: joined vectors and a joint mixture -----------------------------------
+
+
+def joined(semantic: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+    """Unit rows of the sentence vectors beside the LSA vectors scaled by :data:`LEXICAL_WEIGHT`.
+
+    For unit inputs the dot product of two joined vectors is
+    ``(semantic · semantic' + LEXICAL_WEIGHT * lexical · lexical') / (1 + LEXICAL_WEIGHT)``.
+    """
+    scale = np.float32(np.sqrt(LEXICAL_WEIGHT))
+    return normalize(np.hstack([semantic, scale * lexical]).astype(np.float32))
+
+
+def joint_scores(
+    vectors: np.ndarray,
+    words: sp.csr_matrix,
+    directions: np.ndarray,
+    log_word_probs: np.ndarray,
+) -> np.ndarray:
+    """(n, k) scores: :data:`CONCENTRATION` × cosine to each mean direction + log-likelihood."""
+    similarity = vectors @ directions.T.astype(vectors.dtype)
+    return CONCENTRATION * similarity.astype(np.float64) + log_likelihoods(words, log_word_probs)
+
+
+def _mean_directions(
+    vectors: np.ndarray, responsibilities: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
+    """Unit weighted mean of the vectors per cluster (a cluster with no mass keeps zeros)."""
+    sums = (responsibilities * weights[:, None]).T @ vectors.astype(np.float64)
+    return normalize(sums).astype(np.float32)
+
+
+def fit_joint_mixture(
+    vectors: np.ndarray,
+    words: sp.csr_matrix,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    n_clusters: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """EM of the joint mixture from a hard start: mean directions, log word probs, posteriors.
+
+    Each cluster is a mean direction of the (joined, unit) ``vectors`` and a distribution over
+    the (augmented) ``words``; an answer's score for a cluster is :func:`joint_scores` (uniform
+    cluster weights). :data:`JOINT_ITERATIONS` rounds of: M-step (weighted mean directions,
+    re-normalised; word distributions as in :func:`fit_mixture`), then E-step (softmax of the
+    scores), so the posteriors returned are those of the parameters returned.
+    """
+    posteriors = np.eye(n_clusters, dtype=np.float64)[labels]
+    for _ in range(JOINT_ITERATIONS):
+        directions = _mean_directions(vectors, posteriors, weights)
+        log_word_probs = _m_step(words, posteriors, weights)
+        scores = joint_scores(vectors, words, directions, log_word_probs)
+        posteriors = np.exp(scores - logsumexp(scores, axis=1, keepdims=True))
+    return directions, log_word_probs, posteriors
 
 
 def unit_kmeans(

@@ -348,7 +348,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
     ) -> models.Model:
         if self.embedding == "sentence":
             model: models.Model = models.SentenceModel(
-                texts, self._lemma_keys(texts), self.ngram_range, show
+                texts, self._lemma_keys(texts), self.n_components, self.ngram_range, seed, show
             )
         else:
             model = models.MixtureModel(keys, self.n_components, self.ngram_range, seed)

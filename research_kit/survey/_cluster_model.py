@@ -5,8 +5,9 @@ of distinct answers: one score per cluster (higher is better), the number of wor
 scores, unit vectors for choosing central quotes, and lemma n-gram counts for the clusters'
 terms. :class:`MixtureModel` is the default (lemma TF-IDF + LSA, neighbour smoothing,
 multinomial mixture; see :mod:`research_kit.survey._cluster_math`); :class:`SentenceModel`
-clusters sentence vectors of the optional all-MiniLM-L6-v2 model, smoothed by their nearest
-neighbours, with k-means.
+joins the sentence vectors of the optional all-MiniLM-L6-v2 model with the default's LSA
+vectors (each smoothed by its nearest neighbours) and fits a joint mixture of mean directions
+of the joined vectors and word distributions, started by k-means.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ SCORE_BLOCK = 4_096
 class Scored:
     """What a model says about a batch of distinct answers."""
 
-    scores: np.ndarray  # (n, k) log-likelihoods (or scaled similarities)
+    scores: np.ndarray  # (n, k) log-likelihoods (sentence option: plus scaled cosines)
     lengths: np.ndarray  # (n,) words behind each score; 0 = nothing to go on
     vectors: np.ndarray  # (n, d) unit vectors for centrality and near-duplicate checks
     counts: sp.csr_matrix  # (n, terms) lemma n-gram counts for the clusters' terms
@@ -176,7 +177,7 @@ class SentenceModel(Model):
     ) -> None:
         self.reference = embed(texts, show)
         self.reference_keys = {sentence_key(text): i for i, text in enumerate(texts)}
-        self.index = None
+        self.index: core.CellIndex | None = None
         if self.reference.shape[0] > core.EXACT_NEIGHBOURS_UP_TO:
             self.index = core.CellIndex.build(self.reference, seed)
         fit_rows = np.arange(len(texts))
@@ -192,7 +193,9 @@ class SentenceModel(Model):
         )
         self.words = core.augmented(words, self.lexical_neighbours, rep.reference_words)
 
-    def _sentence_neighbours(self, vectors: np.ndarray, exclude: np.ndarray | None):
+    def _sentence_neighbours(
+        self, vectors: np.ndarray, exclude: np.ndarray | None
+    ) -> sp.csr_matrix:
         """Row-stochastic weights of the nearest fit-set answers in the sentence space."""
         indices, similarities = core.nearest_neighbours(
             vectors, self.reference, core.N_NEIGHBOURS, exclude=exclude, index=self.index

@@ -323,6 +323,39 @@ def test_sentence_option_is_row_order_independent(answers, nlp, monkeypatch) -> 
     np.testing.assert_allclose(shuffled.confidence_, model.confidence_[order])
 
 
+def test_sentence_option_joint_mixture_scores_new_answers_like_fitted_ones(
+    answers, nlp, monkeypatch
+) -> None:
+    texts, _ = answers
+    monkeypatch.setattr(_cluster_model, "require_sentence_model", lambda: None)
+    monkeypatch.setattr(_cluster_model, "embed", _hashed_bag_of_words)
+    fit = ResponseClusterer(5, embedding="sentence", random_state=1, nlp=nlp).fit(texts)
+    again = ResponseClusterer(5, embedding="sentence", random_state=1, nlp=nlp).fit(texts)
+    np.testing.assert_array_equal(fit.labels_, again.labels_)  # deterministic for a seed
+    np.testing.assert_array_equal(fit.confidence_, again.confidence_)
+    model = fit._model
+    assert isinstance(model, _cluster_model.SentenceModel)
+    assert model.directions.shape[0] == model.log_word_probs.shape[0] == fit.n_clusters_
+    # the fit set (sorted distinct answers) scored as fitted answers and, under keys the model
+    # does not know, as new ones: embedded, neighbours found among the fit set in both spaces,
+    # smoothed, scored by the same joint scores
+    fit_texts = sorted(set(texts))
+    lemma_keys = fit._lemma_keys(fit_texts)
+    known = model.score(fit_texts, fit_texts, lemma_keys)
+    new = model.score([f"{text} ?" for text in fit_texts], fit_texts, lemma_keys)
+    np.testing.assert_array_equal(known.scores.argmax(axis=1), model.fit_labels)
+    assert (new.scores.argmax(axis=1) == known.scores.argmax(axis=1)).mean() > 0.9
+    assert np.all(new.lengths > 0) and np.all(np.isfinite(new.scores))
+    fresh, fresh_truth = themed_answers(20, seed=1)  # answers the model has not seen
+    predicted = fit.predict([*fresh, "", "zzz qqq"])
+    assert predicted.shape == (len(fresh) + 2,) and set(predicted) <= set(range(5))
+    assert predicted[-2] == model.fallback  # nothing to go on: the largest cluster
+    assert adjusted_rand_score(fresh_truth, predicted[:-2]) > 0.8
+    memberships = fit.transform(fresh)
+    np.testing.assert_allclose(memberships.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(memberships.argmax(axis=1), predicted[:-2])
+
+
 @pytest.mark.skipif(not sentence_model_available(), reason="the sentence model is not installed")
 def test_sentence_option_clusters_the_themes(answers, nlp) -> None:
     texts, truth = answers

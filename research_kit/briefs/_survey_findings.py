@@ -719,10 +719,11 @@ def survey_method_rows(study, basis: SurveyBasis, facts: dict) -> list[tuple[str
     if themes is not None:
         model = themes.clusterer
         how = (
-            "all-MiniLM-L6-v2 sentence vectors clustered by spherical k-means"
+            "all-MiniLM-L6-v2 sentence vectors joined with lemma TF-IDF/LSA vectors, clustered "
+            "by a mixture of their directions and the answers' words started from k-means"
             if getattr(model, "embedding", "tfidf") == "sentence"
             else "lemma TF-IDF with word n-grams, reduced by LSA, clustered by a "
-            "Dirichlet-multinomial mixture started from spherical k-means"
+            "Dirichlet-multinomial mixture started from k-means"
         )
         applied = int((themes.edits["status"] == "applied").sum()) if len(themes.edits) else 0
         rows.append(

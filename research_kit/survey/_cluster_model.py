@@ -5,8 +5,9 @@ of distinct answers: one score per cluster (higher is better), the number of wor
 scores, unit vectors for choosing central quotes, and lemma n-gram counts for the clusters'
 terms. :class:`MixtureModel` is the default (lemma TF-IDF + LSA, neighbour smoothing,
 multinomial mixture; see :mod:`research_kit.survey._cluster_math`); :class:`SentenceModel`
-clusters sentence vectors of the optional all-MiniLM-L6-v2 model, smoothed by their nearest
-neighbours, with k-means.
+joins the sentence vectors of the optional all-MiniLM-L6-v2 model with the default's LSA
+vectors (each smoothed by its nearest neighbours) and fits a joint mixture of mean directions
+of the joined vectors and word distributions, started by k-means.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ SCORE_BLOCK = 4_096
 class Scored:
     """What a model says about a batch of distinct answers."""
 
-    scores: np.ndarray  # (n, k) log-likelihoods (or scaled similarities)
+    scores: np.ndarray  # (n, k) log-likelihoods (sentence option: plus scaled cosines)
     lengths: np.ndarray  # (n,) words behind each score; 0 = nothing to go on
     vectors: np.ndarray  # (n, d) unit vectors for centrality and near-duplicate checks
     counts: sp.csr_matrix  # (n, terms) lemma n-gram counts for the clusters' terms
@@ -151,85 +152,154 @@ class MixtureModel(Model):
 
 
 class SentenceModel(Model):
-    """Sentence vectors (all-MiniLM-L6-v2), neighbour smoothing and k-means.
+    """Sentence vectors (all-MiniLM-L6-v2) joined with lemma LSA vectors, and a joint mixture.
 
-    Each answer's vector is smoothed by its :data:`~research_kit.survey._cluster_math.N_NEIGHBOURS`
-    nearest fit-set answers (the diffusion step of the default model) and the smoothed vectors
-    are clustered by the best of :data:`~research_kit.survey._cluster_math.SENTENCE_N_INIT`
-    seeded k-means runs. The fit set's vectors are kept, so its answers are not embedded again
-    when they are assigned, and new answers are smoothed by their neighbours among them.
+    The fit set's answers get their sentence vectors and the default lemma representation (lemma
+    TF-IDF + LSA, :func:`~research_kit.survey._cluster_math.fit_representation`). Both are
+    smoothed by each answer's nearest fit-set answers in its own space (sentence neighbours for
+    the sentence vectors, LSA neighbours for the LSA vectors and the augmented words), and the
+    two smoothed vectors are joined
+    (:func:`~research_kit.survey._cluster_math.joined`). The best of
+    :data:`~research_kit.survey._cluster_math.SENTENCE_N_INIT` seeded k-means runs on the joined
+    vectors starts a joint mixture
+    (:func:`~research_kit.survey._cluster_math.fit_joint_mixture`): a mean direction of the
+    joined vectors and a word distribution per cluster. An answer goes to the cluster with the
+    highest :func:`~research_kit.survey._cluster_math.joint_scores`. The fit set's vectors and
+    neighbours are kept, so its answers are not embedded again when they are assigned, and new
+    answers are smoothed by their neighbours among them.
     """
 
-    space = "space of the smoothed sentence vectors"
-    #: Scale of the k-means scores before the softmax of memberships (a vMF concentration).
-    CONCENTRATION = 20.0
+    space = "joined space of the smoothed sentence and LSA vectors"
 
     def __init__(
-        self, texts: list[str], lemma_keys: list[str], ngram_range: tuple[int, int], show: bool
+        self,
+        texts: list[str],
+        lemma_keys: list[str],
+        n_components: int,
+        ngram_range: tuple[int, int],
+        seed: int,
+        show: bool,
     ) -> None:
         self.reference = embed(texts, show)
         self.reference_keys = {sentence_key(text): i for i, text in enumerate(texts)}
-        self.terms = core.term_counter(lemma_keys, ngram_range)
         self.index: core.CellIndex | None = None
-        self.neighbours: sp.csr_matrix | None = None
-        self._seed: int | None = None
+        if self.reference.shape[0] > core.EXACT_NEIGHBOURS_UP_TO:
+            self.index = core.CellIndex.build(self.reference, seed)
+        fit_rows = np.arange(len(texts))
+        self.neighbours = self._sentence_neighbours(self.reference, exclude=fit_rows)
+        rep, lexical, words = core.fit_representation(
+            lemma_keys, n_components=n_components, ngram_range=ngram_range, random_state=seed
+        )
+        self.representation = rep
+        self.terms = rep.counter
+        self.lexical_neighbours = rep.neighbours(lexical, exclude=fit_rows)
+        self.vectors = self._joined(
+            self.reference, self.neighbours, lexical, self.lexical_neighbours
+        )
+        self.words = core.augmented(words, self.lexical_neighbours, rep.reference_words)
 
-    def _smoothed_reference(self, seed: int) -> np.ndarray:
-        """The fit set's smoothed vectors (neighbours found once per seed, never itself)."""
-        if self._seed != seed:
-            reference = self.reference
-            self.index = None
-            if reference.shape[0] > core.EXACT_NEIGHBOURS_UP_TO:
-                self.index = core.CellIndex.build(reference, seed)
-            indices, similarities = core.nearest_neighbours(
-                reference,
-                reference,
-                core.N_NEIGHBOURS,
-                exclude=np.arange(reference.shape[0]),
-                index=self.index,
-            )
-            self.neighbours = core.neighbour_matrix(indices, similarities, reference.shape[0])
-            self._seed = seed
-        return core.smoothed(self.reference, self.neighbours, self.reference)
+    def _sentence_neighbours(
+        self, vectors: np.ndarray, exclude: np.ndarray | None
+    ) -> sp.csr_matrix:
+        """Row-stochastic weights of the nearest fit-set answers in the sentence space."""
+        indices, similarities = core.nearest_neighbours(
+            vectors, self.reference, core.N_NEIGHBOURS, exclude=exclude, index=self.index
+        )
+        return core.neighbour_matrix(indices, similarities, self.reference.shape[0])
+
+    def _joined(
+        self,
+        semantic: np.ndarray,
+        neighbours: sp.csr_matrix,
+        lexical: np.ndarray,
+        lexical_neighbours: sp.csr_matrix,
+    ) -> np.ndarray:
+        """Joined vectors of answers from their own vectors and neighbours in both spaces."""
+        return core.joined(
+            core.smoothed(semantic, neighbours, self.reference),
+            core.smoothed(lexical, lexical_neighbours, self.representation.reference),
+        )
 
     def score_k(self, sample: np.ndarray, weights: np.ndarray, k: int, seed: int) -> dict:
-        return core.score_k_kmeans(self._smoothed_reference(seed)[sample], weights, k, seed)
+        return core.score_k_kmeans(self.vectors[sample], weights, k, seed)
 
     def fit(self, k: int, weights: np.ndarray, seed: int) -> None:
-        smoothed = self._smoothed_reference(seed)
-        labels = core.best_kmeans(
-            smoothed, weights, k, seed, n_init=core.SENTENCE_N_INIT, iterations=core.MAX_ITERATIONS
+        start = core.best_kmeans(
+            self.vectors,
+            weights,
+            k,
+            seed,
+            n_init=core.SENTENCE_N_INIT,
+            iterations=core.MAX_ITERATIONS,
         )[0]
+        self.directions, self.log_word_probs, posteriors = core.fit_joint_mixture(
+            self.vectors, self.words, start, weights, k
+        )
         self.n_clusters = k
-        self.centres = core.mean_centres(smoothed, labels, weights, k)
-        labels = core.kmeans_scores(smoothed, self.centres).argmax(axis=1)
-        self._finish(self.reference, labels, weights)
+        self._finish(self.reference, posteriors.argmax(axis=1), weights)
+        del self.vectors, self.words  # the fit set's own vectors and neighbours are kept
 
     def score(self, keys: list[str], texts: list[str], lemma_keys: list[str]) -> Scored:
+        rep = self.representation
         known = np.array([self.reference_keys.get(key, -1) for key in keys], dtype=np.int64)
+        counts = rep.counts(lemma_keys)
         vectors = np.zeros((len(keys), self.reference.shape[1]), dtype=np.float32)
-        smoothed = np.zeros_like(vectors)
+        scores = np.zeros((len(keys), self.n_clusters))
+        lengths = np.zeros(len(keys))
         fitted = np.flatnonzero(known >= 0)  # fit-set answers: vectors and neighbours known
-        vectors[fitted] = self.reference[known[fitted]]
-        smoothed[fitted] = core.smoothed(
-            vectors[fitted], self.neighbours[known[fitted]], self.reference
+        rows = known[fitted]
+        vectors[fitted] = self.reference[rows]
+        self._score_rows(
+            fitted,
+            vectors[fitted],
+            self.neighbours[rows],
+            rep.reference[rows],
+            rep.reference_words[rows],
+            self.lexical_neighbours[rows],
+            scores,
+            lengths,
         )
         new = np.flatnonzero(known < 0)
         if len(new):
             vectors[new] = embed([texts[row] for row in new])
-        for block in core.chunks(len(new), SCORE_BLOCK):  # bounds the similarity matrices
+        for block in core.chunks(len(new), SCORE_BLOCK):  # bounds the neighbour matrices
             rows = new[block]
-            indices, similarities = core.nearest_neighbours(
-                vectors[rows], self.reference, core.N_NEIGHBOURS, index=self.index
+            lexical, words = rep.vectors(counts[rows])
+            self._score_rows(
+                rows,
+                vectors[rows],
+                self._sentence_neighbours(vectors[rows], exclude=None),
+                lexical,
+                words,
+                rep.neighbours(lexical, None),
+                scores,
+                lengths,
             )
-            neighbours = core.neighbour_matrix(indices, similarities, self.reference.shape[0])
-            smoothed[rows] = core.smoothed(vectors[rows], neighbours, self.reference)
-        scores = self.CONCENTRATION * core.kmeans_scores(smoothed, self.centres)
-        lengths = (np.abs(vectors).sum(axis=1) > 0).astype(np.float64)
-        return Scored(scores, lengths, vectors, self.terms.transform(lemma_keys).tocsr())
+        return Scored(scores, lengths, vectors, counts)
+
+    def _score_rows(
+        self,
+        rows: np.ndarray,
+        semantic: np.ndarray,
+        neighbours: sp.csr_matrix,
+        lexical: np.ndarray,
+        words: sp.csr_matrix,
+        lexical_neighbours: sp.csr_matrix,
+        scores: np.ndarray,
+        lengths: np.ndarray,
+    ) -> None:
+        """Joint scores of some answers; their length is their words, plus one for a vector."""
+        if len(rows) == 0:
+            return
+        augmented = core.augmented(words, lexical_neighbours, self.representation.reference_words)
+        vectors = self._joined(semantic, neighbours, lexical, lexical_neighbours)
+        scores[rows] = core.joint_scores(vectors, augmented, self.directions, self.log_word_probs)
+        has_vector = np.abs(semantic).sum(axis=1) > 0
+        lengths[rows] = np.asarray(augmented.sum(axis=1)).ravel() + has_vector
 
     def reorder(self, order: np.ndarray) -> None:
-        self.centres = self.centres[order]
+        self.directions = self.directions[order]
+        self.log_word_probs = self.log_word_probs[order]
         super().reorder(order)
 
 

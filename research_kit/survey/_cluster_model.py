@@ -19,6 +19,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
 
 from research_kit.survey import _cluster_math as core
+from research_kit.survey import _cluster_warm as warm
 
 __all__ = [
     "MixtureModel",
@@ -61,6 +62,10 @@ class Model:
 
     def fit(self, k: int, weights: np.ndarray, seed: int) -> None:
         """Fit ``k`` clusters on the whole fit set."""
+        raise NotImplementedError
+
+    def fit_from(self, start: np.ndarray, k: int, weights: np.ndarray, seed: int) -> None:
+        """Fit ``k`` clusters starting from a previous run's clusters ``start`` (-1: new)."""
         raise NotImplementedError
 
     def score(self, keys: list[str], texts: list[str], lemma_keys: list[str]) -> Scored:
@@ -114,6 +119,15 @@ class MixtureModel(Model):
         self.n_clusters = k
         self._finish(self.vectors, posteriors.argmax(axis=1), weights)
         del self.vectors, self.start_vectors, self.words  # the representation keeps the rest
+
+    def fit_from(self, start: np.ndarray, k: int, weights: np.ndarray, seed: int) -> None:
+        """EM from the previous clusters (see :mod:`~research_kit.survey._cluster_warm`)."""
+        start = warm.fit_start(start, self.start_vectors, weights, k, seed)
+        labels = warm.warm_mixture_labels(self.words, start, weights, k)
+        self.log_word_probs, posteriors, _ = core.fit_mixture(self.words, labels, weights, k)
+        self.n_clusters = k
+        self._finish(self.vectors, posteriors.argmax(axis=1), weights)
+        del self.vectors, self.start_vectors, self.words
 
     def score(self, keys: list[str], texts: list[str], lemma_keys: list[str]) -> Scored:
         rep = self.representation
@@ -231,6 +245,16 @@ class SentenceModel(Model):
     def reorder(self, order: np.ndarray) -> None:
         self.centres = self.centres[order]
         super().reorder(order)
+
+    def fit_from(self, start: np.ndarray, k: int, weights: np.ndarray, seed: int) -> None:
+        """k-means from the mean vectors of the previous clusters (warm start)."""
+        smoothed = self._smoothed_reference(seed)
+        start = warm.fit_start(start, smoothed, weights, k, seed)
+        labels = warm.warm_kmeans_labels(smoothed, start, weights, k)
+        self.n_clusters = k
+        self.centres = core.mean_centres(smoothed, labels, weights, k)
+        labels = core.kmeans_scores(smoothed, self.centres).argmax(axis=1)
+        self._finish(self.reference, labels, weights)
 
 
 def sentence_key(text: str) -> str:

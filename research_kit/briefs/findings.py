@@ -10,7 +10,9 @@ always agree. Rendering lives in :mod:`research_kit.briefs.report`.
 Survey figures are weighted to the population when the study gives population margins
 (``study.survey_weights``), with 95% margins of error and tests of each group against the rest
 (:func:`research_kit.survey.top_box`); the open answers are clustered into themes once per brief
-(:func:`research_kit.survey.themes.cluster_question`, with the researchers' saved edits).
+(:func:`research_kit.survey.themes.cluster_question`, with the researchers' saved edits,
+warm-started from the question's latest kept run; the brief keeps no run itself, so it never
+writes a clustering to the study).
 
 Privacy: every breakdown of people by group goes through :mod:`research_kit.privacy`
 (small cells hidden, and complementary cells too where totals are published: the Likert table
@@ -530,6 +532,7 @@ def _survey_basis(
                 n_clusters=ANSWER_THEMES_K,
                 survey=survey,
                 weights=weights,
+                keep_run=False,  # a brief reads the study; it does not write to it
             )
         except ResearchKitError as exc:
             themes_problem = str(exc)
@@ -735,6 +738,19 @@ def _weighting_note(basis: _SurveyBasis, min_size: int) -> str:
         "n counts respondents who chose a point of the scale (\u201cDon't know\u201d and blanks "
         f"are left out). Groups with fewer than {min_size} answers are suppressed, and so is the "
         "next smallest where a hidden number could otherwise be worked out from the totals."
+    )
+
+
+def _clustering_method(themes: QuestionThemes) -> str:
+    """How the open answers were clustered, for the method appendix (and how it started)."""
+    warm = themes.start != "fresh"
+    origin = f"the researchers' latest kept clustering ({themes.start.removeprefix('warm ')})"
+    if getattr(themes.clusterer, "embedding", "tfidf") == "sentence":
+        method = "k-means started from " + origin if warm else "spherical k-means"
+        return "all-MiniLM-L6-v2 sentence vectors clustered by " + method
+    return (
+        "lemma TF-IDF with word n-grams, reduced by LSA, clustered by a Dirichlet-multinomial "
+        "mixture started from " + (origin if warm else "spherical k-means")
     )
 
 
@@ -1419,12 +1435,7 @@ def _survey_method_rows(study, basis: _SurveyBasis, facts: dict) -> list[tuple[s
     themes = basis.themes
     if themes is not None:
         model = themes.clusterer
-        how = (
-            "all-MiniLM-L6-v2 sentence vectors clustered by spherical k-means"
-            if getattr(model, "embedding", "tfidf") == "sentence"
-            else "lemma TF-IDF with word n-grams, reduced by LSA, clustered by a "
-            "Dirichlet-multinomial mixture started from spherical k-means"
-        )
+        how = _clustering_method(themes)
         applied = int((themes.edits["status"] == "applied").sum()) if len(themes.edits) else 0
         rows.append(
             (

@@ -191,3 +191,29 @@ def test_the_findings_brief_starts_warm_and_writes_no_run(study) -> None:
     assert len(findings.answer_themes.themes) == 6 and len(cluster_runs(study)) == 1
     method = " ".join(table.frame.to_string() for table in findings.method.tables)
     assert "latest kept clustering (from run 1)" in " ".join(method.split())
+
+
+def test_the_explorer_starts_warm_unless_told_to_start_afresh(study) -> None:
+    from research_kit.widgets import ClusterExplorer
+
+    explorer = ClusterExplorer(study, n_clusters=5)
+    assert "5 themes, started fresh; kept as run 1" in explorer.status.value
+    explorer.k_picker.value = "auto"
+    explorer.run()
+    assert "5 themes, started warm from run 1" in explorer.status.value
+    assert "previous run" in explorer.status.value  # k was not chosen again
+    explorer.fresh.value = True
+    explorer.run()
+    assert "started fresh" in explorer.status.value and explorer.themes.start == "fresh"
+
+
+def test_cli_cluster_says_how_it_started_and_fresh_starts_afresh(sample_study_path, capsys):
+    from research_kit.cli import main
+
+    arguments = ["cluster", "--study", str(sample_study_path), "-k", "5", "--quotes", "1"]
+    assert main(arguments) == 0
+    assert "started fresh; kept as run 1" in capsys.readouterr().out
+    assert main(arguments) == 0
+    assert "\nstarted warm from run 1 (" in capsys.readouterr().out
+    assert main([*arguments, "--fresh"]) == 0
+    assert "started fresh" in capsys.readouterr().out

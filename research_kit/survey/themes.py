@@ -117,6 +117,30 @@ class QuestionThemes:
     start: str = "fresh"
     run_id: int | None = None
 
+    def how_started(self) -> str:
+        """How the run started and where it is kept, in a few words (for status lines).
+
+        Examples
+        --------
+        >>> empty = pd.DataFrame()
+        >>> themes = QuestionThemes("s", "q", empty, empty, empty, empty, None, empty, empty)
+        >>> replace(themes, start="warm from run 2", run_id=3).how_started()
+        'started warm from run 2; kept as run 3'
+        >>> replace(themes, start="warm from run 2", run_id=2).how_started()
+        'started warm from run 2; the same clustering as that run, not kept again'
+        >>> themes.how_started()
+        'started fresh; not kept'
+        """
+        started = f"started {self.start}"
+        seen = getattr(self.clusterer, "init_seen_", 0)
+        if self.start != "fresh" and seen:
+            started += f" ({seen:,} distinct answers seen before)"
+        if self.run_id is None:
+            return f"{started}; not kept"
+        if self.start == f"warm from run {self.run_id}":
+            return f"{started}; the same clustering as that run, not kept again"
+        return f"{started}; kept as run {self.run_id}"
+
     def shares(
         self,
         by: str | None = None,

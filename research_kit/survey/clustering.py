@@ -42,6 +42,18 @@ values per answer (its lemma key, hash, label and confidence); this replaces
 ``MiniBatchKMeans.partial_fit``, whose result depends on the order of the batches.
 ``embedding="sentence"`` clusters all-MiniLM-L6-v2 sentence vectors with k-means instead
 (optional extra, see :mod:`research_kit.survey.embeddings`).
+
+Warm starts: ``init`` (answer text -> cluster of a previous run) replaces the k-means starts
+of step 4. Answers seen before (same lemmas) start in their previous cluster, the word
+distributions are estimated from them, each new answer starts in the cluster under which its
+neighbour-augmented words are most likely, and the usual EM iterations run over all answers
+(one start, not the best of four). With ``n_clusters="auto"`` k is the previous number of
+clusters. Re-running on the same answers reproduces the previous clustering (ARI about 0.99 on
+the sample survey); with a tenth to a quarter of the answers replaced, about 95% of the answers
+seen before stay together where a fresh fit keeps about half, so the researchers' edits, which
+are anchored on clusters' members (:mod:`research_kit.survey.cluster_edits`), still apply.
+:func:`~research_kit.survey.themes.cluster_question` does this by default from the question's
+latest kept run.
 """
 
 from __future__ import annotations

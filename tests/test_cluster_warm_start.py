@@ -170,6 +170,15 @@ def test_cluster_question_starts_warm_from_the_last_kept_run(study) -> None:
     assert runs["params"].iloc[1]["start"] == "warm from run 1"
 
 
+def test_a_given_clusterer_is_warm_started_as_a_copy(study, nlp) -> None:
+    cluster_question(study, 0, n_clusters=6, weights=None)
+    mine = ResponseClusterer(6, nlp=nlp)
+    themes = cluster_question(study, 0, clusterer=mine, weights=None, keep_run=False)
+    assert themes.start == "warm from run 1" and themes.clusterer is not mine
+    assert mine.init is None and not hasattr(mine, "labels_")
+    assert themes.clusterer.nlp is nlp
+
+
 def test_an_identical_run_is_kept_once(study) -> None:
     first = cluster_question(study, 0, n_clusters=6, weights=None)
     again = cluster_question(study, 0, n_clusters=6, weights=None, fresh=True)

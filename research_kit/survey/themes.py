@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 
 from research_kit.errors import SurveyError, did_you_mean
 from research_kit.survey.breakdown import crosstab, weighted_distribution
@@ -351,7 +350,8 @@ def cluster_question(
     previous = None if fresh or model.init is not None else _latest_run(study, source.id, question)
     if previous is not None:
         init = pd.Series(previous["cluster"].to_numpy(), index=previous["text"].to_numpy())
-        model = (clone(model) if clusterer is not None else model).set_params(init=init)
+        # a copy of a given estimator (not sklearn's clone, which would deep-copy the pipeline)
+        model = type(model)(**{**model.get_params(deep=False), "init": init})
     model.fit(answered["text"])
     start = _start_text(model, previous)
     raw = model.describe(n_quotes=0, n_terms=n_terms)

@@ -5,8 +5,8 @@ each fitted distinct answer the previous run saw keeps its previous cluster as a
 (``start[i]``; -1 for an answer the previous run did not see). The default model then takes
 one M-step on the seen answers only, gives each new answer the cluster under which its
 (neighbour-augmented) words are most likely, and runs the usual EM iterations over everything
-(:func:`warm_mixture_labels`). The sentence option starts k-means from the mean vectors of the
-previous clusters (:func:`warm_kmeans_labels`).
+(:func:`warm_mixture_labels`). The sentence option starts k-means from the previous clusters,
+each new answer at the nearest of their mean vectors (:func:`warm_kmeans_labels`).
 
 When the number of clusters asked for differs from the number of previous clusters that still
 have answers (:func:`fit_start`): with fewer, the largest previous clusters (by weight) keep
@@ -131,9 +131,16 @@ def warm_mixture_labels(
 
 
 def warm_kmeans_labels(
-    vectors: np.ndarray, start: np.ndarray, weights: np.ndarray, n_clusters: int
+    vectors: np.ndarray,
+    start: np.ndarray,
+    weights: np.ndarray,
+    n_clusters: int,
+    iterations: int = WARM_KMEANS_ITERATIONS,
 ) -> np.ndarray:
-    """Weighted k-means (Lloyd) started from the mean vectors of the seen answers' clusters.
+    """Weighted k-means (Lloyd) started from the previous clusters.
+
+    Seen answers start in their cluster ``start``, new ones (-1) at the nearest mean vector of
+    the seen answers' clusters; then up to ``iterations`` Lloyd iterations (0: that start).
 
     Examples
     --------
@@ -143,14 +150,14 @@ def warm_kmeans_labels(
     """
     seen = start >= 0
     centres = core.mean_centres(vectors[seen], start[seen], weights[seen], n_clusters)
-    labels = np.full(len(start), -1, dtype=np.int64)
-    for _ in range(WARM_KMEANS_ITERATIONS):
-        new_labels = core.kmeans_scores(vectors, centres).argmax(axis=1)
-        if np.array_equal(new_labels, labels):
-            break
-        labels = new_labels
+    labels = np.where(seen, start, core.kmeans_scores(vectors, centres).argmax(axis=1))
+    for _ in range(iterations):
         mass = np.bincount(labels, weights=weights, minlength=n_clusters)
         sums = core.weighted_sums(vectors, labels, weights, n_clusters)
         keep = mass == 0  # an emptied cluster keeps its centre
         centres = np.where(keep[:, None], centres, sums / np.where(keep, 1.0, mass)[:, None])
+        new_labels = core.kmeans_scores(vectors, centres).argmax(axis=1)
+        if np.array_equal(new_labels, labels):
+            break
+        labels = new_labels
     return labels

@@ -51,8 +51,8 @@ neighbour-augmented words are most likely, and the usual EM iterations run over 
 clusters. Re-running on the same answers reproduces the previous clustering up to a few answers
 that the EM iterations move (ARI 0.96 to 0.99 on the sample survey); with a tenth to a quarter
 of the answers replaced, about 95% of the answers seen before stay together where a fresh fit
-keeps about half, so the researchers' edits, which
-are anchored on clusters' members (:mod:`research_kit.survey.cluster_edits`), still apply.
+keeps about half, so the researchers' edits, which are anchored on clusters' members
+(:mod:`research_kit.survey.cluster_edits`), still apply.
 :func:`~research_kit.survey.themes.cluster_question` does this by default from the question's
 latest kept run.
 """
@@ -142,16 +142,17 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         The pipeline from :func:`research_kit.text.build_pipeline`; the offline one by default.
     init : dict or pandas.Series, optional
         A previous run's clusters to start from (a *warm start*): answer text -> cluster number
-        (a Series indexed by text may repeat a text; the most frequent cluster of a text
-        wins, ties to the smaller number). Answers seen before (same lemmas) start in their
-        previous cluster; new answers start in the cluster their words and neighbours favour;
-        then the usual EM iterations run over all answers (the sentence option: k-means from
-        the previous clusters' mean vectors). With ``n_clusters="auto"``, k is the number of
-        previous clusters that still have answers (not chosen again; ``criterion_`` says so).
-        With a fixed k below that, the k largest previous clusters are kept and the answers
-        of the others start as new; above it, the extra clusters are seeded by k-means on the
-        fifth of the answers that fit their start worst. An ``init`` sharing no answer with
-        ``X`` is ignored (k-means starts, as without it). None (default): k-means starts.
+        (a Series indexed by text may repeat a text; among texts with the same lemmas the most
+        frequent cluster wins, ties to the smaller number). Answers seen before (same lemmas)
+        start in their previous cluster; new answers start in the cluster their words and
+        neighbours favour; then the usual EM iterations run over all answers (the sentence
+        option: k-means from the previous clusters, new answers at the nearest mean vector).
+        With ``n_clusters="auto"``, k is the number of previous clusters that still have
+        answers (not chosen again; ``criterion_`` says so). With a fixed k below that, the k
+        largest previous clusters are kept and the answers of the others start as new; above
+        it, the extra clusters are seeded by k-means on the fifth of the answers that fit their
+        start worst. An ``init`` sharing no answer with ``X`` is ignored (k-means starts, as
+        without it). None (default): k-means starts.
 
     Attributes
     ----------

@@ -13,6 +13,9 @@ itself is never opened or written. The script measures:
    open-ended answers, and the same answers repeated to 50,000 texts (texts/s, memory);
 5. the peak resident memory of the whole run.
 
+It also collects the ``figures()`` of every ``benchmarks/bench_*.py`` module (agreement,
+auto-coding, coding panel, REFI-QDA, process mining, briefs, survey clustering, survey scale,
+and edit stability: renames kept by warm and fresh re-runs of the survey clustering).
 It prints a table and writes the same figures as JSON to ``benchmarks/results/latest.json``.
 Run it as ``python benchmarks/run.py`` (from any folder). It exits with status 1 when a write
 benchmark stores fewer memos than it attempted.

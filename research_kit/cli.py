@@ -107,6 +107,11 @@ def _parser() -> argparse.ArgumentParser:
     cluster.add_argument("-k", "--clusters", default="auto", help="number of themes, or auto")
     cluster.add_argument("--by", help="also break the theme shares down by this attribute")
     cluster.add_argument("--quotes", type=int, default=2, help="quotes per theme")
+    cluster.add_argument(
+        "--fresh",
+        action="store_true",
+        help="cluster from scratch (by default a run starts from the question's last kept run)",
+    )
     cluster.add_argument("-o", "--output", help="write every answer with its theme to this CSV")
     cluster.set_defaults(run=_run_cluster)
 
@@ -341,10 +346,16 @@ def _run_cluster(args: argparse.Namespace) -> int:
     k = int(args.clusters) if str(args.clusters).isdigit() else args.clusters
     with open_study(args.study, create=False) as study:
         themes = cluster_question(
-            study, question, survey_id=args.survey, n_clusters=k, n_quotes=args.quotes
+            study,
+            question,
+            survey_id=args.survey,
+            n_clusters=k,
+            n_quotes=args.quotes,
+            fresh=args.fresh,
         )
         counts = themes.counts.iloc[0]
         print(f"{themes.question}")
+        print(themes.how_started())
         print(
             f"{int(counts['answered']):,} answers in {len(themes.themes)} themes; "
             f"{int(counts['non_answer']):,} non-answers and {int(counts['blank']):,} blanks "

@@ -115,6 +115,7 @@ def survey_basis(
                 n_clusters=ANSWER_THEMES_K,
                 survey=survey,
                 weights=weights,
+                keep_run=False,  # a brief reads the study; it does not write to it
             )
         except ResearchKitError as exc:
             themes_problem = str(exc)
@@ -320,6 +321,25 @@ def _weighting_note(basis: SurveyBasis, min_size: int) -> str:
         "n counts respondents who chose a point of the scale (\u201cDon't know\u201d and blanks "
         f"are left out). Groups with fewer than {min_size} answers are suppressed, and so is the "
         "next smallest where a hidden number could otherwise be worked out from the totals."
+    )
+
+
+def _clustering_method(themes: QuestionThemes) -> str:
+    """How the open answers were clustered, for the method appendix (and how it started)."""
+    warm = themes.start != "fresh"
+    start = (
+        f"the researchers' latest kept clustering ({themes.start.removeprefix('warm ')})"
+        if warm
+        else "k-means"
+    )
+    if getattr(themes.clusterer, "embedding", "tfidf") == "sentence":
+        return (
+            "all-MiniLM-L6-v2 sentence vectors joined with lemma TF-IDF/LSA vectors, clustered "
+            "by a mixture of their directions and the answers' words started from " + start
+        )
+    return (
+        "lemma TF-IDF with word n-grams, reduced by LSA, clustered by a Dirichlet-multinomial "
+        "mixture started from " + start
     )
 
 
@@ -718,13 +738,7 @@ def survey_method_rows(study, basis: SurveyBasis, facts: dict) -> list[tuple[str
     themes = basis.themes
     if themes is not None:
         model = themes.clusterer
-        how = (
-            "all-MiniLM-L6-v2 sentence vectors joined with lemma TF-IDF/LSA vectors, clustered "
-            "by a mixture of their directions and the answers' words started from k-means"
-            if getattr(model, "embedding", "tfidf") == "sentence"
-            else "lemma TF-IDF with word n-grams, reduced by LSA, clustered by a "
-            "Dirichlet-multinomial mixture started from k-means"
-        )
+        how = _clustering_method(themes)
         applied = int((themes.edits["status"] == "applied").sum()) if len(themes.edits) else 0
         rows.append(
             (

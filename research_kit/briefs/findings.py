@@ -10,7 +10,9 @@ always agree. Rendering lives in :mod:`research_kit.briefs.report`.
 Survey figures are weighted to the population when the study gives population margins
 (``study.survey_weights``), with 95% margins of error and tests of each group against the rest
 (:func:`research_kit.survey.top_box`); the open answers are clustered into themes once per brief
-(:func:`research_kit.survey.themes.cluster_question`, with the researchers' saved edits).
+(:func:`research_kit.survey.themes.cluster_question`, with the researchers' saved edits,
+warm-started from the question's latest kept run; the brief keeps no run itself, so it never
+writes a clustering to the study).
 
 Privacy: every breakdown of people by group goes through :mod:`research_kit.privacy`
 (small cells hidden, and complementary cells too where totals are published: the Likert table

@@ -20,6 +20,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
 
 from research_kit.survey import _cluster_math as core
+from research_kit.survey import _cluster_warm as warm
 
 __all__ = [
     "MixtureModel",
@@ -62,6 +63,10 @@ class Model:
 
     def fit(self, k: int, weights: np.ndarray, seed: int) -> None:
         """Fit ``k`` clusters on the whole fit set."""
+        raise NotImplementedError
+
+    def fit_from(self, start: np.ndarray, k: int, weights: np.ndarray, seed: int) -> None:
+        """Fit ``k`` clusters starting from a previous run's clusters ``start`` (-1: new)."""
         raise NotImplementedError
 
     def score(self, keys: list[str], texts: list[str], lemma_keys: list[str]) -> Scored:
@@ -115,6 +120,15 @@ class MixtureModel(Model):
         self.n_clusters = k
         self._finish(self.vectors, posteriors.argmax(axis=1), weights)
         del self.vectors, self.start_vectors, self.words  # the representation keeps the rest
+
+    def fit_from(self, start: np.ndarray, k: int, weights: np.ndarray, seed: int) -> None:
+        """EM from the previous clusters (see :mod:`~research_kit.survey._cluster_warm`)."""
+        start = warm.fit_start(start, self.start_vectors, weights, k, seed)
+        labels = warm.warm_mixture_labels(self.words, start, weights, k)
+        self.log_word_probs, posteriors, _ = core.fit_mixture(self.words, labels, weights, k)
+        self.n_clusters = k
+        self._finish(self.vectors, posteriors.argmax(axis=1), weights)
+        del self.vectors, self.start_vectors, self.words
 
     def score(self, keys: list[str], texts: list[str], lemma_keys: list[str]) -> Scored:
         rep = self.representation
@@ -301,6 +315,17 @@ class SentenceModel(Model):
         self.directions = self.directions[order]
         self.log_word_probs = self.log_word_probs[order]
         super().reorder(order)
+
+    def fit_from(self, start: np.ndarray, k: int, weights: np.ndarray, seed: int) -> None:
+        """The joint mixture started from a previous run's clusters (warm start)."""
+        start = warm.fit_start(start, self.vectors, weights, k, seed)
+        labels = warm.warm_kmeans_labels(self.vectors, start, weights, k, iterations=0)
+        self.directions, self.log_word_probs, posteriors = core.fit_joint_mixture(
+            self.vectors, self.words, labels, weights, k
+        )
+        self.n_clusters = k
+        self._finish(self.reference, posteriors.argmax(axis=1), weights)
+        del self.vectors, self.words
 
 
 def sentence_key(text: str) -> str:

@@ -22,6 +22,13 @@ cluster numbers you see.
 
 Kept runs (:func:`save_cluster_run`, :func:`load_cluster_run`) store a clusterer's output with
 its parameters, so a clustering can be reopened without running the model again.
+:func:`keep_cluster_run` keeps a run unless it is the same as the question's latest kept run.
+They also keep edits alive across re-runs: :func:`~research_kit.survey.themes.cluster_question`
+keeps every run it makes and by default *warm-starts* the next one from the question's latest
+kept run (``ResponseClusterer(init=...)``: answers seen before start in their previous cluster),
+so a survey that gained or lost some answers is clustered much as before and the anchors above
+still find their clusters. Without it a fresh run with a tenth to a quarter of the answers
+changed reshuffles the clusters and loses about half of the renames.
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ __all__ = [
     "cluster_edits",
     "cluster_runs",
     "edit_report",
+    "keep_cluster_run",
     "load_cluster_run",
     "merge_clusters",
     "pin_response",
@@ -804,6 +812,56 @@ def save_cluster_run(
             chunk = table.iloc[start : start + _SAVE_CHUNK].assign(run_id=int(run_id))
             _insert_rows(conn, schema.cluster_assignments, chunk)
     return int(run_id)
+
+
+def keep_cluster_run(
+    study: Study,
+    survey_id: str | None,
+    question: str,
+    assignments: pd.DataFrame,
+    params: Mapping[str, Any] | object | None = None,
+    *,
+    coder: str | None = None,
+) -> int:
+    """Keep a run as :func:`save_cluster_run` does, unless it is the question's latest kept run.
+
+    A run is the same when it has the same respondents with the same texts, clusters, labels
+    and (to 1e-9) confidences; then nothing is written and the latest run's id is returned.
+
+    Examples
+    --------
+    >>> study, q, assignments = _example_study()
+    >>> keep_cluster_run(study, None, q, assignments), keep_cluster_run(study, None, q, assignments)
+    (1, 1)
+    >>> keep_cluster_run(study, None, q, assignments.assign(cluster=0))
+    2
+    >>> study.close()
+    """
+    survey_id = _survey_id(study, survey_id, question)
+    try:
+        latest = load_cluster_run(study, survey_id, question)
+    except ClusterEditError:  # no kept run yet
+        latest = None
+    if latest is not None and _same_run(_normalise(assignments, study=study, fresh=True), latest):
+        return int(latest.attrs["run_id"])
+    return save_cluster_run(study, survey_id, question, assignments, params, coder=coder)
+
+
+def _same_run(frame: pd.DataFrame, kept: pd.DataFrame) -> bool:
+    """Whether a normalised assignments table holds the same clustering as a kept run."""
+    if len(frame) != len(kept):
+        return False
+    ours = frame.assign(respondent_id=frame["_rid"]).sort_values("respondent_id")
+    theirs = kept.sort_values("respondent_id")
+    for column in ("respondent_id", "text", "cluster"):
+        if ours[column].tolist() != theirs[column].tolist():
+            return False
+    labels = [
+        [None if _missing(v) else str(v) for v in table.get("label", [None] * len(table))]
+        for table in (ours, theirs)
+    ]
+    confidence = (ours["confidence"].to_numpy(float), theirs["confidence"].to_numpy(float))
+    return labels[0] == labels[1] and np.allclose(*confidence, rtol=0, atol=1e-9)
 
 
 def load_cluster_run(

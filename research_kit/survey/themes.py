@@ -8,6 +8,14 @@ edits (renames, merges, splits, pins — :mod:`research_kit.survey.cluster_edits
 size, distinctive terms and quotes, and :meth:`QuestionThemes.shares` for the theme shares
 overall or by group, weighted to the population, with margins of error, tests and small-cell
 suppression.
+
+Re-running keeps the themes: every run :func:`cluster_question` makes is kept in the study
+database (once: a run the same as the latest is not stored again), and the next run of the
+question *warm-starts* from the latest kept run — answers seen before start in their previous
+cluster, new answers where their words and neighbours fit, then the model is fitted as usual —
+so when a survey gains or loses answers the themes, and the renames and other edits made on
+them, carry over. ``fresh=True`` clusters from scratch (and with ``n_clusters="auto"`` chooses
+k again); :attr:`QuestionThemes.start` says how a run started.
 """
 
 from __future__ import annotations
@@ -20,7 +28,13 @@ import pandas as pd
 
 from research_kit.errors import SurveyError, did_you_mean
 from research_kit.survey.breakdown import crosstab, weighted_distribution
-from research_kit.survey.cluster_edits import apply_cluster_edits, edit_report
+from research_kit.survey.cluster_edits import (
+    ClusterEditError,
+    apply_cluster_edits,
+    edit_report,
+    keep_cluster_run,
+    load_cluster_run,
+)
 from research_kit.survey.clustering import ResponseClusterer
 from research_kit.survey.responses import answer_counts, open_answers
 from research_kit.survey.terms import cluster_terms
@@ -79,6 +93,11 @@ class QuestionThemes:
         confidence, label``), for :func:`replay_edits`.
     n_quotes, n_terms : int
         Quotes and terms per theme.
+    start : str
+        How the clustering started: ``"fresh"`` (k-means starts) or ``"warm from run N"`` (the
+        clusters of kept run N; see :func:`cluster_question`).
+    run_id : int or None
+        The kept run holding this clustering (None when it was not kept).
     """
 
     survey_id: str
@@ -94,6 +113,32 @@ class QuestionThemes:
     model_output: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     n_quotes: int = 3
     n_terms: int = 8
+    start: str = "fresh"
+    run_id: int | None = None
+
+    def how_started(self) -> str:
+        """How the run started and where it is kept, in a few words (for status lines).
+
+        Examples
+        --------
+        >>> empty = pd.DataFrame()
+        >>> themes = QuestionThemes("s", "q", empty, empty, empty, empty, None, empty, empty)
+        >>> replace(themes, start="warm from run 2", run_id=3).how_started()
+        'started warm from run 2; kept as run 3'
+        >>> replace(themes, start="warm from run 2", run_id=2).how_started()
+        'started warm from run 2; the same clustering as that run, not kept again'
+        >>> themes.how_started()
+        'started fresh; not kept'
+        """
+        started = f"started {self.start}"
+        seen = getattr(self.clusterer, "init_seen_", 0)
+        if self.start != "fresh" and seen:
+            started += f" ({seen:,} distinct answers seen before)"
+        if self.run_id is None:
+            return f"{started}; not kept"
+        if self.start == f"warm from run {self.run_id}":
+            return f"{started}; the same clustering as that run, not kept again"
+        return f"{started}; kept as run {self.run_id}"
 
     def shares(
         self,
@@ -206,8 +251,14 @@ def cluster_question(
     clusterer: ResponseClusterer | None = None,
     survey: pd.DataFrame | None = None,
     weights: pd.Series | Literal["auto"] | None = "auto",
+    fresh: bool = False,
+    keep_run: bool = True,
 ) -> QuestionThemes:
     """Cluster the answers to one open-ended question and replay the saved edits.
+
+    By default the clustering warm-starts from the question's latest kept run (answers seen
+    before start in their previous cluster; with ``n_clusters="auto"`` the number of themes is
+    the previous run's), so themes and their edits survive answers being added or removed.
 
     Parameters
     ----------
@@ -225,16 +276,24 @@ def cluster_question(
     n_quotes, n_terms : int
         Quotes and distinctive terms per theme.
     clusterer : ResponseClusterer, optional
-        An unfitted estimator to use instead (its parameters win).
+        An unfitted estimator to use instead (its parameters win; when its ``init`` is None
+        and ``fresh`` is False, a copy of it is warm-started from the latest kept run).
     survey : DataFrame, optional
         ``study.survey(survey_id)`` when already read.
     weights : Series, None or "auto"
         Respondent weights aligned to the survey; ``"auto"`` rakes to the study's population
         margins when it has them; None leaves answers unweighted.
+    fresh : bool
+        Cluster from scratch instead of warm-starting from the latest kept run.
+    keep_run : bool
+        Keep the run in the study database with
+        :func:`~research_kit.survey.cluster_edits.keep_cluster_run` (not again when it is the
+        same as the latest kept run). False writes nothing, as a brief should.
 
     Returns
     -------
     QuestionThemes
+        ``start`` says how it started, ``run_id`` which kept run holds it.
 
     Examples
     --------
@@ -248,6 +307,11 @@ def cluster_question(
     (6, True)
     >>> themes.counts[["answered", "non_answer", "blank"]].sum(axis=1).item() == 1850
     True
+    >>> themes.start, themes.run_id
+    ('fresh', 1)
+    >>> again = cluster_question(study, 0, survey=study.survey().iloc[100:])  # 100 fewer
+    >>> again.start, again.run_id, len(again.themes)
+    ('warm from run 1', 2, 6)
     >>> study.close()
     """
     source = study.survey_source(survey_id)
@@ -283,7 +347,13 @@ def cluster_question(
             nlp=study.nlp(),
         )
     )
+    previous = None if fresh or model.init is not None else _latest_run(study, source.id, question)
+    if previous is not None:
+        init = pd.Series(previous["cluster"].to_numpy(), index=previous["text"].to_numpy())
+        # a copy of a given estimator (not sklearn's clone, which would deep-copy the pipeline)
+        model = type(model)(**{**model.get_params(deep=False), "init": init})
     model.fit(answered["text"])
+    start = _start_text(model, previous)
     raw = model.describe(n_quotes=0, n_terms=n_terms)
     assignments = answered[["respondent_id", "text"]].assign(
         cluster=model.labels_,
@@ -304,8 +374,37 @@ def cluster_question(
         model_output=assignments,
         n_quotes=n_quotes,
         n_terms=n_terms,
+        start=start,
     )
+    if keep_run:
+        params = _run_params(model, start)
+        unedited.run_id = keep_cluster_run(study, source.id, question, assignments, params)
     return replay_edits(study, unedited)
+
+
+def _latest_run(study: Study, survey_id: str, question: str) -> pd.DataFrame | None:
+    """The question's latest kept run, or None when there is none."""
+    try:
+        return load_cluster_run(study, survey_id, question)
+    except ClusterEditError:
+        return None
+
+
+def _start_text(model: ResponseClusterer, previous: pd.DataFrame | None) -> str:
+    """``"fresh"`` or ``"warm from run N"`` (an init given directly: ``"warm from init"``)."""
+    if model.init is None or not model.init_clusters_:
+        return "fresh"
+    if previous is None:
+        return "warm from init"
+    return f"warm from run {previous.attrs['run_id']}"
+
+
+def _run_params(model: ResponseClusterer, start: str) -> dict[str, Any]:
+    """The clusterer's parameters to keep with a run (without the pipeline and the init)."""
+    params = model.get_params(deep=False)
+    params.pop("nlp", None)
+    params.pop("init", None)
+    return {**params, "start": start}
 
 
 def replay_edits(study: Study, themes: QuestionThemes) -> QuestionThemes:

@@ -8,8 +8,11 @@ the survey has margins, with 95% intervals, significant differences marked and s
 suppressed). A group filter narrows the quotes and the theme sizes to one group. Rename,
 merge, split, pin and undo are saved in the study database at once
 (:mod:`research_kit.survey.cluster_edits`) and replayed whenever the question is clustered
-again; Export writes the answers with their themes and the theme table as CSV files, safe to
-open in a spreadsheet. Every piece of user text is escaped before it is shown.
+again. Each run is kept in the study, and the next run of the question starts from it (a warm
+start, so the themes and their edits carry over when answers are added or removed); tick
+"Start afresh" to cluster from scratch. The status line says how each run started. Export
+writes the answers with their themes and the theme table as CSV files, safe to open in a
+spreadsheet. Every piece of user text is escaped before it is shown.
 """
 
 from __future__ import annotations
@@ -110,6 +113,13 @@ class ClusterExplorer:
             options=K_CHOICES, value=n_clusters, description="Themes", layout=_width("160px")
         )
         self.run_button = widgets.Button(description="Cluster", button_style="primary")
+        self.fresh = widgets.Checkbox(
+            value=False,
+            description="Start afresh",
+            tooltip="cluster from scratch instead of from the question's last kept run",
+            indent=False,
+            layout=_width("120px"),
+        )
         self.theme_picker = widgets.Select(options=[], rows=12, layout=layout_full)
         self.group_picker = widgets.Dropdown(
             options=[("(none)", None), *[(a, a) for a in self._attributes()]],
@@ -165,7 +175,7 @@ class ClusterExplorer:
         display(self.widget)
 
     def _assemble(self) -> widgets.Widget:
-        run_row = widgets.HBox([self.question_picker, self.k_picker, self.run_button])
+        run_row = widgets.HBox([self.question_picker, self.k_picker, self.fresh, self.run_button])
         edits = widgets.VBox(
             [
                 widgets.HTML("<b>Edit the selected theme</b> (saved at once)"),
@@ -203,6 +213,7 @@ class ClusterExplorer:
                 survey=self._survey,
                 weights=self._weights,
                 n_quotes=self.n_quotes,
+                fresh=self.fresh.value,
             )
             self._refresh_themes()
             self._say(self._run_message(), "ok")
@@ -211,9 +222,9 @@ class ClusterExplorer:
         themes = self.themes
         model = themes.clusterer
         applied = int((themes.edits["status"] == "applied").sum())
-        message = f"{model.n_clusters_} themes"
+        message = f"{model.n_clusters_} themes, {themes.how_started()}"
         if self.k_picker.value == "auto":
-            message += f" (chosen: {model.criterion_})"
+            message += f"; k: {model.criterion_}"
         if len(themes.edits):
             message += f"; {applied} of {len(themes.edits)} saved edits applied"
         return message

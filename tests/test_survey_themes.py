@@ -164,3 +164,18 @@ def test_repeated_theme_names_are_numbered() -> None:
 
     frame = pd.DataFrame({"cluster": [0, 1, 2, 1], "cluster_name": ["fee", "fee", "wait", "fee"]})
     assert _unique_names(frame)["cluster_name"].tolist() == ["fee", "fee (2)", "wait", "fee (2)"]
+
+
+def test_representative_quotes_are_distinct_most_confident_and_as_many_as_asked() -> None:
+    from research_kit.survey.themes import _representative_quotes
+
+    members = pd.DataFrame(
+        {
+            "respondent_id": ["a", "b", "c", "d"],
+            "text": ["Faster review", "faster  REVIEW", "Fees are high", "Portal"],
+            "confidence": [0.9, 0.95, 0.5, 0.7],
+        }
+    )
+    assert _representative_quotes(members, 2) == ["faster  REVIEW", "Portal"]
+    assert _representative_quotes(members, 5) == ["faster  REVIEW", "Portal", "Fees are high"]
+    assert _representative_quotes(members, 0) == []

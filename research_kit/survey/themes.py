@@ -487,6 +487,8 @@ def _representative_quotes(members: pd.DataFrame, n_quotes: int) -> list[str]:
     )
     seen: set[str] = set()
     quotes: list[str] = []
+    if n_quotes <= 0:
+        return quotes
     for text in ranked["text"]:
         key = " ".join(str(text).casefold().split())
         if key in seen:

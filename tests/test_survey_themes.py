@@ -171,9 +171,9 @@ def test_representative_quotes_are_distinct_most_confident_and_as_many_as_asked(
 
     members = pd.DataFrame(
         {
-            "respondent_id": ["a", "b", "c", "d"],
-            "text": ["Faster review", "faster  REVIEW", "Fees are high", "Portal"],
-            "confidence": [0.9, 0.95, 0.5, 0.7],
+            "respondent_id": ["a", "b", "c", "d", "e"],
+            "text": ["Faster review", "faster  REVIEW", "Fees are high", "Portal", "Portal!"],
+            "confidence": [0.9, 0.95, 0.5, 0.7, 0.6],
         }
     )
     assert _representative_quotes(members, 2) == ["faster  REVIEW", "Portal"]

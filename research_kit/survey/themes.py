@@ -20,6 +20,7 @@ k again); :attr:`QuestionThemes.start` says how a run started.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -481,7 +482,8 @@ def _theme_table(assignments: pd.DataFrame, *, n_quotes: int, n_terms: int, nlp:
 
 
 def _representative_quotes(members: pd.DataFrame, n_quotes: int) -> list[str]:
-    """The most confident answers, distinct after case and spacing, longest first on ties."""
+    """The most confident answers, distinct in their words (case, spacing and punctuation
+    aside), longest first on ties."""
     ranked = members.assign(_length=members["text"].str.len()).sort_values(
         ["confidence", "_length", "respondent_id"], ascending=[False, False, True]
     )
@@ -490,7 +492,7 @@ def _representative_quotes(members: pd.DataFrame, n_quotes: int) -> list[str]:
     if n_quotes <= 0:
         return quotes
     for text in ranked["text"]:
-        key = " ".join(str(text).casefold().split())
+        key = " ".join(re.findall(r"\w+", str(text).casefold()))
         if key in seen:
             continue
         seen.add(key)

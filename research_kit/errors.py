@@ -131,6 +131,10 @@ class SurveyError(InputError):
     """A survey export cannot be read or lacks a column the study needs."""
 
 
+class ClusterEditError(SurveyError):
+    """A cluster edit or kept run cannot be made (unknown cluster or respondent, bad name…)."""
+
+
 class ProcessMapError(InputError):
     """A process map (YAML) is not valid."""
 

@@ -18,16 +18,14 @@ from research_kit.survey.cluster_edits import (
     ClusterEditError,
     apply_cluster_edits,
     cluster_edits,
-    cluster_runs,
     edit_report,
-    load_cluster_run,
     merge_clusters,
     pin_response,
     rename_cluster,
-    save_cluster_run,
     split_cluster,
     undo_last_edit,
 )
+from research_kit.survey.cluster_runs import cluster_runs, load_cluster_run, save_cluster_run
 from research_kit.survey.ingest import read_survey
 
 ROOT = Path(__file__).resolve().parents[1]

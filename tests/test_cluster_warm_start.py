@@ -13,7 +13,8 @@ from sklearn.metrics import adjusted_rand_score
 
 import research_kit
 from research_kit.survey import _cluster_model
-from research_kit.survey.cluster_edits import cluster_runs, rename_cluster
+from research_kit.survey.cluster_edits import rename_cluster
+from research_kit.survey.cluster_runs import cluster_runs
 from research_kit.survey.clustering import ResponseClusterer
 from research_kit.survey.ingest import read_survey
 from research_kit.survey.themes import cluster_question

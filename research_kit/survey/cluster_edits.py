@@ -20,15 +20,13 @@ the order they were made, each on the clustering the earlier ones produced, so p
 functions the table you are looking at (the output of :func:`apply_cluster_edits`), whose
 cluster numbers you see.
 
-Kept runs (:func:`save_cluster_run`, :func:`load_cluster_run`) store a clusterer's output with
-its parameters, so a clustering can be reopened without running the model again.
-:func:`keep_cluster_run` keeps a run unless it is the same as the question's latest kept run.
-They also keep edits alive across re-runs: :func:`~research_kit.survey.themes.cluster_question`
-keeps every run it makes and by default *warm-starts* the next one from the question's latest
-kept run (``ResponseClusterer(init=...)``: answers seen before start in their previous cluster),
-so a survey that gained or lost some answers is clustered much as before and the anchors above
-still find their clusters. Without it a fresh run with a tenth to a quarter of the answers
-changed reshuffles the clusters and loses about half of the renames.
+Kept runs (:mod:`research_kit.survey.cluster_runs`) keep edits alive across re-runs:
+:func:`~research_kit.survey.themes.cluster_question` keeps every run it makes and by default
+*warm-starts* the next one from the question's latest kept run (``ResponseClusterer(init=...)``:
+answers seen before start in their previous cluster), so a survey that gained or lost some
+answers is clustered much as before and the anchors above still find their clusters. Without it
+a fresh run with a tenth to a quarter of the answers changed reshuffles the clusters and loses
+most of the renames (``benchmarks/bench_edit_stability.py``).
 """
 
 from __future__ import annotations
@@ -42,29 +40,30 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from scipy.optimize import linear_sum_assignment
-from tqdm.auto import tqdm
 
 from research_kit import schema
-from research_kit.errors import ResearchKitError, SurveyError, did_you_mean
-from research_kit.store import coder_id, utcnow
+from research_kit.errors import ClusterEditError, ResearchKitError, did_you_mean
+from research_kit.store import utcnow
+from research_kit.survey._cluster_store import (
+    checked_survey_id,
+    coder_or_none,
+    example_study,  # noqa: F401 (the examples)
+    id_text,
+    is_missing,
+    normalise_assignments,
+)
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
-
     from research_kit.study import Study
 
 __all__ = [
     "ClusterEditError",
     "apply_cluster_edits",
     "cluster_edits",
-    "cluster_runs",
     "edit_report",
-    "keep_cluster_run",
-    "load_cluster_run",
     "merge_clusters",
     "pin_response",
     "rename_cluster",
-    "save_cluster_run",
     "split_cluster",
     "undo_last_edit",
 ]
@@ -73,7 +72,6 @@ __all__ = [
 MIN_OVERLAP = 0.5
 #: A split needs at least this many responses per part.
 MIN_PART_SIZE = 2
-ASSIGNMENT_COLUMNS = ("respondent_id", "text", "cluster", "confidence")
 LOG_COLUMNS = [
     "seq",
     "kind",
@@ -88,11 +86,6 @@ LOG_COLUMNS = [
     "undone",
 ]
 REPORT_COLUMNS = ["seq", "kind", "status", "overlap", "reason"]
-_SAVE_CHUNK = 20_000
-
-
-class ClusterEditError(SurveyError):
-    """A cluster edit cannot be made (unknown cluster or respondent, empty or clashing name…)."""
 
 
 # -- edits -------------------------------------------------------------------------------------
@@ -136,15 +129,15 @@ def rename_cluster(
 
     Examples
     --------
-    >>> study, q, assignments = _example_study()
+    >>> study, q, assignments = example_study()
     >>> rename_cluster(study, None, q, assignments, 0, "Reviews and fees", coder="J.R.")
     1
     >>> apply_cluster_edits(study, None, q, assignments).cluster_name.unique().tolist()
     ['Reviews and fees', 'Cluster 1']
     >>> study.close()
     """
-    survey_id = _survey_id(study, survey_id, question)
-    view = _normalise(assignments, study=study)
+    survey_id = checked_survey_id(study, survey_id, question)
+    view = normalise_assignments(assignments, study=study)
     number = _resolve_cluster(view, cluster, question)
     clean = _clean_name(name, view, keep={number}, question=question)
     payload = {"cluster": number, "name": clean, "anchor": _anchor(view, number)}
@@ -168,15 +161,15 @@ def merge_clusters(
 
     Examples
     --------
-    >>> study, q, assignments = _example_study()
+    >>> study, q, assignments = example_study()
     >>> merge_clusters(study, None, q, assignments, [0, 1], name="Permits")
     1
     >>> apply_cluster_edits(study, None, q, assignments).cluster_name.unique().tolist()
     ['Permits']
     >>> study.close()
     """
-    survey_id = _survey_id(study, survey_id, question)
-    view = _normalise(assignments, study=study)
+    survey_id = checked_survey_id(study, survey_id, question)
+    view = normalise_assignments(assignments, study=study)
     if isinstance(clusters, (str, int, np.integer)):
         clusters = [clusters]
     numbers = list(dict.fromkeys(_resolve_cluster(view, c, question) for c in clusters))
@@ -219,15 +212,15 @@ def split_cluster(
 
     Examples
     --------
-    >>> study, q, assignments = _example_study()
+    >>> study, q, assignments = example_study()
     >>> split_cluster(study, None, q, assignments, 0, n_parts=2)
     1
     >>> apply_cluster_edits(study, None, q, assignments).cluster.nunique()
     3
     >>> study.close()
     """
-    survey_id = _survey_id(study, survey_id, question)
-    view = _normalise(assignments, study=study)
+    survey_id = checked_survey_id(study, survey_id, question)
+    view = normalise_assignments(assignments, study=study)
     number = _resolve_cluster(view, cluster, question)
     if isinstance(n_parts, bool) or not isinstance(n_parts, (int, np.integer)) or n_parts < 2:
         raise ClusterEditError(
@@ -296,7 +289,7 @@ def pin_response(
 
     Examples
     --------
-    >>> study, q, assignments = _example_study()
+    >>> study, q, assignments = example_study()
     >>> pin_response(study, None, q, "R3", 1, assignments=assignments)
     1
     >>> out = apply_cluster_edits(study, None, q, assignments)
@@ -304,7 +297,7 @@ def pin_response(
     [[0, 1.0, True]]
     >>> study.close()
     """
-    survey_id = _survey_id(study, survey_id, question)
+    survey_id = checked_survey_id(study, survey_id, question)
     rid = _clean_respondent(respondent_id, study)
     if assignments is None:
         if not isinstance(cluster_or_name, str):
@@ -319,7 +312,7 @@ def pin_response(
             raise ClusterEditError("the cluster name is empty", path=study.settings.path)
         payload = {"respondent_id": rid, "cluster": None, "name": name, "anchor": None}
     else:
-        view = _normalise(assignments, study=study)
+        view = normalise_assignments(assignments, study=study)
         if rid not in set(view["_rid"]):
             raise ClusterEditError(
                 f"respondent {rid!r} has no answer to {question!r} in this clustering"
@@ -342,7 +335,7 @@ def undo_last_edit(study: Study, survey_id: str | None, question: str) -> int:
 
     Examples
     --------
-    >>> study, q, assignments = _example_study()
+    >>> study, q, assignments = example_study()
     >>> _ = rename_cluster(study, None, q, assignments, 1, "Portal")
     >>> undo_last_edit(study, None, q)
     1
@@ -350,7 +343,7 @@ def undo_last_edit(study: Study, survey_id: str | None, question: str) -> int:
     [[1, 'rename', True]]
     >>> study.close()
     """
-    survey_id = _survey_id(study, survey_id, question)
+    survey_id = checked_survey_id(study, survey_id, question)
     t = schema.cluster_edits
     with study.store.transaction() as conn:
         last = conn.execute(
@@ -379,13 +372,13 @@ def cluster_edits(study: Study, survey_id: str | None, question: str) -> pd.Data
 
     Examples
     --------
-    >>> study, q, assignments = _example_study()
+    >>> study, q, assignments = example_study()
     >>> _ = merge_clusters(study, None, q, assignments, [1, 0], coder="M.K.")
     >>> cluster_edits(study, None, q)[["kind", "description", "coder"]].values.tolist()
     [['merge', 'merge clusters 1, 0', 'M.K.']]
     >>> study.close()
     """
-    survey_id = _survey_id(study, survey_id, question)
+    survey_id = checked_survey_id(study, survey_id, question)
     t, k = schema.cluster_edits, schema.coders
     query = (
         sa.select(t.c.seq, t.c.kind, t.c.payload, k.c.name, t.c.created_at, t.c.undone)
@@ -432,7 +425,7 @@ def apply_cluster_edits(
 
     Examples
     --------
-    >>> study, q, assignments = _example_study()
+    >>> study, q, assignments = example_study()
     >>> _ = rename_cluster(study, None, q, assignments, 1, "Portal")
     >>> rerun = assignments.sample(frac=1, random_state=1)  # same answers, another order
     >>> rerun["cluster"] = 1 - rerun["cluster"]  # and the model numbered them the other way
@@ -443,8 +436,8 @@ def apply_cluster_edits(
     [[1, 'applied']]
     >>> study.close()
     """
-    survey_id = _survey_id(study, survey_id, question)
-    frame = _normalise(assignments, study=study, fresh=True)
+    survey_id = checked_survey_id(study, survey_id, question)
+    frame = normalise_assignments(assignments, study=study, fresh=True)
     state = _Clustering.from_frame(frame)
     replay = {"rename": _replay_rename, "merge": _replay_merge, "split": _replay_split}
     replay["pin"] = _replay_pin
@@ -748,299 +741,20 @@ def _edited_frame(
 
 
 # -- kept runs ---------------------------------------------------------------------------------
-def save_cluster_run(
-    study: Study,
-    survey_id: str | None,
-    question: str,
-    assignments: pd.DataFrame,
-    params: Mapping[str, Any] | object | None = None,
-    *,
-    coder: str | None = None,
-    progress: bool | None = None,
-) -> int:
-    """Keep a clusterer's output in the study database; return the run's id.
-
-    Parameters
-    ----------
-    assignments : DataFrame
-        The clusterer's output (``respondent_id, text, cluster, confidence``, optional
-        ``label``), before edits: edits are kept separately and replayed on load.
-    params : dict or estimator, optional
-        The clusterer's parameters (an estimator's ``get_params()`` is taken).
-    progress : bool, optional
-        Show a progress bar (default: for more than 100,000 answers).
-
-    Examples
-    --------
-    >>> study, q, assignments = _example_study()
-    >>> save_cluster_run(study, None, q, assignments, {"n_clusters": 2})
-    1
-    >>> load_cluster_run(study, None, q).attrs["params"]
-    {'n_clusters': 2}
-    >>> study.close()
-    """
-    survey_id = _survey_id(study, survey_id, question)
-    frame = _normalise(assignments, study=study, fresh=True)
-    if hasattr(params, "get_params"):
-        params = params.get_params(deep=False)
-    clean_params = _jsonable(dict(params or {}))
-    table = pd.DataFrame(
-        {
-            "respondent_id": frame["_rid"],
-            "text": frame["text"],
-            "cluster": frame["cluster"],
-            "confidence": frame["confidence"],
-            "label": frame.get("label"),
-        }
-    ).astype({"label": object})
-    table["label"] = table["label"].map(lambda v: None if _missing(v) else str(v))
-    show = len(table) > 100_000 if progress is None else progress
-    with study.store.transaction() as conn:
-        run_id = conn.execute(
-            schema.cluster_runs.insert().values(
-                survey_id=survey_id,
-                question=question,
-                params=clean_params,
-                n_responses=len(table),
-                n_clusters=int(table["cluster"].nunique()),
-                coder_id=_coder_id(conn, coder, study),
-                created_at=utcnow(),
-            )
-        ).inserted_primary_key[0]
-        starts = range(0, len(table), _SAVE_CHUNK)
-        for start in tqdm(starts, disable=not show, desc="keeping the run", unit="chunk"):
-            chunk = table.iloc[start : start + _SAVE_CHUNK].assign(run_id=int(run_id))
-            _insert_rows(conn, schema.cluster_assignments, chunk)
-    return int(run_id)
-
-
-def keep_cluster_run(
-    study: Study,
-    survey_id: str | None,
-    question: str,
-    assignments: pd.DataFrame,
-    params: Mapping[str, Any] | object | None = None,
-    *,
-    coder: str | None = None,
-) -> int:
-    """Keep a run as :func:`save_cluster_run` does, unless it is the question's latest kept run.
-
-    A run is the same when it has the same respondents with the same texts, clusters, labels
-    and (to 1e-9) confidences; then nothing is written and the latest run's id is returned.
-
-    Examples
-    --------
-    >>> study, q, assignments = _example_study()
-    >>> keep_cluster_run(study, None, q, assignments), keep_cluster_run(study, None, q, assignments)
-    (1, 1)
-    >>> keep_cluster_run(study, None, q, assignments.assign(cluster=0))
-    2
-    >>> study.close()
-    """
-    survey_id = _survey_id(study, survey_id, question)
-    try:
-        latest = load_cluster_run(study, survey_id, question)
-    except ClusterEditError:  # no kept run yet
-        latest = None
-    if latest is not None and _same_run(_normalise(assignments, study=study, fresh=True), latest):
-        return int(latest.attrs["run_id"])
-    return save_cluster_run(study, survey_id, question, assignments, params, coder=coder)
-
-
-def _same_run(frame: pd.DataFrame, kept: pd.DataFrame) -> bool:
-    """Whether a normalised assignments table holds the same clustering as a kept run."""
-    if len(frame) != len(kept):
-        return False
-    ours = frame.assign(respondent_id=frame["_rid"]).sort_values("respondent_id")
-    theirs = kept.sort_values("respondent_id")
-    for column in ("respondent_id", "text", "cluster"):
-        if ours[column].tolist() != theirs[column].tolist():
-            return False
-    labels = [
-        [None if _missing(v) else str(v) for v in table.get("label", [None] * len(table))]
-        for table in (ours, theirs)
-    ]
-    confidence = (ours["confidence"].to_numpy(float), theirs["confidence"].to_numpy(float))
-    return labels[0] == labels[1] and np.allclose(*confidence, rtol=0, atol=1e-9)
-
-
-def load_cluster_run(
-    study: Study, survey_id: str | None, question: str, run_id: int | None = None
-) -> pd.DataFrame:
-    """Reload a kept run (the latest for the question by default), as the clusterer gave it.
-
-    Returns ``respondent_id, text, cluster, confidence`` (and ``label`` when kept), ordered by
-    respondent id, with ``attrs`` ``run_id``, ``params`` and ``created_at``. Pass it to
-    :func:`apply_cluster_edits` to see it with the edits.
-
-    Examples
-    --------
-    >>> study, q, assignments = _example_study()
-    >>> run = save_cluster_run(study, None, q, assignments)
-    >>> load_cluster_run(study, None, q, run)[["respondent_id", "cluster"]].values.tolist()[:2]
-    [['R1', 0], ['R2', 0]]
-    >>> study.close()
-    """
-    survey_id = _survey_id(study, survey_id, question)
-    runs, rows = schema.cluster_runs, schema.cluster_assignments
-    query = sa.select(runs).where(runs.c.survey_id == survey_id, runs.c.question == question)
-    query = query.where(runs.c.id == run_id) if run_id is not None else query
-    with study.store.read() as conn:
-        run = conn.execute(query.order_by(runs.c.id.desc()).limit(1)).mappings().first()
-        if run is None:
-            what = f"run {run_id}" if run_id is not None else "no kept run"
-            raise ClusterEditError(
-                f"{what} of {question!r} in survey {survey_id!r}"
-                + (" is not in the study database" if run_id is not None else ""),
-                path=study.settings.path,
-                hint="keep a run with save_cluster_run(...); list them with cluster_runs(study)",
-            )
-        columns = [rows.c.respondent_id, rows.c.text, rows.c.cluster, rows.c.confidence]
-        kept = conn.execute(
-            sa.select(*columns, rows.c.label)
-            .where(rows.c.run_id == run["id"])
-            .order_by(rows.c.respondent_id)
-        ).all()
-    frame = pd.DataFrame([tuple(row) for row in kept], columns=[*ASSIGNMENT_COLUMNS, "label"])
-    if frame["label"].isna().all():
-        frame = frame.drop(columns="label")
-    frame["cluster"] = frame["cluster"].astype("int64")
-    frame["confidence"] = frame["confidence"].astype(float)
-    frame.attrs = {
-        "run_id": int(run["id"]),
-        "params": run["params"],
-        "created_at": run["created_at"],
-        "survey_id": survey_id,
-        "question": question,
-    }
-    return frame
-
-
-def cluster_runs(study: Study, survey_id: str | None = None) -> pd.DataFrame:
-    """The kept runs of a survey's questions: ``run_id, question, n_responses, n_clusters,
-    params, coder, created_at``, oldest first.
-
-    Examples
-    --------
-    >>> study, q, assignments = _example_study()
-    >>> _ = save_cluster_run(study, None, q, assignments, coder="J.R.")
-    >>> cluster_runs(study)[["run_id", "n_responses", "n_clusters", "coder"]].values.tolist()
-    [[1, 8, 2, 'J.R.']]
-    >>> study.close()
-    """
-    survey_id = study.survey_source(survey_id).id
-    runs, k = schema.cluster_runs, schema.coders
-    query = (
-        sa.select(
-            runs.c.id.label("run_id"),
-            runs.c.question,
-            runs.c.n_responses,
-            runs.c.n_clusters,
-            runs.c.params,
-            k.c.name.label("coder"),
-            runs.c.created_at,
-        )
-        .select_from(runs.outerjoin(k, runs.c.coder_id == k.c.id))
-        .where(runs.c.survey_id == survey_id)
-        .order_by(runs.c.id)
-    )
-    with study.store.read() as conn:
-        rows = conn.execute(query).mappings().all()
-    columns = ["run_id", "question", "n_responses", "n_clusters", "params", "coder", "created_at"]
-    return pd.DataFrame(rows, columns=columns)
 
 
 # -- checks and storage helpers ------------------------------------------------------------------
-def _survey_id(study: Study, survey_id: str | None, question: str) -> str:
-    """The survey's id; the question must be one of its open-ended questions."""
-    source = study.survey_source(survey_id)
-    if question not in source.open_ended:
-        raise ClusterEditError(
-            f"survey {source.id!r} has no open-ended question {question!r}"
-            + did_you_mean(question, source.open_ended),
-            path=study.settings.path,
-            hint="use a question listed under open_ended for this survey in study.yml",
-        )
-    return source.id
-
-
-def _normalise(assignments: pd.DataFrame, *, study: Study, fresh: bool = False) -> pd.DataFrame:
-    """Check an assignments table; add ``_rid`` (respondent id as text)."""
-    where = study.settings.path
-    if not isinstance(assignments, pd.DataFrame):
-        raise ClusterEditError(
-            f"assignments must be a DataFrame, not {type(assignments).__name__}", path=where
-        )
-    missing = [column for column in ASSIGNMENT_COLUMNS if column not in assignments]
-    if missing:
-        raise ClusterEditError(
-            f"the assignments table has no column {', '.join(map(repr, missing))}",
-            path=where,
-            hint="pass one row per clustered answer with respondent_id, text, cluster, confidence",
-        )
-    if fresh and "edited" in assignments:
-        raise ClusterEditError(
-            "these assignments already have the cluster edits applied (they have an 'edited' "
-            "column)",
-            path=where,
-            hint="pass the clusterer's own output, so no edit is applied twice",
-        )
-    frame = assignments.reset_index(drop=True)
-    ids = frame["respondent_id"]
-    if ids.isna().any():
-        row = int(np.flatnonzero(ids.isna().to_numpy())[0]) + 1
-        raise ClusterEditError(f"row {row} of the assignments has no respondent_id", path=where)
-    rid = ids.map(_id_text)
-    duplicated = rid.duplicated()
-    if duplicated.any():
-        row = int(np.flatnonzero(duplicated.to_numpy())[0]) + 1
-        raise ClusterEditError(
-            f"respondent {rid[row - 1]!r} appears twice in the assignments (row {row})",
-            path=where,
-            hint="cluster one answer per respondent and question",
-        )
-    cluster = pd.to_numeric(frame["cluster"], errors="coerce")
-    bad = cluster.isna() | (cluster < 0) | (cluster % 1 != 0)
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
-        raise ClusterEditError(
-            f"row {row} of the assignments has cluster {frame['cluster'][row - 1]!r}",
-            path=where,
-            hint="every answer needs a cluster number 0, 1, 2, …",
-        )
-    confidence = pd.to_numeric(frame["confidence"], errors="coerce")
-    if confidence.isna().any():
-        row = int(np.flatnonzero(confidence.isna().to_numpy())[0]) + 1
-        raise ClusterEditError(f"row {row} of the assignments has no confidence", path=where)
-    out = frame.assign(
-        _rid=rid,
-        text=frame["text"].map(lambda t: "" if _missing(t) else str(t)),
-        cluster=cluster.astype("int64"),
-        confidence=confidence.astype(float),
-    )
-    return out
-
-
-def _id_text(value: object) -> str:
-    """Respondent ids compare as text: 17, 17.0 and "17" are one respondent."""
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _missing(value: object) -> bool:
-    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
 def _clean_respondent(respondent_id: object, study: Study) -> str:
-    if _missing(respondent_id) or not _id_text(respondent_id):
+    if is_missing(respondent_id) or not id_text(respondent_id):
         raise ClusterEditError("the respondent id is empty", path=study.settings.path)
-    return _id_text(respondent_id)
+    return id_text(respondent_id)
 
 
 def _require_survey_respondent(study: Study, survey_id: str, rid: str) -> None:
     known = study.survey(survey_id)["respondent_id"].map(
-        lambda v: "" if _missing(v) else _id_text(v)
+        lambda v: "" if is_missing(v) else id_text(v)
     )
     if rid not in set(known):
         raise ClusterEditError(
@@ -1132,22 +846,12 @@ def _record(
                 seq=seq,
                 kind=kind,
                 payload=payload,
-                coder_id=_coder_id(conn, coder, study),
+                coder_id=coder_or_none(conn, coder, study),
                 created_at=utcnow(),
                 undone=False,
             )
         )
     return seq
-
-
-def _coder_id(conn: Connection, coder: str | None, study: Study) -> int | None:
-    """The coder's id (created on first use); None when no coder is named."""
-    if coder is None:
-        return None
-    name = str(coder).strip()
-    if not name:
-        raise ClusterEditError("the coder name is empty", path=study.settings.path)
-    return coder_id(conn, name)
 
 
 def _active_edits(study: Study, survey_id: str, question: str) -> list[tuple[int, str, dict]]:
@@ -1191,61 +895,3 @@ def _log_row(seq, kind, payload, coder, created_at, undone) -> dict:
         "created_at": created_at,
         "undone": bool(undone),
     }
-
-
-def _insert_rows(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
-    """Insert many rows through the driver's executemany (SQLAlchemy's per-row parameter
-    handling would take most of the time for a million answers)."""
-    compiled = table.insert().compile(dialect=conn.dialect)
-    names = list(compiled.positiontup) if compiled.positional else list(compiled.params)
-    columns = [frame[name].tolist() for name in names]  # plain Python values, not numpy
-    rows = list(zip(*columns, strict=True))
-    conn.exec_driver_sql(
-        str(compiled),
-        rows if compiled.positional else [dict(zip(names, r, strict=True)) for r in rows],
-    )
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, (np.integer, np.floating, np.bool_)):
-        return value.item()
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, Mapping):
-        return {str(key): _jsonable(item) for key, item in value.items()}
-    return repr(value)
-
-
-def _example_study() -> tuple[Study, str, pd.DataFrame]:
-    """A copy of the sample study and a small hand-made clustering (for the examples)."""
-    import pathlib
-    import shutil
-    import tempfile
-
-    from research_kit.study import open_study
-
-    folder = pathlib.Path(tempfile.mkdtemp()) / "s"
-    shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
-    study = open_study(folder)
-    question = study.survey_source().open_ended[0]
-    texts = [
-        "Hire more plan reviewers",
-        "Faster plan review please",
-        "Cut the fees for small shops",
-        "Permit fees are far too high",
-        "The online portal keeps crashing",
-        "Fix the portal uploads",
-        "Portal login never works",
-        "The portal loses my documents",
-    ]
-    assignments = pd.DataFrame(
-        {
-            "respondent_id": [f"R{n}" for n in range(1, 9)],
-            "text": texts,
-            "cluster": [0, 0, 0, 0, 1, 1, 1, 1],
-            "confidence": [0.9, 0.8, 0.7, 0.7, 0.9, 0.8, 0.6, 0.6],
-        }
-    )
-    return study, question, assignments

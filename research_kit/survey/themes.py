@@ -27,15 +27,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from research_kit.errors import SurveyError, did_you_mean
+from research_kit.errors import ClusterEditError, SurveyError, did_you_mean
 from research_kit.survey.breakdown import crosstab, weighted_distribution
-from research_kit.survey.cluster_edits import (
-    ClusterEditError,
-    apply_cluster_edits,
-    edit_report,
-    keep_cluster_run,
-    load_cluster_run,
-)
+from research_kit.survey.cluster_edits import apply_cluster_edits, edit_report
+from research_kit.survey.cluster_runs import keep_cluster_run, load_cluster_run
 from research_kit.survey.clustering import ResponseClusterer
 from research_kit.survey.responses import answer_counts, open_answers
 from research_kit.survey.terms import cluster_terms
@@ -288,7 +283,7 @@ def cluster_question(
         Cluster from scratch instead of warm-starting from the latest kept run.
     keep_run : bool
         Keep the run in the study database with
-        :func:`~research_kit.survey.cluster_edits.keep_cluster_run` (not again when it is the
+        :func:`~research_kit.survey.cluster_runs.keep_cluster_run` (not again when it is the
         same as the latest kept run). False writes nothing, as a brief should.
 
     Returns

@@ -326,7 +326,8 @@ def log_likelihoods(words: sp.csr_matrix, log_word_probs: np.ndarray) -> np.ndar
     return np.asarray(words @ log_word_probs.T)
 
 
-def _m_step(words: sp.csr_matrix, responsibilities: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def m_step(words: sp.csr_matrix, responsibilities: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Log word probabilities per cluster from (soft) memberships, with the Dirichlet prior."""
     counts = np.asarray((words.T @ (responsibilities * weights[:, None])).T) + WORD_PRIOR
     return np.log(counts) - np.log(counts.sum(axis=1, keepdims=True))
 
@@ -337,7 +338,7 @@ def fit_mixture(
     """EM from a hard start; return log word probabilities, posteriors and the MAP objective."""
     posteriors = np.eye(n_clusters, dtype=np.float64)[labels]
     for _ in range(EM_ITERATIONS):
-        log_word_probs = _m_step(words, posteriors, weights)
+        log_word_probs = m_step(words, posteriors, weights)
         scores = log_likelihoods(words, log_word_probs)
         norm = logsumexp(scores, axis=1, keepdims=True)
         posteriors = np.exp(scores - norm)
@@ -395,7 +396,7 @@ def fit_joint_mixture(
     posteriors = np.eye(n_clusters, dtype=np.float64)[labels]
     for _ in range(JOINT_ITERATIONS):
         directions = _mean_directions(vectors, posteriors, weights)
-        log_word_probs = _m_step(words, posteriors, weights)
+        log_word_probs = m_step(words, posteriors, weights)
         scores = joint_scores(vectors, words, directions, log_word_probs)
         posteriors = np.exp(scores - logsumexp(scores, axis=1, keepdims=True))
     return directions, log_word_probs, posteriors

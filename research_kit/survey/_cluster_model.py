@@ -246,6 +246,15 @@ class SentenceModel(Model):
             n_init=core.SENTENCE_N_INIT,
             iterations=core.MAX_ITERATIONS,
         )[0]
+        self._fit_joint(start, weights, k)
+
+    def fit_from(self, start: np.ndarray, k: int, weights: np.ndarray, seed: int) -> None:
+        """The joint mixture started from a previous run's clusters (warm start)."""
+        start = warm.fit_start(start, self.vectors, weights, k, seed)
+        self._fit_joint(warm.nearest_mean_labels(self.vectors, start, weights, k), weights, k)
+
+    def _fit_joint(self, start: np.ndarray, weights: np.ndarray, k: int) -> None:
+        """EM of the joint mixture from the hard start ``start``."""
         self.directions, self.log_word_probs, posteriors = core.fit_joint_mixture(
             self.vectors, self.words, start, weights, k
         )
@@ -315,17 +324,6 @@ class SentenceModel(Model):
         self.directions = self.directions[order]
         self.log_word_probs = self.log_word_probs[order]
         super().reorder(order)
-
-    def fit_from(self, start: np.ndarray, k: int, weights: np.ndarray, seed: int) -> None:
-        """The joint mixture started from a previous run's clusters (warm start)."""
-        start = warm.fit_start(start, self.vectors, weights, k, seed)
-        labels = warm.warm_kmeans_labels(self.vectors, start, weights, k, iterations=0)
-        self.directions, self.log_word_probs, posteriors = core.fit_joint_mixture(
-            self.vectors, self.words, labels, weights, k
-        )
-        self.n_clusters = k
-        self._finish(self.reference, posteriors.argmax(axis=1), weights)
-        del self.vectors, self.words
 
 
 def sentence_key(text: str) -> str:

@@ -5,8 +5,9 @@ each fitted distinct answer the previous run saw keeps its previous cluster as a
 (``start[i]``; -1 for an answer the previous run did not see). The default model then takes
 one M-step on the seen answers only, gives each new answer the cluster under which its
 (neighbour-augmented) words are most likely, and runs the usual EM iterations over everything
-(:func:`warm_mixture_labels`). The sentence option starts k-means from the previous clusters,
-each new answer at the nearest of their mean vectors (:func:`warm_kmeans_labels`).
+(:func:`warm_mixture_labels`). The sentence option starts its joint mixture from the previous
+clusters, each new answer in the cluster of the nearest of their mean vectors
+(:func:`nearest_mean_labels`).
 
 When the number of clusters asked for differs from the number of previous clusters that still
 have answers (:func:`fit_start`): with fewer, the largest previous clusters (by weight) keep
@@ -18,6 +19,8 @@ cluster).
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
@@ -26,33 +29,26 @@ from research_kit.survey import _cluster_math as core
 
 #: Share of the answers, worst fitted first, among which extra clusters are seeded.
 WORST_FITTED_SHARE = 0.2
-#: Lloyd iterations of the warm-started k-means (sentence option).
-WARM_KMEANS_ITERATIONS = 50
 
 
-def previous_labels(
-    keys: list[str], previous: dict[str, list[tuple[int, float]]]
-) -> tuple[np.ndarray, int]:
+def previous_labels(keys: list[str], previous: dict[str, list[int]]) -> tuple[np.ndarray, int]:
     """Each key's previous cluster (renumbered 0..m-1, -1 when unseen) and m.
 
-    ``previous`` maps a key to the (cluster, weight) votes of the answers that had that key
-    in the previous run; the heaviest vote wins, ties to the smaller cluster number. Previous
-    clusters are renumbered in the order of their numbers, keeping only those that still have
-    an answer among ``keys``.
+    ``previous`` maps a key to the clusters of the answers that had that key in the previous
+    run; the most frequent wins, ties to the smaller cluster number. Previous clusters are
+    renumbered in the order of their numbers, keeping only those that still have an answer
+    among ``keys``.
 
     Examples
     --------
-    >>> previous_labels(["a", "b", "c"], {"a": [(4, 1.0)], "c": [(7, 1.0), (4, 2.0)]})
+    >>> previous_labels(["a", "b", "c"], {"a": [4], "c": [7, 4, 4]})
     (array([ 0, -1,  0]), 1)
     """
     raw = np.full(len(keys), -1, dtype=np.int64)
     for row, key in enumerate(keys):
-        votes = previous.get(key)
+        votes = Counter(previous.get(key, ()))
         if votes:
-            totals: dict[int, float] = {}
-            for cluster, weight in votes:
-                totals[cluster] = totals.get(cluster, 0.0) + weight
-            raw[row] = min(totals, key=lambda c: (-totals[c], c))
+            raw[row] = min(votes, key=lambda c: (-votes[c], c))
     used = np.unique(raw[raw >= 0])
     labels = np.where(raw >= 0, np.searchsorted(used, raw), -1)
     return labels, len(used)
@@ -121,8 +117,7 @@ def warm_mixture_labels(
     seen = start >= 0
     responsibilities = np.zeros((len(start), n_clusters))
     responsibilities[np.flatnonzero(seen), start[seen]] = 1.0
-    counts = np.asarray((words.T @ (responsibilities * weights[:, None])).T) + core.WORD_PRIOR
-    log_word_probs = np.log(counts) - np.log(counts.sum(axis=1, keepdims=True))
+    log_word_probs = core.m_step(words, responsibilities, weights)
     labels = start.copy()
     unseen = np.flatnonzero(~seen)
     if len(unseen):
@@ -130,34 +125,18 @@ def warm_mixture_labels(
     return labels
 
 
-def warm_kmeans_labels(
-    vectors: np.ndarray,
-    start: np.ndarray,
-    weights: np.ndarray,
-    n_clusters: int,
-    iterations: int = WARM_KMEANS_ITERATIONS,
+def nearest_mean_labels(
+    vectors: np.ndarray, start: np.ndarray, weights: np.ndarray, n_clusters: int
 ) -> np.ndarray:
-    """Weighted k-means (Lloyd) started from the previous clusters.
-
-    Seen answers start in their cluster ``start``, new ones (-1) at the nearest mean vector of
-    the seen answers' clusters; then up to ``iterations`` Lloyd iterations (0: that start).
+    """Hard start from the previous clusters: seen answers keep ``start``, new ones (-1) the
+    cluster whose mean vector (over its seen answers) is nearest.
 
     Examples
     --------
     >>> vectors = normalize(np.array([[1, 0.1], [0.1, 1], [1, 0.2], [0.2, 1]]))
-    >>> warm_kmeans_labels(vectors, np.array([1, 0, -1, -1]), np.ones(4), 2).tolist()
+    >>> nearest_mean_labels(vectors, np.array([1, 0, -1, -1]), np.ones(4), 2).tolist()
     [1, 0, 1, 0]
     """
     seen = start >= 0
     centres = core.mean_centres(vectors[seen], start[seen], weights[seen], n_clusters)
-    labels = np.where(seen, start, core.kmeans_scores(vectors, centres).argmax(axis=1))
-    for _ in range(iterations):
-        mass = np.bincount(labels, weights=weights, minlength=n_clusters)
-        sums = core.weighted_sums(vectors, labels, weights, n_clusters)
-        keep = mass == 0  # an emptied cluster keeps its centre
-        centres = np.where(keep[:, None], centres, sums / np.where(keep, 1.0, mass)[:, None])
-        new_labels = core.kmeans_scores(vectors, centres).argmax(axis=1)
-        if np.array_equal(new_labels, labels):
-            break
-        labels = new_labels
-    return labels
+    return np.where(seen, start, core.kmeans_scores(vectors, centres).argmax(axis=1))

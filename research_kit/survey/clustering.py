@@ -443,24 +443,15 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
             return np.full(len(keys), -1, dtype=np.int64), 0
         texts, clusters = _init_pairs(self.init)
         init_keys = self._dedupe_keys(texts, self._lemma_keys(texts))
-        votes: dict[str, list[tuple[int, float]]] = {}
+        votes: dict[str, list[int]] = {}
         for key, cluster in zip(init_keys, clusters, strict=True):
-            votes.setdefault(key, []).append((cluster, 1.0))
+            votes.setdefault(key, []).append(cluster)
         return warm.previous_labels(keys, votes)
 
     def _warm_k(self, n_previous: int) -> int:
         """k of a warm start, with ``k_scores_`` and ``criterion_`` saying how it was set."""
         k = n_previous if self.n_clusters == "auto" else int(self.n_clusters)
-        self.k_scores_ = pd.DataFrame(
-            {
-                "k": [k],
-                "silhouette": [np.nan],
-                "stability": [np.nan],
-                "score": [np.nan],
-                "clusters_used": [k],
-                "chosen": [True],
-            }
-        )
+        self.k_scores_ = _one_k_scores(k)
         start = f"started from the {n_previous} clusters of the previous run (init)"
         if self.n_clusters == "auto":
             self.criterion_ = (
@@ -487,16 +478,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
     def _choose_k(self, model: models.Model, weights: np.ndarray, seed: int, show: bool) -> int:
         n = len(weights)
         if self.n_clusters != "auto":
-            self.k_scores_ = pd.DataFrame(
-                {
-                    "k": [int(self.n_clusters)],
-                    "silhouette": [np.nan],
-                    "stability": [np.nan],
-                    "score": [np.nan],
-                    "clusters_used": [int(self.n_clusters)],
-                    "chosen": [True],
-                }
-            )
+            self.k_scores_ = _one_k_scores(int(self.n_clusters))
             self.criterion_ = f"k fixed by the user (n_clusters={self.n_clusters})."
             return int(self.n_clusters)
         sample = core.selection_sample(n, seed)
@@ -694,15 +676,11 @@ def candidate_ks(low: int, high: int) -> list[int]:
     >>> candidate_ks(20, 30)
     [20, 24, 29, 30]
     """
-    candidates = list(range(low, min(high, _EVERY_K_UP_TO) + 1))
-    k = max(low, _EVERY_K_UP_TO) if not candidates else candidates[-1]
-    if not candidates:
+    candidates = list(range(low, min(high, _EVERY_K_UP_TO) + 1)) or [low]
+    k = max(candidates[-1] + 1, round(candidates[-1] * _K_STEP))
+    while k < high:
         candidates.append(k)
-    while True:
         k = max(k + 1, round(k * _K_STEP))
-        if k >= high:
-            break
-        candidates.append(k)
     if candidates[-1] != high:
         candidates.append(high)
     return candidates
@@ -720,6 +698,20 @@ def _describe_candidates(candidates: list[int]) -> str:
     )
     rest = candidates[run_end + 1 :]
     return head + "".join(f", {k}" for k in rest)
+
+
+def _one_k_scores(k: int) -> pd.DataFrame:
+    """``k_scores_`` when k was not chosen by the criterion (fixed, or from a warm start)."""
+    return pd.DataFrame(
+        {
+            "k": [k],
+            "silhouette": [np.nan],
+            "stability": [np.nan],
+            "score": [np.nan],
+            "clusters_used": [k],
+            "chosen": [True],
+        }
+    )
 
 
 def _apply_criterion(scores: pd.DataFrame) -> int:

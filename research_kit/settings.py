@@ -117,6 +117,8 @@ class StudySettings:
     database: str = "study.db"
     text_model: str = "auto"
     timezone: str = "UTC"
+    #: People's names to hide in everything stakeholders see (``privacy: {names: [...]}``).
+    privacy_names: tuple[str, ...] = ()
 
     @property
     def path(self) -> Path:
@@ -198,6 +200,7 @@ def validate_settings(folder: Path | str) -> tuple[StudySettings, list[Problem]]
         database=str(data.get("database") or "study.db"),
         text_model=str(data.get("text_model") or "auto"),
         timezone=str(data.get("timezone") or "UTC"),
+        privacy_names=_privacy_names(data, path, problems),
     )
     problems += _timezone_problems(settings, data, path)
     return settings, problems
@@ -280,6 +283,36 @@ def _list(data: YamlMap, key: str, path: Path, problems: list[Problem]) -> list:
         )
         return []
     return value
+
+
+def _privacy_names(data: YamlMap, path: Path, problems: list[Problem]) -> tuple[str, ...]:
+    section = data.get("privacy")
+    if section is None:
+        return ()
+    if not isinstance(section, dict):
+        problems.append(
+            Problem(
+                path,
+                "privacy must be a mapping",
+                "write 'privacy: {names: [First, Other Name]}'",
+                line=data.line_of("privacy"),
+            )
+        )
+        return ()
+    names = section.get("names") or []
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list):
+        problems.append(
+            Problem(
+                path,
+                "privacy: names must be a list of names",
+                "write 'names: [First, Other Name]'",
+                line=data.line_of("privacy"),
+            )
+        )
+        return ()
+    return tuple(dict.fromkeys(str(n).strip() for n in names if n is not None and str(n).strip()))
 
 
 def _surveys(data: YamlMap, folder: Path, path: Path, problems: list[Problem]):

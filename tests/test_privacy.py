@@ -14,7 +14,8 @@ from scipy.optimize import linprog
 
 from research_kit import interviews as iv
 from research_kit import open_study
-from research_kit.briefs.findings import assemble_findings, privacy_names
+from research_kit.briefs.findings import assemble_findings
+from research_kit.errors import ResearchKitError
 from research_kit.privacy import suppress_table
 from research_kit.text import build_pipeline, find_pii, pseudonym, redact
 
@@ -307,7 +308,7 @@ def _all_quotes(findings):
 def test_findings_quotes_are_redacted_by_default(sample_study_path):
     study = _add_contact_quotes(sample_study_path)
     try:
-        assert privacy_names(study) == ("Marisol",)
+        assert "Marisol" in study.settings.privacy_names
         redacted = assemble_findings(study, theme="follow_up")
         quotes = _all_quotes(redacted)
         assert len(quotes) == 2
@@ -328,14 +329,15 @@ def test_findings_quotes_are_redacted_by_default(sample_study_path):
         study.close()
 
 
-def test_privacy_names_are_read_leniently(sample_study_path):
-    with (sample_study_path / "study.yml").open("a", encoding="utf-8") as handle:
-        handle.write("\nprivacy: just a string\n")
-    study = open_study(sample_study_path)
-    try:
-        assert privacy_names(study) == ()
-    finally:
-        study.close()
+def test_a_malformed_privacy_section_is_a_clear_error(sample_study_path):
+    # Dropping the names silently would let them into every brief: say what to fix instead.
+    path = sample_study_path / "study.yml"
+    text = path.read_text(encoding="utf-8").replace(
+        "privacy:                  # names", "privacy: just a string\nold_privacy:    # names"
+    )
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ResearchKitError, match="privacy must be a mapping"):
+        open_study(sample_study_path)
 
 
 def test_likert_by_group_cannot_recover_a_hidden_n():

@@ -35,7 +35,6 @@ import pandas as pd
 from research_kit import interviews as iv
 from research_kit import privacy, viz
 from research_kit import process as pm
-from research_kit import text as rktext
 from research_kit.briefs._survey_findings import (
     SurveyBasis,
     survey_basis,
@@ -58,10 +57,10 @@ from research_kit.briefs.content import (
     shorten,
     unchanged,
 )
+from research_kit.briefs.gate import stakeholder_gate
 from research_kit.errors import ResearchKitError
-from research_kit.settings import STUDY_FILE
+from research_kit.privacy import StakeholderGate
 from research_kit.survey.themes import QuestionThemes
-from research_kit.yamlfiles import parse_yaml
 
 __all__ = [
     "GROUPS",
@@ -74,7 +73,6 @@ __all__ = [
     "Section",
     "Table",
     "assemble_findings",
-    "privacy_names",
 ]
 
 #: The Small Business Express pilot: cases started on or after this date, of this permit type,
@@ -85,8 +83,9 @@ PILOT_PERMIT_TYPE = "Tenant improvement"
 _PILOT_ACTIVITIES = ("Request missing documents", "Request plan corrections")
 #: A step counts as a possible bottleneck when at least this share of cases reaches it.
 _COMMON_STEP = 0.10
-#: Participant ids in interview notes ("P12"): quotes name role and ward only.
-_PARTICIPANT_ID = re.compile(r"\bP\d{1,3}\b")
+#: Step evidence on the swimlane: quotes are read whole, redacted, then cut to this length.
+_WHOLE_QUOTE = 100_000
+_STEP_QUOTE_LENGTH = 200
 
 
 # -- the one entry point -------------------------------------------------------------------------
@@ -178,21 +177,24 @@ def assemble_findings(
         log = pm.filter_cases(log, ward=ward)
 
     facts: dict[str, Any] = {}
-    scrub = _redactor(study) if redact else unchanged
+    gate = stakeholder_gate(study, redact=redact)
     basis = survey_basis(study, survey, answer_themes)
-    answers = themes_section(study, basis, group=group, ward=ward, facts=facts, scrub=scrub)
+    answers = themes_section(
+        study, basis, group=group, ward=ward, facts=facts, scrub=gate.text if redact else unchanged
+    )
+    coder_labels = _coder_labels(study)
     sections = [
         _interviews_section(
-            study, themes, primary, ward=ward, theme_id=theme_id, facts=facts, scrub=scrub
+            study, themes, primary, ward=ward, theme_id=theme_id, facts=facts, gate=gate
         ),
         survey_section(study, basis, group=group, ward=ward, facts=facts),
         *([answers] if answers is not None else []),
-        _process_section(study, log, primary, ward=ward, facts=facts),
+        _process_section(study, log, primary, ward=ward, facts=facts, gate=gate),
     ]
     filters = {"ward": ward or "All wards", "group": GROUP_LABELS[group]}
     if theme_id:
         filters["theme"] = str(themes.set_index("theme_id").loc[theme_id, "theme"])
-    return Findings(
+    findings = Findings(
         title=f"Findings: {study.name}",
         subtitle=_city_name(study.name),
         question=study.question,
@@ -201,11 +203,12 @@ def assemble_findings(
         headlines=_headlines(facts, ward=ward),
         sections=sections,
         method=_method_section(
-            study, primary, basis, study.event_log(), facts=facts, redact=redact
+            study, primary, basis, study.event_log(), facts=facts, gate=gate, coders=coder_labels
         ),
         filters=filters,
         answer_themes=basis.themes,
     )
+    return _through_gate(findings, gate)
 
 
 # -- interviews --------------------------------------------------------------------------------
@@ -214,6 +217,22 @@ def _ensure_codings(study) -> None:
         return
     for path in study.settings.codings:
         iv.import_codings(study, path)
+
+
+def _coder_labels(study) -> dict[str, str]:
+    """Coders as a brief names them ("Coder A", "Coder B" …), most codings first."""
+    table = iv.coders(study).sort_values(["codings", "coder"], ascending=[False, True])
+    return {str(coder): f"Coder {_letters(number)}" for number, coder in enumerate(table["coder"])}
+
+
+def _letters(number: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: labels for any number of coders."""
+    label = ""
+    number += 1
+    while number:
+        number, rest = divmod(number - 1, 26)
+        label = chr(ord("A") + rest) + label
+    return label
 
 
 def _primary_coder(study) -> str | None:
@@ -236,46 +255,9 @@ def _resolve_theme(themes: pd.DataFrame, theme: str | None) -> str | None:
     )
 
 
-def _redactor(study):
-    """A function that redacts one quote with the study's names (and NER, when available)."""
-    names = list(privacy_names(study))
-    nlp = None
-    model = study.settings.text_model
-    if model != "blank" and (model != "auto" or rktext.installed_trained_pipeline()):
-        nlp = study.nlp()
-        if "ner" not in nlp.pipe_names:
-            nlp = None
-
-    def scrub(text: str) -> str:
-        return rktext.redact(text, names=names, nlp=nlp)
-
-    return scrub
-
-
-def privacy_names(study) -> tuple[str, ...]:
-    """Names to hide in quotes: the notes' ``name`` attribute plus ``privacy: names`` in study.yml.
-
-    ``study.yml`` is read leniently: a missing or malformed ``privacy`` key gives no names.
-    """
-    names: list[str] = []
-    documents = study.documents_table()
-    if "name" in documents.columns:
-        names += [str(n) for n in documents["name"].dropna() if str(n).strip()]
-    path = study.folder / STUDY_FILE
-    try:
-        data = parse_yaml(path.read_text(encoding="utf-8-sig"), path)
-    except (OSError, UnicodeDecodeError, ResearchKitError):
-        data = None
-    section = data.get("privacy") if isinstance(data, dict) else None
-    listed = section.get("names") if isinstance(section, dict) else None
-    if isinstance(listed, str):
-        listed = [listed]
-    if isinstance(listed, list):
-        names += [str(n) for n in listed if n is not None and str(n).strip()]
-    return tuple(dict.fromkeys(names))
-
-
-def _interviews_section(study, themes, coder, *, ward, theme_id, facts, scrub=unchanged) -> Section:
+def _interviews_section(
+    study, themes, coder, *, ward, theme_id, facts, gate: StakeholderGate
+) -> Section:
     n_documents = len(study.documents_table())
     ranked = themes.sort_values("excerpts", ascending=False, kind="stable")
     table = pd.DataFrame(
@@ -304,6 +286,7 @@ def _interviews_section(study, themes, coder, *, ward, theme_id, facts, scrub=un
     else:
         summary = "No interview codings yet."
     chart = pd.DataFrame({"Theme": themes["theme"], "Excerpts": themes["excerpts"].astype(int)})
+    coder_label = _coder_labels(study).get(coder, "the primary coder")
     figures = []
     if not chart.empty:
         ax = viz.bar_chart(chart, x="Excerpts", y="Theme", title="Coded excerpts per theme")
@@ -314,8 +297,8 @@ def _interviews_section(study, themes, coder, *, ward, theme_id, facts, scrub=un
             FigureSpec(
                 viz.figure_svg(ax.figure, alt),
                 alt,
-                f"Excerpts coded under each theme by {coder} (one excerpt may carry several "
-                "themes).",
+                f"Excerpts coded under each theme by {coder_label} "
+                "(one excerpt may carry several themes).",
             )
         )
 
@@ -323,15 +306,22 @@ def _interviews_section(study, themes, coder, *, ward, theme_id, facts, scrub=un
     chosen = [theme_id] if theme_id else list(ranked["theme_id"][:3])
     where = {"ward": ward} if ward else None
     per_theme = 3 if theme_id else 2
-    for one in chosen:
+    # Quotes listed under one ward are attributed to that ward, whatever their label says.
+    ward_too_small = bool(ward) and gate.shares(ward=ward) < study.min_cell_size
+    for one in [] if ward_too_small else chosen:
         found = iv.quotes(study, theme=one, coder=coder, where=where)
         name = str(themes.set_index("theme_id").loc[one, "theme"])
         quotes += [
             Quote(q.text, q.attribution, name)
-            for q in _strongest_quotes(found, per_theme, scrub=scrub)
+            for q in _strongest_quotes(found, per_theme, gate, known=("ward",) if ward else ())
         ]
     notice = None
-    if ward and not quotes:
+    if ward_too_small:
+        notice = (
+            f"Fewer than {study.min_cell_size} interview participants are from {ward}: their "
+            "quotes are not shown by ward, so that no one can be recognised."
+        )
+    elif ward and not quotes:
         notice = f"No coded quotes from interview participants in {ward}."
     return Section(
         id="interviews",
@@ -344,16 +334,18 @@ def _interviews_section(study, themes, coder, *, ward, theme_id, facts, scrub=un
     )
 
 
-def _strongest_quotes(found: pd.DataFrame, count: int, *, scrub=unchanged) -> list[Quote]:
+def _strongest_quotes(
+    found: pd.DataFrame, count: int, gate: StakeholderGate, *, known: tuple[str, ...] = ()
+) -> list[Quote]:
     """Prefer direct speech of a readable length, one quote per participant.
 
-    ``scrub`` (redaction) runs on the whole excerpt before it is shortened, so a cut never
-    leaves half a phone number behind.
+    The gate's redaction runs on the whole excerpt before it is shortened, so a cut never
+    leaves half a phone number behind; the gate also chooses how specific the attribution is.
     """
     if found.empty:
         return []
     candidates = found.drop_duplicates(["document_id", "start", "end"]).copy()
-    candidates["clean"] = candidates["text"].map(_clean_quote).map(scrub)
+    candidates["clean"] = candidates["text"].map(_clean_quote).map(gate.text)
     length = candidates["clean"].str.len()
     candidates["score"] = (
         candidates["clean"].str.contains('["\u201c]', regex=True).astype(int) * 2
@@ -373,7 +365,10 @@ def _strongest_quotes(found: pd.DataFrame, count: int, *, scrub=unchanged) -> li
         if row.participant in seen:
             continue
         seen.add(row.participant)
-        picked.append(Quote(shorten(row.clean), _attribution(row)))
+        attribution = gate.attribution(
+            known=known, role=getattr(row, "role", None), ward=getattr(row, "ward", None)
+        )
+        picked.append(Quote(shorten(row.clean), attribution))
         if len(picked) == count:
             break
     return picked
@@ -382,13 +377,7 @@ def _strongest_quotes(found: pd.DataFrame, count: int, *, scrub=unchanged) -> li
 def _clean_quote(text: str) -> str:
     """Drop the interview-notes scaffolding: a leading "A:" and Markdown emphasis marks."""
     text = re.sub(r"^\s*[AQ]:\s*", "", str(text))
-    text = _PARTICIPANT_ID.sub("[participant]", text)
     return re.sub(r"(\*\*|__)(.+?)\1", r"\2", text).strip()
-
-
-def _attribution(row) -> str:
-    parts = [getattr(row, "role", None), getattr(row, "ward", None)]
-    return ", ".join(str(p) for p in parts if p is not None and not pd.isna(p)) or "participant"
 
 
 # -- survey ------------------------------------------------------------------------------------
@@ -398,9 +387,14 @@ def _attribution(row) -> str:
 
 
 # -- process -----------------------------------------------------------------------------------
-def _process_section(study, log, coder, *, ward, facts) -> Section:
+def _process_section(study, log, coder, *, ward, facts, gate: StakeholderGate) -> Section:
     spec = study.process_map()
-    annotations = pm.step_annotations(study, spec, log, coder=coder)
+    annotations = _gated_annotations(
+        # Whole quotes: the gate redacts before they are cut, so no half phone number is left.
+        pm.step_annotations(study, spec, log, coder=coder, quote_length=_WHOLE_QUOTE),
+        study.documents_table(),
+        gate,
+    )
     alt = (
         f"Swimlane map of the {spec.name} process, annotated with median waits and "
         "interview evidence per step."
@@ -510,6 +504,33 @@ def _process_section(study, log, coder, *, ward, facts) -> Section:
     )
 
 
+def _gated_annotations(annotations: dict, documents: pd.DataFrame, gate) -> dict:
+    """Step evidence for the swimlane with its quotes redacted and attributed by the gate.
+
+    The evidence names the note each quote comes from; a brief shows the gate's attribution
+    (role and ward only where enough participants share them) instead.
+    """
+    people = documents.set_index("document_id") if "document_id" in documents else None
+    gated = {}
+    for step, evidence in annotations.items():
+        evidence = dict(evidence)
+        sources = []
+        for document_id in evidence.get("quote_documents") or []:
+            row = (
+                people.loc[document_id]
+                if people is not None and document_id in people.index
+                else {}
+            )
+            sources.append(gate.attribution(role=row.get("role"), ward=row.get("ward")))
+        evidence["quotes"] = [
+            shorten(gate.text(_clean_quote(q)), _STEP_QUOTE_LENGTH)
+            for q in evidence.get("quotes") or []
+        ]
+        evidence["quote_documents"] = sources
+        gated[step] = evidence
+    return gated
+
+
 # -- headlines and method ----------------------------------------------------------------------
 def _headlines(facts: dict, *, ward: str | None) -> list[str]:
     lines = []
@@ -577,7 +598,7 @@ def _headlines(facts: dict, *, ward: str | None) -> list[str]:
 
 
 def _method_section(
-    study, coder, basis: SurveyBasis, log, *, facts: dict, redact: bool = True
+    study, coder, basis: SurveyBasis, log, *, facts: dict, gate: StakeholderGate, coders: dict
 ) -> Section:
     documents = study.documents_table()
     by_role = documents.groupby("role").size().rename("n").reset_index()
@@ -603,16 +624,16 @@ def _method_section(
     codebook = study.codebook()
     n_themes = len(codebook.themes)
     n_codes = len(list(codebook)) - n_themes
-    coders = iv.coders(study)
+    counts = iv.coders(study).set_index("coder")["codings"]
     agreement = "one coder only; no inter-coder agreement computed"
     if len(coders) >= 2:
-        names = list(coders["coder"])
-        overall = iv.coder_agreement(study, coders=names[:2])
+        overall = iv.coder_agreement(study, coders=list(coders)[:2])
         overall = overall[overall["code_id"] == "overall"]
         if not overall.empty:
             row = overall.iloc[0]
             agreement = (
-                f"{row['coder_a']} and {row['coder_b']} both coded {int(row['n_documents'])} "
+                f"{coders[row['coder_a']]} and {coders[row['coder_b']]} both coded "
+                f"{int(row['n_documents'])} "
                 f"interviews: Cohen's kappa {row['cohen_kappa']:.2f}, Krippendorff's alpha "
                 f"{row['krippendorff_alpha']:.2f} (overall, per excerpt and code)"
             )
@@ -631,17 +652,13 @@ def _method_section(
         ("Codebook", f"{n_themes} themes and {n_codes} codes"),
         (
             "Coders",
-            join_words(
-                [
-                    f"{c} ({n} codings)"
-                    for c, n in zip(coders["coder"], coders["codings"], strict=True)
-                ]
-            )
-            or "none",
+            join_words([f"{label} ({counts[c]} codings)" for c, label in coders.items()]) or "none",
         ),
         (
             "Primary coder",
-            f"{coder} (themes and quotes use this coder's codings)" if coder else "none",
+            f"{coders.get(coder, 'one coder')} (themes and quotes use this coder's codings)"
+            if coder
+            else "none",
         ),
         ("Inter-coder agreement", agreement),
         *survey_method_rows(study, basis, facts),
@@ -653,12 +670,13 @@ def _method_section(
         (
             "Privacy",
             f"groups and cells smaller than {study.min_cell_size} people are suppressed, and "
-            "so is the next smallest where a hidden number could be worked out from totals; "
-            "quotes name role and ward only"
+            "so are others wherever a hidden number could be worked out or narrowed from the "
+            "totals; "
+            + gate.method_note()
             + (
-                "; names, e-mails, phone numbers and addresses in quotes and example survey "
-                "answers are redacted"
-                if redact
+                "; names, e-mails, phone numbers, addresses, participant ids and coder names "
+                "are redacted from every text"
+                if gate.redact
                 else "; quotes and example answers are NOT redacted (research team only)"
             ),
         ),
@@ -679,6 +697,43 @@ def _method_section(
                 "next smallest role when only one would be).",
             ),
         ],
+    )
+
+
+def _through_gate(findings: Findings, gate: StakeholderGate) -> Findings:
+    """Every text of the brief through the privacy gate: the last line of defence.
+
+    The sections already redact and attribute their quotes at the source (so cuts and
+    layouts are made on redacted text); this pass makes sure nothing else — a chart label, a
+    caption, alt text, a table cell, a headline — carries a name or an identifier.
+    """
+    text = gate.text
+
+    def section(part: Section) -> Section:
+        return Section(
+            id=part.id,
+            title=text(part.title),
+            summary=text(part.summary),
+            tables=[Table(text(t.caption), gate.frame(t.frame), text(t.note)) for t in part.tables],
+            figures=[
+                FigureSpec(gate.svg(f.svg), text(f.alt), text(f.caption), wide=f.wide)
+                for f in part.figures
+            ],
+            quotes=[Quote(text(q.text), text(q.attribution), text(q.theme)) for q in part.quotes],
+            notice=text(part.notice) if part.notice is not None else None,
+        )
+
+    return Findings(
+        title=text(findings.title),
+        subtitle=text(findings.subtitle),
+        question=text(findings.question),
+        audience=text(findings.audience),
+        generated=findings.generated,
+        headlines=[text(line) for line in findings.headlines],
+        sections=[section(part) for part in findings.sections],
+        method=section(findings.method),
+        filters={key: text(value) for key, value in findings.filters.items()},
+        answer_themes=findings.answer_themes,
     )
 
 

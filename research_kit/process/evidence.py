@@ -234,6 +234,7 @@ def annotations(
     *,
     coder: str | None = None,
     quotes: int = 2,
+    quote_length: int = 200,
 ) -> dict[str, dict]:
     """Interview evidence and timings per step, in the form the swimlane renderer draws.
 
@@ -244,7 +245,7 @@ def annotations(
         The study's first process map by default.
     log : pandas.DataFrame, optional
         An event table; the study's first event log by default (none when it lists none).
-    coder, quotes
+    coder, quotes, quote_length
         As in :func:`step_evidence`.
 
     Returns
@@ -271,7 +272,8 @@ def annotations(
     if log is None and study.settings.event_logs:
         log = study.event_log()
     result: dict[str, dict] = {}
-    for row in step_evidence(study, spec, coder=coder, quotes=quotes).itertuples(index=False):
+    evidence = step_evidence(study, spec, coder=coder, quotes=quotes, quote_length=quote_length)
+    for row in evidence.itertuples(index=False):
         if row.n_codings:
             result[row.step_id] = {
                 "n_codings": row.n_codings,

@@ -98,9 +98,9 @@ def test_assemble_gives_every_section_with_content(sample_study_path):
     interviews = findings.section("interviews")
     assert 2 <= len(interviews.quotes) <= 9
     for quote in interviews.quotes:  # role and ward only, never a name or participant id
-        assert re.fullmatch(
-            r"[a-z -]+(, Ward \d)?|Ward \d|a participant", quote.attribution
-        ), quote.attribution
+        assert re.fullmatch(r"[a-z -]+(, Ward \d)?|Ward \d|a participant", quote.attribution), (
+            quote.attribution
+        )
         assert not re.search(r"\bP\d\d\b", quote.text)
     assert findings.section("survey").notice is None  # weighting and themes are available
     method = findings.method.tables[0].frame.set_index("Aspect")["Detail"]

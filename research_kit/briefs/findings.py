@@ -26,6 +26,7 @@ raw here; the templates escape them.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import datetime
 from typing import Any
@@ -165,6 +166,11 @@ def assemble_findings(
     primary = coder or _primary_coder(study)
     themes = iv.theme_summary(study, coder=primary)
     theme_id = _resolve_theme(themes, theme)
+    gate = stakeholder_gate(study, redact=redact)
+    # Whole names through the gate before charts wrap them into lines.
+    themes = themes.assign(theme=themes["theme"].map(gate.text))
+    if "top_codes" in themes:
+        themes["top_codes"] = themes["top_codes"].map(gate.text)
     survey = study.survey()
     if ward is not None and ward not in set(survey["ward"].dropna()):
         known = sorted(survey["ward"].dropna().unique())
@@ -177,7 +183,6 @@ def assemble_findings(
         log = pm.filter_cases(log, ward=ward)
 
     facts: dict[str, Any] = {}
-    gate = stakeholder_gate(study, redact=redact)
     basis = survey_basis(study, survey, answer_themes)
     answers = themes_section(
         study, basis, group=group, ward=ward, facts=facts, scrub=gate.text if redact else unchanged
@@ -388,7 +393,7 @@ def _clean_quote(text: str) -> str:
 
 # -- process -----------------------------------------------------------------------------------
 def _process_section(study, log, coder, *, ward, facts, gate: StakeholderGate) -> Section:
-    spec = study.process_map()
+    spec = _gated_spec(study.process_map(), gate)
     annotations = _gated_annotations(
         # Whole quotes: the gate redacts before they are cut, so no half phone number is left.
         pm.step_annotations(study, spec, log, coder=coder, quote_length=_WHOLE_QUOTE),
@@ -501,6 +506,26 @@ def _process_section(study, log, coder, *, ward, facts, gate: StakeholderGate) -
         summary=summary,
         tables=tables,
         figures=figures,
+    )
+
+
+def _gated_spec(spec, gate: StakeholderGate):
+    """The process map with every label through the gate before the swimlane wraps it.
+
+    Labels are redacted whole: once wrapped into lines, a name or a phone number split across
+    two lines of the figure would no longer be recognised.
+    """
+    return dataclasses.replace(
+        spec,
+        name=gate.text(spec.name),
+        description=gate.text(spec.description),
+        lanes=[dataclasses.replace(lane, label=gate.text(lane.label)) for lane in spec.lanes],
+        steps=[
+            dataclasses.replace(step, label=gate.text(step.label), note=gate.text(step.note))
+            for step in spec.steps
+        ],
+        flows=[dataclasses.replace(flow, label=gate.text(flow.label)) for flow in spec.flows],
+        systems={key: gate.text(label) for key, label in spec.systems.items()},
     )
 
 

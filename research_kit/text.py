@@ -387,6 +387,51 @@ def find_pii(text: str, *, names: Iterable[str] = (), nlp: Language | None = Non
     ).astype({"start": "int64", "end": "int64"})
 
 
+def redaction_spans(
+    text: str, *, names: Iterable[str] = (), nlp: Language | None = None
+) -> pd.DataFrame:
+    """The spans :func:`redact` replaces: :func:`find_pii`'s, with overlaps resolved.
+
+    Overlapping spans are resolved longest first (an e-mail beats a name inside it); of two
+    spans of the same length, the kind listed first in :data:`PII_KINDS` wins. Useful to show a
+    researcher what a stakeholder will not see, and to measure what redaction leaves visible.
+
+    Parameters
+    ----------
+    text : str
+    names : iterable of str
+        Names to hide (see :func:`find_pii`).
+    nlp : Language, optional
+        A spaCy pipeline; its PERSON entities count when it has an ``ner`` component.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``start``, ``end``, ``kind``, ``text`` of the spans that do not overlap, by start.
+
+    Examples
+    --------
+    >>> spans = redaction_spans("Dana (dana@example.org)", names=["Dana"])
+    >>> spans[["kind", "text"]].values.tolist()
+    [['name', 'Dana'], ['email', 'dana@example.org']]
+    """
+    text = _as_text(text)
+    found = find_pii(text, names=names, nlp=nlp)
+    priority = {kind: rank for rank, kind in enumerate(PII_KINDS)}
+    spans = sorted(
+        zip(found["start"], found["end"], found["kind"], strict=True),
+        key=lambda span: (-(span[1] - span[0]), priority.get(span[2], 99), span[0]),
+    )
+    kept: list[tuple[int, int, str]] = []
+    for start, end, kind in spans:
+        if all(end <= other_start or start >= other_end for other_start, other_end, _ in kept):
+            kept.append((int(start), int(end), str(kind)))
+    return pd.DataFrame(
+        [(start, end, kind, text[start:end]) for start, end, kind in sorted(kept)],
+        columns=_PII_COLUMNS,
+    ).astype({"start": "int64", "end": "int64"})
+
+
 def redact(
     text: str,
     *,
@@ -396,8 +441,9 @@ def redact(
 ) -> str:
     """Replace the personal information :func:`find_pii` finds with placeholders.
 
-    Overlapping spans are resolved longest first (an e-mail beats a name inside it), and
-    replacements run from the end of the text, so offsets stay right.
+    Overlapping spans are resolved longest first (an e-mail beats a name inside it; see
+    :func:`redaction_spans`), and replacements run from the end of the text, so offsets stay
+    right.
 
     Parameters
     ----------
@@ -418,17 +464,10 @@ def redact(
     'Ward 2 paid $1,500 for 2,500 sq ft on Harmon Avenue.'
     """
     text = _as_text(text)
-    found = find_pii(text, names=names, nlp=nlp)
-    kept: list[tuple[int, int, str]] = []
-    priority = {kind: rank for rank, kind in enumerate(PII_KINDS)}
-    spans = sorted(
-        zip(found["start"], found["end"], found["kind"], strict=True),
-        key=lambda span: (-(span[1] - span[0]), priority.get(span[2], 99), span[0]),
-    )
-    for start, end, kind in spans:
-        if all(end <= other_start or start >= other_end for other_start, other_end, _ in kept):
-            kept.append((int(start), int(end), str(kind)))
-    for start, end, kind in sorted(kept, reverse=True):
+    kept = redaction_spans(text, names=names, nlp=nlp)
+    for start, end, kind in reversed(
+        list(zip(kept["start"], kept["end"], kept["kind"], strict=True))
+    ):
         text = text[:start] + placeholder.format(kind=kind) + text[end:]
     return text
 

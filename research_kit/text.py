@@ -14,9 +14,11 @@ participant id into a stable pseudonymous id.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -300,34 +302,406 @@ def _as_text(value: object) -> str:
 # -- PII: detection, redaction, pseudonyms -------------------------------------------------------
 #: Kinds of personal information :func:`find_pii` reports.
 PII_KINDS = ("email", "phone", "address", "name")
+_PII_COLUMNS = ["start", "end", "kind", "text"]
+_Span = tuple[int, int, str]
+
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
-# US numbers: +1 / 1, an optional area code (bare or in brackets), then 3 + 4 digits; a local
-# number without area code needs a "-" or "." ("555-0142"), so "2,500" or "1 500" never match.
-# Not after a word character, "$", "-" or "/" (case numbers, dates, money).
-_PHONE = re.compile(
-    r"(?<![\w$/-])(?:"
-    r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"
-    r"|\d{3}[.-]\d{4}"
-    r")(?![\w]|[.-]\d)"
+
+# -- phones --
+# A number is not after a word character, "$", "/", "#" or "-" (money, dates, "BP-2025-…",
+# "#48213"), nor a digit and "." or "," ("2,500"); it is not followed by more of a number.
+_NUMBER_START = r"(?<![\w$/#-])(?<!\d[.,])"
+_NUMBER_END = r"(?!\w|[.,-]\d)"
+_EXTENSION = r"(?:\s*,?\s*(?i:ext|extension|extensi[oó]n|x)\.?\s?\d{1,5})?"
+# North American numbers: an exchange never starts with 0 or 1, so "1 500" or "100 2025" never
+# match. With an area code any of space, "-" or "." separates (or nothing: "5035550199"); a
+# local number needs "-", "." or one space ("555-0142", "555 0142").
+_PHONE_US = re.compile(
+    _NUMBER_START + r"(?:"
+    r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])[2-9]\d{2}[\s.-]\d{4}"
+    r"|1?[2-9]\d{2}[2-9]\d{6}"
+    r"|[2-9]\d{2}(?:[.-]| )\d{4}"
+    r")" + _EXTENSION + _NUMBER_END
 )
-# Full words, then abbreviations (which may carry a full stop: "St.").
-_STREET_SUFFIX = (
-    r"(?:(?:Street|Avenue|Boulevard|Road|Drive|Lane|Way|Court|Place|Terrace|Parkway|Highway"
-    r"|Circle|Square|Trail|Loop|Alley)\b"
-    r"|(?:St|Ave|Av|Blvd|Rd|Dr|Ln|Ct|Pl|Ter|Pkwy|Hwy|Cir|Sq|Trl)\b\.?)"
+# "+CC" and two to five groups ("+52 55 1234 5678", "+44 20 7946 0958", "+34 612 34 56 78");
+# +1 is the US pattern's. Mexican local numbers are 2 + 4 + 4 digits ("55 1234 5678").
+_PHONE_INTERNATIONAL = re.compile(
+    _NUMBER_START + r"(?:\+[2-9]\d{0,2}(?:[ .-]\(?\d{1,5}\)?){2,5}"
+    r"|[1-9]\d[ -]\d{4}[ -]\d{4})" + _EXTENSION + _NUMBER_END
 )
-# A house number, an optional direction, one to four capitalised words (or "5th"), a suffix and
-# an optional unit. A street name without a number ("Harmon Avenue") is a place, not an address.
-_ADDRESS = re.compile(
-    r"(?<![\w$.,-])\d{1,6}[A-Za-z]?\s+"
-    r"(?:(?:[NSEW]\.?|North|South|East|West)\s+)?"
-    r"(?:[A-Z][A-Za-z'-]+|\d{1,3}(?:st|nd|rd|th))(?:\s+[A-Z][A-Za-z'-]+){0,3}\s+"
-    + _STREET_SUFFIX
-    + r"(?:,?\s+(?:Apt|Unit|Suite|Ste|#)\.?\s*[\w-]+)?"
+# A number right after one of these words is an identifier, not a phone ("case 2025001234").
+_ID_BEFORE = re.compile(
+    r"(?i:\b(?:case|caso|permit|permiso|invoice|factura|folio|order|orden|account|cuenta"
+    r"|ref|po|id|no|n[uú]m|n[uú]mero de (?:caso|permiso|folio)))\.?\s*#?\s*$"
 )
-_PII_COLUMNS = ["start", "end", "kind", "text"]
+# Years then a zero-padded sequence ("2025001234") are record numbers.
+_YEAR_RUN = re.compile(r"(?:19|20)\d\d00\d{4}")
+_PHONE_MIN_DIGITS, _PHONE_MAX_DIGITS = 7, 15
+
+# -- addresses --
+_SUFFIX_WORDS = (
+    "Street|Avenue|Boulevard|Road|Drive|Lane|Way|Court|Place|Terrace|Parkway|Highway|Circle"
+    "|Square|Trail|Loop|Alley"
+)
+_SUFFIX_ABBREVIATIONS = "St|Ave|Av|Blvd|Rd|Dr|Ln|Ct|Pl|Ter|Pkwy|Hwy|Cir|Sq|Trl"
+_STREET_SUFFIX = rf"(?:(?:{_SUFFIX_WORDS})\b|(?:{_SUFFIX_ABBREVIATIONS})\b\.?)"
+#: Suffixes that are also everyday words ("each way", "court", "place"): only capitalised.
+_COMMON_WORD_SUFFIXES = frozenset(
+    ["lane", "way", "court", "place", "terrace", "circle", "square", "trail", "loop", "alley"]
+)
+_SUFFIXES = frozenset(
+    word.lower() for word in f"{_SUFFIX_WORDS}|{_SUFFIX_ABBREVIATIONS}".split("|")
+)
+_DIRECTION = r"(?i:NE|NW|SE|SW|North|South|East|West|[NSEW])\.?"
+_ORDINAL = r"\d{1,3}(?:st|nd|rd|th)"
+_WORD = r"[^\W\d_][\w'’-]*\.?"
+_UNIT = (
+    r"(?:,?\s+(?i:Apt|Apto|Apartment|Apartamento|Unit|Suite|Ste|Depto|Dpto|Departamento"
+    r"|Int|Interior|Local)\.?\s*[\w-]+|\s*#\s*\w[\w-]*)"
+)
+# A house number, an optional direction, one to four words (or "5th"), a suffix, an optional
+# unit. Words may be lower case ("412 harmon ave") only with a suffix that is not an everyday
+# word. A street name without a number ("Harmon Avenue") is a place, not an address.
+_ADDRESS_EN = re.compile(
+    r"(?<![\w$.,#-])\d{1,6}[A-Za-z]?\s+"
+    rf"(?:{_DIRECTION}\s+)?"
+    rf"(?P<name>(?:{_ORDINAL}|{_WORD})(?:\s+{_WORD}){{0,3}}?)\s+"
+    rf"(?P<suffix>(?i:{_STREET_SUFFIX}))(?P<unit>{_UNIT})?(?!\w)"
+)
+# Spanish: a street type, its name (words, "de la", numbers as in "5 de Mayo"), then the house
+# number, perhaps after "No.", "núm." or "#" ("Calle Olmo 123", "Av. Juárez 45").
+_STREET_TYPE_ES = (
+    r"(?:(?:Calle|Avenida|Av|Avda|Blvd|Bulevar|Calzada|Calz|Callej[oó]n|Privada|Priv|Paseo"
+    r"|Carretera|Camino|Cerrada|Circuito|Andador|Prolongaci[oó]n|Diagonal)"
+    r"|(?:calle|avenida|av|avda|blvd|calzada|callej[oó]n|privada))\b\.?"
+)
+_ADDRESS_ES = re.compile(
+    rf"(?<![\w-]){_STREET_TYPE_ES}\s+"
+    rf"(?P<name>(?:{_WORD}|\d{{1,2}})(?:\s+(?:{_WORD}|\d{{1,2}})){{0,4}}?)\s*,?\s*"
+    r"(?:(?i:No|N[uú]m|N[uú]mero|N[°º])\.?\s*|#\s*)?"
+    r"\d{1,5}[A-Za-z]?(?![\w/:]|[.,-]\d)"
+    rf"(?P<unit>{_UNIT})?"
+)
+#: Words that may join a Spanish street name ("5 de Mayo", "Paseo de la Reforma").
+_STREET_NAME_JOINERS = frozenset(["de", "del", "la", "las", "los", "el", "y"])
+# Intersections. A street here is an ordinal ("5th", "82nd") or one or two capitalised words,
+# with an optional direction and suffix ("SE 82nd Ave", "Main St", "Alder").
+_STREET_NAME = (
+    rf"(?:(?:NE|NW|SE|SW|[NSEW])\.?\s+)?"
+    rf"(?:{_ORDINAL}|[A-ZÁÉÍÓÚÑ][^\W\d_]+(?:\s+[A-ZÁÉÍÓÚÑ][^\W\d_]+)?)(?:\s+{_STREET_SUFFIX})?"
+)
+# After "corner of" / "esquina de", any two streets (and a bare number: "la 82").
+_CORNER = re.compile(
+    r"(?i:corner\s+of|intersection\s+of|esquina\s+de|esquina\s+con|esquina)\s+"
+    r"(?:(?i:the|la|el)\s+)?"
+    rf"(?P<span>(?:{_STREET_NAME}|\d{{1,3}})\s+(?i:and|&|y|with|con)\s+(?:(?i:the|la|el)\s+)?"
+    rf"(?:{_STREET_NAME}|\d{{1,3}}))(?!\w)"
+)
+# Without such words, "X & Y" / "X and Y" / "X y Y" only when X or Y has a suffix or is an
+# ordinal, and not two bare ordinals ("the 2nd and 4th Tuesday").
+_CROSSING = re.compile(
+    rf"(?<![\w-])(?P<x>{_STREET_NAME})\s*(?:&|\band\b|\by\b)\s*(?P<y>{_STREET_NAME})(?!\w)"
+)
+_ORDINAL_WORD = re.compile(_ORDINAL + r"$")
+
+# -- names --
+_CAPITALISED = r"[A-ZÁÉÍÓÚÑÜ][a-záéíóúñü]+(?:['’-][A-ZÁÉÍÓÚÑÜa-záéíóúñü][a-záéíóúñü]+)*"
+# After a listed first name: one or two capitalised words, its surname ("Denise Tran",
+# "Marisol Ortega-Ruiz", "Marisol Ortega Ruiz"). All-caps words are not taken ("DENISE WAS").
+_SURNAME_AFTER = re.compile(rf"[ \t]+({_CAPITALISED})(?:[ \t]+({_CAPITALISED}))?(?!\w)")
+# Titles and honorifics, English and Spanish, then a capitalised name: "Officer Ramirez",
+# "Ms. Chen", "la señora Gómez", "Sr. Pérez", "doña Rosa". The title is not part of the span.
+_HONORIFIC = re.compile(
+    r"(?<![\w./])(?i:(?:mr|mrs|ms|mx|dr|sr|sra|srta|lic|ing|arq|prof)\.?"
+    r"|officer|inspector|inspectora|detective|sergeant|sgt\.?|deputy|captain|chief|judge"
+    r"|commissioner|councilor|councillor|councilmember|director|directora|professor|oficial"
+    r"|agente|se[ñn]or|se[ñn]ora|se[ñn]orita|don|do[ñn]a|licenciad[oa]|ingenier[oa]"
+    r"|doctor|doctora|profesor|profesora)"
+    rf"[ \t]+({_CAPITALISED})(?:[ \t]+({_CAPITALISED}))?(?!\w)"
+)
+# "ms chen": after Mr, Mrs or Ms a lower-case word is a name too (survey answers).
+_HONORIFIC_LOWER = re.compile(r"(?<![\w./])(?i:mr|mrs|ms)\.?[ \t]+([^\W\d_]{2,})(?!\w)")
+_WEEKDAYS_MONTHS = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "lunes",
+        "martes",
+        "miércoles",
+        "miercoles",
+        "jueves",
+        "viernes",
+        "sábado",
+        "sabado",
+        "domingo",
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "setiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ]
+)
+#: Counting words: "3 weeks", "45 días", "2 months each way" are never street names.
+_UNITS = frozenset(
+    [
+        "sq",
+        "ft",
+        "feet",
+        "foot",
+        "mi",
+        "miles",
+        "blocks",
+        "block",
+        "min",
+        "mins",
+        "minutes",
+        "hour",
+        "hours",
+        "hr",
+        "hrs",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "times",
+        "people",
+        "percent",
+        "dollars",
+        "bucks",
+        "pies",
+        "metros",
+        "cuadras",
+        "minutos",
+        "horas",
+        "hora",
+        "dia",
+        "día",
+        "dias",
+        "días",
+        "semana",
+        "semanas",
+        "mes",
+        "meses",
+        "año",
+        "años",
+        "anos",
+        "veces",
+        "personas",
+        "dólares",
+        "dolares",
+        "pesos",
+    ]
+)
+_HONORIFIC_WORDS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "mx",
+        "dr",
+        "sr",
+        "sra",
+        "srta",
+        "officer",
+        "inspector",
+        "señor",
+        "señora",
+        "don",
+        "doña",
+    ]
+)
+
+
+@functools.cache
+def _ordinary_words() -> frozenset[str]:
+    """Lower-case words that are never part of a street name: stop words and units."""
+    from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH
+    from spacy.lang.es.stop_words import STOP_WORDS as SPANISH
+
+    return frozenset(ENGLISH | SPANISH) | _UNITS
+
+
+def _is_ordinary(word: str) -> bool:
+    return word.strip(".’'").lower() in _ordinary_words()
+
+
+def _cannot_be_a_name(word: str) -> bool:
+    """Stop words, units, weekdays, months, titles and street suffixes are not names."""
+    bare = word.strip(".’'").lower()
+    return (
+        bare in _ordinary_words()
+        or bare in _WEEKDAYS_MONTHS
+        or bare in _HONORIFIC_WORDS
+        or bare in _SUFFIXES
+    )
+
+
+def _phone_spans(text: str) -> list[_Span]:
+    spans = []
+    for pattern in (_PHONE_US, _PHONE_INTERNATIONAL):
+        for match in pattern.finditer(text):
+            digits = sum(char.isdigit() for char in match.group())
+            if not _PHONE_MIN_DIGITS <= digits <= _PHONE_MAX_DIGITS:
+                continue
+            if not match.group().startswith(("+", "(")) and _looks_like_an_id(text, match):
+                continue
+            spans.append((match.start(), match.end(), "phone"))
+    return spans
+
+
+def _looks_like_an_id(text: str, match: re.Match) -> bool:
+    """A number after "case", "permit", "#" …, or a year run: a record number."""
+    if _ID_BEFORE.search(text, max(0, match.start() - 24), match.start()):
+        return True
+    return bool(_YEAR_RUN.fullmatch(match.group()))
+
+
+def _address_spans(text: str) -> list[_Span]:
+    spans = _scan(_ADDRESS_EN, text, _plausible_english_street)
+    spans += _scan(_ADDRESS_ES, text, _plausible_spanish_street)
+    spans += [(m.start("span"), m.end("span"), "address") for m in _CORNER.finditer(text)]
+    spans += _scan(_CROSSING, text, _plausible_crossing)
+    return spans
+
+
+def _scan(pattern: re.Pattern, text: str, accept) -> list[_Span]:
+    """Every match ``accept`` takes; after a refused one, look again one character later."""
+    spans = []
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        if accept(text, match):
+            spans.append((match.start(), match.end(), "address"))
+            position = match.end()
+        else:
+            position = match.start() + 1
+    return spans
+
+
+def _plausible_english_street(text: str, match: re.Match) -> bool:
+    words = match.group("name").split()
+    if any(_is_ordinary(word) for word in words):
+        return False  # "2 Months Each Way", "3 trips to Alder St"
+    lower_case = [word for word in words if word[0].islower()] or match.group("suffix").islower()
+    if lower_case:
+        suffix = match.group("suffix").strip(".").lower()
+        clash = any(word.strip(".").lower() in _SUFFIXES for word in words)
+        return suffix not in _COMMON_WORD_SUFFIXES and not clash  # not "a 2 lane road"
+    return True
+
+
+def _plausible_spanish_street(text: str, match: re.Match) -> bool:
+    words = [word for word in match.group("name").split() if not word.isdigit()]
+    named = [word for word in words if word.lower() not in _STREET_NAME_JOINERS]
+    if not named or any(_is_ordinary(word) for word in named):
+        return False  # "la calle hay 3 baches"
+    following = text[match.end() :].split(maxsplit=1)
+    return not (following and following[0].strip(".,;").lower() in _UNITS)
+
+
+def _plausible_crossing(text: str, match: re.Match) -> bool:
+    x_words, y_words = match.group("x").split(), match.group("y").split()
+    if any(_is_ordinary(word) or word.lower() in _WEEKDAYS_MONTHS for word in x_words + y_words):
+        return False  # "The", "April"
+    before = text[: match.start()].split()[-1:]
+    if before and before[0].lower() in _WEEKDAYS_MONTHS:
+        return False  # "March 3rd and April 10th"
+
+    def street_like(words: list[str]) -> bool:
+        return words[-1].strip(".").lower() in _SUFFIXES or any(
+            _ORDINAL_WORD.match(word) for word in words
+        )
+
+    def bare_ordinal(words: list[str]) -> bool:
+        return len(words) == 1 and bool(_ORDINAL_WORD.match(words[0]))
+
+    if bare_ordinal(x_words) and bare_ordinal(y_words):
+        return False  # "the 2nd and 4th Tuesday"
+    return street_like(x_words) or street_like(y_words)
+
+
+def _name_spans(text: str, names: tuple[str, ...]) -> list[_Span]:
+    """Listed names (with the surname that follows), titled names, then those surnames alone."""
+    spans: list[_Span] = []
+    surnames: set[str] = set()
+    pattern = _names_pattern(names)
+    if pattern is not None:
+        for match in pattern.finditer(text):
+            end = match.end()
+            words = match.group().split()
+            if len(words) > 1:
+                surnames.update(words[1:])
+            elif following := _SURNAME_AFTER.match(text, end):
+                taken = _leading_names([g for g in following.groups() if g])
+                if taken:
+                    surnames.update(taken)
+                    end = following.end(len(taken))
+            spans.append((match.start(), end, "name"))
+    for pattern_ in (_HONORIFIC, _HONORIFIC_LOWER):
+        for match in pattern_.finditer(text):
+            words = [word for word in match.groups() if word]
+            taken = _leading_names(words)
+            if taken:
+                spans.append((match.start(1), match.end(len(taken)), "name"))
+                surnames.update(word for word in taken if word[0].isupper())
+    spans += _surname_spans(text, surnames, names)
+    return spans
+
+
+def _leading_names(words: list[str]) -> list[str]:
+    """The words up to the first that cannot be a name ("Tran" of "Tran Monday")."""
+    taken = []
+    for word in words:
+        if _cannot_be_a_name(word):
+            break
+        taken.append(word)
+    return taken
+
+
+def _surname_spans(text: str, surnames: set[str], names: tuple[str, ...]) -> list[_Span]:
+    """Each surname alone, as written or in capitals ("later Tran said", "TRAN")."""
+    listed = {word.casefold() for name in names for word in str(name).split()}
+    wanted = sorted(
+        (s for s in surnames if len(s) >= 2 and s.casefold() not in listed), key=len, reverse=True
+    )
+    if not wanted:
+        return []
+    variants = {form for surname in wanted for form in (surname, surname.upper())}
+    alone = re.compile(
+        r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(variants, key=len, reverse=True))) + r")"
+        r"(?!\w)"
+    )
+    return [(m.start(), m.end(), "name") for m in alone.finditer(text)]
 
 
 def find_pii(text: str, *, names: Iterable[str] = (), nlp: Language | None = None) -> pd.DataFrame:
@@ -362,12 +736,9 @@ def find_pii(text: str, *, names: Iterable[str] = (), nlp: Language | None = Non
     [['name', 'Dana Ortiz'], ['phone', '(503) 555-0199'], ['email', 'dana@example.org']]
     """
     text = _as_text(text)
-    spans: list[tuple[int, int, str]] = []
-    for kind, pattern in (("email", _EMAIL), ("phone", _PHONE), ("address", _ADDRESS)):
-        spans += [(m.start(), m.end(), kind) for m in pattern.finditer(text)]
-    name_pattern = _names_pattern(names)
-    if name_pattern is not None:
-        spans += [(m.start(), m.end(), "name") for m in name_pattern.finditer(text)]
+    spans = [(m.start(), m.end(), "email") for m in _EMAIL.finditer(text)]
+    spans += _phone_spans(text) + _address_spans(text)
+    spans += _name_spans(text, _clean_names(names))
     if nlp is not None and "ner" in nlp.pipe_names and text:
         spans += [
             (ent.start_char, ent.end_char, "name")
@@ -509,23 +880,44 @@ def pseudonym(participant_id: object, *, salt: str, prefix: str = "R-", length: 
     return prefix + digest[:length].upper()
 
 
-def _names_pattern(names: Iterable[str]) -> re.Pattern | None:
-    """One case-insensitive whole-word pattern for the names and their first words."""
-    wanted: set[str] = set()
+def _clean_names(names: Iterable[str]) -> tuple[str, ...]:
+    """The names as a tuple of single-spaced strings, without missing values."""
+    cleaned = []
     for name in names:
         if name is None or (isinstance(name, float) and name != name):
             continue
         words = str(name).split()
-        if not words:
-            continue
-        wanted.add(" ".join(words))
+        if words:
+            cleaned.append(" ".join(words))
+    return tuple(cleaned)
+
+
+@functools.lru_cache(maxsize=64)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern | None:
+    """One case-insensitive whole-word pattern for the names and their first words.
+
+    Accents are optional ("Tomás" finds "Tomas" and "TOMAS"): survey answers often drop them.
+    """
+    wanted: set[str] = set()
+    for name in names:
+        words = name.split()
+        wanted.add(name)
         if len(words) > 1 and len(words[0].strip(".")) >= 2:
             wanted.add(words[0])
     if not wanted:
         return None
     # Longest first, so "Maria Lopez" wins over "Maria"; any run of spaces between words.
     parts = [
-        r"\s+".join(re.escape(word) for word in name.split())
+        r"\s+".join(_accents_optional(word) for word in name.split())
         for name in sorted(wanted, key=len, reverse=True)
     ]
     return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+
+
+def _accents_optional(word: str) -> str:
+    """A pattern for ``word`` in which each accented letter may also be written without it."""
+    parts = []
+    for char in word:
+        base = unicodedata.normalize("NFD", char)[0]
+        parts.append(f"[{char}{base}]" if base != char else re.escape(char))
+    return "".join(parts)

@@ -300,6 +300,10 @@ def _as_text(value: object) -> str:
 
 
 # -- PII: detection, redaction, pseudonyms -------------------------------------------------------
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 #: Kinds of personal information :func:`find_pii` reports.
 PII_KINDS = ("email", "phone", "address", "name")
 _PII_COLUMNS = ["start", "end", "kind", "text"]
@@ -333,8 +337,9 @@ _PHONE_INTERNATIONAL = re.compile(
 )
 # A number right after one of these words is an identifier, not a phone ("case 2025001234").
 _ID_BEFORE = re.compile(
-    r"(?i:\b(?:case|caso|permit|permiso|invoice|factura|folio|order|orden|account|cuenta"
-    r"|ref|po|id|no|n[uú]m|n[uú]mero de (?:caso|permiso|folio)))\.?\s*#?\s*$"
+    r"(?i:\b(?:case|caso|permit|permiso|invoice|factura|folio|order|orden|account|cuenta|ref"
+    r"|po|id|expediente|solicitud|application|record|ticket)\.?(?:\s+(?:number|n[uú]mero|no\.?))?"
+    r"|\bn[oº°]\.|\bn[uú]m\.)\s*#?\s*$"
 )
 # Years then a zero-padded sequence ("2025001234") are record numbers.
 _YEAR_RUN = re.compile(r"(?:19|20)\d\d00\d{4}")
@@ -348,9 +353,7 @@ _SUFFIX_WORDS = (
 _SUFFIX_ABBREVIATIONS = "St|Ave|Av|Blvd|Rd|Dr|Ln|Ct|Pl|Ter|Pkwy|Hwy|Cir|Sq|Trl"
 _STREET_SUFFIX = rf"(?:(?:{_SUFFIX_WORDS})\b|(?:{_SUFFIX_ABBREVIATIONS})\b\.?)"
 #: Suffixes that are also everyday words ("each way", "court", "place"): only capitalised.
-_COMMON_WORD_SUFFIXES = frozenset(
-    ["lane", "way", "court", "place", "terrace", "circle", "square", "trail", "loop", "alley"]
-)
+_COMMON_WORD_SUFFIXES = _word_set("lane way court place terrace circle square trail loop alley")
 _SUFFIXES = frozenset(
     word.lower() for word in f"{_SUFFIX_WORDS}|{_SUFFIX_ABBREVIATIONS}".split("|")
 )
@@ -385,7 +388,7 @@ _ADDRESS_ES = re.compile(
     rf"(?P<unit>{_UNIT})?"
 )
 #: Words that may join a Spanish street name ("5 de Mayo", "Paseo de la Reforma").
-_STREET_NAME_JOINERS = frozenset(["de", "del", "la", "las", "los", "el", "y"])
+_STREET_NAME_JOINERS = _word_set("de del la las los el y")
 # Intersections. A street here is an ordinal ("5th", "82nd") or one or two capitalised words,
 # with an optional direction and suffix ("SE 82nd Ave", "Main St", "Alder").
 _STREET_NAME = (
@@ -410,6 +413,7 @@ _ORDINAL_WORD = re.compile(_ORDINAL + r"$")
 _CAPITALISED = r"[A-ZÁÉÍÓÚÑÜ][a-záéíóúñü]+(?:['’-][A-ZÁÉÍÓÚÑÜa-záéíóúñü][a-záéíóúñü]+)*"
 # After a listed first name: one or two capitalised words, its surname ("Denise Tran",
 # "Marisol Ortega-Ruiz", "Marisol Ortega Ruiz"). All-caps words are not taken ("DENISE WAS").
+_NEXT_CAPITALISED = re.compile(r"[ \t]+[A-ZÁÉÍÓÚÑÜ]")
 _SURNAME_AFTER = re.compile(rf"[ \t]+({_CAPITALISED})(?:[ \t]+({_CAPITALISED}))?(?!\w)")
 # Titles and honorifics, English and Spanish, then a capitalised name: "Officer Ramirez",
 # "Ms. Chen", "la señora Gómez", "Sr. Pérez", "doña Rosa". The title is not part of the span.
@@ -423,124 +427,21 @@ _HONORIFIC = re.compile(
 )
 # "ms chen": after Mr, Mrs or Ms a lower-case word is a name too (survey answers).
 _HONORIFIC_LOWER = re.compile(r"(?<![\w./])(?i:mr|mrs|ms)\.?[ \t]+([^\W\d_]{2,})(?!\w)")
-_WEEKDAYS_MONTHS = frozenset(
-    [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "lunes",
-        "martes",
-        "miércoles",
-        "miercoles",
-        "jueves",
-        "viernes",
-        "sábado",
-        "sabado",
-        "domingo",
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "setiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ]
+_WEEKDAYS_MONTHS = _word_set(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may"
+    " june july august september october november december lunes martes miércoles miercoles"
+    " jueves viernes sábado sabado domingo enero febrero marzo abril mayo junio julio agosto"
+    " septiembre setiembre octubre noviembre diciembre"
 )
 #: Counting words: "3 weeks", "45 días", "2 months each way" are never street names.
-_UNITS = frozenset(
-    [
-        "sq",
-        "ft",
-        "feet",
-        "foot",
-        "mi",
-        "miles",
-        "blocks",
-        "block",
-        "min",
-        "mins",
-        "minutes",
-        "hour",
-        "hours",
-        "hr",
-        "hrs",
-        "day",
-        "days",
-        "week",
-        "weeks",
-        "month",
-        "months",
-        "year",
-        "years",
-        "times",
-        "people",
-        "percent",
-        "dollars",
-        "bucks",
-        "pies",
-        "metros",
-        "cuadras",
-        "minutos",
-        "horas",
-        "hora",
-        "dia",
-        "día",
-        "dias",
-        "días",
-        "semana",
-        "semanas",
-        "mes",
-        "meses",
-        "año",
-        "años",
-        "anos",
-        "veces",
-        "personas",
-        "dólares",
-        "dolares",
-        "pesos",
-    ]
+_UNITS = _word_set(
+    "sq ft feet foot mi mile miles block blocks yard yards min mins minute minutes second"
+    " seconds hour hours hr hrs day days week weeks month months year years time times"
+    " people person percent dollar dollars bucks cents pie pies metro metros cuadra cuadras"
+    " minuto minutos hora horas dia día dias días semana semanas mes meses año años ano anos"
+    " vez veces persona personas dólar dólares dolar dolares peso pesos"
 )
-_HONORIFIC_WORDS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "mx",
-        "dr",
-        "sr",
-        "sra",
-        "srta",
-        "officer",
-        "inspector",
-        "señor",
-        "señora",
-        "don",
-        "doña",
-    ]
-)
+_HONORIFIC_WORDS = _word_set("mr mrs ms mx dr sr sra srta officer inspector señor señora don doña")
 
 
 @functools.cache
@@ -612,11 +513,11 @@ def _plausible_english_street(text: str, match: re.Match) -> bool:
     words = match.group("name").split()
     if any(_is_ordinary(word) for word in words):
         return False  # "2 Months Each Way", "3 trips to Alder St"
-    lower_case = [word for word in words if word[0].islower()] or match.group("suffix").islower()
-    if lower_case:
-        suffix = match.group("suffix").strip(".").lower()
+    suffix = match.group("suffix")
+    if suffix.islower() or any(word[0].islower() for word in words):
         clash = any(word.strip(".").lower() in _SUFFIXES for word in words)
-        return suffix not in _COMMON_WORD_SUFFIXES and not clash  # not "a 2 lane road"
+        everyday = suffix.strip(".").lower() in _COMMON_WORD_SUFFIXES
+        return not (clash or everyday)  # not "a 2 lane road", "2 months each way"
     return True
 
 
@@ -662,7 +563,7 @@ def _name_spans(text: str, names: tuple[str, ...]) -> list[_Span]:
             if len(words) > 1:
                 surnames.update(words[1:])
             elif following := _SURNAME_AFTER.match(text, end):
-                taken = _leading_names([g for g in following.groups() if g])
+                taken = _leading_names(_surname_words(text, following))
                 if taken:
                     surnames.update(taken)
                     end = following.end(len(taken))
@@ -676,6 +577,18 @@ def _name_spans(text: str, names: tuple[str, ...]) -> list[_Span]:
                 surnames.update(word for word in taken if word[0].isupper())
     spans += _surname_spans(text, surnames, names)
     return spans
+
+
+def _surname_words(text: str, following: re.Match) -> list[str]:
+    """The one or two capitalised words after a listed name; only one if more follow.
+
+    A longer capitalised run is a title or a department ("Denise Tran Plan Review"), of which
+    only the first word is taken as the surname.
+    """
+    words = [word for word in following.groups() if word]
+    if len(words) == 2 and _NEXT_CAPITALISED.match(text, following.end()):
+        return words[:1]
+    return words
 
 
 def _leading_names(words: list[str]) -> list[str]:

@@ -6,10 +6,14 @@ a lemmatizer that looks words up (lower-cased, so "The" and "the" agree) in the 
 pipeline installed (``en_core_web_sm`` and friends), ``model="auto"`` uses it instead, which also
 brings part-of-speech tags and named entities. Texts are processed in batches with ``nlp.pipe``.
 
-PII for stakeholder outputs: :func:`find_pii` finds e-mail addresses, US phone numbers, street
-addresses and names (a given list, plus spaCy's PERSON entities when the pipeline has an entity
-recogniser), :func:`redact` replaces them with placeholders, and :func:`pseudonym` turns a
-participant id into a stable pseudonymous id.
+PII for stakeholder outputs: :func:`find_pii` finds e-mail addresses, phone numbers (North
+American and international), street addresses and intersections (English and Spanish) and names
+(a given list with the surnames that follow its names, names after a title such as "Officer" or
+"la señora", plus spaCy's PERSON entities when the pipeline has an entity recogniser);
+:func:`redact` replaces them with placeholders, :func:`redaction_spans` says which spans it
+replaces, and :func:`pseudonym` turns a participant id into a stable pseudonymous id. How well
+the rules do is measured, not assumed: ``benchmarks/bench_redaction.py`` scores them on a
+hand-labelled corpus (``tests/data/pii``).
 """
 
 from __future__ import annotations
@@ -620,19 +624,41 @@ def _surname_spans(text: str, surnames: set[str], names: tuple[str, ...]) -> lis
 def find_pii(text: str, *, names: Iterable[str] = (), nlp: Language | None = None) -> pd.DataFrame:
     """Find personal information in a text: e-mails, phone numbers, street addresses, names.
 
-    Names are the given ``names`` (whole words, case-insensitive; the first word of a
-    multi-word name is also looked for on its own) plus the PERSON entities of ``nlp`` when it
-    has an entity recogniser (a trained pipeline; the offline blank one has none and is
-    skipped). Phone numbers are US formats ("555-0142", "(503) 555-0199", "+1 503 555 0199").
-    A street name without a house number ("Harmon Avenue") is not reported: it names a place,
-    not where someone lives. A span inside a longer one is dropped; spans that only partly
-    overlap are both reported, and :func:`redact` resolves that.
+    Regular expressions, English and Spanish, with no model needed:
+
+    - e-mails, upper or lower case, with "+tags" and subdomains;
+    - phone numbers: North American with or without separators ("5035550199",
+      "503 555 0199", "(503)555-0199", "555-0142", "555 0142", "+1 503 555 0199",
+      "1-800-555-0199") and an extension ("ext. 12", "x204"); international "+CC" numbers of
+      two to five groups ("+52 55 1234 5678", "+44 20 7946 0958", "+34 612 34 56 78");
+      Mexican local numbers ("55 1234 5678"). A number right after "case", "permit", "#",
+      "folio" … is a record number, and so is a year run ("2025001234");
+    - street addresses: a house number, street and suffix with an optional unit
+      ("1418 SE Harmon Ave, Apt 4B", "412 harmon ave"); Spanish street types with the number
+      after the name ("Calle Olmo 123", "Av. Juárez 45", "Avenida Reforma No. 45"); and
+      intersections ("corner of 5th and Alder", "esquina de Juárez y Morelos", and
+      "Main St & 3rd Ave" or "Main & 3rd" when a side has a suffix or is an ordinal). A street
+      name without a house number ("Harmon Avenue") is not reported: it names a place, not
+      where someone lives; nor are counts ("2 Months Each Way"), dates ("March 3rd and April
+      10th") or departments ("Building & Safety");
+    - names: the given ``names`` (whole words, any case, accents optional; the first word of a
+      multi-word name is also looked for on its own); the one or two capitalised words after a
+      listed name, taken as its surname ("Denise Tran"); names after a title or honorific
+      ("Officer Ramirez", "Ms. Chen", "la señora Gómez", "Sr. Pérez", "doña Rosa"; the title
+      itself is not reported); then any of those surnames alone elsewhere in the same text
+      ("later Tran said"). Bare names nobody listed ("John said") are found only through
+      ``nlp``: its PERSON entities when it has an entity recogniser (a trained pipeline; the
+      offline blank one has none and is skipped).
+
+    A span inside a longer one is dropped; spans that only partly overlap are both reported, and
+    :func:`redact` resolves that. ``benchmarks/bench_redaction.py`` measures all of this on a
+    hand-labelled corpus.
 
     Parameters
     ----------
     text : str
     names : iterable of str
-        Names to find (participants, people mentioned).
+        Names to find (participants, people mentioned); first names are enough.
     nlp : Language, optional
         A spaCy pipeline; used only if it has an ``ner`` component.
 
@@ -647,11 +673,21 @@ def find_pii(text: str, *, names: Iterable[str] = (), nlp: Language | None = Non
     ...                  names=["Dana Ortiz"])
     >>> found[["kind", "text"]].values.tolist()
     [['name', 'Dana Ortiz'], ['phone', '(503) 555-0199'], ['email', 'dana@example.org']]
+    >>> found = find_pii("I called Denise Tran at 5035550199. Later Tran said no.",
+    ...                  names=["Denise"])
+    >>> found["text"].tolist()
+    ['Denise Tran', '5035550199', 'Tran']
+    >>> find_pii("esquina de Juárez y Morelos; Sr. Pérez; permit #48213")["text"].tolist()
+    ['Juárez y Morelos', 'Pérez']
     """
     text = _as_text(text)
+    return _frame(text, _pii_spans(text, _clean_names(names), nlp))
+
+
+def _pii_spans(text: str, names: tuple[str, ...], nlp: Language | None) -> list[_Span]:
+    """All the spans of :func:`find_pii`, by start, without those inside a longer one."""
     spans = [(m.start(), m.end(), "email") for m in _EMAIL.finditer(text)]
-    spans += _phone_spans(text) + _address_spans(text)
-    spans += _name_spans(text, _clean_names(names))
+    spans += _phone_spans(text) + _address_spans(text) + _name_spans(text, names)
     if nlp is not None and "ner" in nlp.pipe_names and text:
         spans += [
             (ent.start_char, ent.end_char, "name")
@@ -665,10 +701,24 @@ def find_pii(text: str, *, names: Iterable[str] = (), nlp: Language | None = Non
         for start, end, kind in spans
         if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans)
     ]
-    rows = sorted(spans, key=lambda span: (span[0], -span[1], span[2]))
+    return sorted(spans, key=lambda span: (span[0], -span[1], span[2]))
+
+
+def _frame(text: str, spans: list[_Span]) -> pd.DataFrame:
     return pd.DataFrame(
-        [(start, end, kind, text[start:end]) for start, end, kind in rows], columns=_PII_COLUMNS
+        [(start, end, kind, text[start:end]) for start, end, kind in spans], columns=_PII_COLUMNS
     ).astype({"start": "int64", "end": "int64"})
+
+
+def _without_overlaps(spans: list[_Span]) -> list[_Span]:
+    """Longest first (then by :data:`PII_KINDS` order), each span that overlaps none kept."""
+    priority = {kind: rank for rank, kind in enumerate(PII_KINDS)}
+    ranked = sorted(spans, key=lambda span: (span[0] - span[1], priority.get(span[2], 99), span[0]))
+    kept: list[_Span] = []
+    for start, end, kind in ranked:
+        if all(end <= other_start or start >= other_end for other_start, other_end, _ in kept):
+            kept.append((start, end, kind))
+    return sorted(kept)
 
 
 def redaction_spans(
@@ -700,20 +750,7 @@ def redaction_spans(
     [['name', 'Dana'], ['email', 'dana@example.org']]
     """
     text = _as_text(text)
-    found = find_pii(text, names=names, nlp=nlp)
-    priority = {kind: rank for rank, kind in enumerate(PII_KINDS)}
-    spans = sorted(
-        zip(found["start"], found["end"], found["kind"], strict=True),
-        key=lambda span: (-(span[1] - span[0]), priority.get(span[2], 99), span[0]),
-    )
-    kept: list[tuple[int, int, str]] = []
-    for start, end, kind in spans:
-        if all(end <= other_start or start >= other_end for other_start, other_end, _ in kept):
-            kept.append((int(start), int(end), str(kind)))
-    return pd.DataFrame(
-        [(start, end, kind, text[start:end]) for start, end, kind in sorted(kept)],
-        columns=_PII_COLUMNS,
-    ).astype({"start": "int64", "end": "int64"})
+    return _frame(text, _without_overlaps(_pii_spans(text, _clean_names(names), nlp)))
 
 
 def redact(
@@ -725,15 +762,18 @@ def redact(
 ) -> str:
     """Replace the personal information :func:`find_pii` finds with placeholders.
 
-    Overlapping spans are resolved longest first (an e-mail beats a name inside it; see
-    :func:`redaction_spans`), and replacements run from the end of the text, so offsets stay
-    right.
+    E-mails, phone numbers (North American and international), street addresses and
+    intersections (English and Spanish), listed names with their surnames, and names after a
+    title; see :func:`find_pii` for the rules. Overlapping spans are resolved longest first (an
+    e-mail beats a name inside it; see :func:`redaction_spans`). Regular expressions only (no
+    model unless ``nlp`` has one), so it is fast enough for every quote of a brief.
 
     Parameters
     ----------
     text : str
     names : iterable of str
-        Names to hide (see :func:`find_pii`).
+        Names to hide (see :func:`find_pii`); first names are enough, the surname that follows
+        one is hidden too, here and alone elsewhere in the text.
     nlp : Language, optional
         A spaCy pipeline; its PERSON entities are hidden too when it has an ``ner`` component.
     placeholder : str
@@ -746,14 +786,20 @@ def redact(
     'Ask [name] ([email], [phone]) at [address]'
     >>> redact("Ward 2 paid $1,500 for 2,500 sq ft on Harmon Avenue.")
     'Ward 2 paid $1,500 for 2,500 sq ft on Harmon Avenue.'
+    >>> redact("A: Denise Tran took it. Tran called 555 0142.", names=["Denise"])
+    'A: [name] took it. [name] called [phone].'
+    >>> redact("Vivo en Calle Olmo 123; la señora Gómez tiene mi cel +52 55 1234 5678.")
+    'Vivo en [address]; la señora [name] tiene mi cel [phone].'
     """
     text = _as_text(text)
-    kept = redaction_spans(text, names=names, nlp=nlp)
-    for start, end, kind in reversed(
-        list(zip(kept["start"], kept["end"], kept["kind"], strict=True))
-    ):
-        text = text[:start] + placeholder.format(kind=kind) + text[end:]
-    return text
+    kept = _without_overlaps(_pii_spans(text, _clean_names(names), nlp))
+    pieces: list[str] = []
+    cursor = 0
+    for start, end, kind in kept:
+        pieces += [text[cursor:start], placeholder.format(kind=kind)]
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
 
 
 def pseudonym(participant_id: object, *, salt: str, prefix: str = "R-", length: int = 6) -> str:

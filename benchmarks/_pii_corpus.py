@@ -234,7 +234,7 @@ def _table(tallies: dict[str, _Tally]) -> pd.DataFrame:
             {
                 "kind": kind,
                 "gold": tally.gold,
-                "predicted": tally.predicted if predicted_kind else float("nan"),
+                "predicted": tally.predicted if predicted_kind else None,
                 "precision": (
                     tally.correct / tally.predicted
                     if predicted_kind and tally.predicted
@@ -244,7 +244,7 @@ def _table(tallies: dict[str, _Tally]) -> pd.DataFrame:
                 "leak": tally.leaked_chars / tally.gold_chars if tally.gold_chars else 0.0,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).astype({"predicted": "Int64"})
 
 
 def score(

@@ -363,7 +363,11 @@ _SUFFIXES = frozenset(
 )
 _DIRECTION = r"(?i:NE|NW|SE|SW|North|South|East|West|[NSEW])\.?"
 _ORDINAL = r"\d{1,3}(?:st|nd|rd|th)"
-_WORD = r"[^\W\d_][\w'’-]*\.?"
+# A word of a street name; a full stop only after the usual abbreviations ("Jr.", "Mt."), so a
+# sentence end is never inside an address.
+_WORD = r"(?:(?:Jr|Sr|St|Mt|Ft)\.|[^\W\d_][\w'’-]*)"
+#: DC-style quadrants after the suffix ("14th Street NW").
+_QUADRANT = r"(?:[ \t]+(?:NE|NW|SE|SW)\b)"
 _UNIT = (
     r"(?:,?\s+(?i:Apt|Apto|Apartment|Apartamento|Unit|Suite|Ste|Depto|Dpto|Departamento"
     r"|Int|Interior|Local)\.?\s*[\w-]+|\s*#\s*\w[\w-]*)"
@@ -372,10 +376,10 @@ _UNIT = (
 # unit. Words may be lower case ("412 harmon ave") only with a suffix that is not an everyday
 # word. A street name without a number ("Harmon Avenue") is a place, not an address.
 _ADDRESS_EN = re.compile(
-    r"(?<![\w$.,#-])\d{1,6}[A-Za-z]?\s+"
-    rf"(?:{_DIRECTION}\s+)?"
-    rf"(?P<name>(?:{_ORDINAL}|{_WORD})(?:\s+{_WORD}){{0,3}}?)\s+"
-    rf"(?P<suffix>(?i:{_STREET_SUFFIX}))(?P<unit>{_UNIT})?(?!\w)"
+    r"(?<![\w$.,#-])\d{1,6}[A-Za-z]?[ \t]+"
+    rf"(?:{_DIRECTION}[ \t]+)?"
+    rf"(?P<name>(?:{_ORDINAL}|{_WORD})(?:[ \t]+{_WORD}){{0,3}}?)[ \t]+"
+    rf"(?P<suffix>(?i:{_STREET_SUFFIX})){_QUADRANT}?(?P<unit>{_UNIT})?(?!\w)"
 )
 # Spanish: a street type, its name (words, "de la", numbers as in "5 de Mayo"), then the house
 # number, perhaps after "No.", "núm." or "#" ("Calle Olmo 123", "Av. Juárez 45").
@@ -397,7 +401,8 @@ _STREET_NAME_JOINERS = _word_set("de del la las los el y")
 # with an optional direction and suffix ("SE 82nd Ave", "Main St", "Alder").
 _STREET_NAME = (
     rf"(?:(?:NE|NW|SE|SW|[NSEW])\.?\s+)?"
-    rf"(?:{_ORDINAL}|[A-ZÁÉÍÓÚÑ][^\W\d_]+(?:\s+[A-ZÁÉÍÓÚÑ][^\W\d_]+)?)(?:\s+{_STREET_SUFFIX})?"
+    rf"(?:{_ORDINAL}|[A-ZÁÉÍÓÚÑ][^\W\d_]+(?:[ \t]+[A-ZÁÉÍÓÚÑ][^\W\d_]+)?)"
+    rf"(?:[ \t]+{_STREET_SUFFIX})?{_QUADRANT}?"
 )
 # After "corner of" / "esquina de", any two streets (and a bare number: "la 82").
 _CORNER = re.compile(
@@ -406,10 +411,13 @@ _CORNER = re.compile(
     rf"(?P<span>(?:{_STREET_NAME}|\d{{1,3}})\s+(?i:and|&|y|with|con)\s+(?:(?i:the|la|el)\s+)?"
     rf"(?:{_STREET_NAME}|\d{{1,3}}))(?!\w)"
 )
-# Without such words, "X & Y" / "X and Y" / "X y Y" only when X or Y has a suffix or is an
-# ordinal, and not two bare ordinals ("the 2nd and 4th Tuesday").
+# Without such words, "X & Y" (or "X and Y", "X y Y" right after "at" / "en": a place, not a
+# list of corridors) only when X or Y has a suffix or is an ordinal, and not two bare ordinals
+# ("the 2nd and 4th Tuesday").
 _CROSSING = re.compile(
-    rf"(?<![\w-])(?P<x>{_STREET_NAME})\s*(?:&|\band\b|\by\b)\s*(?P<y>{_STREET_NAME})(?!\w)"
+    rf"(?:(?<![\w-])(?P<x>{_STREET_NAME})[ \t]*&[ \t]*(?P<y>{_STREET_NAME})"
+    rf"|(?<=\b(?i:at|en)[ \t])(?P<x2>{_STREET_NAME})[ \t]+(?i:and|y)[ \t]+(?P<y2>{_STREET_NAME}))"
+    r"(?!\w)"
 )
 _ORDINAL_WORD = re.compile(_ORDINAL + r"$")
 
@@ -445,7 +453,14 @@ _UNITS = _word_set(
     " minuto minutos hora horas dia día dias días semana semanas mes meses año años ano anos"
     " vez veces persona personas dólar dólares dolar dolares peso pesos"
 )
-_HONORIFIC_WORDS = _word_set("mr mrs ms mx dr sr sra srta officer inspector señor señora don doña")
+#: Titles are not names ("Deputy Director", "Inspector General").
+_HONORIFIC_WORDS = _word_set(
+    "mr mrs ms mx dr sr sra srta lic ing arq prof officer inspector inspectora detective"
+    " sergeant sgt deputy captain chief judge commissioner councilor councillor councilmember"
+    " director directora professor oficial agente señor señora señorita senor senora senorita"
+    " don doña dona licenciado licenciada ingeniero ingeniera doctor doctora profesor profesora"
+    " general"
+)
 
 
 @functools.cache
@@ -459,6 +474,10 @@ def _ordinary_words() -> frozenset[str]:
 
 def _is_ordinary(word: str) -> bool:
     return word.strip(".’'").lower() in _ordinary_words()
+
+
+def _is_title(word: str) -> bool:
+    return word.strip(".").lower() in _HONORIFIC_WORDS
 
 
 def _cannot_be_a_name(word: str) -> bool:
@@ -518,7 +537,12 @@ def _plausible_english_street(text: str, match: re.Match) -> bool:
     if any(_is_ordinary(word) for word in words):
         return False  # "2 Months Each Way", "3 trips to Alder St"
     suffix = match.group("suffix")
-    if suffix.islower() or any(word[0].islower() for word in words):
+    named = [word for word in words if not word[0].isdigit()]
+    if suffix[0].isupper() and any(word[0].islower() for word in named):
+        return False  # "in 2025 connecting lower Wisconsin Avenue"
+    if suffix.islower():
+        if any(word[0].isupper() for word in named):
+            return False
         clash = any(word.strip(".").lower() in _SUFFIXES for word in words)
         everyday = suffix.strip(".").lower() in _COMMON_WORD_SUFFIXES
         return not (clash or everyday)  # not "a 2 lane road", "2 months each way"
@@ -535,7 +559,10 @@ def _plausible_spanish_street(text: str, match: re.Match) -> bool:
 
 
 def _plausible_crossing(text: str, match: re.Match) -> bool:
-    x_words, y_words = match.group("x").split(), match.group("y").split()
+    x_words = (match.group("x") or match.group("x2")).split()
+    y_words = (match.group("y") or match.group("y2")).split()
+    if x_words[0].strip(".").lower() in _SUFFIXES:
+        return False  # "Street NW & …": the start of the name was before
     if any(_is_ordinary(word) or word.lower() in _WEEKDAYS_MONTHS for word in x_words + y_words):
         return False  # "The", "April"
     before = text[: match.start()].split()[-1:]
@@ -574,10 +601,12 @@ def _name_spans(text: str, names: tuple[str, ...]) -> list[_Span]:
             spans.append((match.start(), end, "name"))
     for pattern_ in (_HONORIFIC, _HONORIFIC_LOWER):
         for match in pattern_.finditer(text):
-            words = [word for word in match.groups() if word]
+            # A second title comes before the name: "Deputy Director Alvarez".
+            first = 2 if match.lastindex == 2 and _is_title(match.group(1)) else 1
+            words = [word for word in match.groups()[first - 1 :] if word]
             taken = _leading_names(words)
             if taken:
-                spans.append((match.start(1), match.end(len(taken)), "name"))
+                spans.append((match.start(first), match.end(first + len(taken) - 1), "name"))
                 surnames.update(word for word in taken if word[0].isupper())
     spans += _surname_spans(text, surnames, names)
     return spans

@@ -272,40 +272,50 @@ def mask(text: str) -> str:
     return text[:keep] + "…"
 
 
-def format_findings(findings: pd.DataFrame) -> str:
+def format_findings(findings: pd.DataFrame, *, n_files: int | None = None) -> str:
     """Print :func:`privacy_audit`'s findings: one ``file: where: what`` line each, and a summary.
 
     Names, ids, coders and contact details are masked (:func:`mask`); small cells and range
     labels are shown as they are.
+
+    Parameters
+    ----------
+    findings : pandas.DataFrame
+        What :func:`privacy_audit` returned.
+    n_files : int, optional
+        How many files were scanned (the summary then says how many of them were clean).
 
     Examples
     --------
     >>> found = pd.DataFrame(
     ...     [["brief.pdf", "page 2", "listed name", "Marisol"],
     ...      ["table.csv", "row 3, column 'n'", "small cell", "3"]], columns=AUDIT_COLUMNS)
-    >>> print(format_findings(found))
+    >>> print(format_findings(found, n_files=3))
     brief.pdf: page 2: listed name 'Mar…'
     table.csv: row 3, column 'n': small cell '3'
-    privacy audit: 2 findings in 2 files (1 listed name, 1 small cell)
-    >>> print(format_findings(found.iloc[:0]))
-    privacy audit: no findings
+    privacy audit: 2 findings in 2 of 3 files (1 listed name, 1 small cell)
+    >>> print(format_findings(found.iloc[:0], n_files=1))
+    privacy audit: no findings in 1 file
     """
     lines = [
         f"{row.file}: {row.where}: {row.kind} "
         + repr(mask(row.text) if row.kind in _MASKED_KINDS else row.text)
         for row in findings.itertuples(index=False)
     ]
+    with_findings = findings["file"].nunique()
+    scanned = with_findings if n_files is None else n_files
     if findings.empty:
-        lines.append("privacy audit: no findings")
+        lines.append(
+            "privacy audit: no findings" + (f" in {_plural(scanned, 'file')}" if scanned else "")
+        )
         return "\n".join(lines)
     counts = findings["kind"].value_counts()
     kinds = dict.fromkeys(kind for kind in (*FINDING_KINDS, *counts.index) if kind in counts)
     by_kind = ", ".join(f"{counts[kind]} {kind}" for kind in kinds)
-    n_files = findings["file"].nunique()
-    lines.append(
-        f"privacy audit: {_plural(len(findings), 'finding')} in {_plural(n_files, 'file')} "
-        f"({by_kind})"
-    )
+    files = _plural(scanned, "file")
+    if with_findings != scanned:
+        files = f"{with_findings} of {files}"
+    lines.append(f"privacy audit: {_plural(len(findings), 'finding')} in {files} ({by_kind})")
     return "\n".join(lines)
 
 

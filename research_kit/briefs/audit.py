@@ -71,9 +71,9 @@ _READ_AS = "PDF, HTML, CSV, XLSX or plain text"
 # Characters a PDF or a web page may hide inside a word: soft hyphen, zero-width spaces/joiners,
 # word joiner, byte-order mark.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
-# Between two letters of one word: a line break, with or without a hyphen before it (what
-# hyphenation or an overflowing id leaves in extracted PDF text).
-_SOFT_BREAK = r"(?:-?[^\S\n]*\n\s*)?"
+# Between two letters of one word: a line break, with or without a hyphen ("-" or U+2010, which
+# WeasyPrint draws) before it: what hyphenation or an overflowing id leaves in PDF text.
+_SOFT_BREAK = r"(?:[-\u2010]?[^\S\n]*\n\s*)?"
 # Joins the pieces of one file: not a space nor a word character, so no pattern runs across.
 _SEPARATOR = "\n\x00\n"
 _WORD_START = r"(?<![^\W_])"  # not right after a letter or digit ("_" and "-" are separators)
@@ -346,7 +346,8 @@ class _Scanner:
 
     def __init__(self, terms: pd.DataFrame, min_cell_size: int) -> None:
         self.min_cell_size = min_cell_size
-        self.kinds = {_term_key(t): k for t, k in zip(terms["term"], terms["kind"], strict=True)}
+        pairs = zip(terms["term"], terms["kind"], strict=True)
+        self.terms = {_term_key(term): (term, kind) for term, kind in pairs}
         ordered = sorted(terms["term"], key=lambda term: len(_normalise(term)), reverse=True)
         parts = [_term_pattern(_normalise(term)) for term in ordered]
         self.pattern = (
@@ -367,8 +368,10 @@ class _Scanner:
         spans: list[tuple[int, int, str, str]] = []
         if self.pattern is not None:
             for match in self.pattern.finditer(text):
-                kind = self.kinds.get(_term_key(match.group()), TERM_KINDS[0])
-                spans.append((match.start(), match.end(), kind, match.group()))
+                found = match.group()
+                term, kind = self.terms.get(_term_key(found), (found, TERM_KINDS[0]))
+                # Broken over lines ("Mari-\nsol"): show it as the study spells it.
+                spans.append((match.start(), match.end(), kind, term if "\n" in found else found))
         pii = find_pii(text)
         spans += [
             (int(start), int(end), str(kind), str(found))
@@ -561,7 +564,14 @@ def _read_html(path: Path) -> tuple[list[_Piece], list[_Grid]]:
 
     data = path.read_bytes()
     try:
-        root = lxml.html.document_fromstring(data)
+        # A page that does not declare its encoding is UTF-8 when it decodes as such (lxml would
+        # guess Latin-1); one that declares it is left to lxml, which honours the declaration.
+        text = data.decode("utf-8-sig")
+        declared = re.search(rb"<meta[^>]+charset|<\?xml[^>]+encoding", data[:4096], re.I)
+    except UnicodeDecodeError:
+        text, declared = None, True
+    try:
+        root = lxml.html.document_fromstring(data if declared else text)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise AuditError(
             f"cannot be read as HTML ({exc})",

@@ -253,3 +253,20 @@ def test_unreadable_or_missing_files_exit_two_naming_the_file(study, tmp_path, c
         assert status == 2
         assert lines[0].startswith(f"error: {path}: {what}")
         assert "Traceback" not in "\n".join(lines)
+
+
+@pytest.mark.shared
+def test_real_survey_exports_and_measures(study, shared_data):
+    """Exports nobody here wrote: every sheet and cell is read; the e-mail column is found."""
+    from research_kit.briefs.audit import FINDING_KINDS
+
+    files = [
+        *sorted((shared_data / "survey-exports").glob("*.xlsx")),
+        *sorted((shared_data / "survey-exports").glob("*.csv")),
+        shared_data / "multilingual" / "tatoeba_test_extract.tsv",
+    ]
+    found = _findings(study, *files)
+    assert set(found["kind"]) <= set(FINDING_KINDS)
+    monkey = found[found["file"].str.endswith("surveymonkey_dc_anc_2022_full.csv")]
+    assert (monkey["kind"] == "email").any()
+    assert monkey["where"].str.match(r"row \d+, column ").all()

@@ -455,6 +455,12 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", str(text)).translate(_INVISIBLE)
 
 
+def _short(heading: str, limit: int = 40) -> str:
+    """A column heading short enough for a ``where`` (survey questions make long headings)."""
+    heading = _one_line(heading)
+    return heading if len(heading) <= limit else heading[: limit - 1] + "…"
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -593,27 +599,27 @@ def _html_pieces(root) -> list[_Piece]:
         tag = _tag(element)
         if not tag or tag in _SKIPPED or any(_tag(a) in _SKIPPED for a in element.iterancestors()):
             if not tag and _in_svg(element) and element.text:  # a chart's text kept as a comment
-                pieces.append(_Piece(paths.of(element.getparent()) + " (comment)", element.text))
+                pieces.append(_Piece(paths.where(element.getparent()) + " (comment)", element.text))
             continue
         if tag not in _INLINE or element.getparent() is None:
             text = _own_text(element)
             if text.strip():
-                pieces.append(_Piece(paths.of(element), text))
+                pieces.append(_Piece(paths.where(element), text))
         for name in _READ_ATTRIBUTES:
             if element.get(name):
-                pieces.append(_Piece(f"{paths.of(element)}[{name}]", element.get(name)))
+                pieces.append(_Piece(f"{paths.where(element)}[{name}]", element.get(name)))
         if tag == "meta" and element.get("content"):
-            pieces.append(_Piece(f"{paths.of(element)}[content]", element.get("content")))
+            pieces.append(_Piece(f"{paths.where(element)}[content]", element.get("content")))
         href = element.get("href") or ""
         if href.lower().startswith(("mailto:", "tel:")):
-            pieces.append(_Piece(f"{paths.of(element)}[href]", urllib.parse.unquote(href)))
+            pieces.append(_Piece(f"{paths.where(element)}[href]", urllib.parse.unquote(href)))
         source = element.get("src") or ""
         if source.startswith("data:image/svg+xml"):
             import lxml.html
 
             svg = lxml.html.fragment_fromstring(_data_uri(source), create_parent="div")
             pieces += [
-                _Piece(f"{paths.of(element)}[src] > {piece.where}", piece.text)
+                _Piece(f"{paths.where(element)}[src] > {piece.where}", piece.text)
                 for piece in _html_pieces(svg)
             ]
     return pieces
@@ -648,6 +654,10 @@ class _CssPaths:
 
     def __init__(self) -> None:
         self._cache: dict[object, str] = {}
+
+    def where(self, element) -> str:
+        """The element's selector; ``body`` (or ``html``) for text outside any other element."""
+        return self.of(element) or _tag(element) or "?"
 
     def of(self, element) -> str:
         if element is None:
@@ -688,7 +698,7 @@ def _html_tables(root) -> list[_Grid]:
             rows.append(cells)
 
         def place(r: int, c: int, header: str, number: int = number) -> str:
-            return f"table {number}, row {r + 1}, column {header!r}"
+            return f"table {number}, row {r + 1}, column {_short(header)!r}"
 
         grids.append(_Grid(rows, place))
     return grids
@@ -712,7 +722,7 @@ def _read_csv(path: Path) -> tuple[list[_Piece], list[_Grid]]:
 
     def place(r: int, c: int, header: str = "") -> str:
         name = headers[c].strip() if c < len(headers) and headers[c].strip() else ""
-        return f"row {r + 1}, column {name!r}" if name else f"row {r + 1}, column {c + 1}"
+        return f"row {r + 1}, column {_short(name)!r}" if name else f"row {r + 1}, column {c + 1}"
 
     pieces = [
         _Piece(place(r, c), value)

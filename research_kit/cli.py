@@ -158,8 +158,8 @@ def _parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser(
         "privacy-audit",
-        help="scan briefs (PDF, HTML, CSV, XLSX, text) for names, ids, contact details and "
-        "small cells before they go out",
+        help="scan briefs (PDF, HTML, CSV, XLSX, DOCX, text) for names, ids, contact details "
+        "and small cells before they go out",
         description="Scan stakeholder outputs for the study's names, participant ids, note "
         "names and coders, e-mails, phone numbers, street addresses, unsuppressed small cells "
         "and labels that reveal a hidden cell's range. Prints one line per finding; exits 1 "

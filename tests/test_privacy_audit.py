@@ -128,6 +128,29 @@ def test_xlsx_every_sheet_and_cell(study, tmp_path, capsys):
     assert len(lines) == 2  # one finding and the summary: Summary is clean
 
 
+def test_docx_paragraphs_tables_and_footer(study, tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(BOILERPLATE)
+    document.add_paragraph("We thank everyone, Denise most of all.")
+    table = document.add_table(rows=3, cols=2)
+    cells = [("Role", "n"), ("inspector", "2"), ("clerk", "9")]
+    for row, values in zip(table.rows, cells, strict=True):
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = value
+    document.sections[0].footer.paragraphs[0].text = "Contact: P07_resident"
+    path = tmp_path / "brief.docx"
+    document.save(path)
+    found = _findings(study, path)
+    rows = set(zip(found["where"], found["kind"], found["text"], strict=True))
+    assert rows == {
+        ("paragraph 2", "listed name", "Denise"),
+        ("section 1 footer", "note name", "P07_resident"),
+        ("table 1, row 2, column 'n'", "small cell", "2"),
+    }
+
+
 def test_pdf_name_split_across_lines(study, tmp_path, capsys):
     weasyprint = pytest.importorskip("weasyprint")
     pdf = tmp_path / "brief.pdf"
@@ -246,9 +269,15 @@ def test_unreadable_or_missing_files_exit_two_naming_the_file(study, tmp_path, c
     ]
     broken = tmp_path / "brief.pdf"
     broken.write_bytes(b"%PDF-1.7\nthis is not the rest of a PDF")
-    binary = tmp_path / "brief.docx"
-    binary.write_bytes(b"PK\x03\x04\x00\x00 a word document")
-    for path, what in ((broken, "cannot be read as a PDF"), (binary, "is not plain text")):
+    binary = tmp_path / "brief.odt"
+    binary.write_bytes(b"PK\x03\x04\x00\x00 an OpenDocument text")
+    word = tmp_path / "brief.docx"
+    word.write_bytes(b"PK\x03\x04\x00\x00 not really a Word document")
+    for path, what in (
+        (broken, "cannot be read as a PDF"),
+        (binary, "is not plain text"),
+        (word, "cannot be read as a Word document"),
+    ):
         status, lines = _audit(capsys, study, path)
         assert status == 2
         assert lines[0].startswith(f"error: {path}: {what}")

@@ -2,8 +2,9 @@
 
 :func:`privacy_audit` reads finished briefs as a reader (or a copy-paste, or a screen reader)
 would get them — PDF text page by page, HTML's visible text plus ``alt``/``title``/``aria-label``
-attributes and the text of inline SVG charts, every cell of every CSV row and XLSX sheet, any
-other file as plain text — and reports, one row per finding:
+attributes and the text of inline SVG charts, every cell of every CSV row and XLSX sheet, a Word
+document's paragraphs, tables, headers and footers, any other file as plain text — and
+reports, one row per finding:
 
 - the study's identifiers (:func:`sensitive_terms`): names listed under ``privacy: names`` in
   ``study.yml`` and the notes' ``name`` attribute, participant ids (``P07``), note file names and
@@ -66,7 +67,7 @@ _MASKED_KINDS = frozenset(FINDING_KINDS) - {"small cell", "range label"}
 _HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".svg"})
 _CSV_SUFFIXES = frozenset({".csv", ".tsv"})
 _XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
-_READ_AS = "PDF, HTML, CSV, XLSX or plain text"
+_READ_AS = "PDF, HTML, CSV, XLSX, DOCX or plain text"
 
 # Characters a PDF or a web page may hide inside a word: soft hyphen, zero-width spaces/joiners,
 # word joiner, byte-order mark.
@@ -205,7 +206,7 @@ def privacy_audit(
         The study the outputs come from (its names, ids, coders and ``min_cell_size``).
     paths : iterable of Path or str
         Files to scan: ``.pdf``, ``.html``/``.htm``/``.svg``, ``.csv``/``.tsv``,
-        ``.xlsx``/``.xlsm``; anything else is read as plain text.
+        ``.xlsx``/``.xlsm``, ``.docx``; anything else is read as plain text.
     min_cell_size : int, optional
         Counts below this are small cells (default: the study's ``min_cell_size``).
 
@@ -487,6 +488,8 @@ def _read(path: Path) -> tuple[list[_Piece], list[_Grid]]:
         return _read_csv(path)
     if suffix in _XLSX_SUFFIXES:
         return _read_xlsx(path)
+    if suffix == ".docx":
+        return _read_docx(path)
     if suffix == ".xls":
         raise AuditError(
             "is an old-style Excel file (.xls), which the audit cannot read",
@@ -766,5 +769,53 @@ def _read_xlsx(path: Path) -> tuple[list[_Piece], list[_Grid]]:
         def place(r: int, c: int, header: str, title: str = title) -> str:
             return f"{title}!{get_column_letter(c + 1)}{r + 1}"
 
+        grids.append(_Grid(rows, place))
+    return pieces, grids
+
+
+def _read_docx(path: Path) -> tuple[list[_Piece], list[_Grid]]:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise AuditError(
+            f"cannot be read as a Word document ({exc})",
+            path=path,
+            hint="open it in Word or LibreOffice and save it again as .docx",
+        ) from exc
+    pieces = [
+        _Piece(f"paragraph {number}", paragraph.text)
+        for number, paragraph in enumerate(document.paragraphs, start=1)
+    ]
+    for number, section in enumerate(document.sections, start=1):
+        for part, name in ((section.header, "header"), (section.footer, "footer")):
+            text = "\n".join(paragraph.text for paragraph in part.paragraphs)
+            pieces.append(_Piece(f"section {number} {name}", text))
+    properties = document.core_properties
+    pieces.append(
+        _Piece(
+            "document properties",
+            "\n".join(
+                str(value or "")
+                for value in (properties.title, properties.author, properties.subject)
+            ),
+        )
+    )
+    grids = []
+    for number, table in enumerate(document.tables, start=1):
+        rows = [[cell.text for cell in row.cells] for row in table.rows]
+        headers = rows[0] if rows else []
+
+        def place(r: int, c: int, header: str, number: int = number) -> str:
+            return f"table {number}, row {r + 1}, column {_short(header)!r}"
+
+        pieces += [
+            _Piece(place(r, c, headers[c] if c < len(headers) else ""), value)
+            for r, row in enumerate(rows)
+            for c, value in enumerate(row)
+            if value.strip()
+        ]
         grids.append(_Grid(rows, place))
     return pieces, grids

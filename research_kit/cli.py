@@ -1,4 +1,4 @@
-"""The ``research-kit`` command: check a study, summarise it, run the demo.
+"""The ``research-kit`` command: check a study, summarise it, audit briefs, run the demo.
 
 Every command takes the study folder (the current folder by default). Bad input never shows a
 traceback: errors from research_kit print as ``file:line: what is wrong — what to do`` and the
@@ -156,6 +156,24 @@ def _parser() -> argparse.ArgumentParser:
     brief_export.add_argument("--study", help="study folder (default: the notebook's STUDY)")
     brief_export.set_defaults(run=_run_brief_export)
 
+    audit = commands.add_parser(
+        "privacy-audit",
+        help="scan briefs (PDF, HTML, CSV, XLSX, DOCX, text) for names, ids, contact details "
+        "and small cells before they go out",
+        description="Scan stakeholder outputs for the study's names, participant ids, note "
+        "names and coders, e-mails, phone numbers, street addresses, unsuppressed small cells "
+        "and labels that reveal a hidden cell's range. Prints one line per finding; exits 1 "
+        "if anything is found, 0 if the files are clean, 2 if a file cannot be read.",
+    )
+    audit.add_argument("files", nargs="+", metavar="FILE", help="the briefs to scan")
+    audit.add_argument("--study", default=".", help="study folder (default: here)")
+    audit.add_argument(
+        "--min-cell-size",
+        type=int,
+        help="counts below this are small cells (default: the study's min_cell_size)",
+    )
+    audit.set_defaults(run=_run_privacy_audit)
+
     demo = commands.add_parser(
         "demo", help="check the study, register its notes and codebook, print a summary"
     )
@@ -259,6 +277,15 @@ def _run_map(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_privacy_audit(args: argparse.Namespace) -> int:
+    from research_kit.briefs.audit import format_findings, privacy_audit
+
+    with open_study(args.study, create=False) as study:
+        found = privacy_audit(study, args.files, min_cell_size=args.min_cell_size)
+    print(format_findings(found, n_files=len(args.files)))
+    return EXIT_PROBLEMS if len(found) else EXIT_OK
+
+
 def _run_brief_serve(args: argparse.Namespace) -> int:
     from research_kit.briefs.serve import serve_forever
 
@@ -329,13 +356,32 @@ def _run_demo(args: argparse.Namespace) -> int:
         print(f"== 5. writing the findings to {args.out}/")
         findings = _demo_findings(study, answer_themes)
     out = Path(args.out)
+    written = []
     for kind in ("pdf", "html"):
         started = time.perf_counter()
         path = _write_findings(findings, out / f"findings.{kind}", to=kind)
         seconds = time.perf_counter() - started
         print(f"   {path} ({path.stat().st_size / 1024:,.0f} KiB, {seconds:.1f} s)")
+        written.append(path)
+    _demo_audit(folder, written)
     print("== done. Open the PDF or the HTML page above; for the live dashboard run: make serve")
     return EXIT_OK
+
+
+def _demo_audit(folder: Path, written: list[Path]) -> None:
+    """Audit the brief the demo wrote and print what it gives away (the demo goes on)."""
+    from research_kit.briefs.audit import format_findings, privacy_audit
+
+    print(f"== 6. privacy audit of {', '.join(str(path) for path in written)}")
+    with open_study(folder, create=False) as study:
+        found = privacy_audit(study, written)
+    for line in format_findings(found, n_files=len(written)).splitlines():
+        print(f"   {line}")
+    if len(found):
+        print(
+            f"   WARNING: the brief above has {len(found)} privacy finding(s); fix them before "
+            "it goes to anyone (research-kit privacy-audit FILE… --study DIR to re-check)"
+        )
 
 
 def _run_cluster(args: argparse.Namespace) -> int:

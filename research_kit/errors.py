@@ -143,6 +143,10 @@ class EventLogError(InputError):
     """An event log cannot be read or lacks a column the study needs."""
 
 
+class AuditError(ResearchKitError):
+    """A file given to the privacy audit is missing or cannot be read in any format it knows."""
+
+
 class StoreError(ResearchKitError):
     """The study database cannot be opened, migrated or written."""
 

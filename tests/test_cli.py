@@ -133,6 +133,9 @@ def test_demo_writes_the_findings_pdf_and_html(sample_study_path, tmp_path, caps
     assert "<html" in (out / "findings.html").read_text(encoding="utf-8").lower()
     assert "make serve" in printed
     assert re.search(r"survey: [\d,]+ answers to .* in \d+ themes; largest .*±", printed)
+    # The demo audits what it wrote, and says how many findings (it does not fail on them).
+    assert f"privacy audit of {out / 'findings.pdf'}, {out / 'findings.html'}" in printed
+    assert re.search(r"privacy audit: (no findings in 2 files|[\d,]+ findings? in )", printed)
 
 
 def test_cluster_command_prints_themes_breakdown_and_csv(sample_study_path, tmp_path, capsys):

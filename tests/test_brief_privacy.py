@@ -176,3 +176,14 @@ def _allowed_attributions(people: pd.DataFrame) -> set[str]:
     for (role, ward), n in people.groupby(["role", "ward"])["participant"].nunique().items():
         allowed |= {f"{role}, {ward}"} if n >= 5 else set()
     return allowed
+
+
+def test_the_privacy_audit_is_clean_on_every_brief(hostile_briefs, tmp_path):
+    from research_kit.briefs.audit import privacy_audit
+
+    study_folder = next(b for b in hostile_briefs)[3].parent / "study"
+    files = sorted(study_folder.parent.glob("*.html")) + sorted(study_folder.parent.glob("*.pdf"))
+    assert len(files) == len(hostile_briefs) + 2
+    with open_study(study_folder) as study:
+        found = privacy_audit(study, files)
+    assert found.empty, found.to_string()

@@ -41,6 +41,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from research_kit.briefs.gate import TERM_KINDS, sensitive_terms
 from research_kit.errors import AuditError
 from research_kit.study import Study
 from research_kit.text import find_pii
@@ -57,8 +58,6 @@ __all__ = [
 
 #: Columns of :func:`privacy_audit`'s result.
 AUDIT_COLUMNS = ["file", "where", "kind", "text"]
-#: Kinds of identifier :func:`sensitive_terms` gathers, in order of precedence.
-TERM_KINDS = ("listed name", "participant name", "participant id", "note name", "coder")
 #: Every kind of finding, identifiers first.
 FINDING_KINDS = (*TERM_KINDS, "email", "phone", "address", "small cell", "range label")
 #: Kinds whose text is masked when printed (counts and labels are not personal).
@@ -121,71 +120,6 @@ _COUNT_HEADER_START = re.compile(r"(?:n|number|no\.|#)\s*(?:of\s+)?\w", re.IGNOR
 
 
 # -- the study's identifiers ---------------------------------------------------------------------
-def sensitive_terms(study: Study) -> pd.DataFrame:
-    """Gather what must not appear in a brief: the study's names, ids, note names and coders.
-
-    Parameters
-    ----------
-    study : Study
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per term, columns ``term`` and ``kind``; ``kind`` is one of
-        :data:`TERM_KINDS`: ``listed name`` (``privacy: names`` in ``study.yml``),
-        ``participant name`` (the notes' ``name`` attribute, with its first and last word when
-        it has several), ``participant id`` (the notes' ``participant`` attribute),
-        ``note name`` (a note's file name and stem) or ``coder`` (the study database's coders).
-        A term that would match ordinary text — a bare number, a single character — is left
-        out; a term gathered twice keeps its first kind in that order.
-
-    Examples
-    --------
-    >>> import shutil, tempfile, pathlib
-    >>> from research_kit import open_study
-    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "study"
-    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
-    >>> with open_study(folder, create=False) as study:
-    ...     terms = sensitive_terms(study)
-    >>> terms.loc[terms["kind"] == "listed name", "term"].tolist()
-    ['Marisol', 'Denise']
-    >>> terms[terms["term"].str.startswith("P12")].values.tolist()
-    [['P12', 'participant id'], ['P12_manager.md', 'note name'], ['P12_manager', 'note name']]
-    """
-    from research_kit.briefs.findings import privacy_names
-    from research_kit.interviews import coders
-
-    documents = study.documents()
-    participant_names = [
-        str(doc.attributes["name"]).strip()
-        for doc in documents
-        if doc.attributes.get("name") not in (None, "")
-    ]
-    rows: list[tuple[str, str]] = [
-        (name, "listed name") for name in privacy_names(study) if name not in participant_names
-    ]
-    for name in participant_names:
-        rows.append((name, "participant name"))
-        words = name.split()
-        rows += [(word, "participant name") for word in {words[0], words[-1]} if len(words) > 1]
-    for doc in documents:
-        participant = doc.attributes.get("participant")
-        if participant not in (None, ""):
-            rows.append((str(participant).strip(), "participant id"))
-        rows += [(doc.path.name, "note name"), (doc.path.stem, "note name")]
-    rows += [(str(coder), "coder") for coder in coders(study)["coder"]]
-    terms = pd.DataFrame(rows, columns=["term", "kind"])
-    terms = terms[terms["term"].map(_specific_enough)]
-    keys = terms["term"].map(_term_key)
-    return terms[~keys.duplicated()].reset_index(drop=True)
-
-
-def _specific_enough(term: str) -> bool:
-    """A term of two letters or more that is not a bare number (which any text may hold)."""
-    alphanumeric = [c for c in term if c.isalnum()]
-    return len(alphanumeric) >= 2 and not all(c.isdigit() for c in alphanumeric)
-
-
 def _term_key(term: str) -> str:
     """What two spellings of one term share: no spaces, hyphens or case, NFKC."""
     return re.sub(r"[\s-]+", "", _normalise(term)).casefold()

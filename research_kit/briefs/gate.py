@@ -10,15 +10,21 @@ passes through (:mod:`research_kit.briefs.findings` applies it to the whole brie
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pandas as pd
 
 from research_kit import interviews as iv
 from research_kit import text as rktext
 from research_kit.privacy import StakeholderGate
 
-__all__ = ["sensitive_terms", "stakeholder_gate"]
+__all__ = ["NAME_KINDS", "TERM_KINDS", "sensitive_terms", "stakeholder_gate"]
 
-_TERM_COLUMNS = ["term", "kind"]
+#: Kinds of identifier :func:`sensitive_terms` gathers, in order of precedence.
+TERM_KINDS = ("listed name", "participant name", "participant id", "note name", "coder")
+#: The kinds that are people's names (redacted as names, with the surnames that follow them).
+NAME_KINDS = ("listed name", "participant name")
 
 
 def sensitive_terms(study) -> pd.DataFrame:
@@ -31,40 +37,58 @@ def sensitive_terms(study) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``term`` and ``kind``: "name" (listed in ``study.yml`` or a note's ``name``
-        attribute), "participant" (participant ids, note file names and their stems) or
-        "coder" (coders and interviewers). Reads the study only.
+        One row per term, columns ``term`` and ``kind``; ``kind`` is one of
+        :data:`TERM_KINDS`: ``listed name`` (``privacy: names`` in ``study.yml``),
+        ``participant name`` (the notes' ``name`` attribute, with its first and last word when
+        it has several), ``participant id`` (the notes' ``participant`` attribute),
+        ``note name`` (a note's file name and stem) or ``coder`` (the study database's coders
+        and the notes' interviewers). A term that would match ordinary text — a bare number,
+        a single character — is left out; a term gathered twice keeps its first kind in that
+        order. Reads the study only.
 
     Examples
     --------
     >>> import shutil, tempfile, pathlib
     >>> from research_kit import open_study
-    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "study"
     >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
-    >>> study = open_study(folder)
-    >>> terms = sensitive_terms(study)
-    >>> sorted(set(terms["kind"]))
-    ['coder', 'name', 'participant']
-    >>> {"Marisol", "P12", "P12_manager", "P12_manager.md"} <= set(terms["term"])
-    True
-    >>> study.close()
+    >>> with open_study(folder) as study:
+    ...     terms = sensitive_terms(study)
+    >>> terms.loc[terms["kind"] == "listed name", "term"].tolist()
+    ['Marisol', 'Denise']
+    >>> terms[terms["term"].str.startswith("P12")].values.tolist()
+    [['P12', 'participant id'], ['P12_manager.md', 'note name'], ['P12_manager', 'note name']]
     """
-    rows: list[tuple[str, str]] = [(name, "name") for name in study.settings.privacy_names]
-    documents = study.documents_table()
-    if "name" in documents.columns:
-        rows += [(str(n), "name") for n in documents["name"].dropna()]
-    for column in ("participant", "document_id"):
-        if column in documents.columns:
-            rows += [(str(v), "participant") for v in documents[column].dropna()]
-    if "path" in documents.columns:
-        rows += [(_file_name(p), "participant") for p in documents["path"].dropna()]
-    if "interviewer" in documents.columns:
-        rows += [(str(v), "coder") for v in documents["interviewer"].dropna()]
-    rows += [(str(c), "coder") for c in iv.coders(study)["coder"]]
-    terms = pd.DataFrame(rows, columns=_TERM_COLUMNS)
-    terms["term"] = terms["term"].str.strip()
-    terms = terms[terms["term"].str.len() > 0]
-    return terms.drop_duplicates("term").reset_index(drop=True)
+    documents = study.documents()
+    participant_names = [
+        str(doc.attributes["name"]).strip()
+        for doc in documents
+        if doc.attributes.get("name") not in (None, "")
+    ]
+    rows: list[tuple[str, str]] = [
+        (name, "listed name")
+        for name in study.settings.privacy_names
+        if name not in participant_names
+    ]
+    for name in participant_names:
+        rows.append((name, "participant name"))
+        words = name.split()
+        rows += [(word, "participant name") for word in {words[0], words[-1]} if len(words) > 1]
+    for doc in documents:
+        participant = doc.attributes.get("participant")
+        if participant not in (None, ""):
+            rows.append((str(participant).strip(), "participant id"))
+        rows += [(doc.path.name, "note name"), (doc.path.stem, "note name")]
+    rows += [(str(coder), "coder") for coder in iv.coders(study)["coder"]]
+    rows += [
+        (str(doc.attributes["interviewer"]).strip(), "coder")
+        for doc in documents
+        if doc.attributes.get("interviewer") not in (None, "")
+    ]
+    terms = pd.DataFrame(rows, columns=["term", "kind"])
+    terms = terms[terms["term"].map(_specific_enough)]
+    keys = terms["term"].map(_term_key)
+    return terms[~keys.duplicated()].reset_index(drop=True)
 
 
 def stakeholder_gate(study, *, redact: bool = True) -> StakeholderGate:
@@ -94,14 +118,12 @@ def stakeholder_gate(study, *, redact: bool = True) -> StakeholderGate:
     >>> study.close()
     """
     terms = sensitive_terms(study)
-    names = terms.loc[terms["kind"] == "name", "term"].tolist()
-    identifiers = dict(
-        zip(
-            terms.loc[terms["kind"] != "name", "term"],
-            terms.loc[terms["kind"] != "name", "kind"],
-            strict=True,
-        )
-    )
+    is_name = terms["kind"].isin(NAME_KINDS)
+    names = terms.loc[is_name, "term"].tolist()
+    identifiers = {
+        term: "coder" if kind == "coder" else "participant"
+        for term, kind in zip(terms.loc[~is_name, "term"], terms.loc[~is_name, "kind"], strict=True)
+    }
     documents = study.documents_table()
     return StakeholderGate(
         names=names,
@@ -113,8 +135,15 @@ def stakeholder_gate(study, *, redact: bool = True) -> StakeholderGate:
     )
 
 
-def _file_name(path: object) -> str:
-    return str(path).replace("\\", "/").rsplit("/", 1)[-1]
+def _specific_enough(term: str) -> bool:
+    """A term of two letters or more that is not a bare number (which any text may hold)."""
+    alphanumeric = [c for c in term if c.isalnum()]
+    return len(alphanumeric) >= 2 and not all(c.isdigit() for c in alphanumeric)
+
+
+def _term_key(term: str) -> str:
+    """What two spellings of one term share: no spaces, hyphens or case, NFKC."""
+    return re.sub(r"[\s-]+", "", unicodedata.normalize("NFKC", term)).casefold()
 
 
 def _entity_pipeline(study):

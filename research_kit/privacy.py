@@ -14,6 +14,7 @@ apostrophe and stays plain, readable text.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -292,11 +293,10 @@ def feasible_ranges(
     every hidden cell carries the same label. Each published cell is a sum of atoms (the
     finest cross-classification); for each hidden cell two linear programmes (HiGHS, through
     :func:`scipy.optimize.linprog`) minimise and maximise its sum over all atom values that
-    agree with what is shown. The bounds are rounded inwards to whole numbers. For one table
-    with its margins (and for the linked tables of :func:`protect` that nest, such as a
-    table and its row, column and grand totals) the linear programme's corners are whole
-    numbers, so these are exactly the integer attacker's bounds; for views that do not nest
-    (``("a", "b")`` beside ``("b", "c")``) they may be wider than an integer attacker's.
+    agree with what is shown. The bounds are exact for whole-number counts: for views within
+    two dimensions (a table with its row, column and grand totals) or a chain of views each
+    inside the next, the linear programme's corners are whole numbers; other views
+    (``("a", "b")`` beside ``("b", "c")``) are solved as mixed-integer programmes (slower).
 
     A small hidden cell (1 to ``min_cell_size - 1``) is protected when ``hi >= min_cell_size``
     (the attacker cannot tell that it is small) and ``hi - lo >= min_cell_size - 1`` (the
@@ -485,6 +485,7 @@ class _Problem:
     hideable: np.ndarray  # False for cells published elsewhere
     coarseness: np.ndarray  # how many dimensions the cell sums over (totals are coarser)
     lines: tuple[np.ndarray, ...]  # cell positions: a total, then the cells adding up to it
+    integer: bool  # solve for whole atoms: the linear programme's corners may be fractional
 
 
 @dataclass(frozen=True)
@@ -513,13 +514,16 @@ def _range(problem: _Problem, hidden: np.ndarray, target: int, *, lower: int) ->
         "b_ub": -np.full(int(hidden.sum()), float(lower)) if hidden.any() else None,
         "bounds": (0, None),
         "method": "highs",
+        "integrality": np.ones(problem.membership.shape[1]) if problem.integer else None,
     }
     low = linprog(objective, **options)
     high = linprog(-objective, **options)
-    if low.status != 0 or high.status not in (0, 3):
+    # The minimum exists, so the problem is feasible: "infeasible or unbounded" is unbounded.
+    unbounded = high.status == 3 or (low.status == 0 and "unbounded" in high.message)
+    if low.status != 0 or not (high.status == 0 or unbounded):
         # The true counts always fit, so this is a malformed problem, not a property of data.
         raise RuntimeError(f"the attack's linear programme failed: {low.message} {high.message}")
-    top = np.inf if high.status == 3 else -high.fun
+    top = np.inf if unbounded else -high.fun
     return float(np.ceil(low.fun - _TOLERANCE)), float(np.floor(top + _TOLERANCE))
 
 
@@ -668,7 +672,22 @@ def _problem(
         hideable=np.asarray(hideable, dtype=bool),
         coarseness=coarseness,
         lines=_lines(specs, membership),
+        integer=not _whole_corners([view for view, _ in specs]),
     )
+
+
+def _whole_corners(views: list[tuple[str, ...]]) -> bool:
+    """Whether the attack's linear programme has whole-number corners, so needs no integers.
+
+    A two-way table with its margins (views within two dimensions) or a chain of views each
+    inside the next gives a totally unimodular system; anything else (``("a", "b")`` beside
+    ``("b", "c")``) may have fractional corners, and is solved as a mixed-integer programme.
+    """
+    distinct = {frozenset(view) for view in views}
+    if len(frozenset().union(*distinct)) <= 2:
+        return True
+    ordered = sorted(distinct, key=len)
+    return all(small <= large for small, large in itertools.pairwise(ordered))
 
 
 def _lines(specs: list[tuple[tuple[str, ...], tuple]], membership: np.ndarray) -> tuple:

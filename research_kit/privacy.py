@@ -3,8 +3,13 @@
 Every breakdown of people by group (ward, race/ethnicity, role…) goes through
 :func:`suppress_small_counts` before it reaches a brief: counts below the study's minimum cell
 size (default 5) are hidden and flagged, so no reader can single out a resident. A two-way
-table whose row and column totals are known goes through :func:`suppress_table`, which adds
-complementary suppression so a hidden cell cannot be worked back from the totals.
+table whose row and column totals are known goes through :func:`suppress_table`, and linked
+tables published from the same people (one ward's table beside the all-wards table) through
+:func:`protect`: both add complementary suppression until every small cell is protected by an
+interval, as in statistical disclosure control (tau-ARGUS; FCSM Working Paper 22). The
+attacker is taken to know every shown cell and total, that zeros are shown and that counts are
+whole numbers; :func:`feasible_ranges` is that attack (a linear programme per hidden cell).
+Hidden cells must carry one label ("suppressed") wherever stakeholders see them.
 
 Anything written to CSV or Excel goes through :func:`safe_for_spreadsheet` first: a cell that
 starts like a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) would be run by the

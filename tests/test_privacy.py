@@ -1,5 +1,6 @@
 """Privacy for stakeholder outputs: PII detection and redaction, pseudonyms, and small-cell
-suppression with complementary cells that cannot be worked back from the totals."""
+suppression whose small cells an attacker who knows the rules and the totals can only place in
+a range reaching the threshold (checked by an independent integer attack)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,8 @@ itself is never opened or written. The script measures:
 
 It also collects the ``figures()`` of every ``benchmarks/bench_*.py`` module (agreement,
 auto-coding, coding panel, REFI-QDA, process mining, briefs, survey clustering, survey scale,
-and edit stability: renames kept by warm and fresh re-runs of the survey clustering).
+edit stability: renames kept by warm and fresh re-runs of the survey clustering, and
+disclosure control: random tables suppressed by the old and the new rule, then attacked).
 It prints a table and writes the same figures as JSON to ``benchmarks/results/latest.json``.
 Run it as ``python benchmarks/run.py`` (from any folder). It exits with status 1 when a write
 benchmark stores fewer memos than it attempted.

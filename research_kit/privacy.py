@@ -3,8 +3,13 @@
 Every breakdown of people by group (ward, race/ethnicity, role…) goes through
 :func:`suppress_small_counts` before it reaches a brief: counts below the study's minimum cell
 size (default 5) are hidden and flagged, so no reader can single out a resident. A two-way
-table whose row and column totals are known goes through :func:`suppress_table`, which adds
-complementary suppression so a hidden cell cannot be worked back from the totals.
+table whose row and column totals are known goes through :func:`suppress_table`, and linked
+tables published from the same people (one ward's table beside the all-wards table) through
+:func:`protect`: both add complementary suppression until every small cell is protected by an
+interval, as in statistical disclosure control (tau-ARGUS; FCSM Working Paper 22). The
+attacker is taken to know every shown cell and total, that zeros are shown and that counts are
+whole numbers; :func:`feasible_ranges` is that attack (a linear programme per hidden cell).
+Hidden cells must carry one label ("suppressed") wherever stakeholders see them.
 
 Anything written to CSV or Excel goes through :func:`safe_for_spreadsheet` first: a cell that
 starts like a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) would be run by the
@@ -15,14 +20,17 @@ apostrophe and stays plain, readable text.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
+from scipy.optimize import linprog
 
 from research_kit import text as rktext
 
@@ -88,21 +96,26 @@ def suppress_table(
     """Suppress small cells of a two-way table of counts, and enough others to protect them.
 
     Primary suppression hides every count from 1 to ``min_size - 1``. Zero cells are not
-    sensitive (they describe nobody) and stay shown. Complementary suppression then hides more
-    cells until no hidden count can be worked out exactly from the shown cells and the row and
-    column totals: each row or column with exactly one hidden cell gets its smallest non-zero
-    shown cell hidden too, and, until stable, any hidden cell that the totals still pin down
-    (checked with linear algebra over all rows and columns) gets the smallest shown cell that
-    frees it hidden as well. Shown zero cells are used only when no non-zero cell is left.
+    sensitive (they describe nobody) and are always shown, so a reader knows every hidden
+    count is at least 1. Complementary suppression then hides more cells until every small
+    cell is protected by an interval (see :func:`protect` for the rule and the search): from
+    the shown cells and the totals, a reader who knows these rules can only place it in a
+    range of at least ``min_size`` whole numbers that reaches ``min_size``, so they cannot
+    even tell that it is below the threshold.
 
     Row and column totals are assumed known to the reader even when the table does not show
     them (they are usually published elsewhere); ``margins`` says which (for a one-way table,
-    one row of groups whose overall total is published, use ``margins="rows"``). A cell that
-    is its line's only cell equals the total and cannot be protected inside the table: hide
-    the total where it is published. When the table does hold totals (rows or
-    columns labelled ``total``), they are cells like the others: small ones are hidden and
-    they may be hidden as complements. Ranges are not protected: a hidden cell is never
-    pinned to one value, but the totals may narrow it to a few.
+    one row of groups whose overall total is published, use ``margins="rows"``). When the
+    table does hold totals (rows or columns labelled ``total``), they are cells like the
+    others: small ones are hidden and they may be hidden as complements; ``margins`` then
+    covers the lines without a totals cell. A small cell that no suppression inside the table
+    can protect (its line's known total is too small, or the cell is its line's only non-zero
+    cell) stays hidden with reason "small"; :func:`protect` reports it as not protected, and
+    only hiding that total where it is published helps.
+
+    Label every hidden cell the same way (one word, "suppressed") in anything a stakeholder
+    sees: a label such as "n<5" tells a reader the cell is between 1 and ``min_size - 1`` and
+    undoes the protection. ``reason`` is for researchers only.
 
     Parameters
     ----------
@@ -131,7 +144,8 @@ def suppress_table(
     Raises
     ------
     ValueError
-        If a cell appears twice or a count is negative or missing.
+        If a cell appears twice, a count is negative or missing, or a totals cell is not the
+        sum of its line.
 
     Examples
     --------
@@ -144,97 +158,673 @@ def suppress_table(
      ['W1', 'unsure', 20, ''], ['W2', 'yes', <NA>, 'complementary'],
      ['W2', 'no', <NA>, 'complementary'], ['W2', 'unsure', 25, '']]
     """
-    if frame.duplicated([row, column]).any():
-        raise ValueError(f"each ({row}, {column}) cell must appear once")
-    counts = pd.to_numeric(frame[count], errors="coerce")
-    if counts.isna().any() or (counts < 0).any():
-        raise ValueError(f"the {count!r} column must hold whole numbers of at least 0")
-    cells = list(zip(frame[row], frame[column], strict=True))
-    values = [int(value) for value in counts]
-    is_total = [r == total or c == total for r, c in cells]
-    reason = ["small" if 0 < value < min_size else "" for value in values]
-
-    if margins not in ("both", "rows", "columns"):
-        raise ValueError("margins must be 'both', 'rows' or 'columns'")
-    # Each line is one equation readers can use: (is it a row?, the cells in it).
-    lines: list[tuple[bool, list[int]]] = []
-    for is_row, labels, other in (
-        (True, frame[row], frame[column]),
-        (False, frame[column], frame[row]),
-    ):
-        known = margins in ("both", "rows" if is_row else "columns") or (other == total).any()
-        if not known:
-            continue
-        members: dict[object, list[int]] = {}
-        for position, label in enumerate(labels):
-            members.setdefault(label, []).append(position)
-        lines += [(is_row, positions) for positions in members.values()]
-    matrix = _constraint_matrix(cells, lines, total)
-
-    def order(position: int) -> tuple:
-        return (values[position] == 0, is_total[position], values[position], position)
-
-    unfixable: set[int] = set()
-    while True:
-        hidden = {i for i, why in enumerate(reason) if why}
-        shown = sorted((i for i in range(len(cells)) if i not in hidden), key=order)
-        lonely = [
-            min((i for i in positions if i not in hidden), key=order)
-            for _, positions in lines
-            if sum(i in hidden for i in positions) == 1 and len(positions) > 1
-        ]
-        if lonely:
-            reason[min(lonely, key=order)] = "complementary"
-            continue
-        pinned = [i for i in _pinned_cells(matrix, sorted(hidden)) if i not in unfixable]
-        if not pinned or not shown:
-            break
-        target = pinned[0]
-        freeing = [i for i in shown if target not in _pinned_cells(matrix, sorted(hidden | {i}))]
-        if freeing:
-            reason[freeing[0]] = "complementary"
-        else:
-            # The cell is its own total (a one-cell line): only hiding that total elsewhere helps.
-            unfixable.add(target)
+    counts = _checked_table(frame, row=row, column=column, count=count, margins=margins)
+    problem = _two_way_problem(frame, counts, row=row, column=column, total=total, margins=margins)
+    outcome = _choose_suppression(problem, min_cell_size=min_size, zeros_shown=True)
+    in_table = outcome.reason[: len(frame)]
 
     result = frame.copy()
-    suppressed = pd.Series([bool(why) for why in reason], index=result.index)
+    suppressed = pd.Series(in_table != "", index=result.index)
     result[count] = counts.astype("Int64").mask(suppressed)
     for name in also:
         result[name] = result[name].mask(suppressed)
     result["suppressed"] = suppressed.to_numpy()
-    result["reason"] = reason
+    result["reason"] = in_table.tolist()
     return result
 
 
-def _constraint_matrix(
-    cells: list[tuple], lines: list[tuple[bool, list[int]]], total: object
-) -> np.ndarray:
-    """One equation per row and column: its inner cells add up to its total (known or shown).
+def table_ranges(
+    frame: pd.DataFrame,
+    suppressed: pd.Series | np.ndarray,
+    *,
+    row: str,
+    column: str,
+    count: str = "n",
+    min_cell_size: int = 5,
+    total: object = "Total",
+    margins: str = "both",
+) -> pd.DataFrame:
+    """The attack on one two-way table: where a reader can place each hidden count.
 
-    In a row, the cell of the totals column counts -1 (it is the sum); likewise in a column
-    for the cell of the totals row.
+    The simple path of :func:`feasible_ranges` for the tables :func:`suppress_table` takes:
+    the reader knows the shown cells, the totals ``margins`` names (and any totals row or
+    column in the table), that zeros are shown and that counts are whole numbers.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table before suppression, long form as for :func:`suppress_table`.
+    suppressed : pandas.Series or numpy.ndarray of bool
+        Which of its cells are hidden, in the order of ``frame`` (for example the
+        ``suppressed`` column that :func:`suppress_table` returns).
+    row, column, count, total, margins
+        As for :func:`suppress_table`.
+    min_cell_size : int
+        The threshold the hidden cells are protected for.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per hidden cell: its ``row`` and ``column`` labels, its true ``count``,
+        ``lo`` and ``hi`` (whole numbers; ``hi`` may be infinite) and ``protected``.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"row": ["A"] * 3, "column": ["x", "y", "z"], "n": [20, 3, 12]})
+    >>> naive = table["n"].between(1, 4)  # the small cell alone
+    >>> table_ranges(table, naive, row="row", column="column", margins="rows")
+      row column  n  lo  hi  protected
+    0   A      y  3   3   3      False
+    >>> shown = suppress_table(table, row="row", column="column", margins="rows")
+    >>> table_ranges(table, shown["suppressed"], row="row", column="column", margins="rows")
+      row column   n  lo  hi  protected
+    0   A      y   3   1  14       True
+    1   A      z  12   1  14       True
     """
-    matrix = np.zeros((len(lines), len(cells)))
-    for number, (in_row_line, line) in enumerate(lines):
-        for position in line:
-            r, c = cells[position]
-            sum_cell = (c == total) if in_row_line else (r == total)
-            matrix[number, position] = -1.0 if sum_cell else 1.0
-    return matrix
-
-
-def _pinned_cells(matrix: np.ndarray, hidden: list[int]) -> list[int]:
-    """Hidden cells whose value the equations fix: dropping one lowers the rank."""
-    if not hidden:
-        return []
-    sub = matrix[:, hidden]
-    rank = np.linalg.matrix_rank(sub)
-    return [
-        position
-        for k, position in enumerate(hidden)
-        if np.linalg.matrix_rank(np.delete(sub, k, axis=1)) < rank
+    counts = _checked_table(frame, row=row, column=column, count=count, margins=margins)
+    problem = _two_way_problem(frame, counts, row=row, column=column, total=total, margins=margins)
+    hidden = np.zeros(len(problem.values), dtype=bool)
+    hidden[: len(frame)] = np.asarray(suppressed, dtype=bool)
+    lo, hi = _ranges(problem, hidden, lower=1)
+    positions = np.flatnonzero(hidden)
+    result = frame.iloc[positions][[row, column]].reset_index(drop=True)
+    result[count] = counts.iloc[positions].astype(int).to_numpy()
+    result["lo"], result["hi"] = _whole(lo[positions]), _whole(hi[positions])
+    result["protected"] = [
+        _is_protected(problem.values[i], lo[i], hi[i], min_cell_size) for i in positions
     ]
+    return result
+
+
+def published_cells(
+    atoms: pd.DataFrame, views: list[tuple[str, ...]], *, count: str = "n"
+) -> pd.DataFrame:
+    """Every cell of the tables (views) published from one underlying table of counts.
+
+    Parameters
+    ----------
+    atoms : pandas.DataFrame
+        The finest cross-classification: one row per combination of the dimension columns
+        (every column but ``count``), with its count. Combinations with a count of 0 belong
+        here too when a published table shows them.
+    views : list of tuple of str
+        The published tables, each named by the dimensions it breaks down by: ``("ward",
+        "group")`` is the ward-by-group table, ``("group",)`` its column totals (the all-wards
+        table), ``()`` the grand total.
+    count : str
+        The column of counts in ``atoms``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per published cell: ``view`` (its dimensions joined by " × ", or "total"),
+        one column per dimension (missing where the view sums over it) and ``count``.
+
+    Examples
+    --------
+    >>> atoms = pd.DataFrame({"ward": ["W1", "W1", "W2", "W2"], "group": ["a", "b"] * 2,
+    ...                       "n": [7, 2, 5, 9]})
+    >>> published_cells(atoms, [("group",), ()])
+        view  ward group   n
+    0  group   NaN     a  12
+    1  group   NaN     b  11
+    2  total   NaN   NaN  23
+    """
+    dimensions = _dimensions(atoms, count)
+    views = _normalised_views(views, dimensions)
+    values = _checked_counts(atoms, count).to_numpy()
+    rows = []
+    for view in views:
+        for labels, members in _view_members(atoms, view).items():
+            labelled = dict(zip(view, labels, strict=True))
+            rows.append(
+                {
+                    "view": _view_name(view),
+                    **{d: labelled.get(d, np.nan) for d in dimensions},
+                    count: int(values[members].sum()),
+                }
+            )
+    return pd.DataFrame(rows, columns=["view", *dimensions, count])
+
+
+def feasible_ranges(
+    atoms: pd.DataFrame,
+    cells: pd.DataFrame,
+    *,
+    count: str = "n",
+    min_cell_size: int = 5,
+    zeros_shown: bool = True,
+) -> pd.DataFrame:
+    """The attack: the smallest and largest value each hidden cell can take.
+
+    The attacker knows every shown cell (of every table published from the same people),
+    that hidden cells are at least 1 when zeros are always shown (at least 0 otherwise), and
+    that counts are whole numbers of at least 0 — but not which hidden cells are small, since
+    every hidden cell carries the same label. Each published cell is a sum of atoms (the
+    finest cross-classification); for each hidden cell two linear programmes (HiGHS, through
+    :func:`scipy.optimize.linprog`) minimise and maximise its sum over all atom values that
+    agree with what is shown. The bounds are exact for whole-number counts: for views within
+    two dimensions (a table with its row, column and grand totals) or a chain of views each
+    inside the next, the linear programme's corners are whole numbers; other views
+    (``("a", "b")`` beside ``("b", "c")``) are solved as mixed-integer programmes (slower).
+
+    A small hidden cell (1 to ``min_cell_size - 1``) is protected when ``hi >= min_cell_size``
+    (the attacker cannot tell that it is small) and ``hi - lo >= min_cell_size - 1`` (the
+    range holds at least ``min_cell_size`` whole numbers). Other hidden cells have nothing to
+    protect and count as protected.
+
+    Parameters
+    ----------
+    atoms : pandas.DataFrame
+        The finest cross-classification with its counts, as for :func:`published_cells`.
+    cells : pandas.DataFrame
+        The published cells (as :func:`published_cells` or :func:`protect` return them) with
+        a boolean ``suppressed`` column; a dimension is missing where the cell sums over it.
+    count : str
+        The column of counts in ``atoms`` and ``cells``.
+    min_cell_size : int
+        The threshold small cells are protected for.
+    zeros_shown : bool
+        Whether every zero cell is shown (the rule of :func:`protect`), which tells the
+        attacker that a hidden cell is at least 1.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per hidden cell: ``view``, the dimension columns, ``count`` (its true value),
+        ``lo`` and ``hi`` (``hi`` may be infinite when no total bounds it) and ``protected``.
+
+    Raises
+    ------
+    ValueError
+        If a hidden cell is 0 while ``zeros_shown`` says zeros are shown, or a cell does not
+        match the atoms.
+
+    Examples
+    --------
+    One ward against all wards: each table alone hides its small cell with a complement,
+    but the all-wards table (shown in full) gives W1's hidden pair back by difference.
+
+    >>> atoms = pd.DataFrame({"ward": ["W1", "W1", "W1", "W2", "W2", "W2"],
+    ...                       "group": ["a", "b", "c"] * 2, "n": [2, 8, 20, 30, 9, 40]})
+    >>> cells = published_cells(atoms, [("ward", "group"), ("group",), ("ward",)])
+    >>> in_w1 = (cells["view"] == "ward × group") & (cells["ward"] == "W1")
+    >>> cells["suppressed"] = in_w1 & cells["group"].isin(["a", "b"])  # W1's table alone
+    >>> feasible_ranges(atoms, cells)[["ward", "group", "n", "lo", "hi", "protected"]]
+      ward group  n  lo  hi  protected
+    0   W1     a  2   2   2      False
+    1   W1     b  8   8   8       True
+    """
+    dimensions = _dimensions(atoms, count)
+    _checked_counts(atoms, count)
+    views = [tuple(d for d in dimensions if pd.notna(cell[d])) for _, cell in cells.iterrows()]
+    specs = [
+        (view, tuple(cell[d] for d in view))
+        for view, (_, cell) in zip(views, cells.iterrows(), strict=True)
+    ]
+    problem = _problem(atoms, count=count, specs=specs, hideable=np.ones(len(cells), dtype=bool))
+    if not np.array_equal(problem.values, cells[count].to_numpy(dtype=np.int64)):
+        raise ValueError(f"the {count!r} of each cell must be the sum of its atoms")
+    hidden = cells["suppressed"].to_numpy(dtype=bool)
+    if zeros_shown and (problem.values[hidden] == 0).any():
+        raise ValueError("a hidden cell is 0: pass zeros_shown=False if zeros may be hidden")
+    lo, hi = _ranges(problem, hidden, lower=1 if zeros_shown else 0)
+    positions = np.flatnonzero(hidden)
+    result = cells.iloc[positions].drop(columns="suppressed").reset_index(drop=True)
+    if "view" not in result:
+        result.insert(0, "view", [_view_name(views[i]) for i in positions])
+    result["lo"], result["hi"] = _whole(lo[positions]), _whole(hi[positions])
+    result["protected"] = [
+        _is_protected(problem.values[i], lo[i], hi[i], min_cell_size) for i in positions
+    ]
+    return result
+
+
+def protect(
+    atoms: pd.DataFrame,
+    views: list[tuple[str, ...]],
+    *,
+    count: str = "n",
+    min_cell_size: int = 5,
+    known: list[tuple[str, ...]] = (),
+) -> pd.DataFrame:
+    """Choose the cells to hide in linked tables so that every small cell is protected.
+
+    All tables (``views``) published from the same people are suppressed jointly, so that no
+    small cell can be recovered by setting one table against another (one ward's table
+    against the all-wards table, say). Primary suppression hides every cell from 1 to
+    ``min_cell_size - 1`` in any view; zero cells describe nobody and are always shown.
+    Complementary suppression then hides one more cell at a time until every small cell is
+    protected: the attack of :func:`feasible_ranges` (whose rule is ``hi >= min_cell_size``
+    and ``hi - lo >= min_cell_size - 1``) cannot narrow it further. A line (a total and the
+    cells that add up to it) with exactly one hidden cell gives that cell away, so first its
+    smallest other cell is hidden; then, for the least protected small cell, the smallest
+    shown cell that shares a line with it and widens its range (checked with the linear
+    programme) is hidden, falling back to any other cell, larger ones last, and to the
+    smallest neighbour when no single cell widens it (a cycle of several is needed). Shown
+    zeros are never hidden, and cells of finer tables are hidden before totals.
+
+    A small cell that even hiding every other cell could not protect (its known total is
+    below ``min_cell_size``, or it is the only non-zero cell of a known total) is hidden but
+    flagged ``protected = False``: hide that total where it is published.
+
+    Every step hides one more cell, so the search ends after at most as many steps as there
+    are cells. Each step solves linear programmes over the atoms: two for each small cell not
+    yet protected and two for each candidate tried, so a table of C cells with P small ones
+    needs at most about 2·C·(C + P) solves (each a few milliseconds for a 10 × 10 × 2 table).
+    Tables of more than 2,000 cells are refused rather than left to run for hours.
+
+    In anything a stakeholder sees, label every hidden cell the same way ("suppressed"):
+    a label that tells small cells from complements (such as "n<5") tells the attacker which
+    cells are between 1 and ``min_cell_size - 1``. ``reason`` is for researchers only.
+
+    Parameters
+    ----------
+    atoms : pandas.DataFrame
+        The finest cross-classification with its counts, as for :func:`published_cells`.
+    views : list of tuple of str
+        The tables to publish (and suppress), each named by its dimensions.
+    count : str
+        The column of counts in ``atoms``.
+    min_cell_size : int
+        The smallest count that may be shown (the study's ``min_cell_size``).
+    known : list of tuple of str
+        Tables published elsewhere: the attacker knows them and they are never hidden here.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The published cells of ``views`` and ``known`` (as :func:`published_cells`), with
+        ``suppressed``, ``reason`` ("small", "complementary" or ""), ``lo`` and ``hi`` (the
+        attacker's range, for the small cells) and ``protected`` (False for a small cell
+        left unprotected, hidden or published elsewhere).
+
+    Raises
+    ------
+    ValueError
+        If a view names a column that is not a dimension, a count is negative or missing, or
+        there are more than 2,000 cells.
+
+    Examples
+    --------
+    The same one-ward-against-all-wards tables, suppressed jointly: W2's cells of groups a
+    and b are hidden too, so the all-wards table no longer gives W1's pair back.
+
+    >>> atoms = pd.DataFrame({"ward": ["W1", "W1", "W1", "W2", "W2", "W2"],
+    ...                       "group": ["a", "b", "c"] * 2, "n": [2, 8, 20, 30, 9, 40]})
+    >>> cells = protect(atoms, [("ward", "group"), ("group",)], known=[("ward",)])
+    >>> cells[cells["suppressed"]][["view", "ward", "group", "reason", "lo", "hi", "protected"]]
+               view ward group         reason   lo   hi  protected
+    0  ward × group   W1     a          small  1.0  9.0       True
+    1  ward × group   W1     b  complementary  NaN  NaN       True
+    3  ward × group   W2     a  complementary  NaN  NaN       True
+    4  ward × group   W2     b  complementary  NaN  NaN       True
+    """
+    dimensions = _dimensions(atoms, count)
+    views = _normalised_views(views, dimensions)
+    known = [view for view in _normalised_views(known, dimensions) if view not in views]
+    specs, hideable = [], []
+    for view in [*views, *known]:
+        for labels in _view_members(atoms, view):
+            specs.append((view, labels))
+            hideable.append(view not in known)
+    problem = _problem(atoms, count=count, specs=specs, hideable=np.array(hideable))
+    outcome = _choose_suppression(problem, min_cell_size=min_cell_size, zeros_shown=True)
+    result = published_cells(atoms, [*views, *known], count=count)
+    result["suppressed"] = outcome.reason != ""
+    result["reason"] = outcome.reason
+    result["lo"], result["hi"] = outcome.lo, outcome.hi
+    result["protected"] = outcome.protected
+    return result
+
+
+# -- the attack and the search, on arrays ------------------------------------------------------
+#: Above this many published cells the search (quadratic in cells, with a linear programme per
+#: step) would run for hours; refuse rather than hang.
+_MAX_CELLS = 2_000
+#: HiGHS returns bounds like 4.999999999; round inwards only past this.
+_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """Published cells as sums of atoms: all the attacker's linear programme is built from."""
+
+    membership: np.ndarray  # (cells, atoms): 1 where the atom is part of the cell
+    values: np.ndarray  # each cell's true count
+    hideable: np.ndarray  # False for cells published elsewhere
+    coarseness: np.ndarray  # how many dimensions the cell sums over (totals are coarser)
+    lines: tuple[np.ndarray, ...]  # cell positions: a total, then the cells adding up to it
+    integer: bool  # solve for whole atoms: the linear programme's corners may be fractional
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    reason: np.ndarray  # "small", "complementary" or "" per cell
+    lo: np.ndarray  # the attacker's range for small hidden cells, NaN elsewhere
+    hi: np.ndarray
+    protected: np.ndarray
+
+
+def _is_protected(value: int, lo: float, hi: float, min_cell_size: int) -> bool:
+    """The protection rule: a small cell's range reaches the threshold and is as wide as it."""
+    if not 0 < value < min_cell_size:
+        return True
+    return bool(hi >= min_cell_size and hi - lo >= min_cell_size - 1)
+
+
+def _range(problem: _Problem, hidden: np.ndarray, target: int, *, lower: int) -> tuple:
+    """The smallest and largest whole value of one cell, over all atoms that fit the rest."""
+    shown = ~hidden
+    objective = problem.membership[target]
+    options = {
+        "A_eq": problem.membership[shown] if shown.any() else None,
+        "b_eq": problem.values[shown] if shown.any() else None,
+        "A_ub": -problem.membership[hidden] if hidden.any() else None,
+        "b_ub": -np.full(int(hidden.sum()), float(lower)) if hidden.any() else None,
+        "bounds": (0, None),
+        "method": "highs",
+        "integrality": np.ones(problem.membership.shape[1]) if problem.integer else None,
+    }
+    low = linprog(objective, **options)
+    high = linprog(-objective, **options)
+    # The minimum exists, so the problem is feasible: "infeasible or unbounded" is unbounded.
+    unbounded = high.status == 3 or (low.status == 0 and "unbounded" in high.message)
+    if low.status != 0 or not (high.status == 0 or unbounded):
+        # The true counts always fit, so this is a malformed problem, not a property of data.
+        raise RuntimeError(f"the attack's linear programme failed: {low.message} {high.message}")
+    top = np.inf if unbounded else -high.fun
+    return float(np.ceil(low.fun - _TOLERANCE)), float(np.floor(top + _TOLERANCE))
+
+
+def _ranges(problem: _Problem, hidden: np.ndarray, *, lower: int) -> tuple:
+    """Each hidden cell's range (NaN for shown cells)."""
+    lo = np.full(len(problem.values), np.nan)
+    hi = np.full(len(problem.values), np.nan)
+    for target in np.flatnonzero(hidden):
+        lo[target], hi[target] = _range(problem, hidden, target, lower=lower)
+    return lo, hi
+
+
+def _choose_suppression(problem: _Problem, *, min_cell_size: int, zeros_shown: bool) -> _Outcome:
+    """Primary suppression, then complements one at a time until every small cell is safe."""
+    values = problem.values
+    small = (values > 0) & (values < min_cell_size)
+    hidden = small & problem.hideable
+    reason = np.where(hidden, "small", "").astype(object)
+    may_hide = problem.hideable & ((values > 0) | (not zeros_shown))
+    lower = 1 if zeros_shown else 0
+    lo = np.full(len(values), np.nan)
+    hi = np.full(len(values), np.nan)
+    primary = list(np.flatnonzero(hidden))
+
+    def safe(cell: int) -> bool:
+        return _is_protected(values[cell], lo[cell], hi[cell], min_cell_size)
+
+    # Cells no suppression inside these tables can protect: hiding everything does not.
+    everything = hidden | may_hide
+    hopeless = {
+        cell
+        for cell in primary
+        if not _is_protected(
+            values[cell], *_range(problem, everything, cell, lower=lower), min_cell_size
+        )
+    }
+    while primary:
+        _complete_lines(problem, hidden, reason, may_hide)
+        # Hiding more only widens ranges, so a protected cell stays protected.
+        unsettled = [c for c in primary if c not in hopeless and (np.isnan(hi[c]) or not safe(c))]
+        for cell in unsettled:
+            lo[cell], hi[cell] = _range(problem, hidden, cell, lower=lower)
+        weak = [cell for cell in unsettled if not safe(cell)]
+        if not weak:
+            break
+        target = min(weak, key=lambda c: (hi[c] - lo[c], hi[c], c))
+        choice = _complement(problem, hidden, may_hide, target, hi[target] - lo[target], lower)
+        if choice is None:
+            hopeless.add(target)
+            continue
+        hidden[choice] = True
+        reason[choice] = "complementary"
+    for cell in hopeless:
+        lo[cell], hi[cell] = _range(problem, hidden, cell, lower=lower)
+    # A shown cell's range is its value: a small one published elsewhere is not protected.
+    lo_or_value = np.where(hidden, lo, values)
+    hi_or_value = np.where(hidden, hi, values)
+    protected = np.array(
+        [
+            _is_protected(values[c], lo_or_value[c], hi_or_value[c], min_cell_size)
+            for c in range(len(values))
+        ]
+    )
+    return _Outcome(reason=reason.astype(str), lo=lo, hi=hi, protected=protected)
+
+
+def _order(problem: _Problem, cell: int) -> tuple:
+    """Which cell to hide first: non-zero before zero, finer before totals, small before large."""
+    return (problem.values[cell] == 0, problem.coarseness[cell], problem.values[cell], cell)
+
+
+def _complete_lines(
+    problem: _Problem, hidden: np.ndarray, reason: np.ndarray, may_hide: np.ndarray
+) -> None:
+    """Give every line with exactly one hidden cell a second: alone, its total pins it down."""
+    changed = True
+    while changed:
+        changed = False
+        for line in problem.lines:
+            if hidden[line].sum() != 1:
+                continue
+            free = [cell for cell in line if may_hide[cell] and not hidden[cell]]
+            if free:
+                pick = min(free, key=lambda c: _order(problem, c))
+                hidden[pick] = True
+                reason[pick] = "complementary"
+                changed = True
+
+
+def _complement(
+    problem: _Problem,
+    hidden: np.ndarray,
+    may_hide: np.ndarray,
+    target: int,
+    width: float,
+    lower: int,
+) -> int | None:
+    """The next cell to hide for ``target``: the first, in order, that widens its range.
+
+    Cells sharing a line with ``target`` come first; when no single cell widens the range
+    (it takes a cycle of several), the first of them is hidden anyway, as a step towards one.
+    """
+    neighbours = {cell for line in problem.lines if target in line for cell in line}
+    candidates = sorted(
+        np.flatnonzero(may_hide & ~hidden),
+        key=lambda c: (c not in neighbours, *_order(problem, c)),
+    )
+    for cell in candidates:
+        trial = hidden.copy()
+        trial[cell] = True
+        low, high = _range(problem, trial, target, lower=lower)
+        if high - low > width:
+            return int(cell)
+    return int(candidates[0]) if candidates else None
+
+
+# -- building the problem ----------------------------------------------------------------------
+def _problem(
+    atoms: pd.DataFrame,
+    *,
+    count: str,
+    specs: list[tuple[tuple[str, ...], tuple]],
+    hideable: np.ndarray,
+) -> _Problem:
+    """The cells named by ``specs`` (view, labels) as sums of the rows of ``atoms``."""
+    if len(specs) > _MAX_CELLS:
+        raise ValueError(
+            f"{len(specs):,} published cells are too many to protect (at most {_MAX_CELLS:,}):"
+            " suppress the tables in smaller linked groups"
+        )
+    dimensions = _dimensions(atoms, count)
+    membership = np.zeros((len(specs), len(atoms)))
+    members_by_view: dict[tuple, dict[tuple, np.ndarray]] = {}
+    for position, (view, labels) in enumerate(specs):
+        if view not in members_by_view:
+            members_by_view[view] = _view_members(atoms, view)
+        members = members_by_view[view].get(tuple(labels))
+        if members is None:
+            raise ValueError(f"no atom has {dict(zip(view, labels, strict=True))}")
+        membership[position, members] = 1.0
+    values = np.rint(membership @ atoms[count].to_numpy(dtype=float)).astype(np.int64)
+    coarseness = np.array([len(dimensions) - len(view) for view, _ in specs])
+    return _Problem(
+        membership=membership,
+        values=values,
+        hideable=np.asarray(hideable, dtype=bool),
+        coarseness=coarseness,
+        lines=_lines(specs, membership),
+        integer=not _whole_corners([view for view, _ in specs]),
+    )
+
+
+def _whole_corners(views: list[tuple[str, ...]]) -> bool:
+    """Whether the attack's linear programme has whole-number corners, so needs no integers.
+
+    A two-way table with its margins (views within two dimensions) or a chain of views each
+    inside the next gives a totally unimodular system; anything else (``("a", "b")`` beside
+    ``("b", "c")``) may have fractional corners, and is solved as a mixed-integer programme.
+    """
+    distinct = {frozenset(view) for view in views}
+    if len(frozenset().union(*distinct)) <= 2:
+        return True
+    ordered = sorted(distinct, key=len)
+    return all(small <= large for small, large in itertools.pairwise(ordered))
+
+
+def _lines(specs: list[tuple[tuple[str, ...], tuple]], membership: np.ndarray) -> tuple:
+    """Each total with the cells of the next finer view that add up to it exactly."""
+    by_view: dict[tuple[str, ...], list[int]] = {}
+    for position, (view, _) in enumerate(specs):
+        by_view.setdefault(view, []).append(position)
+    lines = []
+    for fine, fine_cells in by_view.items():
+        coarser = [view for view in by_view if set(view) < set(fine)]
+        # Only the next coarser views: a grand total is a line of the margins, not of the cells.
+        nearest = [v for v in coarser if not any(set(v) < set(w) for w in coarser)]
+        for coarse in nearest:
+            index = [fine.index(d) for d in coarse]
+            children: dict[tuple, list[int]] = {}
+            for cell in fine_cells:
+                labels = specs[cell][1]
+                children.setdefault(tuple(labels[i] for i in index), []).append(cell)
+            for parent in by_view[coarse]:
+                line = children.get(tuple(specs[parent][1]), [])
+                # A line holds only when its cells are all published (they cover the total).
+                if line and np.array_equal(membership[line].sum(axis=0), membership[parent]):
+                    lines.append(np.array([parent, *line]))
+    return tuple(lines)
+
+
+def _two_way_problem(
+    frame: pd.DataFrame,
+    counts: pd.Series,
+    *,
+    row: str,
+    column: str,
+    total: object,
+    margins: str,
+) -> _Problem:
+    """One two-way table (its inner cells are the atoms) and the totals readers know.
+
+    The table's own cells come first, in its order; totals known from elsewhere follow and
+    cannot be hidden.
+    """
+    pairs = list(zip(frame[row], frame[column], strict=True))
+    inner = [k for k, (r, c) in enumerate(pairs) if r != total and c != total]
+    atoms = pd.DataFrame(
+        {
+            "row": [pairs[k][0] for k in inner],
+            "column": [pairs[k][1] for k in inner],
+            "n": counts.iloc[inner].to_numpy(dtype=np.int64),
+        }
+    )
+    specs: list[tuple[tuple[str, ...], tuple]] = []
+    for r, c in pairs:
+        view = tuple(name for name, label in (("row", r), ("column", c)) if label != total)
+        specs.append((view, tuple(label for label in (r, c) if label != total)))
+    hideable = [True] * len(specs)
+    present = set(specs)
+    for dimension, lines_known in (("row", "rows"), ("column", "columns")):
+        if margins not in ("both", lines_known):
+            continue
+        for label in pd.unique(atoms[dimension]):
+            if ((dimension,), (label,)) not in present:
+                specs.append(((dimension,), (label,)))
+                hideable.append(False)
+    problem = _problem(atoms, count="n", specs=specs, hideable=np.array(hideable))
+    if not np.array_equal(problem.values[: len(frame)], counts.to_numpy(dtype=np.int64)):
+        raise ValueError(f"each totals cell ({total!r}) must be the sum of its row or column")
+    return problem
+
+
+def _checked_table(
+    frame: pd.DataFrame, *, row: str, column: str, count: str, margins: str
+) -> pd.Series:
+    """The counts of a two-way table, after the checks every entry point makes."""
+    if frame.duplicated([row, column]).any():
+        raise ValueError(f"each ({row}, {column}) cell must appear once")
+    if margins not in ("both", "rows", "columns"):
+        raise ValueError("margins must be 'both', 'rows' or 'columns'")
+    return _checked_counts(frame, count)
+
+
+def _checked_counts(frame: pd.DataFrame, count: str) -> pd.Series:
+    counts = pd.to_numeric(frame[count], errors="coerce")
+    if counts.isna().any() or (counts < 0).any() or (counts != counts.round()).any():
+        raise ValueError(f"the {count!r} column must hold whole numbers of at least 0")
+    return counts
+
+
+def _dimensions(atoms: pd.DataFrame, count: str) -> list[str]:
+    """The dimension columns of ``atoms``: every column but the count."""
+    dimensions = [name for name in atoms.columns if name != count]
+    if atoms[dimensions].isna().any().any():
+        raise ValueError("the dimension columns of the atoms must not have missing labels")
+    if atoms.duplicated(dimensions).any():
+        raise ValueError(f"each combination of {dimensions} must appear once in the atoms")
+    return dimensions
+
+
+def _normalised_views(views, dimensions: list[str]) -> list[tuple[str, ...]]:
+    """Views as tuples in the atoms' column order, each once."""
+    result: list[tuple[str, ...]] = []
+    for view in views:
+        unknown = set(view) - set(dimensions)
+        if unknown:
+            raise ValueError(f"views may only name the dimensions {dimensions}, not {unknown}")
+        ordered = tuple(d for d in dimensions if d in view)
+        if ordered not in result:
+            result.append(ordered)
+    return result
+
+
+def _view_members(atoms: pd.DataFrame, view: tuple[str, ...]) -> dict[tuple, np.ndarray]:
+    """Each cell of ``view`` (its labels, in first-seen order) and the atoms it sums."""
+    if not view:
+        return {(): np.arange(len(atoms))}
+    groups = atoms.groupby(list(view), sort=False, observed=True).indices
+    return {
+        (key if isinstance(key, tuple) else (key,)): np.asarray(positions)
+        for key, positions in groups.items()
+    }
+
+
+def _view_name(view: tuple[str, ...]) -> str:
+    return " × ".join(view) if view else "total"
+
+
+def _whole(bounds: np.ndarray) -> list:
+    """Bounds as whole numbers where finite (an unbounded cell keeps ``inf``)."""
+    return [int(b) if np.isfinite(b) else b for b in bounds]
 
 
 def neutralise_formula(value: Any) -> Any:

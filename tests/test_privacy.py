@@ -1,5 +1,6 @@
 """Privacy for stakeholder outputs: PII detection and redaction, pseudonyms, and small-cell
-suppression with complementary cells that cannot be worked back from the totals."""
+suppression whose small cells an attacker who knows the rules and the totals can only place in
+a range reaching the threshold (checked by an independent integer attack)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,13 @@ from research_kit import interviews as iv
 from research_kit import open_study
 from research_kit.briefs.findings import assemble_findings
 from research_kit.errors import ResearchKitError
-from research_kit.privacy import suppress_table
+from research_kit.privacy import (
+    feasible_ranges,
+    protect,
+    published_cells,
+    suppress_table,
+    table_ranges,
+)
 from research_kit.text import build_pipeline, find_pii, pseudonym, redact
 
 
@@ -275,6 +282,300 @@ def test_no_hidden_cell_can_be_worked_back(grid, margins):
     shown = suppress_table(table, row="row", column="column", margins=margins)
     assert (shown.loc[table["n"].between(1, 4), "reason"] == "small").all()
     _assert_unrecoverable(table, shown, margins=margins)
+
+
+# -- interval protection: an attacker who knows the rules -----------------------------------------
+MIN = 5
+
+
+def _integer_attack(cells, known, hidden, lower=1):
+    """An attacker independent of privacy.py: exact integer bounds by MILP (scipy.optimize.milp).
+
+    ``cells`` maps each published cell to its true count, a cell being a frozenset of atom
+    labels; ``known`` lists published cells; ``hidden`` those of them that are hidden (the
+    attacker knows they are at least ``lower``). Returns {hidden cell: (lo, hi)}.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    atoms = sorted(set().union(*cells))
+    column = {atom: k for k, atom in enumerate(atoms)}
+
+    def row(cell):
+        coefficients = np.zeros(len(atoms))
+        coefficients[[column[a] for a in cell]] = 1.0
+        return coefficients
+
+    constraints = []
+    for cell in known:
+        if cell in hidden:
+            constraints.append(LinearConstraint(row(cell), lb=lower, ub=np.inf))
+        else:
+            constraints.append(LinearConstraint(row(cell), lb=cells[cell], ub=cells[cell]))
+    ranges = {}
+    for cell in hidden:
+        bounds = []
+        for sign in (1.0, -1.0):
+            found = milp(
+                sign * row(cell),
+                constraints=constraints,
+                integrality=np.ones(len(atoms)),
+                bounds=Bounds(0, np.inf),
+            )
+            # The true counts are feasible, so "infeasible or unbounded" means unbounded.
+            unbounded = found.status == 3 or "unbounded" in found.message
+            assert found.status == 0 or unbounded, found.message
+            bounds.append(sign * found.fun if found.status == 0 else np.inf)
+        ranges[cell] = (round(bounds[0]), bounds[1] if np.isinf(bounds[1]) else round(bounds[1]))
+    return ranges
+
+
+def _safe(low, high):
+    """The documented rule: the range reaches the threshold and holds MIN whole numbers."""
+    return high >= MIN and high - low >= MIN - 1
+
+
+def _two_way_cells(table, margins):
+    """The table's cells and the margins readers know, as sets of (row, column) atoms."""
+    cells = {frozenset([(r, c)]): n for r, c, n in table[["row", "column", "n"]].itertuples(False)}
+    for key, wanted in (("row", "rows"), ("column", "columns")):
+        if margins in ("both", wanted):
+            for _, group in table.groupby(key):
+                atoms = frozenset(zip(group["row"], group["column"], strict=True))
+                cells[atoms] = int(group["n"].sum())
+    return cells
+
+
+def _assert_protected(table, shown, margins):
+    """Every small cell is protected, or is one that no suppression in the table could protect."""
+    cells = _two_way_cells(table, margins)
+    hidden_flags = shown["suppressed"].to_numpy()
+    inner = [frozenset([(r, c)]) for r, c in zip(table["row"], table["column"], strict=True)]
+    hidden = [cell for cell, flag in zip(inner, hidden_flags, strict=True) if flag]
+    ranges = _integer_attack(cells, list(cells), hidden)
+    everything = [cell for cell in inner if cells[cell] > 0]  # the most a table can hide
+    best = _integer_attack(cells, list(cells), everything)
+    for cell, n in zip(inner, table["n"], strict=True):
+        if 0 < n < MIN:
+            assert cell in ranges, cell
+            if _safe(*best[cell]):
+                assert _safe(*ranges[cell]), (sorted(cell), n, ranges[cell], table, shown)
+    return ranges
+
+
+def test_the_attack_recovers_a_naively_hidden_cell_exactly():
+    table = _long({"A": {"x": 20, "y": 3, "z": 12}, "B": {"x": 30, "y": 25, "z": 40}})
+    naive = table["n"].between(1, MIN - 1)  # primary suppression only
+    ranges = table_ranges(table, naive, row="row", column="column", margins="rows")
+    assert ranges[["row", "column", "n", "lo", "hi"]].values.tolist() == [["A", "y", 3, 3, 3]]
+    assert not ranges["protected"].any()
+    shown = suppress_table(table, row="row", column="column", margins="rows")
+    after = table_ranges(table, shown["suppressed"], row="row", column="column", margins="rows")
+    assert after["protected"].all() and (after["hi"] >= MIN).all()
+    assert _integer_attack(
+        _two_way_cells(table, "rows"),
+        list(_two_way_cells(table, "rows")),
+        [frozenset([("A", "y")])],
+    ) == {frozenset([("A", "y")]): (3, 3)}
+
+
+def test_two_small_cells_in_a_line_are_not_enough_when_they_add_up_small():
+    # The old rank test passed this (neither cell is pinned), but 2 + 1 = 3 tells a reader that
+    # both are under 5: the interval rule hides a third cell.
+    table = _long({"A": {"x": 2, "y": 1, "z": 30}})
+    assert table_ranges(table, table["n"] < MIN, row="row", column="column", margins="rows")[
+        "hi"
+    ].tolist() == [2, 2]
+    shown = suppress_table(table, row="row", column="column", margins="rows")
+    assert shown["suppressed"].tolist() == [True, True, True]
+    ranges = _assert_protected(table, shown, "rows")
+    assert ranges[frozenset([("A", "x")])] == (1, 31)  # 33 less at least 1 each
+
+
+@pytest.mark.timeout(600)
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(2, 6).flatmap(
+        lambda rows: st.integers(2, 6).flatmap(
+            lambda cols: st.lists(
+                st.lists(
+                    st.one_of(st.integers(0, MIN - 1), st.integers(0, 25)),
+                    min_size=cols,
+                    max_size=cols,
+                ),
+                min_size=rows,
+                max_size=rows,
+            )
+        )
+    ),
+    st.sampled_from(["both", "rows", "columns"]),
+)
+def test_every_small_cell_is_protected_against_an_integer_attacker(grid, margins):
+    table = _long({f"r{i}": {f"c{j}": n for j, n in enumerate(row)} for i, row in enumerate(grid)})
+    shown = suppress_table(table, row="row", column="column", margins=margins)
+    small = table["n"].between(1, MIN - 1)
+    assert (shown.loc[small, "reason"] == "small").all()
+    assert not shown.loc[table["n"] == 0, "suppressed"].any()  # zeros are always shown
+    _assert_protected(table, shown, margins)
+    # privacy.py's own attack agrees with the independent one.
+    own = table_ranges(table, shown["suppressed"], row="row", column="column", margins=margins)
+    cells = _two_way_cells(table, margins)
+    hidden = [frozenset([(r, c)]) for r, c in zip(own["row"], own["column"], strict=True)]
+    theirs = _integer_attack(cells, list(cells), hidden)
+    assert [theirs[cell] for cell in hidden] == list(zip(own["lo"], own["hi"], strict=True))
+
+
+def _ward_atoms():
+    # W1 has a small group a; nothing in W2 or in the all-wards table is small.
+    return pd.DataFrame(
+        {
+            "ward": ["W1"] * 3 + ["W2"] * 3,
+            "group": ["a", "b", "c"] * 2,
+            "n": [2, 8, 20, 30, 9, 40],
+        }
+    )
+
+
+def _linked_cells(atoms, views):
+    """Published cells of ``views`` as sets of (ward, group) atoms, with their counts."""
+    cells = {}
+    for view in views:
+        groups = [((), atoms)] if not view else atoms.groupby(list(view))
+        for _, group in groups:
+            cells[frozenset(zip(group["ward"], group["group"], strict=True))] = int(
+                group["n"].sum()
+            )
+    return cells
+
+
+def test_one_ward_against_all_wards_needs_joint_protection():
+    atoms = _ward_atoms()
+    views = [("ward", "group"), ("group",), ("ward",), ()]
+    cells = _linked_cells(atoms, views)
+    small = frozenset([("W1", "a")])
+
+    # Each table suppressed alone: each ward's row with its published total, and the
+    # all-wards row (nothing small in it, so all shown).
+    alone = []
+    for ward, part in atoms.groupby("ward"):
+        shown = suppress_table(part, row="ward", column="group", margins="rows")
+        alone += [frozenset([(ward, g)]) for g in shown.loc[shown["suppressed"], "group"]]
+    everyone = atoms.groupby("group", as_index=False)["n"].sum().assign(all="all")
+    assert not suppress_table(everyone, row="all", column="group", margins="rows")[
+        "suppressed"
+    ].any()
+    assert small in alone and len(alone) == 2
+    # Within W1's table alone the small cell is safe; against the all-wards table it is not.
+    w1 = _linked_cells(atoms[atoms["ward"] == "W1"], [("ward", "group"), ("ward",)])
+    assert _safe(*_integer_attack(w1, list(w1), alone)[small])
+    assert _integer_attack(cells, list(cells), alone)[small] == (2, 2)
+
+    # Jointly: every small cell in every view is protected against the same attacker.
+    joint = protect(atoms, views)
+    assert len(joint) == len(cells)
+    hidden_rows = joint[joint["suppressed"]]
+    hidden = [
+        frozenset(
+            (w, g)
+            for w, g in zip(atoms["ward"], atoms["group"], strict=True)
+            if (pd.isna(row.ward) or w == row.ward) and (pd.isna(row.group) or g == row.group)
+        )
+        for row in hidden_rows.itertuples()
+    ]
+    ranges = _integer_attack(cells, list(cells), hidden)
+    assert small in ranges and _safe(*ranges[small])
+    for cell in hidden:
+        if 0 < cells[cell] < MIN:
+            assert _safe(*ranges[cell]), (sorted(cell), ranges[cell])
+    assert joint.loc[joint["reason"] == "small", "protected"].all()
+    # privacy.py's attack on its own result agrees.
+    attacked = feasible_ranges(atoms, joint[["view", "ward", "group", "n", "suppressed"]])
+    assert attacked["protected"].all()
+    assert list(zip(attacked["lo"], attacked["hi"], strict=True)) == [ranges[c] for c in hidden]
+
+
+@pytest.mark.parametrize(
+    "views",
+    [
+        [("ward", "group", "answer"), ("group", "answer"), ("answer",), ("ward", "group")],
+        # Not nested: the linear programme may have fractional corners, so integers are used.
+        [("ward", "group"), ("group", "answer"), ("ward", "answer")],
+    ],
+)
+def test_linked_three_way_tables_protect_every_small_cell(views):
+    rng = np.random.default_rng(7)
+    dims = ["ward", "group", "answer"]
+    atoms = pd.DataFrame(
+        [
+            (f"W{w}", group, answer, int(rng.integers(0, 9)))
+            for w in range(4)
+            for group in ("a", "b", "c")
+            for answer in ("yes", "no")
+        ],
+        columns=[*dims, "n"],
+    )
+    joint = protect(atoms, views)
+
+    def atoms_of(cell):
+        return frozenset(
+            atom
+            for atom in atoms[dims].itertuples(index=False, name=None)
+            if all(pd.isna(cell[d]) or cell[d] == atom[k] for k, d in enumerate(dims))
+        )
+
+    cells = {atoms_of(cell): int(cell["n"]) for _, cell in joint.iterrows()}
+    hidden_rows = joint[joint["suppressed"]]
+    hidden = [atoms_of(cell) for _, cell in hidden_rows.iterrows()]
+    theirs = _integer_attack(cells, list(cells), hidden)
+    ours = feasible_ranges(atoms, joint[["view", *dims, "n", "suppressed"]])
+    assert list(zip(ours["lo"], ours["hi"], strict=True)) == [theirs[c] for c in hidden]
+    small = hidden_rows["reason"].eq("small").to_numpy()
+    assert small.any()
+    for cell, is_small, flagged in zip(hidden, small, hidden_rows["protected"], strict=True):
+        if is_small:
+            assert _safe(*theirs[cell]) == flagged, (sorted(cell), theirs[cell])
+    assert hidden_rows.loc[small, "protected"].mean() > 0.5
+
+
+def test_one_way_table_with_a_published_total():
+    table = pd.DataFrame(
+        {"all": "all", "group": list("abcde"), "n": [3, 40, 25, 2, 12]},
+    )
+    shown = suppress_table(table, row="all", column="group", margins="rows")
+    assert shown.loc[table["n"] < MIN, "reason"].eq("small").all()
+    ranges = table_ranges(table, shown["suppressed"], row="all", column="group", margins="rows")
+    assert ranges["protected"].all()
+    assert (ranges["hi"] >= MIN).all() and (ranges["hi"] - ranges["lo"] >= MIN - 1).all()
+    _assert_protected(table.rename(columns={"all": "row", "group": "column"}), shown, "rows")
+
+
+def test_a_small_cell_no_suppression_can_protect_is_flagged():
+    # The total of 3 is published: a reader knows every cell of the line is under 5.
+    atoms = pd.DataFrame({"group": ["a", "b", "c"], "n": [2, 1, 0]})
+    cells = protect(atoms, [("group",)], known=[()])
+    by_view = cells.set_index("view")
+    assert cells.loc[cells["reason"] == "small", "protected"].eq(False).all()
+    assert not by_view.loc["total", "suppressed"] and not by_view.loc["total", "protected"]
+    assert cells.loc[cells["n"] == 0, "suppressed"].eq(False).all()  # zeros stay shown
+    one_cell = _long({"A": {"x": 0, "y": 3, "z": 0}})
+    shown = suppress_table(one_cell, row="row", column="column", margins="rows")
+    assert shown["reason"].tolist() == ["", "small", ""]
+    ranges = table_ranges(one_cell, shown["suppressed"], row="row", column="column", margins="rows")
+    assert ranges[["lo", "hi", "protected"]].values.tolist() == [[3, 3, False]]
+
+
+def test_published_cells_and_bad_views():
+    atoms = _ward_atoms()
+    cells = published_cells(atoms, [(), ("group", "ward")])
+    assert cells["view"].tolist()[:2] == ["total", "ward × group"]
+    assert cells.loc[0, "n"] == atoms["n"].sum() and cells["ward"].isna().tolist()[0]
+    with pytest.raises(ValueError, match="dimensions"):
+        protect(atoms, [("district",)])
+    with pytest.raises(ValueError, match="zeros_shown"):
+        zero = atoms.assign(n=[0, 8, 20, 30, 9, 40])
+        hidden = published_cells(zero, [("ward", "group")]).assign(suppressed=True)
+        feasible_ranges(zero, hidden)
+    with pytest.raises(ValueError, match="sum"):
+        suppress_table(_long({"A": {"x": 2, "Total": 9}}), row="row", column="column")
 
 
 # -- findings --------------------------------------------------------------------------------

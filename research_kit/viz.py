@@ -384,9 +384,9 @@ def share_by_group(
     One panel per category (only ``category`` when given): a point per group at its share, a
     line for its confidence interval (clipped to 0–100%), filled where the group differs
     significantly from the rest of respondents and hollow where it does not. Suppressed groups
-    get no point, only the words "suppressed (n<5)" (or "suppressed (protects a small cell)"
-    for a complementary suppression, when the frame has ``suppression_reason``). A footnote
-    names the test.
+    get no point, only the word "suppressed", whether they are small or hidden to protect a
+    small one (a label that told the two apart would tell a reader which groups are small). A
+    footnote names the test.
 
     Parameters
     ----------
@@ -417,7 +417,7 @@ def share_by_group(
     ... })
     >>> fig = share_by_group(breakdown, category="Parking", test="two-proportion z-test")
     >>> [t.get_text() for t in fig.axes[0].texts]
-    ['suppressed (n<5)']
+    ['suppressed']
     >>> plt.close(fig)
     """
     set_theme()
@@ -482,18 +482,13 @@ def share_by_group(
                     linewidths=1.6,
                     zorder=3,
                 )
-        reasons = (
-            points["suppression_reason"].fillna("").astype(str).to_numpy()
-            if "suppression_reason" in points
-            else np.full(len(rows), "")
-        )
+        # One label for every hidden group: telling small cells from their complements
+        # ("n<5") would tell a reader which ones hold 1 to 4 people.
         for position in y[hidden]:
             ax.text(
                 0.005,
                 position,
-                "suppressed (protects a small cell)"
-                if reasons[position] == "complementary"
-                else f"suppressed (n<{min_size})",
+                "suppressed",
                 va="center",
                 ha="left",
                 fontsize=9,

@@ -62,7 +62,9 @@ def test_sensitive_terms_gather_names_ids_note_names_and_coders(study):
     assert kinds["Dana Ortiz"] == kinds["Dana"] == kinds["Ortiz"] == "participant name"
     assert kinds["P03"] == "participant id"
     assert kinds["P03_front-desk-clerk"] == kinds["P03_front-desk-clerk.md"] == "note name"
-    assert "coder" not in set(before["kind"])  # nobody has coded yet
+    # Before any coding, the coders known are the notes' interviewers.
+    interviewers = {str(doc.attributes["interviewer"]) for doc in opened.documents()}
+    assert set(before.loc[before["kind"] == "coder", "term"]) == interviewers
     coders = set(terms.loc[terms["kind"] == "coder", "term"])
     shipped = "".join(path.read_text(encoding="utf-8") for path in study.glob("codings/*.csv"))
     assert coders and all(coder in shipped for coder in coders)

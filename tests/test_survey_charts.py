@@ -184,7 +184,7 @@ def test_share_by_group_marks_significance_and_draws_error_bars(tmp_path: Path) 
     assert sorted(map(tuple, hollow.get_offsets().tolist())) == [(0.18, 1.0), (0.30, 2.0)]
     assert to_hex(hollow.get_facecolors()[0]) == "#ffffff"
     assert to_hex(filled.get_facecolors()[0]) != "#ffffff"
-    assert [t.get_text() for t in ax.texts] == ["suppressed (n<5)"]
+    assert [t.get_text() for t in ax.texts] == ["suppressed"]
     assert ax.texts[0].get_position()[1] == 3
     assert "\n" in ax.get_yticklabels()[2].get_text()
     footnote = fig.get_supxlabel().replace("\n", " ")
@@ -192,7 +192,7 @@ def test_share_by_group_marks_significance_and_draws_error_bars(tmp_path: Path) 
     path = tmp_path / "share.svg"
     fig.savefig(path)
     svg = path.read_text()
-    for text in ("Parking", "Ward 2", "suppressed (n&lt;5)", "design-based t-test"):
+    for text in ("Parking", "Ward 2", "suppressed", "design-based t-test"):
         assert text in svg
 
 
@@ -214,9 +214,9 @@ def test_share_by_group_from_a_crosstab_draws_a_panel_per_category() -> None:
     assert [ax.get_title(loc="left") for ax in fig.axes] == ["cost", "wait"]
     for ax in fig.axes:
         labels = {round(t.get_position()[1]): t.get_text() for t in ax.texts}
-        assert labels[2] == "suppressed (n<5)"  # group C: 3 people
-        # Its complements say why they are hidden; shown groups have a point.
-        assert set(labels.values()) <= {"suppressed (n<5)", "suppressed (protects a small cell)"}
+        assert labels[2] == "suppressed"  # group C: 3 people
+        # Its complements carry the same label (no reader can tell which is small).
+        assert set(labels.values()) == {"suppressed"}
         points = sum(len(c.get_offsets()) for c in ax.collections[1:])
         assert points + len(labels) == 4
         assert points >= 1

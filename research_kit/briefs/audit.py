@@ -59,7 +59,7 @@ __all__ = [
 #: Columns of :func:`privacy_audit`'s result.
 AUDIT_COLUMNS = ["file", "where", "kind", "text"]
 #: Every kind of finding, identifiers first.
-FINDING_KINDS = (*TERM_KINDS, "email", "phone", "address", "small cell", "range label")
+FINDING_KINDS = (*TERM_KINDS, "name", "email", "phone", "address", "small cell", "range label")
 #: Kinds whose text is masked when printed (counts and labels are not personal).
 _MASKED_KINDS = frozenset(FINDING_KINDS) - {"small cell", "range label"}
 

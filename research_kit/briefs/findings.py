@@ -269,7 +269,11 @@ def _interviews_section(
         {
             "Theme": ranked["theme"],
             "Excerpts": ranked["excerpts"].astype(int),
-            "Interviews": [f"{d} of {n_documents}" for d in ranked["documents"]],
+            # How many participants raised a theme counts people: small numbers are hidden.
+            "Interviews": [
+                SUPPRESSED if 0 < d < study.min_cell_size else f"{d} of {n_documents}"
+                for d in ranked["documents"]
+            ],
             "Most-used codes": ranked["top_codes"],
         }
     )

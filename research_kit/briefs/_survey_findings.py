@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from research_kit import privacy, viz
+from research_kit import viz
 from research_kit.briefs.content import (
     GROUP_LABELS,
     SUPPRESSED,
@@ -29,6 +29,7 @@ from research_kit.briefs.content import (
     unchanged,
     wrap,
 )
+from research_kit.briefs.protection import CountPlan, likert_plan, themes_plan
 from research_kit.errors import ResearchKitError
 from research_kit.survey import design_effect, likert_summary, scale_order, top_box
 from research_kit.survey.breakdown import crosstab, weighted_distribution
@@ -151,40 +152,53 @@ def answering_counts(
     return pd.DataFrame(rows, columns=["item", "group", "n"])
 
 
-def _hide_recoverable_groups(
-    table: pd.DataFrame,
-    survey: pd.DataFrame,
-    scales: dict[str, list[str]],
-    *,
-    by: str,
-    min_size: int,
+def _protected_boxes(
+    table: pd.DataFrame, plans: dict, *, ward: str | None, by: str | None
 ) -> pd.DataFrame:
-    """Also hide groups whose n would give away a hidden group's n through an item's total.
+    """A :func:`top_box` table with the cells the brief's joint protection hides, hidden.
 
-    :func:`top_box` hides a small group's n, but readers see every other group's n and the
-    all-respondents n of the item: with one group hidden, its n is their difference. So the
-    group ns of each item go through complementary suppression as a row of a table whose
-    total is known, and a group hidden there is hidden whole.
+    ``n_suppressed`` says whether the row's n may be shown; ``suppressed`` whether its share
+    (and margin, test) may: hidden with the n, or when its agree or not-agree count is hidden
+    or under ``min_cell_size``. A hidden cell stays hidden (the table's own suppression adds
+    to the plan's; more hidden cells only widen what a reader can infer).
     """
-    counts = answering_counts(survey, scales, by=by)
-    shown = privacy.suppress_table(
-        counts, row="item", column="group", count="n", min_size=min_size, margins="rows"
-    )
-    hidden_n = {
-        (item, group): bool(flag)
-        for item, group, flag in zip(
-            shown["item"], shown["group"], shown["suppressed"], strict=True
-        )
-    }
-    extra = np.array(
-        [hidden_n.get((i, g), False) for i, g in zip(table["item"], table["group"], strict=True)]
-    ) & ~table["suppressed"].to_numpy(bool)
     result = table.copy()
-    for column in ("n", "count", *_ESTIMATES, "difference", "p_value", "p_adjusted", "significant"):
+    n_hidden, share_hidden = [], []
+    for row in result.itertuples():
+        plan = plans[row.item]
+        labels = {"ward": ward} if ward is not None else {}
+        if by == "ward":
+            labels = {"ward": row.group}
+        elif by is not None:
+            labels["group"] = str(row.group)
+        n_hidden.append(plan.hidden(**labels))
+        share_hidden.append(plan.share_hidden({**labels, "box": "top"}, labels))
+    n_hidden = np.array(n_hidden, dtype=bool) | result["suppressed"].to_numpy(bool)
+    hidden = np.array(share_hidden, dtype=bool) | n_hidden
+    for column in ("count", *_ESTIMATES, "difference", "p_value", "p_adjusted", "significant"):
         if column in result:
-            result[column] = result[column].mask(extra)
-    result.loc[extra, "suppressed"] = True
-    result.loc[extra, "suppression_reason"] = "complementary"
+            result[column] = result[column].mask(hidden)
+    result["n"] = result["n"].mask(n_hidden)
+    newly = hidden & ~result["suppressed"].to_numpy(bool)
+    result["suppressed"] = hidden
+    result["n_suppressed"] = n_hidden
+    result.loc[newly, "suppression_reason"] = "complementary"
+    return result
+
+
+def _protected_levels(levels: pd.DataFrame, plans: dict, *, ward: str | None) -> pd.DataFrame:
+    """The shares at each point of the scale, hidden where the joint protection says so."""
+    result = levels.copy()
+    hidden = []
+    for row in result.itertuples():
+        plan = plans[row.item]
+        where = {"ward": ward} if ward is not None else {}
+        hidden.append(plan.share_hidden({**where, "level": row.category}, where))
+    hidden = np.array(hidden, dtype=bool) | result["suppressed"].to_numpy(bool)
+    for column in ("count", *_ESTIMATES):
+        if column in result:
+            result[column] = result[column].mask(hidden)
+    result["suppressed"] = hidden
     return result
 
 
@@ -214,7 +228,13 @@ def survey_section(study, basis: SurveyBasis, *, group, ward, facts) -> Section:
             summary=f"No survey answers{where} to report.",
             notice=" ".join([*notices, str(exc)]),
         )
-    by_group = _hide_recoverable_groups(by_group, survey, basis.scales, by=group, min_size=min_size)
+    plans = {
+        item: likert_plan(basis.survey, item, scale, by=group, min_cell_size=min_size)
+        for item, scale in basis.scales.items()
+    }
+    overall = _protected_boxes(overall, plans, ward=ward, by=None)
+    by_group = _protected_boxes(by_group, plans, ward=ward, by=group)
+    levels = _protected_levels(levels, plans, ward=ward)
     test = str(by_group["test"].dropna().iloc[0]) if by_group["test"].notna().any() else ""
     facts["survey_test"] = test
     note = _weighting_note(basis, min_size) + (
@@ -227,7 +247,10 @@ def survey_section(study, basis: SurveyBasis, *, group, ward, facts) -> Section:
         {
             "Statement": overall["item"],
             "Counted as agreeing": overall["box"],
-            "n": overall["n"].astype("Int64").astype(str),
+            "n": [
+                SUPPRESSED if s else f"{int(n):,}"
+                for n, s in zip(overall["n"], overall["n_suppressed"], strict=True)
+            ],
             "Agree": _percents(overall["share"], overall["suppressed"]),
             "Margin of error (95%)": _points(overall["margin_of_error"], overall["suppressed"]),
         }
@@ -237,8 +260,8 @@ def survey_section(study, basis: SurveyBasis, *, group, ward, facts) -> Section:
             "Statement": by_group["item"],
             label: by_group["group"].astype(str),
             "n": [
-                SUPPRESSED if s else str(int(n))
-                for n, s in zip(by_group["n"], by_group["suppressed"], strict=True)
+                SUPPRESSED if s else f"{int(n):,}"
+                for n, s in zip(by_group["n"], by_group["n_suppressed"], strict=True)
             ],
             "Agree": _percents(by_group["share"], by_group["suppressed"]),
             "Margin of error (95%)": _points(by_group["margin_of_error"], by_group["suppressed"]),
@@ -472,15 +495,12 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
             notice=basis.themes_problem,
         )
     min_size = study.min_cell_size
-    assigned = themes.assignments
-    if ward is not None:
-        assigned = assigned[assigned["ward"] == ward]
+    everyone = themes.assignments
+    plan, chosen = _themes_plan(basis, everyone, group=group, min_size=min_size)
+    where_cell = {"ward": ward} if ward is not None else {}
+    assigned = everyone if ward is None else everyone[everyone["ward"] == ward]
     question = themes.question
-    statuses = themes.answers
-    if ward is not None:
-        in_ward = set(basis.survey.loc[basis.survey["ward"] == ward, "respondent_id"])
-        statuses = statuses[statuses["respondent_id"].isin(in_ward)]
-    answered, non_answers, blanks = _answer_status_counts(statuses, min_size=min_size)
+    answered, non_answers, blanks = _answer_status_counts(plan, where_cell)
     weights = assigned["weight"] if "weight" in assigned.columns else None
     described = themes.themes.set_index("cluster")
     clusters = list(described.index)
@@ -496,6 +516,7 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
             summary=f"{answered} people answered \u201c{question}\u201d{where}.",
             notice=str(exc),
         )
+    overall = _protected_themes(overall, plan, where_cell)
     overall = overall.sort_values(
         ["suppressed", "share"], ascending=[True, False], kind="stable"
     ).reset_index(drop=True)
@@ -556,7 +577,14 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
             "answered" + (", weighted to the population." if weighted else ".")
         )
         figure = _theme_by_group_figure(
-            assigned, clusters, top["category"], name, group=group, min_size=min_size
+            assigned,
+            clusters,
+            chosen,
+            labels[chosen],
+            group=group,
+            plan=plan,
+            where=where_cell,
+            min_size=min_size,
         )
         if figure is not None:
             figures.append(figure)
@@ -598,35 +626,52 @@ def _themes_note(
     )
 
 
-def _answer_status_counts(statuses: pd.DataFrame, *, min_size: int) -> tuple[str, str, str]:
+def _answer_status_counts(plan, where: dict) -> tuple[str, str, str]:
     """How many answered, gave a non-answer or left the question blank, as text for readers.
 
-    Within one ward these are counts of a group of people: small ones are hidden, and so is
-    the next smallest, since the three add up to the ward's respondents (published).
-
-    Examples
-    --------
-    >>> statuses = pd.DataFrame({"status": ["answered"] * 40 + ["non_answer"] * 3 + ["blank"] * 9})
-    >>> _answer_status_counts(statuses, min_size=5)
-    ('40', 'a suppressed number of', 'a suppressed number of')
+    These count people (in one ward, or in all): the brief's joint protection of the open
+    question (:func:`research_kit.briefs.protection.themes_plan`) says which may be shown.
     """
-    counts = pd.DataFrame(
-        {
-            "row": "all",
-            "status": ["answered", "non_answer", "blank"],
-            "n": [
-                int((statuses["status"] == s).sum()) for s in ("answered", "non_answer", "blank")
-            ],
-        }
+    return tuple(
+        "a suppressed number of"
+        if plan.hidden(**where, status=status)
+        else f"{plan.count(**where, status=status):,}"
+        for status in ("answered", "non_answer", "blank")
     )
-    shown = privacy.suppress_table(
-        counts, row="row", column="status", count="n", min_size=min_size, margins="rows"
+
+
+def _themes_plan(
+    basis: SurveyBasis, assigned: pd.DataFrame, *, group: str, min_size: int
+) -> tuple[CountPlan, Any]:
+    """The open question's protected counts; the theme broken down by group is the most
+    common one over all wards (the same in every ward's view of the dashboard)."""
+    statuses = basis.themes.answers
+    ward_of = basis.survey.set_index("respondent_id")["ward"]
+    statuses = statuses.assign(ward=statuses["respondent_id"].map(ward_of))
+    weights = assigned["weight"] if "weight" in assigned.columns else None
+    totals = (
+        assigned.groupby("cluster")["weight"].sum()
+        if weights is not None
+        else assigned.groupby("cluster").size()
     )
-    answered, non_answers, blanks = (
-        "a suppressed number of" if hidden else f"{int(n):,}"
-        for n, hidden in zip(counts["n"], shown["suppressed"], strict=True)
+    chosen = totals.sort_index().idxmax()
+    return themes_plan(statuses, assigned, chosen, by=group, min_cell_size=min_size), chosen
+
+
+def _protected_themes(overall: pd.DataFrame, plan, where: dict) -> pd.DataFrame:
+    """Theme shares with those the joint protection hides, hidden (see :func:`themes_plan`)."""
+    base = {**where, "status": "answered"}
+    hidden = np.array(
+        [plan.share_hidden({**where, "outcome": str(c)}, base) for c in overall["category"]],
+        dtype=bool,
     )
-    return answered, non_answers, blanks
+    hidden |= overall["suppressed"].to_numpy(bool)
+    result = overall.copy()
+    for column in ("n", "count", *_ESTIMATES):
+        if column in result:
+            result[column] = result[column].mask(hidden)
+    result["suppressed"] = hidden
+    return result
 
 
 def _example_answer(members: pd.DataFrame, scrub) -> str:
@@ -663,10 +708,12 @@ def _theme_by_group_figure(
     name: str,
     *,
     group: str,
+    plan,
+    where: dict,
     min_size: int,
 ) -> FigureSpec | None:
     """The share of answers in one theme by group, as :meth:`QuestionThemes.shares` breaks it
-    down (``name``: the theme as readers see it)."""
+    down (``name``: the theme as readers see it), with the plan's hidden groups hidden."""
     label = GROUP_LABELS[group].lower()
     if group not in assigned.columns:
         return None
@@ -677,6 +724,15 @@ def _theme_by_group_figure(
         )
     except ResearchKitError:
         return None
+    breakdown = breakdown[breakdown["category"] == cluster].copy()
+    hidden = breakdown["suppressed"].to_numpy(bool) | np.array(
+        [_group_share_hidden(plan, cluster, group, str(g), where) for g in breakdown["group"]],
+        dtype=bool,
+    )
+    for column in ("n", "count", *_ESTIMATES, "difference", "p_value", "p_adjusted", "significant"):
+        if column in breakdown:
+            breakdown[column] = breakdown[column].mask(hidden)
+    breakdown["suppressed"] = hidden
     chart = breakdown[breakdown["category"] == cluster]
     if chart.empty or chart["suppressed"].all():
         return None
@@ -697,11 +753,20 @@ def _theme_by_group_figure(
         "95% confidence intervals: " + "; ".join(parts) + "."
     )
     caption = (
-        f"The most common theme, by {label}: each dot is a group's share of answers in it, "
-        "with its 95% confidence interval; filled dots differ significantly from the rest of "
+        f"The most common theme across all wards, by {label}: each dot is a group's share of "
+        "answers in it, with its 95% confidence interval; filled dots differ significantly from the rest of "
         "respondents. Groups too small to show are labelled suppressed."
     )
     return FigureSpec(viz.figure_svg(fig, alt), alt, caption)
+
+
+def _group_share_hidden(plan, chosen, group: str, value: str, where: dict) -> bool:
+    """Whether one group's share of answers in the plan's theme must be hidden."""
+    if group == "ward":
+        cell = {"ward": value}
+        return plan.share_hidden({**cell, "outcome": str(chosen)}, {**cell, "status": "answered"})
+    cell = {**where, "group": value}
+    return plan.share_hidden({**cell, "theme": "top"}, cell)
 
 
 def survey_method_rows(study, basis: SurveyBasis, facts: dict) -> list[tuple[str, str]]:

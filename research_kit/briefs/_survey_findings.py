@@ -248,7 +248,7 @@ def survey_section(study, basis: SurveyBasis, *, group, ward, facts) -> Section:
             "Statement": overall["item"],
             "Counted as agreeing": overall["box"],
             "n": [
-                SUPPRESSED if s else f"{int(n):,}"
+                SUPPRESSED if s else str(int(n))
                 for n, s in zip(overall["n"], overall["n_suppressed"], strict=True)
             ],
             "Agree": _percents(overall["share"], overall["suppressed"]),
@@ -260,7 +260,7 @@ def survey_section(study, basis: SurveyBasis, *, group, ward, facts) -> Section:
             "Statement": by_group["item"],
             label: by_group["group"].astype(str),
             "n": [
-                SUPPRESSED if s else f"{int(n):,}"
+                SUPPRESSED if s else str(int(n))
                 for n, s in zip(by_group["n"], by_group["n_suppressed"], strict=True)
             ],
             "Agree": _percents(by_group["share"], by_group["suppressed"]),
@@ -753,9 +753,9 @@ def _theme_by_group_figure(
         "95% confidence intervals: " + "; ".join(parts) + "."
     )
     caption = (
-        f"The most common theme across all wards, by {label}: each dot is a group's share of "
-        "answers in it, with its 95% confidence interval; filled dots differ significantly from the rest of "
-        "respondents. Groups too small to show are labelled suppressed."
+        f"The most common theme across all wards, by {label}: each dot is a group's share "
+        "of answers in it, with its 95% confidence interval; filled dots differ significantly "
+        "from the rest of respondents. Groups too small to show are labelled suppressed."
     )
     return FigureSpec(viz.figure_svg(fig, alt), alt, caption)
 

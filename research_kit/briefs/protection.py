@@ -183,7 +183,13 @@ def themes_plan(
     whole = [(WARD, "outcome"), ("outcome",), (WARD, "status"), ("status",), (WARD,), ()]
     grouped = [(WARD, "group", "theme"), (WARD, "group"), ("group", "theme"), ("group",)]
     atoms = atoms.reset_index(drop=True)
-    return _two_stage(atoms, whole, [] if by == WARD else grouped, min_cell_size)
+    return _two_stage(
+        atoms,
+        whole,
+        [] if by == WARD else grouped,
+        min_cell_size,
+        grouped_atoms=atoms[atoms["status"] == "answered"],
+    )
 
 
 def _atoms(frame: pd.DataFrame, dimensions: list[str], known: dict[str, list]) -> pd.DataFrame:
@@ -201,6 +207,8 @@ def _two_stage(
     whole: list[tuple[str, ...]],
     grouped: list[tuple[str, ...]],
     min_cell_size: int,
+    *,
+    grouped_atoms: pd.DataFrame | None = None,
 ) -> CountPlan:
     """Protect the whole question's tables, then its group breakdown, then attack both at once.
 
@@ -210,13 +218,16 @@ def _two_stage(
     can express known to the attacker (a cautious assumption: some of them are hidden). The
     attack then runs on everything published, together, over the finest atoms; if it narrows
     any small cell, the group breakdown is hidden whole, which leaves it nothing to add.
+    ``grouped_atoms`` are the atoms the group breakdown counts (those who answered an open
+    question), when not all of them.
     """
     dimensions = [c for c in atoms.columns if c != "n"]
     cells = [_protected(_key(atoms, _dimensions_of(whole), whole, (), min_cell_size))]
     if grouped:
         split = _dimensions_of(grouped)
-        known = tuple(view for view in whole if set(view) <= set(split))
-        cells.append(_protected(_key(atoms, split, grouped, known, min_cell_size)))
+        known = tuple({tuple(d for d in view if d != "group") for view in grouped})
+        source = atoms if grouped_atoms is None else grouped_atoms
+        cells.append(_protected(_key(source, split, grouped, known, min_cell_size)))
     published = _aligned(cells, dimensions, [*whole, *grouped])
     if grouped and not _attack_holds(atoms, published, min_cell_size):
         breakdown = published["group"].notna() & (published["n"] > 0)

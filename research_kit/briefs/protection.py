@@ -222,18 +222,36 @@ def _two_stage(
     question), when not all of them.
     """
     dimensions = [c for c in atoms.columns if c != "n"]
+    key = (
+        _key(atoms, dimensions, whole, tuple(grouped), min_cell_size),
+        None if grouped_atoms is None else _key(grouped_atoms, dimensions, (), (), 0),
+    )
+    published = _planned(key)
+    return CountPlan(published.copy(), tuple(dimensions), min_cell_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _planned(key: tuple) -> pd.DataFrame:
+    """The work of :func:`_two_stage`, memoised by its data (a dashboard asks many times)."""
+    (dimensions, rows, whole, grouped, min_cell_size), grouped_key = key
+    atoms = pd.DataFrame(list(rows), columns=[*dimensions, "n"])
+    source = (
+        atoms
+        if grouped_key is None
+        else pd.DataFrame(list(grouped_key[1]), columns=[*dimensions, "n"])
+    )
+    whole, grouped = list(whole), list(grouped)
     cells = [_protected(_key(atoms, _dimensions_of(whole), whole, (), min_cell_size))]
     if grouped:
         split = _dimensions_of(grouped)
         known = tuple({tuple(d for d in view if d != "group") for view in grouped})
-        source = atoms if grouped_atoms is None else grouped_atoms
         cells.append(_protected(_key(source, split, grouped, known, min_cell_size)))
-    published = _aligned(cells, dimensions, [*whole, *grouped])
+    published = _aligned(cells, list(dimensions), [*whole, *grouped])
     if grouped and not _attack_holds(atoms, published, min_cell_size):
         breakdown = published["group"].notna() & (published["n"] > 0)
         published.loc[breakdown, "suppressed"] = True
         published.loc[breakdown, "reason"] = "whole breakdown"
-    return CountPlan(published, tuple(dimensions), min_cell_size)
+    return published
 
 
 def _dimensions_of(views: list[tuple[str, ...]]) -> list[str]:
@@ -248,7 +266,7 @@ def _key(
     min_cell_size: int,
 ) -> tuple:
     """A hashable description of one protection problem (the counts summed to ``dimensions``)."""
-    summed = atoms.groupby(dimensions, sort=True)["n"].sum().reset_index()
+    summed = atoms.groupby(list(dimensions), sort=True)["n"].sum().reset_index()
     return (
         tuple(dimensions),
         tuple(map(tuple, summed.itertuples(index=False, name=None))),

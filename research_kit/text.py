@@ -585,7 +585,14 @@ def _plausible_crossing(text: str, match: re.Match) -> bool:
 def _name_spans(text: str, names: tuple[str, ...]) -> list[_Span]:
     """Listed names (with the surname that follows), titled names, then those surnames alone."""
     spans: list[_Span] = []
-    surnames: set[str] = set()
+    # The surname of a listed full name ("Denise Tran") is hidden alone too ("Tran said"),
+    # unless it is an ordinary word ("Ward", "May") that would hide far more than a name.
+    surnames: set[str] = {
+        word
+        for name in names
+        for word in str(name).split()[1:]
+        if word[:1].isupper() and not _cannot_be_a_name(word)
+    }
     pattern = _names_pattern(names)
     if pattern is not None:
         for match in pattern.finditer(text):
@@ -636,16 +643,18 @@ def _leading_names(words: list[str]) -> list[str]:
 
 def _surname_spans(text: str, surnames: set[str], names: tuple[str, ...]) -> list[_Span]:
     """Each surname alone, as written or in capitals ("later Tran said", "TRAN")."""
-    listed = {word.casefold() for name in names for word in str(name).split()}
+    # A listed name's first word is already found on its own by the names pattern.
+    listed = {str(name).split()[0].casefold() for name in names if str(name).split()}
     wanted = sorted(
         (s for s in surnames if len(s) >= 2 and s.casefold() not in listed), key=len, reverse=True
     )
     if not wanted:
         return []
     variants = {form for surname in wanted for form in (surname, surname.upper())}
+    # Not before a number: "Ward 4" is a place even where a "Kim Ward" took part.
     alone = re.compile(
         r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(variants, key=len, reverse=True))) + r")"
-        r"(?!\w)"
+        r"(?!\w)(?!\s+\d)"
     )
     return [(m.start(), m.end(), "name") for m in alone.finditer(text)]
 

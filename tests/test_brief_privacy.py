@@ -45,6 +45,9 @@ FORBIDDEN = {
     "coder name": r"\bJ\.R\.|\bM\.K\.|\bA\.T\.",
 }
 PLANTED_IN = ("P03_front-desk-clerk", "P06_manager", "P09_front-desk-clerk")
+#: A surname alone, in a note that never names her in full: learned from the other notes.
+SURNAME_ONLY = '"Tran told me the plans were still on the cart, so I waited."'
+SURNAME_IN = "P12_manager"
 
 
 def _plant(folder: Path) -> None:
@@ -58,6 +61,8 @@ def _plant(folder: Path) -> None:
     for document_id in PLANTED_IN:
         path = folder / "notes" / f"{document_id}.md"
         path.write_text(path.read_text(encoding="utf-8") + f"\nA: {PLANTED}\n", encoding="utf-8")
+    path = folder / "notes" / f"{SURNAME_IN}.md"
+    path.write_text(path.read_text(encoding="utf-8") + f"\nA: {SURNAME_ONLY}\n", encoding="utf-8")
     survey = folder / "survey" / "permitting_survey_2026.csv"
     frame = pd.read_csv(survey, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     question = "What one thing should the City change about permitting?"
@@ -77,10 +82,10 @@ def _plant(folder: Path) -> None:
 
 
 def _code_planted(study) -> None:
-    for document_id in PLANTED_IN:
+    for document_id, planted in [*((d, PLANTED) for d in PLANTED_IN), (SURNAME_IN, SURNAME_ONLY)]:
         text = study.document(document_id).text
-        start = text.rindex(PLANTED)
-        end = start + len(PLANTED)
+        start = text.rindex(planted)
+        end = start + len(planted)
         for coder in ("J.R.", "M.K."):
             iv.apply_code(study, document_id, start, end, "contact_details", coder=coder)
 
@@ -140,6 +145,7 @@ def test_the_planted_text_reaches_the_brief_redacted(hostile_briefs):
     _, findings, page, _ = next(b for b in hostile_briefs if b[0] == "contact")
     quotes = [q.text for q in findings.section("interviews").quotes]
     assert any("[phone]" in q and "[email]" in q and "[address]" in q for q in quotes), quotes
+    assert any(q.startswith("[name] told me the plans") for q in quotes), quotes
     assert "Permit Center (ask [name]" in " ".join(_visible_text(page).split())
 
 

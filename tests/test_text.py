@@ -64,3 +64,11 @@ def test_unknown_model_says_how_to_get_one():
 def test_auto_works_without_any_trained_pipeline():
     nlp = build_pipeline("auto")
     assert next(t.lemma_ for t in nlp("Inspections were scheduled")) == "inspection"
+
+
+def test_the_surname_of_a_listed_full_name_is_hidden_alone():
+    assert redact("Later Tran said no.", names=["Denise Tran"]) == "Later [name] said no."
+    # An ordinary-looking surname before a number is a place, not the person.
+    assert redact("Kim lives in Ward 4; Ward said so.", names=["Kim Ward"]) == (
+        "[name] lives in Ward 4; [name] said so."
+    )

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 import pandas as pd
 
 from research_kit import interviews as iv
 from research_kit import text as rktext
+from research_kit.errors import ResearchKitError
 from research_kit.privacy import StakeholderGate
 
-__all__ = ["NAME_KINDS", "TERM_KINDS", "sensitive_terms", "stakeholder_gate"]
+__all__ = ["NAME_KINDS", "TERM_KINDS", "learned_names", "sensitive_terms", "stakeholder_gate"]
 
 #: Kinds of identifier :func:`sensitive_terms` gathers, in order of precedence.
 TERM_KINDS = ("listed name", "participant name", "participant id", "note name", "coder")
@@ -120,6 +122,7 @@ def stakeholder_gate(study, *, redact: bool = True) -> StakeholderGate:
     terms = sensitive_terms(study)
     is_name = terms["kind"].isin(NAME_KINDS)
     names = terms.loc[is_name, "term"].tolist()
+    names += learned_names(_study_texts(study), names)
     identifiers = {
         term: "coder" if kind == "coder" else "participant"
         for term, kind in zip(terms.loc[~is_name, "term"], terms.loc[~is_name, "kind"], strict=True)
@@ -133,6 +136,52 @@ def stakeholder_gate(study, *, redact: bool = True) -> StakeholderGate:
         nlp=_entity_pipeline(study) if redact else None,
         redact=redact,
     )
+
+
+def learned_names(texts: Iterable[str], names: list[str]) -> list[str]:
+    """Full names ("Denise Tran") that the study's own texts write after a listed first name.
+
+    :func:`research_kit.text.redact` hides a surname alone ("later Tran said") only in a text
+    where it has seen it after the listed name; learning the full names from every note and
+    answer first lets a quote that says only "Tran" be redacted too.
+
+    Examples
+    --------
+    >>> learned_names(["Ask Denise Tran at the desk.", "Tran said no."], ["Denise"])
+    ['Denise Tran']
+    """
+    listed = [n for n in names if n.strip()]
+    if not listed:
+        return []
+    mention = re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(n) for n in listed) + r")(?!\w)", re.IGNORECASE
+    )
+    singles = {n.casefold() for n in listed}
+    found: dict[str, None] = {}
+    for text in texts:
+        if not isinstance(text, str) or not mention.search(text):
+            continue
+        spans = rktext.find_pii(text, names=listed)
+        for span in spans.loc[spans["kind"] == "name", "text"]:
+            words = " ".join(str(span).split())
+            first = words.split(" ", 1)[0].casefold()
+            if " " in words and first in singles and words.casefold() not in singles:
+                found[words] = None
+    return list(found)
+
+
+def _study_texts(study) -> list[str]:
+    """The interview notes and the open survey answers: where a full name may be written."""
+    texts = [doc.text for doc in study.documents()]
+    for source in study.settings.surveys:
+        try:
+            survey = study.survey(source.id)
+        except ResearchKitError:  # an unreadable export: the survey's own checks say why
+            continue
+        for question in source.open_ended:
+            if question in survey.columns:
+                texts += survey[question].dropna().astype(str).tolist()
+    return texts
 
 
 def _specific_enough(term: str) -> bool:

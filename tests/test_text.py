@@ -12,6 +12,7 @@ from research_kit.text import (
     lemmatize,
     pipe,
     pipeline_name,
+    redact,
     tokens_table,
 )
 

@@ -19,7 +19,7 @@ import pytest
 from research_kit import interviews as iv
 from research_kit import open_study
 from research_kit.briefs import _survey_findings as survey_findings
-from research_kit.briefs.findings import GROUPS, assemble_findings
+from research_kit.briefs.findings import assemble_findings
 from research_kit.briefs.report import export_html, export_pdf
 
 pytestmark = pytest.mark.slow
@@ -111,11 +111,12 @@ def hostile_briefs(tmp_path_factory):
             (f"ward={ward}", assemble_findings(study, ward=ward, answer_themes=themes))
             for ward in wards
         ]
-        variants += [
-            (f"group={group}", assemble_findings(study, group=group, answer_themes=themes))
-            for group in GROUPS
-            if group != "ward"
-        ]
+        # Quotes, labels and example answers do not change with the group a table breaks
+        # down by: one group stands for all (their tables are attacked in
+        # test_disclosure_attack.py).
+        variants.append(
+            ("group=age_band", assemble_findings(study, group="age_band", answer_themes=themes))
+        )
         for label, findings in variants:
             page = export_html(findings, out / f"{label}.html")
             pdf = (
@@ -145,7 +146,7 @@ def test_the_planted_text_reaches_the_brief_redacted(hostile_briefs):
     _, findings, page, _ = next(b for b in hostile_briefs if b[0] == "contact")
     quotes = [q.text for q in findings.section("interviews").quotes]
     assert any("[phone]" in q and "[email]" in q and "[address]" in q for q in quotes), quotes
-    assert any(q.startswith("[name] told me the plans") for q in quotes), quotes
+    assert any("[name] told me the plans" in q for q in quotes), quotes
     assert "Permit Center (ask [name]" in " ".join(_visible_text(page).split())
 
 

@@ -540,11 +540,10 @@ def _witnessed_range(problem: _Problem, hidden: np.ndarray, target: int, *, lowe
         "A_ub": -problem.membership[hidden] if hidden.any() else None,
         "b_ub": -np.full(int(hidden.sum()), float(lower)) if hidden.any() else None,
         "bounds": (0, None),
-        "method": "highs",
-        "integrality": np.ones(problem.membership.shape[1]) if problem.integer else None,
     }
-    low = linprog(objective, **options)
-    high = linprog(-objective, **options)
+    whole = problem.membership.shape[1] if problem.integer else 0
+    low = _solve(objective, whole=whole, **options)
+    high = _solve(-objective, whole=whole, **options)
     # The minimum exists, so the problem is feasible: "infeasible or unbounded" is unbounded.
     unbounded = high.status == 3 or (low.status == 0 and "unbounded" in high.message)
     if low.status != 0 or not (high.status == 0 or unbounded):
@@ -557,6 +556,24 @@ def _witnessed_range(problem: _Problem, hidden: np.ndarray, target: int, *, lowe
         low=low.x,
         high=None if unbounded else high.x,
     )
+
+
+def _solve(objective: np.ndarray, *, whole: int, **options: Any) -> Any:
+    """:func:`scipy.optimize.linprog` (HiGHS), with the first ``whole`` variables whole numbers.
+
+    The relaxation is solved first: when its answer already has those variables whole, it is
+    the integer programme's answer too (and an unbounded or infeasible relaxation means the
+    same for it), so the slower mixed-integer solve runs only where a corner is fractional.
+    """
+    relaxed = linprog(objective, method="highs", **options)
+    if not whole or relaxed.status != 0:
+        return relaxed
+    part = relaxed.x[:whole]
+    if np.all(np.abs(part - np.round(part)) <= _TOLERANCE):
+        return relaxed
+    integrality = np.zeros(len(objective))
+    integrality[:whole] = 1
+    return linprog(objective, method="highs", integrality=integrality, **options)
 
 
 def _ranges(problem: _Problem, hidden: np.ndarray, *, lower: int) -> tuple:
@@ -791,15 +808,14 @@ def _moved_cells(
     b_eq[-1] = value - problem.values[target]
     a_ub = np.hstack([-membership[others], np.zeros((len(others), 2 * k))])
     cost = problem.values[free_cells].astype(float)
-    solution = linprog(
+    solution = _solve(
         np.concatenate([np.zeros(n_atoms), cost, cost]),
+        whole=n_atoms if problem.integer else 0,
         A_ub=a_ub if len(others) else None,
         b_ub=(problem.values[others] - lower).astype(float) if len(others) else None,
         A_eq=a_eq,
         b_eq=b_eq,
         bounds=[(-float(a), None) for a in problem.atoms] + [(0, None)] * (2 * k),
-        method="highs",
-        integrality=np.r_[np.ones(n_atoms), np.zeros(2 * k)] if problem.integer else None,
     )
     if solution.status != 0:
         return None
@@ -819,26 +835,33 @@ def _drop_needless(
 
     A greedy search hides cells that later ones make redundant; each is shown again when every
     small cell stays protected (and one beyond help keeps its whole range) without it. Small
-    cells themselves are never shown. Passes repeat until one shows nothing more, so no
-    complement is left that the attacker could work out exactly: showing such a cell rules out
-    no witness, so a further pass would show it.
+    cells themselves are never shown. One pass is enough: a cell kept was needed with more
+    cells hidden, and showing more only narrows ranges, so it is still needed at the end. For
+    the same reason no complement is left that the attacker could work out exactly: showing
+    such a cell would have changed nothing.
     """
     is_primary = np.zeros(len(hidden), dtype=bool)
     is_primary[primary] = True
+    needy = is_primary.copy()
+    needy[list(hopeless)] = False
+    lines_of: dict[int, list[np.ndarray]] = {}
+    for line in problem.lines:
+        for cell in line:
+            lines_of.setdefault(int(cell), []).append(line)
     values = problem.values
-    changed = True
-    while changed:
-        changed = False
-        complements = sorted(
-            np.flatnonzero(hidden & ~is_primary),
-            key=lambda c: (-values[c], -problem.coarseness[c], c),
+    complements = sorted(
+        np.flatnonzero(hidden & ~is_primary),
+        key=lambda c: (-values[c], -problem.coarseness[c], c),
+    )
+    for cell in complements:
+        hidden[cell] = False
+        # A small cell left alone in a line is pinned down by its total: no solve needed.
+        pinned = any(
+            hidden[line].sum() == 1 and needy[line[hidden[line]]].any()
+            for line in lines_of.get(int(cell), [])
         )
-        for cell in complements:
-            hidden[cell] = False
-            if all(attack.keeps(hidden, s, hopeless=s in hopeless) for s in primary):
-                changed = True
-            else:
-                hidden[cell] = True
+        if pinned or not all(attack.keeps(hidden, s, hopeless=s in hopeless) for s in primary):
+            hidden[cell] = True
 
 
 def _order(problem: _Problem, cell: int) -> tuple:

@@ -394,25 +394,27 @@ def protect(
     small cell can be recovered by setting one table against another (one ward's table
     against the all-wards table, say). Primary suppression hides every cell from 1 to
     ``min_cell_size - 1`` in any view; zero cells describe nobody and are always shown.
-    Complementary suppression then hides one more cell at a time until every small cell is
-    protected: the attack of :func:`feasible_ranges` (whose rule is ``hi >= min_cell_size``
-    and ``hi - lo >= min_cell_size - 1``) cannot narrow it further. A line (a total and the
-    cells that add up to it) with exactly one hidden cell gives that cell away, so first its
-    smallest other cell is hidden; then, for the least protected small cell, the smallest
-    shown cell that shares a line with it and widens its range (checked with the linear
-    programme) is hidden, falling back to any other cell, larger ones last, and to the
-    smallest neighbour when no single cell widens it (a cycle of several is needed). Shown
-    zeros are never hidden, and cells of finer tables are hidden before totals.
+    Complementary suppression then hides more cells until every small cell is protected: the
+    attack of :func:`feasible_ranges` (whose rule is ``hi >= min_cell_size`` and ``hi - lo >=
+    min_cell_size - 1``) cannot narrow it further. For each small cell in turn a linear
+    programme finds the cheapest cells to hide, cost being the sum of the hidden counts (the
+    usual measure in statistical disclosure control): it looks for another table that agrees
+    with everything left shown and moves the small cell by ``min_cell_size - 1``, so the cells
+    it moves (a cycle, typically four cells of the finest table) are the ones to hide, and
+    cells already hidden are free to use again. A clean-up pass then shows again, largest
+    first, every complementary cell no small cell needs; small cells are never shown. Shown
+    zeros are never hidden.
 
     A small cell that even hiding every other cell could not protect (its known total is
     below ``min_cell_size``, or it is the only non-zero cell of a known total) is hidden but
     flagged ``protected = False``: hide that total where it is published.
 
-    Every step hides one more cell, so the search ends after at most as many steps as there
-    are cells. Each step solves linear programmes over the atoms: two for each small cell not
-    yet protected and two for each candidate tried, so a table of C cells with P small ones
-    needs at most about 2·C·(C + P) solves (each a few milliseconds for a 10 × 10 × 2 table).
-    Tables of more than 2,000 cells are refused rather than left to run for hours.
+    Each small cell needs one or two linear programmes to find its complements, and two more
+    for its exact range in the result; the clean-up pass keeps, for each small cell, tables of
+    atoms that witness its range, and re-solves only when showing a cell rules one out.
+    Mixed-integer programmes (for views that are not nested) run only where the relaxation's
+    answer is fractional. Tables of more than 2,000 cells are refused rather than left to run
+    for hours.
 
     In anything a stakeholder sees, label every hidden cell the same way ("suppressed"):
     a label that tells small cells from complements (such as "n<5") tells the attacker which

@@ -394,25 +394,27 @@ def protect(
     small cell can be recovered by setting one table against another (one ward's table
     against the all-wards table, say). Primary suppression hides every cell from 1 to
     ``min_cell_size - 1`` in any view; zero cells describe nobody and are always shown.
-    Complementary suppression then hides one more cell at a time until every small cell is
-    protected: the attack of :func:`feasible_ranges` (whose rule is ``hi >= min_cell_size``
-    and ``hi - lo >= min_cell_size - 1``) cannot narrow it further. A line (a total and the
-    cells that add up to it) with exactly one hidden cell gives that cell away, so first its
-    smallest other cell is hidden; then, for the least protected small cell, the smallest
-    shown cell that shares a line with it and widens its range (checked with the linear
-    programme) is hidden, falling back to any other cell, larger ones last, and to the
-    smallest neighbour when no single cell widens it (a cycle of several is needed). Shown
-    zeros are never hidden, and cells of finer tables are hidden before totals.
+    Complementary suppression then hides more cells until every small cell is protected: the
+    attack of :func:`feasible_ranges` (whose rule is ``hi >= min_cell_size`` and ``hi - lo >=
+    min_cell_size - 1``) cannot narrow it further. For each small cell in turn a linear
+    programme finds the cheapest cells to hide, cost being the sum of the hidden counts (the
+    usual measure in statistical disclosure control): it looks for another table that agrees
+    with everything left shown and moves the small cell by ``min_cell_size - 1``, so the cells
+    it moves (a cycle, typically four cells of the finest table) are the ones to hide, and
+    cells already hidden are free to use again. A clean-up pass then shows again, largest
+    first, every complementary cell no small cell needs; small cells are never shown. Shown
+    zeros are never hidden.
 
     A small cell that even hiding every other cell could not protect (its known total is
     below ``min_cell_size``, or it is the only non-zero cell of a known total) is hidden but
     flagged ``protected = False``: hide that total where it is published.
 
-    Every step hides one more cell, so the search ends after at most as many steps as there
-    are cells. Each step solves linear programmes over the atoms: two for each small cell not
-    yet protected and two for each candidate tried, so a table of C cells with P small ones
-    needs at most about 2·C·(C + P) solves (each a few milliseconds for a 10 × 10 × 2 table).
-    Tables of more than 2,000 cells are refused rather than left to run for hours.
+    Each small cell needs one or two linear programmes to find its complements, and two more
+    for its exact range in the result; the clean-up pass keeps, for each small cell, tables of
+    atoms that witness its range, and re-solves only when showing a cell rules one out.
+    Mixed-integer programmes (for views that are not nested) run only where the relaxation's
+    answer is fractional. Tables of more than 2,000 cells are refused rather than left to run
+    for hours.
 
     In anything a stakeholder sees, label every hidden cell the same way ("suppressed"):
     a label that tells small cells from complements (such as "n<5") tells the attacker which
@@ -491,6 +493,7 @@ class _Problem:
     """Published cells as sums of atoms: all the attacker's linear programme is built from."""
 
     membership: np.ndarray  # (cells, atoms): 1 where the atom is part of the cell
+    atoms: np.ndarray  # each atom's true count
     values: np.ndarray  # each cell's true count
     hideable: np.ndarray  # False for cells published elsewhere
     coarseness: np.ndarray  # how many dimensions the cell sums over (totals are coarser)
@@ -506,6 +509,16 @@ class _Outcome:
     protected: np.ndarray
 
 
+@dataclass(frozen=True)
+class _Range:
+    """One cell's range under the attack, with atom tables that show each end is reachable."""
+
+    lo: float
+    hi: float
+    low: np.ndarray | None  # atoms that fit everything shown, with the cell at ``lo``
+    high: np.ndarray | None  # the same at ``hi`` (None when the cell is unbounded)
+
+
 def _is_protected(value: int, lo: float, hi: float, min_cell_size: int) -> bool:
     """The protection rule: a small cell's range reaches the threshold and is as wide as it."""
     if not 0 < value < min_cell_size:
@@ -515,6 +528,12 @@ def _is_protected(value: int, lo: float, hi: float, min_cell_size: int) -> bool:
 
 def _range(problem: _Problem, hidden: np.ndarray, target: int, *, lower: int) -> tuple:
     """The smallest and largest whole value of one cell, over all atoms that fit the rest."""
+    found = _witnessed_range(problem, hidden, target, lower=lower)
+    return found.lo, found.hi
+
+
+def _witnessed_range(problem: _Problem, hidden: np.ndarray, target: int, *, lower: int) -> _Range:
+    """:func:`_range` with the atom tables at which the cell takes its extremes."""
     shown = ~hidden
     objective = problem.membership[target]
     options = {
@@ -523,18 +542,40 @@ def _range(problem: _Problem, hidden: np.ndarray, target: int, *, lower: int) ->
         "A_ub": -problem.membership[hidden] if hidden.any() else None,
         "b_ub": -np.full(int(hidden.sum()), float(lower)) if hidden.any() else None,
         "bounds": (0, None),
-        "method": "highs",
-        "integrality": np.ones(problem.membership.shape[1]) if problem.integer else None,
     }
-    low = linprog(objective, **options)
-    high = linprog(-objective, **options)
+    whole = problem.membership.shape[1] if problem.integer else 0
+    low = _solve(objective, whole=whole, **options)
+    high = _solve(-objective, whole=whole, **options)
     # The minimum exists, so the problem is feasible: "infeasible or unbounded" is unbounded.
     unbounded = high.status == 3 or (low.status == 0 and "unbounded" in high.message)
     if low.status != 0 or not (high.status == 0 or unbounded):
         # The true counts always fit, so this is a malformed problem, not a property of data.
         raise RuntimeError(f"the attack's linear programme failed: {low.message} {high.message}")
     top = np.inf if unbounded else -high.fun
-    return float(np.ceil(low.fun - _TOLERANCE)), float(np.floor(top + _TOLERANCE))
+    return _Range(
+        lo=float(np.ceil(low.fun - _TOLERANCE)),
+        hi=float(np.floor(top + _TOLERANCE)),
+        low=low.x,
+        high=None if unbounded else high.x,
+    )
+
+
+def _solve(objective: np.ndarray, *, whole: int, **options: Any) -> Any:
+    """:func:`scipy.optimize.linprog` (HiGHS), with the first ``whole`` variables whole numbers.
+
+    The relaxation is solved first: when its answer already has those variables whole, it is
+    the integer programme's answer too (and an unbounded or infeasible relaxation means the
+    same for it), so the slower mixed-integer solve runs only where a corner is fractional.
+    """
+    relaxed = linprog(objective, method="highs", **options)
+    if not whole or relaxed.status != 0:
+        return relaxed
+    part = relaxed.x[:whole]
+    if np.all(np.abs(part - np.round(part)) <= _TOLERANCE):
+        return relaxed
+    integrality = np.zeros(len(objective))
+    integrality[:whole] = 1
+    return linprog(objective, method="highs", integrality=integrality, **options)
 
 
 def _ranges(problem: _Problem, hidden: np.ndarray, *, lower: int) -> tuple:
@@ -546,48 +587,157 @@ def _ranges(problem: _Problem, hidden: np.ndarray, *, lower: int) -> tuple:
     return lo, hi
 
 
+def _fits(problem: _Problem, hidden: np.ndarray, atoms: np.ndarray | None, lower: int) -> bool:
+    """Whether a table of atoms agrees with every shown cell (and the rules on hidden ones)."""
+    if atoms is None:
+        return False
+    sums = problem.membership @ atoms
+    shown = ~hidden
+    return bool(
+        np.all(np.abs(sums[shown] - problem.values[shown]) <= _TOLERANCE)
+        and np.all(sums[hidden] >= lower - _TOLERANCE)
+        and np.all(atoms >= -_TOLERANCE)
+    )
+
+
+class _Attack:
+    """What the attacker cannot rule out about each small cell: a range, with witnesses.
+
+    For each small cell it keeps a range of values the cell can take given what is shown, with
+    an atom table (a witness) for each end that agrees with every shown cell and the rules.
+    Hiding more cells keeps every witness valid; showing a cell again rules a witness out only
+    if the witness moves that cell, which costs a matrix product to check, not a linear
+    programme. The witnesses :func:`_moved_cells` finds move few cells (one end is usually the
+    true table), so they rarely break.
+    """
+
+    def __init__(self, problem: _Problem, *, lower: int, min_cell_size: int) -> None:
+        self.problem = problem
+        self.lower = lower
+        self.min_cell_size = min_cell_size
+        self.ranges: dict[int, _Range] = {}
+
+    def measure(self, hidden: np.ndarray, cell: int) -> _Range:
+        """Solve for the cell's exact range, and keep it."""
+        self.ranges[cell] = _witnessed_range(self.problem, hidden, cell, lower=self.lower)
+        return self.ranges[cell]
+
+    def safe(self, cell: int) -> bool:
+        """Whether the cell's kept range protects it."""
+        found = self.ranges.get(cell)
+        return found is not None and self._protects(cell, found)
+
+    def _protects(self, cell: int, found: _Range) -> bool:
+        return _is_protected(self.problem.values[cell], found.lo, found.hi, self.min_cell_size)
+
+    def complements(self, hidden: np.ndarray, may_hide: np.ndarray, cell: int) -> list[int] | None:
+        """Cells to hide so that ``cell`` is protected: none if it is, None if nothing can.
+
+        First the cheapest cells that let it rise by ``min_cell_size - 1`` from its true value;
+        where its totals do not leave that much room, the cheapest that let it fall and rise
+        within the widest range any suppression could give; as a last resort one more cell by
+        trial (:func:`_complement`).
+        """
+        if self.safe(cell):
+            return []
+        value = int(self.problem.values[cell])
+        reach = self.min_cell_size - 1
+        found = self._spread(hidden, may_hide, cell, value, value + reach)
+        if found is not None:
+            return found
+        widest = _witnessed_range(self.problem, hidden | may_hide, cell, lower=self.lower)
+        if not self._protects(cell, widest):
+            return None
+        low = max(widest.lo, min(value, widest.hi - reach))
+        found = self._spread(hidden, may_hide, cell, low, max(low + reach, self.min_cell_size))
+        if found is not None:
+            return found
+        if self._protects(cell, self.measure(hidden, cell)):
+            return []
+        del self.ranges[cell]  # too narrow: the next round tries again
+        choice = _complement(self.problem, hidden, may_hide, cell, 0.0, self.lower)
+        return None if choice is None else [choice]
+
+    def _spread(
+        self, hidden: np.ndarray, may_hide: np.ndarray, cell: int, low: float, high: float
+    ) -> list[int] | None:
+        """The cheapest cells to hide so that ``cell`` can be ``low`` and ``high``, if any."""
+        moved: list[int] = []
+        tables = {}
+        trial = hidden.copy()
+        for end in (low, high):
+            found = _moved_cells(self.problem, trial, may_hide & ~trial, cell, end, self.lower)
+            if found is None:
+                return None
+            cells, tables[end] = found
+            trial[cells] = True
+            moved += cells
+        self.ranges[cell] = _Range(lo=low, hi=high, low=tables[low], high=tables[high])
+        return moved
+
+    def keeps(self, hidden: np.ndarray, cell: int, *, hopeless: bool) -> bool:
+        """Whether the cell is still as protected as its kept range says, with ``hidden``.
+
+        A broken witness is first replaced by another table with the cell at the same value
+        that moves only hidden cells (one linear programme). A cell that cannot be protected
+        must keep its whole range instead.
+        """
+        before = self.ranges[cell]
+        problem, lower = self.problem, self.lower
+        ends = {before.lo: before.low, before.hi: before.high}
+        if hopeless:
+            if all(_fits(problem, hidden, table, lower) for table in ends.values()):
+                return True
+            after = _witnessed_range(problem, hidden, cell, lower=lower)
+            if after.lo <= before.lo and after.hi >= before.hi:
+                self.ranges[cell] = after
+                return True
+            return False
+        nothing = np.zeros(len(hidden), dtype=bool)
+        for end, table in ends.items():
+            if _fits(problem, hidden, table, lower):
+                continue
+            found = _moved_cells(problem, hidden, nothing, cell, end, lower)
+            if found is None:
+                # Another range may still protect it: the exact one decides.
+                if self._protects(cell, self.measure(hidden, cell)):
+                    return True
+                self.ranges[cell] = before
+                return False
+            ends[end] = found[1]
+        self.ranges[cell] = _Range(before.lo, before.hi, ends[before.lo], ends[before.hi])
+        return True
+
+
 def _choose_suppression(problem: _Problem, *, min_cell_size: int, zeros_shown: bool) -> _Outcome:
-    """Primary suppression, then complements one at a time until every small cell is safe."""
+    """Primary suppression, complements for each small cell in turn, then a clean-up pass."""
     values = problem.values
     small = (values > 0) & (values < min_cell_size)
     hidden = small & problem.hideable
-    reason = np.where(hidden, "small", "").astype(object)
     may_hide = problem.hideable & ((values > 0) | (not zeros_shown))
-    lower = 1 if zeros_shown else 0
+    primary = [int(cell) for cell in np.flatnonzero(hidden)]
+    attack = _Attack(problem, lower=1 if zeros_shown else 0, min_cell_size=min_cell_size)
+    hopeless: set[int] = set()
+    _add_complements(attack, hidden, may_hide, primary, hopeless)
+    _drop_needless(problem, attack, hidden, primary, hopeless)
+    reason = np.where(hidden, "complementary", "").astype(object)
+    # Only a small cell beyond help can be alone in a line now; a second cell there at least
+    # stops the line's total from giving it away to a reader who does not assume hidden >= 1.
+    _complete_lines(problem, hidden, reason, may_hide)
+    # The exact ranges, for the report; were a witness off by rounding, search on.
+    for cell in primary:
+        attack.measure(hidden, cell)
+    weak = [c for c in primary if c not in hopeless and not attack.safe(c)]
+    if weak:
+        _add_complements(attack, hidden, may_hide, weak, hopeless)
+        reason[hidden & (reason == "")] = "complementary"
+        for cell in weak:
+            attack.measure(hidden, cell)
     lo = np.full(len(values), np.nan)
     hi = np.full(len(values), np.nan)
-    primary = list(np.flatnonzero(hidden))
-
-    def safe(cell: int) -> bool:
-        return _is_protected(values[cell], lo[cell], hi[cell], min_cell_size)
-
-    # Cells no suppression inside these tables can protect: hiding everything does not.
-    everything = hidden | may_hide
-    hopeless = {
-        cell
-        for cell in primary
-        if not _is_protected(
-            values[cell], *_range(problem, everything, cell, lower=lower), min_cell_size
-        )
-    }
-    while primary:
-        _complete_lines(problem, hidden, reason, may_hide)
-        # Hiding more only widens ranges, so a protected cell stays protected.
-        unsettled = [c for c in primary if c not in hopeless and (np.isnan(hi[c]) or not safe(c))]
-        for cell in unsettled:
-            lo[cell], hi[cell] = _range(problem, hidden, cell, lower=lower)
-        weak = [cell for cell in unsettled if not safe(cell)]
-        if not weak:
-            break
-        target = min(weak, key=lambda c: (hi[c] - lo[c], hi[c], c))
-        choice = _complement(problem, hidden, may_hide, target, hi[target] - lo[target], lower)
-        if choice is None:
-            hopeless.add(target)
-            continue
-        hidden[choice] = True
-        reason[choice] = "complementary"
-    for cell in hopeless:
-        lo[cell], hi[cell] = _range(problem, hidden, cell, lower=lower)
+    for cell in primary:
+        lo[cell], hi[cell] = attack.ranges[cell].lo, attack.ranges[cell].hi
+    reason[primary] = "small"
     # A shown cell's range is its value: a small one published elsewhere is not protected.
     lo_or_value = np.where(hidden, lo, values)
     hi_or_value = np.where(hidden, hi, values)
@@ -598,6 +748,122 @@ def _choose_suppression(problem: _Problem, *, min_cell_size: int, zeros_shown: b
         ]
     )
     return _Outcome(reason=reason.astype(str), lo=lo, hi=hi, protected=protected)
+
+
+def _add_complements(
+    attack: _Attack,
+    hidden: np.ndarray,
+    may_hide: np.ndarray,
+    primary: list[int],
+    hopeless: set[int],
+) -> None:
+    """Hide more cells until every small cell is protected or known to be beyond help.
+
+    Each small cell in turn gets the cheapest complements that protect it
+    (:meth:`_Attack.complements`), with the cells hidden so far free to use. Every round hides
+    at least one cell, finds the cell protected or gives up on it, so the search ends.
+    """
+    for target in primary:
+        while True:
+            chosen = attack.complements(hidden, may_hide, target)
+            if chosen is None:
+                hopeless.add(target)
+                attack.measure(hidden, target)
+                break
+            if not chosen:
+                break
+            hidden[chosen] = True
+
+
+def _moved_cells(
+    problem: _Problem,
+    hidden: np.ndarray,
+    free: np.ndarray,
+    target: int,
+    value: float,
+    lower: int,
+) -> tuple[list[int], np.ndarray] | None:
+    """The cheapest ``free`` cells to hide so that ``target`` can take ``value``, if any.
+
+    A linear programme (the usual heuristic of cell suppression) looks for another table of
+    atoms that agrees with every shown cell that is not ``free``, keeps hidden cells at least
+    ``lower`` and puts ``target`` at ``value``; moving a free cell by one costs its count, so
+    the cells it moves (those to hide) are few and small, and hidden cells move for free.
+    Atoms are whole numbers where the attack's corners may be fractional, so the table found
+    is always one the attack allows. Returns the moved cells and the table, or None.
+    """
+    membership = problem.membership
+    n_atoms = membership.shape[1]
+    free_cells = np.flatnonzero(free)
+    fixed = np.flatnonzero(~hidden & ~free)
+    others = np.flatnonzero(hidden & (np.arange(len(hidden)) != target))
+    k = len(free_cells)
+    # Variables: each atom's change, then each free cell's rise and fall.
+    a_eq = np.vstack(
+        [
+            np.hstack([membership[fixed], np.zeros((len(fixed), 2 * k))]),
+            np.hstack([membership[free_cells], -np.eye(k), np.eye(k)]),
+            np.hstack([membership[[target]], np.zeros((1, 2 * k))]),
+        ]
+    )
+    b_eq = np.zeros(len(a_eq))
+    b_eq[-1] = value - problem.values[target]
+    a_ub = np.hstack([-membership[others], np.zeros((len(others), 2 * k))])
+    cost = problem.values[free_cells].astype(float)
+    solution = _solve(
+        np.concatenate([np.zeros(n_atoms), cost, cost]),
+        whole=n_atoms if problem.integer else 0,
+        A_ub=a_ub if len(others) else None,
+        b_ub=(problem.values[others] - lower).astype(float) if len(others) else None,
+        A_eq=a_eq,
+        b_eq=b_eq,
+        bounds=[(-float(a), None) for a in problem.atoms] + [(0, None)] * (2 * k),
+    )
+    if solution.status != 0:
+        return None
+    moved = solution.x[n_atoms : n_atoms + k] + solution.x[n_atoms + k :]
+    cells = [int(cell) for cell in free_cells[moved > _TOLERANCE]]
+    return cells, problem.atoms + solution.x[:n_atoms]
+
+
+def _drop_needless(
+    problem: _Problem,
+    attack: _Attack,
+    hidden: np.ndarray,
+    primary: list[int],
+    hopeless: set[int],
+) -> None:
+    """Show again every complementary cell that no small cell needs, largest first.
+
+    A greedy search hides cells that later ones make redundant; each is shown again when every
+    small cell stays protected (and one beyond help keeps its whole range) without it. Small
+    cells themselves are never shown. One pass is enough: a cell kept was needed with more
+    cells hidden, and showing more only narrows ranges, so it is still needed at the end. For
+    the same reason no complement is left that the attacker could work out exactly: showing
+    such a cell would have changed nothing.
+    """
+    is_primary = np.zeros(len(hidden), dtype=bool)
+    is_primary[primary] = True
+    needy = is_primary.copy()
+    needy[list(hopeless)] = False
+    lines_of: dict[int, list[np.ndarray]] = {}
+    for line in problem.lines:
+        for cell in line:
+            lines_of.setdefault(int(cell), []).append(line)
+    values = problem.values
+    complements = sorted(
+        np.flatnonzero(hidden & ~is_primary),
+        key=lambda c: (-values[c], -problem.coarseness[c], c),
+    )
+    for cell in complements:
+        hidden[cell] = False
+        # A small cell left alone in a line is pinned down by its total: no solve needed.
+        pinned = any(
+            hidden[line].sum() == 1 and needy[line[hidden[line]]].any()
+            for line in lines_of.get(int(cell), [])
+        )
+        if pinned or not all(attack.keeps(hidden, s, hopeless=s in hopeless) for s in primary):
+            hidden[cell] = True
 
 
 def _order(problem: _Problem, cell: int) -> tuple:
@@ -674,10 +940,12 @@ def _problem(
         if members is None:
             raise ValueError(f"no atom has {dict(zip(view, labels, strict=True))}")
         membership[position, members] = 1.0
-    values = np.rint(membership @ atoms[count].to_numpy(dtype=float)).astype(np.int64)
+    counts = atoms[count].to_numpy(dtype=float)
+    values = np.rint(membership @ counts).astype(np.int64)
     coarseness = np.array([len(dimensions) - len(view) for view, _ in specs])
     return _Problem(
         membership=membership,
+        atoms=counts,
         values=values,
         hideable=np.asarray(hideable, dtype=bool),
         coarseness=coarseness,

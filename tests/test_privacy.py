@@ -536,6 +536,76 @@ def test_linked_three_way_tables_protect_every_small_cell(views):
     assert hidden_rows.loc[small, "protected"].mean() > 0.5
 
 
+def test_one_four_cell_cycle_is_all_that_is_hidden():
+    # Both margins known, one small cell: the cheapest protection is a rectangle of 4 cells.
+    grid = {
+        "A": {"x": 3, "y": 20, "z": 30},
+        "B": {"x": 25, "y": 40, "z": 50},
+        "C": {"x": 22, "y": 35, "z": 45},
+    }
+    atoms = _long(grid)
+    cells = protect(atoms, [("row", "column")], known=[("row",), ("column",)])
+    hidden = cells[cells["suppressed"]]
+    assert len(hidden) == 4
+    assert hidden["row"].nunique() == 2 and hidden["column"].nunique() == 2
+    assert ("A", "x") in set(zip(hidden["row"], hidden["column"], strict=True))
+    assert hidden.loc[hidden["reason"] == "small", "protected"].all()
+    # The cheapest rectangle by hidden counts: rows A and C, columns x and y (3+20+22+35).
+    assert hidden["n"].sum() == 80
+    shown = suppress_table(atoms, row="row", column="column")
+    assert shown["suppressed"].sum() == 4
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.integers(0, 40), min_size=12, max_size=12),
+    st.lists(st.booleans(), min_size=12, max_size=12),
+)
+def test_the_clean_up_keeps_every_small_cell_protected_and_drops_every_needless_cell(counts, small):
+    # A 3 × 4 ward-by-group table with its all-wards row, each ward's total known.
+    values = [
+        int(n % MIN) or 1 if is_small else n for n, is_small in zip(counts, small, strict=True)
+    ]
+    atoms = pd.DataFrame(
+        [(f"W{w}", g, values[w * 4 + k]) for w in range(3) for k, g in enumerate("abcd")],
+        columns=["ward", "group", "n"],
+    )
+    views = [("ward", "group"), ("group",)]
+    joint = protect(atoms, views, known=[("ward",), ()])
+    cells = _linked_cells(atoms, [*views, ("ward",), ()])
+
+    def as_atoms(row):
+        return frozenset(
+            (w, g)
+            for w, g in zip(atoms["ward"], atoms["group"], strict=True)
+            if (pd.isna(row["ward"]) or w == row["ward"])
+            and (pd.isna(row["group"]) or g == row["group"])
+        )
+
+    hidden = [as_atoms(row) for _, row in joint[joint["suppressed"]].iterrows()]
+    ranges = _integer_attack(cells, list(cells), hidden)
+    flagged = joint.loc[joint["suppressed"], "protected"].tolist()
+    for cell, is_protected in zip(hidden, flagged, strict=True):
+        if 0 < cells[cell] < MIN:
+            assert _safe(*ranges[cell]) == is_protected, (sorted(cell), ranges[cell])
+    # Every small cell that hiding everything would protect is protected.
+    hideable = joint["view"].isin(["ward × group", "group"]) & (joint["n"] > 0)
+    everything = [as_atoms(row) for _, row in joint[hideable].iterrows()]
+    widest = _integer_attack(cells, list(cells), everything)
+    for cell in hidden:
+        if 0 < cells[cell] < MIN and _safe(*widest[cell]):
+            assert _safe(*ranges[cell]), (sorted(cell), ranges[cell])
+    if not all(flagged):
+        return
+    # No complement can be shown again: each one is needed by some small cell.
+    complements = [as_atoms(r) for _, r in joint[joint["reason"] == "complementary"].iterrows()]
+    small_hidden = [c for c in hidden if 0 < cells[c] < MIN]
+    for cell in complements:
+        fewer = [c for c in hidden if c != cell]
+        narrower = _integer_attack(cells, list(cells), fewer)
+        assert not all(_safe(*narrower[c]) for c in small_hidden), sorted(cell)
+
+
 def test_one_way_table_with_a_published_total():
     table = pd.DataFrame(
         {"all": "all", "group": list("abcde"), "n": [3, 40, 25, 2, 12]},

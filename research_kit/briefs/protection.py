@@ -55,6 +55,8 @@ class CountPlan:
     cells: pd.DataFrame
     dimensions: tuple[str, ...]
     min_cell_size: int
+    #: The finest counts the cells add up (for an attack: :func:`privacy.feasible_ranges`).
+    atoms: pd.DataFrame | None = None
 
     def cell(self, **labels: object) -> pd.Series | None:
         """The published cell with exactly these labels (other dimensions summed over)."""
@@ -227,7 +229,7 @@ def _two_stage(
         None if grouped_atoms is None else _key(grouped_atoms, dimensions, (), (), 0),
     )
     published = _planned(key)
-    return CountPlan(published.copy(), tuple(dimensions), min_cell_size)
+    return CountPlan(published.copy(), tuple(dimensions), min_cell_size, atoms.copy())
 
 
 @functools.lru_cache(maxsize=64)

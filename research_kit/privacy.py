@@ -1,4 +1,9 @@
-"""Privacy rules for anything shown to stakeholders: small groups are never shown.
+"""Privacy rules for anything shown to stakeholders: no one named, no small group shown.
+
+Every text a stakeholder sees goes through one gate, :class:`StakeholderGate`: it redacts
+e-mails, phone numbers, addresses and people's names (:func:`research_kit.text.redact`) and
+the study's own identifiers (participant ids, note file names, coder names), and attributes
+quotes only as precisely as ``min_cell_size`` participants share.
 
 Every breakdown of people by group (ward, race/ethnicity, role…) goes through
 :func:`suppress_small_counts` before it reaches a brief: counts below the study's minimum cell

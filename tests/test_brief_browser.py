@@ -69,11 +69,18 @@ def _add_hostile_text(study: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def brief_server(tmp_path_factory):
-    """Serve the findings brief on a free loopback port; yield its URL."""
+def brief_study(tmp_path_factory):
+    """The hostile copy of the sample the dashboard serves."""
     study = tmp_path_factory.mktemp("brief") / "study"
     shutil.copytree(ROOT / "interview_data", study, ignore=shutil.ignore_patterns("study.db*"))
     _add_hostile_text(study)
+    return study
+
+
+@pytest.fixture(scope="module")
+def brief_server(brief_study):
+    """Serve the findings brief on a free loopback port; yield its URL."""
+    study = brief_study
     port = free_port()
     process = serve(BRIEF, port=port, study=study, preheat=True, quiet=True)
     url = f"http://127.0.0.1:{port}/"
@@ -179,3 +186,14 @@ def test_sources_stripped_and_hostile_text_shown_as_text(browser_page):
     )
     assert f"Finding your way {HOSTILE}" in body, "the hostile theme name shows as text"
     assert not page.errors, page.errors
+
+
+def test_the_dashboard_passes_the_privacy_audit(browser_page, brief_study, tmp_path):
+    from research_kit import open_study
+    from research_kit.briefs.audit import privacy_audit
+
+    page = tmp_path / "dashboard.html"
+    page.write_text(browser_page.content(), encoding="utf-8")
+    with open_study(brief_study) as study:
+        found = privacy_audit(study, [page])
+    assert found.empty, found.to_string()

@@ -81,7 +81,7 @@ def voila_brief(sample_study_path):
         process.wait(timeout=30)
 
 
-def test_brief_renders_figures_and_no_source_code(voila_brief, tmp_path):
+def test_brief_renders_figures_and_no_source_code(voila_brief, sample_study_path, tmp_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -91,8 +91,15 @@ def test_brief_renders_figures_and_no_source_code(voila_brief, tmp_path):
         page.get_by_text("Permit cases in the log").wait_for(timeout=120_000)
         page.get_by_text("Respondents by ward").wait_for(timeout=60_000)
         body = page.inner_text("body")
+        (tmp_path / "overview.html").write_text(page.content(), encoding="utf-8")
         page.screenshot(path=str(tmp_path / "brief.png"), full_page=True)
         browser.close()
     assert "1,850" in body
     assert "Port Alder small-business permitting study" in body
     assert "open_study" not in body, "sources must be stripped from the brief"
+    from research_kit import open_study
+    from research_kit.briefs.audit import privacy_audit
+
+    with open_study(sample_study_path) as study:
+        found = privacy_audit(study, [tmp_path / "overview.html"])
+    assert found.empty, found.to_string()

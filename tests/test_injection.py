@@ -259,8 +259,11 @@ def findings(hostile_study):
 def test_brief_html_escapes_everything(findings):
     from research_kit.briefs.report import render_html, section_html
 
-    # The brief quotes the primary coder's passages and shows the map's lanes and steps.
-    _assert_inert(render_html(findings), fields=("code_name", "coder", "lane", "note", "step"))
+    # The brief quotes the primary coder's passages and shows the map's lanes and steps; it
+    # never names a coder ("Coder A" stands for them), so the hostile coder name is gone.
+    page = render_html(findings)
+    _assert_inert(page, fields=("code_name", "lane", "note", "step"))
+    assert "field:coder" not in page
     figures = [figure for section in findings.sections for figure in section.figures]
     for figure in figures:  # the brief's charts: labels are text, never mathtext or markup
         _assert_svg(figure.svg, STEP_LABEL if "field:step" in figure.svg else "")

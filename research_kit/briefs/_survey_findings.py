@@ -342,8 +342,10 @@ def _weighting_note(basis: SurveyBasis, min_size: int) -> str:
         text = "Unweighted: shares of respondents who answered, not estimates for the population. "
     return text + (
         "n counts respondents who chose a point of the scale (\u201cDon't know\u201d and blanks "
-        f"are left out). Groups with fewer than {min_size} answers are suppressed, and so is the "
-        "next smallest where a hidden number could otherwise be worked out from the totals."
+        f"are left out). Suppression is decided on these unweighted counts: groups with fewer "
+        f"than {min_size} are suppressed, and so are others wherever a hidden number could be "
+        "worked out or narrowed from any table of this brief, for any ward; a share is shown "
+        f"only when at least {min_size} respondents are on each side of it."
     )
 
 
@@ -621,8 +623,9 @@ def _themes_note(
     return (
         f"{answered} people answered{where}; {non_answers} non-answers (such as \u201cn/a\u201d "
         f"or \u201cdon't know\u201d) and {blanks} blanks were not clustered. {shares} "
-        f"Themes with fewer than {min_size} answers{where} are suppressed, and so is the next "
-        f"smallest where one would be the only one hidden. {redaction}"
+        f"A theme's share is shown only when at least {min_size} respondents{where} are in it and "
+        f"{min_size} are not (unweighted counts), and others are suppressed wherever a hidden "
+        f"number could be worked out or narrowed from any table of this brief. {redaction}"
     )
 
 

@@ -47,11 +47,11 @@ def _oracles(shared_data: Path) -> dict:
     return json.loads((shared_data / "process" / "oracles.json").read_text(encoding="utf-8"))
 
 
-def _read_xes(path: Path) -> pd.DataFrame:
+def _read_xes(path: Path, **options) -> pd.DataFrame:
     if not path.exists():
         pytest.skip(f"{path.name} is not in the shared reference data")
     try:
-        return read_event_log(path)
+        return read_event_log(path, **options)
     except EventLogError as error:
         pytest.skip(f"read_event_log cannot read XES yet ({path.name}): {error}")
 
@@ -120,7 +120,10 @@ def test_running_example_csv_matches_the_xes_edge_variant_and_duration_oracles(s
 @pytest.mark.shared
 @pytest.mark.parametrize("name", XES_LOGS)
 def test_xes_logs_reproduce_the_oracles(shared_data, name):
-    log = _read_xes(shared_data / "process" / name)
+    # pm4py's oracle keeps every lifecycle event; reviewing.xes has start and complete pairs,
+    # which the default (complete events only) would halve. Pairing them is issue 18's work.
+    options = {"transition": None} if name == "reviewing.xes" else {}
+    log = _read_xes(shared_data / "process" / name, **options)
     _check_oracle(log, _oracles(shared_data)[name])
 
 

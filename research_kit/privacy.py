@@ -487,8 +487,8 @@ def protect(
 
 # -- the attack and the search, on arrays ------------------------------------------------------
 #: Above this many published cells the search (quadratic in cells, with a linear programme per
-#: step) would run for hours; refuse rather than hang.
-_MAX_CELLS = 2_000
+#: step) would run for hours; :func:`protect` refuses rather than hang.
+MAX_PROTECTED_CELLS = 2_000
 #: HiGHS returns bounds like 4.999999999; round inwards only past this.
 _TOLERANCE = 1e-6
 
@@ -930,10 +930,10 @@ def _problem(
     hideable: np.ndarray,
 ) -> _Problem:
     """The cells named by ``specs`` (view, labels) as sums of the rows of ``atoms``."""
-    if len(specs) > _MAX_CELLS:
+    if len(specs) > MAX_PROTECTED_CELLS:
         raise ValueError(
-            f"{len(specs):,} published cells are too many to protect (at most {_MAX_CELLS:,}):"
-            " suppress the tables in smaller linked groups"
+            f"{len(specs):,} published cells are too many to protect (at most "
+            f"{MAX_PROTECTED_CELLS:,}): suppress the tables in smaller linked groups"
         )
     dimensions = _dimensions(atoms, count)
     membership = np.zeros((len(specs), len(atoms)))

@@ -243,10 +243,17 @@ def _planned(key: tuple) -> pd.DataFrame:
         else pd.DataFrame(list(grouped_key[1]), columns=[*dimensions, "n"])
     )
     whole, grouped = list(whole), list(grouped)
+    if not _fits(atoms, whole, ()):
+        # Too many cells to search (a city of 50 wards by 30 themes): show only the total.
+        hidden = _all_hidden(atoms, source, whole, grouped, keep=[()])
+        return _aligned([hidden], list(dimensions), [*whole, *grouped])
     cells = [_protected(_key(atoms, _dimensions_of(whole), whole, (), min_cell_size))]
+    known = tuple({tuple(d for d in view if d != "group") for view in grouped})
+    if grouped and not _fits(source, grouped, known):
+        hidden = _all_hidden(atoms, source, [], grouped, keep=[])
+        return _aligned([*cells, hidden], list(dimensions), [*whole, *grouped])
     if grouped:
         split = _dimensions_of(grouped)
-        known = tuple({tuple(d for d in view if d != "group") for view in grouped})
         cells.append(_protected(_key(source, split, grouped, known, min_cell_size)))
     published = _aligned(cells, list(dimensions), [*whole, *grouped])
     if grouped and not _attack_holds(atoms, published, min_cell_size):
@@ -254,6 +261,35 @@ def _planned(key: tuple) -> pd.DataFrame:
         published.loc[breakdown, "suppressed"] = True
         published.loc[breakdown, "reason"] = "whole breakdown"
     return published
+
+
+def _fits(atoms: pd.DataFrame, views: list[tuple[str, ...]], known: tuple) -> bool:
+    """Whether :func:`privacy.protect` can search these tables (see its size limit)."""
+    dimensions = _dimensions_of([*views, *known]) or [WARD]
+    summed = atoms.groupby(dimensions, sort=True)["n"].sum().reset_index()
+    cells = privacy.published_cells(summed, [*views, *known])
+    return len(cells) <= privacy.MAX_PROTECTED_CELLS
+
+
+def _all_hidden(
+    atoms: pd.DataFrame,
+    source: pd.DataFrame,
+    whole: list[tuple[str, ...]],
+    grouped: list[tuple[str, ...]],
+    *,
+    keep: list[tuple[str, ...]],
+) -> pd.DataFrame:
+    """Every cell of these tables hidden but those of ``keep``: the answer when the tables
+    are too many to protect cell by cell (hiding everything leaves nothing to work back)."""
+    frames = []
+    for table, views in ((atoms, whole), (source, grouped)):
+        if views:
+            frames.append(privacy.published_cells(table, views))
+    cells = pd.concat(frames, ignore_index=True)
+    shown = cells["view"].isin({" × ".join(v) if v else "total" for v in keep})
+    cells["suppressed"] = ~shown
+    cells["reason"] = np.where(shown, "", "too many cells to protect")
+    return cells
 
 
 def _dimensions_of(views: list[tuple[str, ...]]) -> list[str]:

@@ -736,3 +736,69 @@ def test_likert_by_group_cannot_recover_a_hidden_n():
         shown,
         margins="rows",
     )
+
+
+# -- the stakeholder gate ------------------------------------------------------------------------
+def _gate(**options):
+    from research_kit.privacy import StakeholderGate
+
+    people = pd.DataFrame(
+        {
+            "participant": [f"P{i:02d}" for i in range(1, 13)],
+            "role": ["owner"] * 6 + ["clerk"] * 5 + ["inspector"],
+            "ward": ["Ward 1"] * 5 + ["Ward 2"] + ["Ward 1"] * 5 + ["Ward 3"],
+        }
+    )
+    return StakeholderGate(
+        names=["Denise"],
+        identifiers={"P07": "participant", "P07_owner.md": "participant", "J.R.": "coder"},
+        participants=people,
+        min_cell_size=5,
+        **options,
+    )
+
+
+def test_the_gate_hides_identifiers_longest_first_and_names_and_contacts():
+    gate = _gate()
+    text = "P07 (see P07_owner.md) told J.R. that Denise Tran answers 5035550199."
+    assert gate.text(text) == (
+        "[participant] (see [participant]) told [coder] that [name] answers [phone]."
+    )
+    assert gate.text(None) == "" and gate.text(float("nan")) == ""
+    # A participant id inside another word is not an identifier.
+    assert gate.text("AP07 and P070") == "AP07 and P070"
+
+
+def test_attribution_is_coarsened_until_enough_participants_share_it():
+    gate = _gate()
+    assert gate.attribution(role="owner", ward="Ward 1") == "owner, Ward 1"  # 5 share both
+    assert gate.attribution(role="owner", ward="Ward 2") == "owner"  # 1 in Ward 2, 6 owners
+    assert gate.attribution(role="inspector", ward="Ward 1") == "Ward 1"  # 1 inspector
+    assert gate.attribution(role="inspector", ward="Ward 3") == "a participant"
+    # Under a one-ward filter the ward is known: a role shown beside it must be shared there.
+    assert gate.attribution(known=("ward",), role="clerk", ward="Ward 1") == "clerk, Ward 1"
+    assert gate.attribution(known=("ward",), role="inspector", ward="Ward 1") == "Ward 1"
+    assert gate.attribution(known=("ward",), role="owner", ward="Ward 2") == "a participant"
+    assert dict(gate.attributions) == {
+        "role and ward": 2,
+        "role": 1,
+        "ward": 2,
+        "anonymous": 2,
+    }
+    assert "(in this brief: " in gate.method_note()
+
+
+def test_the_gate_reaches_table_cells_headers_and_svg_text_and_labels():
+    gate = _gate()
+    frame = gate.frame(pd.DataFrame({"Said by P07": ["Denise", "ok"], "n": [1, 2]}))
+    assert frame.columns.tolist() == ["Said by [participant]", "n"]
+    assert frame.iloc[:, 0].tolist() == ["[name]", "ok"] and frame["n"].tolist() == [1, 2]
+    svg = '<svg aria-label="Denise &amp; P07"><text>Call Denise</text><text> </text></svg>'
+    assert gate.svg(svg) == (
+        '<svg aria-label="[name] &amp; [participant]"><text>Call [name]</text><text> </text></svg>'
+    )
+
+
+def test_without_redaction_the_gate_still_hides_identifiers():
+    gate = _gate(redact=False)
+    assert gate.text("P07 met Denise") == "[participant] met Denise"

@@ -78,7 +78,7 @@ def _long(grid: np.ndarray) -> pd.DataFrame:
 
 def _interval(grid: np.ndarray, margins: str) -> np.ndarray:
     shown = suppress_table(
-        _long(grid), row="row", column="column", min_size=MIN_CELL_SIZE, margins=margins
+        _long(grid), row="row", column="column", min_cell_size=MIN_CELL_SIZE, margins=margins
     )
     return shown["suppressed"].to_numpy().reshape(grid.shape)
 

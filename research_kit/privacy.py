@@ -48,9 +48,9 @@ _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?
 
 
 def suppress_small_counts(
-    frame: pd.DataFrame, *, count: str = "n", min_size: int = 5, also: tuple[str, ...] = ()
+    frame: pd.DataFrame, *, count: str = "n", min_cell_size: int = 5, also: tuple[str, ...] = ()
 ) -> pd.DataFrame:
-    """Hide counts (and values derived from them) for groups smaller than ``min_size``.
+    """Hide counts (and values derived from them) for groups smaller than ``min_cell_size``.
 
     Only the small cells themselves are hidden (primary suppression); a table that also shows
     totals needs complementary suppression on top.
@@ -61,7 +61,7 @@ def suppress_small_counts(
         A tidy table with one row per group.
     count : str
         The column holding each group's number of people.
-    min_size : int
+    min_cell_size : int
         The smallest group that may be shown (the study's ``min_cell_size``).
     also : tuple of str
         Other columns computed from the same people (shares, means) to hide with the count.
@@ -79,7 +79,7 @@ def suppress_small_counts(
     {'n': [12, None], 'share': [0.8, nan], 'suppressed': [False, True]}
     """
     result = frame.copy()
-    small = result[count] < min_size
+    small = result[count] < min_cell_size
     result[count] = result[count].astype("Int64").mask(small)
     for column in also:
         result[column] = result[column].mask(small)
@@ -93,19 +93,19 @@ def suppress_table(
     row: str,
     column: str,
     count: str = "n",
-    min_size: int = 5,
+    min_cell_size: int = 5,
     total: object = "Total",
     margins: str = "both",
     also: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Suppress small cells of a two-way table of counts, and enough others to protect them.
 
-    Primary suppression hides every count from 1 to ``min_size - 1``. Zero cells are not
+    Primary suppression hides every count from 1 to ``min_cell_size - 1``. Zero cells are not
     sensitive (they describe nobody) and are always shown, so a reader knows every hidden
     count is at least 1. Complementary suppression then hides more cells until every small
     cell is protected by an interval (see :func:`protect` for the rule and the search): from
     the shown cells and the totals, a reader who knows these rules can only place it in a
-    range of at least ``min_size`` whole numbers that reaches ``min_size``, so they cannot
+    range of at least ``min_cell_size`` whole numbers that reaches ``min_cell_size``, so they cannot
     even tell that it is below the threshold.
 
     Row and column totals are assumed known to the reader even when the table does not show
@@ -119,7 +119,7 @@ def suppress_table(
     only hiding that total where it is published helps.
 
     Label every hidden cell the same way (one word, "suppressed") in anything a stakeholder
-    sees: a label such as "n<5" tells a reader the cell is between 1 and ``min_size - 1`` and
+    sees: a label such as "n<5" tells a reader the cell is between 1 and ``min_cell_size - 1`` and
     undoes the protection. ``reason`` is for researchers only.
 
     Parameters
@@ -130,7 +130,7 @@ def suppress_table(
         The columns holding the table's row and column labels.
     count : str
         The column of counts (whole numbers, at least 0).
-    min_size : int
+    min_cell_size : int
         The smallest count that may be shown (the study's ``min_cell_size``).
     total : object
         The label of a totals row or column, if the table has one.
@@ -165,7 +165,7 @@ def suppress_table(
     """
     counts = _checked_table(frame, row=row, column=column, count=count, margins=margins)
     problem = _two_way_problem(frame, counts, row=row, column=column, total=total, margins=margins)
-    outcome = _choose_suppression(problem, min_cell_size=min_size, zeros_shown=True)
+    outcome = _choose_suppression(problem, min_cell_size=min_cell_size, zeros_shown=True)
     in_table = outcome.reason[: len(frame)]
 
     result = frame.copy()

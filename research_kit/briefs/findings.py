@@ -637,7 +637,7 @@ def _method_section(
         row="_all",
         column="role",
         count="n",
-        min_size=study.min_cell_size,
+        min_cell_size=study.min_cell_size,
         margins="rows",
     )
     roles = pd.DataFrame(

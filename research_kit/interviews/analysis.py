@@ -185,7 +185,7 @@ def code_by_attribute(
     table["code"] = table["code_id"].map(codes.set_index("code_id")["code"])
     if suppress:
         table = suppress_small_counts(
-            table, count="people", min_size=study.min_cell_size, also=("n",)
+            table, count="people", min_cell_size=study.min_cell_size, also=("n",)
         )
     else:
         table["suppressed"] = False

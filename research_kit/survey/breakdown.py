@@ -542,7 +542,7 @@ def _suppress(table: pd.DataFrame, *, min_cell_size: int, two_way: bool) -> pd.D
         row="group",
         column="category",
         count="count",
-        min_size=min_cell_size,
+        min_cell_size=min_cell_size,
         total=_NO_TOTAL,
         # Readers know each group's n (it is shown) and, for a two-way table, how many gave
         # each answer overall (the overall distribution is published beside it).

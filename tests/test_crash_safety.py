@@ -32,7 +32,8 @@ def test_killed_coder_never_loses_an_acknowledged_write(sample_study_path):
 @pytest.mark.slow
 def test_three_coders_at_once_lose_nothing_and_never_see_a_lock(sample_study_path):
     report = coding_worker.concurrent_coders(sample_study_path, workers=3, seconds=3.0)
-    assert report.exit_codes == [0, 0, 0]
+    # A worker that stopped says why (its traceback), so a rare failure can be diagnosed.
+    assert report.exit_codes == [0, 0, 0], report.errors
     assert report.errors == []
     assert report.integrity == []
     assert report.lost == 0

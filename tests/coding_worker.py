@@ -223,7 +223,7 @@ def kill_rounds(study_path: Path, rounds: int = 8, seed: int = 7) -> KillReport:
         ready = threading.Event()
         reader = threading.Thread(target=_collect, args=(worker.stdout, lines, ready))
         reader.start()
-        ready.wait(timeout=60)
+        ready.wait(timeout=300)
         time.sleep(rng.uniform(0.2, 1.5))
         alive = worker.poll() is None
         worker.send_signal(signal.SIGKILL)
@@ -279,7 +279,7 @@ def concurrent_coders(
     acks = Acks()
     exit_codes, errors = [], []
     for proc in procs:
-        out, err = proc.communicate(timeout=120)
+        out, err = proc.communicate(timeout=600)
         exit_codes.append(proc.returncode)
         if proc.returncode or "Traceback" in err or "locked" in err.lower():
             errors.append(err.strip()[-2000:])

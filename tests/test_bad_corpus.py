@@ -45,7 +45,7 @@ def template_study(tmp_path_factory):
     bad_inputs.use_template_study(None)
 
 
-@pytest.mark.timeout(20)
+@pytest.mark.timeout(600)  # a hang guard, not a speed test
 @pytest.mark.parametrize(
     "case",
     [pytest.param(c, id=c.id, marks=[pytest.mark.slow] if c.slow else []) for c in CASES],
@@ -93,7 +93,7 @@ def test_committed_corpus_is_small_and_current():
     assert sum(p.stat().st_size for p in corpus.iterdir()) < 1024 * 1024
 
 
-@pytest.mark.timeout(20)
+@pytest.mark.timeout(600)  # a hang guard, not a speed test
 def test_docx_external_entity_is_not_resolved(tmp_path):
     from research_kit.interviews import read_note
 
@@ -145,7 +145,7 @@ def _break_events(study: Path) -> str:
     return r"permit_events\.csv:4: "
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(600)  # a hang guard, not a speed test
 @pytest.mark.parametrize(
     "breaker",
     [_break_note_binary, _break_note_date, _break_codebook, _break_survey, _break_events],

@@ -85,7 +85,7 @@ def brief_server(brief_study):
     process = serve(BRIEF, port=port, study=study, preheat=True, quiet=True)
     url = f"http://127.0.0.1:{port}/"
     try:
-        wait_until_ready(url, timeout=60, process=process)
+        wait_until_ready(url, timeout=300, process=process)
         yield url
     finally:
         process.terminate()
@@ -113,8 +113,8 @@ def browser_page(brief_server, tmp_path_factory):
             "dialog",
             lambda dialog: (page.errors.append(f"dialog: {dialog.message}"), dialog.dismiss()),
         )
-        page.goto(brief_server, timeout=90_000)
-        page.locator(".rk-box-survey").wait_for(state="visible", timeout=90_000)
+        page.goto(brief_server, timeout=300_000)
+        page.locator(".rk-box-survey").wait_for(state="visible", timeout=300_000)
         yield page
         context.close()
 
@@ -127,7 +127,7 @@ def _choose(page, label: str, option: str) -> None:
     page.get_by_label(label, exact=True).select_option(label=option)
 
 
-def _wait_for_change(page, before: str, timeout_s: float = 30) -> str:
+def _wait_for_change(page, before: str, timeout_s: float = 300) -> str:
     page.wait_for_function(
         "before => document.querySelector('.rk-box-survey').innerText !== before",
         arg=before,

@@ -1238,6 +1238,7 @@ class StakeholderGate:
         self.participants = participants if participants is not None else pd.DataFrame()
         self.attributions: Counter[str] = Counter()
         self._identifier_pattern = _identifier_pattern(self.identifiers)
+        self._kinds = {term.casefold(): kind for term, kind in self.identifiers.items()}
 
     def text(self, value: object) -> str:
         """Redact one text for stakeholders (missing values become an empty string)."""
@@ -1251,10 +1252,6 @@ class StakeholderGate:
     def _identifier_placeholder(self, match: re.Match) -> str:
         kind = self._kinds.get(match.group(0).casefold(), "participant")
         return IDENTIFIER_PLACEHOLDERS.get(kind, "[participant]")
-
-    @property
-    def _kinds(self) -> dict[str, str]:
-        return {term.casefold(): kind for term, kind in self.identifiers.items()}
 
     def shares(self, **attributes: object) -> int:
         """How many participants share these attribute values (missing values match nothing)."""

@@ -58,6 +58,8 @@ _EXAMPLE_LIMIT = 200
 _WEIGHT = "_rk_weight"
 #: Estimates of a breakdown cell, hidden with it.
 _ESTIMATES = ("share", "se", "ci_low", "ci_high", "margin_of_error")
+#: Everything computed from a hidden cell's people: its count, estimates and tests.
+_SHARE_COLUMNS = ("count", *_ESTIMATES, "difference", "p_value", "p_adjusted", "significant")
 
 
 @dataclass
@@ -162,9 +164,8 @@ def _protected_boxes(
     or under ``min_cell_size``. A hidden cell stays hidden (the table's own suppression adds
     to the plan's; more hidden cells only widen what a reader can infer).
     """
-    result = table.copy()
     n_hidden, share_hidden = [], []
-    for row in result.itertuples():
+    for row in table.itertuples():
         plan = plans[row.item]
         labels = {"ward": ward} if ward is not None else {}
         if by == "ward":
@@ -173,14 +174,10 @@ def _protected_boxes(
             labels["group"] = str(row.group)
         n_hidden.append(plan.hidden(**labels))
         share_hidden.append(plan.share_hidden({**labels, "box": "top"}, labels))
-    n_hidden = np.array(n_hidden, dtype=bool) | result["suppressed"].to_numpy(bool)
-    hidden = np.array(share_hidden, dtype=bool) | n_hidden
-    for column in ("count", *_ESTIMATES, "difference", "p_value", "p_adjusted", "significant"):
-        if column in result:
-            result[column] = result[column].mask(hidden)
+    n_hidden = np.array(n_hidden, dtype=bool) | table["suppressed"].to_numpy(bool)
+    result = _with_hidden(table, np.array(share_hidden, dtype=bool) | n_hidden)
     result["n"] = result["n"].mask(n_hidden)
-    newly = hidden & ~result["suppressed"].to_numpy(bool)
-    result["suppressed"] = hidden
+    newly = result["suppressed"].to_numpy(bool) & ~table["suppressed"].to_numpy(bool)
     result["n_suppressed"] = n_hidden
     result.loc[newly, "suppression_reason"] = "complementary"
     return result
@@ -188,14 +185,23 @@ def _protected_boxes(
 
 def _protected_levels(levels: pd.DataFrame, plans: dict, *, ward: str | None) -> pd.DataFrame:
     """The shares at each point of the scale, hidden where the joint protection says so."""
-    result = levels.copy()
-    hidden = []
-    for row in result.itertuples():
-        plan = plans[row.item]
-        where = {"ward": ward} if ward is not None else {}
-        hidden.append(plan.share_hidden({**where, "level": row.category}, where))
-    hidden = np.array(hidden, dtype=bool) | result["suppressed"].to_numpy(bool)
-    for column in ("count", *_ESTIMATES):
+    where = {"ward": ward} if ward is not None else {}
+    hidden = [
+        plans[row.item].share_hidden({**where, "level": row.category}, where)
+        for row in levels.itertuples()
+    ]
+    return _with_hidden(levels, hidden)
+
+
+def _with_hidden(table: pd.DataFrame, hidden, *, n: bool = False) -> pd.DataFrame:
+    """``table`` with the rows flagged in ``hidden`` (and those already suppressed) hidden.
+
+    Their shares, margins, tests and counts are masked (``n`` too when asked) and
+    ``suppressed`` says so: the one way every table of a brief hides a cell.
+    """
+    hidden = np.asarray(hidden, dtype=bool) | table["suppressed"].to_numpy(bool)
+    result = table.copy()
+    for column in (*(("n",) if n else ()), *_SHARE_COLUMNS):
         if column in result:
             result[column] = result[column].mask(hidden)
     result["suppressed"] = hidden
@@ -664,17 +670,8 @@ def _themes_plan(
 def _protected_themes(overall: pd.DataFrame, plan, where: dict) -> pd.DataFrame:
     """Theme shares with those the joint protection hides, hidden (see :func:`themes_plan`)."""
     base = {**where, "status": "answered"}
-    hidden = np.array(
-        [plan.share_hidden({**where, "outcome": str(c)}, base) for c in overall["category"]],
-        dtype=bool,
-    )
-    hidden |= overall["suppressed"].to_numpy(bool)
-    result = overall.copy()
-    for column in ("n", "count", *_ESTIMATES):
-        if column in result:
-            result[column] = result[column].mask(hidden)
-    result["suppressed"] = hidden
-    return result
+    hidden = [plan.share_hidden({**where, "outcome": str(c)}, base) for c in overall["category"]]
+    return _with_hidden(overall, hidden, n=True)
 
 
 def _example_answer(members: pd.DataFrame, scrub) -> str:
@@ -727,15 +724,9 @@ def _theme_by_group_figure(
         )
     except ResearchKitError:
         return None
-    breakdown = breakdown[breakdown["category"] == cluster].copy()
-    hidden = breakdown["suppressed"].to_numpy(bool) | np.array(
-        [_group_share_hidden(plan, cluster, group, str(g), where) for g in breakdown["group"]],
-        dtype=bool,
-    )
-    for column in ("n", "count", *_ESTIMATES, "difference", "p_value", "p_adjusted", "significant"):
-        if column in breakdown:
-            breakdown[column] = breakdown[column].mask(hidden)
-    breakdown["suppressed"] = hidden
+    breakdown = breakdown[breakdown["category"] == cluster]
+    hidden = [_group_share_hidden(plan, cluster, group, str(g), where) for g in breakdown["group"]]
+    breakdown = _with_hidden(breakdown, hidden, n=True)
     chart = breakdown[breakdown["category"] == cluster]
     if chart.empty or chart["suppressed"].all():
         return None

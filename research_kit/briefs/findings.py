@@ -61,6 +61,7 @@ from research_kit.briefs.content import (
 from research_kit.briefs.gate import stakeholder_gate
 from research_kit.errors import ResearchKitError
 from research_kit.privacy import StakeholderGate
+from research_kit.survey.ingest import column_letter
 from research_kit.survey.themes import QuestionThemes
 
 __all__ = [
@@ -190,7 +191,14 @@ def assemble_findings(
     coder_labels = _coder_labels(study)
     sections = [
         _interviews_section(
-            study, themes, primary, ward=ward, theme_id=theme_id, facts=facts, gate=gate
+            study,
+            themes,
+            primary,
+            ward=ward,
+            theme_id=theme_id,
+            facts=facts,
+            gate=gate,
+            coder_label=coder_labels.get(primary, "the primary coder"),
         ),
         survey_section(study, basis, group=group, ward=ward, facts=facts),
         *([answers] if answers is not None else []),
@@ -227,17 +235,10 @@ def _ensure_codings(study) -> None:
 def _coder_labels(study) -> dict[str, str]:
     """Coders as a brief names them ("Coder A", "Coder B" …), most codings first."""
     table = iv.coders(study).sort_values(["codings", "coder"], ascending=[False, True])
-    return {str(coder): f"Coder {_letters(number)}" for number, coder in enumerate(table["coder"])}
-
-
-def _letters(number: int) -> str:
-    """0 → A, 25 → Z, 26 → AA: labels for any number of coders."""
-    label = ""
-    number += 1
-    while number:
-        number, rest = divmod(number - 1, 26)
-        label = chr(ord("A") + rest) + label
-    return label
+    # Letters as spreadsheets number columns: A … Z, AA …, for any number of coders.
+    return {
+        str(coder): f"Coder {column_letter(number)}" for number, coder in enumerate(table["coder"])
+    }
 
 
 def _primary_coder(study) -> str | None:
@@ -261,7 +262,7 @@ def _resolve_theme(themes: pd.DataFrame, theme: str | None) -> str | None:
 
 
 def _interviews_section(
-    study, themes, coder, *, ward, theme_id, facts, gate: StakeholderGate
+    study, themes, coder, *, ward, theme_id, facts, gate: StakeholderGate, coder_label: str
 ) -> Section:
     n_documents = len(study.documents_table())
     ranked = themes.sort_values("excerpts", ascending=False, kind="stable")
@@ -295,7 +296,6 @@ def _interviews_section(
     else:
         summary = "No interview codings yet."
     chart = pd.DataFrame({"Theme": themes["theme"], "Excerpts": themes["excerpts"].astype(int)})
-    coder_label = _coder_labels(study).get(coder, "the primary coder")
     figures = []
     if not chart.empty:
         ax = viz.bar_chart(chart, x="Excerpts", y="Theme", title="Coded excerpts per theme")

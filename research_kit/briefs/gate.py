@@ -61,7 +61,11 @@ def sensitive_terms(study) -> pd.DataFrame:
     >>> terms[terms["term"].str.startswith("P12")].values.tolist()
     [['P12', 'participant id'], ['P12_manager.md', 'note name'], ['P12_manager', 'note name']]
     """
-    documents = study.documents()
+    return _terms(study, study.documents())
+
+
+def _terms(study, documents: list) -> pd.DataFrame:
+    """:func:`sensitive_terms` from notes already read."""
     participant_names = [
         str(doc.attributes["name"]).strip()
         for doc in documents
@@ -119,19 +123,19 @@ def stakeholder_gate(study, *, redact: bool = True) -> StakeholderGate:
     '[participant] said [name] uploaded it (see [participant]).'
     >>> study.close()
     """
-    terms = sensitive_terms(study)
+    notes = study.documents()  # read once: for the terms, the texts and the participants
+    terms = _terms(study, notes)
     is_name = terms["kind"].isin(NAME_KINDS)
     names = terms.loc[is_name, "term"].tolist()
-    names += learned_names(_study_texts(study), names)
+    names += learned_names(_study_texts(study, notes), names)
     identifiers = {
         term: "coder" if kind == "coder" else "participant"
         for term, kind in zip(terms.loc[~is_name, "term"], terms.loc[~is_name, "kind"], strict=True)
     }
-    documents = study.documents_table()
     return StakeholderGate(
         names=names,
         identifiers=identifiers,
-        participants=documents,
+        participants=iv.documents_table(notes),
         min_cell_size=study.min_cell_size,
         nlp=_entity_pipeline(study) if redact else None,
         redact=redact,
@@ -170,9 +174,9 @@ def learned_names(texts: Iterable[str], names: list[str]) -> list[str]:
     return list(found)
 
 
-def _study_texts(study) -> list[str]:
+def _study_texts(study, notes: list) -> list[str]:
     """The interview notes and the open survey answers: where a full name may be written."""
-    texts = [doc.text for doc in study.documents()]
+    texts = [doc.text for doc in notes]
     for source in study.settings.surveys:
         try:
             survey = study.survey(source.id)

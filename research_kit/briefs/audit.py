@@ -41,7 +41,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from research_kit.briefs.gate import TERM_KINDS, sensitive_terms
+from research_kit.briefs.gate import TERM_KINDS, sensitive_terms, term_key
 from research_kit.errors import AuditError
 from research_kit.study import Study
 from research_kit.text import find_pii
@@ -120,11 +120,6 @@ _COUNT_HEADER_START = re.compile(r"(?:n|number|no\.|#)\s*(?:of\s+)?\w", re.IGNOR
 
 
 # -- the study's identifiers ---------------------------------------------------------------------
-def _term_key(term: str) -> str:
-    """What two spellings of one term share: no spaces, hyphens or case, NFKC."""
-    return re.sub(r"[\s-]+", "", _normalise(term)).casefold()
-
-
 # -- the audit -----------------------------------------------------------------------------------
 def privacy_audit(
     study: Study,
@@ -282,7 +277,7 @@ class _Scanner:
     def __init__(self, terms: pd.DataFrame, min_cell_size: int) -> None:
         self.min_cell_size = min_cell_size
         pairs = zip(terms["term"], terms["kind"], strict=True)
-        self.terms = {_term_key(term): (term, kind) for term, kind in pairs}
+        self.terms = {term_key(term): (term, kind) for term, kind in pairs}
         ordered = sorted(terms["term"], key=lambda term: len(_normalise(term)), reverse=True)
         parts = [_term_pattern(_normalise(term)) for term in ordered]
         self.pattern = (
@@ -304,7 +299,7 @@ class _Scanner:
         if self.pattern is not None:
             for match in self.pattern.finditer(text):
                 found = match.group()
-                term, kind = self.terms.get(_term_key(found), (found, TERM_KINDS[0]))
+                term, kind = self.terms.get(term_key(found), (found, TERM_KINDS[0]))
                 # Broken over lines ("Mari-\nsol"): show it as the study spells it.
                 spans.append((match.start(), match.end(), kind, term if "\n" in found else found))
         pii = find_pii(text)

@@ -21,7 +21,14 @@ from research_kit import text as rktext
 from research_kit.errors import ResearchKitError
 from research_kit.privacy import StakeholderGate
 
-__all__ = ["NAME_KINDS", "TERM_KINDS", "learned_names", "sensitive_terms", "stakeholder_gate"]
+__all__ = [
+    "NAME_KINDS",
+    "TERM_KINDS",
+    "learned_names",
+    "sensitive_terms",
+    "stakeholder_gate",
+    "term_key",
+]
 
 #: Kinds of identifier :func:`sensitive_terms` gathers, in order of precedence.
 TERM_KINDS = ("listed name", "participant name", "participant id", "note name", "coder")
@@ -93,7 +100,7 @@ def _terms(study, documents: list) -> pd.DataFrame:
     ]
     terms = pd.DataFrame(rows, columns=["term", "kind"])
     terms = terms[terms["term"].map(_specific_enough)]
-    keys = terms["term"].map(_term_key)
+    keys = terms["term"].map(term_key)
     return terms[~keys.duplicated()].reset_index(drop=True)
 
 
@@ -194,9 +201,19 @@ def _specific_enough(term: str) -> bool:
     return len(alphanumeric) >= 2 and not all(c.isdigit() for c in alphanumeric)
 
 
-def _term_key(term: str) -> str:
-    """What two spellings of one term share: no spaces, hyphens or case, NFKC."""
-    return re.sub(r"[\s-]+", "", unicodedata.normalize("NFKC", term)).casefold()
+def term_key(term: str) -> str:
+    """What two spellings of one term share: NFKC, no invisible characters, spaces, hyphens
+    or case (how the gate and the audit tell one term from another).
+
+    Examples
+    --------
+    >>> term_key("P12_Manager") == term_key("p12_manager"), term_key("Ortega\u00ad-Ruiz")
+    (True, 'ortegaruiz')
+    """
+    visible = "".join(
+        c for c in unicodedata.normalize("NFKC", term) if unicodedata.category(c) != "Cf"
+    )
+    return re.sub(r"[\s-]+", "", visible).casefold()
 
 
 def _entity_pipeline(study):

@@ -289,7 +289,7 @@ def _privacy_names(data: YamlMap, path: Path, problems: list[Problem]) -> tuple[
     section = data.get("privacy")
     if section is None:
         return ()
-    if not isinstance(section, dict):
+    if not isinstance(section, YamlMap):
         problems.append(
             Problem(
                 path,
@@ -299,19 +299,7 @@ def _privacy_names(data: YamlMap, path: Path, problems: list[Problem]) -> tuple[
             )
         )
         return ()
-    names = section.get("names") or []
-    if isinstance(names, str):
-        names = [names]
-    if not isinstance(names, list):
-        problems.append(
-            Problem(
-                path,
-                "privacy: names must be a list of names",
-                "write 'names: [First, Other Name]'",
-                line=data.line_of("privacy"),
-            )
-        )
-        return ()
+    names = _list(section, "names", path, problems)
     return tuple(dict.fromkeys(str(n).strip() for n in names if n is not None and str(n).strip()))
 
 

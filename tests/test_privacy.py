@@ -712,8 +712,6 @@ def test_a_malformed_privacy_section_is_a_clear_error(sample_study_path):
 
 
 def test_likert_by_group_cannot_recover_a_hidden_n():
-    from research_kit.briefs._survey_findings import answering_counts
-
     answers = pd.DataFrame(
         {
             "ward": ["W1"] * 12 + ["W2"] * 9 + ["W3"] * 3,
@@ -721,8 +719,16 @@ def test_likert_by_group_cannot_recover_a_hidden_n():
             "Clear": (["Agree"] * 20 + [None] * 4),
         }
     )
-    scale = ["Disagree", "Agree"]
-    counts = answering_counts(answers, {"Easy": scale, "Clear": scale}, by="ward")
+    # Respondents per item and ward who chose a point of the scale (the n of a Likert table).
+    counts = (
+        answers.melt(id_vars="ward", var_name="item", value_name="answer")
+        .assign(answered=lambda frame: frame["answer"].notna())
+        .groupby(["item", "ward"])["answered"]
+        .sum()
+        .rename("n")
+        .reset_index()
+        .rename(columns={"ward": "group"})
+    )
     shown = suppress_table(counts, row="item", column="group", margins="rows")
     overall = counts.groupby("item")["n"].sum()  # the all-respondents n readers see
     for item, group in shown.groupby("item"):

@@ -33,13 +33,11 @@ from research_kit.briefs.protection import CountPlan, likert_plan, themes_plan
 from research_kit.errors import ResearchKitError
 from research_kit.survey import design_effect, likert_summary, scale_order, top_box
 from research_kit.survey.breakdown import crosstab, weighted_distribution
-from research_kit.survey.responses import normalise_answer
 from research_kit.survey.themes import QuestionThemes, cluster_question
 
 __all__ = [
     "ANSWER_THEMES_K",
     "SurveyBasis",
-    "answering_counts",
     "survey_basis",
     "survey_method_rows",
     "survey_section",
@@ -126,32 +124,6 @@ def survey_basis(
     return SurveyBasis(
         source, framed, weights, weighting_problem, scales, unscaled, themes, themes_problem
     )
-
-
-def answering_counts(
-    survey: pd.DataFrame, scales: dict[str, list[str]], *, by: str
-) -> pd.DataFrame:
-    """Respondents per item and group who chose a point of the item's scale (``item, group, n``).
-
-    The same base as :func:`~research_kit.survey.likert.top_box` (non-answers left out).
-
-    Examples
-    --------
-    >>> people = pd.DataFrame({"ward": ["W1", "W1", "W2"], "q": ["Agree", "n/a", " agree"]})
-    >>> answering_counts(people, {"q": ["Disagree", "Agree"]}, by="ward")
-      item group  n
-    0    q    W1  1
-    1    q    W2  1
-    """
-    rows = []
-    for item, scale in scales.items():
-        keys = {normalise_answer(level) for level in scale}
-        on_scale = survey[item].map(
-            lambda value, keys=keys: isinstance(value, str) and normalise_answer(value) in keys
-        )
-        counts = on_scale.astype(bool).groupby(survey[by], sort=True).sum()
-        rows += [{"item": item, "group": group, "n": int(n)} for group, n in counts.items()]
-    return pd.DataFrame(rows, columns=["item", "group", "n"])
 
 
 def _protected_boxes(

@@ -38,7 +38,7 @@ demo: system-deps $(STAMP)
 	$(BIN)/research-kit demo $(STUDY)
 
 test: system-deps $(STAMP) lint
-	$(BIN)/python -m pytest
+	RESEARCH_KIT_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow and not browser"

@@ -1,12 +1,19 @@
-"""The study database: opening, migrating and writing it safely.
+"""The study database: opening, migrating and writing it safely, on SQLite or PostgreSQL.
 
-A study keeps everything people add (codings, memos, coders, documents seen) in one database,
-a SQLite file in the study folder by default, reached through SQLAlchemy so that a PostgreSQL
-URL works too. Opening a store brings its schema up to date with the Alembic migrations in
-``research_kit/migrations``. Every write is one transaction; on SQLite the database runs in WAL
-mode and a write transaction takes the write lock up front (``BEGIN IMMEDIATE``), waiting with
-back-off while another process writes, so concurrent writers never lose an update and a killed
-process loses at most the write it had in flight.
+A study keeps everything people add (codings, memos, coders, documents seen) in one database:
+a SQLite file in the study folder by default, or a PostgreSQL database shared by a team
+(``docs/team-server.md``). Opening a store brings its schema up to date with the Alembic
+migrations in ``research_kit/migrations``.
+
+Every write is one transaction, and write transactions of one study never overlap: on SQLite
+the write lock is taken up front (``BEGIN IMMEDIATE``, WAL mode), on PostgreSQL a transaction
+advisory lock is. A writer waits for the lock with back-off, up to ``busy_timeout`` seconds,
+then gives up with :class:`~research_kit.errors.DatabaseBusyError`. Serialised writes are what
+lets a codebook edit read, change and write ``codebook.yml`` and the database as one step
+(see :mod:`research_kit.staging`); inserts that two sessions may both attempt are idempotent
+as well (:func:`insert_or_get`). A killed process loses at most the write it had in flight,
+and no raw driver error reaches a user: each becomes a :class:`~research_kit.errors.StoreError`
+saying what failed and what to do.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,13 +31,20 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
 from research_kit import schema
 from research_kit.errors import DatabaseBusyError, SchemaVersionError, StoreError
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+#: The PostgreSQL advisory lock every write transaction of a study takes (advisory locks are
+#: per database, so one key serves every study on a server).
+WRITE_LOCK_KEY = 0x52_4B_5354_5544_59  # "RKSTUDY"
+_SQLITE_SCHEMES = {"sqlite", "sqlite+pysqlite"}
+_POSTGRES_SCHEMES = {"postgresql", "postgres", "postgresql+psycopg"}
+_LOCK_NOT_AVAILABLE = "55P03"
 
 
 def utcnow() -> datetime:
@@ -39,19 +53,58 @@ def utcnow() -> datetime:
 
 
 def database_url(location: str | Path) -> str:
-    """Turn a file path or a SQLAlchemy URL into a URL.
+    """Turn a file path or a database URL into the SQLAlchemy URL research_kit opens.
+
+    A PostgreSQL URL is given the psycopg 3 driver; any other kind of database, and SQLite in
+    memory (where every save would vanish), is refused.
+
+    Raises
+    ------
+    StoreError
+        For a URL research_kit cannot keep a study in.
 
     Examples
     --------
-    >>> database_url("postgresql://db.example/study")
-    'postgresql://db.example/study'
+    >>> database_url("postgresql://coder@db.example/study")
+    'postgresql+psycopg://coder@db.example/study'
     >>> database_url("/tmp/s/study.db")
     'sqlite:////tmp/s/study.db'
     """
-    text = str(location)
-    if "://" in text:
-        return text
-    return f"sqlite:///{Path(text).expanduser().resolve()}"
+    text = str(location).strip()
+    if "://" not in text:
+        if not text or text == ":memory:":
+            raise _memory_error(text)
+        return f"sqlite:///{Path(text).expanduser().resolve()}"
+    scheme, _, rest = text.partition("://")
+    scheme = scheme.lower()
+    if scheme in _SQLITE_SCHEMES:
+        path = rest[1:] if rest.startswith("/") else rest
+        if not path or path == ":memory:" or path.startswith(":memory:") or "mode=memory" in rest:
+            raise _memory_error(text)
+        return f"sqlite:///{path}"
+    if scheme in _POSTGRES_SCHEMES:
+        return f"postgresql+psycopg://{rest}"
+    raise StoreError(
+        f"research_kit cannot keep a study in a {scheme!r} database",
+        path=_without_password(text),
+        hint="use a SQLite file (database: study.db) or a PostgreSQL URL "
+        "(database: postgresql://user@host/dbname)",
+    )
+
+
+def _memory_error(text: str) -> StoreError:
+    return StoreError(
+        "an in-memory database keeps nothing: every save would vanish when the notebook closes",
+        path=text or "(empty)",
+        hint="name a file (database: study.db) or a PostgreSQL URL",
+    )
+
+
+def _without_password(url: str) -> str:
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url
 
 
 class Store:
@@ -91,13 +144,30 @@ class Store:
 
     # -- connections -------------------------------------------------------------------------
     @property
+    def is_sqlite_url(self) -> bool:
+        """True when the URL names a SQLite file (readable before the engine exists)."""
+        return self.url.startswith("sqlite")
+
+    @property
     def is_sqlite(self) -> bool:
         """True when the database is a SQLite file."""
         return self.engine.dialect.name == "sqlite"
 
+    def _create_postgres_engine(self) -> Engine:
+        try:
+            import psycopg  # noqa: F401  (only to say clearly when the driver is missing)
+        except ImportError as exc:
+            raise StoreError(
+                "the study's database is on a PostgreSQL server, but its driver is not installed",
+                path=self.location_for_messages(),
+                hint="pip install 'research-kit[server]'",
+            ) from exc
+        # No password may sit in study.yml: libpq reads it from PGPASSWORD or ~/.pgpass.
+        return sa.create_engine(self.url, pool_pre_ping=True, pool_size=2, max_overflow=4)
+
     def _create_engine(self) -> Engine:
-        if not self.url.startswith("sqlite"):
-            return sa.create_engine(self.url, pool_pre_ping=True)
+        if not self.is_sqlite_url:
+            return self._create_postgres_engine()
         path = sa.engine.make_url(self.url).database
         if path and path != ":memory:":
             folder = Path(path).parent
@@ -140,54 +210,101 @@ class Store:
         try:
             yield conn
             conn.commit()
-        except BaseException:
-            conn.rollback()
+        except BaseException as exc:
+            _quiet_rollback(conn)
+            if isinstance(exc, SQLAlchemyError):
+                raise self._database_error(exc) from exc
             raise
         finally:
             conn.close()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """Open a read-only snapshot (readers never block writers in WAL mode)."""
-        with self.engine.connect() as conn:
-            yield conn
+        """Open a read-only snapshot (readers never block writers)."""
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise self._database_error(exc) from exc
 
     def _begin_write(self) -> Connection:
         started = time.monotonic()
         deadline = started + self.busy_timeout
         delay = 0.01
         while True:
-            conn = self.engine.connect()
+            try:
+                conn = self.engine.connect()
+            except SQLAlchemyError as exc:
+                raise self._database_error(exc) from exc
             if self.is_sqlite:
                 conn = conn.execution_options(sqlite_begin="IMMEDIATE")
             try:
                 conn.begin()
+                if not self.is_sqlite:
+                    self._take_postgres_lock(conn, deadline - time.monotonic())
                 self.max_lock_wait = max(self.max_lock_wait, time.monotonic() - started)
                 return conn
             except OperationalError as exc:
+                _quiet_rollback(conn)
                 conn.close()
                 if not _is_busy(exc) or time.monotonic() >= deadline:
-                    raise self._busy_error(exc) from exc
+                    raise self._database_error(exc) from exc
                 time.sleep(delay * (1 + random.random()))
                 delay = min(delay * 2, 0.5)
+            except SQLAlchemyError as exc:
+                _quiet_rollback(conn)
+                conn.close()
+                raise self._database_error(exc) from exc
 
-    def _busy_error(self, exc: OperationalError) -> StoreError:
-        if _is_busy(exc):
+    @staticmethod
+    def _take_postgres_lock(conn: Connection, seconds: float) -> None:
+        """Wait (at most ``seconds``) for the study's write lock, held until commit/rollback."""
+        # The lock waits in slices so that the back-off loop can say how long it waited.
+        wait = int(1000 * max(0.001, min(seconds, 5.0)))
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {wait}")
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK_KEY)))
+
+    def _database_error(self, exc: SQLAlchemyError) -> StoreError:
+        """The error a user sees for a database failure: what happened and what to do."""
+        where = self.location_for_messages()
+        reason = _first_line(getattr(exc, "orig", None) or exc)
+        if isinstance(exc, OperationalError) and _is_busy(exc):
             return DatabaseBusyError(
                 f"another program kept the study database busy for over {self.busy_timeout:g} s",
-                path=self.location_for_messages(),
+                path=where,
                 hint="wait until the other import or coding session finishes, then try again",
             )
+        if isinstance(exc, IntegrityError):
+            return StoreError(
+                f"the study database refused a change that would break its rules ({reason})",
+                path=where,
+                hint="nothing was saved; reload the study and try again, and report this if it "
+                "happens again",
+            )
+        if isinstance(exc, OperationalError) and not self.is_sqlite_url and _is_unreachable(exc):
+            return StoreError(
+                f"cannot reach the study's PostgreSQL server ({reason})",
+                path=where,
+                hint="check the server is running and the host, port, user and database in "
+                "study.yml; the password comes from PGPASSWORD or ~/.pgpass",
+            )
+        if _is_disk_full(exc):
+            return StoreError(
+                f"the disk is full: the study database could not save ({reason})",
+                path=where,
+                hint="free some disk space, then try again; nothing was saved",
+            )
         return StoreError(
-            f"cannot write to the study database ({exc.orig})",
-            path=self.location_for_messages(),
-            hint="check that the file is writable and the disk is not full",
+            f"the study database failed ({reason})",
+            path=where,
+            hint="check that the database is reachable and writable, and the disk is not full; "
+            "nothing was saved",
         )
 
     def location_for_messages(self) -> str:
         """The database's location without any password, for messages."""
         url = sa.engine.make_url(self.url)
-        return url.database if self.is_sqlite else url.render_as_string(hide_password=True)
+        return url.database if self.is_sqlite_url else url.render_as_string(hide_password=True)
 
     # -- schema ------------------------------------------------------------------------------
     def _alembic_config(self) -> Config:
@@ -211,7 +328,8 @@ class Store:
         config = self._alembic_config()
         script = ScriptDirectory.from_config(config)
         try:
-            current = self.schema_version
+            with self.engine.connect() as conn:
+                current = MigrationContext.configure(conn).get_current_revision()
             if current == script.get_current_head():
                 return
             if current is not None and current not in {
@@ -234,8 +352,12 @@ class Store:
             finally:
                 conn.close()
         except SQLAlchemyError as exc:
+            if isinstance(exc, OperationalError) and (
+                _is_busy(exc) or (not self.is_sqlite_url and _is_unreachable(exc))
+            ):
+                raise self._database_error(exc) from exc
             raise StoreError(
-                f"cannot open the study database ({getattr(exc, 'orig', exc)})",
+                f"cannot open the study database ({_first_line(getattr(exc, 'orig', exc))})",
                 path=self.location_for_messages(),
                 hint="check the file is a research_kit database and is not damaged",
             ) from exc
@@ -249,14 +371,20 @@ class Store:
             ).scalar_one()
 
     def integrity_check(self) -> list[str]:
-        """Run SQLite's integrity and foreign-key checks; return the problems (empty if none)."""
-        if not self.is_sqlite:
-            return []
+        """Check the database; return the problems found (empty if none).
+
+        On both backends every table of the schema is checked for rows pointing at rows that
+        do not exist (foreign keys), rows repeating a unique key, and rows breaking a check
+        constraint. On SQLite the file itself is checked too (``PRAGMA integrity_check``).
+        """
+        problems = []
         with self.read() as conn:
-            integrity = [row[0] for row in conn.exec_driver_sql("PRAGMA integrity_check")]
-            foreign = [str(tuple(row)) for row in conn.exec_driver_sql("PRAGMA foreign_key_check")]
-        problems = [] if integrity == ["ok"] else integrity
-        return problems + [f"foreign key broken: {row}" for row in foreign]
+            if self.is_sqlite:
+                integrity = [row[0] for row in conn.exec_driver_sql("PRAGMA integrity_check")]
+                problems += [] if integrity == ["ok"] else integrity
+            for table in schema.metadata.sorted_tables:
+                problems += _table_problems(conn, table)
+        return problems
 
     def close(self) -> None:
         """Release every connection (the file stays as it is)."""
@@ -274,15 +402,66 @@ class Store:
 
 def coder_id(conn: Connection, name: str) -> int:
     """The id of coder ``name`` (created on first use), inside an open transaction."""
-    coders = schema.coders
-    existing = conn.execute(
-        sa.select(coders.c.id).where(coders.c.name == name)
-    ).scalar_one_or_none()
+    return insert_or_get(conn, schema.coders, {"name": name, "created_at": utcnow()}, ("name",))
+
+
+def insert_or_get(conn: Connection, table: sa.Table, values: dict, key: tuple[str, ...]) -> int:
+    """Return the id of the row whose ``key`` columns equal ``values``', inserting it if new.
+
+    Idempotent: a second session inserting the same row at the same moment gets the same id,
+    never a unique-key error (``INSERT … ON CONFLICT DO NOTHING``, then select).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> store = Store(pathlib.Path(tempfile.mkdtemp()) / "study.db")
+    >>> row = {"name": "J.R.", "created_at": utcnow()}
+    >>> with store.transaction() as conn:
+    ...     ids = {insert_or_get(conn, schema.coders, row, ("name",)) for _ in range(3)}
+    >>> len(ids), store.count("coders")
+    (1, 1)
+    >>> store.close()
+    """
+    match = sa.and_(*(table.c[column] == values[column] for column in key))
+    existing = conn.execute(sa.select(table.c.id).where(match)).scalar_one_or_none()
     if existing is not None:
         return existing
-    return conn.execute(
-        coders.insert().values(name=name, created_at=utcnow())
-    ).inserted_primary_key[0]
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=key))
+    return conn.execute(sa.select(table.c.id).where(match)).scalar_one()
+
+
+def _table_problems(conn: Connection, table: sa.Table) -> list[str]:
+    """Orphans, repeated unique keys and broken check constraints in one table."""
+    problems = []
+    for foreign in table.foreign_key_constraints:
+        parent = foreign.referred_table
+        pairs = [(element.parent, element.column) for element in foreign.elements]
+        orphans = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(table.outerjoin(parent, sa.and_(*(c == p for c, p in pairs))))
+            .where(*(c.isnot(None) for c, _ in pairs), *(p.is_(None) for _, p in pairs))
+        ).scalar_one()
+        if orphans:
+            columns = ", ".join(c.name for c, _ in pairs)
+            problems.append(f"{table.name}: {orphans} rows whose {columns} is not in {parent.name}")
+    for unique in [c for c in table.constraints if isinstance(c, sa.UniqueConstraint)]:
+        columns = list(unique.columns)
+        repeated = conn.execute(
+            sa.select(sa.func.count()).select_from(
+                sa.select(*columns).group_by(*columns).having(sa.func.count() > 1).subquery()
+            )
+        ).scalar_one()
+        if repeated:
+            names = ", ".join(c.name for c in columns)
+            problems.append(f"{table.name}: {repeated} values of ({names}) are stored twice")
+    for check in [c for c in table.constraints if isinstance(c, sa.CheckConstraint)]:
+        broken = conn.execute(
+            sa.select(sa.func.count()).select_from(table).where(sa.text(f"NOT ({check.sqltext})"))
+        ).scalar_one()
+        if broken:
+            problems.append(f"{table.name}: {broken} rows break the rule {check.name}")
+    return problems
 
 
 def _configure_sqlite_connection(dbapi_connection, _record, *, wait: float = 5.0) -> None:
@@ -303,5 +482,31 @@ def _begin_sqlite_transaction(conn: Connection) -> None:
 
 
 def _is_busy(exc: OperationalError) -> bool:
+    if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+        return True
     text = str(exc.orig).lower()
-    return "locked" in text or "busy" in text
+    return "database is locked" in text or "database is busy" in text or "lock timeout" in text
+
+
+def _is_unreachable(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return any(
+        words in text
+        for words in ("connection", "could not translate host", "password", "does not exist")
+    )
+
+
+def _is_disk_full(exc: SQLAlchemyError) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return ("disk" in text and "full" in text) or "no space left" in text
+
+
+def _first_line(error: object) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def _quiet_rollback(conn: Connection) -> None:
+    """Roll back, ignoring a connection that is already gone (the error is reported instead)."""
+    with suppress(DBAPIError, SQLAlchemyError):
+        conn.rollback()

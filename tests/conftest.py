@@ -1,22 +1,90 @@
-"""Shared fixtures: a private copy of the sample study, and the reference data in ../shared."""
+"""Shared fixtures: a private copy of the sample study, the reference data in ../shared, and a
+throwaway PostgreSQL server.
+
+Test modules marked ``pytestmark = pytest.mark.both_backends`` run every test that uses
+``sample_study_path`` (or ``db_backend``) twice: on a SQLite file and on a fresh database of a
+PostgreSQL server started for the session (``tests/pgserver.py``). Without PostgreSQL installed
+those runs are skipped, unless ``RESEARCH_KIT_REQUIRE_POSTGRES=1`` (set by ``make test``) makes
+that an error.
+"""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import pgserver
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_STUDY = ROOT / "interview_data"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "db_backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_backends"
+    ):
+        metafunc.parametrize("db_backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[pgserver.Server]:
+    """One throwaway PostgreSQL server for the whole session (its .pgpass holds the password)."""
+    if pgserver.binaries() is None:
+        message = "PostgreSQL is not installed (run scripts/system-deps.sh as root)"
+        if os.environ.get("RESEARCH_KIT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    server = pgserver.start()
+    previous = os.environ.get("PGPASSFILE")
+    os.environ["PGPASSFILE"] = str(server.pgpass)
+    try:
+        yield server
+    finally:
+        if previous is None:
+            os.environ.pop("PGPASSFILE", None)
+        else:
+            os.environ["PGPASSFILE"] = previous
+        server.stop()
+
+
 @pytest.fixture
-def sample_study_path(tmp_path: Path) -> Path:
-    """A copy of the bundled sample study (without any database) that a test may change."""
+def db_backend(request: pytest.FixtureRequest) -> str:
+    """The database a test's study uses: "sqlite" unless its module runs on both backends."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def db_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A URL of an empty database on the test's backend."""
+    if db_backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return pgserver.fresh_database(request.getfixturevalue("postgres_server"))
+
+
+@pytest.fixture
+def sample_study_path(tmp_path: Path, db_backend: str, request: pytest.FixtureRequest) -> Path:
+    """A copy of the bundled sample study (without any database) that a test may change.
+
+    On the PostgreSQL backend its ``database:`` is a fresh database of the session's server.
+    """
     target = tmp_path / "sample_study"
     shutil.copytree(SAMPLE_STUDY, target, ignore=shutil.ignore_patterns("study.db*"))
+    if db_backend == "postgresql":
+        url = request.getfixturevalue("db_url")
+        settings = target / "study.yml"
+        text = re.sub(r"(?m)^database:.*$", f"database: {url}", settings.read_text())
+        settings.write_text(text)
     return target
 
 

@@ -1,9 +1,10 @@
 """The study database's tables, in one SQLAlchemy metadata.
 
 The schema holds what people add to a study (documents seen, codes, excerpts, codings, coders,
-memos, the survey cluster runs they kept and their edits to them); raw files stay in the study
-folder. A constraint naming convention makes the schema identical on SQLite and PostgreSQL and
-lets Alembic migrations name what they alter. Change a table here only together with a new
+memos, the survey cluster runs they kept and their edits to them), and the study files a
+committed write is still moving into place (``pending_files``, see ``staging``); raw files stay
+in the study folder. A constraint naming convention makes the schema identical on SQLite and
+PostgreSQL and lets Alembic migrations name what they alter. Change a table here only together with a new
 migration in ``research_kit/migrations/versions``.
 """
 
@@ -157,4 +158,16 @@ cluster_assignments = sa.Table(
     sa.Column("cluster", sa.Integer, nullable=False),
     sa.Column("confidence", sa.Float, nullable=False),
     sa.Column("label", sa.String(300), nullable=True),
+)
+
+pending_files = sa.Table(
+    "pending_files",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("batch", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(1000), nullable=False),
+    sa.Column("staged", sa.String(1000), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("keep_backup", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )

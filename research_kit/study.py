@@ -25,6 +25,7 @@ from research_kit.settings import (
     default_study_yaml,
     read_settings,
 )
+from research_kit.staging import recover, write_together
 from research_kit.store import Store, utcnow
 
 if TYPE_CHECKING:
@@ -112,6 +113,8 @@ class Study:
         self._nlp: Language | None = None
         self._registered_codebook: tuple[object, frozenset[str]] | None = None
         self._open_store()  # open (and migrate) the database now, so problems show up at once
+        # A write killed half-way (e.g. a codebook edit or an import) is finished or undone now.
+        self.unfinished_changes = recover(self._store, self.folder)
 
     # -- settings ------------------------------------------------------------------------------
     @property
@@ -241,8 +244,10 @@ class Study:
         """
         from research_kit.interviews.codebook_edits import sync_codes
 
-        codebook = self.codebook()
-        with self.store.transaction() as conn:
+        # Under the write lock, after any committed codebook edit has reached the file, so a
+        # code merged away by someone else a moment ago is never brought back from a stale file.
+        with write_together(self.store, self.folder) as (conn, _):
+            codebook = self.codebook()
             sync_codes(conn, codebook)
         return len(codebook)
 
@@ -265,7 +270,7 @@ class Study:
         return import_qdpx(self, path, coder_prefix=coder_prefix, missing_sources=missing_sources)
 
     def code_ids(self) -> frozenset[str]:
-        """Ids of the codes in the database, registering the codebook when its file changed.
+        """Ids of the codes in ``codebook.yml``, registering the codebook when its file changed.
 
         The file's size and modification time are remembered, so coding many excerpts in a row
         does not re-read the codebook for every click.
@@ -275,9 +280,7 @@ class Study:
         key = (stat.st_mtime_ns, stat.st_size) if stat else None
         if self._registered_codebook is None or self._registered_codebook[0] != key:
             self.register_codebook()
-            with self.store.read() as conn:
-                ids = frozenset(conn.execute(sa.select(schema.codes.c.id)).scalars())
-            self._registered_codebook = (key, ids)
+            self._registered_codebook = (key, frozenset(self.codebook().codes))
         return self._registered_codebook[1]
 
     # -- surveys -------------------------------------------------------------------------------

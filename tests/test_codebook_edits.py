@@ -1,11 +1,16 @@
-"""Renaming, moving, merging and splitting codes keeps every coding."""
+"""Renaming, moving, merging and splitting codes keeps every coding, and codebook.yml and the
+database stay equal whatever fails (on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
+import errno
+
 import pytest
+import sqlalchemy as sa
 
 import research_kit
-from research_kit.errors import CodebookError
+from research_kit import schema
+from research_kit.errors import CodebookError, StoreError
 from research_kit.interviews import (
     add_code,
     add_memo,
@@ -21,6 +26,7 @@ from research_kit.interviews import (
 )
 
 DOC = "P02_business-owner"
+pytestmark = pytest.mark.both_backends
 
 
 @pytest.fixture
@@ -99,15 +105,97 @@ def test_add_code_then_code_with_it(study):
         add_code(study, "X", parent="nope")
 
 
-def test_failed_write_leaves_codebook_and_codings_unchanged(study, monkeypatch):
+def _database_codes(study) -> dict[str, tuple]:
+    c = schema.codes.c
+    with study.store.read() as conn:
+        rows = conn.execute(sa.select(c.id, c.name, c.parent_id)).all()
+    return {row.id: (row.name, row.parent_id) for row in rows}
+
+
+def _file_codes(study) -> dict[str, tuple]:
+    return {code.id: (code.name, code.parent) for code in read_codebook(study.settings.codebook)}
+
+
+def test_a_full_disk_leaves_codebook_codings_and_folder_unchanged(study, monkeypatch):
     _code_paragraphs(study, "paying_for_help", [3])
     before = study.settings.codebook.read_bytes()
+    listing = sorted(p.name for p in study.folder.iterdir())
 
-    def broken(*args, **kwargs):
-        raise OSError("disk full")
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("research_kit.interviews.codebook_edits.write_codebook", broken)
-    with pytest.raises(OSError):
+    monkeypatch.setattr("research_kit.staging._write_durably", full)
+    with pytest.raises(StoreError, match="disk is full") as caught:
         merge_codes(study, ["paying_for_help"], into="distrust_of_city")
+    assert "codebook.yml" in str(caught.value)
+    assert "nothing was changed" in caught.value.hint
     assert study.settings.codebook.read_bytes() == before
     assert codings(study)["code_id"].tolist() == ["paying_for_help"]
+    assert "paying_for_help" in _database_codes(study)
+    assert sorted(p.name for p in study.folder.iterdir()) == listing  # no temporary files
+
+
+def test_a_crash_after_the_commit_is_finished_when_the_study_is_opened(study, monkeypatch):
+    _code_paragraphs(study, "paying_for_help", [3])
+    # Die just before the committed new codebook is moved into place (as a SIGKILL would).
+    monkeypatch.setattr(
+        "research_kit.staging._move_into_place",
+        lambda *args: (_ for _ in ()).throw(KeyboardInterrupt()),
+    )
+    with pytest.raises(KeyboardInterrupt):
+        merge_codes(study, ["paying_for_help"], into="distrust_of_city")
+    monkeypatch.undo()
+    assert "paying_for_help" in _file_codes(study)  # the file lags behind the database
+    assert "paying_for_help" not in _database_codes(study)
+    study.close()
+    reopened = research_kit.open_study(study.folder)
+    assert _file_codes(reopened) == _database_codes(reopened)
+    assert "paying_for_help" not in _file_codes(reopened)
+    assert codings(reopened)["code_id"].tolist() == ["distrust_of_city"]
+    assert not (reopened.folder / ".staging").exists()
+    reopened.close()
+
+
+def test_a_crash_before_the_commit_leaves_nothing_behind(study, monkeypatch):
+    study.register_codebook()
+    before = study.settings.codebook.read_bytes()
+
+    def killed(conn, changed):  # staged the file, then died before the commit
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("research_kit.interviews.codebook_edits.sync_codes", killed)
+    with pytest.raises(KeyboardInterrupt):
+        rename_code(study, "paying_for_help", "Paying someone")
+    monkeypatch.undo()
+    # A leftover staged file (as a SIGKILL between staging and commit would leave one).
+    leftover = study.folder / ".staging" / "deadbeef" / "codebook.yml"
+    leftover.parent.mkdir(parents=True)
+    leftover.write_text("codes: []\n")
+    study.close()
+    reopened = research_kit.open_study(study.folder)
+    assert reopened.settings.codebook.read_bytes() == before
+    assert not (reopened.folder / ".staging").exists()
+    assert _file_codes(reopened) == _database_codes(reopened)
+    reopened.close()
+
+
+def test_a_code_merged_away_by_another_session_cannot_be_applied(study):
+    other = research_kit.open_study(study.folder)
+    assert "paying_for_help" in other.code_ids()  # the other session has seen it
+    merge_codes(study, ["paying_for_help"], into="distrust_of_city")
+    spans = segment(other.document(DOC), "paragraph")
+    with pytest.raises(Exception, match="not in the codebook"):
+        apply_code(other, DOC, int(spans.start[1]), int(spans.end[1]), "paying_for_help", coder="x")
+    assert codings(study).empty
+    other.close()
+
+
+def test_edits_from_two_sessions_apply_one_after_the_other(study):
+    other = research_kit.open_study(study.folder)
+    rename_code(study, "paying_for_help", "Paying someone to help")
+    rename_code(other, "distrust_of_city", "Distrust of the City")  # read after the first
+    codes = _file_codes(study)
+    assert codes["paying_for_help"][0] == "Paying someone to help"
+    assert codes["distrust_of_city"][0] == "Distrust of the City"
+    assert codes == _database_codes(study)
+    other.close()

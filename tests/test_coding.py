@@ -22,6 +22,8 @@ from research_kit.interviews import (
     update_memo,
 )
 
+pytestmark = pytest.mark.both_backends
+
 DOC = "P04_inspector"
 
 

@@ -20,6 +20,8 @@ from research_kit.interviews.coding_io import (
     read_codings_csv,
 )
 
+pytestmark = pytest.mark.both_backends
+
 SAMPLE_STUDY = Path(__file__).resolve().parents[1] / "interview_data"
 DOC = "P02_business-owner"
 HEADER = "document_id,start,end,code_id,coder,origin,text\n"

@@ -19,6 +19,8 @@ from research_kit.interviews import apply_code, codings
 sys.path.insert(0, str(Path(__file__).parent))
 import coding_worker
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.mark.slow
 def test_killed_coder_never_loses_an_acknowledged_write(sample_study_path):

@@ -19,6 +19,8 @@ from research_kit.interviews.refi import (
     read_qdc,
 )
 
+pytestmark = pytest.mark.both_backends
+
 NS = "urn:QDA-XML:project:1.0"
 CODE_A = "AAAAAAAA-0000-4000-8000-000000000001"
 CODE_B = "{bbbbbbbb-0000-4000-8000-000000000002}"

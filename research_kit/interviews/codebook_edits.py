@@ -3,18 +3,23 @@
 Codings point at a code's id, so renaming a code (its name) or moving it under another parent
 never touches them. Merging moves the codings of the merged codes onto the code they merge into
 (a coder's duplicate coding of the same excerpt counts once); splitting moves chosen codings to
-new codes. Each change is one database transaction, and the codebook file is rewritten only
-inside it (atomically, keeping the previous version as ``codebook.yml.bak``), so a failure
-leaves both as they were.
+new codes.
+
+Each change reads ``codebook.yml``, changes it and writes it back together with the database
+under the study's write lock (:func:`research_kit.staging.write_together`), so edits made by
+several people at once apply one after the other and none overwrites another, and a crash at
+any point leaves the file and the database equal (the previous file is kept as
+``codebook.yml.bak``).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import sqlalchemy as sa
 import yaml
@@ -22,12 +27,14 @@ import yaml
 from research_kit import schema
 from research_kit.errors import CodebookError
 from research_kit.interviews.codebook import Code, Codebook, slugify
+from research_kit.staging import write_together
 from research_kit.store import utcnow
 
 if TYPE_CHECKING:
     from research_kit.study import Study
 
 _HEADER = "# Codebook written by research_kit; edit freely (comments are not kept).\n"
+_Result = TypeVar("_Result")
 
 
 def codebook_to_yaml(codebook: Codebook) -> str:
@@ -79,47 +86,59 @@ def add_code(
     process_step: str | None = None,
 ) -> str:
     """Add a code to the study's codebook; return its id."""
-    codebook = study.codebook()
-    new_id = code_id or slugify(name)
-    if new_id in codebook.codes:
-        raise CodebookError(f"code id {new_id!r} already exists", path=codebook.path)
-    if parent is not None:
-        _require(codebook, parent)
-    codes = dict(codebook.codes)
-    codes[new_id] = Code(new_id, name, parent, definition, colour=colour, process_step=process_step)
-    _save(study, Codebook(codes, codebook.path, codebook.version))
-    return new_id
+
+    def change(codebook: Codebook, conn) -> tuple[str, Codebook]:
+        new_id = code_id or slugify(name)
+        if new_id in codebook.codes:
+            raise CodebookError(f"code id {new_id!r} already exists", path=codebook.path)
+        if parent is not None:
+            _require(codebook, parent)
+        codes = dict(codebook.codes)
+        codes[new_id] = Code(
+            new_id, name, parent, definition, colour=colour, process_step=process_step
+        )
+        return new_id, Codebook(codes, codebook.path, codebook.version)
+
+    return edit_codebook(study, change)
 
 
 def rename_code(study: Study, code_id: str, new_name: str) -> None:
     """Give a code a new name; its id, and so every coding, stays."""
-    codebook = study.codebook()
-    _require(codebook, code_id)
-    clash = [c.id for c in codebook if c.name.casefold() == new_name.casefold() and c.id != code_id]
-    if clash:
-        raise CodebookError(
-            f"code {clash[0]!r} is already called {new_name!r}",
-            path=codebook.path,
-            hint="merge the two codes instead, if they mean the same",
-        )
-    _save(study, _with(codebook, replace(codebook[code_id], name=new_name)))
+
+    def change(codebook: Codebook, conn) -> tuple[None, Codebook]:
+        _require(codebook, code_id)
+        clash = [
+            c.id for c in codebook if c.name.casefold() == new_name.casefold() and c.id != code_id
+        ]
+        if clash:
+            raise CodebookError(
+                f"code {clash[0]!r} is already called {new_name!r}",
+                path=codebook.path,
+                hint="merge the two codes instead, if they mean the same",
+            )
+        return None, _with(codebook, replace(codebook[code_id], name=new_name))
+
+    edit_codebook(study, change)
 
 
 def move_code(study: Study, code_id: str, new_parent: str | None) -> None:
     """Put a code under another parent (None makes it a theme); codings stay."""
-    codebook = study.codebook()
-    _require(codebook, code_id)
-    if new_parent is not None:
-        _require(codebook, new_parent)
-        ancestor: str | None = new_parent
-        while ancestor is not None:
-            if ancestor == code_id:
-                raise CodebookError(
-                    f"cannot move {code_id!r} under its own descendant {new_parent!r}",
-                    path=codebook.path,
-                )
-            ancestor = codebook[ancestor].parent
-    _save(study, _with(codebook, replace(codebook[code_id], parent=new_parent)))
+
+    def change(codebook: Codebook, conn) -> tuple[None, Codebook]:
+        _require(codebook, code_id)
+        if new_parent is not None:
+            _require(codebook, new_parent)
+            ancestor: str | None = new_parent
+            while ancestor is not None:
+                if ancestor == code_id:
+                    raise CodebookError(
+                        f"cannot move {code_id!r} under its own descendant {new_parent!r}",
+                        path=codebook.path,
+                    )
+                ancestor = codebook[ancestor].parent
+        return None, _with(codebook, replace(codebook[code_id], parent=new_parent))
+
+    edit_codebook(study, change)
 
 
 def merge_codes(study: Study, sources: list[str], into: str) -> int:
@@ -127,29 +146,28 @@ def merge_codes(study: Study, sources: list[str], into: str) -> int:
 
     Children of a merged code move under ``into``. Returns the number of codings moved.
     """
-    codebook = study.codebook()
-    _require(codebook, into)
-    sources = [s for s in dict.fromkeys(sources) if s != into]
-    for source in sources:
-        _require(codebook, source)
-    codes = {}
-    for code in codebook:
-        if code.id in sources:
-            continue
-        parent = into if code.parent in sources else code.parent
-        codes[code.id] = replace(code, parent=parent)
-    merged = Codebook(codes, codebook.path, codebook.version)
-    with study.store.transaction() as conn:
-        moved = _reassign(conn, sources, into, coding_ids=None)
+
+    def change(codebook: Codebook, conn) -> tuple[int, Codebook]:
+        _require(codebook, into)
+        merged_away = [s for s in dict.fromkeys(sources) if s != into]
+        for source in merged_away:
+            _require(codebook, source)
+        codes = {}
+        for code in codebook:
+            if code.id in merged_away:
+                continue
+            parent = into if code.parent in merged_away else code.parent
+            codes[code.id] = replace(code, parent=parent)
+        moved = _reassign(conn, merged_away, into, coding_ids=None)
         conn.execute(
             schema.memos.update()
-            .where(schema.memos.c.target_kind == "code", schema.memos.c.target_id.in_(sources))
+            .where(schema.memos.c.target_kind == "code", schema.memos.c.target_id.in_(merged_away))
             .values(target_id=into, updated_at=utcnow())
         )
-        conn.execute(schema.codes.delete().where(schema.codes.c.id.in_(sources)))
-        write_codebook(merged, merged.path)
-    study.register_codebook()
-    return moved
+        conn.execute(schema.codes.delete().where(schema.codes.c.id.in_(merged_away)))
+        return moved, Codebook(codes, codebook.path, codebook.version)
+
+    return edit_codebook(study, change)
 
 
 def split_code(
@@ -166,25 +184,61 @@ def split_code(
 
     Returns the number of codings moved.
     """
-    codebook = study.codebook()
-    original = _require(codebook, code_id)
-    codes = dict(codebook.codes)
-    for new_id, name in new_codes.items():
-        if new_id in codes:
-            raise CodebookError(f"code id {new_id!r} already exists", path=codebook.path)
-        codes[new_id] = Code(new_id, name, original.parent, colour=original.colour)
-    unknown = set(assign.values()) - set(new_codes)
-    if unknown:
-        raise CodebookError(f"codings assigned to codes not being created: {sorted(unknown)}")
-    split = Codebook(codes, codebook.path, codebook.version)
-    moved = 0
-    with study.store.transaction() as conn:
-        sync_codes(conn, split)
+
+    def change(codebook: Codebook, conn) -> tuple[int, Codebook]:
+        original = _require(codebook, code_id)
+        codes = dict(codebook.codes)
+        for new_id, name in new_codes.items():
+            if new_id in codes:
+                raise CodebookError(f"code id {new_id!r} already exists", path=codebook.path)
+            codes[new_id] = Code(new_id, name, original.parent, colour=original.colour)
+        unknown = set(assign.values()) - set(new_codes)
+        if unknown:
+            raise CodebookError(f"codings assigned to codes not being created: {sorted(unknown)}")
+        split = Codebook(codes, codebook.path, codebook.version)
+        sync_codes(conn, split)  # the new codes must exist before codings move to them
+        moved = 0
         for new_id in new_codes:
             ids = [coding for coding, target in assign.items() if target == new_id]
             moved += _reassign(conn, [code_id], new_id, coding_ids=ids)
-        write_codebook(split, split.path)
-    return moved
+        return moved, split
+
+    return edit_codebook(study, change)
+
+
+def edit_codebook(
+    study: Study, change: Callable[[Codebook, object], tuple[_Result, Codebook]]
+) -> _Result:
+    """Change the study's codebook and database as one step, under the study's write lock.
+
+    ``change(codebook, conn)`` gets the codebook as it is now (read under the lock, after any
+    earlier committed edit reached the file) and the open transaction; it returns its result
+    and the new codebook, which is written to ``codebook.yml`` and mirrored into the database
+    together. If ``change`` raises, nothing changes.
+
+    Examples
+    --------
+    >>> import shutil, tempfile, pathlib
+    >>> from research_kit import open_study
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
+    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
+    >>> study = open_study(folder)
+    >>> edit_codebook(study, lambda book, conn: (len(book), book))
+    27
+    >>> study.close()
+    """
+    with write_together(study.store, study.folder) as (conn, files):
+        codebook = study.codebook()
+        result, changed = change(codebook, conn)
+        if changed.path is None:
+            raise CodebookError(
+                "the study has no codebook file",
+                path=study.settings.path,
+                hint="add 'codebook: codebook.yml' to study.yml",
+            )
+        sync_codes(conn, changed)
+        files.put(changed.path, codebook_to_yaml(changed).encode("utf-8"), keep_backup=True)
+    return result
 
 
 def _reassign(conn, sources: list[str], into: str, coding_ids: list[int] | None) -> int:
@@ -204,12 +258,6 @@ def _reassign(conn, sources: list[str], into: str, coding_ids: list[int] | None)
             conn.execute(c.update().where(c.c.id == coding).values(code_id=into))
             existing.add((excerpt, coder))
     return len(rows)
-
-
-def _save(study: Study, codebook: Codebook) -> None:
-    with study.store.transaction() as conn:
-        sync_codes(conn, codebook)
-        write_codebook(codebook, codebook.path)
 
 
 def sync_codes(conn, codebook: Codebook) -> None:

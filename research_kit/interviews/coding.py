@@ -21,7 +21,7 @@ from research_kit import schema
 from research_kit.errors import CodingError, DocumentChangedError
 from research_kit.interviews.segments import SEGMENT_COLUMNS, segment
 from research_kit.schema import CODING_ORIGINS, MEMO_TARGETS
-from research_kit.store import coder_id, utcnow
+from research_kit.store import coder_id, insert_or_get, utcnow
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -130,6 +130,8 @@ def apply_codes(study: Study, frame: pd.DataFrame) -> list[int]:
     known_codes = _known_codes(study)
     ids = []
     with study.store.transaction() as conn:
+        # Checked again under the write lock: a code someone merged away a moment ago is gone.
+        known_codes = known_codes & _codes_in_database(conn, set(frame["code_id"]))
         hashes = _register_documents(conn, documents.values())
         coder_ids: dict[str, int] = {}
         for row in frame.itertuples(index=False):
@@ -443,6 +445,14 @@ def _known_codes(study: Study) -> frozenset[str]:
     return study.code_ids()
 
 
+def _codes_in_database(conn: Connection, code_ids: set[str]) -> frozenset[str]:
+    return frozenset(
+        conn.execute(
+            sa.select(schema.codes.c.id).where(schema.codes.c.id.in_(sorted(map(str, code_ids))))
+        ).scalars()
+    )
+
+
 def _register_documents(conn: Connection, documents: Iterable[Document]) -> dict[str, str]:
     """Make sure each document has a row; return the hash each was first coded at."""
     from research_kit.study import _document_row
@@ -498,48 +508,26 @@ def _coder_row(conn: Connection, name: str) -> int | None:
 
 
 def _excerpt_id(conn: Connection, document: Document, start: int, end: int) -> int:
-    excerpts = schema.excerpts
-    existing = conn.execute(
-        sa.select(excerpts.c.id).where(
-            excerpts.c.document_id == document.id,
-            excerpts.c.start == start,
-            excerpts.c.end == end,
-        )
-    ).scalar_one_or_none()
-    if existing is not None:
-        return existing
-    return conn.execute(
-        excerpts.insert().values(
-            document_id=document.id,
-            start=start,
-            end=end,
-            text=document.text[start:end],
-            document_hash=document.content_hash,
-            created_at=utcnow(),
-        )
-    ).inserted_primary_key[0]
+    values = {
+        "document_id": document.id,
+        "start": start,
+        "end": end,
+        "text": document.text[start:end],
+        "document_hash": document.content_hash,
+        "created_at": utcnow(),
+    }
+    return insert_or_get(conn, schema.excerpts, values, ("document_id", "start", "end"))
 
 
 def _coding_id(conn: Connection, excerpt: int, code_id: str, coder: int, origin: str) -> int:
-    codings_ = schema.codings
-    existing = conn.execute(
-        sa.select(codings_.c.id).where(
-            codings_.c.excerpt_id == excerpt,
-            codings_.c.code_id == code_id,
-            codings_.c.coder_id == coder,
-        )
-    ).scalar_one_or_none()
-    if existing is not None:
-        return existing
-    return conn.execute(
-        codings_.insert().values(
-            excerpt_id=excerpt,
-            code_id=code_id,
-            coder_id=coder,
-            origin=origin,
-            created_at=utcnow(),
-        )
-    ).inserted_primary_key[0]
+    values = {
+        "excerpt_id": excerpt,
+        "code_id": code_id,
+        "coder_id": coder,
+        "origin": origin,
+        "created_at": utcnow(),
+    }
+    return insert_or_get(conn, schema.codings, values, ("excerpt_id", "code_id", "coder_id"))
 
 
 def _current_document(study: Study, document_id: str) -> Document | None:

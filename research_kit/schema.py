@@ -4,8 +4,8 @@ The schema holds what people add to a study (documents seen, codes, excerpts, co
 memos, the survey cluster runs they kept and their edits to them), and the study files a
 committed write is still moving into place (``pending_files``, see ``staging``); raw files stay
 in the study folder. A constraint naming convention makes the schema identical on SQLite and
-PostgreSQL and lets Alembic migrations name what they alter. Change a table here only together with a new
-migration in ``research_kit/migrations/versions``.
+PostgreSQL and lets Alembic migrations name what they alter. Change a table here only together
+with a new migration in ``research_kit/migrations/versions``.
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ with a new migration in ``research_kit/migrations/versions``.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import sqlalchemy as sa
 
 NAMING_CONVENTION = {
@@ -171,3 +174,38 @@ pending_files = sa.Table(
     sa.Column("keep_backup", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+
+def document_row(document: Any, now: datetime) -> dict[str, Any]:
+    """The ``documents`` row of a note (anything with id, path, text, hash, encoding, attributes).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from datetime import UTC, datetime
+    >>> note = SimpleNamespace(id="P01", path="notes/P01.md", text="Hi", content_hash="h",
+    ...                        encoding="utf-8", attributes={"date": datetime(2026, 1, 2)})
+    >>> document_row(note, datetime.now(UTC))["attributes"]
+    {'date': '2026-01-02 00:00:00'}
+    """
+    return {
+        "id": document.id,
+        "source_path": str(document.path),
+        "content_hash": document.content_hash,
+        "encoding": document.encoding,
+        "n_chars": len(document.text),
+        "attributes": {str(key): _jsonable(value) for key, value in document.attributes.items()},
+        "first_seen_at": now,
+        "updated_at": now,
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    """A front-matter value as JSON can hold it (dates and other objects become text)."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)

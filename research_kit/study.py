@@ -231,7 +231,9 @@ class Study:
             for document in documents:
                 status = _document_status(known.get(document.id), document.content_hash)
                 if status == "new":
-                    conn.execute(schema.documents.insert().values(**_document_row(document, now)))
+                    conn.execute(
+                        schema.documents.insert().values(**schema.document_row(document, now))
+                    )
                 rows.append(
                     {"document_id": document.id, "path": str(document.path), "status": status}
                 )
@@ -467,26 +469,3 @@ def _document_status(known_hash: str | None, current_hash: str) -> str:
     if known_hash is None:
         return "new"
     return "unchanged" if known_hash == current_hash else "changed"
-
-
-def _document_row(document: Document, now) -> dict:
-    return {
-        "id": document.id,
-        "source_path": str(document.path),
-        "content_hash": document.content_hash,
-        "encoding": document.encoding,
-        "n_chars": len(document.text),
-        "attributes": {key: _jsonable(value) for key, value in document.attributes.items()},
-        "first_seen_at": now,
-        "updated_at": now,
-    }
-
-
-def _jsonable(value):
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return str(value)

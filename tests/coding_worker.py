@@ -1,26 +1,38 @@
-"""A coder in a separate process, and the harness that kills it or runs several at once.
+"""A researcher in a separate process, and the harness that kills it or runs several at once.
 
-Run as a script, it is one researcher coding a study: it opens the study folder and, in a
-seeded random loop, applies leaf codes to paragraphs of random notes
-(:func:`research_kit.interviews.apply_code`), now and then writes a memo
-(:func:`~research_kit.interviews.add_memo`) or imports a 20-row codings CSV
-(:func:`~research_kit.interviews.import_codings`). After each call returns (its transaction
-has committed) it prints, flushed, one line per acknowledged write::
+Run as a script, it is one member of a team working on a study, in one of three roles:
+
+- ``coder`` (the default): in a seeded random loop, applies leaf codes to paragraphs of random
+  notes (:func:`research_kit.interviews.apply_code`), now and then writes a memo or imports a
+  20-row codings CSV;
+- ``editor:I/N``: edits the codebook: renames its share I of N of the leaf codes (so editors
+  never rename the same code), and adds a temporary code, codes a paragraph with it and merges
+  it into one of its codes;
+- ``importer``: imports a REFI-QDA project (``--archive``) into the study.
+
+Before each edit it prints ``try …`` and after the call returns (its transaction has committed)
+``ack …``, flushed, so a parent knows which writes were acknowledged and which were in flight::
 
     ready
     ack code <coding id> <document>|<start>|<end>|<code>|<coder>
     ack memo <memo id> <text>
     ack csv - <document>|<start>|<end>|<code>|<coder>        (one line per row of the file)
+    try rename <code>|<new name>          then  ack rename <code>|<new name>
+    try add <code>                        then  ack add <code>
+    try merge <code>|<into>               then  ack merge <code>|<into>
+    ack import <sources>
     done <writes> <longest wait for the write lock in seconds>
 
-Usage: ``python coding_worker.py STUDY NAME SEED [--seconds S] [--shared N]``. Without
-``--seconds`` it codes until killed. ``--shared N`` makes every other coding one of N fixed
-codings by the coder ``shared``, the same in every worker, so that several processes apply the
-very same coding at once.
+Usage: ``python coding_worker.py STUDY NAME SEED [--role R] [--seconds S] [--shared N]
+[--archive QDPX] [--die-at put:K|move:K]``. Without ``--seconds`` it works until killed.
+``--shared N`` makes every other coding one of N fixed codings by the coder ``shared``, the
+same in every worker. ``--die-at`` makes the process SIGKILL itself at the K-th file a write
+stages (``put``) or moves into place after its commit (``move``).
 
 Imported, it offers the harness used by ``tests/test_crash_safety.py`` and
-``benchmarks/stress.py``: :func:`kill_rounds` (SIGKILL a coder at random points, then check
-the database) and :func:`concurrent_coders` (several coders at once, then check).
+``benchmarks/stress.py``: :func:`kill_rounds` (SIGKILL coders and editors at random points,
+then check), :func:`concurrent_team` (coders and editors at once, then check) and
+:func:`killed_import` (an import killed at a chosen point, then check).
 """
 
 from __future__ import annotations
@@ -101,6 +113,79 @@ def work(study_path: str, name: str, seed: int, seconds: float | None, shared: i
     shutil.rmtree(scratch, ignore_errors=True)
 
 
+def edit(
+    study_path: str, name: str, seed: int, seconds: float | None, part: int, parts: int
+) -> None:
+    """Edit the codebook as ``name``: rename codes of its share, add, code and merge codes."""
+    from research_kit import open_study
+    from research_kit.interviews import add_code, apply_code, merge_codes, paragraphs, rename_code
+
+    rng = random.Random(seed)
+    study = open_study(study_path, create=False)
+    documents = {doc.id: paragraphs(doc.text) for doc in study.documents()}
+    mine = sorted(code.id for code in study.codebook().leaf_codes())[part::parts]
+    print("ready", flush=True)
+    started = time.monotonic()
+    writes = 0
+    while seconds is None or time.monotonic() - started < seconds:
+        if rng.random() < 0.6:
+            code = rng.choice(mine)
+            new_name = f"{code} ({name} #{writes})"
+            print(f"try rename {code}|{new_name}", flush=True)
+            rename_code(study, code, new_name)
+            print(f"ack rename {code}|{new_name}", flush=True)
+        else:
+            temporary, into = f"tmp_{name}_{writes}", rng.choice(mine)
+            print(f"try add {temporary}", flush=True)
+            add_code(study, f"Temporary {name} {writes}", code_id=temporary)
+            print(f"ack add {temporary}", flush=True)
+            document = rng.choice(sorted(documents))
+            key = (document, *rng.choice(documents[document]), temporary, name)
+            coding = apply_code(study, *key[:4], coder=name)
+            print(f"ack code {coding} {_key_text(key)}", flush=True)
+            print(f"try merge {temporary}|{into}", flush=True)
+            merge_codes(study, [temporary], into=into)
+            print(f"ack merge {temporary}|{into}", flush=True)
+        writes += 1
+    print(f"done {writes} {study.store.max_lock_wait:.3f}", flush=True)
+    study.close()
+
+
+def import_project(study_path: str, archive: str) -> None:
+    """Import a REFI-QDA project into the study."""
+    from research_kit import open_study
+    from research_kit.interviews import import_qdpx
+
+    study = open_study(study_path, create=False)
+    print("ready", flush=True)
+    summary = import_qdpx(study, archive)
+    print(f"ack import {summary['sources']}", flush=True)
+    print(f"done 1 {study.store.max_lock_wait:.3f}", flush=True)
+    study.close()
+
+
+def _die_at(point: str) -> None:
+    """SIGKILL this process at the K-th staged file (``put:K``) or move into place (``move:K``)."""
+    from research_kit import staging
+
+    where, _, number = point.partition(":")
+    calls = {"n": 0}
+
+    def dying(original):
+        def wrapper(*args, **kwargs):
+            if calls["n"] == int(number):
+                os.kill(os.getpid(), signal.SIGKILL)
+            calls["n"] += 1
+            return original(*args, **kwargs)
+
+        return wrapper
+
+    if where == "put":
+        staging.StagedFiles.put = dying(staging.StagedFiles.put)
+    else:
+        staging._move_into_place = dying(staging._move_into_place)
+
+
 # -- the harness -----------------------------------------------------------------------------------
 @dataclass
 class Acks:
@@ -111,20 +196,53 @@ class Acks:
     ids: dict[CodingKey, set[int]] = field(default_factory=dict)
     writes: int = 0
     max_lock_wait: float = 0.0
+    #: code → the names it may have now: the last acknowledged, then any tried after it
+    names: dict[str, list[str]] = field(default_factory=dict)
+    #: temporary code → (the code it was merged into, acknowledged?)
+    merges: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    added: set[str] = field(default_factory=set)
+    edits_acknowledged: int = 0
+    imports: int = 0
 
     def read(self, lines: list[str]) -> None:
         """Take in a worker's complete output lines."""
         for line in lines:
             if line.startswith("done "):
                 self.max_lock_wait = max(self.max_lock_wait, float(line.split()[2]))
-            if not line.startswith("ack "):
-                continue
-            _, kind, ident, rest = line.rstrip("\n").split(" ", 3)
-            self.writes += 1
-            if kind == "memo":
-                self.memos.add(rest)
-                continue
-            key = _parse_key(rest)
+            elif line.startswith("try "):
+                self._tried(*line.rstrip("\n").split(" ", 2)[1:])
+            elif line.startswith("ack "):
+                self._acknowledged(line.rstrip("\n"))
+
+    def _tried(self, kind: str, rest: str) -> None:
+        if kind == "rename":
+            code, name = rest.split("|", 1)
+            # "*": no rename of this code acknowledged yet, so its first name may stay too
+            self.names.setdefault(code, ["*"]).append(name)
+        elif kind == "merge":
+            code, into = rest.split("|", 1)
+            self.merges[code] = (into, False)
+
+    def _acknowledged(self, line: str) -> None:
+        kind, rest = line.split(" ", 2)[1:]
+        self.writes += 1
+        if kind == "import":
+            self.imports += 1
+        elif kind in {"rename", "add", "merge"}:
+            self.edits_acknowledged += 1
+            if kind == "rename":
+                code, name = rest.split("|", 1)
+                self.names[code] = [name]  # from now on only this name, or a later try
+            elif kind == "add":
+                self.added.add(rest)
+            else:
+                code, into = rest.split("|", 1)
+                self.merges[code] = (into, True)
+        elif kind == "memo":
+            self.memos.add(rest.split(" ", 1)[1])
+        else:
+            ident, key_text = rest.split(" ", 1)
+            key = _parse_key(key_text)
             self.codings.add(key)
             if ident != "-":
                 self.ids.setdefault(key, set()).add(int(ident))
@@ -132,19 +250,24 @@ class Acks:
 
 @dataclass
 class Check:
-    """What the database held afterwards, against what was acknowledged."""
+    """What the study held afterwards, against what was acknowledged."""
 
     acknowledged: int
     stored_codings: int
+    expected_codings: int
     lost_codings: list[CodingKey]
     lost_memos: list[str]
     duplicate_codings: int
     integrity: list[str]
+    #: codebook.yml and the database disagree, or an acknowledged codebook edit is not kept
+    codebook: list[str] = field(default_factory=list)
+    #: files left by a killed write: staged leftovers, or notes the database does not know
+    orphan_files: list[str] = field(default_factory=list)
 
     @property
     def lost(self) -> int:
-        """Acknowledged writes that are not in the database."""
-        return len(self.lost_codings) + len(self.lost_memos)
+        """Acknowledged writes that are not in the study."""
+        return len(self.lost_codings) + len(self.lost_memos) + len(self.codebook)
 
 
 def check_study(study_path: Path, acks: Acks) -> Check:
@@ -156,6 +279,8 @@ def check_study(study_path: Path, acks: Acks) -> Check:
         integrity = study.store.integrity_check()
         table = codings(study)
         memo_texts = set(memos(study)["text"])
+        codebook = _codebook_problems(study, acks)
+        orphans = _orphan_files(study)
     stored = list(
         zip(
             table["document_id"],
@@ -167,14 +292,67 @@ def check_study(study_path: Path, acks: Acks) -> Check:
         )
     )
     stored_set = set(stored)
+    lost, expected = [], set()
+    for key in acks.codings:
+        forms = _coding_forms(key, acks)
+        expected.add(forms[-1] if acks.merges.get(key[3], ("", False))[1] else forms[0])
+        if not stored_set & set(forms):
+            lost.append(key)
     return Check(
         acknowledged=acks.writes,
         stored_codings=len(stored),
-        lost_codings=sorted(acks.codings - stored_set),
+        expected_codings=len(expected),
+        lost_codings=sorted(lost),
         lost_memos=sorted(acks.memos - memo_texts),
         duplicate_codings=len(stored) - len(stored_set),
         integrity=integrity,
+        codebook=codebook,
+        orphan_files=orphans,
     )
+
+
+def _coding_forms(key: CodingKey, acks: Acks) -> list[CodingKey]:
+    """The coding as applied, and as it is after its code was merged (when it was)."""
+    merged = acks.merges.get(key[3])
+    return [key] if merged is None else [key, (*key[:3], merged[0], key[4])]
+
+
+def _codebook_problems(study, acks: Acks) -> list[str]:
+    import sqlalchemy as sa
+
+    from research_kit import schema
+
+    in_file = {code.id: (code.name, code.parent) for code in study.codebook()}
+    c = schema.codes.c
+    with study.store.read() as conn:
+        in_database = {
+            row.id: (row.name, row.parent_id)
+            for row in conn.execute(sa.select(c.id, c.name, c.parent_id))
+        }
+    problems = []
+    if in_file != in_database:
+        apart = sorted(set(in_file.items()) ^ set(in_database.items()))
+        problems.append(f"codebook.yml and the database disagree: {apart[:4]}")
+    for code, names in acks.names.items():
+        if "*" in names or code in acks.merges:
+            continue
+        if in_file.get(code, ("",))[0] not in names:
+            problems.append(f"rename of {code} lost: {in_file.get(code)} not in {names}")
+    for code, (into, acknowledged) in acks.merges.items():
+        if acknowledged and code in in_file:
+            problems.append(f"merge of {code} into {into} lost: {code} is still there")
+    for code in acks.added - set(acks.merges):
+        if code not in in_file:
+            problems.append(f"added code {code} lost")
+    return problems
+
+
+def _orphan_files(study) -> list[str]:
+    """Staged files a killed write left behind (opening the study must have removed them)."""
+    staging = study.folder / ".staging"
+    if not staging.exists():
+        return []
+    return [str(path) for path in staging.rglob("*")] or [str(staging)]
 
 
 def start_worker(study_path: Path, name: str, seed: int, *extra: str) -> subprocess.Popen:
@@ -204,110 +382,220 @@ class KillReport:
 
     kills: int = 0
     acknowledged: int = 0
+    edits_acknowledged: int = 0
     lost: int = 0
+    orphan_files: int = 0
+    raw_errors: int = 0
     problems: list[str] = field(default_factory=list)
 
 
 def kill_rounds(study_path: Path, rounds: int = 8, seed: int = 7) -> KillReport:
-    """Start a coder, SIGKILL it 0.2–1.5 s into its work, reopen and check; ``rounds`` times."""
+    """SIGKILL a coder or a codebook editor (in turn) 0.2–1.5 s into its work, reopen and
+    check; ``rounds`` times."""
     rng = random.Random(seed)
     report = KillReport()
     acks = Acks()
     for number in range(rounds):
-        worker = start_worker(study_path, f"k{number}", seed * 100 + number)
+        role = ("--role", "editor:0/1") if number % 2 else ()
+        worker = start_worker(study_path, f"k{number}", seed * 100 + number, *role)
         lines: list[str] = []
         ready = threading.Event()
         reader = threading.Thread(target=_collect, args=(worker.stdout, lines, ready))
         reader.start()
-        ready.wait(timeout=300)
+        ready.wait(timeout=600)
         time.sleep(rng.uniform(0.2, 1.5))
         alive = worker.poll() is None
         worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=30)
-        reader.join(timeout=30)
+        worker.wait(timeout=60)
+        reader.join(timeout=60)
         error = worker.stderr.read()
         worker.stdout.close()
         worker.stderr.close()
+        report.raw_errors += _raw_errors(error)
         if not alive:
-            report.problems.append(f"round {number}: the coder died before the kill: {error}")
+            report.problems.append(f"round {number}: the worker died before the kill: {error}")
             continue
         report.kills += 1
         acks.read(lines)
         result = check_study(study_path, acks)
         report.acknowledged = result.acknowledged
+        report.edits_acknowledged = acks.edits_acknowledged
         report.lost = result.lost
+        report.orphan_files += len(result.orphan_files)
         if result.integrity:
             report.problems.append(f"round {number}: integrity {result.integrity}")
-        if result.lost:
+        if result.lost or result.orphan_files:
             report.problems.append(
-                f"round {number}: lost {result.lost_codings[:3]} {result.lost_memos[:3]}"
+                f"round {number}: lost {result.lost_codings[:3]} {result.lost_memos[:3]} "
+                f"{result.codebook[:3]}; orphan files {result.orphan_files[:3]}"
             )
     return report
 
 
-@dataclass
-class ConcurrentReport:
-    """Outcome of :func:`concurrent_coders`."""
+def _raw_errors(stderr: str) -> int:
+    """Tracebacks ending in a driver's or SQLAlchemy's own error, not research_kit's."""
+    raw = ("sqlalchemy.exc.", "psycopg.", "sqlite3.", "IntegrityError", "OperationalError")
+    return sum(
+        1
+        for block in stderr.split("Traceback (most recent call last):")[1:]
+        if any(word in block.strip().splitlines()[-1] for word in raw)
+    )
 
-    workers: int
+
+@dataclass
+class TeamReport:
+    """Outcome of :func:`concurrent_team`."""
+
+    coders: int
+    editors: int
     acknowledged: int
     distinct_codings: int
+    expected_codings: int
     stored_codings: int
     lost: int
     duplicates: int
     shared_ids_agree: bool
+    edits_acknowledged: int
+    codebook: list[str]
     max_lock_wait: float
     exit_codes: list[int]
     errors: list[str]
+    raw_errors: int
     integrity: list[str]
 
 
-def concurrent_coders(
-    study_path: Path, workers: int = 3, seconds: float = 3.0, shared: int = 6
-) -> ConcurrentReport:
-    """Run ``workers`` coders on one study at once for ``seconds``, then check the database."""
+def concurrent_team(
+    study_path: Path, coders: int = 3, editors: int = 0, seconds: float = 3.0, shared: int = 6
+) -> TeamReport:
+    """Run ``coders`` coders and ``editors`` codebook editors on one study at once, then check."""
     procs = [
         start_worker(
             study_path, f"c{n}", 500 + n, "--seconds", str(seconds), "--shared", str(shared)
         )
-        for n in range(workers)
+        for n in range(coders)
+    ] + [
+        start_worker(
+            study_path,
+            f"e{n}",
+            700 + n,
+            "--seconds",
+            str(seconds),
+            "--role",
+            f"editor:{n}/{editors}",
+        )
+        for n in range(editors)
     ]
     acks = Acks()
-    exit_codes, errors = [], []
+    exit_codes, errors, raw = [], [], 0
     for proc in procs:
-        out, err = proc.communicate(timeout=600)
+        out, err = proc.communicate(timeout=900)
         exit_codes.append(proc.returncode)
+        raw += _raw_errors(err)
         if proc.returncode or "Traceback" in err or "locked" in err.lower():
             errors.append(err.strip()[-2000:])
         acks.read(out.splitlines(keepends=True))
     result = check_study(study_path, acks)
-    return ConcurrentReport(
-        workers=workers,
+    return TeamReport(
+        coders=coders,
+        editors=editors,
         acknowledged=acks.writes,
         distinct_codings=len(acks.codings),
+        expected_codings=result.expected_codings,
         stored_codings=result.stored_codings,
         lost=result.lost,
         duplicates=result.duplicate_codings,
         shared_ids_agree=all(len(ids) == 1 for ids in acks.ids.values()),
+        edits_acknowledged=acks.edits_acknowledged,
+        codebook=result.codebook,
         max_lock_wait=acks.max_lock_wait,
         exit_codes=exit_codes,
         errors=errors,
+        raw_errors=raw,
         integrity=result.integrity,
+    )
+
+
+@dataclass
+class ImportKill:
+    """Outcome of :func:`killed_import`."""
+
+    point: str
+    killed: bool
+    notes_after_kill: int
+    documents_after_kill: int
+    orphan_files: list[str]
+    integrity: list[str]
+    codebook_agrees: bool
+    notes_after_reimport: int
+    reimport: str
+
+
+def killed_import(study_path: Path, archive: Path, point: str) -> ImportKill:
+    """Import ``archive`` in a process that SIGKILLs itself at ``point``; reopen, check, and
+    import it again."""
+    import sqlalchemy as sa
+
+    from research_kit import open_study, schema
+    from research_kit.errors import ResearchKitError
+    from research_kit.interviews import import_qdpx
+
+    worker = start_worker(
+        study_path,
+        "importer",
+        0,
+        "--role",
+        "importer",
+        "--archive",
+        str(archive),
+        "--die-at",
+        point,
+    )
+    _, err = worker.communicate(timeout=900)
+    killed = worker.returncode == -signal.SIGKILL
+    if not killed and worker.returncode:
+        raise RuntimeError(f"the importer failed: {err[-2000:]}")
+    with open_study(study_path, create=False) as study:  # opening finishes or undoes the import
+        folder = study.settings.notes
+        notes = {p.stem for p in folder.iterdir()} if folder.is_dir() else set()
+        with study.store.read() as conn:
+            documents = set(conn.execute(sa.select(schema.documents.c.id)).scalars())
+        orphans = _orphan_files(study) + sorted(f"notes/{n}" for n in notes - documents)
+        integrity = study.store.integrity_check()
+        agrees = not _codebook_problems(study, Acks())
+        try:
+            import_qdpx(study, archive)
+            reimport = "imported"
+        except ResearchKitError as exc:
+            reimport = f"refused: {exc.message}"
+        after = len(list(folder.iterdir()))
+    return ImportKill(
+        point, killed, len(notes), len(documents), orphans, integrity, agrees, after, reimport
     )
 
 
 if __name__ == "__main__":
     arguments = sys.argv[1:]
-    options = {"--seconds": None, "--shared": "0"}
+    options = {
+        "--seconds": None,
+        "--shared": "0",
+        "--role": "coder",
+        "--archive": None,
+        "--die-at": None,
+    }
     for option in options:
         if option in arguments:
             at = arguments.index(option)
             options[option] = arguments[at + 1]
             del arguments[at : at + 2]
-    work(
-        arguments[0],
-        arguments[1],
-        int(arguments[2]),
-        None if options["--seconds"] is None else float(options["--seconds"]),
-        int(options["--shared"]),
-    )
+    if options["--die-at"]:
+        _die_at(options["--die-at"])
+    study_arg, name_arg, seed_arg = arguments[0], arguments[1], int(arguments[2])
+    seconds_arg = None if options["--seconds"] is None else float(options["--seconds"])
+    role = options["--role"]
+    if role == "importer":
+        import_project(study_arg, options["--archive"])
+    elif role.startswith("editor"):
+        part, parts = role.partition(":")[2].split("/")
+        edit(study_arg, name_arg, seed_arg, seconds_arg, int(part), int(parts))
+    else:
+        work(study_arg, name_arg, seed_arg, seconds_arg, int(options["--shared"]))

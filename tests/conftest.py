@@ -94,3 +94,19 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"reference data not found at {SHARED_DATA} (only present in the dev setup)")
     return SHARED_DATA
+
+
+@pytest.fixture
+def empty_study_path(tmp_path: Path, db_backend: str, request: pytest.FixtureRequest) -> Path:
+    """A new, empty study (no notes, codebook or codings) on the test's backend."""
+    from research_kit import open_study
+
+    folder = tmp_path / "empty_study"
+    database = "study.db"
+    if db_backend == "postgresql":
+        database = pgserver.fresh_database(request.getfixturevalue("postgres_server"))
+    open_study(folder).close()
+    settings = folder / "study.yml"
+    settings.write_text(re.sub(r"(?m)^database:.*$", f"database: {database}", settings.read_text()))
+    (folder / "study.db").unlink(missing_ok=True)
+    return folder

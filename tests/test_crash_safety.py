@@ -1,12 +1,14 @@
-"""Crash safety and concurrent coders: killed coders lose nothing they acknowledged, and several
-coders on one study at once neither lose updates nor see "database is locked".
+"""Crash safety and a team at work: killed coders, codebook editors and imports lose nothing
+they acknowledged and leave no stray file; several coders and editors on one study at once
+neither lose an update nor see a raw database error, and codebook.yml and the database end
+equal. Every test runs on SQLite and on PostgreSQL.
 
-The slow tests drive real coder processes (``tests/coding_worker.py``); together they take
-about half a minute.
+The slow tests drive real processes (``tests/coding_worker.py``).
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -14,36 +16,80 @@ import pytest
 
 from research_kit import open_study
 from research_kit.errors import DatabaseBusyError
-from research_kit.interviews import apply_code, codings
+from research_kit.interviews import apply_code, codings, export_qdpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 import coding_worker
+from conftest import SAMPLE_STUDY
 
 pytestmark = pytest.mark.both_backends
 
 
 @pytest.mark.slow
-def test_killed_coder_never_loses_an_acknowledged_write(sample_study_path):
+def test_killed_coders_and_editors_never_lose_an_acknowledged_write(sample_study_path):
     report = coding_worker.kill_rounds(sample_study_path, rounds=6, seed=11)
     assert report.problems == []
     assert report.kills == 6
     assert report.acknowledged > 50
+    assert report.edits_acknowledged > 3
     assert report.lost == 0
+    assert report.orphan_files == 0
+    assert report.raw_errors == 0
 
 
 @pytest.mark.slow
-def test_three_coders_at_once_lose_nothing_and_never_see_a_lock(sample_study_path):
-    report = coding_worker.concurrent_coders(sample_study_path, workers=3, seconds=3.0)
+def test_coders_and_editors_at_once_lose_nothing_and_keep_the_codebook_whole(sample_study_path):
+    report = coding_worker.concurrent_team(sample_study_path, coders=2, editors=2, seconds=4.0)
     # A worker that stopped says why (its traceback), so a rare failure can be diagnosed.
-    assert report.exit_codes == [0, 0, 0], report.errors
+    assert report.exit_codes == [0, 0, 0, 0], report.errors
     assert report.errors == []
+    assert report.raw_errors == 0
     assert report.integrity == []
+    assert report.edits_acknowledged > 10
+    assert report.codebook == []  # every acknowledged rename, add and merge kept; file == db
     assert report.lost == 0
     assert report.duplicates == 0
     # every coding some coder was told was saved is stored once, and nothing else is
-    assert report.stored_codings == report.distinct_codings
+    assert report.stored_codings == report.expected_codings
     # the coders applying the very same codings were all given the one stored coding
     assert report.shared_ids_agree
+
+
+@pytest.fixture(scope="module")
+def sample_archive(tmp_path_factory) -> Path:
+    """The sample study with a few codings, exported as a REFI-QDA project (14 notes)."""
+    folder = tmp_path_factory.mktemp("archive")
+    study_folder = shutil.copytree(
+        SAMPLE_STUDY, folder / "study", ignore=shutil.ignore_patterns("study.db*")
+    )
+    with open_study(study_folder) as study:
+        apply_code(study, "P01_business-owner", 0, 60, "cost_of_delay", coder="J.R.")
+        apply_code(study, "P03_front-desk-clerk", 10, 50, "staff_capacity", coder="M.K.")
+        return export_qdpx(study, folder / "sample.qdpx")
+
+
+# Where the import dies: while staging notes, while staging the codebook (the 15th file, so
+# before the commit), just after the commit, and half-way through moving the notes in.
+KILL_POINTS = ["put:0", "put:7", "put:14", "move:0", "move:7"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_a_killed_import_leaves_no_stray_note_and_a_reimport_no_duplicate(
+    empty_study_path, sample_archive, point
+):
+    outcome = coding_worker.killed_import(empty_study_path, sample_archive, point)
+    assert outcome.killed
+    assert outcome.orphan_files == []
+    assert outcome.integrity == []
+    assert outcome.codebook_agrees
+    # all or nothing: either every note made it (with its database rows) or none did
+    assert outcome.notes_after_kill == outcome.documents_after_kill in (0, 14)
+    if outcome.notes_after_kill == 0:
+        assert outcome.reimport == "imported"
+    else:
+        assert outcome.reimport.startswith("refused: this project was imported already")
+    assert outcome.notes_after_reimport == 14  # no copies ("-2") of any note
 
 
 def test_same_coding_from_two_sessions_is_stored_once(sample_study_path):

@@ -236,8 +236,10 @@ def edit_codebook(
                 path=study.settings.path,
                 hint="add 'codebook: codebook.yml' to study.yml",
             )
-        sync_codes(conn, changed)
-        files.put(changed.path, codebook_to_yaml(changed).encode("utf-8"), keep_backup=True)
+        text = codebook_to_yaml(changed)
+        if changed is not codebook or text != codebook_to_yaml(codebook):
+            sync_codes(conn, changed)
+            files.put(changed.path, text.encode("utf-8"), keep_backup=True)
     return result
 
 

@@ -455,15 +455,15 @@ def _codes_in_database(conn: Connection, code_ids: set[str]) -> frozenset[str]:
 
 def _register_documents(conn: Connection, documents: Iterable[Document]) -> dict[str, str]:
     """Make sure each document has a row; return the hash each was first coded at."""
-    from research_kit.study import _document_row
-
     hashes = {}
     for document in documents:
         stored = conn.execute(
             sa.select(schema.documents.c.content_hash).where(schema.documents.c.id == document.id)
         ).scalar_one_or_none()
         if stored is None:
-            conn.execute(schema.documents.insert().values(**_document_row(document, utcnow())))
+            conn.execute(
+                schema.documents.insert().values(**schema.document_row(document, utcnow()))
+            )
             stored = document.content_hash
         hashes[document.id] = stored
     return hashes

@@ -17,7 +17,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -31,7 +31,7 @@ from research_kit import schema
 from research_kit.errors import CodebookError, NoteError
 from research_kit.interviews import refi
 from research_kit.interviews.codebook import Code, Codebook, parse_codebook, slugify
-from research_kit.interviews.codebook_edits import codebook_to_yaml, sync_codes, write_codebook
+from research_kit.interviews.codebook_edits import codebook_to_yaml, edit_codebook, sync_codes
 from research_kit.interviews.documents import read_note, split_front_matter
 from research_kit.interviews.refi import (
     _COLOUR,
@@ -42,7 +42,8 @@ from research_kit.interviews.refi import (
     _local,
 )
 from research_kit.rawfiles import decode_text
-from research_kit.store import utcnow
+from research_kit.staging import StagedFiles, write_together
+from research_kit.store import coder_id, utcnow
 
 if TYPE_CHECKING:
     from research_kit.study import Study
@@ -78,14 +79,15 @@ def import_qdc(study: Study, path: Path | str) -> int:
     codes_element = _child(root, "Codes")
     if codes_element is None:
         raise QdpxError("has no Codes element", path=path, hint="is this a REFI-QDA codebook?")
-    book = _study_codebook(study)
-    merged, _, added = _merge_codes(book, list(_read_codes(codes_element, None, path)))
-    _check_codebook(merged)
-    if added:
-        with _CodebookGuard(merged.path), study.store.transaction() as conn:
-            write_codebook(merged, merged.path)
-            sync_codes(conn, merged)
-    return added
+    incoming = list(_read_codes(codes_element, None, path))
+
+    def change(book: Codebook, conn) -> tuple[int, Codebook]:
+        book = _with_codebook_file(study, book)
+        merged, _, added = _merge_codes(book, incoming)
+        _check_codebook(merged)
+        return added, merged if added else book
+
+    return edit_codebook(study, change)
 
 
 def import_qdpx(
@@ -112,8 +114,12 @@ def import_qdpx(
                 hint="export the project again as REFI-QDA (.qdpx) from your QDA program",
             )
         project = _read_project(root, archive, missing_sources, crlf_as_one)
-        plan = _plan_import(study, project, archive, coder_prefix)
-    _apply_import(study, plan)
+        # Planned and written under the study's write lock: the codebook and the notes folder
+        # are read as they are at that instant, and the notes, the codebook and the database
+        # rows land together or not at all (a killed import leaves nothing behind).
+        with write_together(study.store, study.folder) as (conn, files):
+            plan = _plan_import(study, project, archive, coder_prefix, conn)
+            _apply_import(study, plan, conn, files)
     return plan.summary()
 
 
@@ -557,8 +563,10 @@ class _Plan:
         }
 
 
-def _plan_import(study: Study, project: _Project, archive: _Archive, prefix: str | None) -> _Plan:
-    book = _study_codebook(study)
+def _plan_import(
+    study: Study, project: _Project, archive: _Archive, prefix: str | None, conn
+) -> _Plan:
+    book = _with_codebook_file(study, study.codebook())
     merged, code_ids, added = _merge_codes(book, project.codes)
     if added:
         _check_codebook(merged)
@@ -570,7 +578,7 @@ def _plan_import(study: Study, project: _Project, archive: _Archive, prefix: str
                 return coders.setdefault(guid, f"{prefix or ''}user {guid[:8]}")
         return coders.setdefault("", f"{prefix or ''}imported")
 
-    notes = _plan_notes(study, project.sources, archive)
+    notes = _plan_notes(study, project.sources, archive, conn)
     codings = []
     memos: list[tuple[str, str, str, str | None, datetime | None]] = []
     owners: dict[str, tuple[str, Any]] = {}  # referenced GUID → memo target
@@ -738,7 +746,7 @@ def _split_description(text: str) -> tuple[str, str, str, str]:
     return definition.strip(), fields["Include"], fields["Exclude"], fields["Example"]
 
 
-def _plan_notes(study: Study, sources: list[_Source], archive: _Archive) -> list:
+def _plan_notes(study: Study, sources: list[_Source], archive: _Archive, conn) -> list:
     """Choose a new note file for each source and render it; check it reads back exactly."""
     folder = study.settings.notes
     if folder is None:
@@ -749,8 +757,8 @@ def _plan_notes(study: Study, sources: list[_Source], archive: _Archive) -> list
         )
     files = list(folder.iterdir()) if folder.is_dir() else []
     taken = {p.stem.casefold() for p in files} | {p.name.casefold() for p in files}
-    with study.store.read() as conn:
-        taken |= {i.casefold() for i in conn.execute(sa.select(schema.documents.c.id)).scalars()}
+    taken |= {i.casefold() for i in conn.execute(sa.select(schema.documents.c.id)).scalars()}
+    _refuse_a_second_import(sources, folder, archive)
     required_ids = [
         name
         for name, spec in study.settings.attributes.items()
@@ -820,49 +828,45 @@ def _check_note_bytes(data: bytes, source: _Source, archive: _Archive, target: P
         )
 
 
-def _apply_import(study: Study, plan: _Plan) -> None:
-    """Write the notes, the codebook and the database rows, or nothing at all."""
-    from research_kit.store import coder_id
-    from research_kit.study import _document_row
+def _apply_import(study: Study, plan: _Plan, conn, files: StagedFiles) -> None:
+    """Stage the notes and the codebook and insert the database rows, in one transaction."""
+    documents = {}
+    for source, document_id, target, data in plan.notes:
+        files.put(target, data)
+        staged = read_note(files.batch_folder / target.relative_to(study.folder))
+        if staged.text != source.text:  # pragma: no cover - checked in planning
+            raise QdpxError(f"note {target.name} did not read back unchanged", path=target)
+        documents[document_id] = replace(staged, path=target)
+    if plan.codebook_changed:
+        files.put(
+            plan.codebook.path, codebook_to_yaml(plan.codebook).encode("utf-8"), keep_backup=True
+        )
+    sync_codes(conn, plan.codebook)
+    now = utcnow()
+    for document in documents.values():
+        conn.execute(schema.documents.insert().values(**schema.document_row(document, now)))
+    coder_ids = {name: coder_id(conn, name) for name in sorted(set(plan.coders.values()))}
+    keys = _insert_codings(conn, plan, documents, coder_ids, now)
+    _insert_memos(conn, plan, keys, coder_ids, now)
 
-    written: list[Path] = []
-    folder = study.settings.notes
-    new_folder = folder is not None and not folder.is_dir()
-    try:
-        with _CodebookGuard(plan.codebook.path), study.store.transaction() as conn:
-            if plan.notes:
-                folder.mkdir(parents=True, exist_ok=True)
-            documents = {}
-            for source, document_id, target, data in plan.notes:
-                with target.open("xb") as handle:  # never overwrite a note
-                    written.append(target)
-                    handle.write(data)
-                document = read_note(target)
-                if document.text != source.text:  # pragma: no cover - checked in planning
-                    raise QdpxError(f"note {target.name} did not read back unchanged", path=target)
-                documents[document_id] = document
-            if plan.codebook_changed:
-                write_codebook(plan.codebook, plan.codebook.path)
-            sync_codes(conn, plan.codebook)
-            now = utcnow()
-            for document in documents.values():
-                conn.execute(schema.documents.insert().values(**_document_row(document, now)))
-            coder_ids = {name: coder_id(conn, name) for name in sorted(set(plan.coders.values()))}
-            keys = _insert_codings(conn, plan, documents, coder_ids, now)
-            _insert_memos(conn, plan, keys, coder_ids, now)
-    except BaseException as exc:
-        for target in written:
-            target.unlink(missing_ok=True)
-        if new_folder and folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
-        if isinstance(exc, sa.exc.SQLAlchemyError):
-            raise QdpxError(
-                f"the study database refused the import ({exc.__class__.__name__}: "
-                f"{str(exc).splitlines()[0]})",
-                path=study.store.location_for_messages(),
-                hint="nothing was imported; check the database is writable, then try again",
-            ) from exc
-        raise
+
+def _refuse_a_second_import(sources: list[_Source], folder: Path, archive: _Archive) -> None:
+    """Refuse a project whose every text source is already a note of the study, unchanged."""
+    if not sources or not folder.is_dir():
+        return
+    for source in sources:
+        existing = folder / f"{_note_stem(source.name)}.txt"
+        try:
+            if not existing.is_file() or read_note(existing).text != source.text:
+                return
+        except NoteError:
+            return
+    raise QdpxError(
+        f"this project was imported already: its {len(sources)} text sources are notes of the "
+        "study, unchanged",
+        path=archive.path,
+        hint="nothing was imported again; to import a second copy, rename the notes first",
+    )
 
 
 def _insert_codings(conn, plan: _Plan, documents, coder_ids, now) -> dict[tuple, int]:
@@ -939,8 +943,7 @@ def _insert_memos(conn, plan: _Plan, coding_ids, coder_ids, now) -> None:
         conn.execute(schema.memos.insert(), rows)
 
 
-def _study_codebook(study: Study) -> Codebook:
-    book = study.codebook()
+def _with_codebook_file(study: Study, book: Codebook) -> Codebook:
     if book.path is None:
         raise QdpxError(
             "the study has no codebook file to merge codes into",
@@ -959,28 +962,6 @@ def _check_codebook(book: Codebook) -> None:
             path=book.path,
             hint="rename the clashing code in the study or in the QDA program, then import",
         ) from exc
-
-
-class _CodebookGuard:
-    """Put ``codebook.yml`` and its ``.bak`` back as they were if the block fails."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.files = [] if path is None else [path, path.with_name(path.name + ".bak")]
-        self.saved = {p: p.read_bytes() if p.exists() else None for p in self.files}
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type, exc, traceback) -> None:
-        if exc_type is None:
-            return
-        for path, data in self.saved.items():
-            if data is None:
-                path.unlink(missing_ok=True)
-            else:
-                path.write_bytes(data)
-        for path in self.files[:1]:
-            path.with_name(f".{path.name}.tmp").unlink(missing_ok=True)
 
 
 def _parse_xml(data: bytes, archive_path: Path, member: str) -> etree._Element:

@@ -54,6 +54,7 @@ def check_folder(folder: Path | str) -> list[Problem]:
         problems += _check_survey(source, settings)
     for log in settings.event_logs:
         problems += _check_event_log(log, settings, activities)
+    problems += _check_database(settings)
     return _in_file_order(problems)
 
 
@@ -153,6 +154,66 @@ def _check_codebook(settings: StudySettings, step_ids: set[str]) -> list[Problem
                 )
             )
     return problems
+
+
+def _check_database(settings: StudySettings) -> list[Problem]:
+    """The database against codebook.yml, unfinished changes and integrity (read-only)."""
+    from research_kit.interviews.codebook import validate_codebook
+    from research_kit.staging import pending_changes
+    from research_kit.store import Store
+
+    location = settings.database_location
+    if "://" not in location and not Path(location).exists():
+        return []  # nothing saved yet
+    try:
+        store = Store(location, migrate=False)
+        try:
+            if store.schema_version != store.head_revision:
+                return []  # migrated when the study is next opened; compare after that
+            problems = [
+                Problem(
+                    store.location_for_messages(),
+                    f"database check: {problem}",
+                    "restore the database from a backup, or report this",
+                )
+                for problem in store.integrity_check()
+            ]
+            problems += [
+                Problem(
+                    settings.folder / target,
+                    f"a change saved at {saved:%Y-%m-%d %H:%M} has not reached this file yet",
+                    "open the study (or run any research-kit command on it) to finish it",
+                    severity="warning",
+                )
+                for target, saved in pending_changes(store)
+            ]
+            codebook, codebook_problems = (
+                validate_codebook(settings.codebook)
+                if settings.codebook is not None and settings.codebook.exists()
+                else (None, [])
+            )
+            if codebook is not None and not any(p.severity == "error" for p in codebook_problems):
+                problems += _codebook_database_problems(codebook, store)
+            return problems
+        finally:
+            store.close()
+    except ResearchKitError as exc:
+        return [exc.as_problem()]
+
+
+def _codebook_database_problems(codebook, store) -> list[Problem]:
+    from research_kit.interviews.codebook_edits import codebook_differences
+
+    return [
+        Problem(
+            codebook.path,
+            f"code {row.code_id!r}: {row.difference}"
+            + (f" ({row.codings} codings use it)" if row.codings else ""),
+            f"run 'research-kit codebook sync' to {row.action}",
+            severity=row.severity,
+        )
+        for row in codebook_differences(codebook, store).itertuples()
+    ]
 
 
 def _check_codings(settings: StudySettings) -> list[Problem]:

@@ -10,12 +10,17 @@ are open-ended), process maps and event logs (with their column mapping).
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from research_kit.errors import Problem, StudyConfigError, raise_first_error
+import sqlalchemy as sa
+
+from research_kit.errors import Problem, StoreError, StudyConfigError, raise_first_error
 from research_kit.rawfiles import read_text
+from research_kit.store import database_url
 from research_kit.yamlfiles import YamlMap, parse_yaml
 
 STUDY_FILE = "study.yml"
@@ -127,10 +132,13 @@ class StudySettings:
 
     @property
     def database_location(self) -> str:
-        """The database as a path (relative to the study) or a SQLAlchemy URL."""
-        if "://" in self.database:
-            return self.database
-        return str(self.folder / self.database)
+        """The database as a path or a URL; a relative SQLite path is the study folder's."""
+        scheme, separator, rest = self.database.partition("://")
+        if not separator:
+            return str(self.folder / self.database)
+        if scheme.lower().startswith("sqlite") and rest.startswith("/") and rest[1:2] != "/":
+            return f"{scheme}:///{self.folder / rest[1:]}"  # sqlite:///study.db is relative
+        return self.database
 
 
 def default_study_yaml(name: str) -> str:
@@ -197,7 +205,7 @@ def validate_settings(folder: Path | str) -> tuple[StudySettings, list[Problem]]
             folder / str(item) for item in _list(data, "process_maps", path, problems)
         ),
         event_logs=tuple(_event_logs(data, folder, path, problems)),
-        database=str(data.get("database") or "study.db"),
+        database=_database(data, path, problems),
         text_model=str(data.get("text_model") or "auto"),
         timezone=str(data.get("timezone") or "UTC"),
         privacy_names=_privacy_names(data, path, problems),
@@ -378,6 +386,87 @@ def _timezone_problems(settings: StudySettings, data: YamlMap, path: Path) -> li
                 )
             )
     return problems
+
+
+def _database(data: YamlMap, path: Path, problems: list[Problem]) -> str:
+    """The ``database:`` value: a SQLite file or a PostgreSQL URL, never with a password."""
+    value = data.get("database")
+    text = str(value).strip() if value not in (None, "") else "study.db"
+    problems += _database_problems(text, path, data.line_of("database"))
+    return text
+
+
+def _database_problems(text: str, path: Path, line: int | None) -> list[Problem]:
+    try:
+        url = database_url(text if "://" in text else "placeholder.db")
+    except StoreError as exc:
+        return [Problem(path, f"database: {exc.message}", exc.hint, line=line)]
+    if "://" in text and sa.engine.make_url(url).password is not None:
+        return [
+            Problem(
+                path,
+                "the database URL holds a password, and study.yml travels with the study",
+                "remove it from the URL; put it in ~/.pgpass (or PGPASSWORD) on each computer "
+                "(see docs/team-server.md)",
+                line=line,
+            )
+        ]
+    return []
+
+
+def check_database_value(value: str, path: Path | str = STUDY_FILE) -> None:
+    """Refuse a ``database:`` value research_kit cannot use (see ``_database``).
+
+    Raises
+    ------
+    StudyConfigError
+        For an unknown kind of database, SQLite in memory, or a URL holding a password.
+
+    Examples
+    --------
+    >>> check_database_value("postgresql://coder:secret@db/permits")
+    Traceback (most recent call last):
+    ...
+    research_kit.errors.StudyConfigError: study.yml: the database URL holds a password, ...
+    """
+    raise_first_error(_database_problems(value, Path(path), None), StudyConfigError)
+
+
+def write_database_setting(folder: Path | str, value: str) -> None:
+    """Point ``study.yml``'s ``database:`` at ``value``, keeping the rest of the file as it is.
+
+    The file is replaced atomically; the new value is validated first.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / STUDY_FILE).write_text("name: x\\ndatabase: study.db   # here\\n")
+    >>> write_database_setting(folder, "postgresql://coder@db.example/permits")
+    >>> (folder / STUDY_FILE).read_text()
+    'name: x\\ndatabase: postgresql://coder@db.example/permits   # here\\n'
+    """
+    path = Path(folder) / STUDY_FILE
+    text = read_text(path, error_class=StudyConfigError).text
+    plain = re.fullmatch(r"[A-Za-z0-9_./@%+=?&-][A-Za-z0-9_.:/@%+=?&-]*", value)
+    line = f"database: {value if plain else _yaml_quote(value)}"
+    pattern = re.compile(r"^database:[^\n#]*?(?=[ \t]*(#|$))", re.MULTILINE)
+    if pattern.search(text):
+        new_text = pattern.sub(lambda _: line, text, count=1)
+    else:
+        new_text = text.rstrip("\n") + "\n" + line + "\n"
+    check_database_value(value, path)
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text(new_text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise StudyConfigError(
+            f"cannot write the study settings ({exc.strerror or exc})",
+            path=path,
+            hint="free some disk space or make the folder writable; the file is unchanged",
+        ) from exc
 
 
 def _optional_path(folder: Path, value: Any) -> Path | None:

@@ -26,6 +26,7 @@ import secrets
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -187,12 +188,13 @@ def recover(store: Store, folder: Path | str) -> list[str]:
         return finish_pending(conn, folder)
 
 
-def pending_changes(store: Store) -> list[str]:
-    """Files whose committed new version has not reached them yet (read-only)."""
+def pending_changes(store: Store) -> list[tuple[str, datetime]]:
+    """Files (relative to the study folder) whose committed new version has not reached them
+    yet, with when it was saved (read-only)."""
     table = schema.pending_files
     with store.read() as conn:
-        rows = conn.execute(sa.select(table.c.target, table.c.created_at)).all()
-    return [f"{target} (saved {created:%Y-%m-%d %H:%M})" for target, created in rows]
+        rows = conn.execute(sa.select(table.c.target, table.c.created_at).order_by(table.c.id))
+        return [(target, created) for target, created in rows]
 
 
 def _move_into_place(staged: Path, target: Path, sha256: str, keep_backup: bool) -> bool:

@@ -400,6 +400,93 @@ class Store:
         return f"Store({self.location_for_messages()!r})"
 
 
+def copy_database(source: Store, target: Store) -> dict[str, int]:
+    """Copy every row of ``source`` into the empty database ``target``, all or nothing.
+
+    The source's write lock is held throughout, so nobody changes it meanwhile; the target is
+    filled in one transaction and checked (row counts and integrity) before it commits. Works
+    between any two backends (SQLite to PostgreSQL and back).
+
+    Returns
+    -------
+    dict of str to int
+        Rows copied per table.
+
+    Raises
+    ------
+    StoreError
+        If the target already holds data, or the copy does not check out (nothing is kept).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> one, two = Store(folder / "one.db"), Store(folder / "two.db")
+    >>> with one.transaction() as conn:
+    ...     _ = coder_id(conn, "J.R.")
+    >>> copy_database(one, two)["coders"]
+    1
+    >>> one.close(); two.close()
+    """
+    if source.url == target.url:
+        raise StoreError(
+            "the target is the study's own database",
+            path=target.location_for_messages(),
+            hint="copy into a new, empty database",
+        )
+    tables = schema.metadata.sorted_tables  # parents before children
+    occupied = [table.name for table in tables if target.count(table.name)]
+    if occupied:
+        raise StoreError(
+            f"the target database already holds data (in {', '.join(occupied)})",
+            path=target.location_for_messages(),
+            hint="copy into a new, empty database",
+        )
+    counts: dict[str, int] = {}
+    with source.transaction() as reading, target.transaction() as writing:
+        for table in tables:
+            rows = [dict(row) for row in reading.execute(sa.select(table)).mappings()]
+            for start in range(0, len(rows), 1000):
+                writing.execute(table.insert(), rows[start : start + 1000])
+            counts[table.name] = len(rows)
+        if writing.dialect.name == "postgresql":
+            _advance_sequences(writing, tables)
+        copied = {
+            table.name: writing.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            for table in tables
+        }
+        if copied != counts:
+            raise StoreError(
+                f"the copy does not match the study database ({copied} != {counts})",
+                path=target.location_for_messages(),
+                hint="nothing was kept; report this",
+            )
+        problems = [p for table in tables for p in _table_problems(writing, table)]
+        if problems:
+            raise StoreError(
+                f"the copy failed its check ({problems[0]})",
+                path=target.location_for_messages(),
+                hint="nothing was kept; run 'research-kit check' on the study first",
+            )
+    return counts
+
+
+def _advance_sequences(conn: Connection, tables: list[sa.Table]) -> None:
+    """After inserting explicit ids, start PostgreSQL's id sequences past the largest one."""
+    for table in tables:
+        key = list(table.primary_key.columns)
+        if len(key) != 1 or not isinstance(key[0].type, sa.Integer):
+            continue
+        for column in key:
+            conn.execute(
+                sa.text(
+                    "SELECT setval(pg_get_serial_sequence(:table, :column), "
+                    f'COALESCE((SELECT MAX("{column.name}") FROM "{table.name}"), 0) + 1, false)'
+                ),
+                {"table": table.name, "column": column.name},
+            )
+
+
 def coder_id(conn: Connection, name: str) -> int:
     """The id of coder ``name`` (created on first use), inside an open transaction."""
     return insert_or_get(conn, schema.coders, {"name": name, "created_at": utcnow()}, ("name",))

@@ -21,14 +21,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+import pandas as pd
 import sqlalchemy as sa
 import yaml
+from sqlalchemy.engine import Connection
 
 from research_kit import schema
 from research_kit.errors import CodebookError
 from research_kit.interviews.codebook import Code, Codebook, slugify
 from research_kit.staging import write_together
-from research_kit.store import utcnow
+from research_kit.store import Store, utcnow
 
 if TYPE_CHECKING:
     from research_kit.study import Study
@@ -294,3 +296,158 @@ def _with(codebook: Codebook, code: Code) -> Codebook:
     codes = dict(codebook.codes)
     codes[code.id] = code
     return Codebook(codes, codebook.path, codebook.version)
+
+
+# -- codebook.yml against the database -----------------------------------------------------------
+DIFFERENCE_COLUMNS = ["code_id", "difference", "codings", "action", "severity"]
+_MIRRORED = ("name", "parent", "colour", "process_step")
+
+
+def codebook_differences(codebook: Codebook, store: Store) -> pd.DataFrame:
+    """Where ``codebook.yml`` and the study database disagree about the codes (read-only).
+
+    A code only in the file is not listed: it is registered the next time anyone codes.
+    Everything else is: a code the database has and the file lacks (an ``error`` when codings
+    use it, since they would point at a code nobody can see), and a code whose name, parent,
+    colour or process step differ (a ``warning``: the file wins, people edit it by hand).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per difference: ``code_id``, ``difference``, ``codings`` (how many use the
+        code), ``action`` (what :func:`sync_codebook` will do) and ``severity``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> store = Store(pathlib.Path(tempfile.mkdtemp()) / "study.db")
+    >>> book = Codebook({"a": Code("a", "A")})
+    >>> with store.transaction() as conn:
+    ...     sync_codes(conn, Codebook({"a": Code("a", "Old A"), "b": Code("b", "B")}))
+    >>> codebook_differences(book, store)[["code_id", "action"]].values.tolist()
+    [['a', 'rename it in the database from codebook.yml'], ['b', 'remove it from the database']]
+    >>> store.close()
+    """
+    with store.read() as conn:
+        return _differences(conn, codebook)
+
+
+def sync_codebook(study: Study, *, apply: bool = False) -> pd.DataFrame:
+    """Make ``codebook.yml`` and the database agree; return what was (or would be) done.
+
+    The file wins for what it holds: the database takes its codes' names, parents, colours
+    and process steps. A code only the database has is put back into the file when codings use
+    it (so no coding is orphaned; merge it away afterwards if it should go), and removed from
+    the database otherwise. Runs under the study's write lock, all or nothing.
+
+    Parameters
+    ----------
+    study : Study
+    apply : bool
+        Do it; by default only say what would be done.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :func:`codebook_differences`.
+    """
+    if not apply:
+        return codebook_differences(study.codebook(), study.store)
+    plan = pd.DataFrame(columns=DIFFERENCE_COLUMNS)
+
+    def change(codebook: Codebook, conn: Connection) -> tuple[None, Codebook]:
+        nonlocal plan
+        plan = _differences(conn, codebook)
+        codes = dict(codebook.codes)
+        restore = plan[plan["action"].str.startswith("put it back")]["code_id"].tolist()
+        stored = _database_codes(conn)
+        for code_id in restore:
+            name, parent, colour, step = (stored[code_id][f] for f in _MIRRORED)
+            name = _free_name(name, codes)
+            codes[code_id] = Code(
+                code_id,
+                name,
+                parent if parent in codes else None,
+                "",
+                colour=colour,
+                process_step=step,
+            )
+        drop = plan[plan["action"] == "remove it from the database"]["code_id"].tolist()
+        if drop:
+            conn.execute(schema.codes.delete().where(schema.codes.c.id.in_(drop)))
+        return None, Codebook(codes, codebook.path, codebook.version)
+
+    edit_codebook(study, change)
+    return plan
+
+
+def _differences(conn: Connection, codebook: Codebook) -> pd.DataFrame:
+    stored = _database_codes(conn)
+    used = dict(
+        conn.execute(
+            sa.select(schema.codings.c.code_id, sa.func.count()).group_by(schema.codings.c.code_id)
+        ).all()
+    )
+    rows = []
+    for code_id, values in stored.items():
+        count = int(used.get(code_id, 0))
+        if code_id not in codebook.codes:
+            if count:
+                rows.append(
+                    (
+                        code_id,
+                        "in the database but not in codebook.yml",
+                        count,
+                        "put it back into codebook.yml",
+                        "error",
+                    )
+                )
+            else:
+                rows.append(
+                    (
+                        code_id,
+                        "in the database but not in codebook.yml (no codings)",
+                        0,
+                        "remove it from the database",
+                        "warning",
+                    )
+                )
+            continue
+        code = codebook[code_id]
+        for field in _MIRRORED:
+            if getattr(code, field) != values[field]:
+                verb = "rename it" if field == "name" else f"set its {field.replace('_', ' ')}"
+                rows.append(
+                    (
+                        code_id,
+                        f"{field} is {values[field]!r} in the database, "
+                        f"{getattr(code, field)!r} in codebook.yml",
+                        count,
+                        f"{verb} in the database from codebook.yml",
+                        "warning",
+                    )
+                )
+    return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
+
+
+def _database_codes(conn: Connection) -> dict[str, dict[str, object]]:
+    c = schema.codes.c
+    rows = conn.execute(sa.select(c.id, c.name, c.parent_id, c.colour, c.process_step))
+    return {
+        row.id: {
+            "name": row.name,
+            "parent": row.parent_id,
+            "colour": row.colour,
+            "process_step": row.process_step,
+        }
+        for row in rows
+    }
+
+
+def _free_name(name: str, codes: dict[str, Code]) -> str:
+    """``name``, or ``name (2)`` … when a code in the file already has it."""
+    taken = {code.name.casefold() for code in codes.values()}
+    candidate, number = name, 2
+    while candidate.casefold() in taken:
+        candidate, number = f"{name} ({number})", number + 1
+    return candidate

@@ -19,6 +19,7 @@ saying what failed and what to do.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -45,6 +46,7 @@ WRITE_LOCK_KEY = 0x52_4B_5354_5544_59  # "RKSTUDY"
 _SQLITE_SCHEMES = {"sqlite", "sqlite+pysqlite"}
 _POSTGRES_SCHEMES = {"postgresql", "postgres", "postgresql+psycopg"}
 _LOCK_NOT_AVAILABLE = "55P03"
+_MIGRATION_LOCK = threading.Lock()
 
 
 def utcnow() -> datetime:
@@ -344,7 +346,10 @@ class Store:
             conn = self._begin_write()
             try:
                 config.attributes["connection"] = conn
-                command.upgrade(config, "head")
+                # Alembic runs migrations through one module-level context: two threads
+                # migrating two studies at once would run each other's steps.
+                with _MIGRATION_LOCK:
+                    command.upgrade(config, "head")
                 conn.commit()
             except BaseException:
                 conn.rollback()

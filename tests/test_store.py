@@ -267,3 +267,46 @@ def test_killed_writer_leaves_a_valid_database_with_every_acknowledged_write(db_
         missing = {f"r{round_number}-{n}" for n in range(acknowledged + 1)} - stored
         assert not missing, f"acknowledged writes lost: {sorted(missing)[:5]}"
         store.close()
+
+
+def test_a_full_disk_gives_an_error_naming_the_study_and_keeps_what_was_saved(tmp_path):
+    path = tmp_path / "study.db"
+    store = Store(path)
+    with store.transaction() as conn:
+        conn.execute(schema.memos.insert().values(**_memo("kept")))
+
+    # SQLite reports a full disk as SQLITE_FULL; a page limit makes it say so here.
+    @sa.event.listens_for(store.engine, "connect")
+    def _tiny(dbapi_connection, _record):
+        pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages + 1}")
+
+    store.engine.dispose()
+    with pytest.raises(StoreError, match="the disk is full") as caught:
+        for number in range(200):
+            with store.transaction() as conn:
+                conn.execute(schema.memos.insert().values(**_memo("x" * 5000 + str(number))))
+    assert str(path) in str(caught.value)
+    assert "nothing was saved" in caught.value.hint
+    store.close()
+    with Store(path) as again:
+        assert "kept" in _memo_texts(again)
+        assert again.integrity_check() == []
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("study.db")) == []
+
+
+def test_studies_opened_from_several_threads_at_once_each_get_their_own_schema(tmp_path):
+    # Alembic's migration context is one per process: without a lock, two threads migrating
+    # two new databases at once ran each other's steps ("table coders already exists").
+    from concurrent.futures import ThreadPoolExecutor
+
+    def open_new(number: int) -> str | None:
+        store = Store(tmp_path / f"study{number}.db")
+        try:
+            return store.schema_version
+        finally:
+            store.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        versions = list(pool.map(open_new, range(32)))
+    assert set(versions) == {Store(tmp_path / "study0.db").head_revision}

@@ -104,6 +104,9 @@ class Study:
     ----------
     folder : Path
     settings : StudySettings
+    unfinished_changes : list of str
+        Changes a killed write saved in the database that could not be carried to their file
+        when the study was opened (normally empty; ``research-kit check`` reports them).
     """
 
     def __init__(self, folder: Path | str) -> None:

@@ -74,7 +74,8 @@ def work(study_path: str, name: str, seed: int, seconds: float | None, shared: i
     study = open_study(study_path, create=False)
     documents = {doc.id: paragraphs(doc.text) for doc in study.documents()}
     document_ids = sorted(documents)
-    codes = sorted(code.id for code in study.codebook().leaf_codes())
+    # The study's own codes: an editor's temporary code may be merged away at any moment.
+    codes = sorted(c.id for c in study.codebook().leaf_codes() if not c.id.startswith("tmp_"))
     shared_rng = random.Random(1234)
     shared_keys = [
         (doc, *shared_rng.choice(documents[doc]), shared_rng.choice(codes), SHARED_CODER)
@@ -123,7 +124,10 @@ def edit(
     rng = random.Random(seed)
     study = open_study(study_path, create=False)
     documents = {doc.id: paragraphs(doc.text) for doc in study.documents()}
-    mine = sorted(code.id for code in study.codebook().leaf_codes())[part::parts]
+    # Shares of the study's own codes (not the temporary ones other editors may have added
+    # already), so no two editors ever rename the same code.
+    own = sorted(c.id for c in study.codebook().leaf_codes() if not c.id.startswith("tmp_"))
+    mine = own[part::parts]
     print("ready", flush=True)
     started = time.monotonic()
     writes = 0

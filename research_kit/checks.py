@@ -52,6 +52,8 @@ def check_folder(folder: Path | str) -> list[Problem]:
     problems += _check_autocode_rules(settings)
     for source in settings.surveys:
         problems += _check_survey(source, settings)
+        if source.population_margins is not None:  # checked even when the export is broken
+            problems += _check_margins(source.population_margins)
     for log in settings.event_logs:
         problems += _check_event_log(log, settings, activities)
     return _in_file_order(problems)
@@ -213,8 +215,6 @@ def _check_survey(source, settings: StudySettings) -> list[Problem]:
         spec = settings.attributes.get(attribute)
         if column in frame.columns and spec is not None and spec.values:
             problems += _survey_value_problems(frame, column, spec, source)
-    if source.population_margins is not None:
-        problems += _check_margins(source.population_margins)
     return problems
 
 

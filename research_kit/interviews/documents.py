@@ -199,14 +199,18 @@ def _join_docx_paragraphs(paragraphs: list[str]) -> str:
 
 
 def note_paths(folder: Path | str) -> list[Path]:
-    """Return the note files in ``folder`` (not hidden, known suffixes), sorted by name."""
+    """Return the note files in ``folder`` (not hidden, known suffixes), sorted by name.
+
+    Anything with a note's name that is not a folder is listed, pipes and devices included,
+    so that reading it reports what it is instead of the note silently going missing.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         return []
     return sorted(
         path
         for path in folder.iterdir()
-        if path.is_file()
+        if not path.is_dir()
         and path.suffix.lower() in NOTE_SUFFIXES
         and not path.name.startswith((".", "~$"))
         and path.name.lower() != "readme.md"

@@ -38,6 +38,7 @@ from research_kit.process.eventlog import (
     parse_timestamps,
     tidy_events,
 )
+from research_kit.rawfiles import open_raw
 
 _CHUNK = 1 << 20
 _PROLOG_LIMIT = 1 << 20
@@ -359,12 +360,8 @@ def _parse(path: Path) -> tuple[pd.DataFrame, dict[str, str], np.ndarray]:
 @contextmanager
 def _open(path: Path) -> Iterator[IO[bytes]]:
     """Open the file, decompressing gzip (recognised by its magic bytes, not only its name)."""
-    if not path.exists():
-        raise EventLogError("file not found", path=path, hint="check the path in study.yml")
-    if path.is_dir():
-        raise EventLogError("is a folder, not a file", path=path, hint="name a file")
     try:
-        with path.open("rb") as raw:
+        with open_raw(path, error_class=EventLogError) as raw:
             magic = raw.read(2)
             raw.seek(0)
             if magic == _GZIP_MAGIC:

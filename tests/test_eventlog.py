@@ -420,9 +420,9 @@ def test_errors_drop_lists_lines_and_raise_names_them(tmp_path):
 def test_parse_timestamps_uniform_non_iso_column_is_vectorised():
     values = pd.Series([f"{m:02d}/15/2024 08:30" for m in range(1, 13)] * 2000)
     started = time.perf_counter()
-    times, bad = parse_timestamps(values, "UTC")
+    times, bad, outside = parse_timestamps(values, "UTC")
     assert time.perf_counter() - started < 2
-    assert not bad.any()
+    assert not bad.any() and not outside.any()
     assert str(times.iloc[1]) == "2024-02-15 08:30:00+00:00"
 
 
@@ -446,3 +446,101 @@ def test_a_million_csv_events_read_in_seconds(tmp_path):
     elapsed = time.perf_counter() - started
     assert len(log) == n
     assert elapsed < 20, f"reading 1M events took {elapsed:.1f}s"
+
+
+# -- times outside what an event table can hold -----------------------------------------------
+OUT_OF_RANGE = [
+    "0001-01-01T10:00:00Z",
+    "1400-05-01 10:00",
+    "9999-12-31T10:00:00+01:00",
+    "03/02/1400 14:05",  # not ISO: the slow path
+    "12/31/9999",
+]
+
+
+@pytest.mark.parametrize("stamp", OUT_OF_RANGE)
+@pytest.mark.parametrize("errors", ["raise", "drop"])
+def test_csv_time_outside_the_range_is_an_error_naming_the_line(tmp_path, stamp, errors):
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "case_id,activity,timestamp\n"
+        "A,Apply,2025-01-01T10:00:00Z\n"
+        f"A,Review,{stamp}\n"
+        "B,Apply,2025-01-02T10:00:00Z\n"
+    )
+    with pytest.raises(EventLogError, match=r"1 timestamp\(s\) fall outside 1677-09-21") as r:
+        read_event_log(path, errors=errors)
+    assert r.value.path == path
+    assert r.value.line == 3
+    assert "lines 3" in str(r.value)
+    assert "year" in r.value.hint
+
+
+def test_start_time_outside_the_range_is_an_error(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "case_id,activity,start,timestamp\n"
+        "A,Apply,2025-01-01T09:00:00Z,2025-01-01T10:00:00Z\n"
+        "A,Review,0001-01-02T09:00:00Z,2025-01-02T10:00:00Z\n"
+    )
+    with pytest.raises(EventLogError, match="fall outside") as raised:
+        read_event_log(path, start_timestamp="start")
+    assert raised.value.line == 3
+
+
+def test_times_at_the_edges_of_the_range_are_kept_exactly(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "case_id,activity,timestamp\nA,First,1677-09-22T00:00:00Z\nA,Last,2262-04-10T00:00:00Z\n"
+    )
+    log = read_event_log(path)
+    assert [str(t) for t in log["timestamp"]] == [
+        "1677-09-22 00:00:00+00:00",
+        "2262-04-10 00:00:00+00:00",
+    ]
+
+
+def test_xes_time_outside_the_range_names_the_event_and_file_line(tmp_path):
+    path = tmp_path / "log.xes"
+    path.write_text(
+        _xes(
+            _trace(
+                "A",
+                _event("Apply", "2025-01-01T10:00:00+00:00"),
+                _event("Review", "9999-01-01T10:00:00+00:00"),
+            )
+        )
+    )
+    with pytest.raises(EventLogError, match=r"fall outside .*events 2; file lines 5") as r:
+        read_xes(path)
+    assert r.value.line == 5
+
+
+def test_xes_date_attribute_outside_the_range_is_kept_as_written(tmp_path):
+    path = tmp_path / "log.xes"
+    due = '<date key="due" value="0001-01-01T00:00:00+00:00"/>'
+    path.write_text(_xes(_trace("A", _event("Apply", "2025-01-01T10:00:00+00:00", due))))
+    assert read_xes(path)["due"].tolist() == ["0001-01-01T00:00:00+00:00"]
+
+
+def test_parse_timestamps_marks_out_of_range_apart_from_unreadable():
+    times, bad, outside = parse_timestamps(
+        pd.Series(["1400-01-01", "soon", "2025-01-01", "9999-12-31 23:00"])
+    )
+    assert bad.tolist() == [False, True, False, False]
+    assert outside.tolist() == [True, False, False, True]
+    assert times.isna().tolist() == [True, True, False, True]
+
+
+def test_mining_refuses_a_hand_made_table_with_a_time_out_of_range():
+    from research_kit.process import variants
+
+    events = pd.DataFrame(
+        {
+            "case_id": ["A", "A"],
+            "activity": ["Apply", "Review"],
+            "timestamp": pd.to_datetime(["2025-01-01", "1400-01-01"], utc=True, format="ISO8601"),
+        }
+    )
+    with pytest.raises(EventLogError, match="outside 1677-09-21 to 2262-04-11"):
+        variants(events)

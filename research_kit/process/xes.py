@@ -472,7 +472,7 @@ def _typed(values: pd.Series, kind: str, timezone: str) -> pd.Series:
         if (flags.notna() == present).all():
             return flags.astype("boolean")
     elif kind == "date":
-        times, bad = parse_timestamps(values, timezone, allow_missing=True)
-        if not bad.any():
+        times, bad, outside = parse_timestamps(values, timezone, allow_missing=True)
+        if not (bad.any() or outside.any()):  # else kept as text, never wrapped or lost
             return times
     return values

@@ -21,6 +21,9 @@ from research_kit.yamlfiles import YamlMap, parse_yaml
 STUDY_FILE = "study.yml"
 ATTRIBUTE_TYPES = ("id", "text", "category", "date", "number")
 DEFAULT_MIN_CELL_SIZE = 5
+#: The largest min_cell_size accepted: more people than any city has, and small enough for
+#: every count column to compare with (a 10**30 would overflow them).
+MAX_MIN_CELL_SIZE = 10**9
 _TOP_LEVEL = (
     "name",
     "question",
@@ -222,11 +225,12 @@ def _unknown_key_problems(data: YamlMap, path: Path) -> list[Problem]:
 
 def _min_cell_size(data: YamlMap, path: Path, problems: list[Problem]) -> int:
     value = data.get("min_cell_size", DEFAULT_MIN_CELL_SIZE)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_MIN_CELL_SIZE:
+        shown = repr(value) if len(repr(value)) <= 24 else f"{repr(value)[:12]}…"
         problems.append(
             Problem(
                 path,
-                f"min_cell_size {value!r} is not a whole number of at least 1",
+                f"min_cell_size {shown} is not a whole number from 1 to {MAX_MIN_CELL_SIZE:,}",
                 "use e.g. 5 (many agencies use 5 or 10)",
                 line=data.line_of("min_cell_size"),
             )

@@ -300,6 +300,10 @@ def test_invalid_study_settings(tmp_path):
     with pytest.raises(StudyConfigError, match="min_cell_size") as raised:
         read_settings(tmp_path)
     assert raised.value.line == 2
+    (tmp_path / "study.yml").write_text(f"name: s\nmin_cell_size: {10**30}\n")
+    with pytest.raises(StudyConfigError, match="min_cell_size 100000000000… is not") as raised:
+        read_settings(tmp_path)
+    assert raised.value.line == 2
     (tmp_path / "study.yml").write_text("name: s\ntimezone: Mars/Olympus\n")
     with pytest.raises(StudyConfigError, match="time zone"):
         read_settings(tmp_path)

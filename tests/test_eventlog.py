@@ -544,3 +544,17 @@ def test_mining_refuses_a_hand_made_table_with_a_time_out_of_range():
     )
     with pytest.raises(EventLogError, match="outside 1677-09-21 to 2262-04-11"):
         variants(events)
+
+
+def test_xes_int_attribute_too_large_for_a_column_is_kept_as_written(tmp_path):
+    path = tmp_path / "log.xes"
+    huge = '<int key="cost" value="1000000000000000000000000000000"/>'
+    half = '<int key="pages" value="1.5"/>'
+    events = [
+        _event("Apply", "2025-01-01T10:00:00+00:00", huge, half),
+        _event("Pay", "2025-01-02T10:00:00+00:00", '<int key="cost" value="7"/>'),
+    ]
+    path.write_text(_xes(_trace("A", *events)))
+    log = read_xes(path)
+    assert log["cost"].tolist() == ["1000000000000000000000000000000", "7"]
+    assert log["pages"].tolist()[0] == "1.5"

@@ -466,7 +466,11 @@ def _typed(values: pd.Series, kind: str, timezone: str) -> pd.Series:
     if kind in ("int", "float"):
         numbers = pd.to_numeric(values, errors="coerce")
         if (numbers.notna() == present).all():
-            return numbers.astype("Int64") if kind == "int" else numbers.astype("float64")
+            if kind == "float":
+                return numbers.astype("float64")
+            whole = _whole_numbers(numbers)
+            if whole is not None:  # 1.5 or 10**30 is not: it stays text, as written
+                return whole
     elif kind == "boolean":
         flags = values.str.strip().str.lower().map({"true": True, "false": False})
         if (flags.notna() == present).all():
@@ -476,3 +480,17 @@ def _typed(values: pd.Series, kind: str, timezone: str) -> pd.Series:
         if not (bad.any() or outside.any()):  # else kept as text, never wrapped or lost
             return times
     return values
+
+
+def _whole_numbers(numbers: pd.Series) -> pd.Series | None:
+    """``numbers`` as ``Int64`` when each is exactly a whole number that fits, else None.
+
+    pandas reads a column with a gap or a huge value as floats, which hold whole numbers
+    exactly only up to 2**53; beyond that a cast would change or wrap the value.
+    """
+    if pd.api.types.is_integer_dtype(numbers.dtype):
+        return numbers.astype("Int64")
+    floats = numbers.astype("float64").dropna()
+    if ((floats % 1 == 0) & (floats.abs() <= 2**53)).all():
+        return numbers.astype("float64").astype("Int64")
+    return None

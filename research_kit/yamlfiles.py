@@ -100,7 +100,17 @@ def parse_yaml(
         raise error_class(
             f"is not valid YAML: {exc}", path=path, hint="check the file's syntax"
         ) from exc
-    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+    except RecursionError as exc:  # PyYAML composes nested blocks recursively
+        line = _deepest_line(text)
+        raise error_class(
+            "is nested too deeply to read (lists or mappings inside each other hundreds of "
+            "levels deep)",
+            path=path,
+            line=line + line_offset if line else None,
+            hint="write the items one after another instead (a codebook lists its codes flat "
+            "and names each one's parent with 'parent:')",
+        ) from exc
+    except (ValueError, TypeError, OverflowError) as exc:
         # PyYAML's constructors raise these for values that parse but cannot be built,
         # e.g. the date 2026-02-31 (ValueError: day is out of range for month).
         line = _unbuildable_line(text)
@@ -114,6 +124,32 @@ def parse_yaml(
     if isinstance(data, YamlMap) and line_offset:
         _shift_lines(data, line_offset)
     return data
+
+
+_OPENERS = (
+    yaml.BlockMappingStartToken,
+    yaml.BlockSequenceStartToken,
+    yaml.FlowMappingStartToken,
+    yaml.FlowSequenceStartToken,
+)
+_CLOSERS = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+
+
+def _deepest_line(text: str) -> int | None:
+    """The 1-based line where the YAML is nested deepest, found by scanning (no recursion)."""
+    depth = deepest = 0
+    line = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, _OPENERS):
+                depth += 1
+                if depth > deepest:
+                    deepest, line = depth, token.start_mark.line + 1
+            elif isinstance(token, _CLOSERS):
+                depth -= 1
+    except yaml.YAMLError:
+        pass  # the part scanned so far still says where the nesting went deep
+    return line
 
 
 def _unbuildable_line(text: str) -> int | None:

@@ -37,6 +37,7 @@ class _LineLoader(yaml.SafeLoader):
     """A safe loader whose mappings and sequences keep line numbers."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> YamlMap:
+        _refuse_repeated_keys(node)
         mapping = YamlMap(super().construct_mapping(node, deep=True))
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {
@@ -48,6 +49,28 @@ class _LineLoader(yaml.SafeLoader):
         items = YamlList(super().construct_sequence(node, deep=True))
         items.item_lines = [child.start_mark.line + 1 for child in node.value]
         return items
+
+
+class RepeatedKeyError(yaml.MarkedYAMLError):
+    """A mapping names one key twice; YAML would silently keep only the last value."""
+
+    key: str = ""
+    first_line: int = 0
+
+
+def _refuse_repeated_keys(node: yaml.MappingNode) -> None:
+    first: dict[object, int] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue  # '<<' merges may repeat; complex keys are not ours to judge
+        line = key_node.start_mark.line + 1
+        if key_node.value in first:
+            error = RepeatedKeyError(
+                problem="a key is given twice", problem_mark=key_node.start_mark
+            )
+            error.key, error.first_line = key_node.value, first[key_node.value]
+            raise error
+        first[key_node.value] = line
 
 
 _LineLoader.add_constructor(
@@ -86,6 +109,14 @@ def parse_yaml(
     """
     try:
         data = yaml.load(text, Loader=_LineLoader)
+    except RepeatedKeyError as exc:
+        raise error_class(
+            f"the key {exc.key!r} is given twice (first on line {exc.first_line + line_offset}); "
+            "YAML would keep only the last value",
+            path=path,
+            line=exc.problem_mark.line + 1 + line_offset,
+            hint="keep one of the two lines (merge their values if both matter)",
+        ) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else None

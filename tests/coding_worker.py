@@ -60,6 +60,9 @@ def work(study_path: str, name: str, seed: int, seconds: float | None, shared: i
 
     rng = random.Random(seed)
     study = open_study(study_path, create=False)
+    # The product gives up on a lock after 60 s; on a busy machine that is a slow run, not a
+    # lost write, so the coders here wait as long as the test's own hang guards.
+    study.store.busy_timeout = 600.0
     documents = {doc.id: paragraphs(doc.text) for doc in study.documents()}
     document_ids = sorted(documents)
     codes = sorted(code.id for code in study.codebook().leaf_codes())
@@ -223,12 +226,12 @@ def kill_rounds(study_path: Path, rounds: int = 8, seed: int = 7) -> KillReport:
         ready = threading.Event()
         reader = threading.Thread(target=_collect, args=(worker.stdout, lines, ready))
         reader.start()
-        ready.wait(timeout=300)
+        ready.wait(timeout=600)  # a hang guard: a slow start is not a failure
         time.sleep(rng.uniform(0.2, 1.5))
         alive = worker.poll() is None
         worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=30)
-        reader.join(timeout=30)
+        worker.wait(timeout=600)  # hang guards: both return as soon as the coder is dead
+        reader.join(timeout=600)
         error = worker.stderr.read()
         worker.stdout.close()
         worker.stderr.close()

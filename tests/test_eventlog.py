@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ import pandas as pd
 import pytest
 
 from research_kit.errors import EventLogError
-from research_kit.process import xes
+from research_kit.process import eventlog, xes
 from research_kit.process.eventlog import parse_timestamps, read_event_log
 from research_kit.process.xes import read_xes
 
@@ -253,27 +252,25 @@ XXE = (
         "external-dtd",
     ],
 )
-def test_doctype_is_refused_fast(tmp_path, content, name):
+@pytest.mark.timeout(600)  # a hang guard (expanding the entities would never end), not a speed test
+def test_doctype_is_refused_before_parsing(tmp_path, content, name):
     path = tmp_path / name
     path.write_bytes(content)
-    started = time.perf_counter()
     with pytest.raises(EventLogError, match="DOCTYPE") as raised:
         read_xes(path)
-    assert time.perf_counter() - started < 2
     assert raised.value.path == path and raised.value.hint
     assert "root:" not in str(raised.value)
 
 
+@pytest.mark.timeout(600)  # a hang guard, not a speed test
 @pytest.mark.parametrize("content", [LAUGHS, XXE], ids=["billion-laughs", "xxe"])
 def test_parser_itself_expands_and_fetches_nothing(tmp_path, monkeypatch, content):
     """Even past the prolog check, lxml is set to resolve no entity and load no DTD."""
     monkeypatch.setattr(xes, "_scan_prolog", lambda text: "root")
     path = tmp_path / "sneaky.xes"
     path.write_text(content)
-    started = time.perf_counter()
     with pytest.raises(EventLogError) as raised:
         read_xes(path)
-    assert time.perf_counter() - started < 2
     assert "root:" not in str(raised.value)
 
 
@@ -417,17 +414,21 @@ def test_errors_drop_lists_lines_and_raise_names_them(tmp_path):
     assert len(kept) == 6 and "bad1" not in kept["activity"].tolist()
 
 
-def test_parse_timestamps_uniform_non_iso_column_is_vectorised():
+def test_parse_timestamps_uniform_non_iso_column_is_vectorised(monkeypatch):
+    def one_by_one(value, timezone):
+        raise AssertionError(f"{value!r} was parsed on its own, not with its column")
+
+    # Proven by what runs, not by a stopwatch: no value falls through to one-by-one parsing.
+    monkeypatch.setattr(eventlog, "_one_timestamp", one_by_one)
     values = pd.Series([f"{m:02d}/15/2024 08:30" for m in range(1, 13)] * 2000)
-    started = time.perf_counter()
     times, bad, outside = parse_timestamps(values, "UTC")
-    assert time.perf_counter() - started < 2
     assert not bad.any() and not outside.any()
     assert str(times.iloc[1]) == "2024-02-15 08:30:00+00:00"
 
 
 @pytest.mark.slow
-def test_a_million_csv_events_read_in_seconds(tmp_path):
+@pytest.mark.timeout(600)  # a hang guard; the speed is a figure of `make bench` (bench_mining)
+def test_a_million_csv_events_are_all_read(tmp_path):
     rng = np.random.default_rng(5)
     n = 1_000_000
     cases = np.sort(rng.integers(0, 100_000, n))
@@ -441,11 +442,9 @@ def test_a_million_csv_events_read_in_seconds(tmp_path):
     )
     path = tmp_path / "big.csv"
     frame.to_csv(path, index=False)
-    started = time.perf_counter()
     log = read_event_log(path)
-    elapsed = time.perf_counter() - started
     assert len(log) == n
-    assert elapsed < 20, f"reading 1M events took {elapsed:.1f}s"
+    assert log["case_id"].nunique() == len(np.unique(cases))
 
 
 # -- times outside what an event table can hold -----------------------------------------------

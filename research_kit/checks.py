@@ -99,6 +99,8 @@ def _check_notes(settings: StudySettings) -> list[Problem]:
     folder = settings.notes
     if folder is None:
         return []
+    if folder.exists() and not folder.is_dir():
+        return [Problem(folder, "is not a folder", "name the folder that holds the notes")]
     if not folder.is_dir():
         return [
             Problem(

@@ -141,6 +141,14 @@ def test_check_reports_every_special_file_and_returns(sample_study_path):
         assert found[0].hint
 
 
+def test_check_says_a_notes_path_that_is_a_pipe_is_not_a_folder(tmp_path):
+    (tmp_path / "study.yml").write_text("name: s\nnotes: notes\n")
+    os.mkfifo(tmp_path / "notes")
+    problems = _run_guarded(lambda: check_folder(tmp_path), [tmp_path / "notes"])
+    found = [p for p in problems if Path(p.path) == tmp_path / "notes"]
+    assert [(p.message, p.severity) for p in found] == [("is not a folder", "error")]
+
+
 def test_check_and_loaders_refuse_a_fifo_study_yml(tmp_path):
     os.mkfifo(tmp_path / "study.yml")
     problems = _run_guarded(lambda: check_folder(tmp_path), [tmp_path / "study.yml"])

@@ -40,8 +40,8 @@ POOL_FILL_S = 20.0
 def _load_seconds(context, url: str) -> float:
     page = context.new_page()
     start = time.perf_counter()
-    page.goto(url, timeout=120_000)
-    page.locator(".rk-box-survey").wait_for(state="visible", timeout=120_000)
+    page.goto(url, timeout=600_000)
+    page.locator(".rk-box-survey").wait_for(state="visible", timeout=600_000)
     seconds = time.perf_counter() - start
     page.close()
     return seconds
@@ -52,7 +52,7 @@ def _measure(study: Path, context, *, preheat: bool) -> float:
     process = serve(BRIEF, port=port, study=study, preheat=preheat)
     url = f"http://127.0.0.1:{port}/"
     try:
-        wait_until_ready(url, timeout=60, process=process)
+        wait_until_ready(url, timeout=600, process=process)  # a hang guard
         if not preheat:
             return _load_seconds(context, url)
         time.sleep(POOL_FILL_S)  # the pool fills at start-up
@@ -61,7 +61,7 @@ def _measure(study: Path, context, *, preheat: bool) -> float:
         return min(first, _load_seconds(context, url))
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=600)  # a hang guard
 
 
 def figures() -> list[tuple[str, str, float, str]]:

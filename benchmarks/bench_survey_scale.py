@@ -141,7 +141,7 @@ def large_figures(n: int = N_LARGE) -> list[Figure]:
     process = context.Process(target=_large_run, args=(n, queue))
     process.start()
     report = queue.get(timeout=3600)
-    process.join(timeout=60)
+    process.join(timeout=600)  # a hang guard
     label = f"{n:,} answers, batch_size={BATCH:,}, k={FIXED_K}"
     return [
         (SECTION, f"{label}: fit + describe", report["seconds"], "s"),

@@ -52,6 +52,8 @@ def check_folder(folder: Path | str) -> list[Problem]:
     problems += _check_autocode_rules(settings)
     for source in settings.surveys:
         problems += _check_survey(source, settings)
+        if source.population_margins is not None:  # checked even when the export is broken
+            problems += _check_margins(source.population_margins)
     for log in settings.event_logs:
         problems += _check_event_log(log, settings, activities)
     problems += _check_database(settings)
@@ -98,6 +100,8 @@ def _check_notes(settings: StudySettings) -> list[Problem]:
     folder = settings.notes
     if folder is None:
         return []
+    if folder.exists() and not folder.is_dir():
+        return [Problem(folder, "is not a folder", "name the folder that holds the notes")]
     if not folder.is_dir():
         return [
             Problem(
@@ -109,10 +113,12 @@ def _check_notes(settings: StudySettings) -> list[Problem]:
         ]
     problems = []
     stems = Counter(path.stem for path in note_paths(folder))
+    documents = []
     for path in note_paths(folder):
         document, found = validate_note_file(path)
         problems += found
         if document is not None:
+            documents.append(document)
             problems += attribute_problems(document, settings.attributes)
         if stems[path.stem] > 1:
             problems.append(
@@ -120,6 +126,34 @@ def _check_notes(settings: StudySettings) -> list[Problem]:
                     path,
                     f"another note is also called {path.stem!r}",
                     "give every note its own file name (the name is the document id)",
+                )
+            )
+    return problems + _shared_id_problems(documents, settings)
+
+
+def _shared_id_problems(documents: list[Document], settings: StudySettings) -> list[Problem]:
+    """Notes after the first that give the same participant id (an ``id`` attribute)."""
+    names = [name for name, spec in settings.attributes.items() if spec.type == "id"]
+    problems = []
+    for name in names or ["participant"]:
+        first: dict[str, Document] = {}
+        for document in documents:
+            value = document.attributes.get(name)
+            if value is None or str(value).strip() == "":
+                continue
+            earlier = first.setdefault(str(value).strip(), document)
+            if earlier is document:
+                continue
+            line = _front_matter_line(earlier, name)
+            where = earlier.path.name + (f", line {line}" if line else "")
+            problems.append(
+                Problem(
+                    document.path,
+                    f"{name} {value!r} is also the {name} of {where}",
+                    "give each participant their own id; if this is a second interview with "
+                    "the same person, that is fine (they count once as a participant)",
+                    line=_front_matter_line(document, name),
+                    severity="warning",
                 )
             )
     return problems
@@ -274,8 +308,6 @@ def _check_survey(source, settings: StudySettings) -> list[Problem]:
         spec = settings.attributes.get(attribute)
         if column in frame.columns and spec is not None and spec.values:
             problems += _survey_value_problems(frame, column, spec, source)
-    if source.population_margins is not None:
-        problems += _check_margins(source.population_margins)
     return problems
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from research_kit import __version__
 from research_kit.checks import check_folder
-from research_kit.errors import Problem, ResearchKitError
+from research_kit.errors import CodingError, Problem, ResearchKitError, StudyConfigError
 from research_kit.study import open_study
 
 if TYPE_CHECKING:
@@ -231,17 +231,25 @@ def _run_summary(args: argparse.Namespace) -> int:
 
 
 def _run_agreement(args: argparse.Namespace) -> int:
-    from research_kit.interviews.agreement import agreement, disagreements
+    from research_kit.interviews.agreement import agreement, disagreements, pairwise_agreement
 
     options = {"coders": args.coder, "unit": args.unit, "documents": args.document}
     with open_study(args.study, create=False) as study:
         table = agreement(study, **options)
+        # Kappa is for two coders: with more, each pair gets its own (on the notes it shares).
+        pairs = pairwise_agreement(study, **options) if len(table.attrs["coders"]) > 2 else None
         differing = disagreements(study, **options) if args.disagreements else None
     if args.json:
-        print(json.dumps(_agreement_payload(table, differing), ensure_ascii=False, indent=2))
+        payload = _agreement_payload(table, differing)
+        if pairs is not None:
+            payload["pairs"] = json.loads(pairs.to_json(orient="records"))
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
         return EXIT_OK
     print(f"agreement by {table.attrs['unit']} between {', '.join(table.attrs['coders'])}")
     print(table.to_string(index=False, float_format=lambda value: f"{value:.3f}"))
+    if pairs is not None:
+        print("\nCohen's kappa for each pair of coders (overall, on the notes both coded)")
+        print(pairs.to_string(index=False, float_format=lambda value: f"{value:.3f}"))
     if differing is not None:
         print(f"\n{len(differing)} disagreement(s)")
         print(differing.drop(columns=["text"]).to_string(index=False))
@@ -492,11 +500,7 @@ def _demo_analyses(study) -> QuestionThemes | None:
     top = themes.iloc[0]
     print(f"   interviews: most-coded theme {top['theme']!r} ({int(top['excerpts'])} excerpts)")
     if len(iv.coders(study)) >= 2:
-        overall = iv.coder_agreement(study).set_index("code_id").loc["overall"]
-        print(
-            f"   agreement: Cohen's kappa {overall['cohen_kappa']:.2f}, "
-            f"Krippendorff's alpha {overall['krippendorff_alpha']:.2f} (by excerpt)"
-        )
+        print(f"   agreement: {_agreement_text(study)}")
     answer_themes = None
     if study.settings.surveys and study.survey_source().open_ended:
         answer_themes = _demo_survey(study)
@@ -509,6 +513,34 @@ def _demo_analyses(study) -> QuestionThemes | None:
             f"({pm.format_duration(worst['median'])})"
         )
     return answer_themes
+
+
+def _agreement_text(study) -> str:
+    """Kappa for each pair of coders; with three or more, alpha over all of them as well."""
+    from research_kit import interviews as iv
+
+    pairs = iv.pairwise_agreement(study)
+    if len(pairs) == 1:
+        pair = pairs.iloc[0]
+        return (
+            f"Cohen's kappa {pair['cohen_kappa']:.2f}, "
+            f"Krippendorff's alpha {pair['krippendorff_alpha']:.2f} (by excerpt)"
+        )
+    kappas = ", ".join(
+        f"{row.coder_a}–{row.coder_b} {row.cohen_kappa:.2f}"
+        if row.n_documents
+        else f"{row.coder_a}–{row.coder_b} no note in common"
+        for row in pairs.itertuples(index=False)
+    )
+    try:
+        overall = iv.coder_agreement(study).iloc[-1]
+        together = (
+            f"Krippendorff's alpha {overall['krippendorff_alpha']:.2f} over all "
+            f"{int(overall['n_coders'])} coders ({int(overall['n_documents'])} note(s) all coded)"
+        )
+    except CodingError:  # no note was coded by every coder: the pairs still say something
+        together = "no note was coded by every coder, so no alpha over all of them"
+    return f"{together}; Cohen's kappa by pair: {kappas} (by excerpt)"
 
 
 def _demo_survey(study) -> QuestionThemes:
@@ -575,6 +607,13 @@ def _run_db_copy(args: argparse.Namespace) -> int:
     with open_study(args.study, create=False) as study:
         value = _database_value(args.to, study.folder)
         check_database_value(value, study.settings.path)  # before anything is copied
+        if Path(value).is_absolute() and not study.settings.allow_outside_paths:
+            raise StudyConfigError(
+                f"{value} is outside the study folder",
+                path=study.settings.path,
+                hint="copy into a file inside the study folder, or add "
+                "'allow_outside_paths: true' to study.yml first",
+            )
         target = Store(study.settings.folder / value if "://" not in value else value)
         where = target.location_for_messages()
         try:

@@ -21,11 +21,14 @@ import sqlalchemy as sa
 from research_kit.errors import Problem, StoreError, StudyConfigError, raise_first_error
 from research_kit.rawfiles import read_text
 from research_kit.store import database_url
-from research_kit.yamlfiles import YamlMap, parse_yaml
+from research_kit.yamlfiles import YamlList, YamlMap, parse_yaml
 
 STUDY_FILE = "study.yml"
 ATTRIBUTE_TYPES = ("id", "text", "category", "date", "number")
 DEFAULT_MIN_CELL_SIZE = 5
+#: The largest min_cell_size accepted: more people than any city has, and small enough for
+#: every count column to compare with (a 10**30 would overflow them).
+MAX_MIN_CELL_SIZE = 10**9
 _TOP_LEVEL = (
     "name",
     "question",
@@ -41,6 +44,7 @@ _TOP_LEVEL = (
     "text_model",
     "timezone",
     "privacy",
+    "allow_outside_paths",
 )
 
 
@@ -124,6 +128,8 @@ class StudySettings:
     timezone: str = "UTC"
     #: People's names to hide in everything stakeholders see (``privacy: {names: [...]}``).
     privacy_names: tuple[str, ...] = ()
+    #: Whether paths may lead outside the study folder (``allow_outside_paths: true``).
+    allow_outside_paths: bool = False
 
     @property
     def path(self) -> Path:
@@ -155,6 +161,8 @@ attributes:             # what is recorded about each participant (note front ma
   ward: {{type: category}}
   date: {{type: date}}
   interviewer: {{type: text}}
+# Every path below stays inside this folder (a study travels as one folder); to point at
+# files elsewhere (a shared drive, ../other_study), add: allow_outside_paths: true
 notes: notes            # folder of interview notes (.md, .txt, .docx)
 codebook: codebook.yml
 codings: []             # codings files to import (research_kit CSV or REFI-QDA .qdpx)
@@ -209,8 +217,11 @@ def validate_settings(folder: Path | str) -> tuple[StudySettings, list[Problem]]
         text_model=str(data.get("text_model") or "auto"),
         timezone=str(data.get("timezone") or "UTC"),
         privacy_names=_privacy_names(data, path, problems),
+        allow_outside_paths=_allow_outside(data, path, problems),
     )
     problems += _timezone_problems(settings, data, path)
+    if not settings.allow_outside_paths:
+        problems += _outside_path_problems(settings, data, path)
     return settings, problems
 
 
@@ -230,11 +241,12 @@ def _unknown_key_problems(data: YamlMap, path: Path) -> list[Problem]:
 
 def _min_cell_size(data: YamlMap, path: Path, problems: list[Problem]) -> int:
     value = data.get("min_cell_size", DEFAULT_MIN_CELL_SIZE)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_MIN_CELL_SIZE:
+        shown = repr(value) if len(repr(value)) <= 24 else f"{repr(value)[:12]}…"
         problems.append(
             Problem(
                 path,
-                f"min_cell_size {value!r} is not a whole number of at least 1",
+                f"min_cell_size {shown} is not a whole number from 1 to {MAX_MIN_CELL_SIZE:,}",
                 "use e.g. 5 (many agencies use 5 or 10)",
                 line=data.line_of("min_cell_size"),
             )
@@ -365,6 +377,87 @@ def _event_logs(data: YamlMap, folder: Path, path: Path, problems: list[Problem]
             timezone=_optional_str(entry.get("timezone")),
             line=line,
         )
+
+
+def _allow_outside(data: YamlMap, path: Path, problems: list[Problem]) -> bool:
+    value = data.get("allow_outside_paths", False)
+    if not isinstance(value, bool):
+        problems.append(
+            Problem(
+                path,
+                f"allow_outside_paths must be true or false, not {value!r}",
+                "write 'allow_outside_paths: true' to let paths leave the study folder",
+                line=data.line_of("allow_outside_paths"),
+            )
+        )
+        return False
+    return value
+
+
+def _outside_path_problems(settings: StudySettings, data: YamlMap, path: Path) -> list[Problem]:
+    """Paths that lead out of the study folder (absolute, ``../`` or through a link)."""
+    try:
+        home = settings.folder.resolve()
+    except (OSError, RuntimeError):
+        return []  # the folder itself cannot be resolved: reading study.yml reported it
+    problems = []
+    for key, target, line in _named_paths(settings, data):
+        try:
+            inside = target.resolve().is_relative_to(home)
+        except (OSError, RuntimeError):  # a loop of links never arrives anywhere
+            inside = False
+        if not inside:
+            problems.append(
+                Problem(
+                    path,
+                    f"{key} {_relative_text(target, settings.folder)!r} leads outside the study "
+                    "folder",
+                    "keep a study's raw files and database inside its folder (copy them in), or "
+                    "add 'allow_outside_paths: true' to study.yml if that is intended",
+                    line=line,
+                )
+            )
+    return problems
+
+
+def _named_paths(settings: StudySettings, data: YamlMap) -> list[tuple[str, Path, int | None]]:
+    """Every path study.yml names, with its setting and line."""
+    named: list[tuple[str, Path, int | None]] = []
+    for key in ("notes", "codebook"):
+        target = getattr(settings, key)
+        if target is not None:
+            named.append((key, target, data.line_of(key)))
+    for key in ("codings", "process_maps"):
+        lines = _item_lines(data, key)
+        named += [(key, target, lines[i]) for i, target in enumerate(getattr(settings, key))]
+    for source in settings.surveys:
+        named.append(("survey", source.path, source.line))
+        if source.population_margins is not None:
+            named.append(("population_margins", source.population_margins, source.line))
+    named += [("event log", log.path, log.line) for log in settings.event_logs]
+    location = settings.database_location
+    if location.lower().startswith("sqlite"):  # a server URL is not a file of the study
+        location = location.split("://", 1)[1][1:].split("?", 1)[0]
+    if "://" not in location:
+        named.append(("database", Path(location), data.line_of("database")))
+    return named
+
+
+def _item_lines(data: YamlMap, key: str) -> list[int | None]:
+    """The line of each item of a list setting (the key's line for a single value)."""
+    value = data.get(key)
+    count = len(value) if isinstance(value, list) else 1
+    if isinstance(value, YamlList):
+        return list(value.item_lines)
+    return [data.line_of(key)] * count
+
+
+def _relative_text(target: Path, folder: Path) -> str:
+    """The path as study.yml wrote it (relative to the folder when it was relative)."""
+    try:
+        return str(target.relative_to(folder))
+    except ValueError:
+        return str(target)
 
 
 def _timezone_problems(settings: StudySettings, data: YamlMap, path: Path) -> list[Problem]:

@@ -37,6 +37,7 @@ class _LineLoader(yaml.SafeLoader):
     """A safe loader whose mappings and sequences keep line numbers."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> YamlMap:
+        _refuse_repeated_keys(node)
         mapping = YamlMap(super().construct_mapping(node, deep=True))
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {
@@ -48,6 +49,28 @@ class _LineLoader(yaml.SafeLoader):
         items = YamlList(super().construct_sequence(node, deep=True))
         items.item_lines = [child.start_mark.line + 1 for child in node.value]
         return items
+
+
+class RepeatedKeyError(yaml.MarkedYAMLError):
+    """A mapping names one key twice; YAML would silently keep only the last value."""
+
+    key: str = ""
+    first_line: int = 0
+
+
+def _refuse_repeated_keys(node: yaml.MappingNode) -> None:
+    first: dict[object, int] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue  # '<<' merges may repeat; complex keys are not ours to judge
+        line = key_node.start_mark.line + 1
+        if key_node.value in first:
+            error = RepeatedKeyError(
+                problem="a key is given twice", problem_mark=key_node.start_mark
+            )
+            error.key, error.first_line = key_node.value, first[key_node.value]
+            raise error
+        first[key_node.value] = line
 
 
 _LineLoader.add_constructor(
@@ -86,6 +109,14 @@ def parse_yaml(
     """
     try:
         data = yaml.load(text, Loader=_LineLoader)
+    except RepeatedKeyError as exc:
+        raise error_class(
+            f"the key {exc.key!r} is given twice (first on line {exc.first_line + line_offset}); "
+            "YAML would keep only the last value",
+            path=path,
+            line=exc.problem_mark.line + 1 + line_offset,
+            hint="keep one of the two lines (merge their values if both matter)",
+        ) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else None
@@ -100,7 +131,17 @@ def parse_yaml(
         raise error_class(
             f"is not valid YAML: {exc}", path=path, hint="check the file's syntax"
         ) from exc
-    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+    except RecursionError as exc:  # PyYAML composes nested blocks recursively
+        line = _deepest_line(text)
+        raise error_class(
+            "is nested too deeply to read (lists or mappings inside each other hundreds of "
+            "levels deep)",
+            path=path,
+            line=line + line_offset if line else None,
+            hint="write the items one after another instead (a codebook lists its codes flat "
+            "and names each one's parent with 'parent:')",
+        ) from exc
+    except (ValueError, TypeError, OverflowError) as exc:
         # PyYAML's constructors raise these for values that parse but cannot be built,
         # e.g. the date 2026-02-31 (ValueError: day is out of range for month).
         line = _unbuildable_line(text)
@@ -114,6 +155,32 @@ def parse_yaml(
     if isinstance(data, YamlMap) and line_offset:
         _shift_lines(data, line_offset)
     return data
+
+
+_OPENERS = (
+    yaml.BlockMappingStartToken,
+    yaml.BlockSequenceStartToken,
+    yaml.FlowMappingStartToken,
+    yaml.FlowSequenceStartToken,
+)
+_CLOSERS = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+
+
+def _deepest_line(text: str) -> int | None:
+    """The 1-based line where the YAML is nested deepest, found by scanning (no recursion)."""
+    depth = deepest = 0
+    line = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, _OPENERS):
+                depth += 1
+                if depth > deepest:
+                    deepest, line = depth, token.start_mark.line + 1
+            elif isinstance(token, _CLOSERS):
+                depth -= 1
+    except yaml.YAMLError:
+        pass  # the part scanned so far still says where the nesting went deep
+    return line
 
 
 def _unbuildable_line(text: str) -> int | None:

@@ -72,6 +72,9 @@ def work(study_path: str, name: str, seed: int, seconds: float | None, shared: i
 
     rng = random.Random(seed)
     study = open_study(study_path, create=False)
+    # The product gives up on a lock after 60 s; on a busy machine that is a slow run, not a
+    # lost write, so the coders here wait as long as the test's own hang guards.
+    study.store.busy_timeout = 600.0
     documents = {doc.id: paragraphs(doc.text) for doc in study.documents()}
     document_ids = sorted(documents)
     # The study's own codes: an editor's temporary code may be merged away at any moment.
@@ -123,6 +126,7 @@ def edit(
 
     rng = random.Random(seed)
     study = open_study(study_path, create=False)
+    study.store.busy_timeout = 600.0  # as for the coders: a slow run is not a lost edit
     documents = {doc.id: paragraphs(doc.text) for doc in study.documents()}
     # Shares of the study's own codes (not the temporary ones other editors may have added
     # already), so no two editors ever rename the same code.
@@ -161,6 +165,7 @@ def import_project(study_path: str, archive: str) -> None:
     from research_kit.interviews import import_qdpx
 
     study = open_study(study_path, create=False)
+    study.store.busy_timeout = 600.0
     print("ready", flush=True)
     summary = import_qdpx(study, archive)
     print(f"ack import {summary['sources']}", flush=True)
@@ -406,12 +411,12 @@ def kill_rounds(study_path: Path, rounds: int = 8, seed: int = 7) -> KillReport:
         ready = threading.Event()
         reader = threading.Thread(target=_collect, args=(worker.stdout, lines, ready))
         reader.start()
-        ready.wait(timeout=600)
+        ready.wait(timeout=600)  # a hang guard: a slow start is not a failure
         time.sleep(rng.uniform(0.2, 1.5))
         alive = worker.poll() is None
         worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=60)
-        reader.join(timeout=60)
+        worker.wait(timeout=600)  # hang guards: both return as soon as the coder is dead
+        reader.join(timeout=600)
         error = worker.stderr.read()
         worker.stdout.close()
         worker.stderr.close()

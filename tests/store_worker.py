@@ -13,7 +13,7 @@ from research_kit.store import Store, utcnow
 
 
 def main(database: str, tag: str, count: int, forever: bool) -> None:
-    store = Store(database)
+    store = Store(database, busy_timeout=600.0)  # a slow machine waits; it does not fail
     number = 0
     while forever or number < count:
         now = utcnow()

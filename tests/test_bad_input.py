@@ -129,6 +129,44 @@ def test_docx_note_with_front_matter(tmp_path):
     assert note.text == "First para.\n\nSecond."
 
 
+def test_docx_note_with_text_in_tables_keeps_document_order(tmp_path):
+    import docx
+
+    document = docx.Document()
+    for line in ["---", "participant: P10", "---", "Before the table."]:
+        document.add_paragraph(line)
+    table = document.add_table(rows=3, cols=2)
+    for row, (speaker, said) in enumerate(
+        [("Q", "How long did it take?"), ("A", "Five months."), ("Q", "And now?")]
+    ):
+        table.cell(row, 0).text, table.cell(row, 1).text = speaker, said
+    table.cell(2, 1).add_table(rows=1, cols=2).cell(0, 0).text = "nested"
+    document.add_paragraph("After the table.")
+    path = tmp_path / "P10.docx"
+    document.save(path)
+    note = read_note(path)
+    assert note.attributes == {"participant": "P10"}
+    assert note.text == (
+        "Before the table.\n\nQ\tHow long did it take?\n\nA\tFive months.\n\n"
+        "Q\tAnd now?\nnested\t\n\nAfter the table."
+    )
+
+
+def test_docx_merged_table_cells_are_read_once(tmp_path):
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=3)
+    for row in range(2):
+        for column in range(3):
+            table.cell(row, column).text = f"r{row}c{column}"
+    table.cell(0, 0).merge(table.cell(0, 1))  # across columns
+    table.cell(0, 2).merge(table.cell(1, 2))  # down rows
+    path = tmp_path / "P11.docx"
+    document.save(path)
+    assert read_note(path).text == "r0c0\nr0c1\tr0c2\nr1c2\n\nr1c0\tr1c1"
+
+
 # -- codebook ------------------------------------------------------------------------------------
 def test_codebook_with_duplicate_code_name(tmp_path):
     path = tmp_path / "codebook.yml"
@@ -298,6 +336,10 @@ def test_process_map_with_unknown_lane_and_step(tmp_path):
 def test_invalid_study_settings(tmp_path):
     (tmp_path / "study.yml").write_text("name: s\nmin_cell_size: -3\n")
     with pytest.raises(StudyConfigError, match="min_cell_size") as raised:
+        read_settings(tmp_path)
+    assert raised.value.line == 2
+    (tmp_path / "study.yml").write_text(f"name: s\nmin_cell_size: {10**30}\n")
+    with pytest.raises(StudyConfigError, match="min_cell_size 100000000000… is not") as raised:
         read_settings(tmp_path)
     assert raised.value.line == 2
     (tmp_path / "study.yml").write_text("name: s\ntimezone: Mars/Olympus\n")

@@ -85,11 +85,11 @@ def brief_server(brief_study):
     process = serve(BRIEF, port=port, study=study, preheat=True, quiet=True)
     url = f"http://127.0.0.1:{port}/"
     try:
-        wait_until_ready(url, timeout=300, process=process)
+        wait_until_ready(url, timeout=600, process=process)  # a hang guard
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=600)  # a hang guard
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +113,8 @@ def browser_page(brief_server, tmp_path_factory):
             "dialog",
             lambda dialog: (page.errors.append(f"dialog: {dialog.message}"), dialog.dismiss()),
         )
-        page.goto(brief_server, timeout=300_000)
-        page.locator(".rk-box-survey").wait_for(state="visible", timeout=300_000)
+        page.goto(brief_server, timeout=600_000)
+        page.locator(".rk-box-survey").wait_for(state="visible", timeout=600_000)
         yield page
         context.close()
 
@@ -127,7 +127,7 @@ def _choose(page, label: str, option: str) -> None:
     page.get_by_label(label, exact=True).select_option(label=option)
 
 
-def _wait_for_change(page, before: str, timeout_s: float = 300) -> str:
+def _wait_for_change(page, before: str, timeout_s: float = 600) -> str:
     page.wait_for_function(
         "before => document.querySelector('.rk-box-survey').innerText !== before",
         arg=before,

@@ -39,7 +39,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_for(url: str, process: subprocess.Popen, timeout: float = 300) -> None:
+def _wait_for(url: str, process: subprocess.Popen, timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -78,7 +78,7 @@ def voila_brief(sample_study_path):
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=600)  # a hang guard
 
 
 def test_brief_renders_figures_and_no_source_code(voila_brief, sample_study_path, tmp_path):
@@ -87,9 +87,9 @@ def test_brief_renders_figures_and_no_source_code(voila_brief, sample_study_path
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
-        page.goto(voila_brief, timeout=300_000)
-        page.get_by_text("Permit cases in the log").wait_for(timeout=300_000)
-        page.get_by_text("Respondents by ward").wait_for(timeout=300_000)
+        page.goto(voila_brief, timeout=600_000)
+        page.get_by_text("Permit cases in the log").wait_for(timeout=600_000)
+        page.get_by_text("Respondents by ward").wait_for(timeout=600_000)
         body = page.inner_text("body")
         (tmp_path / "overview.html").write_text(page.content(), encoding="utf-8")
         page.screenshot(path=str(tmp_path / "brief.png"), full_page=True)

@@ -71,7 +71,7 @@ def test_installed_console_script_runs(sample_study_path):
         [sys.executable, "-m", "research_kit.cli", "summary", str(sample_study_path)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,  # a hang guard, not a speed limit
     )
     assert result.returncode == 0, result.stderr
     assert "Port Alder" in result.stdout

@@ -141,6 +141,11 @@ def test_import_writes_every_row_and_is_idempotent(study, tmp_path):
         (_row(DOC, 10, 999_999, "waiting"), "outside the text"),
         (_row(DOC, 20, 10, "waiting"), "outside the text"),
         (_row(DOC, 0, 10, "not_a_code"), "'not_a_code' is not in the codebook"),
+        (_row(DOC, 10**30, 10**30 + 5, "waiting"), r"start 1000000000.* is too large"),
+        (_row(DOC, 0, 10**30, "waiting"), r"end 1000000000.* is too large for an offset"),
+        (_row(DOC, -(10**30), 10, "waiting"), "too large for an offset"),
+        (_row(DOC, 0, "9" * 5000, "waiting"), r"\(5000 digits\) is too large"),
+        (_row(DOC, 0, 2**31, "waiting"), "at most 2,147,483,647"),
     ],
 )
 def test_a_bad_row_names_its_line_and_nothing_is_imported(study, tmp_path, bad_row, message):
@@ -151,6 +156,17 @@ def test_a_bad_row_names_its_line_and_nothing_is_imported(study, tmp_path, bad_r
         import_codings(study, path)
     assert caught.value.line == 3
     assert codings(study).empty
+
+
+def test_check_reports_an_offset_too_large_with_its_line(sample_study_path):
+    from research_kit.checks import check_folder
+
+    codings_file = sample_study_path / "codings" / "sample_codings.csv"
+    with codings_file.open("a", encoding="utf-8") as handle:
+        handle.write(f"{DOC},{10**30},{10**30 + 1},waiting,J.R.,manual,\n")
+    n_lines = len(codings_file.read_text(encoding="utf-8").splitlines())
+    problems = [p for p in check_folder(sample_study_path) if p.path == codings_file]
+    assert [(p.line, "too large for an offset" in p.message) for p in problems] == [(n_lines, True)]
 
 
 def test_changed_text_is_reported_with_what_the_span_now_reads(study, tmp_path):

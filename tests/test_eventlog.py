@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ import pandas as pd
 import pytest
 
 from research_kit.errors import EventLogError
-from research_kit.process import xes
+from research_kit.process import eventlog, xes
 from research_kit.process.eventlog import parse_timestamps, read_event_log
 from research_kit.process.xes import read_xes
 
@@ -253,27 +252,25 @@ XXE = (
         "external-dtd",
     ],
 )
-def test_doctype_is_refused_fast(tmp_path, content, name):
+@pytest.mark.timeout(600)  # a hang guard (expanding the entities would never end), not a speed test
+def test_doctype_is_refused_before_parsing(tmp_path, content, name):
     path = tmp_path / name
     path.write_bytes(content)
-    started = time.perf_counter()
     with pytest.raises(EventLogError, match="DOCTYPE") as raised:
         read_xes(path)
-    assert time.perf_counter() - started < 2
     assert raised.value.path == path and raised.value.hint
     assert "root:" not in str(raised.value)
 
 
+@pytest.mark.timeout(600)  # a hang guard, not a speed test
 @pytest.mark.parametrize("content", [LAUGHS, XXE], ids=["billion-laughs", "xxe"])
 def test_parser_itself_expands_and_fetches_nothing(tmp_path, monkeypatch, content):
     """Even past the prolog check, lxml is set to resolve no entity and load no DTD."""
     monkeypatch.setattr(xes, "_scan_prolog", lambda text: "root")
     path = tmp_path / "sneaky.xes"
     path.write_text(content)
-    started = time.perf_counter()
     with pytest.raises(EventLogError) as raised:
         read_xes(path)
-    assert time.perf_counter() - started < 2
     assert "root:" not in str(raised.value)
 
 
@@ -417,17 +414,21 @@ def test_errors_drop_lists_lines_and_raise_names_them(tmp_path):
     assert len(kept) == 6 and "bad1" not in kept["activity"].tolist()
 
 
-def test_parse_timestamps_uniform_non_iso_column_is_vectorised():
+def test_parse_timestamps_uniform_non_iso_column_is_vectorised(monkeypatch):
+    def one_by_one(value, timezone):
+        raise AssertionError(f"{value!r} was parsed on its own, not with its column")
+
+    # Proven by what runs, not by a stopwatch: no value falls through to one-by-one parsing.
+    monkeypatch.setattr(eventlog, "_one_timestamp", one_by_one)
     values = pd.Series([f"{m:02d}/15/2024 08:30" for m in range(1, 13)] * 2000)
-    started = time.perf_counter()
-    times, bad = parse_timestamps(values, "UTC")
-    assert time.perf_counter() - started < 2
-    assert not bad.any()
+    times, bad, outside = parse_timestamps(values, "UTC")
+    assert not bad.any() and not outside.any()
     assert str(times.iloc[1]) == "2024-02-15 08:30:00+00:00"
 
 
 @pytest.mark.slow
-def test_a_million_csv_events_read_in_seconds(tmp_path):
+@pytest.mark.timeout(600)  # a hang guard; the speed is a figure of `make bench` (bench_mining)
+def test_a_million_csv_events_are_all_read(tmp_path):
     rng = np.random.default_rng(5)
     n = 1_000_000
     cases = np.sort(rng.integers(0, 100_000, n))
@@ -441,8 +442,118 @@ def test_a_million_csv_events_read_in_seconds(tmp_path):
     )
     path = tmp_path / "big.csv"
     frame.to_csv(path, index=False)
-    started = time.perf_counter()
     log = read_event_log(path)
-    elapsed = time.perf_counter() - started
     assert len(log) == n
-    assert elapsed < 20, f"reading 1M events took {elapsed:.1f}s"
+    assert log["case_id"].nunique() == len(np.unique(cases))
+
+
+# -- times outside what an event table can hold -----------------------------------------------
+OUT_OF_RANGE = [
+    "0001-01-01T10:00:00Z",
+    "1400-05-01 10:00",
+    "9999-12-31T10:00:00+01:00",
+    "03/02/1400 14:05",  # not ISO: the slow path
+    "12/31/9999",
+]
+
+
+@pytest.mark.parametrize("stamp", OUT_OF_RANGE)
+@pytest.mark.parametrize("errors", ["raise", "drop"])
+def test_csv_time_outside_the_range_is_an_error_naming_the_line(tmp_path, stamp, errors):
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "case_id,activity,timestamp\n"
+        "A,Apply,2025-01-01T10:00:00Z\n"
+        f"A,Review,{stamp}\n"
+        "B,Apply,2025-01-02T10:00:00Z\n"
+    )
+    with pytest.raises(EventLogError, match=r"1 timestamp\(s\) fall outside 1677-09-21") as r:
+        read_event_log(path, errors=errors)
+    assert r.value.path == path
+    assert r.value.line == 3
+    assert "lines 3" in str(r.value)
+    assert "year" in r.value.hint
+
+
+def test_start_time_outside_the_range_is_an_error(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "case_id,activity,start,timestamp\n"
+        "A,Apply,2025-01-01T09:00:00Z,2025-01-01T10:00:00Z\n"
+        "A,Review,0001-01-02T09:00:00Z,2025-01-02T10:00:00Z\n"
+    )
+    with pytest.raises(EventLogError, match="fall outside") as raised:
+        read_event_log(path, start_timestamp="start")
+    assert raised.value.line == 3
+
+
+def test_times_at_the_edges_of_the_range_are_kept_exactly(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "case_id,activity,timestamp\nA,First,1677-09-22T00:00:00Z\nA,Last,2262-04-10T00:00:00Z\n"
+    )
+    log = read_event_log(path)
+    assert [str(t) for t in log["timestamp"]] == [
+        "1677-09-22 00:00:00+00:00",
+        "2262-04-10 00:00:00+00:00",
+    ]
+
+
+def test_xes_time_outside_the_range_names_the_event_and_file_line(tmp_path):
+    path = tmp_path / "log.xes"
+    path.write_text(
+        _xes(
+            _trace(
+                "A",
+                _event("Apply", "2025-01-01T10:00:00+00:00"),
+                _event("Review", "9999-01-01T10:00:00+00:00"),
+            )
+        )
+    )
+    with pytest.raises(EventLogError, match=r"fall outside .*events 2; file lines 5") as r:
+        read_xes(path)
+    assert r.value.line == 5
+
+
+def test_xes_date_attribute_outside_the_range_is_kept_as_written(tmp_path):
+    path = tmp_path / "log.xes"
+    due = '<date key="due" value="0001-01-01T00:00:00+00:00"/>'
+    path.write_text(_xes(_trace("A", _event("Apply", "2025-01-01T10:00:00+00:00", due))))
+    assert read_xes(path)["due"].tolist() == ["0001-01-01T00:00:00+00:00"]
+
+
+def test_parse_timestamps_marks_out_of_range_apart_from_unreadable():
+    times, bad, outside = parse_timestamps(
+        pd.Series(["1400-01-01", "soon", "2025-01-01", "9999-12-31 23:00"])
+    )
+    assert bad.tolist() == [False, True, False, False]
+    assert outside.tolist() == [True, False, False, True]
+    assert times.isna().tolist() == [True, True, False, True]
+
+
+def test_mining_refuses_a_hand_made_table_with_a_time_out_of_range():
+    from research_kit.process import variants
+
+    events = pd.DataFrame(
+        {
+            "case_id": ["A", "A"],
+            "activity": ["Apply", "Review"],
+            "timestamp": pd.to_datetime(["2025-01-01", "1400-01-01"], utc=True, format="ISO8601"),
+        }
+    )
+    with pytest.raises(EventLogError, match="outside 1677-09-21 to 2262-04-11"):
+        variants(events)
+
+
+def test_xes_int_attribute_too_large_for_a_column_is_kept_as_written(tmp_path):
+    path = tmp_path / "log.xes"
+    huge = '<int key="cost" value="1000000000000000000000000000000"/>'
+    half = '<int key="pages" value="1.5"/>'
+    events = [
+        _event("Apply", "2025-01-01T10:00:00+00:00", huge, half),
+        _event("Pay", "2025-01-02T10:00:00+00:00", '<int key="cost" value="7"/>'),
+    ]
+    path.write_text(_xes(_trace("A", *events)))
+    log = read_xes(path)
+    assert log["cost"].tolist() == ["1000000000000000000000000000000", "7"]
+    assert log["pages"].tolist()[0] == "1.5"

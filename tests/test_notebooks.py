@@ -20,7 +20,7 @@ def test_notebook_executes(path, sample_study_path, monkeypatch):
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(
         notebook,
-        timeout=300,
+        timeout=600,  # per cell: a hang guard, not a speed limit
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     ).execute()

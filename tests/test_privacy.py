@@ -5,6 +5,7 @@ a range reaching the threshold (checked by an independent integer attack)."""
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pandas as pd
@@ -657,8 +658,10 @@ def _add_contact_quotes(folder):
             "  - id: follow_up_contact\n    name: Follow-up contact\n    parent: follow_up\n"
             "    definition: How to reach the participant.\n"
         )
-    with (folder / "study.yml").open("a", encoding="utf-8") as handle:
-        handle.write("\nprivacy:\n  names: [Marisol]\n")
+    study_file = folder / "study.yml"
+    if not re.search(r"^privacy:", study_file.read_text(encoding="utf-8"), re.MULTILINE):
+        with study_file.open("a", encoding="utf-8") as handle:  # a second 'privacy:' is an error
+            handle.write("\nprivacy:\n  names: [Marisol]\n")
     study = open_study(folder)
     for document_id, secret in (
         ("P02_business-owner", "555-0142"),

@@ -34,7 +34,7 @@ def test_generator_reproduces_the_committed_files_byte_for_byte(tmp_path, script
         [sys.executable, str(tmp_path / "scripts" / script)],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,  # a hang guard, not a speed limit
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr[-2000:]

@@ -241,3 +241,16 @@ def test_check_reads_the_database_without_writing_it(sample_study_path):
         stamp = os.stat(location).st_mtime_ns
         check_folder(sample_study_path)
         assert os.stat(location).st_mtime_ns == stamp
+
+
+def test_db_copy_to_a_file_outside_the_study_needs_the_opt_in(sample_study_path, tmp_path, capsys):
+    outside = tmp_path / "elsewhere.db"
+    assert main(["db", "copy", str(sample_study_path), "--to", str(outside)]) == 2
+    assert "outside the study folder" in capsys.readouterr().err
+    assert not outside.exists()
+
+
+def test_a_sqlite_url_leading_out_of_the_study_is_refused(sample_study_path, tmp_path):
+    _set_database(sample_study_path, f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    with pytest.raises(StudyConfigError, match="leads outside the study folder"):
+        open_study(sample_study_path, create=False)

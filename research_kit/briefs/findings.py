@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -59,7 +59,7 @@ from research_kit.briefs.content import (
     unchanged,
 )
 from research_kit.briefs.gate import stakeholder_gate
-from research_kit.errors import ResearchKitError
+from research_kit.errors import CodingError, ResearchKitError
 from research_kit.privacy import StakeholderGate
 from research_kit.survey.ingest import column_letter
 from research_kit.survey.themes import QuestionThemes
@@ -649,23 +649,12 @@ def _method_section(
             ],
         }
     )
-    dates = pd.to_datetime(documents["date"].astype(str), errors="coerce").dropna()
+    dates = _note_dates(documents["date"])
     codebook = study.codebook()
     n_themes = len(codebook.themes)
     n_codes = len(list(codebook)) - n_themes
     counts = iv.coders(study).set_index("coder")["codings"]
-    agreement = "one coder only; no inter-coder agreement computed"
-    if len(coders) >= 2:
-        overall = iv.coder_agreement(study, coders=list(coders)[:2])
-        overall = overall[overall["code_id"] == "overall"]
-        if not overall.empty:
-            row = overall.iloc[0]
-            agreement = (
-                f"{coders[row['coder_a']]} and {coders[row['coder_b']]} both coded "
-                f"{int(row['n_documents'])} "
-                f"interviews: Cohen's kappa {row['cohen_kappa']:.2f}, Krippendorff's alpha "
-                f"{row['krippendorff_alpha']:.2f} (overall, per excerpt and code)"
-            )
+    agreement = _agreement_text(study, coders)
     times = pd.to_datetime(log["timestamp"], utc=True)
     rows = [
         (
@@ -676,7 +665,7 @@ def _method_section(
         ),
         (
             "Interview dates",
-            f"{dates.min():%-d %B %Y} to {dates.max():%-d %B %Y}" if len(dates) else "not recorded",
+            f"{min(dates):%-d %B %Y} to {max(dates):%-d %B %Y}" if dates else "not recorded",
         ),
         ("Codebook", f"{n_themes} themes and {n_codes} codes"),
         (
@@ -769,6 +758,44 @@ def _through_gate(findings: Findings, gate: StakeholderGate) -> Findings:
 # -- helpers -----------------------------------------------------------------------------------
 
 
+def _agreement_text(study, coders: dict[str, str]) -> str:
+    """Kappa for each pair of coders who shared interviews; alpha over all when there are more.
+
+    Coders are named by their brief labels ("Coder A" …). Cohen's kappa is defined for two
+    coders, so with three or more each pair has its own, on the interviews that pair coded.
+    """
+    table = iv.coders(study)
+    coding = set(table.loc[table["codings"] > 0, "coder"].astype(str))
+    coders = {name: label for name, label in coders.items() if name in coding}
+    if len(coders) < 2:
+        return "one coder only; no inter-coder agreement computed"
+    pairs = iv.pairwise_agreement(study, coders=list(coders))
+    pairs = pairs[pairs["n_documents"] > 0]
+    if pairs.empty:
+        return "no interview was coded by two coders; no inter-coder agreement computed"
+    kappas = [
+        f"{coders[row.coder_a]} and {coders[row.coder_b]} both coded {int(row.n_documents)} "
+        f"interviews: Cohen's kappa {row.cohen_kappa:.2f}, Krippendorff's alpha "
+        f"{row.krippendorff_alpha:.2f}"
+        for row in pairs.itertuples(index=False)
+    ]
+    text = "; ".join(kappas) + " (overall, per excerpt and code)"
+    if len(coders) > 2:
+        text += "; " + _all_coders_alpha(study, coders)
+    return text
+
+
+def _all_coders_alpha(study, coders: dict[str, str]) -> str:
+    try:
+        overall = iv.coder_agreement(study, coders=list(coders)).iloc[-1]
+    except CodingError:
+        return f"no interview was coded by all {len(coders)} coders"
+    return (
+        f"all {len(coders)} coders coded {int(overall['n_documents'])} interviews: "
+        f"Krippendorff's alpha {overall['krippendorff_alpha']:.2f}"
+    )
+
+
 def _days(value) -> str:
     days = pd.Timedelta(value).total_seconds() / 86400
     return f"{days:.0f} days" if days >= 2 else f"{days * 24:.0f} hours"
@@ -782,3 +809,23 @@ def _city_name(study_name: str) -> str:
             break
         words.append(word)
     return " ".join(words) or str(study_name)
+
+
+def _note_dates(values: pd.Series) -> list[date]:
+    """Interview dates as Python dates, so a year such as 0001 or 9999 is shown, not dropped.
+
+    pandas' timestamps end at 1677 and 2262; a mistyped year is something the reader of the
+    method should see (``research-kit check`` does not flag it: it is a valid date).
+    """
+    dates = []
+    for value in values.dropna():
+        if isinstance(value, datetime):
+            dates.append(value.date())
+        elif isinstance(value, date):
+            dates.append(value)
+        else:
+            try:
+                dates.append(date.fromisoformat(str(value).strip()[:10]))
+            except ValueError:
+                continue  # not a date: check reports it against the attribute schema
+    return dates

@@ -5,6 +5,7 @@ from research_kit.interviews.agreement import (
     cohen_kappa,
     disagreements,
     krippendorff_alpha,
+    pairwise_agreement,
     percent_agreement,
 )
 from research_kit.interviews.analysis import (
@@ -105,6 +106,7 @@ __all__ = [
     "memos",
     "merge_codes",
     "move_code",
+    "pairwise_agreement",
     "paragraphs",
     "parse_codebook",
     "percent_agreement",

@@ -47,6 +47,16 @@ AGREEMENT_COLUMNS = [
 ]
 #: Columns that only make sense for exactly two coders.
 TWO_CODER_COLUMNS = ["cohen_kappa", "coder_a", "coder_b", "both", "only_a", "only_b", "neither"]
+PAIRWISE_COLUMNS = [
+    "coder_a",
+    "coder_b",
+    "unit",
+    "n_documents",
+    "n_units",
+    "percent_agreement",
+    "cohen_kappa",
+    "krippendorff_alpha",
+]
 DISAGREEMENT_COLUMNS = [
     "document_id",
     "start",
@@ -379,6 +389,89 @@ def agreement(
         "level": level,
     }
     return table
+
+
+def pairwise_agreement(
+    study: Study,
+    *,
+    coders: Iterable[str] | None = None,
+    unit: str = "excerpt",
+    documents: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Overall agreement of every pair of coders: Cohen's kappa needs exactly two.
+
+    With three or more coders, :func:`agreement` gives Krippendorff's alpha over all of them
+    (on the documents every one coded); this gives each pair's overall row of
+    :func:`agreement`, computed on the documents *that pair* coded, so a pair that shares notes
+    the others did not code still gets its kappa.
+
+    Parameters
+    ----------
+    study : Study
+    coders : iterable of str, optional
+        The coders to pair (default: every coder with codings, alphabetically).
+    unit : {"excerpt", "character"}
+        As for :func:`agreement`.
+    documents : iterable of str, optional
+        Only these documents; each pair uses those of them it coded.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair (``coder_a`` before ``coder_b`` in the order of ``coders``):
+        ``coder_a``, ``coder_b``, ``unit``, ``n_documents`` (0 when the pair coded no
+        document in common, with the statistics NaN), ``n_units``, ``percent_agreement``,
+        ``cohen_kappa`` and ``krippendorff_alpha``.
+
+    Raises
+    ------
+    CodingError
+        Fewer than two coders, or a coder without codings.
+
+    Examples
+    --------
+    >>> import shutil, tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
+    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
+    >>> from research_kit import open_study
+    >>> from research_kit.interviews import apply_codes
+    >>> study = open_study(folder)
+    >>> _ = apply_codes(study, pd.DataFrame({
+    ...     "document_id": "P01_business-owner", "start": [0, 100, 0, 100, 0],
+    ...     "end": [100, 200, 100, 150, 100], "code_id": "cost_of_delay",
+    ...     "coder": ["A", "A", "B", "B", "C"]}))
+    >>> pairwise_agreement(study)[["coder_a", "coder_b", "n_units"]].values.tolist()
+    [['A', 'B', 3], ['A', 'C', 2], ['B', 'C', 2]]
+    >>> study.close()
+    """
+    from research_kit.interviews.coding import codings
+
+    _check_choice("unit", unit, UNITS)
+    names = _compared_coders(codings(study), coders)
+    wanted = None if documents is None else set(documents)
+    rows = []
+    for position, coder_a in enumerate(names):
+        for coder_b in names[position + 1 :]:
+            rows.append(_pair_row(study, coder_a, coder_b, unit, wanted))
+    return pd.DataFrame(rows, columns=PAIRWISE_COLUMNS)
+
+
+def _pair_row(study: Study, coder_a: str, coder_b: str, unit: str, wanted: set[str] | None) -> dict:
+    """One pair's overall agreement on the (wanted) documents both coded."""
+    from research_kit.interviews.coding import codings
+
+    table = codings(study)
+    table = table[table["coder"].isin([coder_a, coder_b])]
+    by_both = table.groupby("document_id")["coder"].nunique()
+    shared = sorted(by_both.index[by_both == 2])
+    if wanted is not None:
+        shared = [document for document in shared if document in wanted]
+    row = {"coder_a": coder_a, "coder_b": coder_b, "unit": unit, "n_documents": 0, "n_units": 0}
+    if not shared:
+        nothing = float("nan")
+        return row | dict.fromkeys(PAIRWISE_COLUMNS[5:], nothing)
+    overall = agreement(study, coders=[coder_a, coder_b], unit=unit, documents=shared).iloc[-1]
+    return row | {column: overall[column] for column in PAIRWISE_COLUMNS[3:]}
 
 
 def disagreements(

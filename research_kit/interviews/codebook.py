@@ -94,6 +94,37 @@ class Codebook:
             code = self.codes[code.parent]
         return code
 
+    def in_tree_order(self) -> list[tuple[Code, int]]:
+        """``(code, depth)`` pairs: each theme followed by its codes, depth first, file order.
+
+        Walked with a stack, not recursion, so a hierarchy deeper than Python's recursion limit
+        is as fine as a flat one. A code whose parent is not in the codebook starts a tree of
+        its own (depth 0).
+
+        Examples
+        --------
+        >>> book = parse_codebook(
+        ...     "codes:\\n- name: A\\n- name: B\\n"
+        ...     "- {name: A1, parent: a}\\n- {name: A1x, parent: a1}\\n"
+        ... )
+        >>> [(code.id, depth) for code, depth in book.in_tree_order()]
+        [('a', 0), ('a1', 1), ('a1x', 2), ('b', 0)]
+        """
+        children: dict[str, list[Code]] = {}
+        roots = []
+        for code in self:
+            if code.parent is None or code.parent not in self.codes:
+                roots.append(code)
+            else:
+                children.setdefault(code.parent, []).append(code)
+        ordered = []
+        stack = [(code, 0) for code in reversed(roots)]
+        while stack:
+            code, depth = stack.pop()
+            ordered.append((code, depth))
+            stack.extend((child, depth + 1) for child in reversed(children.get(code.id, [])))
+        return ordered
+
     def leaf_codes(self) -> list[Code]:
         """Codes with no children (the ones applied to text, usually)."""
         parents = {code.parent for code in self}
@@ -109,6 +140,7 @@ class Codebook:
         >>> book.to_frame()[["code_id", "theme_id", "depth"]].values.tolist()
         [['waiting', 'waiting', 0], ['backlog', 'waiting', 1]]
         """
+        lineage = self._lineage()
         rows = []
         for code in self:
             rows.append(
@@ -116,8 +148,8 @@ class Codebook:
                     "code_id": code.id,
                     "name": code.name,
                     "parent_id": code.parent,
-                    "theme_id": self.theme_of(code.id).id,
-                    "depth": self._depth(code.id),
+                    "theme_id": lineage[code.id][0],
+                    "depth": lineage[code.id][1],
                     "definition": code.definition,
                     "include": code.include,
                     "exclude": code.exclude,
@@ -128,11 +160,31 @@ class Codebook:
             )
         return pd.DataFrame(rows, columns=list(_FRAME_COLUMNS))
 
-    def _depth(self, code_id: str) -> int:
-        depth, code = 0, self.codes[code_id]
-        while code.parent is not None:
-            depth, code = depth + 1, self.codes[code.parent]
-        return depth
+    def _lineage(self) -> dict[str, tuple[str, int]]:
+        """Each code's theme id and depth, in one pass over the parent chains.
+
+        Iterative and remembering what it found, so a chain of thousands of parents costs as
+        much as a flat codebook (no recursion limit, no walk per code to the top).
+        """
+        found: dict[str, tuple[str, int]] = {}
+        for code in self:
+            chain = []
+            current = code
+            while current.id not in found and current.parent is not None:
+                chain.append(current)
+                if len(chain) > len(self.codes):
+                    raise CodebookError(
+                        f"code {code.id!r} is its own ancestor (a loop of parents)",
+                        path=self.path,
+                        line=code.line,
+                        hint="break the loop: one code in it must have another parent or none",
+                    )
+                current = self.codes[current.parent]
+            theme, depth = found.setdefault(current.id, (current.id, 0))
+            for step in reversed(chain):  # from just below the known code down to ``code``
+                depth += 1
+                found[step.id] = (theme, depth)
+        return found
 
 
 _FRAME_COLUMNS = (
@@ -339,6 +391,7 @@ def _duplicate_problems(
 
 def _hierarchy_problems(codes: dict[str, Code], path: Path) -> list[Problem]:
     problems = []
+    looped = _codes_reaching_a_loop(codes)
     for code in codes.values():
         if code.parent is None:
             continue
@@ -351,7 +404,7 @@ def _hierarchy_problems(codes: dict[str, Code], path: Path) -> list[Problem]:
                     line=code.line,
                 )
             )
-        elif _in_cycle(code.id, codes):
+        elif code.id in looped:
             problems.append(
                 Problem(
                     path,
@@ -363,15 +416,30 @@ def _hierarchy_problems(codes: dict[str, Code], path: Path) -> list[Problem]:
     return problems
 
 
-def _in_cycle(code_id: str, codes: dict[str, Code]) -> bool:
-    seen = {code_id}
-    parent = codes[code_id].parent
-    while parent is not None and parent in codes:
-        if parent in seen:
-            return True
-        seen.add(parent)
-        parent = codes[parent].parent
-    return False
+def _codes_reaching_a_loop(codes: dict[str, Code]) -> set[str]:
+    """Codes whose chain of parents runs into a loop, found in one pass over all chains.
+
+    Each code's chain is walked once: a walk stops at a code already judged, at a missing
+    parent or a theme (no loop), or at a code seen on the same walk (a loop).
+    """
+    judged: dict[str, bool] = {}
+    for code_id in codes:
+        walk: list[str] = []
+        on_walk: set[str] = set()
+        current: str | None = code_id
+        while current is not None and current in codes and current not in judged:
+            if current in on_walk:
+                break
+            walk.append(current)
+            on_walk.add(current)
+            current = codes[current].parent
+        if current is not None and current in on_walk:
+            looped = True
+        else:
+            looped = judged.get(current, False) if current is not None else False
+        for step in walk:
+            judged[step] = looped
+    return {code_id for code_id, looped in judged.items() if looped}
 
 
 def _text(value: object) -> str:

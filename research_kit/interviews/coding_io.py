@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 CODINGS_FILE_COLUMNS = ["document_id", "start", "end", "code_id", "coder", "origin", "text"]
 _REQUIRED = ("document_id", "start", "end", "code_id", "coder")
 _WHOLE_NUMBER = re.compile(r"[+-]?\d+")
+#: The largest offset a study database holds on every backend (PostgreSQL ``integer``); no
+#: note comes near it, so anything larger is a damaged or foreign file, not a long note.
+MAX_OFFSET = 2**31 - 1
 
 
 class CodingsFileError(InputError, CodingError):
@@ -277,7 +280,22 @@ def _whole_number(value: object, column: str, path: Path, line: int) -> int:
             line=line,
             hint="offsets are code points into the note's text, e.g. 0 and 120",
         )
+    # Compared as text first: int() refuses strings of over 4,300 digits with a raw ValueError.
+    digits = text.lstrip("+-").lstrip("0")
+    if len(digits) > len(str(MAX_OFFSET)) or abs(int(text)) > MAX_OFFSET:
+        raise CodingsFileError(
+            f"{column} {_short_number(text)} is too large for an offset (at most {MAX_OFFSET:,})",
+            path=path,
+            line=line,
+            hint="offsets are code points into the note's text; the file is damaged or was "
+            "not written as a codings file — export the codings again",
+        )
     return int(text)
+
+
+def _short_number(digits: str) -> str:
+    """A number as written, shortened when it is too long to read in a message."""
+    return digits if len(digits) <= 24 else f"{digits[:12]}… ({len(digits)} digits)"
 
 
 def _check_cells(row, path: Path) -> None:

@@ -2,10 +2,10 @@
 
 A note is a Markdown or text file whose optional YAML front matter (between two ``---`` lines at
 the top) holds attributes such as participant, role, ward and date; a Word file (.docx) is read
-paragraph by paragraph, with the same front matter allowed in its first paragraphs. The
-document's text is everything after the front matter, exactly as decoded: offsets into it are
-Unicode code points, end exclusive, and the file's SHA-256 lets a study notice a note that
-changed after it was coded.
+paragraph by paragraph and table row by table row, in document order, with the same front
+matter allowed in its first paragraphs. The document's text is everything after the front
+matter, exactly as decoded: offsets into it are Unicode code points, end exclusive, and the
+file's SHA-256 lets a study notice a note that changed after it was coded.
 """
 
 from __future__ import annotations
@@ -184,8 +184,62 @@ def _docx_text(data: bytes, path: Path) -> str:
             path=path,
             hint="open it in Word and save it again as .docx, or save the note as .txt",
         ) from exc
-    paragraphs = [paragraph.text for paragraph in document.paragraphs]
-    return _join_docx_paragraphs(paragraphs)
+    return _join_docx_paragraphs(_docx_blocks(document))
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _docx_blocks(document) -> list[str]:
+    """The text of every paragraph and every table row of a Word body, in document order.
+
+    ``document.paragraphs`` alone skips tables, where many transcripts keep their text
+    (speaker | utterance). A row's cells are joined by tabs; a cell merged across columns or
+    rows is read once, as Word stores it (python-docx would repeat it for each grid cell).
+    Paragraphs inside content controls (``w:sdt``) are read too.
+    """
+    return _blocks_of(document.element.body, document)
+
+
+def _blocks_of(container, parent) -> list[str]:
+    from docx.text.paragraph import Paragraph
+
+    blocks: list[str] = []
+    pending = list(container.iterchildren())[::-1]
+    while pending:  # a stack, so content controls inside content controls cost no recursion
+        element = pending.pop()
+        if element.tag == f"{_W}p":
+            blocks.append(Paragraph(element, parent).text)
+        elif element.tag == f"{_W}tbl":
+            blocks += _table_rows(element, parent)
+        elif element.tag == f"{_W}sdt":
+            content = element.find(f"{_W}sdtContent")
+            if content is not None:
+                pending.extend(list(content.iterchildren())[::-1])
+    return blocks
+
+
+def _table_rows(table, parent) -> list[str]:
+    """One text per row, cells joined by tabs (a nested table's rows are lines of its cell).
+
+    Nested tables recurse, but Word files cannot nest deeply: the XML parser python-docx uses
+    refuses documents nested over 256 elements, a few dozen tables at most.
+    """
+    rows = []
+    for row in table.iterchildren(f"{_W}tr"):
+        cells = [
+            "\n".join(text for text in _blocks_of(cell, parent) if text.strip())
+            for cell in row.iterchildren(f"{_W}tc")
+            if not _continues_merge(cell)
+        ]
+        rows.append("\t".join(cells))
+    return rows
+
+
+def _continues_merge(cell) -> bool:
+    """Whether a table cell continues a cell merged from the row above (its text is there)."""
+    merge = cell.find(f"{_W}tcPr/{_W}vMerge")
+    return merge is not None and merge.get(f"{_W}val", "continue") == "continue"
 
 
 def _join_docx_paragraphs(paragraphs: list[str]) -> str:
@@ -199,14 +253,18 @@ def _join_docx_paragraphs(paragraphs: list[str]) -> str:
 
 
 def note_paths(folder: Path | str) -> list[Path]:
-    """Return the note files in ``folder`` (not hidden, known suffixes), sorted by name."""
+    """Return the note files in ``folder`` (not hidden, known suffixes), sorted by name.
+
+    Anything with a note's name that is not a folder is listed, pipes and devices included,
+    so that reading it reports what it is instead of the note silently going missing.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         return []
     return sorted(
         path
         for path in folder.iterdir()
-        if path.is_file()
+        if not path.is_dir()
         and path.suffix.lower() in NOTE_SUFFIXES
         and not path.name.startswith((".", "~$"))
         and path.name.lower() != "readme.md"

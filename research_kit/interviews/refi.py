@@ -52,6 +52,10 @@ CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
 #: Largest compression ratio of a member over 1 MiB (text and XML compress 3–30 times).
 MAX_COMPRESSION_RATIO = 200
+#: Deepest code nesting an export writes. XML readers cap how deep elements nest (libxml2,
+#: which lxml and many tools use, at 256 elements; a project puts codes 3 elements down), so a
+#: deeper codebook would export to a file that nothing, research_kit included, reads back.
+MAX_CODE_DEPTH = 250
 #: Missing sources: ``"error"`` refuses the import, ``"skip"`` imports codes, users and memos.
 MISSING_SOURCES = ("error", "skip")
 
@@ -137,8 +141,7 @@ def export_qdc(study: Study, path: Path | str) -> Path:
     root.set("origin", _origin())
     codes = etree.SubElement(root, _tag("Codes", CODEBOOK_NS))
     guids = _Guids(study.folder.name)
-    for code in _roots(book):
-        _code_element(codes, book, code, guids, CODEBOOK_NS, {})
+    _code_elements(codes, book, guids, CODEBOOK_NS, {})
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_bytes(_xml_bytes(root))
     os.replace(temporary, path)
@@ -279,8 +282,7 @@ def _project_element(study: Study) -> tuple[etree._Element, dict[str, str]]:
     all_codes = _codes_with_orphans(study, book, set(coded["code_id"]))
     if len(all_codes):
         codes = etree.SubElement(etree.SubElement(root, _tag("CodeBook")), _tag("Codes"))
-        for code in _roots(all_codes):
-            _code_element(codes, all_codes, code, guids, PROJECT_NS, code_notes)
+        _code_elements(codes, all_codes, guids, PROJECT_NS, code_notes)
 
     variables = _variables(documents)
     if variables:
@@ -360,22 +362,40 @@ def _codes_with_orphans(study: Study, book: Codebook, used: set[str]) -> Codeboo
     return Codebook(codes, book.path, book.version)
 
 
-def _code_element(parent, book, code, guids, namespace, note_holders) -> None:
-    element = etree.SubElement(
-        parent,
-        _tag("Code", namespace),
-        guid=guids("code", code.id),
-        name=_xml_safe(code.name),
-        isCodable="true",
-    )
-    if code.colour and _COLOUR.match(code.colour):
-        element.set("color", code.colour)
-    description = _description(code)
-    if description:
-        etree.SubElement(element, _tag("Description", namespace)).text = _xml_safe(description)
-    note_holders[code.id] = element
-    for child in book.children(code.id):
-        _code_element(element, book, child, guids, namespace, note_holders)
+def _code_elements(holder, book: Codebook, guids, namespace: str, note_holders: dict) -> None:
+    """One nested ``<Code>`` per code under ``holder``, built without recursion."""
+    elements: dict[str, etree._Element] = {}
+    ordered = book.in_tree_order()
+    _check_depth(book, ordered)
+    for code, depth in ordered:
+        parent = elements[code.parent] if depth else holder
+        element = etree.SubElement(
+            parent,
+            _tag("Code", namespace),
+            guid=guids("code", code.id),
+            name=_xml_safe(code.name),
+            isCodable="true",
+        )
+        if code.colour and _COLOUR.match(code.colour):
+            element.set("color", code.colour)
+        description = _description(code)
+        if description:
+            etree.SubElement(element, _tag("Description", namespace)).text = _xml_safe(description)
+        elements[code.id] = note_holders[code.id] = element
+
+
+def _check_depth(book: Codebook, ordered: list[tuple[Code, int]]) -> None:
+    """Refuse, before anything is written, a hierarchy too deep for REFI-QDA readers."""
+    too_deep = next((code for code, depth in ordered if depth >= MAX_CODE_DEPTH), None)
+    if too_deep is not None:
+        raise QdpxError(
+            f"code {too_deep.id!r} sits {MAX_CODE_DEPTH} levels below its theme, deeper than "
+            "REFI-QDA readers accept (XML parsers refuse elements nested about 256 deep)",
+            path=book.path,
+            line=too_deep.line,
+            hint=f"give that chain of codes fewer levels (at most {MAX_CODE_DEPTH - 1} below "
+            "a theme) by moving codes up to a nearer parent, then export again",
+        )
 
 
 def _description(code: Code) -> str:
@@ -581,10 +601,6 @@ def _timestamp(value: object) -> str | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _roots(book: Codebook) -> list[Code]:
-    return [code for code in book if code.parent is None or code.parent not in book.codes]
 
 
 __all__ = [

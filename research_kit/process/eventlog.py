@@ -50,6 +50,11 @@ _ROLES = {
     RESOURCE: "resource",
     LIFECYCLE: "lifecycle transition",
 }
+#: The first and last time an event table holds (pandas' nanosecond range, to the microsecond).
+FIRST_TIME = pd.Timestamp.min.ceil("us")
+LAST_TIME = pd.Timestamp.max.floor("us")
+_FIRST_US = np.datetime64(FIRST_TIME.isoformat(), "us")
+_LAST_US = np.datetime64(LAST_TIME.isoformat(), "us")
 _HAS_OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z|UTC)$", re.IGNORECASE)
 _XES_SUFFIXES = (".xes", ".xes.gz")
 
@@ -204,10 +209,14 @@ def tidy_events(
     events = _standardise(frame, used)
     _check_required_values(events, path, where)
     events, dropped = _filter_lifecycle(events, transition, path)
-    events[TIMESTAMP], bad = parse_timestamps(events[TIMESTAMP], timezone)
+    events[TIMESTAMP], bad, outside = parse_timestamps(events[TIMESTAMP], timezone)
     if START in used:
-        events[START], bad_start = parse_timestamps(events[START], timezone, allow_missing=True)
-        bad = bad | bad_start
+        events[START], bad_start, outside_start = parse_timestamps(
+            events[START], timezone, allow_missing=True
+        )
+        bad, outside = bad | bad_start, outside | outside_start
+    if outside.any():
+        raise _out_of_range_error(events, outside, path, where)
     unparsed: list[int] = []
     if bad.any():
         events, unparsed = _handle_unparsed(events, bad, path, errors, where)
@@ -222,19 +231,22 @@ def tidy_events(
 
 def parse_timestamps(
     values: pd.Series, timezone: str = "UTC", *, allow_missing: bool = False
-) -> tuple[pd.Series, pd.Series]:
-    """Parse timestamps to UTC; return the parsed series and a mask of unreadable values.
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Parse timestamps to UTC; return the times and masks of unreadable and out-of-range values.
 
     Values with an offset keep it; values without one are taken in ``timezone``. ISO 8601 is
     read in one vectorised pass; anything else (``03/02/2025 14:05``, stray spaces) goes
-    through pandas' mixed-format parser.
+    through pandas' mixed-format parser. A time that reads but falls outside what the event
+    table can hold (:data:`FIRST_TIME` to :data:`LAST_TIME`, e.g. a mistyped year 0001, 1400 or
+    9999) is NaT and marked in the third mask, never moved to another century.
 
     Examples
     --------
-    >>> times, bad = parse_timestamps(pd.Series(["2025-01-02T03:04:05Z", "soon", None]),
-    ...                               allow_missing=True)
-    >>> [str(t) for t in times], bad.tolist()
-    (['2025-01-02 03:04:05+00:00', 'NaT', 'NaT'], [False, True, False])
+    >>> times, bad, outside = parse_timestamps(
+    ...     pd.Series(["2025-01-02T03:04:05Z", "soon", None, "9999-12-31"]), allow_missing=True)
+    >>> [str(t) for t in times], bad.tolist(), outside.tolist()
+    (['2025-01-02 03:04:05+00:00', 'NaT', 'NaT', 'NaT'], [False, True, False, False], \
+[False, False, False, True])
     """
     text = pd.Series(values.to_numpy(dtype=object, na_value=None), index=values.index)
     missing = text.isna().to_numpy() | (text == "").to_numpy()
@@ -242,21 +254,23 @@ def parse_timestamps(
     aware = _offset_mask(text) & present
     naive = present & ~aware
     parsed = np.full(len(text), np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
+    outside = np.zeros(len(text), dtype=bool)
     if aware.any():
-        parsed[aware] = _utc_ns(_iso(text[aware], utc=True))
+        parsed[aware], outside[aware] = _utc_ns(_iso(text[aware], utc=True))
     if naive.any():
-        parsed[naive] = _utc_ns(_localise(_iso(text[naive], utc=False), timezone))
-    retry = present & np.isnat(parsed)
+        parsed[naive], outside[naive] = _utc_ns(_localise(_iso(text[naive], utc=False), timezone))
+    retry = present & np.isnat(parsed) & ~outside
     if retry.any():
         stripped = text[retry].astype(str).str.strip()
         blank = (stripped == "").to_numpy()
         missing[np.flatnonzero(retry)[blank]] = True
-        parsed[np.flatnonzero(retry)[~blank]] = _parse_slow(stripped[~blank], timezone)
+        at = np.flatnonzero(retry)[~blank]
+        parsed[at], outside[at] = _parse_slow(stripped[~blank], timezone)
     result = pd.Series(parsed, index=values.index).dt.tz_localize("UTC")
-    bad = np.isnat(parsed) & ~missing
+    bad = np.isnat(parsed) & ~missing & ~outside
     if not allow_missing:
         bad = bad | missing
-    return result, pd.Series(bad, index=values.index)
+    return result, pd.Series(bad, index=values.index), pd.Series(outside, index=values.index)
 
 
 def _offset_mask(text: pd.Series) -> np.ndarray:
@@ -266,40 +280,47 @@ def _offset_mask(text: pd.Series) -> np.ndarray:
     return tails.isin(endings).to_numpy()
 
 
-def _parse_slow(text: pd.Series, timezone: str) -> np.ndarray:
-    """Stripped values ISO 8601 could not read, as naive-UTC datetime64[ns] (NaT if unreadable).
+def _parse_slow(text: pd.Series, timezone: str) -> tuple[np.ndarray, np.ndarray]:
+    """Stripped values ISO 8601 could not read, as naive-UTC datetime64[ns] (NaT if unreadable),
+    with the mask of those that read but are out of range.
 
     A whole column in one non-ISO format (``03/02/2025 14:05`` from a spreadsheet) is read in
     one pass with the format guessed from its first value (month first, as pandas does); what
     is left goes value by value through pandas' general parser, offset or not.
     """
     out = np.full(len(text), np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
+    outside = np.zeros(len(text), dtype=bool)
     guessed = guess_datetime_format(text.iloc[0]) if len(text) else None
     if guessed:
         aware = "%z" in guessed or "%Z" in guessed
         try:
             times = pd.to_datetime(text, format=guessed, errors="coerce", utc=aware)
-            out = _utc_ns(times if aware else _localise(times, timezone))
+            out, outside = _utc_ns(times if aware else _localise(times, timezone))
         except (ValueError, TypeError):
             pass
-    left = np.flatnonzero(np.isnat(out))
+    left = np.flatnonzero(np.isnat(out) & ~outside)
     for at, value in zip(left, text.iloc[left], strict=True):
-        out[at] = _one_timestamp(value, timezone)
-    return out
+        out[at], outside[at] = _one_timestamp(value, timezone)
+    return out, outside
 
 
-def _one_timestamp(value: str, timezone: str) -> np.datetime64:
+def _one_timestamp(value: str, timezone: str) -> tuple[np.datetime64, bool]:
+    """One value as naive-UTC datetime64[ns] (NaT if unreadable) and whether it is out of range."""
+    unread = np.datetime64("NaT", "ns")
     try:
         stamp = pd.Timestamp(value)
         if stamp is pd.NaT:
-            return np.datetime64("NaT", "ns")
+            return unread, False
         if stamp.tzinfo is None:
             stamp = stamp.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward")
             if stamp is pd.NaT:
-                return np.datetime64("NaT", "ns")
-        return stamp.tz_convert("UTC").tz_localize(None).to_datetime64().astype("datetime64[ns]")
+                return unread, False
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
     except (ValueError, TypeError, OverflowError):
-        return np.datetime64("NaT", "ns")
+        return unread, False
+    if not FIRST_TIME <= stamp <= LAST_TIME:
+        return unread, True
+    return stamp.as_unit("ns").to_datetime64(), False
 
 
 def _iso(text: pd.Series, *, utc: bool) -> pd.Series:
@@ -316,11 +337,18 @@ def _localise(local: pd.Series, timezone: str) -> pd.Series:
     return local.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward")
 
 
-def _utc_ns(times: pd.Series) -> np.ndarray:
-    """Naive UTC datetime64[ns] values of a parsed series (NaT kept)."""
+def _utc_ns(times: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Naive UTC datetime64[ns] values of a parsed series (NaT kept), and which were out of range.
+
+    pandas reads years like 0001 or 9999 at a coarser unit; casting those to nanoseconds would
+    silently wrap them into another century, so they become NaT and are marked instead.
+    """
     if times.dt.tz is not None:
         times = times.dt.tz_convert("UTC").dt.tz_localize(None)
-    return times.to_numpy(dtype="datetime64[ns]")
+    coarse = times.to_numpy(dtype="datetime64[us]", copy=True)  # holds any year pandas reads
+    outside = ~np.isnat(coarse) & ((coarse < _FIRST_US) | (coarse > _LAST_US))
+    coarse[outside] = np.datetime64("NaT")
+    return coarse.astype("datetime64[ns]"), outside
 
 
 def _check_choices(errors: str, transition: str | None) -> None:
@@ -422,6 +450,21 @@ def _handle_unparsed(
         line=line,
         hint="write times as ISO 8601 (2025-03-04T09:15:00-08:00), or pass errors='drop' "
         "to leave those rows out",
+    )
+
+
+def _out_of_range_error(
+    events: pd.DataFrame, outside: pd.Series, path: Path, where: _Where
+) -> EventLogError:
+    lines = events["line"].to_numpy()[outside.to_numpy()].tolist()
+    shown, line = where(lines)
+    return EventLogError(
+        f"{len(lines)} timestamp(s) fall outside {FIRST_TIME:%Y-%m-%d} to "
+        f"{LAST_TIME:%Y-%m-%d}, the times an event table can hold ({shown})",
+        path=path,
+        line=line,
+        hint="correct the year (a typo such as 0001, 1400 or 9999?) or remove those rows; "
+        "they are not moved to another century or dropped",
     )
 
 

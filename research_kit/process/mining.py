@@ -815,7 +815,13 @@ def _nanoseconds(values: pd.Series, column: str, *, allow_missing: bool = False)
         )
     if values.dt.tz is not None:
         values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-    ns = values.dt.as_unit("ns").to_numpy().view(np.int64)
+    try:
+        ns = values.dt.as_unit("ns").to_numpy().view(np.int64)
+    except pd.errors.OutOfBoundsDatetime as exc:  # e.g. year 1400 held at a coarser unit
+        raise EventLogError(
+            f"column {column!r} holds a time outside 1677-09-21 to 2262-04-11 ({exc})",
+            hint="correct that year, or read the log with read_event_log, which names the row",
+        ) from exc
     if not allow_missing and len(ns) and (ns == _NAT).any():
         raise EventLogError(
             f"{int((ns == _NAT).sum())} event(s) have no {column}",

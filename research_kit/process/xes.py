@@ -38,6 +38,7 @@ from research_kit.process.eventlog import (
     parse_timestamps,
     tidy_events,
 )
+from research_kit.rawfiles import open_raw
 
 _CHUNK = 1 << 20
 _PROLOG_LIMIT = 1 << 20
@@ -359,12 +360,8 @@ def _parse(path: Path) -> tuple[pd.DataFrame, dict[str, str], np.ndarray]:
 @contextmanager
 def _open(path: Path) -> Iterator[IO[bytes]]:
     """Open the file, decompressing gzip (recognised by its magic bytes, not only its name)."""
-    if not path.exists():
-        raise EventLogError("file not found", path=path, hint="check the path in study.yml")
-    if path.is_dir():
-        raise EventLogError("is a folder, not a file", path=path, hint="name a file")
     try:
-        with path.open("rb") as raw:
+        with open_raw(path, error_class=EventLogError) as raw:
             magic = raw.read(2)
             raw.seek(0)
             if magic == _GZIP_MAGIC:
@@ -469,13 +466,31 @@ def _typed(values: pd.Series, kind: str, timezone: str) -> pd.Series:
     if kind in ("int", "float"):
         numbers = pd.to_numeric(values, errors="coerce")
         if (numbers.notna() == present).all():
-            return numbers.astype("Int64") if kind == "int" else numbers.astype("float64")
+            if kind == "float":
+                return numbers.astype("float64")
+            whole = _whole_numbers(numbers)
+            if whole is not None:  # 1.5 or 10**30 is not: it stays text, as written
+                return whole
     elif kind == "boolean":
         flags = values.str.strip().str.lower().map({"true": True, "false": False})
         if (flags.notna() == present).all():
             return flags.astype("boolean")
     elif kind == "date":
-        times, bad = parse_timestamps(values, timezone, allow_missing=True)
-        if not bad.any():
+        times, bad, outside = parse_timestamps(values, timezone, allow_missing=True)
+        if not (bad.any() or outside.any()):  # else kept as text, never wrapped or lost
             return times
     return values
+
+
+def _whole_numbers(numbers: pd.Series) -> pd.Series | None:
+    """``numbers`` as ``Int64`` when each is exactly a whole number that fits, else None.
+
+    pandas reads a column with a gap or a huge value as floats, which hold whole numbers
+    exactly only up to 2**53; beyond that a cast would change or wrap the value.
+    """
+    if pd.api.types.is_integer_dtype(numbers.dtype):
+        return numbers.astype("Int64")
+    floats = numbers.astype("float64").dropna()
+    if ((floats % 1 == 0) & (floats.abs() <= 2**53)).all():
+        return numbers.astype("float64").astype("Int64")
+    return None

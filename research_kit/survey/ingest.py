@@ -280,10 +280,10 @@ def _repair_mixed_utf8(body: pd.DataFrame, encoding: str) -> tuple[pd.DataFrame,
 
 
 def _read_xlsx(path: Path, sheet: str | int) -> _Header:
-    read_raw_bytes(path, error_class=SurveyError)
+    data = read_raw_bytes(path, error_class=SurveyError)
     try:
         grid = pd.read_excel(
-            path,
+            io.BytesIO(data),  # the bytes already checked: the file is not opened twice
             sheet_name=sheet,
             header=None,
             dtype=str,

@@ -275,17 +275,8 @@ def code_colours(codebook: Codebook) -> dict[str, str]:
 
 
 def codes_in_order(codebook: Codebook) -> list[tuple]:
-    """(code, depth) pairs, each theme followed by its codes depth first."""
-    ordered = []
-
-    def visit(code, depth: int) -> None:
-        ordered.append((code, depth))
-        for child in codebook.children(code.id):
-            visit(child, depth + 1)
-
-    for theme in codebook.themes:
-        visit(theme, 0)
-    return ordered
+    """(code, depth) pairs, each theme followed by its codes depth first (any depth)."""
+    return codebook.in_tree_order()
 
 
 def legend_html(codebook: Codebook, codings_frame: pd.DataFrame, colours: Mapping[str, str]) -> str:

@@ -193,3 +193,16 @@ def test_refusal_is_a_research_kit_error_with_the_file():
     with pytest.raises(ResearchKitError) as raised:
         rawfiles.require_regular_file(os.devnull)
     assert str(raised.value).startswith(f"{os.devnull}: is a character device")
+
+
+def test_a_qdpx_or_qdc_that_is_a_pipe_is_refused_unopened(sample_study_path, tmp_path):
+    from research_kit import open_study
+    from research_kit.interviews import import_qdc, import_qdpx
+    from research_kit.interviews.refi import QdpxError
+
+    pipe = tmp_path / "project.qdpx"
+    os.mkfifo(pipe)
+    with open_study(sample_study_path) as study:
+        for importer in (import_qdpx, import_qdc):
+            with pytest.raises(QdpxError, match=r"named pipe \(FIFO\), not a regular file"):
+                _run_guarded(lambda importer=importer: importer(study, pipe), [pipe])

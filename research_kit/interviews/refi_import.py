@@ -41,7 +41,7 @@ from research_kit.interviews.refi import (
     _children,
     _local,
 )
-from research_kit.rawfiles import decode_text
+from research_kit.rawfiles import decode_text, require_regular_file
 from research_kit.staging import StagedFiles, write_together
 from research_kit.store import coder_id, utcnow
 
@@ -195,8 +195,7 @@ class _Archive:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        if not path.is_file():
-            raise QdpxError("file not found", path=path, hint="check the path of the .qdpx file")
+        require_regular_file(path, error_class=QdpxError)  # a pipe would block zipfile forever
         try:
             self.zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError) as exc:
@@ -992,8 +991,7 @@ def _has_entities(tree) -> bool:
 
 
 def _read_capped(path: Path) -> bytes:
-    if not path.is_file():
-        raise QdpxError("file not found", path=path, hint="check the path")
+    require_regular_file(path, error_class=QdpxError)
     if path.stat().st_size > refi.MAX_UNCOMPRESSED_BYTES:
         raise QdpxError("is too large for a codebook", path=path)
     return path.read_bytes()

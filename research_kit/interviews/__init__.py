@@ -53,6 +53,16 @@ from research_kit.interviews.export import (
     export_codebook,
     export_quotes,
 )
+from research_kit.interviews.material import (
+    check,
+    code_ids,
+    register_codebook,
+    register_documents,
+    study_codebook,
+    study_document,
+    study_documents,
+    study_documents_table,
+)
 from research_kit.interviews.refi import (
     QdpxError,
     export_qdc,
@@ -68,6 +78,7 @@ from research_kit.interviews.suggester import (
     suggester_agreement,
     training_data,
 )
+from research_kit.study import register_study_method
 
 __all__ = [
     "Code",
@@ -82,9 +93,11 @@ __all__ = [
     "apply_code",
     "apply_codes",
     "apply_rules",
+    "check",
     "code_by_attribute",
     "code_cooccurrence",
     "code_frequencies",
+    "code_ids",
     "code_matrix",
     "codebook_table",
     "coder_agreement",
@@ -117,6 +130,8 @@ __all__ = [
     "read_notes",
     "read_qdc",
     "read_rules",
+    "register_codebook",
+    "register_documents",
     "remove_code",
     "remove_coding",
     "rename_code",
@@ -124,6 +139,10 @@ __all__ = [
     "segment",
     "split_code",
     "stale_codings",
+    "study_codebook",
+    "study_document",
+    "study_documents",
+    "study_documents_table",
     "suggest",
     "suggester_agreement",
     "theme_summary",
@@ -131,3 +150,18 @@ __all__ = [
     "update_memo",
     "write_codebook",
 ]
+
+# The interview room's readers, offered on every study (study.documents(), …).
+_STUDY_METHODS = {
+    "documents": study_documents,
+    "document": study_document,
+    "documents_table": study_documents_table,
+    "codebook": study_codebook,
+    "register_documents": register_documents,
+    "register_codebook": register_codebook,
+    "code_ids": code_ids,
+    "import_qdpx": import_qdpx,
+    "export_qdpx": export_qdpx,
+}
+for _name, _function in _STUDY_METHODS.items():
+    register_study_method(_function, name=_name)

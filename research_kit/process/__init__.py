@@ -3,6 +3,7 @@
 from research_kit.process.eventlog import read_event_log
 from research_kit.process.evidence import annotations as step_annotations
 from research_kit.process.evidence import step_durations, step_evidence
+from research_kit.process.material import check, process_steps, study_event_log, study_process_map
 from research_kit.process.mining import (
     bottlenecks,
     case_durations,
@@ -33,12 +34,14 @@ from research_kit.process.render import (
 from research_kit.process.render import layout as swimlane_layout
 from research_kit.process.spec import ProcessMap, parse_process_map, read_process_map
 from research_kit.process.xes import read_xes
+from research_kit.study import register_study_method
 
 __all__ = [
     "ProcessMap",
     "bottlenecks",
     "case_durations",
     "case_variants",
+    "check",
     "compare",
     "compare_groups",
     "compare_periods",
@@ -54,6 +57,7 @@ __all__ = [
     "parse_process_map",
     "process_map_figure",
     "process_map_svg",
+    "process_steps",
     "read_event_log",
     "read_process_map",
     "read_xes",
@@ -63,8 +67,14 @@ __all__ = [
     "step_annotations",
     "step_durations",
     "step_evidence",
+    "study_event_log",
+    "study_process_map",
     "swimlane_figure",
     "swimlane_layout",
     "swimlane_svg",
     "variants",
 ]
+
+# The process room's readers, offered on every study (study.process_map(), study.event_log()).
+register_study_method(study_process_map, name="process_map")
+register_study_method(study_event_log, name="event_log")

@@ -1,6 +1,7 @@
 """Survey responses: exports in, tidy answers out; clustering open-ended answers; weighting,
 weighted estimates and breakdowns by group."""
 
+from research_kit.study import register_study_method
 from research_kit.survey.breakdown import crosstab, holm_adjust, weighted_distribution
 from research_kit.survey.cluster_edits import (
     apply_cluster_edits,
@@ -14,6 +15,7 @@ from research_kit.survey.clustering import ResponseClusterer
 from research_kit.survey.columns import detect_column_kinds, scale_order
 from research_kit.survey.ingest import file_rows, read_survey
 from research_kit.survey.likert import likert_summary, top_box
+from research_kit.survey.material import check, study_survey, survey_weights
 from research_kit.survey.responses import (
     NON_ANSWERS,
     OPEN_TEXT_NON_ANSWERS,
@@ -32,6 +34,7 @@ __all__ = [
     "ResponseClusterer",
     "answer_counts",
     "apply_cluster_edits",
+    "check",
     "cluster_question",
     "cluster_terms",
     "crosstab",
@@ -49,8 +52,14 @@ __all__ = [
     "rename_cluster",
     "scale_order",
     "split_cluster",
+    "study_survey",
+    "survey_weights",
     "top_box",
     "undo_last_edit",
     "weighted_distribution",
     "weighted_share",
 ]
+
+# The survey room's readers, offered on every study (study.survey(), study.survey_weights()).
+register_study_method(study_survey, name="survey")
+register_study_method(survey_weights)

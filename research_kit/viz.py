@@ -13,8 +13,11 @@ import html
 import io
 import re
 import textwrap
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -35,13 +38,65 @@ DIVERGING_POSITIVE = ("#D1E5F0", "#92C5DE", "#4393C3", "#2166AC")
 NEUTRAL = "#DDDDDD"
 
 
-def set_theme() -> None:
-    """Apply research_kit's chart style to matplotlib and seaborn."""
-    sns.set_theme(context="notebook", style="whitegrid", palette=list(PALETTE), font_scale=1.1)
+def _style_rc() -> dict[str, object]:
+    """The matplotlib settings of research_kit's chart style, as a new dictionary.
+
+    seaborn's "whitegrid" style and "notebook" context (text 10% larger), Tol's bright
+    palette as the colour cycle, and text kept as text in SVG output.
+    """
+    rc: dict[str, object] = {}
+    rc.update(sns.plotting_context("notebook", font_scale=1.1))
+    rc.update(sns.axes_style("whitegrid"))
+    rc["font.family"] = ["sans-serif"]
+    rc["axes.prop_cycle"] = mpl.cycler(color=list(PALETTE))
+    rc["patch.facecolor"] = PALETTE[0]
     # Keep text as text in SVG output: screen readers, search and copy-paste can reach it.
-    plt.rcParams["svg.fonttype"] = "none"
+    rc["svg.fonttype"] = "none"
+    return rc
 
 
+@contextmanager
+def style() -> Iterator[None]:
+    """Apply research_kit's chart style inside a ``with`` block only.
+
+    The user's own matplotlib and seaborn settings are untouched before and after: the style
+    is a :func:`matplotlib.rc_context`. Every plotting function here draws inside it.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> before = matplotlib.rcParams["axes.grid"]
+    >>> with style():
+    ...     matplotlib.rcParams["axes.grid"]
+    True
+    >>> matplotlib.rcParams["axes.grid"] == before
+    True
+    """
+    with mpl.rc_context(_style_rc()):
+        yield
+
+
+def set_theme() -> None:
+    """Deprecated: changes matplotlib's global settings; use ``with style():`` instead.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True):
+    ...     warnings.simplefilter("always")
+    ...     with style():  # keep this example from changing the session's settings
+    ...         set_theme()
+    """
+    warnings.warn(
+        "research_kit.viz.set_theme() is deprecated and changes matplotlib's global settings; "
+        "use `with research_kit.viz.style():` (every research_kit chart already draws in it)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    mpl.rcParams.update(_style_rc())
+
+
+@style()
 def bar_chart(
     data: pd.DataFrame,
     *,
@@ -60,7 +115,6 @@ def bar_chart(
     ['Ward 2', 'Ward 1']
     >>> plt.close("all")
     """
-    set_theme()
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 0.45 * len(data) + 1.2))
     ordered = data.sort_values(x, ascending=False)
@@ -71,6 +125,7 @@ def bar_chart(
     return ax
 
 
+@style()
 def heatmap(
     frame: pd.DataFrame,
     *,
@@ -101,7 +156,6 @@ def heatmap(
     ['12', '7', '9']
     >>> plt.close("all")
     """
-    set_theme()
     columns = list(dict.fromkeys(frame[x]))
     rows = list(dict.fromkeys(frame[y]))
     numbers = pd.to_numeric(frame[value], errors="coerce").astype("float64")
@@ -180,6 +234,7 @@ def heatmap(
     return ax
 
 
+@style()
 def line_chart(
     data: pd.DataFrame,
     *,
@@ -202,7 +257,6 @@ def line_chart(
     [6.0, 9.0, 10.0, 10.0]
     >>> plt.close("all")
     """
-    set_theme()
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
     options = {"color": PALETTE[0]} if hue is None else {"hue": hue, "palette": list(PALETTE)}
@@ -217,6 +271,7 @@ def line_chart(
     return ax
 
 
+@style()
 def likert_bars(
     summary: pd.DataFrame,
     *,
@@ -276,7 +331,6 @@ def likert_bars(
     [-0.35, -0.15, 0.15]
     >>> plt.close(fig)
     """
-    set_theme()
     scale = list(order)
     if len(scale) < 2:
         raise ValueError("a rating scale needs at least two levels")
@@ -364,6 +418,7 @@ def likert_bars(
     return fig
 
 
+@style()
 def share_by_group(
     breakdown: pd.DataFrame,
     *,
@@ -420,7 +475,6 @@ def share_by_group(
     ['suppressed']
     >>> plt.close(fig)
     """
-    set_theme()
     data = breakdown
     if category is not None:
         data = data[data[category_column] == category]

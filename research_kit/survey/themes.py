@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from research_kit.deprecation import survey_order
 from research_kit.errors import ClusterEditError, SurveyError, did_you_mean
 from research_kit.survey.breakdown import crosstab, weighted_distribution
 from research_kit.survey.cluster_edits import apply_cluster_edits, edit_report
@@ -187,7 +188,8 @@ class QuestionThemes:
         )
 
 
-def resolve_question(study: Study, question: str | int, survey_id: str | None = None) -> str:
+@survey_order(old_position=2)
+def resolve_question(study: Study, question: str | int, *, survey_id: str | None = None) -> str:
     """The open-ended question of a survey named by its text, a prefix of it, or its position.
 
     Examples
@@ -311,7 +313,7 @@ def cluster_question(
     >>> study.close()
     """
     source = study.survey_source(survey_id)
-    question = resolve_question(study, question, source.id)
+    question = resolve_question(study, question, survey_id=source.id)
     frame = study.survey(source.id) if survey is None else survey
     if isinstance(weights, str) and weights == "auto":
         weights = (
@@ -374,14 +376,16 @@ def cluster_question(
     )
     if keep_run:
         params = _run_params(model, start)
-        unedited.run_id = keep_cluster_run(study, source.id, question, assignments, params)
+        unedited.run_id = keep_cluster_run(
+            study, question, assignments, params, survey_id=source.id
+        )
     return replay_edits(study, unedited)
 
 
 def _latest_run(study: Study, survey_id: str, question: str) -> pd.DataFrame | None:
     """The question's latest kept run, or None when there is none."""
     try:
-        return load_cluster_run(study, survey_id, question)
+        return load_cluster_run(study, question, survey_id=survey_id)
     except ClusterEditError:
         return None
 
@@ -418,13 +422,15 @@ def replay_edits(study: Study, themes: QuestionThemes) -> QuestionThemes:
     >>> from research_kit.survey.cluster_edits import rename_cluster
     >>> study = open_study(folder)
     >>> themes = cluster_question(study, 0, n_clusters=4, weights=None)
-    >>> _ = rename_cluster(study, None, themes.question, themes.assignments, 0, "Speed")
+    >>> _ = rename_cluster(study, themes.question, themes.assignments, 0, "Speed")
     >>> replay_edits(study, themes).themes["name"].iloc[0]
     'Speed'
     >>> study.close()
     """
     open_ended = study.survey_source(themes.survey_id).open_ended
-    edited = apply_cluster_edits(study, themes.survey_id, themes.question, themes.model_output)
+    edited = apply_cluster_edits(
+        study, themes.question, themes.model_output, survey_id=themes.survey_id
+    )
     report = edit_report(edited)
     edited = _unique_names(edited.drop(columns=["label"], errors="ignore"))
     respondents = themes.respondents

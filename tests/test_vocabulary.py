@@ -1,0 +1,79 @@
+"""One vocabulary (issue 15 item 5): old spellings still work for a release, with a warning."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+
+from research_kit import open_study
+from research_kit.survey.cluster_edits import (
+    apply_cluster_edits,
+    cluster_edits,
+    merge_clusters,
+    pin_response,
+    rename_cluster,
+    undo_last_edit,
+)
+from research_kit.survey.cluster_runs import cluster_runs, load_cluster_run, save_cluster_run
+from research_kit.survey.themes import resolve_question
+
+OLD_ORDER = r"\(study, question, \.\.\., survey_id=\.\.\.\)"
+
+
+@pytest.fixture
+def edited(sample_study_path):
+    study = open_study(sample_study_path)
+    source = study.survey_source()
+    texts = ["Faster plan review", "Hire reviewers", "Cut the fees", "Fees are too high"]
+    assignments = pd.DataFrame(
+        {
+            "respondent_id": ["R1", "R2", "R3", "R4"],
+            "text": texts,
+            "cluster": [0, 0, 1, 1],
+            "confidence": [0.9, 0.8, 0.9, 0.7],
+        }
+    )
+    yield study, source.open_ended[0], assignments, source.id
+    study.close()
+
+
+def test_survey_functions_take_the_question_first(edited) -> None:
+    study, question, assignments, survey = edited
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert rename_cluster(study, question, assignments, 0, "Reviews", survey_id=survey) == 1
+        assert rename_cluster(study, question, assignments, 1, "Portal") == 2
+        assert len(cluster_edits(study, question)) == 2
+        assert save_cluster_run(study, question, assignments, survey_id=survey) == 1
+        assert len(load_cluster_run(study, question, 1)) == len(assignments)
+        assert len(cluster_runs(study)) == 1
+        assert resolve_question(study, 0, survey_id=survey) == question
+
+
+@pytest.mark.parametrize("survey", [None, "the study's survey"])
+def test_the_old_order_still_works_and_says_what_to_write(edited, survey) -> None:
+    study, question, assignments, survey_id = edited
+    survey = survey_id if survey else None
+    with pytest.warns(DeprecationWarning, match=OLD_ORDER):
+        assert rename_cluster(study, survey, question, assignments, 0, "Reviews") == 1
+    with pytest.warns(DeprecationWarning, match=OLD_ORDER):
+        assert merge_clusters(study, survey, question, assignments, [0, 1]) == 2
+    with pytest.warns(DeprecationWarning, match=OLD_ORDER):
+        assert pin_response(study, survey, question, "R1", 0, assignments=assignments) == 3
+    with pytest.warns(DeprecationWarning, match=OLD_ORDER):
+        assert undo_last_edit(study, survey, question) == 3
+    with pytest.warns(DeprecationWarning, match=OLD_ORDER):
+        assert len(cluster_edits(study, survey, question)) == 3
+    with pytest.warns(DeprecationWarning, match=OLD_ORDER):
+        names = apply_cluster_edits(study, survey, question, assignments).cluster_name
+    assert names.iloc[0] == "Reviews"
+    with pytest.warns(DeprecationWarning, match=OLD_ORDER):
+        assert save_cluster_run(study, survey, question, assignments) == 1
+    with pytest.warns(DeprecationWarning, match=OLD_ORDER):
+        assert len(load_cluster_run(study, survey, question)) == len(assignments)
+    with pytest.warns(DeprecationWarning, match=OLD_ORDER):
+        assert len(cluster_runs(study, survey)) == 1
+    with pytest.warns(DeprecationWarning, match=OLD_ORDER):
+        assert resolve_question(study, 0, survey) == question

@@ -496,7 +496,7 @@ def _demo_analyses(study) -> QuestionThemes | None:
     from research_kit import process as pm
 
     print("== 4. analyses")
-    themes = iv.code_frequencies(study, level="theme")
+    themes = iv.code_frequencies(study, by="theme")
     top = themes.iloc[0]
     print(f"   interviews: most-coded theme {top['theme']!r} ({int(top['excerpts'])} excerpts)")
     if len(iv.coders(study)) >= 2:

@@ -562,7 +562,7 @@ def share_by_group(
         if "test" in data and data["test"].notna().any()
         else attrs.get("test")
     )
-    note = f"Lines: {attrs.get('level', 0.95):.0%} confidence intervals."
+    note = f"Lines: {attrs.get('confidence', 0.95):.0%} confidence intervals."
     if significant in data.columns:
         note += (
             f" Filled: differs from the rest of respondents "

@@ -77,3 +77,25 @@ def test_the_old_order_still_works_and_says_what_to_write(edited, survey) -> Non
         assert len(cluster_runs(study, survey)) == 1
     with pytest.warns(DeprecationWarning, match=OLD_ORDER):
         assert resolve_question(study, 0, survey) == question
+
+
+def test_old_keywords_warn_and_name_the_new_spelling(sample_study_path) -> None:
+    from research_kit.interviews import code_by_attribute, code_frequencies
+    from research_kit.survey.weighting import weighted_share
+
+    frame = pd.DataFrame({"yes": [1.0, 0.0, 1.0, 1.0], "w": [1.0, 2.0, 1.0, 1.0]})
+    with pytest.warns(DeprecationWarning, match=r"write weighted_share\(confidence=\.\.\.\)"):
+        old = weighted_share(frame, "yes", weights="w", level=0.9)
+    pd.testing.assert_frame_equal(old, weighted_share(frame, "yes", weights="w", confidence=0.9))
+    with pytest.raises(TypeError, match="keep only confidence="):
+        weighted_share(frame, "yes", weights="w", level=0.9, confidence=0.9)
+    with open_study(sample_study_path) as study:
+        with pytest.warns(DeprecationWarning, match=r"code_frequencies\(by=\.\.\.\)"):
+            themes = code_frequencies(study, level="theme")
+        pd.testing.assert_frame_equal(themes, code_frequencies(study, by="theme"))
+        with pytest.warns(DeprecationWarning, match=r"code_by_attribute\(min_cell_size=0\)"):
+            everything = code_by_attribute(study, "role", suppress=False)
+        pd.testing.assert_frame_equal(everything, code_by_attribute(study, "role", min_cell_size=0))
+        with pytest.warns(DeprecationWarning, match="the study's"):
+            hidden = code_by_attribute(study, "role", suppress=True)
+        pd.testing.assert_frame_equal(hidden, code_by_attribute(study, "role"))

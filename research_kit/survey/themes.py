@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from research_kit.deprecation import survey_order
+from research_kit.deprecation import renamed_keywords, survey_order
 from research_kit.errors import ClusterEditError, SurveyError, did_you_mean
+from research_kit.privacy import DEFAULT_MIN_CELL_SIZE
 from research_kit.survey.breakdown import crosstab, weighted_distribution
 from research_kit.survey.cluster_edits import apply_cluster_edits, edit_report
 from research_kit.survey.cluster_runs import keep_cluster_run, load_cluster_run
@@ -106,7 +107,7 @@ class QuestionThemes:
     clusterer: ResponseClusterer
     edits: pd.DataFrame
     respondents: pd.DataFrame = field(repr=False)
-    min_cell_size: int = 5
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE
     model_output: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     n_quotes: int = 3
     n_terms: int = 8
@@ -137,12 +138,13 @@ class QuestionThemes:
             return f"{started}; the same clustering as that run, not kept again"
         return f"{started}; kept as run {self.run_id}"
 
+    @renamed_keywords(level="confidence")
     def shares(
         self,
         by: str | None = None,
         *,
         weighted: bool = True,
-        level: float = 0.95,
+        confidence: float = 0.95,
     ) -> pd.DataFrame:
         """Share of answering respondents in each theme, overall or per group.
 
@@ -152,8 +154,8 @@ class QuestionThemes:
             A respondent attribute (``ward``, ``race_ethnicity`` …); overall without it.
         weighted : bool
             Use the survey weights (raked to the population) when there are any.
-        level : float
-            Confidence level of the intervals.
+        confidence : float
+            Confidence level of the intervals (0.95: 95% intervals).
 
         Returns
         -------
@@ -169,7 +171,7 @@ class QuestionThemes:
         levels = list(self.themes["name"])
         if by is None:
             return weighted_distribution(
-                frame, "cluster_name", weights=weights, levels=levels, level=level
+                frame, "cluster_name", weights=weights, levels=levels, confidence=confidence
             )
         if by not in frame.columns:
             known = [c for c in self.respondents.columns if c != "respondent_id"]
@@ -184,7 +186,7 @@ class QuestionThemes:
             weights=weights,
             levels=levels,
             min_cell_size=self.min_cell_size,
-            level=level,
+            confidence=confidence,
         )
 
 

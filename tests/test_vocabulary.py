@@ -99,3 +99,23 @@ def test_old_keywords_warn_and_name_the_new_spelling(sample_study_path) -> None:
         with pytest.warns(DeprecationWarning, match="the study's"):
             hidden = code_by_attribute(study, "role", suppress=True)
         pd.testing.assert_frame_equal(hidden, code_by_attribute(study, "role"))
+
+
+def test_chart_keywords_are_by_and_category_column() -> None:
+    import matplotlib.pyplot as plt
+
+    from research_kit.viz import likert_bars, share_by_group
+
+    summary = pd.DataFrame(
+        {"item": "Speed", "ward": "W1", "scale": ["No", "Yes"], "share": [0.4, 0.6]}
+    )
+    with pytest.warns(DeprecationWarning, match=r"likert_bars\(category_column=\.\.\.\)"):
+        likert_bars(summary, order=["No", "Yes"], level="scale", by="ward")
+    with pytest.warns(DeprecationWarning, match=r"likert_bars\(by=\.\.\.\)"):
+        likert_bars(summary, order=["No", "Yes"], category_column="scale", group="ward")
+    shares = pd.DataFrame(
+        {"ward": ["W1", "W2"], "category": "x", "share": [0.2, 0.4], "ci_low": 0.1, "ci_high": 0.5}
+    )
+    with pytest.warns(DeprecationWarning, match=r"share_by_group\(by=\.\.\.\)"):
+        share_by_group(shares, group="ward")
+    plt.close("all")

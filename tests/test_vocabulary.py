@@ -119,3 +119,61 @@ def test_chart_keywords_are_by_and_category_column() -> None:
     with pytest.warns(DeprecationWarning, match=r"share_by_group\(by=\.\.\.\)"):
         share_by_group(shares, group="ward")
     plt.close("all")
+
+
+# Old public names kept for one release; each is a deprecated_alias shim that warns.
+DEPRECATED_ALIASES = {
+    ("research_kit.interviews.agreement", "agreement"): "coder_agreement",
+    ("research_kit.process.evidence", "annotations"): "step_annotations",
+    ("research_kit.process.render", "layout"): "swimlane_layout",
+}
+
+
+def _public_modules():
+    import importlib
+    import pkgutil
+
+    import research_kit
+
+    yield research_kit
+    for info in pkgutil.walk_packages(research_kit.__path__, "research_kit."):
+        parts = info.name.split(".")
+        if any(part.startswith("_") for part in parts) or parts[1] == "migrations":
+            continue
+        yield importlib.import_module(info.name)
+
+
+def test_public_names_are_the_functions_own_names() -> None:
+    import inspect
+
+    wrong = []
+    for module in _public_modules():
+        exported = getattr(module, "__all__", None)
+        if exported is None:
+            exported = [
+                name
+                for name, obj in vars(module).items()
+                if not name.startswith("_") and getattr(obj, "__module__", None) == module.__name__
+            ]
+        for name in exported:
+            obj = getattr(module, name)
+            if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+                continue
+            if (module.__name__, name) in DEPRECATED_ALIASES:
+                continue
+            if getattr(obj, "__name__", name) != name:
+                wrong.append(f"{module.__name__}.{name} is {obj.__module__}.{obj.__name__}")
+    assert wrong == []
+
+
+@pytest.mark.parametrize(("where", "old"), sorted(DEPRECATED_ALIASES))
+def test_old_public_names_warn_and_call_the_new_one(where, old) -> None:
+    import importlib
+
+    module = importlib.import_module(where)
+    alias, new = getattr(module, old), DEPRECATED_ALIASES[(where, old)]
+    assert alias.__deprecated_alias_of__ is getattr(module, new)
+    assert getattr(module, new).__name__ == new
+    warned = pytest.warns(DeprecationWarning, match=rf"{old}\(\) is deprecated: use {new}\(\)")
+    with warned, pytest.raises(TypeError):
+        alias()  # no study: the new function's own error, after the warning

@@ -34,7 +34,7 @@ except ImportError:  # running from a checkout where the package is not installe
     import research_kit
 
 from research_kit.interviews import apply_codes, krippendorff_alpha, paragraphs
-from research_kit.interviews.agreement import agreement, disagreements
+from research_kit.interviews.agreement import coder_agreement, disagreements
 
 SECTION = "agreement"
 SAMPLE_STUDY = Path(__file__).resolve().parent.parent / "interview_data"
@@ -128,8 +128,8 @@ def study_figures() -> list[Figure]:
         with research_kit.open_study(folder) as study:
             frame = two_coder_codings(study)
             apply_codes(study, frame)
-            excerpt_s, table = best_of(lambda: agreement(study), repeats=3)
-            character_s, _ = best_of(lambda: agreement(study, unit="character"), repeats=3)
+            excerpt_s, table = best_of(lambda: coder_agreement(study), repeats=3)
+            character_s, _ = best_of(lambda: coder_agreement(study, unit="character"), repeats=3)
             table_s, differing = best_of(lambda: disagreements(study), repeats=3)
     overall = table.set_index("code_id").loc["overall"]
     n = f"2 coders × {CODINGS_PER_CODER:,} codings"

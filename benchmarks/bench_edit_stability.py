@@ -115,7 +115,7 @@ def stability(repeats: int = REPEATS) -> tuple[dict, list[dict]]:
             first = cluster_question(study, 0, survey=base, weights=None, fresh=True)
             for number, row in enumerate(first.themes.itertuples(index=False)):
                 rename_cluster(
-                    study, None, first.question, first.assignments, row.cluster, f"Theme {number}"
+                    study, first.question, first.assignments, row.cluster, f"Theme {number}"
                 )
             first = replay_edits(study, first)
             start = {"themes": len(first.themes), "ari": _ari(first, truth)}

@@ -231,11 +231,15 @@ def _run_summary(args: argparse.Namespace) -> int:
 
 
 def _run_agreement(args: argparse.Namespace) -> int:
-    from research_kit.interviews.agreement import agreement, disagreements, pairwise_agreement
+    from research_kit.interviews.agreement import (
+        coder_agreement,
+        disagreements,
+        pairwise_agreement,
+    )
 
     options = {"coders": args.coder, "unit": args.unit, "documents": args.document}
     with open_study(args.study, create=False) as study:
-        table = agreement(study, **options)
+        table = coder_agreement(study, **options)
         # Kappa is for two coders: with more, each pair gets its own (on the notes it shares).
         pairs = pairwise_agreement(study, **options) if len(table.attrs["coders"]) > 2 else None
         differing = disagreements(study, **options) if args.disagreements else None
@@ -296,7 +300,7 @@ def _run_qdpx_export(args: argparse.Namespace) -> int:
 
 
 def _run_map(args: argparse.Namespace) -> int:
-    from research_kit.process.evidence import annotations
+    from research_kit.process.evidence import step_annotations
     from research_kit.process.render import save_figure, swimlane_figure
 
     if Path(args.output).suffix.lower() not in (".svg", ".png", ".pdf"):
@@ -304,7 +308,7 @@ def _run_map(args: argparse.Namespace) -> int:
         return EXIT_UNUSABLE
     with open_study(args.study, create=False) as study:
         spec = study.process_map()
-        notes = annotations(study, spec) if args.evidence else None
+        notes = step_annotations(study, spec) if args.evidence else None
         path = save_figure(swimlane_figure(spec, kind=args.kind, annotations=notes), args.output)
     print(f"wrote {path}")
     return EXIT_OK
@@ -496,7 +500,7 @@ def _demo_analyses(study) -> QuestionThemes | None:
     from research_kit import process as pm
 
     print("== 4. analyses")
-    themes = iv.code_frequencies(study, level="theme")
+    themes = iv.code_frequencies(study, by="theme")
     top = themes.iloc[0]
     print(f"   interviews: most-coded theme {top['theme']!r} ({int(top['excerpts'])} excerpts)")
     if len(iv.coders(study)) >= 2:

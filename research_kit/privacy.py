@@ -38,6 +38,7 @@ from pandas.api import types as ptypes
 from scipy.optimize import linprog
 
 from research_kit import text as rktext
+from research_kit.settings import DEFAULT_MIN_CELL_SIZE
 
 #: First characters a spreadsheet may read as the start of a formula (OWASP CSV injection),
 #: with line feed and the full-width forms some spreadsheets also accept.
@@ -48,7 +49,11 @@ _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?
 
 
 def suppress_small_counts(
-    frame: pd.DataFrame, *, count: str = "n", min_cell_size: int = 5, also: tuple[str, ...] = ()
+    frame: pd.DataFrame,
+    *,
+    count: str = "n",
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
+    also: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Hide counts (and values derived from them) for groups smaller than ``min_cell_size``.
 
@@ -93,7 +98,7 @@ def suppress_table(
     row: str,
     column: str,
     count: str = "n",
-    min_cell_size: int = 5,
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
     total: object = "Total",
     margins: str = "both",
     also: tuple[str, ...] = (),
@@ -185,7 +190,7 @@ def table_ranges(
     row: str,
     column: str,
     count: str = "n",
-    min_cell_size: int = 5,
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
     total: object = "Total",
     margins: str = "both",
 ) -> pd.DataFrame:
@@ -297,7 +302,7 @@ def feasible_ranges(
     cells: pd.DataFrame,
     *,
     count: str = "n",
-    min_cell_size: int = 5,
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
     zeros_shown: bool = True,
 ) -> pd.DataFrame:
     """The attack: the smallest and largest value each hidden cell can take.
@@ -390,7 +395,7 @@ def protect(
     views: list[tuple[str, ...]],
     *,
     count: str = "n",
-    min_cell_size: int = 5,
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
     known: list[tuple[str, ...]] = (),
 ) -> pd.DataFrame:
     """Choose the cells to hide in linked tables so that every small cell is protected.
@@ -1224,7 +1229,7 @@ class StakeholderGate:
         names: Iterable[str] = (),
         identifiers: Mapping[str, str] | None = None,
         participants: pd.DataFrame | None = None,
-        min_cell_size: int = 5,
+        min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
         attribute_by: tuple[str, str] = ("role", "ward"),
         nlp: Any = None,
         redact: bool = True,

@@ -13,8 +13,11 @@ import html
 import io
 import re
 import textwrap
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -23,6 +26,8 @@ from matplotlib.colors import LinearSegmentedColormap, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+
+from research_kit.deprecation import renamed_keywords
 
 #: Paul Tol's "bright" qualitative scheme (colour-blind safe).
 PALETTE = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB")
@@ -35,13 +40,65 @@ DIVERGING_POSITIVE = ("#D1E5F0", "#92C5DE", "#4393C3", "#2166AC")
 NEUTRAL = "#DDDDDD"
 
 
-def set_theme() -> None:
-    """Apply research_kit's chart style to matplotlib and seaborn."""
-    sns.set_theme(context="notebook", style="whitegrid", palette=list(PALETTE), font_scale=1.1)
+def _style_rc() -> dict[str, object]:
+    """The matplotlib settings of research_kit's chart style, as a new dictionary.
+
+    seaborn's "whitegrid" style and "notebook" context (text 10% larger), Tol's bright
+    palette as the colour cycle, and text kept as text in SVG output.
+    """
+    rc: dict[str, object] = {}
+    rc.update(sns.plotting_context("notebook", font_scale=1.1))
+    rc.update(sns.axes_style("whitegrid"))
+    rc["font.family"] = ["sans-serif"]
+    rc["axes.prop_cycle"] = mpl.cycler(color=list(PALETTE))
+    rc["patch.facecolor"] = PALETTE[0]
     # Keep text as text in SVG output: screen readers, search and copy-paste can reach it.
-    plt.rcParams["svg.fonttype"] = "none"
+    rc["svg.fonttype"] = "none"
+    return rc
 
 
+@contextmanager
+def style() -> Iterator[None]:
+    """Apply research_kit's chart style inside a ``with`` block only.
+
+    The user's own matplotlib and seaborn settings are untouched before and after: the style
+    is a :func:`matplotlib.rc_context`. Every plotting function here draws inside it.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> before = matplotlib.rcParams["axes.grid"]
+    >>> with style():
+    ...     matplotlib.rcParams["axes.grid"]
+    True
+    >>> matplotlib.rcParams["axes.grid"] == before
+    True
+    """
+    with mpl.rc_context(_style_rc()):
+        yield
+
+
+def set_theme() -> None:
+    """Deprecated: changes matplotlib's global settings; use ``with style():`` instead.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True):
+    ...     warnings.simplefilter("always")
+    ...     with style():  # keep this example from changing the session's settings
+    ...         set_theme()
+    """
+    warnings.warn(
+        "research_kit.viz.set_theme() is deprecated and changes matplotlib's global settings; "
+        "use `with research_kit.viz.style():` (every research_kit chart already draws in it)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    mpl.rcParams.update(_style_rc())
+
+
+@style()
 def bar_chart(
     data: pd.DataFrame,
     *,
@@ -60,7 +117,6 @@ def bar_chart(
     ['Ward 2', 'Ward 1']
     >>> plt.close("all")
     """
-    set_theme()
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 0.45 * len(data) + 1.2))
     ordered = data.sort_values(x, ascending=False)
@@ -71,6 +127,7 @@ def bar_chart(
     return ax
 
 
+@style()
 def heatmap(
     frame: pd.DataFrame,
     *,
@@ -101,7 +158,6 @@ def heatmap(
     ['12', '7', '9']
     >>> plt.close("all")
     """
-    set_theme()
     columns = list(dict.fromkeys(frame[x]))
     rows = list(dict.fromkeys(frame[y]))
     numbers = pd.to_numeric(frame[value], errors="coerce").astype("float64")
@@ -180,6 +236,7 @@ def heatmap(
     return ax
 
 
+@style()
 def line_chart(
     data: pd.DataFrame,
     *,
@@ -202,7 +259,6 @@ def line_chart(
     [6.0, 9.0, 10.0, 10.0]
     >>> plt.close("all")
     """
-    set_theme()
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
     options = {"color": PALETTE[0]} if hue is None else {"hue": hue, "palette": list(PALETTE)}
@@ -217,14 +273,16 @@ def line_chart(
     return ax
 
 
+@renamed_keywords(level="category_column", group="by")
+@style()
 def likert_bars(
     summary: pd.DataFrame,
     *,
     order: Sequence[object],
     item: str | None = "item",
-    level: str = "category",
+    category_column: str = "category",
     share: str = "share",
-    group: str | None = None,
+    by: str | None = None,
     suppressed: str = "suppressed",
     title: str | None = None,
     label_min: float = 0.08,
@@ -232,7 +290,7 @@ def likert_bars(
 ) -> Figure:
     """Diverging stacked bars of rating-scale answers, centred on the neutral midpoint.
 
-    Each bar is one item (or, with ``group``, one group in a panel per item). Levels below the
+    Each bar is one item (or, with ``by``, one group in a panel per item). Levels below the
     midpoint of ``order`` extend left of zero, levels above it right; a neutral middle level
     (odd-length scales) is split evenly across zero. Segments of at least ``label_min`` carry
     their percentage. Suppressed (or missing) levels are never drawn as values: when they are
@@ -247,9 +305,10 @@ def likert_bars(
         Tidy shares, e.g. :func:`research_kit.survey.likert.likert_summary`.
     order : sequence
         The scale from its lowest to its highest level; also the legend's order.
-    item, level, share : str
-        Columns of the item (None: one unnamed item), the level and the share (0–1).
-    group : str, optional
+    item, category_column, share : str
+        Columns of the item (None: one unnamed item), the point of the scale and the share
+        (0–1).
+    by : str, optional
         Column of groups: one bar per group, one panel per item.
     suppressed : str
         Boolean column of suppressed cells (optional).
@@ -276,13 +335,12 @@ def likert_bars(
     [-0.35, -0.15, 0.15]
     >>> plt.close(fig)
     """
-    set_theme()
     scale = list(order)
     if len(scale) < 2:
         raise ValueError("a rating scale needs at least two levels")
-    data = summary[summary[level].isin(scale)]
-    panels = _panels(data, item if group is not None else None)
-    row_column = group if group is not None else item
+    data = summary[summary[category_column].isin(scale)]
+    panels = _panels(data, item if by is not None else None)
+    row_column = by if by is not None else item
     colours = _diverging_colours(len(scale))
     heights = [max(1, _distinct(frame, row_column)) for _, frame in panels]
     fig, axes = plt.subplots(
@@ -299,7 +357,9 @@ def likert_bars(
         rows = _row_values(frame, row_column)
         for y, row in enumerate(rows):
             cells = frame if row_column is None else frame[frame[row_column] == row]
-            values = _shares(cells, level=level, share=share, suppressed=suppressed, scale=scale)
+            values = _shares(
+                cells, column=category_column, share=share, suppressed=suppressed, scale=scale
+            )
             layouts.append((ax, y, _diverging_segments(values, colours)))
         ax.set_yticks(range(len(rows)), [_wrapped(row, wrap) for row in rows])
         ax.set_ylim(len(rows) - 0.5, -0.5)
@@ -364,11 +424,13 @@ def likert_bars(
     return fig
 
 
+@renamed_keywords(group="by")
+@style()
 def share_by_group(
     breakdown: pd.DataFrame,
     *,
     category: object = None,
-    group: str = "group",
+    by: str = "group",
     share: str = "share",
     ci_low: str = "ci_low",
     ci_high: str = "ci_high",
@@ -394,7 +456,7 @@ def share_by_group(
         Tidy shares by group, e.g. :func:`research_kit.survey.breakdown.crosstab`.
     category : object, optional
         The category (cluster, level) to chart; all of them, a panel each, when None.
-    group, share, ci_low, ci_high, significant, suppressed, category_column : str
+    by, share, ci_low, ci_high, significant, suppressed, category_column : str
         Column names. ``significant`` and ``suppressed`` are optional columns.
     test : str, optional
         The test to name in the footnote; by default the breakdown's ``test`` column.
@@ -420,7 +482,6 @@ def share_by_group(
     ['suppressed']
     >>> plt.close(fig)
     """
-    set_theme()
     data = breakdown
     if category is not None:
         data = data[data[category_column] == category]
@@ -428,7 +489,7 @@ def share_by_group(
             raise ValueError(f"no rows of category {category!r} in {category_column!r}")
     by_category = category is None and category_column in data.columns
     panels = _panels(data, category_column if by_category else None)
-    heights = [max(1, _distinct(frame, group)) for _, frame in panels]
+    heights = [max(1, _distinct(frame, by)) for _, frame in panels]
     fig, axes = plt.subplots(
         len(panels),
         1,
@@ -443,8 +504,8 @@ def share_by_group(
     highest = 0.0
     any_hidden = False
     for ax, (panel_title, frame) in zip(axes[:, 0], panels, strict=True):
-        rows = _row_values(frame, group)
-        points = frame.drop_duplicates(group).set_index(group).reindex(rows)
+        rows = _row_values(frame, by)
+        points = frame.drop_duplicates(by).set_index(by).reindex(rows)
         values = pd.to_numeric(points[share], errors="coerce").astype(float)
         hidden = values.isna().to_numpy().copy()
         if suppressed in points:
@@ -508,7 +569,7 @@ def share_by_group(
         if "test" in data and data["test"].notna().any()
         else attrs.get("test")
     )
-    note = f"Lines: {attrs.get('level', 0.95):.0%} confidence intervals."
+    note = f"Lines: {attrs.get('confidence', 0.95):.0%} confidence intervals."
     if significant in data.columns:
         note += (
             f" Filled: differs from the rest of respondents "
@@ -604,14 +665,12 @@ def _distinct(frame: pd.DataFrame, column: str | None) -> int:
 
 
 def _shares(
-    cells: pd.DataFrame, *, level: str, share: str, suppressed: str, scale: list
+    cells: pd.DataFrame, *, column: str, share: str, suppressed: str, scale: list
 ) -> np.ndarray:
     """The bar's shares in scale order: 0 for absent levels, NaN for hidden ones."""
-    if cells[level].duplicated().any():
-        raise ValueError(
-            "several rows share one bar and level: pass group= (or filter the summary)"
-        )
-    indexed = cells.set_index(level)
+    if cells[column].duplicated().any():
+        raise ValueError("several rows share one bar and level: pass by= (or filter the summary)")
+    indexed = cells.set_index(column)
     values = pd.to_numeric(indexed[share], errors="coerce").astype(float)
     if suppressed in indexed:
         values = values.mask(indexed[suppressed].fillna(True).astype(bool).to_numpy())

@@ -15,7 +15,11 @@ from sklearn.metrics import cohen_kappa_score
 from research_kit import open_study
 from research_kit.errors import CodingError, ResearchKitError
 from research_kit.interviews import apply_codes, krippendorff_alpha, paragraphs
-from research_kit.interviews.agreement import agreement, disagreements, percent_agreement
+from research_kit.interviews.agreement import (
+    coder_agreement,
+    disagreements,
+    percent_agreement,
+)
 
 DOC = "P01_business-owner"
 X, Y = "cost_of_delay", "unclear_requirements"
@@ -72,7 +76,7 @@ def _vectors(plan: dict, code: str, n_units: int = 5) -> list[list[int]]:
 
 # -- two coders, by excerpt ------------------------------------------------------------------------
 def test_two_coders_per_code_and_overall_match_hand_worked_values(study):
-    table = agreement(study)
+    table = coder_agreement(study)
     assert table["code_id"].tolist() == [Y, X, "overall"]  # codebook order, then overall
     assert (table["unit"] == "excerpt").all()
     assert (table["n_coders"] == 2).all() and (table["n_documents"] == 1).all()
@@ -104,7 +108,7 @@ def test_two_coders_per_code_and_overall_match_hand_worked_values(study):
 
 
 def test_kappa_matches_scikit_learn_and_alpha_matches_krippendorff_alpha(study):
-    table = agreement(study)
+    table = coder_agreement(study)
     for code in (X, Y):
         a, b = _vectors(PLAN, code)
         row = _row(table, code)
@@ -118,22 +122,22 @@ def test_kappa_matches_scikit_learn_and_alpha_matches_krippendorff_alpha(study):
 
 
 def test_every_level_gives_the_same_alpha_on_presence_values(study):
-    nominal = agreement(study)["krippendorff_alpha"]
+    nominal = coder_agreement(study)["krippendorff_alpha"]
     for level in ("ordinal", "interval", "ratio"):
-        assert agreement(study, level=level)["krippendorff_alpha"].tolist() == pytest.approx(
+        assert coder_agreement(study, level=level)["krippendorff_alpha"].tolist() == pytest.approx(
             nominal.tolist()
         )
     with pytest.raises(CodingError, match="level"):
-        agreement(study, level="cardinal")
+        coder_agreement(study, level="cardinal")
     with pytest.raises(CodingError, match="unit"):
-        agreement(study, unit="word")
+        coder_agreement(study, unit="word")
 
 
 # -- character weighting ---------------------------------------------------------------------------
 def test_character_units_weigh_each_unit_by_its_length(study):
     spans = paragraphs(study.document(DOC).text)
     lengths = np.array([end - start for start, end in spans[:5]])
-    table = agreement(study, unit="character")
+    table = coder_agreement(study, unit="character")
     assert (table["unit"] == "character").all()
     for code in (X, Y):
         a, b = (np.repeat(vector, lengths) for vector in _vectors(PLAN, code))
@@ -153,8 +157,8 @@ def test_excerpt_and_character_units_differ_as_expected(sample_study_path):
     with open_study(sample_study_path) as study:
         # A codes 100 characters, B the first 90 of them.
         _code_spans(study, [(DOC, 100, 200, X, "A"), (DOC, 100, 190, X, "B")])
-        by_excerpt = _row(agreement(study), X)
-        by_character = _row(agreement(study, unit="character"), X)
+        by_excerpt = _row(coder_agreement(study), X)
+        by_character = _row(coder_agreement(study, unit="character"), X)
     # Two units (100–190 agreed, 190–200 A only): half the units, 90 % of the characters.
     assert by_excerpt[["n_units", "both", "only_a"]].tolist() == [2, 1, 1]
     assert by_excerpt.percent_agreement == 0.5
@@ -169,7 +173,7 @@ def test_overlapping_codings_cover_units_and_whitespace_slivers_do_not_count(sam
         # A codes paragraphs 1–2 as one span; B codes them apart. The blank line between them
         # (coded by A only) is whitespace, so it is no unit: the coders agree on both units.
         _code_spans(study, [(DOC, s0, e1, X, "A"), (DOC, s0, e0, X, "B"), (DOC, s1, e1, X, "B")])
-        row = _row(agreement(study), X)
+        row = _row(coder_agreement(study), X)
         assert row[["n_units", "both", "only_a", "only_b"]].tolist() == [2, 2, 0, 0]
         assert disagreements(study).empty
 
@@ -195,8 +199,8 @@ def test_uncoded_note_and_uncoded_text_do_not_change_agreement(sample_study_path
             # … except A alone, which does not make P98 count (B never coded it).
             _code_paragraphs(study, {"A": {Y: [3]}}, "P98_resident")
             results[variant] = (
-                agreement(study),
-                agreement(study, unit="character"),
+                coder_agreement(study),
+                coder_agreement(study, unit="character"),
                 disagreements(study),
             )
     for short, long in zip(results["short"], results["long"], strict=True):
@@ -209,7 +213,7 @@ def test_uncoded_note_and_uncoded_text_do_not_change_agreement(sample_study_path
 # -- more than two coders, suggester as coder ------------------------------------------------------
 def test_three_coders_use_pairwise_percent_and_alpha_and_drop_two_coder_columns(study):
     _code_paragraphs(study, THIRD)
-    table = agreement(study)
+    table = coder_agreement(study)
     assert "cohen_kappa" not in table and "both" not in table and "coder_a" not in table
     assert (table["n_coders"] == 3).all()
     plan = PLAN | THIRD
@@ -220,14 +224,14 @@ def test_three_coders_use_pairwise_percent_and_alpha_and_drop_two_coder_columns(
     pooled = np.hstack([_vectors(plan, code) for code in (X, Y)])
     assert _row(table, "overall").krippendorff_alpha == pytest.approx(krippendorff_alpha(pooled))
     # Choosing two of the three gives the two-coder table for that pair.
-    pair = agreement(study, coders=["B", "A"])
+    pair = coder_agreement(study, coders=["B", "A"])
     assert pair[["coder_a", "coder_b"]].drop_duplicates().values.tolist() == [["B", "A"]]
     assert _row(pair, X)[["only_a", "only_b"]].tolist() == [0, 1]
 
 
 def test_a_suggester_is_compared_like_any_other_coder(study):
     _code_paragraphs(study, {"suggester": {X: [0, 1, 2]}}, origin="suggestion")
-    table = agreement(study, coders=["A", "suggester"])
+    table = coder_agreement(study, coders=["A", "suggester"])
     # Units: paragraphs 0–3 (A's Y on 3 makes it a unit); they agree on X everywhere.
     assert _row(table, X)[["n_units", "both", "neither"]].tolist() == [4, 3, 1]
     assert _row(table, X).cohen_kappa == 1.0
@@ -253,7 +257,7 @@ def test_disagreements_lists_exactly_the_differing_units(study):
         [DOC, *spans[4], text[slice(*spans[4])], Y, "B", "A"],
     ]
     assert table.values.tolist() == expected
-    counts = agreement(study).query("code_id != 'overall'")
+    counts = coder_agreement(study).query("code_id != 'overall'")
     assert len(table) == (counts["only_a"] + counts["only_b"]).sum()
 
 
@@ -267,7 +271,7 @@ def test_character_disagreements_join_neighbouring_units(sample_study_path):
         )
         by_unit = disagreements(study)
         by_stretch = disagreements(study, unit="character")
-        characters = _row(agreement(study, unit="character"), X)
+        characters = _row(coder_agreement(study, unit="character"), X)
     assert by_unit[["start", "end"]].values.tolist() == [[100, 130], [130, 140], [140, 200]]
     assert by_stretch[["start", "end", "applied_by", "not_applied_by"]].values.tolist() == [
         [100, 200, "A", "B"]
@@ -288,32 +292,32 @@ def test_disagreements_with_three_coders_name_each_side(study):
 # -- documents and errors --------------------------------------------------------------------------
 def test_documents_limits_the_units_and_must_be_coded_by_every_coder(study):
     _code_paragraphs(study, {"A": {X: [0]}, "B": {Y: [0]}}, "P02_business-owner")
-    both = agreement(study)
-    only_p01 = agreement(study, documents=[DOC])
+    both = coder_agreement(study)
+    only_p01 = coder_agreement(study, documents=[DOC])
     assert both["n_documents"].iloc[0] == 2 and only_p01["n_documents"].iloc[0] == 1
     assert _row(only_p01, X).n_units == 5 and _row(both, X).n_units == 6
     _code_paragraphs(study, {"A": {X: [0]}}, "P03_front-desk-clerk")
     with pytest.raises(CodingError, match="P03_front-desk-clerk was not coded by all of A, B"):
-        agreement(study, documents=[DOC, "P03_front-desk-clerk"])
+        coder_agreement(study, documents=[DOC, "P03_front-desk-clerk"])
 
 
 def test_a_single_coder_is_a_clear_error(sample_study_path):
     with open_study(sample_study_path) as study:
         with pytest.raises(CodingError, match="two coders who coded the same documents"):
-            agreement(study)  # no codings at all
+            coder_agreement(study)  # no codings at all
         _code_paragraphs(study, {"A": {X: [0, 1]}})
         with pytest.raises(CodingError, match="two coders who coded the same documents") as error:
-            agreement(study)
+            coder_agreement(study)
         assert isinstance(error.value, ResearchKitError)
         assert "second coder" in error.value.hint
         with pytest.raises(CodingError, match="'Z' has no codings"):
-            agreement(study, coders=["A", "Z"])
+            coder_agreement(study, coders=["A", "Z"])
         # Two coders, but never on the same note.
         _code_paragraphs(study, {"B": {X: [0]}}, "P02_business-owner")
         with pytest.raises(CodingError, match="no document has codings from all of A, B"):
             disagreements(study)
         with pytest.raises(CodingError, match="two coders"):
-            agreement(study, coders=["A"])
+            coder_agreement(study, coders=["A"])
 
 
 def test_percent_agreement_pairs_units_both_coded():

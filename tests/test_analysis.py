@@ -137,7 +137,7 @@ def test_code_frequencies_for_one_coder(coded):
 
 
 def test_code_frequencies_roll_up_to_themes(coded):
-    table = code_frequencies(coded.study, level="theme")
+    table = code_frequencies(coded.study, by="theme")
     columns = ["theme_id", "codes", "excerpts", "codings", "documents", "participants"]
     assert _records(table, columns) == [
         ("waiting", 3, 8, 10, 6, 5),
@@ -147,13 +147,13 @@ def test_code_frequencies_roll_up_to_themes(coded):
         ("staff_capacity", 0, 0, 0, 0, 0),
         ("ideas_for_change", 0, 0, 0, 0, 0),
     ]
-    with pytest.raises(ValueError, match="level"):
-        code_frequencies(coded.study, level="category")
+    with pytest.raises(ValueError, match="by"):
+        code_frequencies(coded.study, by="category")
 
 
 # -- code × attribute ------------------------------------------------------------------------------
 def test_code_by_attribute_counts_without_suppression(coded):
-    table = code_by_attribute(coded.study, "role", suppress=False)
+    table = code_by_attribute(coded.study, "role", min_cell_size=0)
     assert len(table) == 6 * 5  # six codes used × five roles
     assert list(dict.fromkeys(table["value"])) == [
         "resident",
@@ -168,8 +168,8 @@ def test_code_by_attribute_counts_without_suppression(coded):
     assert cells["portal_problems", "front-desk clerk"] == 1
     assert cells["cost_of_delay", "resident"] == 0
     assert not table["suppressed"].any()
-    documents = code_by_attribute(coded.study, "role", count="documents", suppress=False)
-    excerpts = code_by_attribute(coded.study, "role", count="excerpts", suppress=False)
+    documents = code_by_attribute(coded.study, "role", count="documents", min_cell_size=0)
+    excerpts = code_by_attribute(coded.study, "role", count="excerpts", min_cell_size=0)
     assert documents.set_index(["code_id", "value"])["n"]["cost_of_delay", "business owner"] == 6
     assert excerpts.set_index(["code_id", "value"])["n"]["portal_problems", "business owner"] == 3
 
@@ -203,7 +203,7 @@ def test_code_by_attribute_wide_and_missing_values(coded):
     assert wide.loc["cost_of_delay", "business owner"] == 5
     assert wide.drop(index="cost_of_delay").isna().all().all()
     # business owners record no department
-    by_department = code_by_attribute(coded.study, "department", suppress=False)
+    by_department = code_by_attribute(coded.study, "department", min_cell_size=0)
     cells = by_department.set_index(["code_id", "value"])["n"]
     assert cells["cost_of_delay", "(not recorded)"] == 5
     assert by_department["value"].iloc[-1] == "(not recorded)"

@@ -115,7 +115,7 @@ def hostile_briefs(tmp_path_factory):
         # down by: one group stands for all (their tables are attacked in
         # test_disclosure_attack.py).
         variants.append(
-            ("group=age_band", assemble_findings(study, group="age_band", answer_themes=themes))
+            ("by=age_band", assemble_findings(study, by="age_band", answer_themes=themes))
         )
         for label, findings in variants:
             page = export_html(findings, out / f"{label}.html")

@@ -169,13 +169,15 @@ def test_each_edit_persists_across_reopening_the_study(sample_study_path, themed
     language = _cluster_of(assignments, themed, "language_access")
     pinned = themed.loc[themed.theme == "other", "respondent_id"].iloc[0]
     with research_kit.open_study(sample_study_path) as study:
-        rename_cluster(study, SURVEY, QUESTION, assignments, fees, "Fees", coder="J.R.")
-        merge_clusters(study, SURVEY, QUESTION, assignments, [review, portal], "Speed & portal")
-        pin_response(study, SURVEY, QUESTION, pinned, language, assignments=assignments)
+        rename_cluster(study, QUESTION, assignments, fees, "Fees", coder="J.R.", survey_id=SURVEY)
+        merge_clusters(
+            study, QUESTION, assignments, [review, portal], "Speed & portal", survey_id=SURVEY
+        )
+        pin_response(study, QUESTION, pinned, language, assignments=assignments, survey_id=SURVEY)
 
     with research_kit.open_study(sample_study_path) as again:
-        log = cluster_edits(again, SURVEY, QUESTION)
-        edited = apply_cluster_edits(again, SURVEY, QUESTION, assignments)
+        log = cluster_edits(again, QUESTION, survey_id=SURVEY)
+        edited = apply_cluster_edits(again, QUESTION, assignments, survey_id=SURVEY)
     assert log["kind"].tolist() == ["rename", "merge", "pin"]
     assert log["coder"].fillna("").tolist() == ["J.R.", "", ""]
     assert _members(edited, "Fees") == _theme_ids(themed, "fees_cost")
@@ -198,14 +200,14 @@ def test_edits_replay_on_a_rerun_with_new_answers_another_order_and_numbering(st
     merge = [_cluster_of(before, themed, t) for t in ("plan_review_speed", "portal_problems")]
     language = _cluster_of(before, themed, "language_access")
     pinned = sorted(set(before.respondent_id) & _theme_ids(themed, "other"))[:3]
-    rename_cluster(study, SURVEY, QUESTION, before, fees, "Fees")
-    merge_clusters(study, SURVEY, QUESTION, before, merge, name="Speed & portal")
+    rename_cluster(study, QUESTION, before, fees, "Fees", survey_id=SURVEY)
+    merge_clusters(study, QUESTION, before, merge, name="Speed & portal", survey_id=SURVEY)
     for respondent in pinned:
-        pin_response(study, SURVEY, QUESTION, respondent, language, assignments=before)
+        pin_response(study, QUESTION, respondent, language, assignments=before, survey_id=SURVEY)
 
     after = _model_output(themed, seed=2, noise=0.05)  # every answer, 5% placed differently
     assert set(after.respondent_id) > set(before.respondent_id)
-    edited = apply_cluster_edits(study, SURVEY, QUESTION, after)
+    edited = apply_cluster_edits(study, QUESTION, after, survey_id=SURVEY)
 
     assert edit_report(edited)["status"].eq("applied").all()
     assert edit_report(edited)["overlap"].between(0.5, 1).all()
@@ -230,9 +232,11 @@ def test_edits_replay_on_a_rerun_with_new_answers_another_order_and_numbering(st
 def test_output_is_numbered_canonically_whatever_the_input_order(study, themed):
     one = _model_output(themed, seed=3)
     other = _model_output(themed, seed=4)
-    rename_cluster(study, SURVEY, QUESTION, one, _cluster_of(one, themed, "consistency"), "Same")
-    a = apply_cluster_edits(study, SURVEY, QUESTION, one).set_index("respondent_id")
-    b = apply_cluster_edits(study, SURVEY, QUESTION, other).set_index("respondent_id")
+    rename_cluster(
+        study, QUESTION, one, _cluster_of(one, themed, "consistency"), "Same", survey_id=SURVEY
+    )
+    a = apply_cluster_edits(study, QUESTION, one, survey_id=SURVEY).set_index("respondent_id")
+    b = apply_cluster_edits(study, QUESTION, other, survey_id=SURVEY).set_index("respondent_id")
     pd.testing.assert_series_equal(a["cluster"], b.loc[a.index, "cluster"])
     sizes = a["cluster"].value_counts().sort_index()
     assert sizes.index.tolist() == list(range(len(sizes)))
@@ -248,9 +252,11 @@ def test_an_edit_whose_cluster_is_gone_is_reported_not_applied(study, themed):
     assignments = _model_output(themed, seed=5)
     fees = _cluster_of(assignments, themed, "fees_cost")
     language = _cluster_of(assignments, themed, "language_access")
-    rename_cluster(study, SURVEY, QUESTION, assignments, fees, "Fees")
-    pin_response(study, SURVEY, QUESTION, themed.respondent_id[0], fees, assignments=assignments)
-    rename_cluster(study, SURVEY, QUESTION, assignments, language, "Language")
+    rename_cluster(study, QUESTION, assignments, fees, "Fees", survey_id=SURVEY)
+    pin_response(
+        study, QUESTION, themed.respondent_id[0], fees, assignments=assignments, survey_id=SURVEY
+    )
+    rename_cluster(study, QUESTION, assignments, language, "Language", survey_id=SURVEY)
 
     rerun = assignments.copy()
     fee_rows = rerun.index[rerun.cluster == fees]
@@ -259,7 +265,7 @@ def test_an_edit_whose_cluster_is_gone_is_reported_not_applied(study, themed):
     big = _cluster_of(rerun, themed, "plan_review_speed")
     rerun.loc[rerun.cluster == language, "cluster"] = big  # swallowed by a bigger cluster
 
-    edited = apply_cluster_edits(study, SURVEY, QUESTION, rerun)
+    edited = apply_cluster_edits(study, QUESTION, rerun, survey_id=SURVEY)
     report = edit_report(edited)
     assert report["status"].tolist() == ["not_applicable"] * 3
     assert report["reason"].str.contains("gone").all()
@@ -271,21 +277,23 @@ def test_an_edit_whose_cluster_is_gone_is_reported_not_applied(study, themed):
 def test_a_merge_applies_to_the_clusters_still_there(study, themed):
     assignments = _model_output(themed, seed=6)
     three = [_cluster_of(assignments, themed, t) for t in THEMES[:3]]
-    merge_clusters(study, SURVEY, QUESTION, assignments, three, name="Three")
+    merge_clusters(study, QUESTION, assignments, three, name="Three", survey_id=SURVEY)
     rerun = assignments[assignments.cluster != three[2]]
-    edited = apply_cluster_edits(study, SURVEY, QUESTION, rerun)
+    edited = apply_cluster_edits(study, QUESTION, rerun, survey_id=SURVEY)
     report = edit_report(edited)
     assert report.status.tolist() == ["applied"]
     assert "left out" in report.reason[0]
     assert _members(edited, "Three") == _theme_ids(themed, *THEMES[:2])
     together = assignments.assign(cluster=assignments.cluster.replace({three[1]: three[0]}))
     together = together.assign(cluster=together.cluster.replace({three[2]: three[0]}))
-    edited = apply_cluster_edits(study, SURVEY, QUESTION, together)  # the model merged them
+    edited = apply_cluster_edits(
+        study, QUESTION, together, survey_id=SURVEY
+    )  # the model merged them
     assert edit_report(edited).reason.str.contains("holds the merged answers already").all()
     assert _members(edited, "Three") == _theme_ids(themed, *THEMES[:3])
     assert not edited.edited.any()
     alone = assignments[assignments.cluster == three[0]]
-    edited = apply_cluster_edits(study, SURVEY, QUESTION, alone)
+    edited = apply_cluster_edits(study, QUESTION, alone, survey_id=SURVEY)
     assert edit_report(edited).status.tolist() == ["not_applicable"]
 
 
@@ -294,13 +302,15 @@ def test_pin_by_name_follows_the_renamed_cluster_and_missing_respondents_are_rep
 ):
     assignments = _model_output(themed, seed=7)
     fees = _cluster_of(assignments, themed, "fees_cost")
-    rename_cluster(study, SURVEY, QUESTION, assignments, fees, "Fees")
+    rename_cluster(study, QUESTION, assignments, fees, "Fees", survey_id=SURVEY)
     respondent = themed.loc[themed.theme == "consistency", "respondent_id"].iloc[0]
-    pin_response(study, SURVEY, QUESTION, respondent, "fees")  # no table: name, checked later
-    edited = apply_cluster_edits(study, SURVEY, QUESTION, _model_output(themed, seed=8))
+    pin_response(
+        study, QUESTION, respondent, "fees", survey_id=SURVEY
+    )  # no table: name, checked later
+    edited = apply_cluster_edits(study, QUESTION, _model_output(themed, seed=8), survey_id=SURVEY)
     assert respondent in _members(edited, "Fees")
     without = _model_output(themed, seed=8).query("respondent_id != @respondent")
-    report = edit_report(apply_cluster_edits(study, SURVEY, QUESTION, without))
+    report = edit_report(apply_cluster_edits(study, QUESTION, without, survey_id=SURVEY))
     assert report.status.tolist() == ["applied", "not_applicable"]
     assert "not in this clustering" in report.reason[1]
 
@@ -308,43 +318,80 @@ def test_pin_by_name_follows_the_renamed_cluster_and_missing_respondents_are_rep
 def test_undo_removes_the_last_edit_from_the_replay_but_keeps_it_in_the_log(study, themed):
     assignments = _model_output(themed, seed=9)
     fees = _cluster_of(assignments, themed, "fees_cost")
-    rename_cluster(study, SURVEY, QUESTION, assignments, fees, "Fees")
-    rename_cluster(study, SURVEY, QUESTION, assignments, fees, "Cost")
-    assert undo_last_edit(study, SURVEY, QUESTION) == 2
-    edited = apply_cluster_edits(study, SURVEY, QUESTION, assignments)
+    rename_cluster(study, QUESTION, assignments, fees, "Fees", survey_id=SURVEY)
+    rename_cluster(study, QUESTION, assignments, fees, "Cost", survey_id=SURVEY)
+    assert undo_last_edit(study, QUESTION, survey_id=SURVEY) == 2
+    edited = apply_cluster_edits(study, QUESTION, assignments, survey_id=SURVEY)
     assert "Fees" in set(edited.cluster_name) and "Cost" not in set(edited.cluster_name)
-    assert undo_last_edit(study, SURVEY, QUESTION) == 1
-    assert cluster_edits(study, SURVEY, QUESTION)["undone"].tolist() == [True, True]
+    assert undo_last_edit(study, QUESTION, survey_id=SURVEY) == 1
+    assert cluster_edits(study, QUESTION, survey_id=SURVEY)["undone"].tolist() == [True, True]
     with pytest.raises(ClusterEditError, match=r"no edit .* to undo"):
-        undo_last_edit(study, SURVEY, QUESTION)
-    edited = apply_cluster_edits(study, SURVEY, QUESTION, assignments)
+        undo_last_edit(study, QUESTION, survey_id=SURVEY)
+    edited = apply_cluster_edits(study, QUESTION, assignments, survey_id=SURVEY)
     assert edit_report(edited).empty and not edited.cluster_name.isin(["Fees", "Cost"]).any()
-    rename_cluster(study, SURVEY, QUESTION, assignments, fees, "Fees again")
-    assert cluster_edits(study, SURVEY, QUESTION)["seq"].tolist() == [1, 2, 3]
+    rename_cluster(study, QUESTION, assignments, fees, "Fees again", survey_id=SURVEY)
+    assert cluster_edits(study, QUESTION, survey_id=SURVEY)["seq"].tolist() == [1, 2, 3]
 
 
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda s, a: rename_cluster(s, SURVEY, QUESTION, a, 99, "X"), r"no cluster 99.*0 to 10"),
-        (lambda s, a: rename_cluster(s, SURVEY, QUESTION, a, 1, "  "), "non-empty"),
-        (lambda s, a: rename_cluster(s, SURVEY, QUESTION, a, 1, "cluster 2"), "already called"),
-        (lambda s, a: rename_cluster(s, SURVEY, QUESTION, a, "Clster 3", "X"), "Cluster 3"),
-        (lambda s, a: rename_cluster(s, SURVEY, "What one thing?", a, 1, "X"), "open-ended"),
-        (lambda s, a: rename_cluster(s, "nope", QUESTION, a, 1, "X"), "has no survey 'nope'"),
-        (lambda s, a: merge_clusters(s, SURVEY, QUESTION, a, [1, 1]), "at least two"),
-        (lambda s, a: merge_clusters(s, SURVEY, QUESTION, a, [1, 42]), "no cluster 42"),
-        (lambda s, a: split_cluster(s, SURVEY, QUESTION, a, 1, n_parts=1), "into 1 parts"),
-        (lambda s, a: split_cluster(s, SURVEY, QUESTION, a, 1, n_parts=500), "needs at least"),
-        (lambda s, a: pin_response(s, SURVEY, QUESTION, "R_nobody", 1, assignments=a), "R_nobody"),
-        (lambda s, a: pin_response(s, SURVEY, QUESTION, "R_nobody", "Fees"), "no respondent"),
-        (lambda s, a: pin_response(s, SURVEY, QUESTION, a.respondent_id[0], 3), "without the"),
-        (lambda s, a: rename_cluster(s, SURVEY, QUESTION, a.drop(columns="text"), 1, "X"), "text"),
         (
-            lambda s, a: rename_cluster(s, SURVEY, QUESTION, pd.concat([a, a[:1]]), 1, "X"),
+            lambda s, a: rename_cluster(s, QUESTION, a, 99, "X", survey_id=SURVEY),
+            r"no cluster 99.*0 to 10",
+        ),
+        (lambda s, a: rename_cluster(s, QUESTION, a, 1, "  ", survey_id=SURVEY), "non-empty"),
+        (
+            lambda s, a: rename_cluster(s, QUESTION, a, 1, "cluster 2", survey_id=SURVEY),
+            "already called",
+        ),
+        (
+            lambda s, a: rename_cluster(s, QUESTION, a, "Clster 3", "X", survey_id=SURVEY),
+            "Cluster 3",
+        ),
+        (
+            lambda s, a: rename_cluster(s, "What one thing?", a, 1, "X", survey_id=SURVEY),
+            "open-ended",
+        ),
+        (
+            lambda s, a: rename_cluster(s, QUESTION, a, 1, "X", survey_id="nope"),
+            "has no survey 'nope'",
+        ),
+        (lambda s, a: merge_clusters(s, QUESTION, a, [1, 1], survey_id=SURVEY), "at least two"),
+        (lambda s, a: merge_clusters(s, QUESTION, a, [1, 42], survey_id=SURVEY), "no cluster 42"),
+        (
+            lambda s, a: split_cluster(s, QUESTION, a, 1, n_parts=1, survey_id=SURVEY),
+            "into 1 parts",
+        ),
+        (
+            lambda s, a: split_cluster(s, QUESTION, a, 1, n_parts=500, survey_id=SURVEY),
+            "needs at least",
+        ),
+        (
+            lambda s, a: pin_response(s, QUESTION, "R_nobody", 1, assignments=a, survey_id=SURVEY),
+            "R_nobody",
+        ),
+        (
+            lambda s, a: pin_response(s, QUESTION, "R_nobody", "Fees", survey_id=SURVEY),
+            "no respondent",
+        ),
+        (
+            lambda s, a: pin_response(s, QUESTION, a.respondent_id[0], 3, survey_id=SURVEY),
+            "without the",
+        ),
+        (
+            lambda s, a: rename_cluster(
+                s, QUESTION, a.drop(columns="text"), 1, "X", survey_id=SURVEY
+            ),
+            "text",
+        ),
+        (
+            lambda s, a: rename_cluster(
+                s, QUESTION, pd.concat([a, a[:1]]), 1, "X", survey_id=SURVEY
+            ),
             "appears twice",
         ),
-        (lambda s, a: rename_cluster(s, SURVEY, QUESTION, a, 1, "X", coder=" "), "coder"),
+        (lambda s, a: rename_cluster(s, QUESTION, a, 1, "X", coder=" ", survey_id=SURVEY), "coder"),
     ],
 )
 def test_invalid_edits_say_what_is_wrong_and_write_nothing(study, themed, edit, message):
@@ -357,19 +404,19 @@ def test_invalid_edits_say_what_is_wrong_and_write_nothing(study, themed, edit, 
 
 def test_edited_assignments_are_not_edited_twice(study, themed):
     assignments = _model_output(themed, seed=11)
-    edited = apply_cluster_edits(study, SURVEY, QUESTION, assignments)
+    edited = apply_cluster_edits(study, QUESTION, assignments, survey_id=SURVEY)
     with pytest.raises(ClusterEditError, match="already have the cluster edits applied"):
-        apply_cluster_edits(study, SURVEY, QUESTION, edited)
+        apply_cluster_edits(study, QUESTION, edited, survey_id=SURVEY)
     # but the edited view is what the edit functions take, with its names
-    merge_clusters(study, SURVEY, QUESTION, edited, [0, 1], name="Top two")
+    merge_clusters(study, QUESTION, edited, [0, 1], name="Top two", survey_id=SURVEY)
     with pytest.raises(ClusterEditError, match="already called 'Top two'"):
         rename_cluster(
             study,
-            SURVEY,
             QUESTION,
-            apply_cluster_edits(study, SURVEY, QUESTION, assignments),
+            apply_cluster_edits(study, QUESTION, assignments, survey_id=SURVEY),
             2,
             "top two",
+            survey_id=SURVEY,
         )
 
 
@@ -377,29 +424,36 @@ def test_respondent_ids_compare_as_text(study, themed):
     assignments = _model_output(themed, seed=12).head(40)
     assignments["respondent_id"] = range(1000, 1040)
     pin_response(
-        study, SURVEY, QUESTION, "1003", int(assignments.cluster[10]), assignments=assignments
+        study,
+        QUESTION,
+        "1003",
+        int(assignments.cluster[10]),
+        assignments=assignments,
+        survey_id=SURVEY,
     )
     as_text = assignments.assign(respondent_id=assignments.respondent_id.astype(str))
-    edited = apply_cluster_edits(study, SURVEY, QUESTION, as_text)
+    edited = apply_cluster_edits(study, QUESTION, as_text, survey_id=SURVEY)
     assert edited.loc[edited.respondent_id == "1003", "edited"].item()
     assert edit_report(edited).status.tolist() == ["applied"]
 
 
 def test_the_log_describes_each_edit_and_names_a_coder_once(study, themed):
     assignments = _model_output(themed, seed=13)
-    rename_cluster(study, SURVEY, QUESTION, assignments, 2, "Two", coder="M.K.")
-    merge_clusters(study, SURVEY, QUESTION, assignments, [3, 4], coder="M.K.")
-    pin_response(study, SURVEY, QUESTION, assignments.respondent_id[0], 5, assignments=assignments)
-    log = cluster_edits(study, SURVEY, QUESTION)
+    rename_cluster(study, QUESTION, assignments, 2, "Two", coder="M.K.", survey_id=SURVEY)
+    merge_clusters(study, QUESTION, assignments, [3, 4], coder="M.K.", survey_id=SURVEY)
+    pin_response(
+        study, QUESTION, assignments.respondent_id[0], 5, assignments=assignments, survey_id=SURVEY
+    )
+    log = cluster_edits(study, QUESTION, survey_id=SURVEY)
     assert log.columns.tolist()[:4] == ["seq", "kind", "description", "clusters"]
     assert log.description[0] == "rename cluster 2 to 'Two'"
     assert log.description[1] == "merge clusters 3, 4"
     assert log.clusters.tolist() == [[2], [3, 4], [5]]
     assert log.n_responses[1] == (assignments.cluster.isin([3, 4])).sum()
     assert study.store.count("coders") == 1
-    assert cluster_edits(study, SURVEY, QUESTION.replace("What", "What")).shape[0] == 3
+    assert cluster_edits(study, QUESTION.replace("What", "What"), survey_id=SURVEY).shape[0] == 3
     other = "Tell us about your most recent experience getting a permit or license in Port Alder."
-    assert cluster_edits(study, SURVEY, other).empty
+    assert cluster_edits(study, other, survey_id=SURVEY).empty
 
 
 # -- split (needs the clusterer) ---------------------------------------------------------------
@@ -416,9 +470,9 @@ def test_split_separates_a_mixed_cluster_and_replays_the_same_on_a_rerun(study, 
         ],
         ignore_index=True,
     )
-    split_cluster(study, SURVEY, QUESTION, assignments, 0, n_parts=2, random_state=0)
+    split_cluster(study, QUESTION, assignments, 0, n_parts=2, random_state=0, survey_id=SURVEY)
 
-    edited = apply_cluster_edits(study, SURVEY, QUESTION, assignments)
+    edited = apply_cluster_edits(study, QUESTION, assignments, survey_id=SURVEY)
     assert edited.cluster.nunique() == 3
     split_rows = edited.respondent_id.isin(mixed.respondent_id)
     theme = edited.respondent_id[split_rows].map(themed.set_index("respondent_id").theme)
@@ -427,14 +481,16 @@ def test_split_separates_a_mixed_cluster_and_replays_the_same_on_a_rerun(study, 
     assert edited.edited.eq(split_rows).all()
 
     shuffled = assignments.sample(frac=1, random_state=5)  # row order does not matter
-    again = apply_cluster_edits(study, SURVEY, QUESTION, shuffled).set_index("respondent_id")
+    again = apply_cluster_edits(study, QUESTION, shuffled, survey_id=SURVEY).set_index(
+        "respondent_id"
+    )
     by_id = edited.set_index("respondent_id")
     pd.testing.assert_series_equal(by_id["cluster"], again.loc[by_id.index, "cluster"])
 
     # a later edit anchored on a part of the split follows that part on a re-run
     fees_part = int(edited.cluster[edited.respondent_id.isin(fees.respondent_id)].mode()[0])
-    rename_cluster(study, SURVEY, QUESTION, edited, fees_part, "Fees part")
-    rerun = apply_cluster_edits(study, SURVEY, QUESTION, shuffled)
+    rename_cluster(study, QUESTION, edited, fees_part, "Fees part", survey_id=SURVEY)
+    rerun = apply_cluster_edits(study, QUESTION, shuffled, survey_id=SURVEY)
     assert edit_report(rerun).status.tolist() == ["applied", "applied"]
     assert _members(rerun, "Fees part") == set(by_id.index[by_id.cluster == fees_part])
 
@@ -454,16 +510,18 @@ def test_with_the_real_clusterer_edits_reach_matching_clusters_or_are_reported(s
     before = run(universe.sample(frac=0.9, random_state=1))
     anchors = {}
     for cluster in sorted(before.cluster.unique()):
-        rename_cluster(study, SURVEY, QUESTION, before, int(cluster), f"Theme {cluster}")
+        rename_cluster(study, QUESTION, before, int(cluster), f"Theme {cluster}", survey_id=SURVEY)
         anchors[f"Theme {cluster}"] = set(before.respondent_id[before.cluster == cluster])
     # The same answers in another order: the clusterer gives the same clusters, so every
     # rename applies.
-    same = apply_cluster_edits(study, SURVEY, QUESTION, run(before.sample(frac=1, random_state=3)))
+    same = apply_cluster_edits(
+        study, QUESTION, run(before.sample(frac=1, random_state=3)), survey_id=SURVEY
+    )
     assert (edit_report(same).status == "applied").all()
     # 10% new answers: the clusterer may regroup; each rename follows its answers or is
     # reported, never lands on a cluster made of other answers.
     after = run(universe.sample(frac=1, random_state=2))
-    edited = apply_cluster_edits(study, SURVEY, QUESTION, after)
+    edited = apply_cluster_edits(study, QUESTION, after, survey_id=SURVEY)
     report = edit_report(edited)
     assert len(report) == len(anchors)
     applied = report.status == "applied"
@@ -482,28 +540,33 @@ def test_with_the_real_clusterer_edits_reach_matching_clusters_or_are_reported(s
 def test_a_kept_run_reloads_as_it_was_and_takes_the_edits(study, themed):
     first = _model_output(themed, seed=16).assign(label=lambda f: "theme " + f.cluster.astype(str))
     second = _model_output(themed, seed=17)
-    run_one = save_cluster_run(study, SURVEY, QUESTION, first, {"n_clusters": 11}, coder="J.R.")
-    run_two = save_cluster_run(study, SURVEY, QUESTION, second)
+    run_one = save_cluster_run(
+        study, QUESTION, first, {"n_clusters": 11}, coder="J.R.", survey_id=SURVEY
+    )
+    run_two = save_cluster_run(study, QUESTION, second, survey_id=SURVEY)
     assert run_two > run_one
-    latest = load_cluster_run(study, SURVEY, QUESTION)
+    latest = load_cluster_run(study, QUESTION, survey_id=SURVEY)
     assert latest.attrs["run_id"] == run_two and "label" not in latest
-    kept = load_cluster_run(study, SURVEY, QUESTION, run_one)
+    kept = load_cluster_run(study, QUESTION, run_one, survey_id=SURVEY)
     expected = first.sort_values("respondent_id").reset_index(drop=True)
     pd.testing.assert_frame_equal(kept, expected, check_dtype=False)
     assert kept.attrs["params"] == {"n_clusters": 11}
-    runs = cluster_runs(study, SURVEY)
+    runs = cluster_runs(study, survey_id=SURVEY)
     assert runs[["run_id", "n_responses", "coder"]].fillna("").values.tolist() == [
         [run_one, len(first), "J.R."],
         [run_two, len(second), ""],
     ]
-    rename_cluster(study, SURVEY, QUESTION, kept, 3, "Three")
+    rename_cluster(study, QUESTION, kept, 3, "Three", survey_id=SURVEY)
     edited = apply_cluster_edits(
-        study, SURVEY, QUESTION, load_cluster_run(study, SURVEY, QUESTION, run_one)
+        study,
+        QUESTION,
+        load_cluster_run(study, QUESTION, run_one, survey_id=SURVEY),
+        survey_id=SURVEY,
     )
     assert _members(edited, "Three") == set(first.loc[first.cluster == 3, "respondent_id"])
     assert set(edited.label) == set(first.label)  # a rename keeps the model's label
     assert set(edited.cluster_name) == {"Three"} | set(first.label) - {"theme 3"}
     with pytest.raises(ClusterEditError, match="run 999"):
-        load_cluster_run(study, SURVEY, QUESTION, 999)
+        load_cluster_run(study, QUESTION, 999, survey_id=SURVEY)
     with pytest.raises(ClusterEditError, match="already have the cluster edits"):
-        save_cluster_run(study, SURVEY, QUESTION, edited)
+        save_cluster_run(study, QUESTION, edited, survey_id=SURVEY)

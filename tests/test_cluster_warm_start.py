@@ -157,7 +157,7 @@ def test_cluster_question_starts_warm_from_the_last_kept_run(study) -> None:
     first = cluster_question(study, 0, n_clusters=8, weights=None)
     assert first.start == "fresh" and first.run_id == 1
     for row in first.themes.itertuples():
-        rename_cluster(study, None, QUESTION, first.assignments, row.cluster, f"Theme {row.Index}")
+        rename_cluster(study, QUESTION, first.assignments, row.cluster, f"Theme {row.Index}")
     survey = study.survey()
     changed = survey.drop(survey.sample(frac=0.2, random_state=1).index)
     warm = cluster_question(study, 0, survey=changed, weights=None)

@@ -181,7 +181,7 @@ def test_a_suppressed_group_never_shows_its_numbers(tmp_path_factory, fixed_k):
     folder = _copy(tmp_path_factory, "suppressed")
     _set_min_cell_size(folder, 100)  # 18-24: about 65 answers per statement
     with open_study(folder) as study:
-        findings = assemble_findings(study, group="age_band")
+        findings = assemble_findings(study, by="age_band")
         frame, items = study.survey(), study.survey_source().likert
         order = _scales(frame, items)
         weights = study.survey_weights(survey=frame)

@@ -280,7 +280,7 @@ def test_brief_grouped_by_hostile_attribute(hostile_study):
     from research_kit.briefs.findings import assemble_findings
     from research_kit.briefs.report import render_html
 
-    markup = render_html(assemble_findings(hostile_study, group="language"))
+    markup = render_html(assemble_findings(hostile_study, by="language"))
     _assert_inert(markup, fields=("survey_attribute",))
 
 

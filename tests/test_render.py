@@ -12,14 +12,14 @@ import pytest
 from research_kit import open_study
 from research_kit.interviews import import_codings
 from research_kit.process import read_event_log, read_process_map, render
-from research_kit.process.evidence import annotations, step_durations, step_evidence
+from research_kit.process.evidence import step_annotations, step_durations, step_evidence
 from research_kit.process.render import (
     format_duration,
-    layout,
     process_map_figure,
     process_map_svg,
     save_figure,
     swimlane_figure,
+    swimlane_layout,
     swimlane_svg,
 )
 from research_kit.process.spec import parse_process_map
@@ -64,7 +64,7 @@ def test_swimlane_svg_parses_and_shows_every_step_in_its_lane(spec):
     for lane in spec.lanes:
         assert f"lane-{lane.id}" in groups
         assert _text_of(groups[f"lane-{lane.id}-label"]).replace("  ", " ")
-    frame = layout(spec)
+    frame = swimlane_layout(spec)
     assert len(frame) == len(spec.steps)
     top = frame["y"] - frame["height"] / 2
     bottom = frame["y"] + frame["height"] / 2
@@ -75,7 +75,7 @@ def test_swimlane_svg_parses_and_shows_every_step_in_its_lane(spec):
 
 
 def test_step_boxes_never_overlap_and_flows_run_left_to_right(spec):
-    frame = layout(spec).set_index("step_id")
+    frame = swimlane_layout(spec).set_index("step_id")
     for a, b in itertools.combinations(frame.index, 2):
         ra, rb = frame.loc[a], frame.loc[b]
         apart_x = abs(ra.x - rb.x) >= (ra.width + rb.width) / 2
@@ -89,7 +89,7 @@ def test_step_boxes_never_overlap_and_flows_run_left_to_right(spec):
 
 
 def test_shapes_decisions_are_diamonds(spec):
-    frame = layout(spec).set_index("step_id")
+    frame = swimlane_layout(spec).set_index("step_id")
     assert frame.loc["complete_decision", "shape"] == "decision"
     assert frame.loc["plan_review_queue", "shape"] == "wait"
     assert frame.loc["submit_application", "shape"] == "start"
@@ -106,7 +106,7 @@ def test_blueprint_draws_the_three_lines(spec):
         assert f"blueprint-line-of-{name}" in groups
         assert f"blueprint-line-of-{name}-label" in groups
     assert "AlderPermits portal" in svg  # systems shown on the steps
-    frame = layout(spec, kind="blueprint").set_index("step_id")
+    frame = swimlane_layout(spec, kind="blueprint").set_index("step_id")
     # customer row on top, support row at the bottom
     assert frame.loc["submit_application", "y"] < frame.loc["completeness_check", "y"]
     assert frame.loc["signoff_routing_wait", "y"] == frame["y"].max()
@@ -166,8 +166,8 @@ def test_annotations_appear_as_counts_times_badges_and_quotes(spec):
     text = " ".join(ET.fromstring(svg).itertext())
     assert "“The plans have gone back three times.” — P05" in text
     assert "Plan review backlog" in text
-    frame = layout(spec, annotations=notes).set_index("step_id")
-    plain = layout(spec).set_index("step_id")
+    frame = swimlane_layout(spec, annotations=notes).set_index("step_id")
+    plain = swimlane_layout(spec).set_index("step_id")
     assert frame.loc["plan_review", "height"] > plain.loc["plan_review", "height"]
 
 
@@ -181,7 +181,7 @@ def test_layout_of_a_small_map_with_a_loop_and_parallel_steps():
         "flows: [{from: s, to: x}, {from: s, to: y}, {from: x, to: d}, {from: y, to: d},"
         "        {from: d, to: e, label: 'yes'}, {from: d, to: s, label: 'no'}]\n"
     )
-    frame = layout(spec).set_index("step_id")
+    frame = swimlane_layout(spec).set_index("step_id")
     assert frame["column"].to_dict() == {"s": 0, "x": 1, "y": 1, "d": 2, "e": 3}
     assert frame.loc["x", "track"] != frame.loc["y", "track"]  # two tracks in lane b
     assert frame.loc["x", "lane_top"] == frame.loc["y", "lane_top"]
@@ -316,7 +316,7 @@ def test_step_durations_find_the_plan_review_wait(sample_study_path, spec):
 
 
 def test_annotations_combine_evidence_and_timings(coded_study, spec, tmp_path):
-    notes = annotations(coded_study, spec)
+    notes = step_annotations(coded_study, spec)
     assert notes["plan_review"]["n_codings"] > 0
     assert notes["plan_review"]["median_wait"] > pd.Timedelta(days=14)
     assert "n_codings" not in notes["zoning_review"]  # timings only

@@ -119,10 +119,10 @@ def test_filters_change_the_numbers(sample_study_path, monkeypatch):
         everyone = assemble_findings(study)
         reuse = {"answer_themes": everyone.answer_themes}  # as the dashboard does
         ward = assemble_findings(study, ward="Ward 2", **reuse)
-        by_age = assemble_findings(study, group="age_band", theme="Waiting", **reuse)
+        by_age = assemble_findings(study, by="age_band", theme="Waiting", **reuse)
         cases = study.event_log().query("ward == 'Ward 2'")["case_id"].nunique()
         with pytest.raises(ResearchKitError, match="break the survey down"):
-            assemble_findings(study, group="shoe_size")
+            assemble_findings(study, by="shoe_size")
         with pytest.raises(ResearchKitError, match="ward"):
             assemble_findings(study, ward="Ward 99")
     whole = everyone.section("survey").tables[1].frame

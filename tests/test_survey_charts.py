@@ -142,7 +142,7 @@ def test_likert_bars_by_group_draw_a_panel_per_item(tmp_path: Path) -> None:
         }.items():
             for level, share in zip(AGREE, shares, strict=True):
                 records.append({"item": item, "group": ward, "category": level, "share": share})
-    fig = likert_bars(pd.DataFrame(records), order=AGREE, group="group")
+    fig = likert_bars(pd.DataFrame(records), order=AGREE, by="group")
     assert len(fig.axes) == 2
     assert [ax.get_title(loc="left") for ax in fig.axes] == ["Easy to find", "Consistent answers"]
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["Ward 1", "Ward 2"]

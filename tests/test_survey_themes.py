@@ -93,7 +93,7 @@ def test_cluster_question_counts_every_respondent_and_weights_shares(study) -> N
 def test_cluster_question_replays_saved_edits(study) -> None:
     themes = cluster_question(study, Q1, n_clusters=6, weights=None)
     biggest = themes.themes.iloc[0]
-    rename_cluster(study, None, Q1, themes.assignments, int(biggest.cluster), "Speed it up")
+    rename_cluster(study, Q1, themes.assignments, int(biggest.cluster), "Speed it up")
     # fresh: the same clustering again (a warm start re-fits, and a few answers may move)
     again = cluster_question(study, Q1, n_clusters=6, weights=None, fresh=True)
     assert "Speed it up" in again.themes["name"].tolist()

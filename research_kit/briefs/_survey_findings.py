@@ -419,7 +419,7 @@ def _agreement_by_group_figure(
     chart: pd.DataFrame, item: str, label: str, min_size: int
 ) -> FigureSpec:
     chart = chart.copy()
-    chart.attrs = {"min_cell_size": min_size, "level": 0.95, "alpha": 0.05}
+    chart.attrs = {"min_cell_size": min_size, "confidence": 0.95, "alpha": 0.05}
     with plt.rc_context({"text.parse_math": False}):
         fig = viz.share_by_group(
             chart,

@@ -59,6 +59,7 @@ from research_kit.briefs.content import (
     unchanged,
 )
 from research_kit.briefs.gate import stakeholder_gate
+from research_kit.deprecation import renamed_keywords
 from research_kit.errors import CodingError, ResearchKitError
 from research_kit.privacy import StakeholderGate
 from research_kit.survey.ingest import column_letter
@@ -91,12 +92,13 @@ _STEP_QUOTE_LENGTH = 200
 
 
 # -- the one entry point -------------------------------------------------------------------------
+@renamed_keywords(group="by")
 def assemble_findings(
     study,
     *,
     audience: str = "public",
     ward: str | None = None,
-    group: str | None = None,
+    by: str | None = None,
     theme: str | None = None,
     coder: str | None = None,
     redact: bool = True,
@@ -114,7 +116,7 @@ def assemble_findings(
         Who the brief is for ("public", "council", "staff" …); shown on the cover.
     ward : str, optional
         Narrow quotes, the survey table and the event log to one ward.
-    group : str, optional
+    by : str, optional
         Break the survey results down by this attribute (one of :data:`GROUPS`; default ward).
     theme : str, optional
         Show quotes for this theme only (theme id or name).
@@ -157,7 +159,7 @@ def assemble_findings(
     True
     >>> study.close()
     """
-    group = group or "ward"
+    group = by or "ward"
     if group not in GROUPS:
         raise ResearchKitError(
             f"cannot break the survey down by {group!r}",

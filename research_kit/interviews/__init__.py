@@ -1,7 +1,7 @@
 """Qualitative coding of interview notes: documents, excerpts, the codebook, codings, agreement."""
 
-from research_kit.interviews.agreement import agreement as coder_agreement
 from research_kit.interviews.agreement import (
+    coder_agreement,
     cohen_kappa,
     disagreements,
     krippendorff_alpha,

@@ -6,9 +6,9 @@ works for nominal, ordinal, interval and ratio data, computed from the coinciden
 Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability". :func:`cohen_kappa` and
 :func:`percent_agreement` compare two coders over the units both coded.
 
-:func:`agreement` applies them to a study's codings, per code and overall, and
+:func:`coder_agreement` applies them to a study's codings, per code and overall, and
 :func:`disagreements` lists the passages where coders differ, for the reconciliation meeting.
-Both cut the coded text into the same units (see :func:`agreement`): only passages that some
+Both cut the coded text into the same units (see :func:`coder_agreement`): only passages that some
 compared coder coded count, so long stretches of uncoded text cannot inflate agreement.
 """
 
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from research_kit.deprecation import deprecated_alias
 from research_kit.errors import CodingError
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ def _alpha_from_counts(
     """Alpha from units × values counts, each unit counted ``weight`` times.
 
     A weight of 3 on a unit gives the same alpha as three copies of it: the character-weighted
-    agreement of :func:`agreement` is alpha over characters without building them.
+    agreement of :func:`coder_agreement` is alpha over characters without building them.
     """
     per_unit = counts.sum(axis=1)
     pairable = per_unit >= 2
@@ -271,7 +272,7 @@ class _Units:
         return self.end - self.start
 
 
-def agreement(
+def coder_agreement(
     study: Study,
     *,
     coders: Iterable[str] | None = None,
@@ -354,10 +355,10 @@ def agreement(
     >>> _ = apply_codes(study, pd.DataFrame({
     ...     "document_id": doc, "start": [0, 100, 0, 100], "end": [100, 200, 100, 150],
     ...     "code_id": "cost_of_delay", "coder": ["A", "A", "B", "B"]}))
-    >>> table = agreement(study)
+    >>> table = coder_agreement(study)
     >>> table[["code_id", "n_units", "percent_agreement", "both", "only_a"]].values.tolist()
     [['cost_of_delay', 3, 0.6666666666666666, 2, 1], ['overall', 3, 0.6666666666666666, 2, 1]]
-    >>> agreement(study, unit="character")["percent_agreement"].tolist()
+    >>> coder_agreement(study, unit="character")["percent_agreement"].tolist()
     [0.75, 0.75]
     >>> study.close()
     """
@@ -400,10 +401,10 @@ def pairwise_agreement(
 ) -> pd.DataFrame:
     """Overall agreement of every pair of coders: Cohen's kappa needs exactly two.
 
-    With three or more coders, :func:`agreement` gives Krippendorff's alpha over all of them
-    (on the documents every one coded); this gives each pair's overall row of
-    :func:`agreement`, computed on the documents *that pair* coded, so a pair that shares notes
-    the others did not code still gets its kappa.
+    With three or more coders, :func:`coder_agreement` gives Krippendorff's alpha over all of
+    them (on the documents every one coded); this gives each pair's overall row of
+    :func:`coder_agreement`, computed on the documents *that pair* coded, so a pair that shares
+    notes the others did not code still gets its kappa.
 
     Parameters
     ----------
@@ -411,7 +412,7 @@ def pairwise_agreement(
     coders : iterable of str, optional
         The coders to pair (default: every coder with codings, alphabetically).
     unit : {"excerpt", "character"}
-        As for :func:`agreement`.
+        As for :func:`coder_agreement`.
     documents : iterable of str, optional
         Only these documents; each pair uses those of them it coded.
 
@@ -470,7 +471,9 @@ def _pair_row(study: Study, coder_a: str, coder_b: str, unit: str, wanted: set[s
     if not shared:
         nothing = float("nan")
         return row | dict.fromkeys(PAIRWISE_COLUMNS[5:], nothing)
-    overall = agreement(study, coders=[coder_a, coder_b], unit=unit, documents=shared).iloc[-1]
+    overall = coder_agreement(study, coders=[coder_a, coder_b], unit=unit, documents=shared).iloc[
+        -1
+    ]
     return row | {column: overall[column] for column in PAIRWISE_COLUMNS[3:]}
 
 
@@ -483,11 +486,11 @@ def disagreements(
 ) -> pd.DataFrame:
     """Every passage where coders differ on a code, for the reconciliation meeting.
 
-    Uses the same units as :func:`agreement`. With ``unit="excerpt"`` there is one row per unit
-    × code on which the coders differ (for two coders, as many rows as ``only_a + only_b`` in
-    :func:`agreement`). With ``unit="character"`` neighbouring units with the same disagreement
-    (same code, same coders on each side) are joined into one row, so each row is a maximal
-    stretch of text, and the rows' lengths add up to ``only_a + only_b`` characters.
+    Uses the same units as :func:`coder_agreement`. With ``unit="excerpt"`` there is one row per
+    unit × code on which the coders differ (for two coders, as many rows as ``only_a + only_b``
+    in :func:`coder_agreement`). With ``unit="character"`` neighbouring units with the same
+    disagreement (same code, same coders on each side) are joined into one row, so each row is a
+    maximal stretch of text, and the rows' lengths add up to ``only_a + only_b`` characters.
 
     Parameters
     ----------
@@ -509,7 +512,7 @@ def disagreements(
     Raises
     ------
     CodingError
-        As for :func:`agreement`.
+        As for :func:`coder_agreement`.
 
     Examples
     --------
@@ -745,3 +748,7 @@ def _differing(units: _Units, position: int, *, merge: bool) -> pd.DataFrame:
 
 def _names(coders: list[str], mask: np.ndarray) -> str:
     return ", ".join(name for name, chosen in zip(coders, mask, strict=True) if chosen)
+
+
+#: Deprecated name of :func:`coder_agreement`, kept for one release.
+agreement = deprecated_alias(coder_agreement, "agreement")

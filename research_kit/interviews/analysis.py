@@ -19,12 +19,15 @@ person count once. ``coder=None`` pools every coder; name a coder to see one per
 
 from __future__ import annotations
 
+import functools
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from research_kit.deprecation import renamed_keywords
 from research_kit.errors import CodingError, did_you_mean
 from research_kit.interviews.coding import codings
 from research_kit.privacy import suppress_small_counts
@@ -41,9 +44,8 @@ _COUNT_UNITS = {"participants": "participant", "documents": "document_id", "exce
 
 
 # -- frequencies -----------------------------------------------------------------------------------
-def code_frequencies(
-    study: Study, *, coder: str | None = None, level: str = "code"
-) -> pd.DataFrame:
+@renamed_keywords(level="by")
+def code_frequencies(study: Study, *, coder: str | None = None, by: str = "code") -> pd.DataFrame:
     """How often each code (or theme) was applied: excerpts, codings, documents, participants.
 
     Parameters
@@ -51,15 +53,15 @@ def code_frequencies(
     study : Study
     coder : str, optional
         Count one coder's codings only (default: every coder, pooled).
-    level : {"code", "theme"}
+    by : {"code", "theme"}
         One row per code of the codebook, or per theme (codes rolled up to their top-level
         parent).
 
     Returns
     -------
     pandas.DataFrame
-        ``code_id``, ``code``, ``theme_id``, ``theme`` (level "code") or ``theme_id``,
-        ``theme``, ``codes`` (distinct codes used; level "theme"), then ``excerpts``,
+        ``code_id``, ``code``, ``theme_id``, ``theme`` (by "code") or ``theme_id``,
+        ``theme``, ``codes`` (distinct codes used; by "theme"), then ``excerpts``,
         ``codings``, ``documents``, ``participants`` and ``share_documents`` (documents with
         the code over all the study's notes). Codes never applied have zeros; rows are sorted
         by excerpts, most first, then in codebook order.
@@ -77,13 +79,13 @@ def code_frequencies(
     >>> table = code_frequencies(study).round(3)
     >>> table[["code_id", "excerpts", "participants", "share_documents"]].head(1).to_dict("records")
     [{'code_id': 'cost_of_delay', 'excerpts': 2, 'participants': 2, 'share_documents': 0.143}]
-    >>> code_frequencies(study, level="theme")[["theme_id", "excerpts"]].head(1).to_dict("list")
+    >>> code_frequencies(study, by="theme")[["theme_id", "excerpts"]].head(1).to_dict("list")
     {'theme_id': ['waiting'], 'excerpts': [2]}
     >>> study.close()
     """
-    _check_choice(level, ("code", "theme"), "level")
+    _check_choice(by, ("code", "theme"), "by")
     coded, codes, documents = _gather(study, coder)
-    key = "code_id" if level == "code" else "theme_id"
+    key = "code_id" if by == "code" else "theme_id"
     grouped = coded.groupby(key).agg(
         codes=("code_id", "nunique"),
         excerpts=("excerpt_id", "nunique"),
@@ -91,7 +93,7 @@ def code_frequencies(
         documents=("document_id", "nunique"),
         participants=("participant", "nunique"),
     )
-    if level == "code":
+    if by == "code":
         rows = codes[["code_id", "code", "theme_id", "theme", "order"]]
         grouped = grouped.drop(columns="codes")
     else:
@@ -104,22 +106,46 @@ def code_frequencies(
     return table.drop(columns="order").reset_index(drop=True)
 
 
+def _suppress_is_min_cell_size(func):
+    """Keep ``suppress=True/False`` working for a release: it is ``min_cell_size`` now."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> pd.DataFrame:
+        if "suppress" in kwargs:
+            if "min_cell_size" in kwargs:
+                raise TypeError(f"{func.__name__}() got both suppress= and min_cell_size=")
+            suppress = kwargs.pop("suppress")
+            new = "min_cell_size=None (the study's)" if suppress else "min_cell_size=0"
+            warnings.warn(
+                f"{func.__name__}(suppress={suppress!r}) is deprecated: write "
+                f"{func.__name__}({new})",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            kwargs["min_cell_size"] = None if suppress else 0
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
 # -- code × attribute ------------------------------------------------------------------------------
+@_suppress_is_min_cell_size
 def code_by_attribute(
     study: Study,
     attribute: str,
     *,
     coder: str | None = None,
     count: str = "participants",
-    suppress: bool = True,
+    min_cell_size: int | None = None,
     wide: bool = False,
 ) -> pd.DataFrame:
     """Codes by the values of a participant attribute (role, ward…), small cells suppressed.
 
-    A cell is suppressed when fewer than ``study.min_cell_size`` *participants* stand behind
-    it, whatever is counted: twelve excerpts from one business owner still point at one person.
-    Zero cells are suppressed too (they are below the minimum). The researcher's own view can
-    pass ``suppress=False``; anything shown to stakeholders keeps the default.
+    A cell is suppressed when fewer than ``min_cell_size`` (by default the study's)
+    *participants* stand behind it, whatever is counted: twelve excerpts from one business
+    owner still point at one person. Zero cells are suppressed too (they are below the
+    minimum). The researcher's own view can pass ``min_cell_size=0`` (nothing suppressed);
+    anything shown to stakeholders keeps the default.
 
     Parameters
     ----------
@@ -130,8 +156,9 @@ def code_by_attribute(
         One coder's codings only (default: all coders).
     count : {"participants", "documents", "excerpts"}
         What each cell counts.
-    suppress : bool
-        Hide cells behind fewer than ``study.min_cell_size`` participants.
+    min_cell_size : int, optional
+        Hide cells behind fewer participants than this; ``study.min_cell_size`` when None,
+        0 to show every cell (the researcher's own view only).
     wide : bool
         Return a code × value pivot (suppressed cells missing) instead of the long table.
 
@@ -157,7 +184,7 @@ def code_by_attribute(
     >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
     >>> study = open_study(folder)
     >>> _ = apply_code(study, "P01_business-owner", 0, 60, "cost_of_delay", coder="J.R.")
-    >>> table = code_by_attribute(study, "role", suppress=False)
+    >>> table = code_by_attribute(study, "role", min_cell_size=0)
     >>> table.loc[table["value"] == "business owner", ["code_id", "n"]].values.tolist()
     [['cost_of_delay', 1]]
     >>> code_by_attribute(study, "role")["suppressed"].all()  # one person is below 5
@@ -183,10 +210,9 @@ def code_by_attribute(
     grid = pd.MultiIndex.from_product([used, values], names=["code_id", "value"])
     table = grouped.reindex(grid, fill_value=0).reset_index()
     table["code"] = table["code_id"].map(codes.set_index("code_id")["code"])
-    if suppress:
-        table = suppress_small_counts(
-            table, count="people", min_cell_size=study.min_cell_size, also=("n",)
-        )
+    threshold = study.min_cell_size if min_cell_size is None else min_cell_size
+    if threshold > 0:
+        table = suppress_small_counts(table, count="people", min_cell_size=threshold, also=("n",))
     else:
         table["suppressed"] = False
     table["n"] = table["n"].astype("Int64")

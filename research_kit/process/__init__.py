@@ -1,8 +1,7 @@
 """Process mapping: process maps from YAML, event logs (CSV/XES), mining and rendering."""
 
 from research_kit.process.eventlog import read_event_log
-from research_kit.process.evidence import annotations as step_annotations
-from research_kit.process.evidence import step_durations, step_evidence
+from research_kit.process.evidence import step_annotations, step_durations, step_evidence
 from research_kit.process.material import check, process_steps, study_event_log, study_process_map
 from research_kit.process.mining import (
     bottlenecks,
@@ -29,9 +28,9 @@ from research_kit.process.render import (
     process_map_svg,
     save_figure,
     swimlane_figure,
+    swimlane_layout,
     swimlane_svg,
 )
-from research_kit.process.render import layout as swimlane_layout
 from research_kit.process.spec import ProcessMap, parse_process_map, read_process_map
 from research_kit.process.xes import read_xes
 from research_kit.study import register_study_method

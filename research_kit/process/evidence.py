@@ -19,6 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from research_kit import schema
+from research_kit.deprecation import deprecated_alias
 from research_kit.errors import CodingError
 from research_kit.process.spec import ProcessMap
 from research_kit.tables import require_columns
@@ -227,7 +228,7 @@ def step_durations(spec: ProcessMap, log: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def annotations(
+def step_annotations(
     study,
     spec: ProcessMap | None = None,
     log: pd.DataFrame | None = None,
@@ -263,7 +264,7 @@ def annotations(
     >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
     >>> from research_kit import open_study
     >>> study = open_study(folder)
-    >>> notes = annotations(study)
+    >>> notes = step_annotations(study)
     >>> notes["plan_review"]["median_wait"] > notes["zoning_review"]["median_wait"]
     True
     >>> study.close()
@@ -342,3 +343,7 @@ def _trim(text: str, limit: int) -> str:
     if sentence >= limit * 0.6:
         return cut[:sentence].rstrip() + " …"
     return cut[: cut.rfind(" ")].rstrip(" ,;:") + " …"
+
+
+#: Deprecated name of :func:`step_annotations`, kept for one release.
+annotations = deprecated_alias(step_annotations, "annotations")

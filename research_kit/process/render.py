@@ -32,6 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyBboxPatch, PathPatch, Polygon, Rectangle
 from matplotlib.path import Path as MplPath
 
+from research_kit.deprecation import deprecated_alias
 from research_kit.process._layout import (
     _CALLOUT_GAP,
     _CALLOUT_W,
@@ -71,11 +72,11 @@ from research_kit.process.spec import ProcessMap
 
 __all__ = [
     "format_duration",
-    "layout",
     "process_map_figure",
     "process_map_svg",
     "save_figure",
     "swimlane_figure",
+    "swimlane_layout",
     "swimlane_svg",
 ]
 
@@ -95,7 +96,7 @@ def swimlane_figure(
         ``blueprint_row`` (customer, frontstage, backstage, support), draws the lines of
         interaction, visibility and internal interaction, and shows each step's system.
     annotations : dict, optional
-        Evidence per step id (see :func:`research_kit.process.evidence.annotations`): keys
+        Evidence per step id (see :func:`research_kit.process.evidence.step_annotations`): keys
         ``n_codings``, ``n_documents``, ``codes``, ``quotes`` (list of str), ``quote_documents``,
         ``median_wait`` and ``median_processing`` (Timedelta), all optional. Steps with codings
         show a count, steps with times show them, and steps with quotes get a numbered badge
@@ -142,7 +143,7 @@ def swimlane_svg(
     return _svg_text(swimlane_figure(spec, kind=kind, annotations=annotations))
 
 
-def layout(
+def swimlane_layout(
     spec: ProcessMap, *, kind: str = "swimlane", annotations: dict | None = None
 ) -> pd.DataFrame:
     """Where :func:`swimlane_figure` puts each step, as a table.
@@ -163,7 +164,7 @@ def layout(
     ...     "steps: [{id: s, label: Start, lane: a, kind: start}, {id: t, label: T, lane: b},"
     ...     "        {id: e, label: End, lane: a, kind: end}]\\n"
     ...     "flows: [{from: s, to: t}, {from: t, to: e}]\\n")
-    >>> layout(spec)[["step_id", "lane", "column", "shape"]].values.tolist()
+    >>> swimlane_layout(spec)[["step_id", "lane", "column", "shape"]].values.tolist()
     [['s', 'a', 0, 'start'], ['t', 'b', 1, 'task'], ['e', 'a', 2, 'end']]
     """
     scene = _swimlane_scene(spec, kind=kind, annotations=annotations)
@@ -766,3 +767,7 @@ def _callout_columns(scene: _Scene, width: float) -> list[list[tuple]]:
             columns.append([])
         columns[-1] += block
     return columns
+
+
+#: Deprecated name of :func:`swimlane_layout`, kept for one release.
+layout = deprecated_alias(swimlane_layout, "layout")

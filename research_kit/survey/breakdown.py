@@ -47,8 +47,9 @@ import pandas as pd
 from scipy import stats
 from tqdm.auto import tqdm
 
+from research_kit.deprecation import renamed_keywords
 from research_kit.errors import SurveyError
-from research_kit.privacy import suppress_table
+from research_kit.privacy import DEFAULT_MIN_CELL_SIZE, suppress_table
 from research_kit.survey.weighting import weighted_share
 
 __all__ = ["crosstab", "holm_adjust", "weighted_distribution"]
@@ -78,6 +79,7 @@ class _Prepared:
     by: str | None
 
 
+@renamed_keywords(level="confidence")
 def weighted_distribution(
     frame: pd.DataFrame,
     outcome: str | pd.Series,
@@ -85,7 +87,7 @@ def weighted_distribution(
     weights: str | pd.Series | Sequence[float] | None = None,
     by: str | None = None,
     levels: Sequence | None = None,
-    level: float = 0.95,
+    confidence: float = 0.95,
     min_cell_size: int | None = None,
 ) -> pd.DataFrame:
     """Share of each category of a categorical answer, overall or per group, with its MOE.
@@ -108,8 +110,8 @@ def weighted_distribution(
         appears, also with no respondents (share 0); an answer not listed is an error.
         Without ``levels`` the categories are those of a categorical ``outcome`` or the
         answers seen, sorted.
-    level : float
-        Confidence level of the intervals.
+    confidence : float
+        Confidence level of the intervals (0.95: 95% intervals).
     min_cell_size : int, optional
         Suppress cells of fewer people (and complementary cells) through
         :func:`research_kit.privacy.suppress_table`; ``None`` shows everything (analysis
@@ -143,13 +145,14 @@ def weighted_distribution(
     2   unsure  4      0    0.0           0.0000
     """
     prepared = _prepare(frame, outcome, weights=weights, by=by, levels=levels)
-    table = _distribution(prepared, level=level)
-    table.attrs = _attrs(prepared, level=level, min_cell_size=min_cell_size)
+    table = _distribution(prepared, confidence=confidence)
+    table.attrs = _attrs(prepared, confidence=confidence, min_cell_size=min_cell_size)
     if min_cell_size is None:
         return table
     return _suppress(table, min_cell_size=min_cell_size, two_way=by is not None)
 
 
+@renamed_keywords(level="confidence")
 def crosstab(
     frame: pd.DataFrame,
     outcome: str | pd.Series,
@@ -157,18 +160,18 @@ def crosstab(
     *,
     weights: str | pd.Series | Sequence[float] | None = None,
     levels: Sequence | None = None,
-    min_cell_size: int = 5,
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
     test: Literal["auto", "design", "z"] = "auto",
     adjust: Literal["holm", "none"] = "holm",
     alpha: float = ALPHA,
-    level: float = 0.95,
+    confidence: float = 0.95,
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """Break a categorical answer down by a group, with tests of each group against the rest.
 
     Parameters
     ----------
-    frame, outcome, weights, levels, level
+    frame, outcome, weights, levels, confidence
         As for :func:`weighted_distribution`.
     by : str
         Column of the groups (ward, age band, business type…).
@@ -238,7 +241,7 @@ def crosstab(
             hint="use test='design' (or 'auto') with weights",
         )
     design = test == "design" or (test == "auto" and prepared.weighted)
-    table = _distribution(prepared, level=level)
+    table = _distribution(prepared, confidence=confidence)
     table = _with_tests(table, prepared, design=design, progress=progress)
     table = _suppress(table, min_cell_size=min_cell_size, two_way=True)
 
@@ -261,7 +264,7 @@ def crosstab(
         for group in prepared.group_order
         if group not in set(table.loc[table["suppression_reason"] == "small group", "group"])
     ]
-    table.attrs = _attrs(prepared, level=level, min_cell_size=min_cell_size) | {
+    table.attrs = _attrs(prepared, confidence=confidence, min_cell_size=min_cell_size) | {
         "test": table["test"].iloc[0] if len(table) else name,
         "alpha": alpha,
         "overall_test": _overall_test(prepared, tested, design=design),
@@ -419,7 +422,7 @@ def _natural_key(value: object) -> tuple:
 
 
 # -- estimates ---------------------------------------------------------------------------------
-def _distribution(prepared: _Prepared, *, level: float) -> pd.DataFrame:
+def _distribution(prepared: _Prepared, *, confidence: float) -> pd.DataFrame:
     """Unsuppressed shares of every category in every group, one ``weighted_share`` each."""
     base = _domain_frame(prepared)
     answered = prepared.answers.notna()
@@ -431,7 +434,7 @@ def _distribution(prepared: _Prepared, *, level: float) -> pd.DataFrame:
             hit,
             weights=prepared.weights,
             by=None if prepared.groups is None else "group",
-            level=level,
+            confidence=confidence,
         )
         rows.append(shares.assign(category=[category] * len(shares)))
     table = pd.concat(rows, ignore_index=True)
@@ -672,12 +675,12 @@ def _interaction_contrasts(rows: int, columns: int) -> np.ndarray:
     return interaction - main @ coefficients
 
 
-def _attrs(prepared: _Prepared, *, level: float, min_cell_size: int | None) -> dict:
+def _attrs(prepared: _Prepared, *, confidence: float, min_cell_size: int | None) -> dict:
     return {
         "outcome": prepared.outcome_name,
         "by": prepared.by,
         "weighted": prepared.weighted,
-        "level": level,
+        "confidence": confidence,
         "min_cell_size": min_cell_size,
         "categories": list(prepared.categories),
     }

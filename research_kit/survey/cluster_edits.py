@@ -42,6 +42,7 @@ import sqlalchemy as sa
 from scipy.optimize import linear_sum_assignment
 
 from research_kit import schema
+from research_kit.deprecation import survey_order
 from research_kit.errors import ClusterEditError, ResearchKitError, did_you_mean
 from research_kit.store import utcnow
 from research_kit.survey._cluster_store import (
@@ -89,14 +90,15 @@ REPORT_COLUMNS = ["seq", "kind", "status", "overlap", "reason"]
 
 
 # -- edits -------------------------------------------------------------------------------------
+@survey_order
 def rename_cluster(
     study: Study,
-    survey_id: str | None,
     question: str,
     assignments: pd.DataFrame,
     cluster: int | str,
     name: str,
     *,
+    survey_id: str | None = None,
     coder: str | None = None,
 ) -> int:
     """Give a cluster a name that stays with it on re-runs.
@@ -104,8 +106,6 @@ def rename_cluster(
     Parameters
     ----------
     study : Study
-    survey_id : str or None
-        The survey (its id in study.yml; None for the first).
     question : str
         The open-ended question (a column listed under ``open_ended``).
     assignments : DataFrame
@@ -114,6 +114,8 @@ def rename_cluster(
         The cluster's number in ``assignments`` (or its current name).
     name : str
         The new name; no other cluster may have it.
+    survey_id : str, optional
+        The survey (its id in study.yml); the first when None.
     coder : str, optional
         Who made the edit (kept in the log).
 
@@ -130,9 +132,9 @@ def rename_cluster(
     Examples
     --------
     >>> study, q, assignments = example_study()
-    >>> rename_cluster(study, None, q, assignments, 0, "Reviews and fees", coder="J.R.")
+    >>> rename_cluster(study, q, assignments, 0, "Reviews and fees", coder="J.R.")
     1
-    >>> apply_cluster_edits(study, None, q, assignments).cluster_name.unique().tolist()
+    >>> apply_cluster_edits(study, q, assignments).cluster_name.unique().tolist()
     ['Reviews and fees', 'Cluster 1']
     >>> study.close()
     """
@@ -144,14 +146,15 @@ def rename_cluster(
     return _record(study, survey_id, question, "rename", payload, coder)
 
 
+@survey_order
 def merge_clusters(
     study: Study,
-    survey_id: str | None,
     question: str,
     assignments: pd.DataFrame,
     clusters: Sequence[int | str],
     name: str | None = None,
     *,
+    survey_id: str | None = None,
     coder: str | None = None,
 ) -> int:
     """Merge clusters into the first one listed, which keeps its name unless ``name`` is given.
@@ -162,9 +165,9 @@ def merge_clusters(
     Examples
     --------
     >>> study, q, assignments = example_study()
-    >>> merge_clusters(study, None, q, assignments, [0, 1], name="Permits")
+    >>> merge_clusters(study, q, assignments, [0, 1], name="Permits")
     1
-    >>> apply_cluster_edits(study, None, q, assignments).cluster_name.unique().tolist()
+    >>> apply_cluster_edits(study, q, assignments).cluster_name.unique().tolist()
     ['Permits']
     >>> study.close()
     """
@@ -188,14 +191,15 @@ def merge_clusters(
     return _record(study, survey_id, question, "merge", payload, coder)
 
 
+@survey_order
 def split_cluster(
     study: Study,
-    survey_id: str | None,
     question: str,
     assignments: pd.DataFrame,
     cluster: int | str,
     n_parts: int = 2,
     *,
+    survey_id: str | None = None,
     random_state: int = 0,
     coder: str | None = None,
 ) -> int:
@@ -213,9 +217,9 @@ def split_cluster(
     Examples
     --------
     >>> study, q, assignments = example_study()
-    >>> split_cluster(study, None, q, assignments, 0, n_parts=2)
+    >>> split_cluster(study, q, assignments, 0, n_parts=2)
     1
-    >>> apply_cluster_edits(study, None, q, assignments).cluster.nunique()
+    >>> apply_cluster_edits(study, q, assignments).cluster.nunique()
     3
     >>> study.close()
     """
@@ -261,13 +265,14 @@ def split_cluster(
     return _record(study, survey_id, question, "split", payload, coder)
 
 
+@survey_order
 def pin_response(
     study: Study,
-    survey_id: str | None,
     question: str,
     respondent_id: object,
     cluster_or_name: int | str,
     *,
+    survey_id: str | None = None,
     assignments: pd.DataFrame | None = None,
     coder: str | None = None,
 ) -> int:
@@ -290,9 +295,9 @@ def pin_response(
     Examples
     --------
     >>> study, q, assignments = example_study()
-    >>> pin_response(study, None, q, "R3", 1, assignments=assignments)
+    >>> pin_response(study, q, "R3", 1, assignments=assignments)
     1
-    >>> out = apply_cluster_edits(study, None, q, assignments)
+    >>> out = apply_cluster_edits(study, q, assignments)
     >>> out.loc[out.respondent_id == "R3", ["cluster", "confidence", "edited"]].values.tolist()
     [[0, 1.0, True]]
     >>> study.close()
@@ -327,7 +332,8 @@ def pin_response(
     return _record(study, survey_id, question, "pin", payload, coder)
 
 
-def undo_last_edit(study: Study, survey_id: str | None, question: str) -> int:
+@survey_order
+def undo_last_edit(study: Study, question: str, *, survey_id: str | None = None) -> int:
     """Undo the latest edit still in force; it stays in the log, marked undone.
 
     Returns the undone edit's sequence number; raises :class:`ClusterEditError` when there is
@@ -336,10 +342,10 @@ def undo_last_edit(study: Study, survey_id: str | None, question: str) -> int:
     Examples
     --------
     >>> study, q, assignments = example_study()
-    >>> _ = rename_cluster(study, None, q, assignments, 1, "Portal")
-    >>> undo_last_edit(study, None, q)
+    >>> _ = rename_cluster(study, q, assignments, 1, "Portal")
+    >>> undo_last_edit(study, q)
     1
-    >>> cluster_edits(study, None, q)[["seq", "kind", "undone"]].values.tolist()
+    >>> cluster_edits(study, q)[["seq", "kind", "undone"]].values.tolist()
     [[1, 'rename', True]]
     >>> study.close()
     """
@@ -363,7 +369,8 @@ def undo_last_edit(study: Study, survey_id: str | None, question: str) -> int:
     return int(last)
 
 
-def cluster_edits(study: Study, survey_id: str | None, question: str) -> pd.DataFrame:
+@survey_order
+def cluster_edits(study: Study, question: str, *, survey_id: str | None = None) -> pd.DataFrame:
     """The log of edits to a question's clusters, oldest first (undone ones included).
 
     Columns: ``seq, kind, description, clusters`` (numbers as they were when edited), ``name,
@@ -373,8 +380,8 @@ def cluster_edits(study: Study, survey_id: str | None, question: str) -> pd.Data
     Examples
     --------
     >>> study, q, assignments = example_study()
-    >>> _ = merge_clusters(study, None, q, assignments, [1, 0], coder="M.K.")
-    >>> cluster_edits(study, None, q)[["kind", "description", "coder"]].values.tolist()
+    >>> _ = merge_clusters(study, q, assignments, [1, 0], coder="M.K.")
+    >>> cluster_edits(study, q)[["kind", "description", "coder"]].values.tolist()
     [['merge', 'merge clusters 1, 0', 'M.K.']]
     >>> study.close()
     """
@@ -392,12 +399,13 @@ def cluster_edits(study: Study, survey_id: str | None, question: str) -> pd.Data
 
 
 # -- replay ------------------------------------------------------------------------------------
+@survey_order
 def apply_cluster_edits(
     study: Study,
-    survey_id: str | None,
     question: str,
     assignments: pd.DataFrame,
     *,
+    survey_id: str | None = None,
     min_overlap: float = MIN_OVERLAP,
 ) -> pd.DataFrame:
     """Replay the question's edits (those not undone, in order) on a clusterer's output.
@@ -426,10 +434,10 @@ def apply_cluster_edits(
     Examples
     --------
     >>> study, q, assignments = example_study()
-    >>> _ = rename_cluster(study, None, q, assignments, 1, "Portal")
+    >>> _ = rename_cluster(study, q, assignments, 1, "Portal")
     >>> rerun = assignments.sample(frac=1, random_state=1)  # same answers, another order
     >>> rerun["cluster"] = 1 - rerun["cluster"]  # and the model numbered them the other way
-    >>> out = apply_cluster_edits(study, None, q, rerun)
+    >>> out = apply_cluster_edits(study, q, rerun)
     >>> sorted(out.loc[out.cluster_name == "Portal", "respondent_id"])
     ['R5', 'R6', 'R7', 'R8']
     >>> edit_report(out)[["seq", "status"]].values.tolist()

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from tqdm.auto import tqdm
 
 from research_kit import schema
+from research_kit.deprecation import survey_order
 from research_kit.errors import ClusterEditError
 from research_kit.store import utcnow
 from research_kit.survey._cluster_store import (
@@ -43,13 +44,14 @@ __all__ = ["cluster_runs", "keep_cluster_run", "load_cluster_run", "save_cluster
 _SAVE_CHUNK = 20_000
 
 
+@survey_order
 def save_cluster_run(
     study: Study,
-    survey_id: str | None,
     question: str,
     assignments: pd.DataFrame,
     params: Mapping[str, Any] | object | None = None,
     *,
+    survey_id: str | None = None,
     coder: str | None = None,
     progress: bool | None = None,
 ) -> int:
@@ -68,9 +70,9 @@ def save_cluster_run(
     Examples
     --------
     >>> study, q, assignments = example_study()
-    >>> save_cluster_run(study, None, q, assignments, {"n_clusters": 2})
+    >>> save_cluster_run(study, q, assignments, {"n_clusters": 2})
     1
-    >>> load_cluster_run(study, None, q).attrs["params"]
+    >>> load_cluster_run(study, q).attrs["params"]
     {'n_clusters': 2}
     >>> study.close()
     """
@@ -109,13 +111,14 @@ def save_cluster_run(
     return int(run_id)
 
 
+@survey_order
 def keep_cluster_run(
     study: Study,
-    survey_id: str | None,
     question: str,
     assignments: pd.DataFrame,
     params: Mapping[str, Any] | object | None = None,
     *,
+    survey_id: str | None = None,
     coder: str | None = None,
 ) -> int:
     """Keep a run as :func:`save_cluster_run` does, unless it is the question's latest kept run.
@@ -126,22 +129,22 @@ def keep_cluster_run(
     Examples
     --------
     >>> study, q, assignments = example_study()
-    >>> keep_cluster_run(study, None, q, assignments), keep_cluster_run(study, None, q, assignments)
+    >>> keep_cluster_run(study, q, assignments), keep_cluster_run(study, q, assignments)
     (1, 1)
-    >>> keep_cluster_run(study, None, q, assignments.assign(cluster=0))
+    >>> keep_cluster_run(study, q, assignments.assign(cluster=0))
     2
     >>> study.close()
     """
     survey_id = checked_survey_id(study, survey_id, question)
     try:
-        latest = load_cluster_run(study, survey_id, question)
+        latest = load_cluster_run(study, question, survey_id=survey_id)
     except ClusterEditError:  # no kept run yet
         latest = None
     if latest is not None and _same_run(
         normalise_assignments(assignments, study=study, fresh=True), latest
     ):
         return int(latest.attrs["run_id"])
-    return save_cluster_run(study, survey_id, question, assignments, params, coder=coder)
+    return save_cluster_run(study, question, assignments, params, coder=coder, survey_id=survey_id)
 
 
 def _same_run(frame: pd.DataFrame, kept: pd.DataFrame) -> bool:
@@ -161,8 +164,9 @@ def _same_run(frame: pd.DataFrame, kept: pd.DataFrame) -> bool:
     return labels[0] == labels[1] and np.allclose(*confidence, rtol=0, atol=1e-9)
 
 
+@survey_order
 def load_cluster_run(
-    study: Study, survey_id: str | None, question: str, run_id: int | None = None
+    study: Study, question: str, run_id: int | None = None, *, survey_id: str | None = None
 ) -> pd.DataFrame:
     """Reload a kept run (the latest for the question by default), as the clusterer gave it.
 
@@ -173,8 +177,8 @@ def load_cluster_run(
     Examples
     --------
     >>> study, q, assignments = example_study()
-    >>> run = save_cluster_run(study, None, q, assignments)
-    >>> load_cluster_run(study, None, q, run)[["respondent_id", "cluster"]].values.tolist()[:2]
+    >>> run = save_cluster_run(study, q, assignments)
+    >>> load_cluster_run(study, q, run)[["respondent_id", "cluster"]].values.tolist()[:2]
     [['R1', 0], ['R2', 0]]
     >>> study.close()
     """
@@ -213,14 +217,15 @@ def load_cluster_run(
     return frame
 
 
-def cluster_runs(study: Study, survey_id: str | None = None) -> pd.DataFrame:
+@survey_order
+def cluster_runs(study: Study, *, survey_id: str | None = None) -> pd.DataFrame:
     """The kept runs of a survey's questions: ``run_id, question, n_responses, n_clusters,
     params, coder, created_at``, oldest first.
 
     Examples
     --------
     >>> study, q, assignments = example_study()
-    >>> _ = save_cluster_run(study, None, q, assignments, coder="J.R.")
+    >>> _ = save_cluster_run(study, q, assignments, coder="J.R.")
     >>> cluster_runs(study)[["run_id", "n_responses", "n_clusters", "coder"]].values.tolist()
     [[1, 8, 2, 'J.R.']]
     >>> study.close()

@@ -20,7 +20,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from research_kit.deprecation import renamed_keywords
 from research_kit.errors import SurveyError
+from research_kit.privacy import DEFAULT_MIN_CELL_SIZE
 from research_kit.survey.breakdown import crosstab, holm_adjust, weighted_distribution
 from research_kit.survey.responses import NON_ANSWERS, normalise_answer
 
@@ -34,6 +36,7 @@ BLANK = "(blank)"
 Scale = Sequence[object]
 
 
+@renamed_keywords(level="confidence")
 def likert_summary(
     frame: pd.DataFrame,
     items: str | Sequence[str],
@@ -42,9 +45,9 @@ def likert_summary(
     weights: str | pd.Series | Sequence[float] | None = None,
     by: str | None = None,
     non_answers: Iterable[str] = DEFAULT_NON_ANSWERS,
-    min_cell_size: int = 5,
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
     test: Literal["auto", "design", "z"] = "auto",
-    level: float = 0.95,
+    confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Share of respondents at each level of each Likert item, with margins of error.
 
@@ -69,8 +72,8 @@ def likert_summary(
         The study's minimum cell size (see :func:`~research_kit.survey.breakdown.crosstab`).
     test : {"auto", "design", "z"}
         The test of each group against the rest, as for ``crosstab``.
-    level : float
-        Confidence level of the intervals.
+    confidence : float
+        Confidence level of the intervals (0.95: 95% intervals).
 
     Returns
     -------
@@ -112,7 +115,7 @@ def likert_summary(
                 answers,
                 weights=weights,
                 levels=scale,
-                level=level,
+                confidence=confidence,
                 min_cell_size=min_cell_size,
             )
         else:
@@ -124,7 +127,7 @@ def likert_summary(
                 levels=scale,
                 min_cell_size=min_cell_size,
                 test=test,
-                level=level,
+                confidence=confidence,
             )
             overall_tests[item] = table.attrs["overall_test"]
         tables.append(_with_item(table, item, frame, by, skipped))
@@ -135,7 +138,7 @@ def likert_summary(
         "scales": {item: list(scale) for item, scale in _item_scales(frame, items, order)},
         "by": by,
         "weighted": weights is not None,
-        "level": level,
+        "confidence": confidence,
         "min_cell_size": min_cell_size,
         "non_answers": pd.concat(non_answer_rows, ignore_index=True),
     }
@@ -144,6 +147,7 @@ def likert_summary(
     return result
 
 
+@renamed_keywords(level="confidence")
 def top_box(
     frame: pd.DataFrame,
     items: str | Sequence[str],
@@ -153,9 +157,9 @@ def top_box(
     weights: str | pd.Series | Sequence[float] | None = None,
     by: str | None = None,
     non_answers: Iterable[str] = DEFAULT_NON_ANSWERS,
-    min_cell_size: int = 5,
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
     test: Literal["auto", "design", "z"] = "auto",
-    level: float = 0.95,
+    confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Share of respondents in the top ``top`` levels of each item ("agree" share), with MOE.
 
@@ -164,7 +168,7 @@ def top_box(
 
     Parameters
     ----------
-    frame, items, order, weights, by, non_answers, min_cell_size, test, level
+    frame, items, order, weights, by, non_answers, min_cell_size, test, confidence
         As for :func:`likert_summary`.
     top : int
         How many levels at the top of the scale count (2: "Agree" and "Strongly agree").
@@ -204,7 +208,7 @@ def top_box(
                 boxed,
                 weights=weights,
                 levels=["top", "other"],
-                level=level,
+                confidence=confidence,
                 min_cell_size=min_cell_size,
             )
         else:
@@ -217,7 +221,7 @@ def top_box(
                 min_cell_size=min_cell_size,
                 test=test,
                 adjust="none",
-                level=level,
+                confidence=confidence,
             )
         alpha = table.attrs.get("alpha")
         table = table[table["category"] == "top"].reset_index(drop=True)
@@ -233,7 +237,7 @@ def top_box(
         table = _with_item(table, item, frame, by, skipped)
         tables.append(table.rename(columns={"category": "box"}).assign(box=label))
     result = pd.concat(tables, ignore_index=True)
-    result.attrs = {"by": by, "weighted": weights is not None, "top": top, "level": level}
+    result.attrs = {"by": by, "weighted": weights is not None, "top": top, "confidence": confidence}
     return result
 
 

@@ -27,7 +27,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from research_kit.deprecation import renamed_keywords, survey_order
 from research_kit.errors import ClusterEditError, SurveyError, did_you_mean
+from research_kit.privacy import DEFAULT_MIN_CELL_SIZE
 from research_kit.survey.breakdown import crosstab, weighted_distribution
 from research_kit.survey.cluster_edits import apply_cluster_edits, edit_report
 from research_kit.survey.cluster_runs import keep_cluster_run, load_cluster_run
@@ -105,7 +107,7 @@ class QuestionThemes:
     clusterer: ResponseClusterer
     edits: pd.DataFrame
     respondents: pd.DataFrame = field(repr=False)
-    min_cell_size: int = 5
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE
     model_output: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     n_quotes: int = 3
     n_terms: int = 8
@@ -136,12 +138,13 @@ class QuestionThemes:
             return f"{started}; the same clustering as that run, not kept again"
         return f"{started}; kept as run {self.run_id}"
 
+    @renamed_keywords(level="confidence")
     def shares(
         self,
         by: str | None = None,
         *,
         weighted: bool = True,
-        level: float = 0.95,
+        confidence: float = 0.95,
     ) -> pd.DataFrame:
         """Share of answering respondents in each theme, overall or per group.
 
@@ -151,8 +154,8 @@ class QuestionThemes:
             A respondent attribute (``ward``, ``race_ethnicity`` …); overall without it.
         weighted : bool
             Use the survey weights (raked to the population) when there are any.
-        level : float
-            Confidence level of the intervals.
+        confidence : float
+            Confidence level of the intervals (0.95: 95% intervals).
 
         Returns
         -------
@@ -168,7 +171,7 @@ class QuestionThemes:
         levels = list(self.themes["name"])
         if by is None:
             return weighted_distribution(
-                frame, "cluster_name", weights=weights, levels=levels, level=level
+                frame, "cluster_name", weights=weights, levels=levels, confidence=confidence
             )
         if by not in frame.columns:
             known = [c for c in self.respondents.columns if c != "respondent_id"]
@@ -183,11 +186,12 @@ class QuestionThemes:
             weights=weights,
             levels=levels,
             min_cell_size=self.min_cell_size,
-            level=level,
+            confidence=confidence,
         )
 
 
-def resolve_question(study: Study, question: str | int, survey_id: str | None = None) -> str:
+@survey_order(old_position=2)
+def resolve_question(study: Study, question: str | int, *, survey_id: str | None = None) -> str:
     """The open-ended question of a survey named by its text, a prefix of it, or its position.
 
     Examples
@@ -311,7 +315,7 @@ def cluster_question(
     >>> study.close()
     """
     source = study.survey_source(survey_id)
-    question = resolve_question(study, question, source.id)
+    question = resolve_question(study, question, survey_id=source.id)
     frame = study.survey(source.id) if survey is None else survey
     if isinstance(weights, str) and weights == "auto":
         weights = (
@@ -374,14 +378,16 @@ def cluster_question(
     )
     if keep_run:
         params = _run_params(model, start)
-        unedited.run_id = keep_cluster_run(study, source.id, question, assignments, params)
+        unedited.run_id = keep_cluster_run(
+            study, question, assignments, params, survey_id=source.id
+        )
     return replay_edits(study, unedited)
 
 
 def _latest_run(study: Study, survey_id: str, question: str) -> pd.DataFrame | None:
     """The question's latest kept run, or None when there is none."""
     try:
-        return load_cluster_run(study, survey_id, question)
+        return load_cluster_run(study, question, survey_id=survey_id)
     except ClusterEditError:
         return None
 
@@ -418,13 +424,15 @@ def replay_edits(study: Study, themes: QuestionThemes) -> QuestionThemes:
     >>> from research_kit.survey.cluster_edits import rename_cluster
     >>> study = open_study(folder)
     >>> themes = cluster_question(study, 0, n_clusters=4, weights=None)
-    >>> _ = rename_cluster(study, None, themes.question, themes.assignments, 0, "Speed")
+    >>> _ = rename_cluster(study, themes.question, themes.assignments, 0, "Speed")
     >>> replay_edits(study, themes).themes["name"].iloc[0]
     'Speed'
     >>> study.close()
     """
     open_ended = study.survey_source(themes.survey_id).open_ended
-    edited = apply_cluster_edits(study, themes.survey_id, themes.question, themes.model_output)
+    edited = apply_cluster_edits(
+        study, themes.question, themes.model_output, survey_id=themes.survey_id
+    )
     report = edit_report(edited)
     edited = _unique_names(edited.drop(columns=["label"], errors="ignore"))
     respondents = themes.respondents

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from research_kit.deprecation import renamed_keywords
 from research_kit.errors import SurveyError
 
 __all__ = ["design_effect", "rake", "weighted_share"]
@@ -349,13 +350,14 @@ def design_effect(weights: pd.Series | Sequence[float]) -> pd.DataFrame:
     )
 
 
+@renamed_keywords(level="confidence")
 def weighted_share(
     frame: pd.DataFrame,
     outcome: pd.Series | str,
     *,
     weights: pd.Series | str,
     by: str | None = None,
-    level: float = 0.95,
+    confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Weighted share of respondents with a yes/no outcome, with its margin of error.
 
@@ -372,8 +374,8 @@ def weighted_share(
     by : str, optional
         Column whose groups get their own estimate (domains; respondents without a group are
         left out of every group).
-    level : float
-        Confidence level of the interval.
+    confidence : float
+        Confidence level of the interval (0.95: 95% intervals).
 
     Returns
     -------
@@ -418,7 +420,7 @@ def weighted_share(
             key: answered & (column == key).to_numpy()
             for key in sorted(column.dropna().unique(), key=str)
         }
-    t = stats.t.ppf(0.5 + level / 2, df=n - 1)
+    t = stats.t.ppf(0.5 + confidence / 2, df=n - 1)
     rows = []
     for key, member in groups.items():
         d = member.astype(float)

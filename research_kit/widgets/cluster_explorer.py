@@ -330,18 +330,22 @@ class ClusterExplorer:
     def rename(self) -> None:
         """Rename the selected theme to the text in the name box."""
         with self._editing("Renamed") as cluster:
-            rename_cluster(*self._edit_args(), cluster, self.rename_box.value, coder=self.coder)
+            rename_cluster(
+                *self._edit_args(), cluster, self.rename_box.value, **self._edit_options()
+            )
 
     def merge(self) -> None:
         """Merge the themes ticked in the merge list into the selected one."""
         with self._editing("Merged") as cluster:
             others = list(self.merge_picker.value)
-            merge_clusters(*self._edit_args(), [cluster, *others], coder=self.coder)
+            merge_clusters(*self._edit_args(), [cluster, *others], **self._edit_options())
 
     def split(self) -> None:
         """Split the selected theme in as many parts as the split box says."""
         with self._editing("Split") as cluster:
-            split_cluster(*self._edit_args(), cluster, self.split_parts.value, coder=self.coder)
+            split_cluster(
+                *self._edit_args(), cluster, self.split_parts.value, **self._edit_options()
+            )
 
     def pin(self) -> None:
         """Pin the respondent in the pin box to the selected theme."""
@@ -349,22 +353,24 @@ class ClusterExplorer:
             name = self.themes.themes.set_index("cluster").loc[cluster, "name"]
             pin_response(
                 self.study,
-                self.themes.survey_id,
                 self.themes.question,
                 self.pin_box.value.strip(),
                 name,
                 assignments=self.themes.assignments,
                 coder=self.coder,
+                survey_id=self.themes.survey_id,
             )
 
     def undo(self) -> None:
         """Undo the last edit of this question (it stays in the log, marked undone)."""
         with self._editing("Undid the last edit"):
-            undo_last_edit(self.study, self.themes.survey_id, self.themes.question)
+            undo_last_edit(self.study, self.themes.question, survey_id=self.themes.survey_id)
 
     def _edit_args(self) -> tuple:
-        themes = self.themes
-        return self.study, themes.survey_id, themes.question, themes.assignments
+        return self.study, self.themes.question, self.themes.assignments
+
+    def _edit_options(self) -> dict:
+        return {"survey_id": self.themes.survey_id, "coder": self.coder}
 
     @contextmanager
     def _editing(self, done: str):

@@ -17,8 +17,7 @@ from research_kit import interviews, process, survey
 from research_kit.checks import check_study, summarise_study
 from research_kit.errors import Problem, ResearchKitError
 from research_kit.study import Study, open_study, register_study_method
-
-__version__ = "0.1.0"
+from research_kit.version import __version__
 
 # The whole-study check and summary, offered on every study too (study.check(), study.summary()).
 register_study_method(check_study, name="check")

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from research_kit import __version__
 from research_kit.checks import check_folder
 from research_kit.errors import CodingError, Problem, ResearchKitError, StudyConfigError
 from research_kit.study import open_study
+from research_kit.version import __version__
 
 if TYPE_CHECKING:
     from research_kit.briefs.content import Findings

@@ -10,7 +10,7 @@ raises the first one wrapped in the matching exception class.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -176,3 +176,18 @@ def did_you_mean(word: object, choices: Iterable[object]) -> str:
     """
     close = difflib.get_close_matches(str(word), [str(choice) for choice in choices], n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_choice(name: str, value: object, choices: Sequence[object]) -> None:
+    """Refuse an option ``value`` that is not one of its ``choices``, naming the option.
+
+    Examples
+    --------
+    >>> check_choice("unit", "excerpt", ("excerpt", "document"))
+    >>> check_choice("unit", "page", ("excerpt", "document"))
+    Traceback (most recent call last):
+    ...
+    ValueError: unit must be one of 'excerpt', 'document', not 'page'
+    """
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, not {value!r}")

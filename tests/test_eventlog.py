@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from research_kit.errors import EventLogError
-from research_kit.process import eventlog, xes
+from research_kit.process import events, xes
 from research_kit.process.eventlog import parse_timestamps, read_event_log
 from research_kit.process.xes import read_xes
 
@@ -419,7 +419,7 @@ def test_parse_timestamps_uniform_non_iso_column_is_vectorised(monkeypatch):
         raise AssertionError(f"{value!r} was parsed on its own, not with its column")
 
     # Proven by what runs, not by a stopwatch: no value falls through to one-by-one parsing.
-    monkeypatch.setattr(eventlog, "_one_timestamp", one_by_one)
+    monkeypatch.setattr(events, "_one_timestamp", one_by_one)
     values = pd.Series([f"{m:02d}/15/2024 08:30" for m in range(1, 13)] * 2000)
     times, bad, outside = parse_timestamps(values, "UTC")
     assert not bad.any() and not outside.any()

@@ -424,9 +424,9 @@ def test_bad_archives_give_a_clear_error_and_change_nothing(coded_study, tmp_pat
 
 
 def test_archive_size_cap(monkeypatch, coded_study, tmp_path):
-    from research_kit.interviews import refi
+    from research_kit.interviews import refi_model
 
-    monkeypatch.setattr(refi, "MAX_UNCOMPRESSED_BYTES", 1000)
+    monkeypatch.setattr(refi_model, "MAX_UNCOMPRESSED_BYTES", 1000)
     with pytest.raises(QdpxError, match="unpacks to"):
         import_qdpx(coded_study, export_qdpx(coded_study, tmp_path / "study.qdpx"))
 

@@ -11,7 +11,7 @@ import pytest
 
 from research_kit import open_study
 from research_kit.interviews import import_codings
-from research_kit.process import read_event_log, read_process_map, render
+from research_kit.process import _layout, read_event_log, read_process_map
 from research_kit.process.evidence import step_annotations, step_durations, step_evidence
 from research_kit.process.render import (
     format_duration,
@@ -223,16 +223,16 @@ def _random_spec(rng: random.Random) -> str:
 
 
 def test_flows_never_run_through_boxes(spec):
-    assert _crossings(render._swimlane_scene(spec, kind="swimlane", annotations=None)) == []
-    assert _crossings(render._swimlane_scene(spec, kind="blueprint", annotations=None)) == []
+    assert _crossings(_layout.swimlane_scene(spec, kind="swimlane", annotations=None)) == []
+    assert _crossings(_layout.swimlane_scene(spec, kind="blueprint", annotations=None)) == []
     rng = random.Random(5)
     for _ in range(25):
-        scene = render._swimlane_scene(
+        scene = _layout.swimlane_scene(
             parse_process_map(_random_spec(rng)), kind="swimlane", annotations=None
         )
         assert _crossings(scene) == []
     dfg, starts, ends = _dfg()
-    scene = render._mined_scene(
+    scene = _layout.mined_scene(
         dfg, starts=starts, ends=ends, metric="both", min_count=None, statistic="median", title=""
     )
     assert _crossings(scene) == []

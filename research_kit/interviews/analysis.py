@@ -9,7 +9,8 @@ attributes (``study.documents_table()``) and the codebook (``study.codebook().to
 - :func:`code_cooccurrence`: pairs of codes on overlapping spans, the same excerpt or document;
 - :func:`saturation_curve`: new and cumulative codes per successive interview;
 - :func:`quotes`: "quotes for code X from business owners in Ward 3";
-- :func:`theme_summary`: codes rolled up to their themes, with a representative quote.
+- :func:`theme_summary`: codes rolled up to their themes, with a representative quote;
+- :func:`coding_tables`: the joined tables the others (and the exports) start from.
 
 Counting units: an *excerpt* is one span of one note (two coders applying the same code to the
 same span make two *codings* of one excerpt); a *participant* is the note's ``participant``
@@ -28,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from research_kit.deprecation import renamed_keywords
-from research_kit.errors import CodingError, did_you_mean
+from research_kit.errors import CodingError, check_choice, did_you_mean
 from research_kit.interviews.coding import codings
 from research_kit.privacy import suppress_small_counts
 
@@ -83,8 +84,8 @@ def code_frequencies(study: Study, *, coder: str | None = None, by: str = "code"
     {'theme_id': ['waiting'], 'excerpts': [2]}
     >>> study.close()
     """
-    _check_choice(by, ("code", "theme"), "by")
-    coded, codes, documents = _gather(study, coder)
+    check_choice("by", by, ("code", "theme"))
+    coded, codes, documents = coding_tables(study, coder=coder)
     key = "code_id" if by == "code" else "theme_id"
     grouped = coded.groupby(key).agg(
         codes=("code_id", "nunique"),
@@ -191,8 +192,8 @@ def code_by_attribute(
     np.True_
     >>> study.close()
     """
-    _check_choice(count, tuple(_COUNT_UNITS), "count")
-    coded, codes, documents = _gather(study, coder)
+    check_choice("count", count, tuple(_COUNT_UNITS))
+    coded, codes, documents = coding_tables(study, coder=coder)
     attributes = _attribute_columns(documents)
     if attribute not in attributes:
         raise CodingError(
@@ -266,8 +267,8 @@ def code_cooccurrence(
     0
     >>> study.close()
     """
-    _check_choice(by, ("overlap", "excerpt", "document"), "by")
-    coded, codes, _ = _gather(study, coder)
+    check_choice("by", by, ("overlap", "excerpt", "document"))
+    coded, codes, _ = coding_tables(study, coder=coder)
     order = dict(zip(codes["code_id"], codes["order"], strict=True))
     spans = coded.drop_duplicates(["excerpt_id", "code_id"])[
         ["excerpt_id", "document_id", "start", "end", "code_id"]
@@ -381,7 +382,7 @@ def saturation_curve(
     [['P01_business-owner', 2, 2], ['P02_business-owner', 0, 2]]
     >>> study.close()
     """
-    coded, _, documents = _gather(study, coder)
+    coded, _, documents = coding_tables(study, coder=coder)
     if order_by not in documents.columns:
         attributes = _attribute_columns(documents)
         raise CodingError(
@@ -499,7 +500,7 @@ def quotes(
     [['P02', 'Ward 3', 'Cost of delay', 'J.R., M.K.']]
     >>> study.close()
     """
-    coded, codes, documents = _gather(study, coder)
+    coded, codes, documents = coding_tables(study, coder=coder)
     attributes = [c for c in _attribute_columns(documents) if c != "participant"]
     if code is not None:
         wanted = _resolve_codes(code, codes, study, kind="code")
@@ -598,7 +599,7 @@ def theme_summary(study: Study, *, coder: str | None = None) -> pd.DataFrame:
     2 P02 Cost of delay (2); Plan review backlog (1)
     >>> study.close()
     """
-    coded, codes, _ = _gather(study, coder)
+    coded, codes, _ = coding_tables(study, coder=coder)
     themes = codes.loc[codes["code_id"] == codes["theme_id"], ["theme_id", "theme"]]
     rows = []
     for theme_id, theme in zip(themes["theme_id"], themes["theme"], strict=True):
@@ -656,8 +657,40 @@ def _representative_quote(coded: pd.DataFrame) -> dict[str, Any]:
 
 
 # -- shared plumbing -------------------------------------------------------------------------------
-def _gather(study: Study, coder: str | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Codings joined with attributes and codebook; the code table; the documents table."""
+def coding_tables(
+    study: Study, *, coder: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The three tables every analysis and export of codings starts from.
+
+    Parameters
+    ----------
+    study : Study
+    coder : str, optional
+        One coder's codings only (default: every coder, pooled).
+
+    Returns
+    -------
+    coded : pandas.DataFrame
+        :func:`research_kit.interviews.codings` joined with the notes' attributes and the code
+        table; ``participant`` is the note's participant, or the note itself when it names none.
+    codes : pandas.DataFrame
+        ``code_id``, ``code``, ``theme_id``, ``theme`` and ``order`` (codebook order), codes no
+        longer in the codebook last.
+    documents : pandas.DataFrame
+        ``study.documents_table()`` with its ``participant`` filled the same way.
+
+    Examples
+    --------
+    >>> import shutil, tempfile, pathlib
+    >>> from research_kit import open_study
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
+    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
+    >>> study = open_study(folder)
+    >>> coded, codes, documents = coding_tables(study)
+    >>> list(codes.columns), len(coded)
+    (['code_id', 'code', 'theme_id', 'theme', 'order'], 0)
+    >>> study.close()
+    """
     coded = codings(study, coder=coder)
     documents = study.documents_table()
     documents = documents.assign(participant=_participants(documents))
@@ -720,8 +753,3 @@ def _is_missing(value: Any) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):  # lists and other containers
         return False
-
-
-def _check_choice(value: str, choices: tuple[str, ...], name: str) -> None:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, not {value!r}")

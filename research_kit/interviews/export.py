@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from research_kit.errors import InputError
-from research_kit.interviews.analysis import _check_choice, _gather, quotes
+from research_kit.errors import InputError, check_choice
+from research_kit.interviews.analysis import coding_tables, quotes
 from research_kit.privacy import safe_for_spreadsheet
 
 if TYPE_CHECKING:
@@ -105,8 +105,8 @@ def code_matrix(study: Study, *, coder: str | None = None, unit: str = "excerpt"
     array([[ 0, 60,  1,  1,  0]])
     >>> study.close()
     """
-    _check_choice(unit, ("excerpt", "document"), "unit")
-    coded, codes, _ = _gather(study, coder)
+    check_choice("unit", unit, ("excerpt", "document"))
+    coded, codes, _ = coding_tables(study, coder=coder)
     keys = _EXCERPT_COLUMNS if unit == "excerpt" else ["document_id"]
     index = ["excerpt_id", *keys] if unit == "excerpt" else keys
     present = coded[[*index, "code_id"]].drop_duplicates().assign(flag=1)
@@ -175,7 +175,7 @@ def codebook_table(study: Study, fmt: str = "markdown") -> str | pd.DataFrame:
     ['Finding your way', 'Unclear requirements']
     >>> study.close()
     """
-    _check_choice(fmt, ("markdown", "html", "frame"), "fmt")
+    check_choice("fmt", fmt, ("markdown", "html", "frame"))
     frame = _codebook_frame(study)
     if fmt == "frame":
         return frame

@@ -1,13 +1,14 @@
-"""Reading REFI-QDA files into a study: the import half of :mod:`research_kit.interviews.refi`.
+"""Reading REFI-QDA files into a study: QDPX projects and QDC codebooks.
 
-Use the public functions of :mod:`research_kit.interviews.refi` (``import_qdpx``, ``read_qdc``,
-``import_qdc``); this module holds their machinery. An import runs in three steps so that it
-is all or nothing: read (open the zip safely, parse the XML with DTDs and entities refused,
-read every text source and check every selection and coding against it), plan (merge the
-codes into the codebook, choose a new note file per source and check it reads back as exactly
-the source's text, resolve users to coders and Notes to memo targets), and apply (write the
-note files and the codebook, then the database rows, in one transaction; remove the notes and
-restore the codebook if anything fails).
+:func:`import_qdpx` reads a project from any tool, :func:`read_qdc` and :func:`import_qdc` a
+codebook (users import them from :mod:`research_kit.interviews`; the writing direction is
+:mod:`.refi_export`). An import runs in three steps so that it is all or nothing: read (open
+the zip safely, parse the XML with DTDs and entities refused, read every text source and check
+every selection and coding against it), plan (merge the codes into the codebook, choose a new
+note file per source and check it reads back as exactly the source's text, resolve users to
+coders and Notes to memo targets), and apply (write the note files and the codebook, then the
+database rows, in one transaction; remove the notes and restore the codebook if anything
+fails).
 """
 
 from __future__ import annotations
@@ -29,17 +30,17 @@ from lxml import etree
 
 from research_kit import schema
 from research_kit.errors import CodebookError, NoteError
-from research_kit.interviews import refi
+from research_kit.interviews import refi_model
 from research_kit.interviews.codebook import Code, Codebook, parse_codebook, slugify
 from research_kit.interviews.codebook_edits import codebook_to_yaml, edit_codebook, sync_codes
 from research_kit.interviews.documents import read_note, split_front_matter
-from research_kit.interviews.refi import (
-    _COLOUR,
+from research_kit.interviews.refi_model import (
+    HEX_COLOUR,
     MISSING_SOURCES,
     QdpxError,
-    _child,
-    _children,
-    _local,
+    child_elements,
+    first_child,
+    local_name,
 )
 from research_kit.rawfiles import decode_text, require_regular_file
 from research_kit.staging import StagedFiles, write_together
@@ -55,12 +56,21 @@ _TEXT_SUFFIXES = (".txt", ".docx", ".doc", ".rtf", ".md", ".pdf", ".odt", ".html
 
 
 def read_qdc(path: Path | str) -> Codebook:
-    """Implement :func:`research_kit.interviews.refi.read_qdc`."""
+    """Read a REFI-QDA codebook (``.qdc``) into a :class:`Codebook` (not tied to any file).
+
+    Codes keep their hierarchy, colour and description (as definition); a name used twice gets
+    its parent's name in brackets, since names are unique in a research_kit codebook.
+
+    Raises
+    ------
+    QdpxError
+        The file is not safe, well-formed REFI-QDA codebook XML.
+    """
     path = Path(path)
     data = _read_capped(path)
     root = _parse_xml(data, path, path.name)
-    codes_element = _child(root, "Codes")
-    if _local(root) != "CodeBook" or codes_element is None:
+    codes_element = first_child(root, "Codes")
+    if local_name(root) != "CodeBook" or codes_element is None:
         raise QdpxError(
             "is not a REFI-QDA codebook (no CodeBook with Codes)",
             path=path,
@@ -72,11 +82,14 @@ def read_qdc(path: Path | str) -> Codebook:
 
 
 def import_qdc(study: Study, path: Path | str) -> int:
-    """Implement :func:`research_kit.interviews.refi.import_qdc`."""
+    """Merge a REFI-QDA codebook into the study's codebook; return how many codes were added.
+
+    A code whose name the study already has keeps the study's id, place and colour.
+    """
     path = Path(path)
     data = _read_capped(path)
     root = _parse_xml(data, path, path.name)
-    codes_element = _child(root, "Codes")
+    codes_element = first_child(root, "Codes")
     if codes_element is None:
         raise QdpxError("has no Codes element", path=path, hint="is this a REFI-QDA codebook?")
     incoming = list(_read_codes(codes_element, None, path))
@@ -98,7 +111,68 @@ def import_qdpx(
     missing_sources: str = "error",
     crlf_as_one: bool | None = None,
 ) -> dict[str, Any]:
-    """Implement :func:`research_kit.interviews.refi.import_qdpx`."""
+    """Import a REFI-QDA project (``.qdpx``) into the study, all or nothing.
+
+    Each text source becomes a new note file ``<name>.txt`` in the study's notes folder (a
+    suffix is added rather than overwrite a note), so that the selections' offsets point into
+    that text; the codes are merged into the codebook (a code whose name the study already has
+    keeps its id, place and colour; new codes keep their colour and description); users become
+    coders; every coding is stored on its excerpt; Notes become memos on the study, a note, a
+    code or a coding. Picture, PDF, audio and video sources are not imported (counted in
+    ``skipped_sources``), nor are text sources whose text is blank and that have no selections
+    (NVivo exports an empty text file for sources it keeps only as .docx). A source's
+    variables (VariableValues on it or on a Case that refers to it) become the note's front
+    matter; an attribute of type ``id`` that the study requires (``participant``) defaults to
+    the note's id; other required attributes are left for ``research-kit check`` to report.
+
+    Parameters
+    ----------
+    study : Study
+    path : Path or str
+        The ``.qdpx`` file.
+    coder_prefix : str, optional
+        Put before every imported user name (e.g. ``"atlas:"``), to keep imported coders apart
+        from the study's own.
+    missing_sources : {"error", "skip"}
+        What to do when a text source's file is not in the archive (ATLAS.ti "standard"
+        exports leave ``sources/`` empty): refuse the import (default), or import the codes,
+        users and memos and skip those sources with their codings.
+    crlf_as_one : bool, optional
+        Whether the archive's offsets count a "\\r\\n" line break as one character. By default
+        this is read from the project's origin: ATLAS.ti counts it as one, the REFI-QDA
+        standard (and NVivo, MAXQDA, QualCoder) as two code points.
+
+    Returns
+    -------
+    dict
+        Counts of what was imported: ``sources``, ``skipped_sources``, ``codes`` (in the
+        archive), ``new_codes`` (added to the codebook), ``selections``, ``codings``,
+        ``users``, ``memos``; and ``documents``, the ids of the new notes.
+
+    Raises
+    ------
+    QdpxError
+        Not a zip, no project.qde, unsafe entries or XML (DTDs and entities are refused),
+        invalid XML, a selection outside its text, a coding of an unknown code, a missing
+        source file, or the study database refusing the import. Nothing is changed then.
+
+    Examples
+    --------
+    >>> import shutil, tempfile, pathlib
+    >>> from research_kit import open_study
+    >>> from research_kit.interviews import apply_code, export_qdpx
+    >>> base = pathlib.Path(tempfile.mkdtemp())
+    >>> skip = shutil.ignore_patterns("study.db*")
+    >>> _ = shutil.copytree("interview_data", base / "s", ignore=skip)
+    >>> study = open_study(base / "s")
+    >>> _ = apply_code(study, "P01_business-owner", 0, 60, "cost_of_delay", coder="J.R.")
+    >>> archive = export_qdpx(study, base / "study.qdpx")
+    >>> fresh = open_study(base / "fresh")
+    >>> summary = import_qdpx(fresh, archive)
+    >>> summary["sources"], summary["codes"], summary["codings"], summary["users"]
+    (14, 27, 1, 1)
+    >>> study.close(); fresh.close()
+    """
     if missing_sources not in MISSING_SOURCES:
         raise ValueError(
             f"missing_sources must be one of {MISSING_SOURCES}, not {missing_sources!r}"
@@ -107,9 +181,9 @@ def import_qdpx(
     with _Archive(path) as archive:
         member = archive.project_member
         root = _parse_xml(archive.read(member), path, member)
-        if _local(root) != "Project":
+        if local_name(root) != "Project":
             raise QdpxError(
-                f"{member} is not a REFI-QDA project (its root is {_local(root)})",
+                f"{member} is not a REFI-QDA project (its root is {local_name(root)})",
                 path=path,
                 hint="export the project again as REFI-QDA (.qdpx) from your QDA program",
             )
@@ -233,7 +307,7 @@ class _Archive:
                 )
             total += info.file_size
             ratio = info.file_size / max(info.compress_size, 1)
-            if info.file_size > 1024 * 1024 and ratio > refi.MAX_COMPRESSION_RATIO:
+            if info.file_size > 1024 * 1024 and ratio > refi_model.MAX_COMPRESSION_RATIO:
                 raise QdpxError(
                     f"entry {name!r} expands {ratio:.0f} times (a zip bomb?)",
                     path=self.path,
@@ -241,10 +315,10 @@ class _Archive:
                 )
             if not info.is_dir() and not name.startswith("__MACOSX/"):
                 self.files.append(info)
-        if total > refi.MAX_UNCOMPRESSED_BYTES:
+        if total > refi_model.MAX_UNCOMPRESSED_BYTES:
             raise QdpxError(
                 f"the archive unpacks to {total / 1024**2:.0f} MB, over the "
-                f"{refi.MAX_UNCOMPRESSED_BYTES / 1024**2:.0f} MB research_kit accepts",
+                f"{refi_model.MAX_UNCOMPRESSED_BYTES / 1024**2:.0f} MB research_kit accepts",
                 path=self.path,
                 hint="export the project without media files, or split it",
             )
@@ -293,25 +367,25 @@ def _read_project(
     if crlf_as_one is None:
         crlf_as_one = "atlas.ti" in origin.lower()
     users = {}
-    for user in _children(_child(root, "Users"), "User"):
+    for user in child_elements(first_child(root, "Users"), "User"):
         guid = _guid(user.get("guid"), archive.path, "User")
         if guid in users:
             raise _duplicate_guid_error("User", guid, archive.path)
         users[guid] = (user.get("name") or user.get("id") or guid).strip() or guid
     codes = []
-    book = _child(root, "CodeBook")
-    if book is not None and _child(book, "Codes") is not None:
-        codes = list(_read_codes(_child(book, "Codes"), None, archive.path))
+    book = first_child(root, "CodeBook")
+    if book is not None and first_child(book, "Codes") is not None:
+        codes = list(_read_codes(first_child(book, "Codes"), None, archive.path))
     known_codes = {code.guid for code in codes}
     notes = {}
-    for note in _children(_child(root, "Notes"), "Note"):
+    for note in child_elements(first_child(root, "Notes"), "Note"):
         read = _read_note(note, archive, missing)
         if read is not None:
             notes[read.guid] = read
     sources: list[_Source] = []
     skipped = 0
-    for element in _children(_child(root, "Sources")):
-        if _local(element) != "TextSource":
+    for element in child_elements(first_child(root, "Sources")):
+        if local_name(element) != "TextSource":
             skipped += 1
             continue
         source = _read_source(element, archive, missing, crlf_as_one, known_codes)
@@ -322,7 +396,7 @@ def _read_project(
     _add_case_attributes(root, sources, archive.path)
     links = [
         (_optional_guid(link.get("originGUID")), _optional_guid(link.get("targetGUID")))
-        for link in _children(_child(root, "Links"), "Link")
+        for link in child_elements(first_child(root, "Links"), "Link")
     ]
     return _Project(
         origin=origin,
@@ -334,7 +408,7 @@ def _read_project(
         notes=notes,
         project_note_refs=_note_refs(root),
         links=links,
-        description=_text_of(_child(root, "Description")),
+        description=_text_of(first_child(root, "Description")),
     )
 
 
@@ -351,7 +425,7 @@ def _read_codes(
 ) -> Iterator[_ImportedCode]:
     """Codes in document order (parents before children); a repeated guid is refused."""
     seen = set() if seen is None else seen
-    for element in _children(holder, "Code"):
+    for element in child_elements(holder, "Code"):
         guid = _guid(element.get("guid"), path, "Code")
         if guid in seen:
             raise _duplicate_guid_error("Code", guid, path)
@@ -361,8 +435,8 @@ def _read_codes(
             guid=guid,
             name=(element.get("name") or "").strip() or "unnamed code",
             parent_guid=parent_guid,
-            colour=colour if colour and _COLOUR.match(colour) else None,
-            description=_text_of(_child(element, "Description")),
+            colour=colour if colour and HEX_COLOUR.match(colour) else None,
+            description=_text_of(first_child(element, "Description")),
             note_refs=_note_refs(element),
         )
         yield from _read_codes(element, guid, path, seen)
@@ -382,12 +456,12 @@ def _read_source(element, archive, missing, crlf_as_one, known_codes) -> _Source
         member=member,
         user_guid=_optional_guid(element.get("creatingUser")),
         note_refs=_note_refs(element),
-        description=_text_of(_child(element, "Description")),
+        description=_text_of(first_child(element, "Description")),
         attributes=_variable_values_of(element),
     )
     crlf = _crlf_positions(text) if crlf_as_one else []
     length = len(text) - len(crlf)
-    for selection in _children(element, "PlainTextSelection"):
+    for selection in child_elements(element, "PlainTextSelection"):
         source.selections.append(
             _read_selection(selection, source, length, crlf, archive.path, known_codes)
         )
@@ -396,7 +470,7 @@ def _read_source(element, archive, missing, crlf_as_one, known_codes) -> _Source
 
 def _source_text(element, archive, missing, what) -> tuple[str | None, str]:
     """The text of a TextSource or Note: inline PlainTextContent or the plainTextPath file."""
-    inline = _child(element, "PlainTextContent")
+    inline = first_child(element, "PlainTextContent")
     reference = element.get("plainTextPath") or ""
     member = None
     if reference and not reference.lower().startswith(("relative://", "absolute://")):
@@ -456,10 +530,10 @@ def _read_selection(element, source, length, crlf, path, known_codes) -> _Select
         end=end + bisect.bisect_left(crlf, end),
         user_guid=_optional_guid(element.get("creatingUser")),
         note_refs=_note_refs(element),
-        description=_text_of(_child(element, "Description")),
+        description=_text_of(first_child(element, "Description")),
     )
-    for coding in _children(element, "Coding"):
-        code_ref = _child(coding, "CodeRef")
+    for coding in child_elements(element, "Coding"):
+        code_ref = first_child(coding, "CodeRef")
         coding_guid = _guid(coding.get("guid"), path, "Coding")
         target = _optional_guid(code_ref.get("targetGUID")) if code_ref is not None else None
         if target not in known_codes:
@@ -502,13 +576,15 @@ def _read_note(element, archive, missing) -> _Note | None:
 
 def _variable_values_of(element) -> dict[str, Any]:
     values = {}
-    for holder in _children(element, "VariableValue"):
-        ref = _child(holder, "VariableRef")
+    for holder in child_elements(element, "VariableValue"):
+        ref = first_child(holder, "VariableRef")
         if ref is None:
             continue
         for child in holder:
-            if _local(child).endswith("Value") and child.text is not None:
-                values[_optional_guid(ref.get("targetGUID"))] = _typed(_local(child), child.text)
+            if local_name(child).endswith("Value") and child.text is not None:
+                values[_optional_guid(ref.get("targetGUID"))] = _typed(
+                    local_name(child), child.text
+                )
     return values
 
 
@@ -516,12 +592,12 @@ def _add_case_attributes(root, sources: list[_Source], path: Path) -> None:
     """Turn variable GUIDs into names; add values that Cases give for their sources."""
     names = {
         _guid(variable.get("guid"), path, "Variable"): (variable.get("name") or "").strip()
-        for variable in _children(_child(root, "Variables"), "Variable")
+        for variable in child_elements(first_child(root, "Variables"), "Variable")
     }
     by_guid = {source.guid: source for source in sources}
-    for case in _children(_child(root, "Cases"), "Case"):
+    for case in child_elements(first_child(root, "Cases"), "Case"):
         values = _variable_values_of(case)
-        for ref in _children(case, "SourceRef"):
+        for ref in child_elements(case, "SourceRef"):
             source = by_guid.get(_optional_guid(ref.get("targetGUID")))
             if source is not None:
                 source.attributes = values | source.attributes
@@ -992,7 +1068,7 @@ def _has_entities(tree) -> bool:
 
 def _read_capped(path: Path) -> bytes:
     require_regular_file(path, error_class=QdpxError)
-    if path.stat().st_size > refi.MAX_UNCOMPRESSED_BYTES:
+    if path.stat().st_size > refi_model.MAX_UNCOMPRESSED_BYTES:
         raise QdpxError("is too large for a codebook", path=path)
     return path.read_bytes()
 
@@ -1004,7 +1080,7 @@ def _text_of(element) -> str:
 def _note_refs(element) -> list[str]:
     return [
         guid
-        for ref in _children(element, "NoteRef")
+        for ref in child_elements(element, "NoteRef")
         if (guid := _optional_guid(ref.get("targetGUID")))
     ]
 

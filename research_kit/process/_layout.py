@@ -5,50 +5,48 @@ with sizes measured from their wrapped labels, placed in columns by a layered la
 path from the start with rework loops set aside, found by depth-first search) and in tracks
 within each lane; flows routed orthogonally through the gaps, with rework arcs kept off the boxes
 and off the lines between lanes. :mod:`research_kit.process.render` draws the scene with
-matplotlib. Internal to the process package.
+matplotlib, in the type and colours of :mod:`._style`. Internal to the process package.
 """
 
 from __future__ import annotations
 
-import io
 import math
 import re
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import combinations
 
 import matplotlib as mpl
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.textpath import text_to_path
 
+from research_kit.process._style import (
+    EDGE_PT,
+    FILLS,
+    FLOW,
+    HANDOFF,
+    INK,
+    LABEL_PT,
+    LINE,
+    MUTED,
+    NOTE_PT,
+    PAIN,
+    REWORK,
+    TIME,
+    text_width,
+    wrap,
+)
 from research_kit.process.spec import BLUEPRINT_ROWS, ProcessMap
 from research_kit.tables import require_columns
-from research_kit.viz import PALETTE
 
 # Sizes are in inches (the drawing's data unit) and font sizes in points.
-_LABEL_PT, _NOTE_PT, _EDGE_PT, _LANE_PT = 9.0, 7.0, 7.0, 9.0
-_LINE = 1.3  # line height, in font sizes
 _BOX_TEXT_WIDTH, _DIAMOND_TEXT_WIDTH, _EDGE_TEXT_WIDTH = 1.2, 0.75, 1.05
 _PAD_X, _PAD_Y, _MIN_W, _MIN_H = 0.12, 0.09, 0.85, 0.42
 _SLOT = 0.085  # distance between parallel flows in a channel or corridor
 _CHANNEL_MIN, _CORRIDOR_MIN, _EMPTY_GAP = 0.42, 0.3, 0.22
-_HEADER_W, _GROUP_W, _LINE_LABEL_W, _MARGIN = 1.55, 0.32, 1.45, 0.2
+_HEADER_W, _GROUP_W, _LINE_LABEL_W = 1.55, 0.32, 1.45
+#: Blank space around a drawing, in inches.
+MARGIN = 0.2
 
-_INK, _FLOW, _MUTED = "#222222", "#555555", "#777777"
-_HANDOFF, _REWORK, _PAIN, _TIME = PALETTE[0], PALETTE[5], "#CC3344", "#1F6E8C"
-_FILLS = {
-    "task": "#FFFFFF",
-    "wait": "#F1F1F1",
-    "decision": "#FFF4CC",
-    "start": "#E2F0E4",
-    "end": "#F3E3EA",
-    "activity": "#FFFFFF",
-}
-_LANE_FILLS = ("#F6F8FB", "#FFFFFF")
-_HEADER_FILL, _GROUP_FILL = "#E6ECF3", "#D5DEEA"
 _ROW_TITLES = {  # long and short forms; the short one is used when the long does not fit
     "customer": ("Customer actions", "Customer"),
     "frontstage": ("Frontstage", "Front"),
@@ -61,14 +59,13 @@ _BLUEPRINT_LINES = (
     ("frontstage", "backstage", "line of visibility"),
     ("backstage", "support", "line of internal interaction"),
 )
-_CALLOUT_W, _CALLOUT_GAP = 7.5, 0.4  # columns of the quote list under a diagram
-_HOURGLASS = ((-0.045, -0.07), (0.045, -0.07), (-0.045, 0.07), (0.045, 0.07))
-_SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "research_kit", "text.usetex": False}
 
 
 # -- the scene: what is drawn where ------------------------------------------------------------
 @dataclass(eq=False)
-class _Node:
+class Node:
+    """A box of the drawing: a step or activity, its wrapped label, notes, size and place."""
+
     id: str
     gid: str
     shape: str  # task, decision, wait, start, end, activity
@@ -76,7 +73,7 @@ class _Node:
     label_lines: list[str]
     notes: list[tuple[str, str]] = field(default_factory=list)  # small lines: (text, colour)
     fill: str = "#FFFFFF"
-    text_colour: str = _INK
+    text_colour: str = INK
     label_weight: str = "normal"
     badge: str | None = None
     width: float = 0.0
@@ -88,12 +85,14 @@ class _Node:
 
 
 @dataclass(eq=False)
-class _Edge:
+class Edge:
+    """A flow between two nodes: its label, its style, and the route chosen for it."""
+
     source: str
     target: str
     label: str = ""
     gid: str = ""
-    colour: str = _FLOW
+    colour: str = FLOW
     width: float = 1.1
     handoff: bool = False
     back: bool = False
@@ -131,17 +130,19 @@ class _Slot:
 
 
 @dataclass(eq=False)
-class _Scene:
+class Scene:
+    """Everything to draw, laid out: nodes, edges, lanes, legend and callouts, in inches."""
+
     kind: str  # swimlane, blueprint, mined
     title: str
     subtitle: str
-    nodes: dict[str, _Node]
-    edges: list[_Edge]
+    nodes: dict[str, Node]
+    edges: list[Edge]
     bands: list[_Band]
     starts: list[str]
     header_width: float = 0.0
     group_width: float = 0.0
-    right_margin: float = _MARGIN
+    right_margin: float = MARGIN
     callouts: list[tuple[str, list[str]]] = field(default_factory=list)
     legend: list[tuple[str, str]] = field(default_factory=list)
     lines: list[tuple[float, str]] = field(default_factory=list)  # blueprint lines (y, label)
@@ -155,7 +156,20 @@ class _Scene:
     boundaries: set[int] = field(default_factory=set)  # corridors on a line between lanes
 
 
-def _swimlane_scene(spec: ProcessMap, *, kind: str, annotations: dict | None) -> _Scene:
+def swimlane_scene(spec: ProcessMap, *, kind: str, annotations: dict | None) -> Scene:
+    """Lay out a process map as a swimlane diagram or service blueprint, ready to draw.
+
+    ``kind`` and ``annotations`` mean what they mean for
+    :func:`research_kit.process.render.swimlane_figure`, which draws the result.
+
+    Examples
+    --------
+    >>> from research_kit.process import read_process_map
+    >>> spec = read_process_map("interview_data/process/permit_process.yml")
+    >>> scene = swimlane_scene(spec, kind="swimlane", annotations=None)
+    >>> set(scene.nodes) == {step.id for step in spec.steps}, scene.width > 0
+    (True, True)
+    """
     if kind not in ("swimlane", "blueprint"):
         raise ValueError(f"kind must be 'swimlane' or 'blueprint', not {kind!r}")
     annotations = annotations or {}
@@ -167,25 +181,25 @@ def _swimlane_scene(spec: ProcessMap, *, kind: str, annotations: dict | None) ->
         _Band(lane.id, lane.label, _gid("lane", lane.id), lane.blueprint_row) for lane in lanes
     ]
     band_of = {lane.id: i for i, lane in enumerate(lanes)}
-    nodes: dict[str, _Node] = {}
+    nodes: dict[str, Node] = {}
     callouts = []
     for step in spec.steps:
         evidence = annotations.get(step.id) or {}
-        node = _Node(
+        node = Node(
             step.id,
             _gid("step", step.id),
             step.kind,
             band_of[step.lane],
-            _wrap(
+            wrap(
                 step.label,
-                _LABEL_PT,
+                LABEL_PT,
                 _DIAMOND_TEXT_WIDTH if step.kind == "decision" else _BOX_TEXT_WIDTH,
             ),
-            fill=_FILLS.get(step.kind, "#FFFFFF"),
+            fill=FILLS.get(step.kind, "#FFFFFF"),
         )
         if kind == "blueprint" and step.system:
             system = spec.systems.get(step.system, step.system)
-            node.notes += [(line, _MUTED) for line in _wrap(system, _NOTE_PT, 1.4)]
+            node.notes += [(line, MUTED) for line in wrap(system, NOTE_PT, 1.4)]
         node.notes += _evidence_notes(evidence)
         if evidence.get("quotes"):
             callouts.append(_callout(len(callouts) + 1, step.label, evidence))
@@ -196,12 +210,12 @@ def _swimlane_scene(spec: ProcessMap, *, kind: str, annotations: dict | None) ->
     for index, flow in enumerate(spec.flows):
         handoff = lane_of[flow.source] != lane_of[flow.target]
         edges.append(
-            _Edge(
+            Edge(
                 flow.source,
                 flow.target,
                 flow.label,
                 gid=f"flow-{index}",
-                colour=_HANDOFF if handoff else _FLOW,
+                colour=HANDOFF if handoff else FLOW,
                 handoff=handoff,
                 order=-index,
                 label_first=spec.step(flow.source).kind == "decision",
@@ -218,7 +232,7 @@ def _swimlane_scene(spec: ProcessMap, *, kind: str, annotations: dict | None) ->
     ]
     if callouts:
         legend.append(("badge", "pain point (quotes below)"))
-    scene = _Scene(
+    scene = Scene(
         kind=kind,
         title=spec.name,
         subtitle="Service blueprint" if kind == "blueprint" else "Swimlane diagram",
@@ -228,7 +242,7 @@ def _swimlane_scene(spec: ProcessMap, *, kind: str, annotations: dict | None) ->
         starts=[step.id for step in spec.steps if step.kind == "start"],
         header_width=_HEADER_W,
         group_width=_GROUP_W if kind == "blueprint" else 0.0,
-        right_margin=_LINE_LABEL_W if kind == "blueprint" else _MARGIN,
+        right_margin=_LINE_LABEL_W if kind == "blueprint" else MARGIN,
         callouts=callouts,
         legend=legend,
     )
@@ -246,14 +260,14 @@ def _evidence_notes(evidence: dict) -> list[tuple[str, str]]:
         text = f"{n_codings} coding{'s' if n_codings != 1 else ''}"
         if n_documents:
             text += f" · {n_documents} interview{'s' if n_documents != 1 else ''}"
-        notes.append((text, _PAIN))
+        notes.append((text, PAIN))
     times = []
     if format_duration(evidence.get("median_wait")):
         times.append(f"wait {format_duration(evidence.get('median_wait'))}")
     if format_duration(evidence.get("median_processing")):
         times.append(f"work {format_duration(evidence.get('median_processing'))}")
     if times:
-        notes.append((" · ".join(times), _TIME))
+        notes.append((" · ".join(times), TIME))
     return notes
 
 
@@ -278,7 +292,7 @@ def _callout(number: int, label: str, evidence: dict) -> tuple[str, list[str]]:
     return head, quotes
 
 
-def _mined_scene(
+def mined_scene(
     dfg: pd.DataFrame,
     *,
     starts: pd.DataFrame | None,
@@ -287,7 +301,19 @@ def _mined_scene(
     min_count: int | None,
     statistic: str,
     title: str,
-) -> _Scene:
+) -> Scene:
+    """Lay out a directly-follows graph as a process map, ready to draw.
+
+    The options mean what they mean for :func:`research_kit.process.render.process_map_figure`.
+
+    Examples
+    --------
+    >>> dfg = pd.DataFrame({"source": ["a", "b"], "target": ["b", "c"], "count": [5, 3]})
+    >>> scene = mined_scene(dfg, starts=None, ends=None, metric="frequency", min_count=None,
+    ...                     statistic="median", title="Permits")
+    >>> sorted(scene.nodes), [edge.label_lines for edge in scene.edges]
+    (['a', 'b', 'c'], [['5'], ['3']])
+    """
     if metric not in ("frequency", "performance", "both"):
         raise ValueError(f"metric must be 'frequency', 'performance' or 'both', not {metric!r}")
     needed = {"source": "source", "target": "target", "count": "count"}
@@ -306,26 +332,26 @@ def _mined_scene(
     activities = sorted(dict.fromkeys(used), key=lambda a: (-frequency.get(a, 0), a))
     band = _Band("map", "", "map")
     top = max([frequency.get(a, 0) for a in activities] + [1])
-    nodes: dict[str, _Node] = {}
+    nodes: dict[str, Node] = {}
     if len(starts_frame):
-        nodes["__start__"] = _Node("__start__", "map-start", "start", 0, ["start"])
-        nodes["__start__"].fill = _FILLS["start"]
+        nodes["__start__"] = Node("__start__", "map-start", "start", 0, ["start"])
+        nodes["__start__"].fill = FILLS["start"]
     for i, activity in enumerate(activities):
         count = frequency.get(activity, 0)
         share = count / top
-        node = _Node(
+        node = Node(
             activity,
             f"activity-{i}",
             "activity",
             0,
-            _wrap(activity, _LABEL_PT, _BOX_TEXT_WIDTH),
-            notes=[(f"{count:,}", _INK)] if count else [],
+            wrap(activity, LABEL_PT, _BOX_TEXT_WIDTH),
+            notes=[(f"{count:,}", INK)] if count else [],
             fill=_blend("#FFFFFF", "#9FC3E7", share),
         )
         nodes[activity] = node
     if len(ends_frame):
-        nodes["__end__"] = _Node("__end__", "map-end", "end", 0, ["end"])
-        nodes["__end__"].fill = _FILLS["end"]
+        nodes["__end__"] = Node("__end__", "map-end", "end", 0, ["end"])
+        nodes["__end__"].fill = FILLS["end"]
     rows = [("__start__", str(r.activity), int(r.count), None) for r in starts_frame.itertuples()]
     waits = frame[statistic] if metric != "frequency" else pd.Series(None, index=frame.index)
     rows += [
@@ -346,7 +372,7 @@ def _mined_scene(
         if metric == "performance" and not _missing(wait):
             colour = _blend("#E8B28A", "#B2182B", pd.Timedelta(wait).total_seconds() / longest)
         edges.append(
-            _Edge(
+            Edge(
                 source,
                 target,
                 " · ".join(parts),
@@ -361,7 +387,7 @@ def _mined_scene(
         "performance": f"Directly-follows map · edges: {statistic} waiting time",
         "both": f"Directly-follows map · edges: count · {statistic} waiting time",
     }[metric]
-    scene = _Scene(
+    scene = Scene(
         kind="mined",
         title=title,
         subtitle=subtitle,
@@ -396,12 +422,12 @@ def _boundary(frame: pd.DataFrame | None, min_count: int | None) -> pd.DataFrame
 
 
 # -- layout: columns, tracks, routes and coordinates --------------------------------------------
-def _arrange(scene: _Scene) -> None:
+def _arrange(scene: Scene) -> None:
     for node in scene.nodes.values():
         _size(node)
     for edge in scene.edges:
         if edge.label:
-            edge.label_lines = _wrap(edge.label, _EDGE_PT, _EDGE_TEXT_WIDTH)
+            edge.label_lines = wrap(edge.label, EDGE_PT, _EDGE_TEXT_WIDTH)
     _mark_back_edges(scene)
     _assign_columns(scene)
     _assign_tracks(scene)
@@ -412,13 +438,13 @@ def _arrange(scene: _Scene) -> None:
         edge.points = _clean([_resolve(scene, point) for point in edge.route])
 
 
-def _size(node: _Node) -> None:
-    label_w = max(_text_width(line, _LABEL_PT, node.label_weight) for line in node.label_lines)
+def _size(node: Node) -> None:
+    label_w = max(text_width(line, LABEL_PT, node.label_weight) for line in node.label_lines)
     note_w = max(
-        [_text_width(text, _NOTE_PT, _note_weight(colour)) for text, colour in node.notes] + [0.0]
+        [text_width(text, NOTE_PT, note_weight(colour)) for text, colour in node.notes] + [0.0]
     )
     text_w = max(label_w, note_w)
-    text_h = _block_height(node)
+    text_h = block_height(node)
     if node.shape == "decision":
         # A 2:1 diamond holds a text block of w × h when its width is at least w + 2h.
         node.width = max(_MIN_W, text_w + 2 * text_h + 0.28)
@@ -432,18 +458,26 @@ def _size(node: _Node) -> None:
         node.height = max(_MIN_H, text_h + 2 * _PAD_Y)
 
 
-def _note_weight(colour: str) -> str:
-    return "bold" if colour in (_PAIN, _INK) else "normal"
+def note_weight(colour: str) -> str:
+    """The font weight of a note line in ``colour``: bold for pain points and plain ink.
+
+    Examples
+    --------
+    >>> note_weight(INK), note_weight(TIME)
+    ('bold', 'normal')
+    """
+    return "bold" if colour in (PAIN, INK) else "normal"
 
 
-def _block_height(node: _Node) -> float:
-    return (len(node.label_lines) * _LABEL_PT + len(node.notes) * _NOTE_PT) * _LINE / 72
+def block_height(node: Node) -> float:
+    """The height in inches of a node's text: its label lines and its note lines."""
+    return (len(node.label_lines) * LABEL_PT + len(node.notes) * NOTE_PT) * LINE / 72
 
 
-def _mark_back_edges(scene: _Scene) -> None:
+def _mark_back_edges(scene: Scene) -> None:
     """Depth-first search from the starts: an edge into a step still on the stack closes a loop."""
     order = list(scene.nodes)
-    outgoing: dict[str, list[_Edge]] = {node: [] for node in order}
+    outgoing: dict[str, list[Edge]] = {node: [] for node in order}
     for edge in scene.edges:
         outgoing[edge.source].append(edge)
     for edges in outgoing.values():
@@ -467,12 +501,12 @@ def _mark_back_edges(scene: _Scene) -> None:
                 stack.append((edge.target, iter(outgoing[edge.target])))
     for edge in scene.edges:
         if edge.back and scene.kind != "mined":
-            edge.colour = _REWORK
+            edge.colour = REWORK
             if not edge.label:
                 edge.label, edge.label_lines = "rework", ["rework"]
 
 
-def _assign_columns(scene: _Scene) -> None:
+def _assign_columns(scene: Scene) -> None:
     """Longest path from the sources over the forward edges (Kahn's order)."""
     forward = [edge for edge in scene.edges if not edge.back]
     indegree = dict.fromkeys(scene.nodes, 0)
@@ -492,9 +526,9 @@ def _assign_columns(scene: _Scene) -> None:
                 queue.append(target)
 
 
-def _assign_tracks(scene: _Scene) -> None:
+def _assign_tracks(scene: Scene) -> None:
     """Give every node a track in its band; barycentre sweeps choose which one."""
-    cells: dict[tuple[int, int], list[_Node]] = defaultdict(list)
+    cells: dict[tuple[int, int], list[Node]] = defaultdict(list)
     for node in scene.nodes.values():
         cells[(node.band, node.column)].append(node)
     first = 0
@@ -529,7 +563,7 @@ def _assign_tracks(scene: _Scene) -> None:
                 _choose_tracks(cell, wanted, band)
 
 
-def _choose_tracks(cell: list[_Node], wanted: dict[str, float], band: _Band) -> None:
+def _choose_tracks(cell: list[Node], wanted: dict[str, float], band: _Band) -> None:
     ordered = sorted(cell, key=lambda node: (wanted[node.id], node.track))
     options = range(band.first_track, band.first_track + band.tracks)
     best, best_cost = None, math.inf
@@ -546,7 +580,7 @@ def _choose_tracks(cell: list[_Node], wanted: dict[str, float], band: _Band) -> 
         node.track = track
 
 
-def _route(scene: _Scene) -> dict[tuple[str, int], list[_Slot]]:
+def _route(scene: Scene) -> dict[tuple[str, int], list[_Slot]]:
     """Give every edge an abstract orthogonal route through channels and corridors."""
     nodes = scene.nodes
     taken = {(n.track, n.column) for n in nodes.values()}
@@ -612,9 +646,9 @@ def _route(scene: _Scene) -> dict[tuple[str, int], list[_Slot]]:
     return requests
 
 
-def _choose_sides(scene: _Scene) -> None:
+def _choose_sides(scene: Scene) -> None:
     """Decisions send branches out of different tips: right, top or bottom."""
-    outgoing: dict[str, list[_Edge]] = defaultdict(list)
+    outgoing: dict[str, list[Edge]] = defaultdict(list)
     for edge in scene.edges:
         outgoing[edge.source].append(edge)
     for node_id, edges in outgoing.items():
@@ -636,7 +670,7 @@ def _choose_sides(scene: _Scene) -> None:
                 used.add(wanted)
 
 
-def _back_route(u: _Node, v: _Node, slot, n) -> list:
+def _back_route(u: Node, v: Node, slot, n) -> list:
     """A loop back to an earlier step, arcing through the corridors above or below the boxes."""
     tu, tv, cu, cv = u.track, v.track, u.column, v.column
     fu_x = 0.0 if u.shape == "decision" else 0.3
@@ -688,7 +722,7 @@ def _compatible(a: _Slot, b: _Slot) -> bool:
     return a.hi < b.lo - 1e-9 or b.hi < a.lo - 1e-9 or bool(a.anchors & b.anchors)
 
 
-def _place(scene: _Scene, counts: dict[tuple[str, int], int]) -> None:
+def _place(scene: Scene, counts: dict[tuple[str, int], int]) -> None:
     """Turn columns, tracks and slot counts into inches."""
     nodes = list(scene.nodes.values())
     columns = max([node.column for node in nodes] + [0]) + 1
@@ -705,7 +739,7 @@ def _place(scene: _Scene, counts: dict[tuple[str, int], int]) -> None:
         # A straight flow between neighbouring columns carries its label in the gap.
         if len(edge.route) == 2 and edge.label_lines and not edge.back:
             column = scene.nodes[edge.target].column
-            needed = _label_size(edge)[0] + 0.3
+            needed = label_size(edge)[0] + 0.3
             channel_w[column] = max(channel_w[column], needed)
     scene.boundaries = {band.first_track for band in scene.bands[1:]}
     corridor_h = [
@@ -713,7 +747,7 @@ def _place(scene: _Scene, counts: dict[tuple[str, int], int]) -> None:
         for k in range(tracks + 1)
     ]
     corridor_h = [max(h, 0.3) for h in corridor_h]  # room for badges and labels at the edges
-    x = _MARGIN + scene.group_width + scene.header_width
+    x = MARGIN + scene.group_width + scene.header_width
     scene.channel_x = []
     column_x = []
     for c in range(columns + 1):
@@ -745,12 +779,12 @@ def _place(scene: _Scene, counts: dict[tuple[str, int], int]) -> None:
         band.bottom = bottom + (bottom_h / 2 if last < tracks else bottom_h)
 
 
-def _resolve(scene: _Scene, point) -> tuple[float, float]:
+def _resolve(scene: Scene, point) -> tuple[float, float]:
     x_ref, y_ref = point
     return _coordinate(scene, x_ref, "x"), _coordinate(scene, y_ref, "y")
 
 
-def _coordinate(scene: _Scene, ref, axis: str) -> float:
+def _coordinate(scene: Scene, ref, axis: str) -> float:
     if ref[0] == "n":
         node = scene.nodes[ref[1]]
         extra = ref[3] if len(ref) > 3 else 0.0  # inches beyond the box edge
@@ -782,7 +816,7 @@ def _clean(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return out
 
 
-def _blueprint_marks(scene: _Scene) -> None:
+def _blueprint_marks(scene: Scene) -> None:
     rank = {row: i for i, row in enumerate(BLUEPRINT_ROWS)}
     ranks = [rank.get(band.row, len(rank)) for band in scene.bands]
     for above, below, label in _BLUEPRINT_LINES:
@@ -798,54 +832,12 @@ def _blueprint_marks(scene: _Scene) -> None:
         row = scene.bands[start].row if ranks[start] < len(rank) else None
         top, bottom = scene.bands[start].top, scene.bands[end].bottom
         long, short = _ROW_TITLES[row]
-        title = long if _text_width(long, 8, "bold") < bottom - top - 0.15 else short
+        title = long if text_width(long, 8, "bold") < bottom - top - 0.15 else short
         scene.groups.append((title, top, bottom))
         start = end + 1
 
 
 # -- small helpers ----------------------------------------------------------------------------
-def _text(ax, x, y, text, *, size, colour=_INK, gid=None, **options):
-    """Every text goes through here: literal (no mathtext, no TeX), escaped by the writers."""
-    return ax.text(
-        x,
-        y,
-        str(text),
-        fontsize=size,
-        color=colour,
-        gid=gid,
-        parse_math=False,
-        usetex=False,
-        **options,
-    )
-
-
-@lru_cache(maxsize=8192)
-def _text_width(text: str, size: float, weight: str = "normal", style: str = "normal") -> float:
-    if not text:
-        return 0.0
-    font = FontProperties(size=size, weight=weight, style=style)
-    width, _, _ = text_to_path.get_text_width_height_descent(text, font, ismath=False)
-    return width / 72
-
-
-def _wrap(
-    text: str, size: float, width: float, weight: str = "normal", style: str = "normal"
-) -> list[str]:
-    """Break text into lines no wider than ``width`` inches (a longer single word stays whole)."""
-    lines = []
-    for paragraph in str(text).splitlines() or [""]:
-        current = ""
-        for word in paragraph.split():
-            trial = f"{current} {word}" if current else word
-            if current and _text_width(trial, size, weight, style) > width:
-                lines.append(current)
-                current = word
-            else:
-                current = trial
-        lines.append(current)
-    return lines or [""]
-
-
 def _gid(prefix: str, identifier: str) -> str:
     return f"{prefix}-{re.sub(r'[^A-Za-z0-9_.:-]', '_', str(identifier))}"
 
@@ -863,13 +855,6 @@ def _blend(low: str, high: str, share: float) -> str:
     a = mpl.colors.to_rgb(low)
     b = mpl.colors.to_rgb(high)
     return mpl.colors.to_hex(tuple(x + (y - x) * share for x, y in zip(a, b, strict=True)))
-
-
-def _svg_text(fig: Figure) -> str:
-    buffer = io.StringIO()
-    with mpl.rc_context(_SVG_RC):
-        fig.savefig(buffer, format="svg", metadata={"Date": None}, facecolor="white")
-    return buffer.getvalue()
 
 
 def format_duration(value) -> str:
@@ -898,6 +883,7 @@ def format_duration(value) -> str:
     return f"{seconds / (365.25 * 86400):.1f} y"
 
 
-def _label_size(edge: _Edge) -> tuple[float, float]:
-    width = max(_text_width(line, _EDGE_PT, style="italic") for line in edge.label_lines)
-    return width + 0.1, len(edge.label_lines) * _EDGE_PT * 1.15 / 72 + 0.08
+def label_size(edge: Edge) -> tuple[float, float]:
+    """The width and height in inches of the box an edge's (italic) label needs."""
+    width = max(text_width(line, EDGE_PT, style="italic") for line in edge.label_lines)
+    return width + 0.1, len(edge.label_lines) * EDGE_PT * 1.15 / 72 + 0.08

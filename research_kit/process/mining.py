@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from research_kit.errors import EventLogError
-from research_kit.process.eventlog import ACTIVITY, CASE, START, TIMESTAMP
+from research_kit.process.events import ACTIVITY, CASE, START, TIMESTAMP
 
 #: What joins the activities of a variant into its name.
 ARROW = " → "

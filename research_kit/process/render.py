@@ -20,6 +20,7 @@ carries the SVG id ``step-<id>`` and each lane ``lane-<id>``.
 
 from __future__ import annotations
 
+import io
 import math
 import re
 from collections import defaultdict
@@ -34,39 +35,35 @@ from matplotlib.path import Path as MplPath
 
 from research_kit.deprecation import deprecated_alias
 from research_kit.process._layout import (
-    _CALLOUT_GAP,
-    _CALLOUT_W,
-    _EDGE_PT,
-    _FILLS,
-    _FLOW,
-    _GROUP_FILL,
-    _HANDOFF,
-    _HEADER_FILL,
-    _HOURGLASS,
-    _INK,
-    _LABEL_PT,
-    _LANE_FILLS,
-    _LANE_PT,
-    _LINE,
-    _MARGIN,
-    _MUTED,
-    _NOTE_PT,
-    _PAIN,
-    _REWORK,
-    _SVG_RC,
-    _block_height,
-    _Edge,
-    _label_size,
-    _mined_scene,
-    _Node,
-    _note_weight,
-    _Scene,
-    _svg_text,
-    _swimlane_scene,
-    _text,
-    _text_width,
-    _wrap,
+    MARGIN,
+    Edge,
+    Node,
+    Scene,
+    block_height,
     format_duration,
+    label_size,
+    mined_scene,
+    note_weight,
+    swimlane_scene,
+)
+from research_kit.process._style import (
+    EDGE_PT,
+    FILLS,
+    FLOW,
+    GROUP_FILL,
+    HANDOFF,
+    HEADER_FILL,
+    INK,
+    LABEL_PT,
+    LANE_FILLS,
+    LANE_PT,
+    LINE,
+    MUTED,
+    NOTE_PT,
+    PAIN,
+    REWORK,
+    text_width,
+    wrap,
 )
 from research_kit.process.spec import ProcessMap
 
@@ -79,6 +76,11 @@ __all__ = [
     "swimlane_layout",
     "swimlane_svg",
 ]
+
+
+_CALLOUT_W, _CALLOUT_GAP = 7.5, 0.4  # columns of the quote list under a diagram
+_HOURGLASS = ((-0.045, -0.07), (0.045, -0.07), (-0.045, 0.07), (0.045, 0.07))
+_SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "research_kit", "text.usetex": False}
 
 
 # -- public API ---------------------------------------------------------------------------------
@@ -120,7 +122,7 @@ def swimlane_figure(
     >>> sorted(t.get_text() for t in fig.axes[0].texts if t.get_gid() == "step-r-label")
     ['Review']
     """
-    return _draw(_swimlane_scene(spec, kind=kind, annotations=annotations))
+    return _draw(swimlane_scene(spec, kind=kind, annotations=annotations))
 
 
 def swimlane_svg(
@@ -167,7 +169,7 @@ def swimlane_layout(
     >>> swimlane_layout(spec)[["step_id", "lane", "column", "shape"]].values.tolist()
     [['s', 'a', 0, 'start'], ['t', 'b', 1, 'task'], ['e', 'a', 2, 'end']]
     """
-    scene = _swimlane_scene(spec, kind=kind, annotations=annotations)
+    scene = swimlane_scene(spec, kind=kind, annotations=annotations)
     rows = []
     for step in spec.steps:
         node = scene.nodes[step.id]
@@ -231,7 +233,7 @@ def process_map_figure(
     ['10 · 2.0 d', '8 · 5.0 h']
     """
     return _draw(
-        _mined_scene(
+        mined_scene(
             dfg,
             starts=starts,
             ends=ends,
@@ -279,21 +281,21 @@ def save_figure(fig: Figure, path: Path | str, *, dpi: int = 150) -> Path:
 
 
 # -- drawing ----------------------------------------------------------------------------------
-def _draw(scene: _Scene) -> Figure:
+def _draw(scene: Scene) -> Figure:
     width = scene.width
-    legend_rows = _legend_rows(scene, width - 2 * _MARGIN)
+    legend_rows = _legend_rows(scene, width - 2 * MARGIN)
     legend_h = 0.3 * len(legend_rows) + (0.15 if legend_rows else 0.0)
-    callout_columns = _callout_columns(scene, width - 2 * _MARGIN)
+    callout_columns = _callout_columns(scene, width - 2 * MARGIN)
     callout_h = max([sum(line[-1] for line in column) for column in callout_columns] + [0.0])
     callout_h += 0.45 if callout_columns else 0.0
-    scene.height = scene.diagram_bottom + 0.15 + legend_h + callout_h + _MARGIN
+    scene.height = scene.diagram_bottom + 0.15 + legend_h + callout_h + MARGIN
     fig = Figure(figsize=(width, scene.height), facecolor="white")
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
     ax.set_ylim(scene.height, 0)
     ax.set_axis_off()
-    _text(ax, _MARGIN, 0.3, scene.title, size=13, weight="bold", va="center", gid="title")
-    _text(ax, _MARGIN, 0.56, scene.subtitle, size=9, colour=_MUTED, va="center", gid="subtitle")
+    _text(ax, MARGIN, 0.3, scene.title, size=13, weight="bold", va="center", gid="title")
+    _text(ax, MARGIN, 0.56, scene.subtitle, size=9, colour=MUTED, va="center", gid="subtitle")
     if scene.kind != "mined":
         _draw_bands(ax, scene)
     obstacles = [_box_of(node) for node in scene.nodes.values()]
@@ -308,8 +310,8 @@ def _draw(scene: _Scene) -> Figure:
             x,
             y,
             "\n".join(edge.label_lines),
-            size=_EDGE_PT,
-            colour=_INK if edge.colour in (_FLOW, _HANDOFF) else edge.colour,
+            size=EDGE_PT,
+            colour=INK if edge.colour in (FLOW, HANDOFF) else edge.colour,
             style="italic",
             ha="center",
             va="center",
@@ -324,14 +326,14 @@ def _draw(scene: _Scene) -> Figure:
         y += 0.3
     if callout_columns:
         y += 0.15
-        _text(ax, _MARGIN, y, "Pain points from interviews", size=9.5, weight="bold", va="top")
+        _text(ax, MARGIN, y, "Pain points from interviews", size=9.5, weight="bold", va="top")
         y += 0.3
         for i, column in enumerate(callout_columns):
             line_y = y
             for text, size, weight, style, indent, step in column:
                 _text(
                     ax,
-                    _MARGIN + i * (_CALLOUT_W + _CALLOUT_GAP) + indent,
+                    MARGIN + i * (_CALLOUT_W + _CALLOUT_GAP) + indent,
                     line_y,
                     text,
                     size=size,
@@ -344,9 +346,9 @@ def _draw(scene: _Scene) -> Figure:
     return fig
 
 
-def _draw_bands(ax, scene: _Scene) -> None:
-    left = _MARGIN + scene.group_width
-    right = scene.width - _MARGIN
+def _draw_bands(ax, scene: Scene) -> None:
+    left = MARGIN + scene.group_width
+    right = scene.width - MARGIN
     for i, band in enumerate(scene.bands):
         height = band.bottom - band.top
         ax.add_patch(
@@ -354,7 +356,7 @@ def _draw_bands(ax, scene: _Scene) -> None:
                 (left, band.top),
                 right - left,
                 height,
-                facecolor=_LANE_FILLS[i % 2],
+                facecolor=LANE_FILLS[i % 2],
                 edgecolor="#C9D1DB",
                 linewidth=0.8,
                 gid=band.gid,
@@ -366,19 +368,19 @@ def _draw_bands(ax, scene: _Scene) -> None:
                 (left, band.top),
                 scene.header_width,
                 height,
-                facecolor=_HEADER_FILL,
+                facecolor=HEADER_FILL,
                 edgecolor="#C9D1DB",
                 linewidth=0.8,
                 zorder=0.5,
             )
         )
-        lines = _wrap(band.label, _LANE_PT, scene.header_width - 0.2, weight="bold")
+        lines = wrap(band.label, LANE_PT, scene.header_width - 0.2, weight="bold")
         _text(
             ax,
             left + 0.1,
             (band.top + band.bottom) / 2,
             "\n".join(lines),
-            size=_LANE_PT,
+            size=LANE_PT,
             weight="bold",
             colour="#2F3B4C",
             va="center",
@@ -387,10 +389,10 @@ def _draw_bands(ax, scene: _Scene) -> None:
     for title, top, bottom in scene.groups:
         ax.add_patch(
             Rectangle(
-                (_MARGIN, top),
+                (MARGIN, top),
                 scene.group_width,
                 bottom - top,
-                facecolor=_GROUP_FILL,
+                facecolor=GROUP_FILL,
                 edgecolor="white",
                 linewidth=1.5,
                 zorder=0.5,
@@ -398,7 +400,7 @@ def _draw_bands(ax, scene: _Scene) -> None:
         )
         _text(
             ax,
-            _MARGIN + scene.group_width / 2,
+            MARGIN + scene.group_width / 2,
             (top + bottom) / 2,
             title,
             size=8,
@@ -412,14 +414,10 @@ def _draw_bands(ax, scene: _Scene) -> None:
     for y, label in scene.lines:
         labels_at[y].append(label)
         gid = "blueprint-" + re.sub(r"\W+", "-", label).strip("-")
-        ax.plot(
-            [_MARGIN, right], [y, y], color="#2F3B4C", lw=1.6, ls=(0, (6, 3)), zorder=3, gid=gid
-        )
+        ax.plot([MARGIN, right], [y, y], color="#2F3B4C", lw=1.6, ls=(0, (6, 3)), zorder=3, gid=gid)
     for y, labels in labels_at.items():
         # Lines that coincide (a blueprint without frontstage lanes) share one label.
-        text = "\n".join(
-            _wrap(" · ".join(labels), 7.5, scene.right_margin - 0.15, "bold", "italic")
-        )
+        text = "\n".join(wrap(" · ".join(labels), 7.5, scene.right_margin - 0.15, "bold", "italic"))
         _text(
             ax,
             right - 0.05,
@@ -438,10 +436,10 @@ def _draw_bands(ax, scene: _Scene) -> None:
         )
 
 
-def _draw_node(ax, node: _Node) -> None:
+def _draw_node(ax, node: Node) -> None:
     x, y, w, h = node.x, node.y, node.width, node.height
     edge_width = 2.4 if node.shape == "end" else 1.1
-    style = dict(facecolor=node.fill, edgecolor=_INK, linewidth=edge_width, zorder=4)
+    style = dict(facecolor=node.fill, edgecolor=INK, linewidth=edge_width, zorder=4)
     if node.shape == "decision":
         patch = Polygon([(x - w / 2, y), (x, y - h / 2), (x + w / 2, y), (x, y + h / 2)], **style)
     elif node.shape in ("start", "end"):
@@ -468,14 +466,14 @@ def _draw_node(ax, node: _Node) -> None:
                 zorder=5,
             )
         )
-    top = y - _block_height(node) / 2
-    label_h = len(node.label_lines) * _LABEL_PT * _LINE / 72
+    top = y - block_height(node) / 2
+    label_h = len(node.label_lines) * LABEL_PT * LINE / 72
     _text(
         ax,
         x + shift,
         top + label_h / 2,
         "\n".join(node.label_lines),
-        size=_LABEL_PT,
+        size=LABEL_PT,
         weight=node.label_weight,
         colour=node.text_colour,
         ha="center",
@@ -485,16 +483,16 @@ def _draw_node(ax, node: _Node) -> None:
     )
     line_y = top + label_h
     for i, (text, colour) in enumerate(node.notes):
-        step = _NOTE_PT * _LINE / 72
+        step = NOTE_PT * LINE / 72
         _text(
             ax,
             x + shift,
             line_y + step / 2,
             text,
-            size=_NOTE_PT,
+            size=NOTE_PT,
             colour=colour,
-            weight=_note_weight(colour),
-            style="italic" if colour == _MUTED else "normal",
+            weight=note_weight(colour),
+            style="italic" if colour == MUTED else "normal",
             ha="center",
             va="center",
             gid=f"{node.gid}-note-{i}",
@@ -507,7 +505,7 @@ def _draw_node(ax, node: _Node) -> None:
             Circle(
                 (bx - 0.02, by),
                 0.095,
-                facecolor=_PAIN,
+                facecolor=PAIN,
                 edgecolor="white",
                 linewidth=1.0,
                 zorder=7,
@@ -529,7 +527,7 @@ def _draw_node(ax, node: _Node) -> None:
         )
 
 
-def _draw_edge(ax, edge: _Edge) -> None:
+def _draw_edge(ax, edge: Edge) -> None:
     points = edge.points
     if len(points) < 2:
         return
@@ -597,7 +595,7 @@ def _rounded_path(points: list[tuple[float, float]], radius: float = 0.07) -> Mp
     return MplPath(vertices, codes)
 
 
-def _place_labels(scene: _Scene, boxes: list[tuple]) -> list[tuple[_Edge, tuple[float, float]]]:
+def _place_labels(scene: Scene, boxes: list[tuple]) -> list[tuple[Edge, tuple[float, float]]]:
     """Put each flow label where it covers no box, no other label and as few lines as possible."""
     segments = [(edge, a, b) for edge in scene.edges for a, b in pairwise(edge.points)]
     placed: list[tuple] = []
@@ -607,7 +605,7 @@ def _place_labels(scene: _Scene, boxes: list[tuple]) -> list[tuple[_Edge, tuple[
         key=lambda e: not e.label_first,
     )
     for edge in ordered:
-        w, h = _label_size(edge)
+        w, h = label_size(edge)
         best, best_cost = None, math.inf
         for rank, (x, y) in enumerate(_label_candidates(edge, w, h)):
             rect = (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
@@ -626,7 +624,7 @@ def _place_labels(scene: _Scene, boxes: list[tuple]) -> list[tuple[_Edge, tuple[
     return result
 
 
-def _label_candidates(edge: _Edge, w: float, h: float) -> list[tuple[float, float]]:
+def _label_candidates(edge: Edge, w: float, h: float) -> list[tuple[float, float]]:
     points = edge.points
     pairs = list(pairwise(points))
     candidates = []
@@ -666,7 +664,7 @@ def _crosses(rect: tuple, a: tuple[float, float], b: tuple[float, float]) -> boo
     return x0 <= rect[2] and x1 >= rect[0] and y0 <= rect[3] and y1 >= rect[1]
 
 
-def _box_of(node: _Node) -> tuple[float, float, float, float]:
+def _box_of(node: Node) -> tuple[float, float, float, float]:
     pad = 0.03
     return (
         node.x - node.width / 2 - pad,
@@ -676,11 +674,11 @@ def _box_of(node: _Node) -> tuple[float, float, float, float]:
     )
 
 
-def _legend_rows(scene: _Scene, width: float) -> list[list[tuple[str, str, float]]]:
+def _legend_rows(scene: Scene, width: float) -> list[list[tuple[str, str, float]]]:
     rows: list[list[tuple[str, str, float]]] = [[]]
     used = 0.0
     for glyph, text in scene.legend:
-        item = 0.42 + _text_width(text, 7.5) + 0.3
+        item = 0.42 + text_width(text, 7.5) + 0.3
         if rows[-1] and used + item > width:
             rows.append([])
             used = 0.0
@@ -690,7 +688,7 @@ def _legend_rows(scene: _Scene, width: float) -> list[list[tuple[str, str, float
 
 
 def _draw_legend_row(ax, row: list[tuple[str, str, float]], y: float) -> None:
-    x = _MARGIN
+    x = MARGIN
     for glyph, text, item in row:
         gx = x + 0.18
         if glyph in ("task", "wait", "start"):
@@ -701,8 +699,8 @@ def _draw_legend_row(ax, row: list[tuple[str, str, float]], y: float) -> None:
                     0.32,
                     0.18,
                     boxstyle=box,
-                    facecolor=_FILLS[glyph],
-                    edgecolor=_INK,
+                    facecolor=FILLS[glyph],
+                    edgecolor=INK,
                     linewidth=0.9,
                     linestyle=(0, (3, 1.5)) if glyph == "wait" else "-",
                 )
@@ -711,15 +709,15 @@ def _draw_legend_row(ax, row: list[tuple[str, str, float]], y: float) -> None:
             ax.add_patch(
                 Polygon(
                     [(gx - 0.17, y), (gx, y - 0.09), (gx + 0.17, y), (gx, y + 0.09)],
-                    facecolor=_FILLS["decision"],
-                    edgecolor=_INK,
+                    facecolor=FILLS["decision"],
+                    edgecolor=INK,
                     linewidth=0.9,
                 )
             )
         elif glyph == "badge":
-            ax.add_patch(Circle((gx, y), 0.08, facecolor=_PAIN, edgecolor="white"))
+            ax.add_patch(Circle((gx, y), 0.08, facecolor=PAIN, edgecolor="white"))
         else:
-            colour = {"flow": _FLOW, "handoff": _HANDOFF, "rework": _REWORK}[glyph]
+            colour = {"flow": FLOW, "handoff": HANDOFF, "rework": REWORK}[glyph]
             style = (0, (4, 2.5)) if glyph == "rework" else "-"
             ax.plot([gx - 0.17, gx + 0.1], [y, y], color=colour, lw=1.2, ls=style)
             ax.add_patch(
@@ -733,11 +731,11 @@ def _draw_legend_row(ax, row: list[tuple[str, str, float]], y: float) -> None:
                 ax.add_patch(
                     Circle((gx - 0.17, y), 0.035, facecolor="white", edgecolor=colour, lw=1.0)
                 )
-        _text(ax, x + 0.42, y, text, size=7.5, colour=_INK, va="center", gid="legend")
+        _text(ax, x + 0.42, y, text, size=7.5, colour=INK, va="center", gid="legend")
         x += item
 
 
-def _callout_columns(scene: _Scene, width: float) -> list[list[tuple]]:
+def _callout_columns(scene: Scene, width: float) -> list[list[tuple]]:
     """The numbered quote list, in as many columns as the drawing is wide.
 
     Each line is (text, size, weight, style, indent, height); a step's quotes stay together.
@@ -748,13 +746,13 @@ def _callout_columns(scene: _Scene, width: float) -> list[list[tuple]]:
     blocks = []
     for head, quotes in scene.callouts:
         lines = [
-            (text, 8.5, "bold", "normal", 0.0, 8.5 * _LINE / 72)
-            for text in _wrap(head, 8.5, column_w, weight="bold")
+            (text, 8.5, "bold", "normal", 0.0, 8.5 * LINE / 72)
+            for text in wrap(head, 8.5, column_w, weight="bold")
         ]
         for quote in quotes:
             lines += [
-                (text, 8.0, "normal", "italic", 0.25, 8.0 * _LINE / 72)
-                for text in _wrap(quote, 8.0, column_w - 0.25, style="italic")
+                (text, 8.0, "normal", "italic", 0.25, 8.0 * LINE / 72)
+                for text in wrap(quote, 8.0, column_w - 0.25, style="italic")
             ]
         lines[-1] = (*lines[-1][:5], lines[-1][5] + 0.1)
         blocks.append(lines)
@@ -767,6 +765,28 @@ def _callout_columns(scene: _Scene, width: float) -> list[list[tuple]]:
             columns.append([])
         columns[-1] += block
     return columns
+
+
+def _text(ax, x, y, text, *, size, colour=INK, gid=None, **options):
+    """Every text goes through here: literal (no mathtext, no TeX), escaped by the writers."""
+    return ax.text(
+        x,
+        y,
+        str(text),
+        fontsize=size,
+        color=colour,
+        gid=gid,
+        parse_math=False,
+        usetex=False,
+        **options,
+    )
+
+
+def _svg_text(fig: Figure) -> str:
+    buffer = io.StringIO()
+    with mpl.rc_context(_SVG_RC):
+        fig.savefig(buffer, format="svg", metadata={"Date": None}, facecolor="white")
+    return buffer.getvalue()
 
 
 #: Deprecated name of :func:`swimlane_layout`, kept for one release.

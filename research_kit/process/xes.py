@@ -6,7 +6,7 @@ attributes (``<string key=… value=…/>``, ``<date>``, ``<int>``, ``<float>``,
 ``<id>``). :func:`read_xes` streams the file with lxml (each event is cleared once read, so
 memory follows the table, not the XML tree) and hands the columns to the same mapping, time
 parsing, lifecycle filtering and stable ordering as CSV logs
-(:func:`research_kit.process.eventlog.tidy_events`).
+(:func:`research_kit.process.events.tidy_events`).
 
 XML can be made to do harm: a DTD can expand entities a billion-fold ("billion laughs") or
 read local files and URLs (XXE). XES needs no DTD, so a file that declares one is refused
@@ -27,7 +27,7 @@ import pandas as pd
 from lxml import etree
 
 from research_kit.errors import EventLogError
-from research_kit.process.eventlog import (
+from research_kit.process.events import (
     ACTIVITY,
     CASE,
     LIFECYCLE,

@@ -2,7 +2,7 @@
 
 A test helper: it lists every import between research_kit modules (top-level and inside
 functions, relative imports resolved), the imports of another module's private names, and
-the import cycles. ``tests/test_private_imports.py`` and the architecture test build on it.
+the import cycles. ``tests/test_architecture.py`` builds on it.
 
 Examples
 --------

@@ -2,7 +2,7 @@
 
 The templates live in the repository's ``templates/report/`` folder (``findings.html.j2``, the
 ``_section.html.j2`` partial the Voila dashboard also uses, and ``findings.css``). They are
-found relative to the package (``Path(research_kit.__file__).parents[1]``), which holds for
+found relative to the package (the repository folder holding ``research_kit/``), which holds for
 the editable install used in development, CI and ``make demo``; set ``RESEARCH_KIT_TEMPLATES``
 to another ``templates`` folder to use your own design.
 
@@ -24,14 +24,14 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-import research_kit
 from research_kit.briefs.content import SUPPRESSED, Findings, Section
 from research_kit.errors import ResearchKitError
 
 __all__ = ["TEMPLATE_DIR", "export_html", "export_pdf", "render_html", "section_html"]
 
 #: Where the report templates live (overridable with ``RESEARCH_KIT_TEMPLATES``).
-TEMPLATE_DIR = Path(research_kit.__file__).resolve().parents[1] / "templates" / "report"
+# research_kit/briefs/report.py → the folder that holds research_kit/ (issue 19 ships them inside)
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "report"
 
 
 def _template_dir() -> Path:

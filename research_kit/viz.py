@@ -608,7 +608,8 @@ def figure_svg(fig: Figure, alt: str = "") -> str:
     (True, True, True)
     """
     buffer = io.StringIO()
-    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "research_kit"}):
+    # The house style again while writing: SVG text names its font families at save time.
+    with style(), plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "research_kit"}):
         fig.savefig(
             buffer, format="svg", metadata={"Date": None}, bbox_inches="tight", facecolor="white"
         )

@@ -66,6 +66,7 @@ from research_kit.process._style import (
     wrap,
 )
 from research_kit.process.spec import ProcessMap
+from research_kit.viz import style as viz_style
 
 __all__ = [
     "format_duration",
@@ -275,13 +276,20 @@ def save_figure(fig: Figure, path: Path | str, *, dpi: int = 150) -> Path:
     if fmt not in ("svg", "png", "pdf"):
         raise ValueError(f"cannot save a figure as {path.name!r}: use a .svg, .png or .pdf name")
     metadata = {"Date": None} if fmt == "svg" else None
-    with mpl.rc_context(_SVG_RC):
+    # The house style while writing: SVG text names its font families at save time.
+    with viz_style(), mpl.rc_context(_SVG_RC):
         fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata, facecolor="white")
     return path
 
 
 # -- drawing ----------------------------------------------------------------------------------
 def _draw(scene: Scene) -> Figure:
+    # Artists take line caps, joins and fonts from the style in force when they are made.
+    with viz_style():
+        return _draw_in_style(scene)
+
+
+def _draw_in_style(scene: Scene) -> Figure:
     width = scene.width
     legend_rows = _legend_rows(scene, width - 2 * MARGIN)
     legend_h = 0.3 * len(legend_rows) + (0.15 if legend_rows else 0.0)
@@ -784,7 +792,7 @@ def _text(ax, x, y, text, *, size, colour=INK, gid=None, **options):
 
 def _svg_text(fig: Figure) -> str:
     buffer = io.StringIO()
-    with mpl.rc_context(_SVG_RC):
+    with viz_style(), mpl.rc_context(_SVG_RC):
         fig.savefig(buffer, format="svg", metadata={"Date": None}, facecolor="white")
     return buffer.getvalue()
 

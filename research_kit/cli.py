@@ -365,6 +365,8 @@ def _write_findings(findings: Findings, output: Path | str, *, to: str) -> Path:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
+    from research_kit.interviews.coding_io import import_shipped_codings
+
     folder = Path(args.study)
     print(f"== 1. checking every raw file of {folder}")
     problems = check_folder(folder)
@@ -375,13 +377,18 @@ def _run_demo(args: argparse.Namespace) -> int:
         print("the study has errors; fix them and run the demo again", file=sys.stderr)
         return EXIT_PROBLEMS
     with open_study(folder, create=False) as study:
-        print(f"== 2. registering notes and codebook in {study.store.location_for_messages()}")
+        print(
+            "== 2. registering notes and codebook, and importing the study's codings files, in "
+            f"{study.store.location_for_messages()}"
+        )
         registered = study.register_documents()
         n_codes = study.register_codebook()
         counts = registered["status"].value_counts().to_dict()
         print(f"   documents: {_counts_text(counts)}; codes: {n_codes}")
+        # The one place the shipped codings are imported: briefs and analyses only read.
+        imported = import_shipped_codings(study)
         for path in study.settings.codings:
-            print(f"   codings from {path.name}: {_import_codings_text(study, path)}")
+            print(f"   codings from {path.name}: {_import_text(imported, str(path))}")
         changed = registered.loc[registered["status"] == "changed", "document_id"].tolist()
         if changed:
             print(f"   these notes changed since they were registered: {', '.join(changed)}")
@@ -563,10 +570,9 @@ def _demo_survey(study) -> QuestionThemes:
     return themes
 
 
-def _import_codings_text(study, path: Path) -> str:
-    from research_kit.interviews.coding_io import import_codings
-
-    summary = import_codings(study, path)
+def _import_text(imported: pd.DataFrame, file: str) -> str:
+    """One codings file's import, coder by coder: "J.R. 120 (120 new); M.K. 80 (0 new)"."""
+    summary = imported[imported["file"] == file]
     return "; ".join(
         f"{row.coder} {row.codings} ({row.new} new)" for row in summary.itertuples(index=False)
     )

@@ -18,7 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from research_kit import open_study
 from research_kit.briefs.serve import free_port, serve, wait_until_ready
+from research_kit.interviews import import_shipped_codings
 
 ROOT = Path(__file__).resolve().parents[1]
 BRIEF = ROOT / "notebooks" / "briefs" / "findings.ipynb"
@@ -70,10 +72,12 @@ def _add_hostile_text(study: Path) -> None:
 
 @pytest.fixture(scope="module")
 def brief_study(tmp_path_factory):
-    """The hostile copy of the sample the dashboard serves."""
+    """The hostile copy of the sample the dashboard serves, its shipped codings imported."""
     study = tmp_path_factory.mktemp("brief") / "study"
     shutil.copytree(ROOT / "interview_data", study, ignore=shutil.ignore_patterns("study.db*"))
     _add_hostile_text(study)
+    with open_study(study) as opened:
+        import_shipped_codings(opened)  # the brief itself only reads
     return study
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -15,6 +16,7 @@ from research_kit.interviews import (
     add_code,
     add_memo,
     apply_code,
+    apply_codes,
     codings,
     memos,
     merge_codes,
@@ -199,3 +201,25 @@ def test_edits_from_two_sessions_apply_one_after_the_other(study):
     assert codes["distrust_of_city"][0] == "Distrust of the City"
     assert codes == _database_codes(study)
     other.close()
+
+
+def test_a_code_added_by_hand_is_registered_with_its_coding_or_not_at_all(study):
+    study.register_codebook()
+    path = study.settings.codebook
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "  - id: hand_added\n    name: Added by hand\n    parent: trust_and_relationships\n",
+        encoding="utf-8",
+    )
+    spans = segment(study.document(DOC), "paragraph")
+    good = (DOC, int(spans.start[1]), int(spans.end[1]), "hand_added", "J.R.")
+    off_the_text = (DOC, 0, 10**6, "hand_added", "J.R.")
+    columns = ["document_id", "start", "end", "code_id", "coder"]
+    with pytest.raises(Exception, match="outside the note"):
+        apply_codes(study, pd.DataFrame([good, off_the_text], columns=columns))
+    # The code the coding needed was to be recorded in the coding's transaction: undone too.
+    assert "hand_added" not in _database_codes(study)
+    assert codings(study).empty
+    apply_codes(study, pd.DataFrame([good], columns=columns))
+    assert _database_codes(study)["hand_added"] == ("Added by hand", "trust_and_relationships")
+    assert codings(study)["code_id"].tolist() == ["hand_added"]

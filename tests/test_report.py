@@ -19,6 +19,7 @@ from research_kit.briefs import _survey_findings as survey_findings
 from research_kit.briefs import assemble_findings, export_html, export_pdf, render_html
 from research_kit.briefs.findings import SUPPRESSED
 from research_kit.errors import ResearchKitError
+from research_kit.interviews import import_shipped_codings
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = "<script>alert(1)</script>"
@@ -76,6 +77,7 @@ def hostile(tmp_path_factory):
     out = folder.parent
     # A fixed number of answer themes: choosing k is the slow step, tested once below.
     with open_study(folder) as study, pytest.MonkeyPatch.context() as patch:
+        import_shipped_codings(study)
         patch.setattr(survey_findings, "ANSWER_THEMES_K", 6)
         findings = assemble_findings(study, theme="waiting")
     html_path = export_html(findings, out / "findings.html")
@@ -85,6 +87,7 @@ def hostile(tmp_path_factory):
 
 def test_assemble_gives_every_section_with_content(sample_study_path):
     with open_study(sample_study_path) as study:
+        import_shipped_codings(study)
         findings = assemble_findings(study)
     assert [s.id for s in findings.sections] == ["interviews", "survey", "themes", "process"]
     assert findings.method.id == "method"
@@ -116,6 +119,7 @@ def test_assemble_gives_every_section_with_content(sample_study_path):
 def test_filters_change_the_numbers(sample_study_path, monkeypatch):
     monkeypatch.setattr(survey_findings, "ANSWER_THEMES_K", 6)
     with open_study(sample_study_path) as study:
+        import_shipped_codings(study)
         everyone = assemble_findings(study)
         reuse = {"answer_themes": everyone.answer_themes}  # as the dashboard does
         ward = assemble_findings(study, ward="Ward 2", **reuse)

@@ -17,7 +17,7 @@ from research_kit import open_study
 from research_kit.briefs import _survey_findings as survey_findings
 from research_kit.briefs import assemble_findings
 from research_kit.cli import main
-from research_kit.interviews import coder_agreement, pairwise_agreement
+from research_kit.interviews import coder_agreement, import_shipped_codings, pairwise_agreement
 
 THIRD = "T.L."
 NOTES = ("P01_business-owner", "P03_front-desk-clerk")
@@ -97,6 +97,7 @@ def test_findings_brief_names_every_pair_of_coders(three_coders, monkeypatch):
     )
     monkeypatch.setattr(survey_findings, "ANSWER_THEMES_K", 6)  # choosing k is tested elsewhere
     with open_study(three_coders) as study:
+        import_shipped_codings(study)
         findings = assemble_findings(study)
     method = findings.method.tables[0].frame.set_index("Aspect")["Detail"]
     agreement = method["Inter-coder agreement"]

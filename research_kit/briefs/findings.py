@@ -106,8 +106,10 @@ def assemble_findings(
 ) -> Findings:
     """Gather the headlines, sections and method appendix of a study's findings.
 
-    Imports the study's shipped codings (``codings`` in ``study.yml``) first when its database
-    holds none, so a fresh copy of a study gives the full brief.
+    A read: the study's files and database are left as they were. A study without codings yet
+    gets a brief without themes or quotes (the interviews section says so); the codings a
+    study ships (``codings`` in ``study.yml``) are imported only by an explicit
+    :func:`research_kit.interviews.import_shipped_codings` (``research-kit demo`` calls it).
 
     Parameters
     ----------
@@ -152,6 +154,7 @@ def assemble_findings(
     >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
     >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
     >>> study = open_study(folder)
+    >>> _ = iv.import_shipped_codings(study)  # an explicit write; the brief only reads
     >>> findings = assemble_findings(study, ward="Ward 2")
     >>> [section.id for section in findings.sections], findings.method.id
     (['interviews', 'survey', 'themes', 'process'], 'method')
@@ -165,7 +168,6 @@ def assemble_findings(
             f"cannot break the survey down by {group!r}",
             hint="choose one of: " + ", ".join(GROUPS),
         )
-    _ensure_codings(study)
     primary = coder or _primary_coder(study)
     themes = iv.theme_summary(study, coder=primary)
     theme_id = _resolve_theme(themes, theme)
@@ -227,13 +229,6 @@ def assemble_findings(
 
 
 # -- interviews --------------------------------------------------------------------------------
-def _ensure_codings(study) -> None:
-    if not iv.coders(study).empty:
-        return
-    for path in study.settings.codings:
-        iv.import_codings(study, path)
-
-
 def _coder_labels(study) -> dict[str, str]:
     """Coders as a brief names them ("Coder A", "Coder B" …), most codings first."""
     table = iv.coders(study).sort_values(["codings", "coder"], ascending=[False, True])
@@ -280,7 +275,10 @@ def _interviews_section(
             "Most-used codes": ranked["top_codes"],
         }
     )
-    if not ranked.empty and n_documents:
+    # Without codings (none recorded yet: a brief never imports any) there are no themes to
+    # rank, only the codebook's themes at zero.
+    coded = bool(n_documents) and int(ranked["excerpts"].sum()) > 0
+    if coded:
         top = ranked.iloc[0]
         by_reach = themes.sort_values(["documents", "excerpts"], ascending=False).iloc[0]
         facts["top_theme"] = (str(by_reach["theme"]), int(by_reach["documents"]), n_documents)
@@ -296,10 +294,10 @@ def _interviews_section(
                 f"({int(by_reach['documents'])} of {n_documents})."
             )
     else:
-        summary = "No interview codings yet."
+        summary = "No interview codings yet: themes and quotes appear here once they are coded."
     chart = pd.DataFrame({"Theme": themes["theme"], "Excerpts": themes["excerpts"].astype(int)})
     figures = []
-    if not chart.empty:
+    if coded:
         ax = viz.bar_chart(chart, x="Excerpts", y="Theme", title="Coded excerpts per theme")
         alt = "Bar chart of coded excerpts per theme: " + "; ".join(
             f"{t} {n}" for t, n in zip(ranked["theme"], ranked["excerpts"], strict=True)
@@ -327,12 +325,12 @@ def _interviews_section(
             for q in _strongest_quotes(found, per_theme, gate, known=("ward",) if ward else ())
         ]
     notice = None
-    if ward_too_small:
+    if ward_too_small and coded:
         notice = (
             f"Fewer than {study.min_cell_size} interview participants are from {ward}: their "
             "quotes are not shown by ward, so that no one can be recognised."
         )
-    elif ward and not quotes:
+    elif ward and coded and not quotes:
         notice = f"No coded quotes from interview participants in {ward}."
     return Section(
         id="interviews",
@@ -769,6 +767,8 @@ def _agreement_text(study, coders: dict[str, str]) -> str:
     table = iv.coders(study)
     coding = set(table.loc[table["codings"] > 0, "coder"].astype(str))
     coders = {name: label for name, label in coders.items() if name in coding}
+    if not coders:
+        return "no codings yet; no inter-coder agreement computed"
     if len(coders) < 2:
         return "one coder only; no inter-coder agreement computed"
     pairs = iv.pairwise_agreement(study, coders=list(coders))

@@ -43,6 +43,7 @@ from research_kit.interviews.coding_io import (
     CodingsFileError,
     export_codings,
     import_codings,
+    import_shipped_codings,
     read_codings_csv,
 )
 from research_kit.interviews.documents import Document, documents_table, read_note, read_notes
@@ -115,6 +116,7 @@ __all__ = [
     "import_codings",
     "import_qdc",
     "import_qdpx",
+    "import_shipped_codings",
     "krippendorff_alpha",
     "memos",
     "merge_codes",

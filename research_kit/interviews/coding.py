@@ -19,8 +19,11 @@ from sqlalchemy.engine import Connection
 
 from research_kit import schema
 from research_kit.errors import CodingError, DocumentChangedError
+from research_kit.interviews.codebook import Codebook
+from research_kit.interviews.codebook_edits import sync_codes
 from research_kit.interviews.segments import SEGMENT_COLUMNS, segment
 from research_kit.schema import CODING_ORIGINS, MEMO_TARGETS
+from research_kit.staging import write_together
 from research_kit.store import coder_id, insert_or_get, utcnow
 
 if TYPE_CHECKING:
@@ -122,16 +125,38 @@ def apply_codes(study: Study, frame: pd.DataFrame) -> list[int]:
     -------
     list of int
         The coding ids, in the frame's order.
+
+    Notes
+    -----
+    Codes of ``codebook.yml`` that the database does not have yet, or has under another name,
+    parent, colour or process step, are recorded in the same transaction as the codings.
+
+    Examples
+    --------
+    >>> import shutil, tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
+    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
+    >>> from research_kit import open_study
+    >>> study = open_study(folder)
+    >>> frame = pd.DataFrame({"document_id": ["P01_business-owner"] * 2, "start": [0, 0],
+    ...                       "end": [60, 60], "code_id": ["cost_of_delay", "distrust_of_city"],
+    ...                       "coder": ["J.R.", "M.K."]})
+    >>> len(apply_codes(study, frame))
+    2
+    >>> sorted(codings(study)["coder"])
+    ['J.R.', 'M.K.']
+    >>> study.close()
     """
     missing = {"document_id", "start", "end", "code_id", "coder"} - set(frame.columns)
     if missing:
         raise CodingError(f"codings need the columns {', '.join(sorted(missing))}")
     documents = {doc_id: study.document(doc_id) for doc_id in frame["document_id"].unique()}
-    known_codes = _known_codes(study)
     ids = []
-    with study.store.transaction() as conn:
-        # Checked again under the write lock: a code someone merged away a moment ago is gone.
-        known_codes = known_codes & _codes_in_database(conn, set(frame["code_id"]))
+    # One transaction for the codings and the codes they need. codebook.yml is read under the
+    # write lock, after any committed codebook edit has reached it, so a code added by hand can
+    # be applied and a code someone merged away a moment ago cannot.
+    with write_together(study.store, study.folder) as (conn, _):
+        known_codes = _register_codebook(conn, study.codebook())
         hashes = _register_documents(conn, documents.values())
         coder_ids: dict[str, int] = {}
         for row in frame.itertuples(index=False):
@@ -441,16 +466,25 @@ def drop_coded(frame: pd.DataFrame, study: Study, coder: str | None) -> pd.DataF
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def _known_codes(study: Study) -> frozenset[str]:
-    return study.code_ids()
+def _register_codebook(conn: Connection, codebook: Codebook) -> frozenset[str]:
+    """Inside a write transaction: mirror the codebook's new or changed codes; return its ids.
 
-
-def _codes_in_database(conn: Connection, code_ids: set[str]) -> frozenset[str]:
-    return frozenset(
-        conn.execute(
-            sa.select(schema.codes.c.id).where(schema.codes.c.id.in_(sorted(map(str, code_ids))))
-        ).scalars()
-    )
+    Codes the database already holds as the file has them are left alone, so coding does not
+    rewrite every code's row on each click.
+    """
+    c = schema.codes.c
+    stored = {
+        row.id: (row.name, row.parent_id, row.colour, row.process_step)
+        for row in conn.execute(sa.select(c.id, c.name, c.parent_id, c.colour, c.process_step))
+    }
+    changed = {
+        code.id: code
+        for code in codebook
+        if stored.get(code.id) != (code.name, code.parent, code.colour, code.process_step)
+    }
+    if changed:
+        sync_codes(conn, Codebook(changed, codebook.path, codebook.version))
+    return frozenset(codebook.codes)
 
 
 def _register_documents(conn: Connection, documents: Iterable[Document]) -> dict[str, str]:

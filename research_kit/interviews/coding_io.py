@@ -8,7 +8,9 @@ since the codings were exported is reported row by row and nothing is imported, 
 re-aligned. :func:`import_codings` checks every row before it writes any, then writes them all in
 one transaction, and importing the same file twice adds nothing. :func:`export_codings` writes
 the same format (UTF-8, every text cell quoted so line breaks and quotes survive), so export →
-import into a fresh copy of the study gives back the same codings.
+import into a fresh copy of the study gives back the same codings. The files a study lists in
+``study.yml`` are imported by :func:`import_shipped_codings`, only when someone asks: no read
+imports them.
 """
 
 from __future__ import annotations
@@ -181,6 +183,52 @@ def import_codings(study: Study, path: Path | str) -> pd.DataFrame:
     summary = rows.groupby("coder", sort=True).size().rename("codings").reset_index()
     summary["new"] = [after.get(name, 0) - before.get(name, 0) for name in summary["coder"]]
     return summary.astype({"coder": "str", "codings": "int64", "new": "int64"})
+
+
+def import_shipped_codings(study: Study) -> pd.DataFrame:
+    """Import every codings file the study lists (``codings`` in ``study.yml``): an explicit write.
+
+    Nothing else imports them: a brief, an analysis or evidence on a study without codings
+    shows what it can and writes nothing. Each file is imported with :func:`import_codings`
+    (all of it or none of it); importing again adds nothing.
+
+    Parameters
+    ----------
+    study : Study
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per file and coder: ``file`` (its path, as ``str``), ``coder``, ``codings`` and
+        ``new``, as :func:`import_codings` gives them; empty when the study lists no file.
+
+    Raises
+    ------
+    CodingsFileError, DocumentChangedError
+        As :func:`import_codings`, for the first file that cannot be imported (the files
+        before it stay imported).
+
+    Examples
+    --------
+    >>> import shutil, tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
+    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
+    >>> from research_kit import open_study
+    >>> study = open_study(folder)
+    >>> summary = import_shipped_codings(study)
+    >>> bool((summary["new"] == summary["codings"]).all())
+    True
+    >>> int(import_shipped_codings(study)["new"].sum())  # a second import adds nothing
+    0
+    >>> study.close()
+    """
+    parts = [import_codings(study, path).assign(file=str(path)) for path in study.settings.codings]
+    columns = ["file", "coder", "codings", "new"]
+    if not parts:
+        return pd.DataFrame(
+            {"file": [], "coder": [], "codings": [], "new": []}, columns=columns
+        ).astype({"file": "str", "coder": "str", "codings": "int64", "new": "int64"})
+    return pd.concat(parts, ignore_index=True)[columns]
 
 
 def export_codings(study: Study, path: Path | str) -> Path:

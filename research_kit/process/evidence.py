@@ -6,9 +6,10 @@ event-log ``activity`` it corresponds to; the log then says how long cases wait 
 how long it takes. This module gathers both per step, as tables and as the ``annotations``
 dictionary that :func:`research_kit.process.render.swimlane_figure` draws.
 
-Interview evidence is read from the study database (the ``codes``, ``codings``, ``excerpts``
-and ``coders`` tables), never through the interviews package, so process mapping stays a room
-of its own.
+Which codes link to which step is read from the study's codebook (``study.codebook()``); their
+codings from the study database (the ``codings``, ``excerpts`` and ``coders`` tables), never
+through the interviews package, so process mapping stays a room of its own. Everything here
+reads: computing evidence leaves the study's files and database as they were.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def step_evidence(
     Parameters
     ----------
     study : Study
-        An open study; its codebook is registered in the database first if it changed.
+        An open study (only read: its codebook file and database are left as they were).
     spec : ProcessMap, optional
         The process map (the study's first one by default).
     coder : str, optional
@@ -98,18 +99,18 @@ def step_evidence(
     >>> study.close()
     """
     spec = spec if spec is not None else study.process_map()
-    if hasattr(study, "code_ids"):
-        study.code_ids()  # mirrors codebook.yml into the codes table when the file changed
     step_ids = [step.id for step in spec.steps]
+    # The links come from codebook.yml as it is now (the file wins; people edit it by hand),
+    # read, never mirrored into the database here: computing evidence writes nothing.
+    codes = pd.DataFrame(
+        sorted(
+            (code.id, code.name, code.process_step)
+            for code in study.codebook()
+            if code.process_step in step_ids
+        ),
+        columns=["code_id", "code_name", "step_id"],
+    )
     with study.store.read() as conn:
-        codes = pd.DataFrame(
-            conn.execute(
-                sa.select(schema.codes.c.id, schema.codes.c.name, schema.codes.c.process_step)
-                .where(schema.codes.c.process_step.in_(step_ids))
-                .order_by(schema.codes.c.id)
-            ).all(),
-            columns=["code_id", "code_name", "step_id"],
-        )
         coder_id = _coder_id(conn, coder) if coder is not None else None
         query = (
             sa.select(

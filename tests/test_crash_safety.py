@@ -20,7 +20,8 @@ from research_kit.interviews import apply_code, codings, export_qdpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 import coding_worker
-from conftest import SAMPLE_STUDY
+
+SAMPLE_STUDY = Path(__file__).resolve().parents[1] / "interview_data"
 
 pytestmark = pytest.mark.both_backends
 

@@ -89,7 +89,9 @@ def test_brief_renders_figures_and_no_source_code(voila_brief, sample_study_path
         page = browser.new_page()
         page.goto(voila_brief, timeout=600_000)
         page.get_by_text("Permit cases in the log").wait_for(timeout=600_000)
-        page.get_by_text("Respondents by ward").wait_for(timeout=600_000)
+        # The chart is an image named for readers, its title drawn as text
+        page.get_by_role("img", name="Respondents by ward").wait_for(timeout=600_000)
+        page.locator("svg text", has_text="Respondents by ward").wait_for(timeout=600_000)
         body = page.inner_text("body")
         (tmp_path / "overview.html").write_text(page.content(), encoding="utf-8")
         page.screenshot(path=str(tmp_path / "brief.png"), full_page=True)

@@ -146,14 +146,9 @@ class Store:
 
     # -- connections -------------------------------------------------------------------------
     @property
-    def is_sqlite_url(self) -> bool:
-        """True when the URL names a SQLite file (readable before the engine exists)."""
-        return self.url.startswith("sqlite")
-
-    @property
     def is_sqlite(self) -> bool:
-        """True when the database is a SQLite file."""
-        return self.engine.dialect.name == "sqlite"
+        """True when the database is a SQLite file (known from the URL, before any connection)."""
+        return self.url.startswith("sqlite")
 
     def _create_postgres_engine(self) -> Engine:
         try:
@@ -168,7 +163,7 @@ class Store:
         return sa.create_engine(self.url, pool_pre_ping=True, pool_size=2, max_overflow=4)
 
     def _create_engine(self) -> Engine:
-        if not self.is_sqlite_url:
+        if not self.is_sqlite:
             return self._create_postgres_engine()
         path = sa.engine.make_url(self.url).database
         if path and path != ":memory:":
@@ -283,7 +278,7 @@ class Store:
                 hint="nothing was saved; reload the study and try again, and report this if it "
                 "happens again",
             )
-        if isinstance(exc, OperationalError) and not self.is_sqlite_url and _is_unreachable(exc):
+        if isinstance(exc, OperationalError) and not self.is_sqlite and _is_unreachable(exc):
             return StoreError(
                 f"cannot reach the study's PostgreSQL server ({reason})",
                 path=where,
@@ -306,7 +301,7 @@ class Store:
     def location_for_messages(self) -> str:
         """The database's location without any password, for messages."""
         url = sa.engine.make_url(self.url)
-        return url.database if self.is_sqlite_url else url.render_as_string(hide_password=True)
+        return url.database if self.is_sqlite else url.render_as_string(hide_password=True)
 
     # -- schema ------------------------------------------------------------------------------
     def _alembic_config(self) -> Config:
@@ -358,7 +353,7 @@ class Store:
                 conn.close()
         except SQLAlchemyError as exc:
             if isinstance(exc, OperationalError) and (
-                _is_busy(exc) or (not self.is_sqlite_url and _is_unreachable(exc))
+                _is_busy(exc) or (not self.is_sqlite and _is_unreachable(exc))
             ):
                 raise self._database_error(exc) from exc
             raise StoreError(

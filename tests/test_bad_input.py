@@ -16,7 +16,7 @@ from research_kit.errors import (
 from research_kit.interviews import parse_codebook, read_codebook, read_note
 from research_kit.process import read_event_log, read_process_map
 from research_kit.settings import read_settings
-from research_kit.survey import read_survey
+from research_kit.survey import read_survey, read_survey_export
 
 LOADERS = {
     "note.md": (read_note, NoteError),
@@ -230,9 +230,9 @@ def test_survey_in_any_common_encoding_loads(tmp_path, encoding, prefix):
 def test_survey_with_semicolons_and_crlf_loads(tmp_path):
     path = tmp_path / "survey.csv"
     path.write_bytes(SURVEY.replace(",", ";").replace("\n", "\r\n").encode("cp1252"))
-    frame = read_survey(path)
-    assert frame.attrs["separator"] == ";"
-    assert frame.shape == (2, 3)
+    export = read_survey_export(path)
+    assert export.separator == ";"
+    assert export.responses.shape == (2, 3)
 
 
 def test_survey_keeps_ids_as_text(tmp_path):

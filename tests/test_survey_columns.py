@@ -17,7 +17,7 @@ from research_kit.survey.columns import (
     kinds_by_column,
     scale_order,
 )
-from research_kit.survey.ingest import read_survey
+from research_kit.survey.ingest import read_survey, read_survey_export
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "survey"
@@ -90,7 +90,8 @@ def test_detection_does_not_depend_on_row_order(sample, sample_kinds):
 
 # -- the tool-shaped fixtures --------------------------------------------------------------------
 def test_qualtrics_fixture_kinds():
-    kinds = detect_column_kinds(read_survey(DATA / "qualtrics_export.csv")).set_index("column")
+    export = read_survey_export(DATA / "qualtrics_export.csv")
+    kinds = detect_column_kinds(export).set_index("column")
     expected = {
         "StartDate": "date",
         "Status": "metadata",
@@ -125,7 +126,7 @@ def test_qualtrics_fixture_kinds():
 
 
 def test_legacy_qualtrics_metadata_is_recognised_by_its_row_2_label():
-    kinds = detect_column_kinds(read_survey(DATA / "qualtrics_legacy_export.csv"))
+    kinds = detect_column_kinds(read_survey_export(DATA / "qualtrics_legacy_export.csv"))
     by_column = kinds_by_column(kinds)
     assert by_column["V1"] == "respondent_id"
     assert by_column["V6"] == "metadata"  # IPAddress
@@ -134,8 +135,9 @@ def test_legacy_qualtrics_metadata_is_recognised_by_its_row_2_label():
 
 
 def test_surveymonkey_fixture_kinds():
-    frame = read_survey(DATA / "surveymonkey_export.csv")
-    kinds = detect_column_kinds(frame).set_index("column")
+    export = read_survey_export(DATA / "surveymonkey_export.csv")
+    frame = export.responses
+    kinds = detect_column_kinds(export).set_index("column")
     apply_q = "How did you apply? (Check all that apply)"
     assert kinds.loc["Respondent ID", "kind"] == "respondent_id"
     assert kinds.loc["Collector ID", "kind"] == "metadata"
@@ -210,7 +212,7 @@ def test_a_stated_scale_fills_unused_points():
 
 # -- overrides -----------------------------------------------------------------------------------
 def test_overrides_win():
-    frame = read_survey(DATA / "qualtrics_export.csv")
+    frame = read_survey_export(DATA / "qualtrics_export.csv")
     kinds = detect_column_kinds(
         frame,
         overrides={
@@ -260,7 +262,7 @@ def _override_error(frame, *fragments, line=None, **options) -> SurveyError:
 
 
 def test_invalid_overrides_name_the_file_and_column():
-    frame = read_survey(DATA / "qualtrics_export.csv")
+    frame = read_survey_export(DATA / "qualtrics_export.csv")
     _override_error(
         frame, "qualtrics_export.csv", "'Q2-1'", "did you mean 'Q2_1'", overrides={"Q2-1": "likert"}
     )
@@ -275,7 +277,7 @@ def test_invalid_overrides_name_the_file_and_column():
 
 
 def test_a_likert_order_missing_an_answer_names_its_row():
-    frame = read_survey(DATA / "qualtrics_export.csv")
+    frame = read_survey_export(DATA / "qualtrics_export.csv")
     order = ["Very dissatisfied", "Dissatisfied", "Satisfied", "Very satisfied"]  # no "Neutral"
     error = _override_error(
         frame,
@@ -290,19 +292,20 @@ def test_a_likert_order_missing_an_answer_names_its_row():
 
 
 def test_unusable_respondent_ids_name_their_rows():
-    frame = read_survey(DATA / "surveymonkey_export.csv")
+    export = read_survey_export(DATA / "surveymonkey_export.csv")
+    frame = export.responses  # edited in place: the export keeps its file rows
     frame.loc[6, "Respondent ID"] = frame.loc[2, "Respondent ID"]
     _override_error(
-        frame, "row 9", "'Respondent ID'", "repeats", "rows 5, 9", id_column="Respondent ID"
+        export, "row 9", "'Respondent ID'", "repeats", "rows 5, 9", id_column="Respondent ID"
     )
     # detection does not pick a column with repeated ids
-    assert kinds_by_column(detect_column_kinds(frame))["Respondent ID"] == "metadata"
+    assert kinds_by_column(detect_column_kinds(export))["Respondent ID"] == "metadata"
     frame.loc[3, "Collector ID"] = None
     _override_error(
-        frame, "row 6", "'Collector ID'", "blank", overrides={"Collector ID": "respondent_id"}
+        export, "row 6", "'Collector ID'", "blank", overrides={"Collector ID": "respondent_id"}
     )
     _override_error(
-        frame.drop(index=6),
+        export.with_responses(frame.drop(index=6)),
         "more than one respondent id",
         overrides={"Start Date": "respondent_id"},
         id_column="Respondent ID",

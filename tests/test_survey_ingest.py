@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from research_kit.errors import SurveyError
-from research_kit.survey.ingest import file_rows, read_survey
+from research_kit.survey.ingest import file_rows, read_survey, read_survey_export
 from research_kit.survey.responses import (
     NON_ANSWERS,
     OPEN_TEXT_NON_ANSWERS,
@@ -90,30 +90,33 @@ def test_every_export_shape_reads_in_every_container(tmp_path, shape, container)
     rows = _rows(name)
     path = CONTAINERS[container](tmp_path / "export.csv", rows)
 
-    frame = read_survey(path)
+    export = read_survey_export(path)
+    frame = export.responses
 
-    assert frame.attrs["export_format"] == export_format
-    assert frame.attrs["header_rows"] == header_rows
+    assert export.export_format == export_format
+    assert export.header_rows == header_rows
     assert len(frame) == len(rows) - header_rows == 10
     assert frame.shape[1] == len(rows[0])
     spanish_row = 3  # the fourth respondent answered in Spanish
     assert frame.loc[spanish_row, open_column] == SPANISH
-    assert file_rows(frame).loc[spanish_row] == header_rows + 1 + spanish_row
+    assert file_rows(export).loc[spanish_row] == header_rows + 1 + spanish_row
     assert frame[open_column].isna().sum() == 1, "one respondent left it blank"
     if container != "xlsx":
-        assert frame.attrs["separator"] == (";" if "semicolon" in container else ",")
+        assert export.separator == (";" if "semicolon" in container else ",")
 
 
 def test_qualtrics_export_keeps_ids_and_sets_question_text_and_import_ids_aside():
-    frame = read_survey(DATA / "qualtrics_export.csv")
+    export = read_survey_export(DATA / "qualtrics_export.csv")
+    frame = export.responses
     assert list(frame.columns[:3]) == ["StartDate", "EndDate", "Status"]
     assert list(frame.columns[-5:]) == ["Q3", "Q3_5_TEXT", "Q4", "Q5", "Q6"]
-    questions = frame.attrs["questions"]
+    questions = dict(zip(export.questions["column"], export.questions["question"], strict=True))
+    import_ids = dict(zip(export.questions["column"], export.questions["import_id"], strict=True))
     assert questions["Q2_1"] == f"{AGREE_Q} - It was easy to find out which permits I needed"
     assert questions["Q6"] == OPEN_Q
     assert questions["ResponseId"] == "Response ID"
-    assert frame.attrs["import_ids"]["Q6"] == "QID6_TEXT"
-    assert frame.attrs["import_ids"]["ResponseId"] == "_recordId"
+    assert import_ids["Q6"] == "QID6_TEXT"
+    assert import_ids["ResponseId"] == "_recordId"
     assert frame.loc[0, "Q3"] == "Online portal,In person at the Permit Center"
     assert frame.loc[0, "ResponseId"] == "R_0HdEdUtauxcUDiM"
 
@@ -121,23 +124,25 @@ def test_qualtrics_export_keeps_ids_and_sets_question_text_and_import_ids_aside(
 def test_qualtrics_with_new_ids_and_only_two_header_rows_is_recognised(tmp_path):
     rows = _rows("qualtrics_export.csv")
     path = _write_csv(tmp_path / "two_rows.csv", rows[:2] + rows[3:], encoding="utf-8")
-    frame = read_survey(path)
-    assert (frame.attrs["export_format"], frame.attrs["header_rows"]) == ("qualtrics", 2)
-    assert frame.attrs["questions"]["Q6"] == OPEN_Q
-    assert "import_ids" not in frame.attrs
-    assert file_rows(frame).iloc[0] == 3
+    export = read_survey_export(path)
+    assert (export.export_format, export.header_rows) == ("qualtrics", 2)
+    assert export.question_text("Q6") == OPEN_Q
+    assert export.questions["import_id"].isna().all()
+    assert file_rows(export).iloc[0] == 3
 
 
 def test_legacy_qualtrics_keeps_v_ids_with_labels_as_questions():
-    frame = read_survey(DATA / "qualtrics_legacy_export.csv")
+    export = read_survey_export(DATA / "qualtrics_legacy_export.csv")
+    frame = export.responses
     assert list(frame.columns[:3]) == ["V1", "V2", "V3"]
-    assert frame.attrs["questions"]["V1"] == "ResponseID"
-    assert frame.attrs["questions"]["V6"] == "IPAddress"
+    assert export.question_text("V1") == "ResponseID"
+    assert export.question_text("V6") == "IPAddress"
     assert frame.loc[0, "V1"] == "R_0HdEdUtauxcUDiM"
 
 
 def test_surveymonkey_headers_are_joined_into_one_name_per_column():
-    frame = read_survey(DATA / "surveymonkey_export.csv")
+    export = read_survey_export(DATA / "surveymonkey_export.csv")
+    frame = export.responses
     apply_q = "How did you apply? (Check all that apply)"
     assert list(frame.columns) == [
         "Respondent ID",
@@ -160,20 +165,21 @@ def test_surveymonkey_headers_are_joined_into_one_name_per_column():
         "Overall, how satisfied are you with the City's permitting services?",
         OPEN_Q,
     ]
-    assert frame.attrs["questions"][f"{apply_q} - Email"] == apply_q
-    assert frame.attrs["options"][f"{apply_q} - Email"] == "Email"
-    assert OPEN_Q not in frame.attrs["options"]
+    assert export.question_text(f"{apply_q} - Email") == apply_q
+    assert export.option(f"{apply_q} - Email") == "Email"
+    assert export.option(OPEN_Q) is None
     assert frame.loc[0, f"{apply_q} - Online portal"] == "Online portal"
     assert pd.isna(frame.loc[0, f"{apply_q} - Email"])
 
 
 def test_plain_exports_stay_plain():
-    frame = read_survey(SAMPLE_SURVEY)
-    assert frame.attrs["export_format"] == "plain"
-    assert frame.attrs["header_rows"] == 1
+    export = read_survey_export(SAMPLE_SURVEY)
+    frame = export.responses
+    assert export.export_format == "plain"
+    assert export.header_rows == 1
     assert len(frame) == 1850
     assert frame.loc[0, "Respondent ID"] == "R_0HdEdUtauxcUDiM"
-    assert file_rows(frame).iloc[-1] == 1851
+    assert file_rows(export).iloc[-1] == 1851
 
 
 @pytest.mark.parametrize(
@@ -188,22 +194,25 @@ def test_plain_exports_stay_plain():
 def test_one_row_headers_are_not_mistaken_for_two(tmp_path, text):
     path = tmp_path / "survey.csv"
     path.write_text(text)
-    frame = read_survey(path)
-    assert frame.attrs["header_rows"] == 1
+    export = read_survey_export(path)
+    frame = export.responses
+    assert export.header_rows == 1
     assert len(frame) == 2
 
 
 def test_header_rows_can_be_forced(tmp_path):
-    forced_one = read_survey(DATA / "qualtrics_export.csv", header_rows=1)
-    assert (forced_one.attrs["export_format"], len(forced_one)) == ("plain", 12)
+    export_one = read_survey_export(DATA / "qualtrics_export.csv", header_rows=1)
+    forced_one = export_one.responses
+    assert (export_one.export_format, len(forced_one)) == ("plain", 12)
     assert forced_one.loc[0, "Q6"] == OPEN_Q
 
     path = tmp_path / "two.csv"
     path.write_text("ward,comment\nWhich ward?,What should change?\nWard 1,Faster\n")
-    assert read_survey(path).attrs["header_rows"] == 1
-    forced_two = read_survey(path, header_rows=2)
-    assert forced_two.attrs["export_format"] == "two_row"
-    assert forced_two.attrs["questions"]["comment"] == "What should change?"
+    assert read_survey_export(path).header_rows == 1
+    export_two = read_survey_export(path, header_rows=2)
+    forced_two = export_two.responses
+    assert export_two.export_format == "two_row"
+    assert export_two.question_text("comment") == "What should change?"
     assert forced_two["comment"].tolist() == ["Faster"]
 
 
@@ -266,7 +275,7 @@ def test_a_column_without_any_name_is_refused(tmp_path):
     _raises(path, "column A has no name", line=1, header_rows=2)
     rows = [["Respondent ID", "Q1"], ["Question one", ""], ["1", "a"]]
     path = _write_csv(tmp_path / "qualtrics.csv", rows, encoding="utf-8")
-    assert read_survey(path).attrs["header_rows"] == 1
+    assert read_survey_export(path).header_rows == 1
     blank_name = [["StartDate", "Status", ""], *rows[1:]]
     path = _write_csv(tmp_path / "qualtrics.csv", blank_name, encoding="utf-8")
     assert read_survey(path, header_rows=1).columns[-1] == "Unnamed: 2"
@@ -286,9 +295,10 @@ def test_files_mixing_utf8_and_latin1_cells_are_read_without_mojibake(tmp_path):
         + "2;Más rápido\n".encode("latin-1")
         + "3;Straße “quoted”\n".encode()
     )
-    frame = read_survey(path)
+    export = read_survey_export(path)
+    frame = export.responses
     assert frame["comment"].tolist() == ["Café con leche", "Más rápido", "Straße “quoted”"]
-    assert frame.attrs["repaired_cells"] == 2
+    assert export.repaired_cells == 2
 
 
 def test_header_rows_must_be_auto_or_1_to_3(tmp_path):
@@ -301,10 +311,11 @@ def test_napire_raw_files_load_without_mojibake(shared_data):
     assert len(files) >= 20
     encodings = set()
     for path in files:
-        frame = read_survey(path)
-        encodings.add(frame.attrs["encoding"])
-        assert frame.attrs["separator"] == ";", path.name
-        assert frame.attrs["export_format"] == "plain", path.name
+        export = read_survey_export(path)
+        frame = export.responses
+        encodings.add(export.encoding)
+        assert export.separator == ";", path.name
+        assert export.export_format == "plain", path.name
         assert str(frame.columns[0]) == "lfdn", path.name
         answers = frame.iloc[:, 1].dropna()
         assert len(answers) >= 50, path.name
@@ -348,7 +359,8 @@ def test_open_question_non_answers_add_no_and_short_replies():
 
 
 def test_open_answers_keep_every_respondent_and_mark_non_answers():
-    frame = read_survey(DATA / "qualtrics_export.csv")
+    export = read_survey_export(DATA / "qualtrics_export.csv")
+    frame = export.responses
     answers = open_answers(frame, "Q6", id_column="ResponseId")
     assert list(answers.columns) == ["respondent_id", "question", "text", "status"]
     assert len(answers) == len(frame)
@@ -359,7 +371,7 @@ def test_open_answers_keep_every_respondent_and_mark_non_answers():
         "blank": 1,
     }
     assert answers.loc[answers["status"] == "non_answer", "text"].tolist() == ["n/a", "Don’t know"]
-    by_text = open_answers(frame, OPEN_Q, id_column="ResponseId")  # the question text names Q6
+    by_text = open_answers(export, OPEN_Q, id_column="ResponseId")  # the question text names Q6
     pd.testing.assert_frame_equal(by_text, answers)
     counts = answer_counts(frame, ["Q6", "Q3_5_TEXT"])
     assert counts.to_dict("records") == [
@@ -381,7 +393,8 @@ def test_open_answers_of_two_questions_are_long():
 
 def test_sample_survey_non_answers_match_the_coders():
     """The sample's truth file gives a theme to exactly the answers that say something."""
-    frame = read_survey(SAMPLE_SURVEY)
+    export = read_survey_export(SAMPLE_SURVEY)
+    frame = export.responses
     truth = pd.read_csv(SAMPLE_TRUTH, dtype=str).set_index("respondent_id")
     second = frame.columns[-1]
     answers = open_answers(frame, [OPEN_Q, second], id_column="Respondent ID")
@@ -393,10 +406,10 @@ def test_sample_survey_non_answers_match_the_coders():
 
 
 def test_missing_question_or_id_column_names_the_file_and_suggests(tmp_path):
-    frame = read_survey(DATA / "surveymonkey_export.csv")
+    export = read_survey_export(DATA / "surveymonkey_export.csv")
     with pytest.raises(SurveyError, match="did you mean 'Respondent ID'") as raised:
-        open_answers(frame, OPEN_Q)
+        open_answers(export, OPEN_Q)
     assert "surveymonkey_export.csv" in str(raised.value)
     with pytest.raises(SurveyError, match="did you mean 'What one thing") as raised:
-        answer_counts(frame, "What one thing should the city change about permiting?")
+        answer_counts(export, "What one thing should the city change about permiting?")
     assert "surveymonkey_export.csv" in str(raised.value)

@@ -13,7 +13,13 @@ from research_kit.survey.cluster_edits import (
 )
 from research_kit.survey.clustering import ResponseClusterer
 from research_kit.survey.columns import detect_column_kinds, scale_order
-from research_kit.survey.ingest import file_rows, read_survey
+from research_kit.survey.ingest import (
+    SurveyExport,
+    as_survey_export,
+    file_rows,
+    read_survey,
+    read_survey_export,
+)
 from research_kit.survey.likert import likert_summary, top_box
 from research_kit.survey.material import check, study_survey, survey_weights
 from research_kit.survey.responses import (
@@ -32,8 +38,10 @@ __all__ = [
     "OPEN_TEXT_NON_ANSWERS",
     "QuestionThemes",
     "ResponseClusterer",
+    "SurveyExport",
     "answer_counts",
     "apply_cluster_edits",
+    "as_survey_export",
     "check",
     "cluster_question",
     "cluster_terms",
@@ -49,6 +57,7 @@ __all__ = [
     "pin_response",
     "rake",
     "read_survey",
+    "read_survey_export",
     "rename_cluster",
     "scale_order",
     "split_cluster",

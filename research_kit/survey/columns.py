@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from research_kit.errors import SurveyError, did_you_mean
-from research_kit.survey.ingest import file_rows
+from research_kit.survey.ingest import SurveyExport, as_survey_export, file_rows
 from research_kit.survey.responses import (
     NON_ANSWERS,
     OPEN_TEXT_NON_ANSWERS,
@@ -279,7 +279,7 @@ class _Values:
 
 
 def detect_column_kinds(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | SurveyExport,
     *,
     overrides: Mapping[str, Override] | None = None,
     id_column: str | None = None,
@@ -289,8 +289,12 @@ def detect_column_kinds(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        Responses as :func:`~research_kit.survey.read_survey` gives them (text cells).
+    frame : pandas.DataFrame or SurveyExport
+        Responses as :func:`~research_kit.survey.read_survey` gives them (text cells), or the
+        :class:`~research_kit.survey.ingest.SurveyExport` of
+        :func:`~research_kit.survey.read_survey_export`, whose question texts (a legacy
+        Qualtrics "V6" is "IPAddress"; a stated scale), SurveyMonkey option labels and file
+        rows the rules then use.
     overrides : mapping, optional
         ``{column: kind}`` or ``{column: ("likert", [levels in order])}``; wins over detection.
         Kinds are those in :data:`KINDS`.
@@ -337,26 +341,27 @@ def detect_column_kinds(
     >>> detect_column_kinds(frame, overrides={"Ward": "open_text"}).loc[1, "kind"]
     'open_text'
     """
+    survey = as_survey_export(frame)
+    frame = survey.responses
     overrides = dict(overrides or {})
     non_answers = frozenset(normalise_answer(text) for text in non_answers)
-    _check_override_columns(frame, overrides, id_column)
-    chosen_id = id_column or _find_id_column(frame, overrides)
+    _check_override_columns(survey, overrides, id_column)
+    chosen_id = id_column or _find_id_column(survey, overrides)
     rows = []
     for column in frame.columns:
         name = str(column)
         if name in overrides:
-            rows.append(_apply_override(frame, name, overrides[name], non_answers))
+            rows.append(_apply_override(survey, name, overrides[name], non_answers))
         elif name == chosen_id:
-            _check_ids(frame, name)
+            _check_ids(survey, name)
             values = _split(frame[name], non_answers)
             how = "named as the id column" if id_column else "named like an id"
             reason = f"{how}; all {values.counts.sum():,} values present and unique"
             rows.append(_row(name, "respondent_id", values, reason=reason))
         else:
-            rows.append(_detect(frame, name, non_answers, chosen_id))
+            rows.append(_detect(survey, name, non_answers, chosen_id))
     kinds = pd.DataFrame(rows, columns=list(KIND_COLUMNS))
-    _check_single_id(kinds, frame)
-    kinds.attrs = {"source": frame.attrs.get("source")}
+    _check_single_id(kinds, survey)
     return kinds
 
 
@@ -397,12 +402,13 @@ def scale_order(
 
 # -- detection -----------------------------------------------------------------------------------
 def _detect(
-    frame: pd.DataFrame, name: str, non_answers: frozenset[str], id_column: str | None
+    survey: SurveyExport, name: str, non_answers: frozenset[str], id_column: str | None
 ) -> dict:
     """The first rule of the module docstring that fits one column."""
-    names = _names(frame, name)
+    frame = survey.responses
+    names = _names(survey, name)
     values = _split(frame[name], non_answers)
-    if _is_id_name(frame, name) or (
+    if _is_id_name(survey, name) or (
         id_column is not None and _looks_like_response_ids(values, len(frame))
     ):
         if not _ids_usable(frame[name]):
@@ -420,7 +426,7 @@ def _detect(
     n = int(values.counts.sum())
     if "weight" in name.casefold() and n and _all_positive_numbers(values.counts.index):
         return _row(name, "weight", values, reason="named like a weight; every value > 0")
-    option = (frame.attrs.get("options") or {}).get(name)
+    option = survey.option(name)
     if option is not None and all(
         normalise_answer(value) == normalise_answer(option) for value in values.counts.index
     ):
@@ -432,8 +438,7 @@ def _detect(
     share = _share(values, _DATE)
     if share >= _SHARE:
         return _row(name, "date", values, reason=f"{share:.0%} of answers are dates or times")
-    question = (frame.attrs.get("questions") or {}).get(name) or name
-    scale = _scale(values.counts, question)
+    scale = _scale(values.counts, survey.question_text(name))
     if scale is not None:
         order, scale_name = scale
         reason = f"every answer is a label of the {scale_name} scale"
@@ -517,16 +522,16 @@ def _squash(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", str(text).casefold())
 
 
-def _names(frame: pd.DataFrame, name: str) -> tuple[str, ...]:
+def _names(survey: SurveyExport, name: str) -> tuple[str, ...]:
     """The column's name and its header label (legacy Qualtrics: "V6" is "IPAddress"), squashed."""
-    label = (frame.attrs.get("questions") or {}).get(name) or name
+    label = survey.question_text(name)
     return tuple(dict.fromkeys((_squash(name), _squash(label))))
 
 
-def _is_id_name(frame: pd.DataFrame, name: str) -> bool:
+def _is_id_name(survey: SurveyExport, name: str) -> bool:
     return any(
         key in _ID_NAMES or key.endswith(("respondentid", "responseid"))
-        for key in _names(frame, name)
+        for key in _names(survey, name)
     )
 
 
@@ -547,7 +552,8 @@ def _ids_usable(values: pd.Series) -> bool:
     )
 
 
-def _find_id_column(frame: pd.DataFrame, overrides: Mapping[str, Override]) -> str | None:
+def _find_id_column(survey: SurveyExport, overrides: Mapping[str, Override]) -> str | None:
+    frame = survey.responses
     forced = [name for name, kind in overrides.items() if kind == "respondent_id"]
     if forced:
         return None  # the override names it
@@ -555,7 +561,7 @@ def _find_id_column(frame: pd.DataFrame, overrides: Mapping[str, Override]) -> s
         name = str(column)
         if name in overrides:
             continue
-        if _is_id_name(frame, name) and _ids_usable(frame[column]):
+        if _is_id_name(survey, name) and _ids_usable(frame[column]):
             return name
     for column in frame.columns:
         name = str(column)
@@ -665,14 +671,10 @@ def _is_single_choice(values: _Values) -> bool:
 
 
 # -- overrides and checks ------------------------------------------------------------------------
-def _source(frame: pd.DataFrame) -> str | None:
-    return frame.attrs.get("source")
-
-
 def _check_override_columns(
-    frame: pd.DataFrame, overrides: Mapping[str, Override], id_column: str | None
+    survey: SurveyExport, overrides: Mapping[str, Override], id_column: str | None
 ) -> None:
-    columns = [str(column) for column in frame.columns]
+    columns = [str(column) for column in survey.responses.columns]
     named = [(name, "override") for name in overrides]
     if id_column is not None:
         named.append((id_column, "id_column"))
@@ -681,8 +683,8 @@ def _check_override_columns(
             raise SurveyError(
                 f"the {what} names a column {name!r} that the survey does not have"
                 + did_you_mean(name, columns),
-                path=_source(frame),
-                line=int(frame.attrs.get("header_rows", 1)),
+                path=survey.source,
+                line=survey.header_rows,
                 hint="use a column name exactly as read_survey gives it; the columns are: "
                 + ", ".join(repr(column) for column in columns[:12])
                 + (" …" if len(columns) > 12 else ""),
@@ -690,8 +692,9 @@ def _check_override_columns(
 
 
 def _apply_override(
-    frame: pd.DataFrame, name: str, override: Override, non_answers: frozenset[str]
+    survey: SurveyExport, name: str, override: Override, non_answers: frozenset[str]
 ) -> dict:
+    frame = survey.responses
     if isinstance(override, str):
         kind, order = override, None
     elif isinstance(override, Sequence) and len(override) == 2 and isinstance(override[0], str):
@@ -699,7 +702,7 @@ def _apply_override(
     else:
         raise SurveyError(
             f"the override for column {name!r} is {override!r}, not a kind or (kind, order)",
-            path=_source(frame),
+            path=survey.source,
             hint="write overrides={'column': 'single_choice'} or "
             "{'column': ('likert', ['Disagree', 'Neutral', 'Agree'])}",
         )
@@ -707,12 +710,12 @@ def _apply_override(
         raise SurveyError(
             f"the override for column {name!r} names an unknown kind {kind!r}"
             + did_you_mean(kind, KINDS),
-            path=_source(frame),
+            path=survey.source,
             hint="kinds are: " + ", ".join(KINDS),
         )
     reason = "set by override"
     if kind == "respondent_id":
-        _check_ids(frame, name)
+        _check_ids(survey, name)
     if kind == "open_text":
         values = _split(frame[name], OPEN_TEXT_NON_ANSWERS | non_answers, min_chars=2)
         return _row(name, kind, values, reason=reason)
@@ -720,23 +723,22 @@ def _apply_override(
     if order is not None and kind != "likert":
         raise SurveyError(
             f"the override for column {name!r} gives an order, but only likert columns have one",
-            path=_source(frame),
+            path=survey.source,
             hint=f"write overrides={{{name!r}: {kind!r}}}",
         )
     if kind == "likert":
         if order is None:
-            question = (frame.attrs.get("questions") or {}).get(name) or name
-            scale = _scale(values.counts, question)
+            scale = _scale(values.counts, survey.question_text(name))
             if scale is None:
                 raise SurveyError(
                     f"column {name!r} is set to likert, but its labels are not a known scale",
-                    path=_source(frame),
+                    path=survey.source,
                     hint=f"give the order: overrides={{{name!r}: ('likert', [lowest, …, "
                     "highest])}",
                 )
             return _row(name, kind, values, order=scale[0], reason=f"{reason} ({scale[1]})")
         return _row(
-            name, kind, values, order=_check_order(frame, name, order, values), reason=reason
+            name, kind, values, order=_check_order(survey, name, order, values), reason=reason
         )
     levels = None
     if kind in ("single_choice", "multi_choice"):
@@ -745,7 +747,7 @@ def _apply_override(
 
 
 def _check_order(
-    frame: pd.DataFrame, name: str, order: list[str], values: _Values
+    survey: SurveyExport, name: str, order: list[str], values: _Values
 ) -> tuple[str, ...]:
     """The user's order, spelt as in the data where it matches; every answer must be in it."""
     spelling: dict[str, str] = {}
@@ -755,33 +757,33 @@ def _check_order(
     if not order or len(set(forms)) < len(forms):
         raise SurveyError(
             f"the likert order for column {name!r} is empty or names a level twice: {order!r}",
-            path=_source(frame),
+            path=survey.source,
             hint="list each level once, lowest first",
         )
     missing = [value for value in values.counts.index if normalise_answer(value) not in forms]
     if missing:
         value = missing[0]
         first = values.answered.index[values.answered == value][0]
-        row = int(file_rows(frame).loc[first])
+        row = int(file_rows(survey).loc[first])
         raise SurveyError(
             f"row {row}, column {name!r}: the answer {value!r} is not in the likert order "
             f"given ({len(missing)} answer(s) missing: {', '.join(map(repr, missing[:5]))})",
-            path=_source(frame),
+            path=survey.source,
             line=row,
             hint=f"add {value!r} to the order, or list it as a non-answer",
         )
     return tuple(spelling.get(form, level) for form, level in zip(forms, order, strict=True))
 
 
-def _check_ids(frame: pd.DataFrame, name: str) -> None:
-    values = frame[name].astype(object)
-    rows = file_rows(frame)
+def _check_ids(survey: SurveyExport, name: str) -> None:
+    values = survey.responses[name].astype(object)
+    rows = file_rows(survey)
     blank = values.isna() | values.astype(str).str.strip().eq("")
     if blank.any():
         row = int(rows[blank].iloc[0])
         raise SurveyError(
             f"row {row}, column {name!r}: the respondent id is blank",
-            path=_source(frame),
+            path=survey.source,
             line=row,
             hint="every response needs its own id; check the export or choose another column",
         )
@@ -792,18 +794,18 @@ def _check_ids(frame: pd.DataFrame, name: str) -> None:
         raise SurveyError(
             f"row {where[1]}, column {name!r}: the respondent id {first_value!r} repeats "
             f"(rows {', '.join(map(str, where[:5]))})",
-            path=_source(frame),
+            path=survey.source,
             line=where[1],
             hint="remove duplicate responses, or choose another id column",
         )
 
 
-def _check_single_id(kinds: pd.DataFrame, frame: pd.DataFrame) -> None:
+def _check_single_id(kinds: pd.DataFrame, survey: SurveyExport) -> None:
     ids = kinds.loc[kinds["kind"] == "respondent_id", "column"].tolist()
     if len(ids) > 1:
         raise SurveyError(
             f"more than one respondent id column: {', '.join(map(repr, ids))}",
-            path=_source(frame),
+            path=survey.source,
             hint="keep one as respondent_id and set the others to 'metadata'",
         )
 

@@ -13,7 +13,9 @@ one header row on top:
 
 :func:`read_survey` reads all of them into one row per response, keeps every cell as text (a
 ward "01" stays "01"; ratings are labels, not numbers), treats blank cells as missing and keeps
-the question text in ``frame.attrs["questions"]``. Files glued together from UTF-8 and
+the question text aside: :func:`read_survey_export` returns the responses with a tidy
+``questions`` table and how the file was read (a :class:`SurveyExport`); :func:`read_survey`
+returns the responses alone. Files glued together from UTF-8 and
 Windows-1252/Latin-1 exports are repaired cell by cell (no "CafÃ©"). Errors name the file, the
 row (as a spreadsheet numbers it) and the column. Recognising question kinds
 (:mod:`research_kit.survey.columns`) and tidying open answers
@@ -26,7 +28,7 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -38,7 +40,7 @@ from research_kit.tables import detect_separator, read_csv_table
 
 SURVEY_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 
-#: What :func:`read_survey` records in ``frame.attrs["export_format"]``.
+#: What :func:`read_survey_export` records in :attr:`SurveyExport.export_format`.
 EXPORT_FORMATS = ("plain", "qualtrics", "surveymonkey", "two_row")
 
 HeaderRows = Literal["auto", 1, 2, 3]
@@ -85,6 +87,9 @@ _SURVEYMONKEY_METADATA = frozenset(
         "customdata",
     }
 )
+#: The columns of :attr:`SurveyExport.questions`.
+QUESTION_COLUMNS = ("column", "question", "option", "import_id")
+
 #: SurveyMonkey's row-2 words for "the whole answer is in this one column".
 _SURVEYMONKEY_SINGLE = frozenset({"response", "open-ended response", "open ended response"})
 
@@ -104,6 +109,92 @@ class _Layout:
     export_format: str
 
 
+@dataclass(frozen=True)
+class SurveyExport:
+    """A survey export as read: the responses, the question behind each column, and the file.
+
+    Attributes
+    ----------
+    responses : pandas.DataFrame
+        One row per response, one column per answer cell, cells as ``str`` (missing: NA);
+        what :func:`read_survey` returns.
+    questions : pandas.DataFrame
+        One row per column of ``responses``, in their order: ``column``, ``question`` (the
+        question text; the column name when the export has none), ``option`` (SurveyMonkey's
+        option or statement label of a sub-column, else None) and ``import_id`` (Qualtrics'
+        ImportId, else None).
+    source : str or None
+        The file (None for responses that did not come from a file).
+    encoding : str or None
+        The encoding the file was read with (``"xlsx"`` for a workbook).
+    separator : str or None
+        The CSV separator (None for a workbook).
+    export_format : str
+        One of :data:`EXPORT_FORMATS`.
+    header_rows : int
+        How many header rows the export has.
+    first_data_row : int
+        The file row of the first response: the response with index label ``i`` is on file
+        row ``i + first_data_row`` (see :func:`file_rows`).
+    repaired_cells : int
+        Cells of a cp1252/Latin-1 file that held UTF-8 and were decoded as such.
+
+    Examples
+    --------
+    >>> export = as_survey_export(pd.DataFrame({"Q1": ["yes"]}))
+    >>> export.questions.to_dict("records")
+    [{'column': 'Q1', 'question': 'Q1', 'option': None, 'import_id': None}]
+    """
+
+    responses: pd.DataFrame
+    questions: pd.DataFrame
+    source: str | None = None
+    encoding: str | None = None
+    separator: str | None = None
+    export_format: str = "plain"
+    header_rows: int = 1
+    first_data_row: int = 2
+    repaired_cells: int = 0
+
+    def question_text(self, column: str) -> str:
+        """The question text of a column (the column name when the export has none)."""
+        texts = self.questions.set_index("column")["question"]
+        text = texts.get(column) if column in texts.index else None
+        return str(text) if isinstance(text, str) and text else column
+
+    def option(self, column: str) -> str | None:
+        """SurveyMonkey's option label of a sub-column, else None."""
+        options = self.questions.set_index("column")["option"]
+        value = options.get(column) if column in options.index else None
+        return value if isinstance(value, str) else None
+
+    def with_responses(self, responses: pd.DataFrame) -> SurveyExport:
+        """The same export with other responses (filtered rows or renamed columns).
+
+        Keep the index labels :func:`read_survey` gave, so :func:`file_rows` stays right.
+        """
+        return replace(self, responses=responses)
+
+
+def as_survey_export(data: pd.DataFrame | SurveyExport) -> SurveyExport:
+    """A :class:`SurveyExport` as it is, or bare responses wrapped in one (defaults: plain,
+    one header row, each column its own question text).
+
+    Examples
+    --------
+    >>> as_survey_export(pd.DataFrame({"q": ["a"]})).first_data_row
+    2
+    """
+    if isinstance(data, SurveyExport):
+        return data
+    columns = [str(column) for column in data.columns]
+    questions = pd.DataFrame(
+        {"column": columns, "question": columns, "option": None, "import_id": None},
+        columns=list(QUESTION_COLUMNS),
+    ).astype(object)
+    return SurveyExport(responses=data, questions=questions)
+
+
 def read_survey(
     path: Path | str,
     *,
@@ -113,6 +204,44 @@ def read_survey(
     header_rows: HeaderRows = "auto",
 ) -> pd.DataFrame:
     """Read a survey export (CSV or XLSX) into a DataFrame of text cells.
+
+    The responses of :func:`read_survey_export`, which also gives the question text of each
+    column and how the file was read. Since the house redesign the frame's ``attrs`` are
+    empty (pandas drops them on the first assignment): read those facts from
+    :func:`read_survey_export`.
+
+    Parameters
+    ----------
+    path, encoding, sep, sheet, header_rows
+        As for :func:`read_survey_export`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per response, one column per answer cell, cells as ``str`` (missing: NA).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "survey.csv"
+    >>> _ = path.write_bytes("id;ward\\n1;Ward 2\\n".encode("cp1252"))
+    >>> read_survey(path).loc[0, "ward"]
+    'Ward 2'
+    """
+    return read_survey_export(
+        path, encoding=encoding, sep=sep, sheet=sheet, header_rows=header_rows
+    ).responses
+
+
+def read_survey_export(
+    path: Path | str,
+    *,
+    encoding: str | None = None,
+    sep: str | None = None,
+    sheet: str | int = 0,
+    header_rows: HeaderRows = "auto",
+) -> SurveyExport:
+    """Read a survey export (CSV or XLSX): its responses as text cells, its questions aside.
 
     Parameters
     ----------
@@ -134,15 +263,12 @@ def read_survey(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per response, one column per answer cell, cells as ``str`` (missing: NA).
-        ``df.attrs`` holds ``source``, ``encoding``, ``separator``, ``export_format`` (one of
-        :data:`EXPORT_FORMATS`), ``header_rows``, ``first_data_row`` (the file row of the first
-        response, so the response with index label ``i`` is on file row
-        ``i + first_data_row``; see :func:`file_rows`), ``questions`` ({column: question
-        text}), ``repaired_cells`` (cells of a cp1252/Latin-1 file that held UTF-8 and were
-        decoded as such), and for Qualtrics ``import_ids`` ({column: ImportId}), for
-        SurveyMonkey ``options`` ({column: option or statement label} for sub-columns).
+    SurveyExport
+        ``responses`` (one row per response, cells as ``str``), ``questions`` (column,
+        question text, SurveyMonkey option, Qualtrics ImportId), ``source``, ``encoding``,
+        ``separator``, ``export_format`` (one of :data:`EXPORT_FORMATS`), ``header_rows``,
+        ``first_data_row`` and ``repaired_cells``; see :class:`SurveyExport`. (Before the
+        house redesign :func:`read_survey` kept these in ``DataFrame.attrs``.)
 
     Raises
     ------
@@ -156,8 +282,8 @@ def read_survey(
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "survey.csv"
     >>> _ = path.write_bytes("id;ward;comment\\n1;Ward 2;Más rápido\\n".encode("cp1252"))
-    >>> frame = read_survey(path)
-    >>> frame.loc[0, "comment"], frame.attrs["encoding"], frame.attrs["separator"]
+    >>> export = read_survey_export(path)
+    >>> export.responses.loc[0, "comment"], export.encoding, export.separator
     ('Más rápido', 'cp1252', ';')
 
     A Qualtrics export keeps its short ids as column names and the question text aside:
@@ -167,10 +293,10 @@ def read_survey(
     ...     '"{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}"\\n'
     ...     'R_1,Faster reviews\\n'
     ... )
-    >>> frame = read_survey(path)
-    >>> frame.attrs["export_format"], frame.attrs["questions"]["Q1"], frame.loc[0, "Q1"]
+    >>> export = read_survey_export(path)
+    >>> export.export_format, export.question_text("Q1"), export.responses.loc[0, "Q1"]
     ('qualtrics', 'What one thing should change?', 'Faster reviews')
-    >>> int(file_rows(frame)[0])
+    >>> int(file_rows(export)[0])
     4
     """
     path = Path(path)
@@ -185,27 +311,28 @@ def read_survey(
     else:
         header = _read_csv(path, encoding=encoding, sep=sep)
     layout = _choose_layout(header.rows, header_rows, path)
-    frame = _flatten(header, layout, path)
-    _check_has_responses(frame, path, layout.rows)
-    return frame
+    export = _flatten(header, layout, path)
+    _check_has_responses(export.responses, path, layout.rows)
+    return export
 
 
-def file_rows(frame: pd.DataFrame) -> pd.Series:
+def file_rows(frame: pd.DataFrame | SurveyExport) -> pd.Series:
     """The file row (1-based, as a spreadsheet shows it) of each response, aligned on the index.
 
-    Uses ``frame.attrs["first_data_row"]`` from :func:`read_survey` (2 when absent) and the
-    index labels :func:`read_survey` gave (0, 1, …), so it stays right after filtering rows or
-    renaming columns, as long as the index is not reset.
+    Uses :attr:`SurveyExport.first_data_row` (2 for bare responses: one header row) and the
+    index labels :func:`read_survey_export` gave (0, 1, …), so it stays right after filtering
+    rows or renaming columns (:meth:`SurveyExport.with_responses`), as long as the index is
+    not reset.
 
     Examples
     --------
     >>> frame = pd.DataFrame({"q": ["a", "b", "c"]})
-    >>> frame.attrs["first_data_row"] = 4
     >>> file_rows(frame[frame["q"] != "a"]).tolist()
-    [5, 6]
+    [3, 4]
     """
-    first = int(frame.attrs.get("first_data_row", 2))
-    index = frame.index
+    export = as_survey_export(frame)
+    first = export.first_data_row
+    index = export.responses.index
     if pd.api.types.is_integer_dtype(index.dtype):
         return pd.Series(index.to_numpy() + first, index=index, name="row")
     return pd.Series(range(first, first + len(index)), index=index, name="row")
@@ -463,15 +590,15 @@ def _check_import_ids(names: list[str], row3: list[str], path: Path) -> None:
 
 
 # -- flattening ----------------------------------------------------------------------------------
-def _flatten(header: _Header, layout: _Layout, path: Path) -> pd.DataFrame:
+def _flatten(header: _Header, layout: _Layout, path: Path) -> SurveyExport:
     names = header.rows[0]
-    attrs = dict(header.attrs)
+    options: dict[str, str] = {}
+    import_ids: dict[str, str] = {}
     if layout.rows == 1:
         columns = [name or f"Unnamed: {i}" for i, name in enumerate(names)]
         questions = dict(zip(columns, columns, strict=True))
     elif layout.export_format == "surveymonkey":
         columns, questions, options = _join_surveymonkey(names, header.rows[1], path)
-        attrs["options"] = options
     else:
         columns = _named(names, path)
         questions = {
@@ -479,23 +606,39 @@ def _flatten(header: _Header, layout: _Layout, path: Path) -> pd.DataFrame:
             for column, text in zip(columns, header.rows[1], strict=True)
         }
         if layout.rows == 3:
-            attrs["import_ids"] = {
+            import_ids = {
                 column: json.loads(cell)["ImportId"]
                 for column, cell in zip(columns, header.rows[2], strict=True)
             }
     _check_unique_names(columns, path, line=layout.rows, what="the header rows")
     frame = header.body.iloc[layout.rows - 1 :].reset_index(drop=True)
     frame = frame.set_axis(columns, axis=1)
-    attrs.setdefault("repaired_cells", 0)
-    attrs.update(
+    read = header.attrs
+    return SurveyExport(
+        responses=frame,
+        questions=_questions_table(columns, questions, options, import_ids),
         source=str(path),
+        encoding=read.get("encoding"),
+        separator=read.get("separator"),
         export_format=layout.export_format,
         header_rows=layout.rows,
         first_data_row=layout.rows + 1,
-        questions=questions,
+        repaired_cells=int(read.get("repaired_cells", 0)),
     )
-    frame.attrs = attrs
-    return frame
+
+
+def _questions_table(
+    columns: list[str],
+    questions: dict[str, str],
+    options: dict[str, str],
+    import_ids: dict[str, str],
+) -> pd.DataFrame:
+    """The tidy ``column, question, option, import_id`` table of :class:`SurveyExport`."""
+    rows = [
+        (column, questions.get(column, column), options.get(column), import_ids.get(column))
+        for column in columns
+    ]
+    return pd.DataFrame(rows, columns=list(QUESTION_COLUMNS)).astype(object)
 
 
 def _named(names: list[str], path: Path) -> list[str]:

@@ -39,9 +39,7 @@ def study_survey(study: Study, survey_id: str | None = None) -> pd.DataFrame:
     needed |= {f"attribute {name!r}": column for column, name in source.attributes.items()}
     needed |= {f"question {question!r}": question for question in source.open_ended}
     require_columns(frame, needed, source.path, SurveyError)
-    renamed = frame.rename(columns={source.respondent_id: "respondent_id", **source.attributes})
-    renamed.attrs = dict(frame.attrs, survey_id=source.id)
-    return renamed
+    return frame.rename(columns={source.respondent_id: "respondent_id", **source.attributes})
 
 
 def survey_weights(

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from research_kit.errors import SurveyError, did_you_mean
+from research_kit.survey.ingest import SurveyExport, as_survey_export, file_rows
 
 ANSWER_STATUSES = ("answered", "non_answer", "blank")
 
@@ -157,7 +158,7 @@ def is_non_answer(
 
 
 def open_answers(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | SurveyExport,
     question: str | Sequence[str],
     *,
     id_column: str | None = "respondent_id",
@@ -168,11 +169,12 @@ def open_answers(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
+    frame : pandas.DataFrame or SurveyExport
         Responses, one row per respondent (from :func:`~research_kit.survey.read_survey` or
-        ``Study.survey()``).
+        ``Study.survey()``), or a :class:`~research_kit.survey.ingest.SurveyExport` (then
+        question texts name columns, and file rows and the file are those of the export).
     question : str or sequence of str
-        The question column(s). A Qualtrics question text (``frame.attrs["questions"]``)
+        The question column(s). With a ``SurveyExport``, a question text (Qualtrics' row 2)
         also names its column.
     id_column : str or None
         The respondent id column; None numbers respondents by their file row.
@@ -204,9 +206,11 @@ def open_answers(
     1            R2       Q1                 n/a  non_answer
     2            R3       Q1                           blank
     """
+    survey = as_survey_export(frame)
+    frame = survey.responses
     questions = [question] if isinstance(question, str) else list(question)
-    columns = [_resolve_question(frame, name) for name in questions]
-    ids = _respondent_ids(frame, id_column)
+    columns = [_resolve_question(survey, name) for name in questions]
+    ids = _respondent_ids(survey, id_column)
     parts = []
     for column in columns:
         status = answer_status(frame[column], non_answers=non_answers, min_chars=min_chars)
@@ -221,13 +225,11 @@ def open_answers(
                 }
             )
         )
-    result = pd.concat(parts, ignore_index=True) if parts else _empty_answers()
-    result.attrs = {"source": frame.attrs.get("source")}
-    return result
+    return pd.concat(parts, ignore_index=True) if parts else _empty_answers()
 
 
 def answer_counts(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | SurveyExport,
     questions: str | Sequence[str],
     *,
     non_answers: Iterable[str] = OPEN_TEXT_NON_ANSWERS,
@@ -237,10 +239,10 @@ def answer_counts(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        Responses.
+    frame : pandas.DataFrame or SurveyExport
+        Responses, as for :func:`open_answers`.
     questions : str or sequence of str
-        Question column(s) (or Qualtrics question texts).
+        Question column(s) (or, with a ``SurveyExport``, question texts).
     non_answers, min_chars
         As in :func:`open_answers` (open-question defaults; pass ``NON_ANSWERS`` and
         ``min_chars=1`` for closed questions, where "No" is an answer).
@@ -258,44 +260,49 @@ def answer_counts(
     0       Q1         1           2      1      4
     1       Q2         2           1      1      4
     """
+    survey = as_survey_export(frame)
+    frame = survey.responses
     names = [questions] if isinstance(questions, str) else list(questions)
     rows = []
     for name in names:
-        column = _resolve_question(frame, name)
+        column = _resolve_question(survey, name)
         status = answer_status(frame[column], non_answers=non_answers, min_chars=min_chars)
         counts = {kind: int((status == kind).sum()) for kind in ANSWER_STATUSES}
         rows.append({"question": column, **counts, "total": len(status)})
     return pd.DataFrame(rows, columns=["question", *ANSWER_STATUSES, "total"])
 
 
-def _resolve_question(frame: pd.DataFrame, name: str) -> str:
+def _resolve_question(survey: SurveyExport, name: str) -> str:
+    frame = survey.responses
     if name in frame.columns:
         return name
-    texts = frame.attrs.get("questions") or {}
-    matches = [column for column, text in texts.items() if text == name and column in frame]
+    texts = survey.questions
+    matches = [
+        column
+        for column, text in zip(texts["column"], texts["question"], strict=True)
+        if text == name and column in frame
+    ]
     if len(matches) == 1:
         return matches[0]
-    raise _missing_column(frame, name, "question")
+    raise _missing_column(survey, name, "question")
 
 
-def _respondent_ids(frame: pd.DataFrame, id_column: str | None) -> np.ndarray:
+def _respondent_ids(survey: SurveyExport, id_column: str | None) -> np.ndarray:
     if id_column is None:
-        from research_kit.survey.ingest import file_rows
-
-        return file_rows(frame).to_numpy()
-    if id_column not in frame.columns:
-        raise _missing_column(frame, id_column, "respondent id")
-    return frame[id_column].to_numpy(dtype=object)
+        return file_rows(survey).to_numpy()
+    if id_column not in survey.responses.columns:
+        raise _missing_column(survey, id_column, "respondent id")
+    return survey.responses[id_column].to_numpy(dtype=object)
 
 
-def _missing_column(frame: pd.DataFrame, name: str, role: str) -> SurveyError:
-    columns = [str(column) for column in frame.columns]
+def _missing_column(survey: SurveyExport, name: str, role: str) -> SurveyError:
+    columns = [str(column) for column in survey.responses.columns]
     folded = [column for column in columns if _fold(column) == _fold(name)]
     suggestion = f" (did you mean {folded[0]!r}?)" if folded else did_you_mean(name, columns)
     return SurveyError(
         f"has no {role} column {name!r}{suggestion}",
-        path=frame.attrs.get("source"),
-        line=int(frame.attrs.get("header_rows", 1)),
+        path=survey.source,
+        line=survey.header_rows,
         hint="name a column of the export; its columns are: "
         + ", ".join(repr(column) for column in columns[:12])
         + (" …" if len(columns) > 12 else ""),

@@ -14,8 +14,14 @@ from scipy.optimize import linprog
 
 from research_kit import open_study
 from research_kit.errors import SurveyError
-from research_kit.survey.breakdown import crosstab, holm_adjust, weighted_distribution
-from research_kit.survey.likert import likert_summary, top_box
+from research_kit.privacy import DEFAULT_MIN_CELL_SIZE
+from research_kit.survey.breakdown import (
+    crosstab,
+    crosstab_result,
+    holm_adjust,
+    weighted_distribution,
+)
+from research_kit.survey.likert import likert_summary, likert_summary_result, top_box
 from research_kit.survey.weighting import rake
 
 AGREE = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
@@ -25,7 +31,9 @@ SATISFIED = ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very 
 # -- margins of error by hand ------------------------------------------------------------------
 def test_weighted_margin_of_error_matches_the_hand_computation() -> None:
     people = pd.DataFrame({"answer": ["a", "a", "b", "b", "b", "c"], "w": [1, 2, 3, 1, 2, 3]})
-    table = weighted_distribution(people, "answer", weights="w", levels=["a", "b", "c"])
+    table = weighted_distribution(
+        people, "answer", weights="w", levels=["a", "b", "c"], min_cell_size=0
+    )
     row = table.set_index("category").loc["a"]
 
     # share of "a": (1 + 2) / (1 + 2 + 3 + 1 + 2 + 3) = 3 / 12
@@ -55,7 +63,9 @@ def test_domain_margin_of_error_counts_the_whole_sample() -> None:
             "w": [2.0, 1.0, 1.0, 5.0, 1.0, 1.0, 1.0],
         }
     )
-    table = weighted_distribution(people, "answer", weights="w", by="group", levels=["yes", "no"])
+    table = weighted_distribution(
+        people, "answer", weights="w", by="group", levels=["yes", "no"], min_cell_size=0
+    )
     row = table[(table["group"] == "g") & (table["category"] == "yes")].iloc[0]
     d = np.array([1, 1, 1, 0, 0, 0, 0], dtype=float)  # answered and in g
     y = np.array([1, 0, 1, 0, 0, 0, 1], dtype=float)
@@ -73,7 +83,7 @@ def test_domain_margin_of_error_counts_the_whole_sample() -> None:
 def test_unweighted_margin_of_error_is_the_stated_formula() -> None:
     answers = ["yes"] * 7 + ["no"] * 13 + [None] * 2
     people = pd.DataFrame({"answer": answers, "ward": ["A"] * 12 + ["B"] * 10})
-    overall = weighted_distribution(people, "answer", levels=["yes", "no"])
+    overall = weighted_distribution(people, "answer", levels=["yes", "no"], min_cell_size=0)
     row = overall.iloc[0]
     n, n_d, p = 22, 20, 7 / 20
     se = np.sqrt(n / (n - 1) * p * (1 - p) / n_d)
@@ -82,7 +92,9 @@ def test_unweighted_margin_of_error_is_the_stated_formula() -> None:
     assert row["se"] == pytest.approx(se, abs=1e-12)
     assert row["margin_of_error"] == pytest.approx(stats.t.ppf(0.975, n - 1) * se, abs=1e-12)
     # With no missing answers and no groups it is sqrt(p(1-p)/(n-1)).
-    complete = weighted_distribution(people.dropna(), "answer", levels=["yes", "no"])
+    complete = weighted_distribution(
+        people.dropna(), "answer", levels=["yes", "no"], min_cell_size=0
+    )
     assert complete.loc[0, "se"] == pytest.approx(np.sqrt(p * (1 - p) / 19), abs=1e-12)
 
 
@@ -91,12 +103,16 @@ def test_equal_weights_give_the_unweighted_estimates_and_unequal_ones_do_not() -
     people = pd.DataFrame(
         {"answer": rng.choice(["a", "b", "c"], 60), "ward": rng.choice(["W1", "W2"], 60)}
     )
-    plain = weighted_distribution(people, "answer", by="ward")
-    equal = weighted_distribution(people, "answer", by="ward", weights=np.full(60, 3.5))
+    plain = weighted_distribution(people, "answer", by="ward", min_cell_size=0)
+    equal = weighted_distribution(
+        people, "answer", by="ward", weights=np.full(60, 3.5), min_cell_size=0
+    )
     columns = ["share", "se", "ci_low", "ci_high", "margin_of_error"]
     np.testing.assert_allclose(plain[columns], equal[columns], atol=1e-12)
     assert not plain["weighted"].any() and equal["weighted"].all()
-    skewed = weighted_distribution(people, "answer", by="ward", weights=rng.uniform(1, 9, 60))
+    skewed = weighted_distribution(
+        people, "answer", by="ward", weights=rng.uniform(1, 9, 60), min_cell_size=0
+    )
     assert not np.allclose(plain["share"], skewed["share"])
     assert (plain[["count", "n"]].to_numpy() == skewed[["count", "n"]].to_numpy()).all()
 
@@ -104,7 +120,7 @@ def test_equal_weights_give_the_unweighted_estimates_and_unequal_ones_do_not() -
 # -- order and input ---------------------------------------------------------------------------
 def test_levels_set_the_order_and_empty_levels_appear_with_share_zero() -> None:
     people = pd.DataFrame({"q": ["Agree", "Disagree", "Agree", "Strongly agree"] * 3})
-    table = weighted_distribution(people, "q", levels=AGREE)
+    table = weighted_distribution(people, "q", levels=AGREE, min_cell_size=0)
     assert table["category"].tolist() == AGREE
     assert table.set_index("category").loc["Neither agree nor disagree", "share"] == 0
     assert table["share"].sum() == pytest.approx(1.0)
@@ -113,25 +129,27 @@ def test_levels_set_the_order_and_empty_levels_appear_with_share_zero() -> None:
 def test_groups_come_in_natural_or_categorical_order() -> None:
     wards = ["Ward 10", "Ward 2", "Ward 1"] * 4
     people = pd.DataFrame({"q": ["a", "b", "a"] * 4, "ward": wards})
-    natural = weighted_distribution(people, "q", by="ward")
+    natural = weighted_distribution(people, "q", by="ward", min_cell_size=0)
     assert list(dict.fromkeys(natural["group"])) == ["Ward 1", "Ward 2", "Ward 10"]
     people["ward"] = pd.Categorical(wards, categories=["Ward 2", "Ward 10", "Ward 1"])
-    chosen = weighted_distribution(people, "q", by="ward")
+    chosen = weighted_distribution(people, "q", by="ward", min_cell_size=0)
     assert list(dict.fromkeys(chosen["group"])) == ["Ward 2", "Ward 10", "Ward 1"]
 
 
 def test_bad_input_is_refused_with_clear_errors() -> None:
     people = pd.DataFrame({"q": ["a", "b", "zz"], "g": ["x", "y", "x"], "w": [1.0, None, 2.0]})
     with pytest.raises(SurveyError, match=r"'zz' \(1\).*respondent 2"):
-        weighted_distribution(people, "q", levels=["a", "b"])
+        weighted_distribution(people, "q", levels=["a", "b"], min_cell_size=0)
     with pytest.raises(SurveyError, match="no column 'nope'"):
-        weighted_distribution(people, "nope")
+        weighted_distribution(people, "nope", min_cell_size=0)
     with pytest.raises(SurveyError, match="non-positive"):
-        weighted_distribution(people, "q", weights="w")
+        weighted_distribution(people, "q", weights="w", min_cell_size=0)
     with pytest.raises(SurveyError, match="ignores the weights"):
         crosstab(people, "q", "g", weights=[1, 2, 3], test="z")
     with pytest.raises(SurveyError, match="not aligned"):
-        weighted_distribution(people, "q", weights=pd.Series([1, 1, 1], index=[5, 6, 7]))
+        weighted_distribution(
+            people, "q", weights=pd.Series([1, 1, 1], index=[5, 6, 7]), min_cell_size=0
+        )
 
 
 # -- tests of group vs rest --------------------------------------------------------------------
@@ -218,7 +236,7 @@ def test_two_categories_count_each_group_once_in_the_family() -> None:
 
 def test_overall_tests() -> None:
     people = _two_wards_differ()
-    plain = crosstab(people, "answer", "ward").attrs["overall_test"]
+    plain = crosstab_result(people, "answer", "ward").overall_test.iloc[0]
     counts = pd.crosstab(people["ward"], people["answer"]).to_numpy()
     chi2, p, df, _ = stats.chi2_contingency(counts, correction=False)
     assert plain["name"] == "Pearson chi-square test of independence"
@@ -226,13 +244,13 @@ def test_overall_tests() -> None:
     assert plain["p_value"] == pytest.approx(p)
     # With unit weights the design effect is n/(n-1), so Rao-Scott = Pearson * (n-1)/n.
     n = len(people)
-    unit = crosstab(people, "answer", "ward", weights=np.ones(n)).attrs["overall_test"]
+    unit = crosstab_result(people, "answer", "ward", weights=np.ones(n)).overall_test.iloc[0]
     assert unit["name"].startswith("Rao-Scott first-order corrected chi-square")
     assert unit["mean_design_effect"] == pytest.approx(n / (n - 1), rel=1e-10)
     assert unit["statistic"] == pytest.approx(chi2 * (n - 1) / n, rel=1e-10)
     # Unequal weights inflate the variance: the correction divides by a larger effect.
     w = np.resize([1.0, 1.0, 8.0], n)
-    skewed = crosstab(people, "answer", "ward", weights=w).attrs["overall_test"]
+    skewed = crosstab_result(people, "answer", "ward", weights=w).overall_test.iloc[0]
     assert skewed["mean_design_effect"] > 1.2
     assert skewed["statistic"] == pytest.approx(
         skewed["pearson_statistic"] / skewed["mean_design_effect"]
@@ -266,7 +284,8 @@ def test_small_cells_their_complements_and_small_groups_are_suppressed() -> None
     shown = table[~table["suppressed"]]
     assert shown[["count", "share", "p_value"]].notna().all().all()
     # The overall test leaves out the hidden small group.
-    assert table.attrs["overall_test"]["groups"] == ["A", "B", "D"]
+    overall = crosstab_result(people, "q", "g", levels=["a", "b", "c"]).overall_test
+    assert overall.loc[0, "groups"] == ["A", "B", "D"]
     # Holm runs over the shown cells only.
     np.testing.assert_allclose(shown["p_adjusted"], holm_adjust(shown["p_value"]))
 
@@ -306,13 +325,17 @@ def test_no_suppressed_count_can_be_worked_back_from_the_totals() -> None:
         assert high - low > 0.5, f"{cell} is pinned to {low}"
 
 
-def test_weighted_distribution_suppresses_only_on_request() -> None:
+def test_weighted_distribution_suppresses_by_default_like_crosstab() -> None:
     people = _small_cells()
-    open_table = weighted_distribution(people, "q", by="g")
+    open_table = weighted_distribution(people, "q", by="g", min_cell_size=0)
     assert "suppressed" not in open_table and open_table["count"].min() == 0
-    shown = weighted_distribution(people, "q", by="g", min_cell_size=5)
+    shown = weighted_distribution(people, "q", by="g")  # the default minimum cell size
     assert shown["suppressed"].any()
     assert shown.loc[shown["suppressed"], "share"].isna().all()
+    explicit = weighted_distribution(people, "q", by="g", min_cell_size=DEFAULT_MIN_CELL_SIZE)
+    pd.testing.assert_frame_equal(shown, explicit)
+    larger = weighted_distribution(people, "q", by="g", min_cell_size=50)
+    assert larger["suppressed"].sum() > shown["suppressed"].sum()
 
 
 # -- Likert ------------------------------------------------------------------------------------
@@ -333,7 +356,9 @@ def test_likert_order_is_kept_and_non_answers_are_excluded_but_counted() -> None
     shares = summary.set_index("category")["share"]
     assert shares["Agree"] == pytest.approx(8 / 19)
     assert shares["Strongly disagree"] == 0
-    non_answers = summary.attrs["non_answers"].set_index("answer")["count"]
+    result = likert_summary_result(people, "q", order=AGREE)
+    pd.testing.assert_frame_equal(result.table, summary)
+    non_answers = result.non_answers.set_index("answer")["count"]
     assert non_answers.to_dict() == {"Don\u2019t know": 3, "Prefer not to say": 2, "(blank)": 2}
 
 
@@ -392,7 +417,9 @@ def oracle(shared_data: Path) -> dict:
 def test_oracle_likert_distribution_and_top_box(oracle: dict) -> None:
     respondents, w, expected = oracle["respondents"], oracle["w"], oracle["expected"]
     likert = expected["likert_q2"]
-    table = weighted_distribution(respondents, "q2_likert", weights=w, levels=[1, 2, 3, 4, 5])
+    table = weighted_distribution(
+        respondents, "q2_likert", weights=w, levels=[1, 2, 3, 4, 5], min_cell_size=0
+    )
     got = table.set_index("category")["share"]
     for level, share in likert["weighted_distribution"].items():
         assert got[int(level)] == pytest.approx(share, abs=1e-9)
@@ -415,13 +442,18 @@ def test_oracle_yes_share_by_ward(oracle: dict) -> None:
             pytest.approx(low, abs=1e-9),
             pytest.approx(high, abs=1e-9),
         )
-    overall = weighted_distribution(respondents, "q1_yes", weights=w, levels=["yes", "no"])
+    overall = weighted_distribution(
+        respondents, "q1_yes", weights=w, levels=["yes", "no"], min_cell_size=0
+    )
     truth = expected["yes_share_fixed_weights"]["overall"]
     assert overall.loc[0, "share"] == pytest.approx(truth["share"], abs=1e-9)
     assert overall.loc[0, "se"] == pytest.approx(truth["se"], rel=1e-6)
-    unweighted = weighted_distribution(respondents, "q1_yes", levels=["yes", "no"])
+    unweighted = weighted_distribution(respondents, "q1_yes", levels=["yes", "no"], min_cell_size=0)
     assert unweighted.loc[0, "share"] == pytest.approx(truth["unweighted"], abs=1e-12)
-    assert table.attrs["overall_test"]["df"] == len(yes) - 1
+    overall_test = crosstab_result(
+        respondents, "q1_yes", "ward", weights=w, levels=["yes", "no"]
+    ).overall_test
+    assert overall_test.loc[0, "df"] == len(yes) - 1
 
 
 # -- the sample study --------------------------------------------------------------------------
@@ -468,4 +500,7 @@ def test_sample_survey_weighted_likert_by_ward_suppresses_small_cells(sample_sur
         full = part.groupby(level="group")["suppressed"].sum() == 0
         sums = part["share"].groupby(level="group").sum()[full]
         np.testing.assert_allclose(sums, 1.0)
-    assert set(summary.attrs["overall_tests"]) == set(items)
+    tests = likert_summary_result(
+        survey, items, order=sample_survey["order"], weights=sample_survey["weights"], by="ward"
+    ).overall_tests
+    assert tests["item"].tolist() == items

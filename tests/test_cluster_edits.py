@@ -18,6 +18,7 @@ from research_kit.store import Store, utcnow
 from research_kit.survey.cluster_edits import (
     ClusterEditError,
     apply_cluster_edits,
+    apply_cluster_edits_result,
     cluster_edits,
     edit_report,
     merge_clusters,
@@ -177,7 +178,8 @@ def test_each_edit_persists_across_reopening_the_study(sample_study_path, themed
 
     with research_kit.open_study(sample_study_path) as again:
         log = cluster_edits(again, QUESTION, survey_id=SURVEY)
-        edited = apply_cluster_edits(again, QUESTION, assignments, survey_id=SURVEY)
+        edited_result = apply_cluster_edits_result(again, QUESTION, assignments, survey_id=SURVEY)
+        edited = edited_result.assignments
     assert log["kind"].tolist() == ["rename", "merge", "pin"]
     assert log["coder"].fillna("").tolist() == ["J.R.", "", ""]
     assert _members(edited, "Fees") == _theme_ids(themed, "fees_cost")
@@ -191,7 +193,7 @@ def test_each_edit_persists_across_reopening_the_study(sample_study_path, themed
         ].iloc[0]
     )
     assert (row["confidence"], row["edited"]) == (1.0, True)
-    assert edit_report(edited)["status"].tolist() == ["applied"] * 3
+    assert edit_report(edited_result)["status"].tolist() == ["applied"] * 3
 
 
 def test_edits_replay_on_a_rerun_with_new_answers_another_order_and_numbering(study, themed):
@@ -207,10 +209,11 @@ def test_edits_replay_on_a_rerun_with_new_answers_another_order_and_numbering(st
 
     after = _model_output(themed, seed=2, noise=0.05)  # every answer, 5% placed differently
     assert set(after.respondent_id) > set(before.respondent_id)
-    edited = apply_cluster_edits(study, QUESTION, after, survey_id=SURVEY)
+    edited_result = apply_cluster_edits_result(study, QUESTION, after, survey_id=SURVEY)
+    edited = edited_result.assignments
 
-    assert edit_report(edited)["status"].eq("applied").all()
-    assert edit_report(edited)["overlap"].between(0.5, 1).all()
+    assert edit_report(edited_result)["status"].eq("applied").all()
+    assert edit_report(edited_result)["overlap"].between(0.5, 1).all()
     assert edited["respondent_id"].tolist() == after["respondent_id"].tolist()  # rows kept
     fees_now = set(
         after.loc[after.cluster == _cluster_of(after, themed, "fees_cost"), "respondent_id"]
@@ -265,8 +268,9 @@ def test_an_edit_whose_cluster_is_gone_is_reported_not_applied(study, themed):
     big = _cluster_of(rerun, themed, "plan_review_speed")
     rerun.loc[rerun.cluster == language, "cluster"] = big  # swallowed by a bigger cluster
 
-    edited = apply_cluster_edits(study, QUESTION, rerun, survey_id=SURVEY)
-    report = edit_report(edited)
+    edited_result = apply_cluster_edits_result(study, QUESTION, rerun, survey_id=SURVEY)
+    edited = edited_result.assignments
+    report = edit_report(edited_result)
     assert report["status"].tolist() == ["not_applicable"] * 3
     assert report["reason"].str.contains("gone").all()
     assert report["reason"][0].count("spread out") == 1
@@ -279,22 +283,25 @@ def test_a_merge_applies_to_the_clusters_still_there(study, themed):
     three = [_cluster_of(assignments, themed, t) for t in THEMES[:3]]
     merge_clusters(study, QUESTION, assignments, three, name="Three", survey_id=SURVEY)
     rerun = assignments[assignments.cluster != three[2]]
-    edited = apply_cluster_edits(study, QUESTION, rerun, survey_id=SURVEY)
-    report = edit_report(edited)
+    edited_result = apply_cluster_edits_result(study, QUESTION, rerun, survey_id=SURVEY)
+    edited = edited_result.assignments
+    report = edit_report(edited_result)
     assert report.status.tolist() == ["applied"]
     assert "left out" in report.reason[0]
     assert _members(edited, "Three") == _theme_ids(themed, *THEMES[:2])
     together = assignments.assign(cluster=assignments.cluster.replace({three[1]: three[0]}))
     together = together.assign(cluster=together.cluster.replace({three[2]: three[0]}))
-    edited = apply_cluster_edits(
+    edited_result = apply_cluster_edits_result(
         study, QUESTION, together, survey_id=SURVEY
     )  # the model merged them
-    assert edit_report(edited).reason.str.contains("holds the merged answers already").all()
+    edited = edited_result.assignments
+    assert edit_report(edited_result).reason.str.contains("holds the merged answers already").all()
     assert _members(edited, "Three") == _theme_ids(themed, *THEMES[:3])
     assert not edited.edited.any()
     alone = assignments[assignments.cluster == three[0]]
-    edited = apply_cluster_edits(study, QUESTION, alone, survey_id=SURVEY)
-    assert edit_report(edited).status.tolist() == ["not_applicable"]
+    edited_result = apply_cluster_edits_result(study, QUESTION, alone, survey_id=SURVEY)
+    edited = edited_result.assignments
+    assert edit_report(edited_result).status.tolist() == ["not_applicable"]
 
 
 def test_pin_by_name_follows_the_renamed_cluster_and_missing_respondents_are_reported(
@@ -307,10 +314,13 @@ def test_pin_by_name_follows_the_renamed_cluster_and_missing_respondents_are_rep
     pin_response(
         study, QUESTION, respondent, "fees", survey_id=SURVEY
     )  # no table: name, checked later
-    edited = apply_cluster_edits(study, QUESTION, _model_output(themed, seed=8), survey_id=SURVEY)
+    edited_result = apply_cluster_edits_result(
+        study, QUESTION, _model_output(themed, seed=8), survey_id=SURVEY
+    )
+    edited = edited_result.assignments
     assert respondent in _members(edited, "Fees")
     without = _model_output(themed, seed=8).query("respondent_id != @respondent")
-    report = edit_report(apply_cluster_edits(study, QUESTION, without, survey_id=SURVEY))
+    report = apply_cluster_edits_result(study, QUESTION, without, survey_id=SURVEY).report
     assert report.status.tolist() == ["applied", "not_applicable"]
     assert "not in this clustering" in report.reason[1]
 
@@ -321,14 +331,16 @@ def test_undo_removes_the_last_edit_from_the_replay_but_keeps_it_in_the_log(stud
     rename_cluster(study, QUESTION, assignments, fees, "Fees", survey_id=SURVEY)
     rename_cluster(study, QUESTION, assignments, fees, "Cost", survey_id=SURVEY)
     assert undo_last_edit(study, QUESTION, survey_id=SURVEY) == 2
-    edited = apply_cluster_edits(study, QUESTION, assignments, survey_id=SURVEY)
+    edited_result = apply_cluster_edits_result(study, QUESTION, assignments, survey_id=SURVEY)
+    edited = edited_result.assignments
     assert "Fees" in set(edited.cluster_name) and "Cost" not in set(edited.cluster_name)
     assert undo_last_edit(study, QUESTION, survey_id=SURVEY) == 1
     assert cluster_edits(study, QUESTION, survey_id=SURVEY)["undone"].tolist() == [True, True]
     with pytest.raises(ClusterEditError, match=r"no edit .* to undo"):
         undo_last_edit(study, QUESTION, survey_id=SURVEY)
-    edited = apply_cluster_edits(study, QUESTION, assignments, survey_id=SURVEY)
-    assert edit_report(edited).empty and not edited.cluster_name.isin(["Fees", "Cost"]).any()
+    edited_result = apply_cluster_edits_result(study, QUESTION, assignments, survey_id=SURVEY)
+    edited = edited_result.assignments
+    assert edit_report(edited_result).empty and not edited.cluster_name.isin(["Fees", "Cost"]).any()
     rename_cluster(study, QUESTION, assignments, fees, "Fees again", survey_id=SURVEY)
     assert cluster_edits(study, QUESTION, survey_id=SURVEY)["seq"].tolist() == [1, 2, 3]
 
@@ -404,7 +416,8 @@ def test_invalid_edits_say_what_is_wrong_and_write_nothing(study, themed, edit, 
 
 def test_edited_assignments_are_not_edited_twice(study, themed):
     assignments = _model_output(themed, seed=11)
-    edited = apply_cluster_edits(study, QUESTION, assignments, survey_id=SURVEY)
+    edited_result = apply_cluster_edits_result(study, QUESTION, assignments, survey_id=SURVEY)
+    edited = edited_result.assignments
     with pytest.raises(ClusterEditError, match="already have the cluster edits applied"):
         apply_cluster_edits(study, QUESTION, edited, survey_id=SURVEY)
     # but the edited view is what the edit functions take, with its names
@@ -432,9 +445,10 @@ def test_respondent_ids_compare_as_text(study, themed):
         survey_id=SURVEY,
     )
     as_text = assignments.assign(respondent_id=assignments.respondent_id.astype(str))
-    edited = apply_cluster_edits(study, QUESTION, as_text, survey_id=SURVEY)
+    edited_result = apply_cluster_edits_result(study, QUESTION, as_text, survey_id=SURVEY)
+    edited = edited_result.assignments
     assert edited.loc[edited.respondent_id == "1003", "edited"].item()
-    assert edit_report(edited).status.tolist() == ["applied"]
+    assert edit_report(edited_result).status.tolist() == ["applied"]
 
 
 def test_the_log_describes_each_edit_and_names_a_coder_once(study, themed):
@@ -472,7 +486,8 @@ def test_split_separates_a_mixed_cluster_and_replays_the_same_on_a_rerun(study, 
     )
     split_cluster(study, QUESTION, assignments, 0, n_parts=2, random_state=0, survey_id=SURVEY)
 
-    edited = apply_cluster_edits(study, QUESTION, assignments, survey_id=SURVEY)
+    edited_result = apply_cluster_edits_result(study, QUESTION, assignments, survey_id=SURVEY)
+    edited = edited_result.assignments
     assert edited.cluster.nunique() == 3
     split_rows = edited.respondent_id.isin(mixed.respondent_id)
     theme = edited.respondent_id[split_rows].map(themed.set_index("respondent_id").theme)
@@ -490,8 +505,9 @@ def test_split_separates_a_mixed_cluster_and_replays_the_same_on_a_rerun(study, 
     # a later edit anchored on a part of the split follows that part on a re-run
     fees_part = int(edited.cluster[edited.respondent_id.isin(fees.respondent_id)].mode()[0])
     rename_cluster(study, QUESTION, edited, fees_part, "Fees part", survey_id=SURVEY)
-    rerun = apply_cluster_edits(study, QUESTION, shuffled, survey_id=SURVEY)
-    assert edit_report(rerun).status.tolist() == ["applied", "applied"]
+    rerun_result = apply_cluster_edits_result(study, QUESTION, shuffled, survey_id=SURVEY)
+    rerun = rerun_result.assignments
+    assert edit_report(rerun_result).status.tolist() == ["applied", "applied"]
     assert _members(rerun, "Fees part") == set(by_id.index[by_id.cluster == fees_part])
 
 
@@ -514,15 +530,16 @@ def test_with_the_real_clusterer_edits_reach_matching_clusters_or_are_reported(s
         anchors[f"Theme {cluster}"] = set(before.respondent_id[before.cluster == cluster])
     # The same answers in another order: the clusterer gives the same clusters, so every
     # rename applies.
-    same = apply_cluster_edits(
+    same_result = apply_cluster_edits_result(
         study, QUESTION, run(before.sample(frac=1, random_state=3)), survey_id=SURVEY
     )
-    assert (edit_report(same).status == "applied").all()
+    assert (edit_report(same_result).status == "applied").all()
     # 10% new answers: the clusterer may regroup; each rename follows its answers or is
     # reported, never lands on a cluster made of other answers.
     after = run(universe.sample(frac=1, random_state=2))
-    edited = apply_cluster_edits(study, QUESTION, after, survey_id=SURVEY)
-    report = edit_report(edited)
+    edited_result = apply_cluster_edits_result(study, QUESTION, after, survey_id=SURVEY)
+    edited = edited_result.assignments
+    report = edit_report(edited_result)
     assert len(report) == len(anchors)
     applied = report.status == "applied"
     assert applied.any(), report.reason.tolist()
@@ -546,23 +563,26 @@ def test_a_kept_run_reloads_as_it_was_and_takes_the_edits(study, themed):
     run_two = save_cluster_run(study, QUESTION, second, survey_id=SURVEY)
     assert run_two > run_one
     latest = load_cluster_run(study, QUESTION, survey_id=SURVEY)
-    assert latest.attrs["run_id"] == run_two and "label" not in latest
+    assert (latest["run_id"] == run_two).all() and "label" not in latest
     kept = load_cluster_run(study, QUESTION, run_one, survey_id=SURVEY)
     expected = first.sort_values("respondent_id").reset_index(drop=True)
-    pd.testing.assert_frame_equal(kept, expected, check_dtype=False)
-    assert kept.attrs["params"] == {"n_clusters": 11}
+    pd.testing.assert_frame_equal(kept.drop(columns="run_id"), expected, check_dtype=False)
+    runs = cluster_runs(study, survey_id=SURVEY).set_index("run_id")
+    assert (kept["run_id"] == run_one).all()
+    assert runs.loc[run_one, "params"] == {"n_clusters": 11}
     runs = cluster_runs(study, survey_id=SURVEY)
     assert runs[["run_id", "n_responses", "coder"]].fillna("").values.tolist() == [
         [run_one, len(first), "J.R."],
         [run_two, len(second), ""],
     ]
     rename_cluster(study, QUESTION, kept, 3, "Three", survey_id=SURVEY)
-    edited = apply_cluster_edits(
+    edited_result = apply_cluster_edits_result(
         study,
         QUESTION,
         load_cluster_run(study, QUESTION, run_one, survey_id=SURVEY),
         survey_id=SURVEY,
     )
+    edited = edited_result.assignments
     assert _members(edited, "Three") == set(first.loc[first.cluster == 3, "respondent_id"])
     assert set(edited.label) == set(first.label)  # a rename keeps the model's label
     assert set(edited.cluster_name) == {"Three"} | set(first.label) - {"theme 3"}

@@ -12,7 +12,7 @@ import pytest
 
 import research_kit
 from research_kit.errors import SurveyError
-from research_kit.survey.weighting import design_effect, rake, weighted_share
+from research_kit.survey.weighting import design_effect, rake, rake_result, weighted_share
 
 ORDER = ["ward", "age_band", "race_eth"]
 
@@ -23,8 +23,14 @@ def oracle(shared_data: Path) -> dict:
     respondents = pd.read_csv(folder / "respondents.csv")
     margins = pd.read_csv(folder / "population_margins.csv")
     expected = json.loads((folder / "expected.json").read_text())
-    weights = rake(respondents, margins, variables=ORDER, tol=1e-13)
-    return {"respondents": respondents, "margins": margins, "expected": expected, "w": weights}
+    result = rake_result(respondents, margins, variables=ORDER, tol=1e-13)
+    return {
+        "respondents": respondents,
+        "margins": margins,
+        "expected": expected,
+        "w": result.weights,
+        "raking": result,
+    }
 
 
 def test_raking_reproduces_the_oracle_weights(oracle: dict, shared_data: Path) -> None:
@@ -38,9 +44,10 @@ def test_raking_reproduces_the_oracle_weights(oracle: dict, shared_data: Path) -
     assert weights.min() == pytest.approx(summary["min"], rel=1e-8)
     assert weights.max() == pytest.approx(summary["max"], rel=1e-8)
     assert weights.sum() == pytest.approx(summary["sum"], rel=1e-10)
-    assert weights.attrs["converged"] is True
-    assert abs(weights.attrs["iterations"] - 18) <= 2
-    assert weights.attrs["max_gap"] < 1e-13
+    raking = oracle["raking"]
+    assert raking.converged is True
+    assert abs(raking.iterations - 18) <= 2
+    assert raking.max_gap < 1e-13
 
 
 def test_raked_weights_meet_every_margin(oracle: dict) -> None:
@@ -111,9 +118,12 @@ def test_raking_a_hand_computed_case() -> None:
 def test_raking_one_variable_is_one_step_and_keeps_start_weights() -> None:
     people = pd.DataFrame({"a": ["x", "x", "y"], "s": [1.0, 3.0, 2.0]})
     margins = pd.DataFrame({"variable": ["a", "a"], "category": ["x", "y"], "population": [8, 4]})
-    weights = rake(people, margins, variables=["a"], weight="s")
-    assert weights.tolist() == pytest.approx([2.0, 6.0, 4.0])
-    assert weights.attrs["iterations"] == 1
+    result = rake_result(people, margins, variables=["a"], weight="s")
+    assert result.weights.tolist() == pytest.approx([2.0, 6.0, 4.0])
+    assert result.iterations == 1
+    pd.testing.assert_series_equal(
+        rake(people, margins, variables=["a"], weight="s"), result.weights
+    )
 
 
 def test_raking_maps_margin_variables_to_columns() -> None:
@@ -139,17 +149,18 @@ def test_trimming_pulls_weights_towards_the_bounds_and_keeps_the_margins() -> No
         }
     )
     untrimmed = rake(people, margins, variables=["a", "b"])
-    trimmed = rake(people, margins, variables=["a", "b"], trim=(0.3, 3.0), trim_rounds=20)
+    trimming = rake_result(people, margins, variables=["a", "b"], trim=(0.3, 3.0), trim_rounds=20)
+    trimmed = trimming.weights
     before = (untrimmed / untrimmed.mean()).max()
     after = (trimmed / trimmed.mean()).max()
     assert before > 3.8 and after < 3.1
-    assert trimmed.attrs["weight_ratio_range"][1] == pytest.approx(after)
-    assert trimmed.attrs["within_trim_bounds"] == (after <= 3.0 * (1 + 1e-9))
+    assert trimming.weight_ratio_range[1] == pytest.approx(after)
+    assert trimming.within_trim_bounds == (after <= 3.0 * (1 + 1e-9))
     for variable, category, population in margins.itertuples(index=False):
         assert trimmed[people[variable] == category].sum() == pytest.approx(population, rel=1e-8)
-    loose = rake(people, margins, variables=["a", "b"], trim=(0.1, 10.0))
-    assert loose.attrs["within_trim_bounds"] and loose.attrs["trim_rounds"] == 1
-    np.testing.assert_allclose(loose, untrimmed, rtol=1e-8)
+    loosely = rake_result(people, margins, variables=["a", "b"], trim=(0.1, 10.0))
+    assert loosely.within_trim_bounds and loosely.trim_rounds == 1
+    np.testing.assert_allclose(loosely.weights, untrimmed, rtol=1e-8)
 
 
 def test_margin_of_error_by_hand() -> None:

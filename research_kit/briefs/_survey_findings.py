@@ -31,7 +31,14 @@ from research_kit.briefs.content import (
 )
 from research_kit.briefs.protection import CountPlan, likert_plan, themes_plan
 from research_kit.errors import ResearchKitError
-from research_kit.survey import design_effect, likert_summary, scale_order, top_box
+from research_kit.survey import (
+    SurveyWeightsResult,
+    design_effect,
+    likert_summary,
+    scale_order,
+    survey_weights_result,
+    top_box,
+)
 from research_kit.survey.breakdown import crosstab, weighted_distribution
 from research_kit.survey.themes import QuestionThemes, cluster_question
 
@@ -76,6 +83,8 @@ class SurveyBasis:
     #: The themes of the first open-ended question, or why there are none.
     themes: QuestionThemes | None
     themes_problem: str | None
+    #: How the weights were raked (None when unweighted).
+    weighting: SurveyWeightsResult | None = None
 
     @property
     def weighted(self) -> bool:
@@ -91,12 +100,14 @@ def survey_basis(
     brief says so and shows unweighted shares rather than failing as a whole.
     """
     source = study.survey_source()
-    weights, weighting_problem = None, None
+    weights, weighting, weighting_problem = None, None, None
     if source.population_margins is not None:
         try:
-            weights = study.survey_weights(source.id, survey=survey)
+            weighting = survey_weights_result(study, source.id, survey=survey)
         except ResearchKitError as exc:
             weighting_problem = str(exc)
+        else:
+            weights = weighting.weights
     scales, unscaled = {}, []
     for item in source.likert:
         if item not in survey.columns:
@@ -122,7 +133,15 @@ def survey_basis(
             themes_problem = str(exc)
     framed = survey if weights is None else survey.assign(**{_WEIGHT: weights.to_numpy(float)})
     return SurveyBasis(
-        source, framed, weights, weighting_problem, scales, unscaled, themes, themes_problem
+        source,
+        framed,
+        weights,
+        weighting_problem,
+        scales,
+        unscaled,
+        themes,
+        themes_problem,
+        weighting,
     )
 
 
@@ -181,7 +200,7 @@ def _with_hidden(table: pd.DataFrame, hidden, *, n: bool = False) -> pd.DataFram
 
 
 def survey_section(study, basis: SurveyBasis, *, group, ward, facts) -> Section:
-    min_size = study.min_cell_size
+    min_cell_size = study.min_cell_size
     label = GROUP_LABELS[group]
     survey = basis.survey if ward is None else basis.survey[basis.survey["ward"] == ward]
     where = f" in {ward}" if ward else ""
@@ -191,13 +210,18 @@ def survey_section(study, basis: SurveyBasis, *, group, ward, facts) -> Section:
     notices = _survey_notices(basis)
     try:
         overall = top_box(
-            survey, items, order=basis.scales, weights=weights, min_cell_size=min_size
+            survey, items, order=basis.scales, weights=weights, min_cell_size=min_cell_size
         )
         by_group = top_box(
-            survey, items, order=basis.scales, weights=weights, by=group, min_cell_size=min_size
+            survey,
+            items,
+            order=basis.scales,
+            weights=weights,
+            by=group,
+            min_cell_size=min_cell_size,
         )
         levels = likert_summary(
-            survey, items, order=basis.scales, weights=weights, min_cell_size=min_size
+            survey, items, order=basis.scales, weights=weights, min_cell_size=min_cell_size
         )
     except ResearchKitError as exc:  # no items, too few respondents, an answer off the scale
         return Section(
@@ -207,7 +231,7 @@ def survey_section(study, basis: SurveyBasis, *, group, ward, facts) -> Section:
             notice=" ".join([*notices, str(exc)]),
         )
     plans = {
-        item: likert_plan(basis.survey, item, scale, by=group, min_cell_size=min_size)
+        item: likert_plan(basis.survey, item, scale, by=group, min_cell_size=min_cell_size)
         for item, scale in basis.scales.items()
     }
     overall = _protected_boxes(overall, plans, ward=ward, by=None)
@@ -215,7 +239,7 @@ def survey_section(study, basis: SurveyBasis, *, group, ward, facts) -> Section:
     levels = _protected_levels(levels, plans, ward=ward)
     test = str(by_group["test"].dropna().iloc[0]) if by_group["test"].notna().any() else ""
     facts["survey_test"] = test
-    note = _weighting_note(basis, min_size) + (
+    note = _weighting_note(basis, min_cell_size) + (
         f" \u201cHigher\u201d or \u201clower\u201d: the group's share differs from that of "
         f"all other respondents ({test}, p < 0.05)."
         if test
@@ -279,7 +303,7 @@ def survey_section(study, basis: SurveyBasis, *, group, ward, facts) -> Section:
             f"\u00b1{lowest['margin_of_error'] * 100:.0f} points{weighting})."
         )
         chart = by_group[by_group["item"] == lowest["item"]]
-        figures.append(_agreement_by_group_figure(chart, str(lowest["item"]), label, min_size))
+        figures.append(_agreement_by_group_figure(chart, str(lowest["item"]), label, min_cell_size))
     return Section(
         id="survey",
         title="What the survey says",
@@ -309,11 +333,11 @@ def _survey_notices(basis: SurveyBasis) -> list[str]:
     return notices
 
 
-def _weighting_note(basis: SurveyBasis, min_size: int) -> str:
+def _weighting_note(basis: SurveyBasis, min_cell_size: int) -> str:
     if basis.weighted:
         text = (
             "Weighted to the population (raked to "
-            + join_words(_raking_variables(basis.weights))
+            + join_words(_raking_variables(basis.weighting))
             + "): estimates for everyone the survey stands for, with 95% margins of error. "
         )
     else:
@@ -321,9 +345,9 @@ def _weighting_note(basis: SurveyBasis, min_size: int) -> str:
     return text + (
         "n counts respondents who chose a point of the scale (\u201cDon't know\u201d and blanks "
         f"are left out). Suppression is decided on these unweighted counts: groups with fewer "
-        f"than {min_size} are suppressed, and so are others wherever a hidden number could be "
+        f"than {min_cell_size} are suppressed, and so are others wherever a hidden number could be "
         "worked out or narrowed from any table of this brief, for any ward; a share is shown "
-        f"only when at least {min_size} respondents are on each side of it."
+        f"only when at least {min_cell_size} respondents are on each side of it."
     )
 
 
@@ -416,10 +440,8 @@ def _likert_figures(levels: pd.DataFrame, overall: pd.DataFrame, basis) -> list[
 
 
 def _agreement_by_group_figure(
-    chart: pd.DataFrame, item: str, label: str, min_size: int
+    chart: pd.DataFrame, item: str, label: str, min_cell_size: int
 ) -> FigureSpec:
-    chart = chart.copy()
-    chart.attrs = {"min_cell_size": min_size, "confidence": 0.95, "alpha": 0.05}
     with plt.rc_context({"text.parse_math": False}):
         fig = viz.share_by_group(
             chart,
@@ -454,10 +476,10 @@ def _box_words(table: pd.DataFrame) -> str:
     return box.replace(" + ", " or ")
 
 
-def _raking_variables(weights: pd.Series | None) -> list[str]:
-    if weights is None:
+def _raking_variables(weighting: SurveyWeightsResult | None) -> list[str]:
+    if weighting is None:
         return []
-    return [str(v) for v in weights.attrs.get("not_in_margins", {})]
+    return [str(v) for v in weighting.not_in_margins["variable"]]
 
 
 def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=unchanged):
@@ -474,9 +496,9 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
             summary="The open-ended answers could not be grouped into themes.",
             notice=basis.themes_problem,
         )
-    min_size = study.min_cell_size
+    min_cell_size = study.min_cell_size
     everyone = themes.assignments
-    plan, chosen = _themes_plan(basis, everyone, group=group, min_size=min_size)
+    plan, chosen = _themes_plan(basis, everyone, group=group, min_cell_size=min_cell_size)
     where_cell = {"ward": ward} if ward is not None else {}
     assigned = everyone if ward is None else everyone[everyone["ward"] == ward]
     question = themes.question
@@ -487,7 +509,7 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
     try:
         # By cluster id, not name: two themes may carry the same automatic name.
         overall = weighted_distribution(
-            assigned, "cluster", weights=weights, levels=clusters, min_cell_size=min_size
+            assigned, "cluster", weights=weights, levels=clusters, min_cell_size=min_cell_size
         )
     except ResearchKitError as exc:
         return Section(
@@ -531,7 +553,7 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
         blanks,
         where=where,
         weighted=weighted,
-        min_size=min_size,
+        min_cell_size=min_cell_size,
         redacted=scrub is not unchanged,
     )
     shown = overall[~overall["suppressed"] & overall["share"].notna()]
@@ -564,7 +586,7 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
             group=group,
             plan=plan,
             where=where_cell,
-            min_size=min_size,
+            min_cell_size=min_cell_size,
         )
         if figure is not None:
             figures.append(figure)
@@ -584,7 +606,7 @@ def _themes_note(
     *,
     where: str,
     weighted: bool,
-    min_size: int,
+    min_cell_size: int,
     redacted: bool,
 ) -> str:
     shares = (
@@ -601,9 +623,9 @@ def _themes_note(
     return (
         f"{answered} people answered{where}; {non_answers} non-answers (such as \u201cn/a\u201d "
         f"or \u201cdon't know\u201d) and {blanks} blanks were not clustered. {shares} "
-        f"A theme's share is shown only when at least {min_size} respondents{where} are in it and "
-        f"{min_size} are not (unweighted counts), and others are suppressed wherever a hidden "
-        f"number could be worked out or narrowed from any table of this brief. {redaction}"
+        f"A theme's share is shown only when at least {min_cell_size} respondents{where} are in "
+        f"it and {min_cell_size} are not (unweighted counts), and others are suppressed wherever "
+        f"a hidden number could be worked out or narrowed from any table of this brief. {redaction}"
     )
 
 
@@ -622,7 +644,7 @@ def _answer_status_counts(plan, where: dict) -> tuple[str, str, str]:
 
 
 def _themes_plan(
-    basis: SurveyBasis, assigned: pd.DataFrame, *, group: str, min_size: int
+    basis: SurveyBasis, assigned: pd.DataFrame, *, group: str, min_cell_size: int
 ) -> tuple[CountPlan, Any]:
     """The open question's protected counts; the theme broken down by group is the most
     common one over all wards (the same in every ward's view of the dashboard)."""
@@ -636,7 +658,7 @@ def _themes_plan(
         else assigned.groupby("cluster").size()
     )
     chosen = totals.sort_index().idxmax()
-    return themes_plan(statuses, assigned, chosen, by=group, min_cell_size=min_size), chosen
+    return themes_plan(statuses, assigned, chosen, by=group, min_cell_size=min_cell_size), chosen
 
 
 def _protected_themes(overall: pd.DataFrame, plan, where: dict) -> pd.DataFrame:
@@ -682,7 +704,7 @@ def _theme_by_group_figure(
     group: str,
     plan,
     where: dict,
-    min_size: int,
+    min_cell_size: int,
 ) -> FigureSpec | None:
     """The share of answers in one theme by group, as :meth:`QuestionThemes.shares` breaks it
     down (``name``: the theme as readers see it), with the plan's hidden groups hidden."""
@@ -692,7 +714,12 @@ def _theme_by_group_figure(
     weights = assigned["weight"] if "weight" in assigned.columns else None
     try:
         breakdown = crosstab(
-            assigned, "cluster", group, weights=weights, levels=clusters, min_cell_size=min_size
+            assigned,
+            "cluster",
+            group,
+            weights=weights,
+            levels=clusters,
+            min_cell_size=min_cell_size,
         )
     except ResearchKitError:
         return None
@@ -791,8 +818,7 @@ def survey_method_rows(study, basis: SurveyBasis, facts: dict) -> list[tuple[str
 
 
 def _weighting_method(study, basis: SurveyBasis) -> str:
-    weights = basis.weights
-    attrs = weights.attrs
+    weights, weighting = basis.weights, basis.weighting
     effect = design_effect(weights).iloc[0]
     source = basis.source
     margins = source.population_margins
@@ -802,19 +828,28 @@ def _weighting_method(study, basis: SurveyBasis) -> str:
         margins_name = str(margins)
     text = (
         "raked (iterative proportional fitting) to the population margins of "
-        + join_words(_raking_variables(weights))
+        + join_words(_raking_variables(weighting))
         + f" in {margins_name}"
     )
-    trim = attrs.get("trim")
+    trim = weighting.raking.trim if weighting is not None else None
     if trim:
-        low, high = attrs.get("weight_ratio_range", (None, None))
+        low, high = weighting.raking.weight_ratio_range or (None, None)
         text += (
             f"; weights trimmed to {trim[0]:g}\u2013{trim[1]:g} times the mean weight and raked "
             "again"
         )
         if low is not None:
             text += f" (final range {low:.2f}\u2013{high:.2f} times the mean)"
-    outside = {v: n for v, n in attrs.get("not_in_margins", {}).items() if n}
+    counts = weighting.not_in_margins if weighting is not None else None
+    outside = (
+        {
+            str(v): int(n)
+            for v, n in zip(counts["variable"], counts["respondents"], strict=True)
+            if n
+        }
+        if counts is not None
+        else {}
+    )
     if outside:
         text += (
             "; "

@@ -2,7 +2,13 @@
 weighted estimates and breakdowns by group."""
 
 from research_kit.study import register_study_method
-from research_kit.survey.breakdown import crosstab, holm_adjust, weighted_distribution
+from research_kit.survey.breakdown import (
+    CrosstabResult,
+    crosstab,
+    crosstab_result,
+    holm_adjust,
+    weighted_distribution,
+)
 from research_kit.survey.cluster_edits import (
     apply_cluster_edits,
     merge_clusters,
@@ -20,8 +26,19 @@ from research_kit.survey.ingest import (
     read_survey,
     read_survey_export,
 )
-from research_kit.survey.likert import likert_summary, top_box
-from research_kit.survey.material import check, study_survey, survey_weights
+from research_kit.survey.likert import (
+    LikertSummaryResult,
+    likert_summary,
+    likert_summary_result,
+    top_box,
+)
+from research_kit.survey.material import (
+    SurveyWeightsResult,
+    check,
+    study_survey,
+    survey_weights,
+    survey_weights_result,
+)
 from research_kit.survey.responses import (
     NON_ANSWERS,
     OPEN_TEXT_NON_ANSWERS,
@@ -31,14 +48,24 @@ from research_kit.survey.responses import (
 )
 from research_kit.survey.terms import cluster_terms
 from research_kit.survey.themes import QuestionThemes, cluster_question
-from research_kit.survey.weighting import design_effect, rake, weighted_share
+from research_kit.survey.weighting import (
+    RakeResult,
+    design_effect,
+    rake,
+    rake_result,
+    weighted_share,
+)
 
 __all__ = [
     "NON_ANSWERS",
     "OPEN_TEXT_NON_ANSWERS",
+    "CrosstabResult",
+    "LikertSummaryResult",
     "QuestionThemes",
+    "RakeResult",
     "ResponseClusterer",
     "SurveyExport",
+    "SurveyWeightsResult",
     "answer_counts",
     "apply_cluster_edits",
     "as_survey_export",
@@ -46,16 +73,19 @@ __all__ = [
     "cluster_question",
     "cluster_terms",
     "crosstab",
+    "crosstab_result",
     "design_effect",
     "detect_column_kinds",
     "file_rows",
     "holm_adjust",
     "is_non_answer",
     "likert_summary",
+    "likert_summary_result",
     "merge_clusters",
     "open_answers",
     "pin_response",
     "rake",
+    "rake_result",
     "read_survey",
     "read_survey_export",
     "rename_cluster",
@@ -63,6 +93,7 @@ __all__ = [
     "split_cluster",
     "study_survey",
     "survey_weights",
+    "survey_weights_result",
     "top_box",
     "undo_last_edit",
     "weighted_distribution",

@@ -52,7 +52,13 @@ from research_kit.errors import SurveyError
 from research_kit.privacy import DEFAULT_MIN_CELL_SIZE, suppress_table
 from research_kit.survey.weighting import weighted_share
 
-__all__ = ["crosstab", "holm_adjust", "weighted_distribution"]
+__all__ = [
+    "CrosstabResult",
+    "crosstab",
+    "crosstab_result",
+    "holm_adjust",
+    "weighted_distribution",
+]
 
 #: Significance level of the ``significant`` flag.
 ALPHA = 0.05
@@ -63,6 +69,47 @@ ESTIMATE_COLUMNS = ("share", "se", "ci_low", "ci_high", "margin_of_error")
 TEST_COLUMNS = ("difference", "p_value", "p_adjusted")
 DISTRIBUTION_COLUMNS = ["group", "category", "n", "count", *ESTIMATE_COLUMNS, "weighted"]
 _NO_TOTAL = object()  # a label no cell has: our tables carry no totals row or column
+#: Columns of :attr:`CrosstabResult.overall_test`.
+OVERALL_TEST_COLUMNS = (
+    "name",
+    "statistic",
+    "df",
+    "p_value",
+    "n",
+    "groups",
+    "min_expected",
+    "pearson_statistic",
+    "mean_design_effect",
+    "note",
+)
+
+
+@dataclass(frozen=True)
+class CrosstabResult:
+    """A breakdown by group with its overall test of association (:func:`crosstab_result`).
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        What :func:`crosstab` returns: one row per group and category.
+    overall_test : pandas.DataFrame
+        One row: the test of association of the whole table over the groups that are shown:
+        ``name``, ``statistic``, ``df``, ``p_value``, ``n`` (respondents in it), ``groups``
+        (a list), ``min_expected`` (Pearson), ``pearson_statistic`` and
+        ``mean_design_effect`` (Rao–Scott), ``note`` (why there is no test, else "").
+    alpha : float
+        The level of the ``significant`` flags.
+    confidence : float
+        The level of the intervals.
+    min_cell_size : int
+        The suppression threshold used.
+    """
+
+    table: pd.DataFrame
+    overall_test: pd.DataFrame
+    alpha: float
+    confidence: float
+    min_cell_size: int
 
 
 @dataclass(frozen=True)
@@ -92,6 +139,9 @@ def weighted_distribution(
 ) -> pd.DataFrame:
     """Share of each category of a categorical answer, overall or per group, with its MOE.
 
+    Cells are suppressed by default, like every breakdown (since the house redesign;
+    before, ``min_cell_size=None`` showed everything: pass ``min_cell_size=0`` for that).
+
     Parameters
     ----------
     frame : DataFrame
@@ -114,8 +164,10 @@ def weighted_distribution(
         Confidence level of the intervals (0.95: 95% intervals).
     min_cell_size : int, optional
         Suppress cells of fewer people (and complementary cells) through
-        :func:`research_kit.privacy.suppress_table`; ``None`` shows everything (analysis
-        only, never for stakeholders).
+        :func:`research_kit.privacy.suppress_table`; ``None`` (the default) uses the study's
+        default (:data:`~research_kit.privacy.DEFAULT_MIN_CELL_SIZE`; pass
+        ``study.min_cell_size`` for a study that sets its own); ``0`` shows everything and
+        adds no suppression columns (analysis only, never for stakeholders).
 
     Returns
     -------
@@ -123,10 +175,10 @@ def weighted_distribution(
         One row per group and category, groups in order, then categories in order:
         ``group`` ("all" without ``by``), ``category``, ``n`` (respondents in the group who
         answered), ``count`` (of them, those in this category, unweighted), ``share``, ``se``,
-        ``ci_low``, ``ci_high``, ``margin_of_error``, ``weighted``; with ``min_cell_size``
-        also ``suppressed`` and ``suppression_reason`` ("small cell", "complementary",
-        "small group" or ""). The intervals are Wald intervals, not clipped to [0, 1]. See
-        the module notes for the formulas.
+        ``ci_low``, ``ci_high``, ``margin_of_error``, ``weighted``; unless
+        ``min_cell_size=0`` also ``suppressed`` and ``suppression_reason`` ("small cell",
+        "complementary", "small group" or ""). The intervals are Wald intervals, not clipped
+        to [0, 1]. See the module notes for the formulas.
 
     Raises
     ------
@@ -137,8 +189,9 @@ def weighted_distribution(
     Examples
     --------
     >>> people = pd.DataFrame({"answer": ["yes", "no", "yes", "no"], "w": [1, 1, 2, 2]})
-    >>> weighted_distribution(people, "answer", weights="w", levels=["yes", "no", "unsure"])[
-    ...     ["category", "n", "count", "share", "margin_of_error"]].round(4)
+    >>> weighted_distribution(
+    ...     people, "answer", weights="w", levels=["yes", "no", "unsure"], min_cell_size=0
+    ... )[["category", "n", "count", "share", "margin_of_error"]].round(4)
       category  n  count  share  margin_of_error
     0      yes  4      2    0.5           0.9684
     1       no  4      2    0.5           0.9684
@@ -146,8 +199,8 @@ def weighted_distribution(
     """
     prepared = _prepare(frame, outcome, weights=weights, by=by, levels=levels)
     table = _distribution(prepared, confidence=confidence)
-    table.attrs = _attrs(prepared, confidence=confidence, min_cell_size=min_cell_size)
-    if min_cell_size is None:
+    min_cell_size = DEFAULT_MIN_CELL_SIZE if min_cell_size is None else min_cell_size
+    if min_cell_size == 0:
         return table
     return _suppress(table, min_cell_size=min_cell_size, two_way=by is not None)
 
@@ -160,7 +213,7 @@ def crosstab(
     *,
     weights: str | pd.Series | Sequence[float] | None = None,
     levels: Sequence | None = None,
-    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
+    min_cell_size: int | None = None,
     test: Literal["auto", "design", "z"] = "auto",
     adjust: Literal["holm", "none"] = "holm",
     alpha: float = ALPHA,
@@ -175,9 +228,10 @@ def crosstab(
         As for :func:`weighted_distribution`.
     by : str
         Column of the groups (ward, age band, business type…).
-    min_cell_size : int
+    min_cell_size : int, optional
         The study's minimum cell size: smaller cells, their complements and groups with
-        fewer answering respondents are suppressed.
+        fewer answering respondents are suppressed. ``None`` (the default) is
+        :data:`~research_kit.privacy.DEFAULT_MIN_CELL_SIZE`; pass ``study.min_cell_size``.
     test : {"auto", "design", "z"}
         The test of a group's share against the rest's: ``"design"`` the design-based t-test
         (the default with weights), ``"z"`` the pooled two-proportion z-test (the default
@@ -196,10 +250,8 @@ def crosstab(
         the rest's share), ``p_value``, ``p_adjusted``, ``significant`` (nullable boolean),
         ``test`` (what was done, e.g. "two-proportion z-test of group vs rest,
         Holm-adjusted"), ``suppressed`` and ``suppression_reason``. Every estimate and test of
-        a suppressed cell is missing. ``attrs["overall_test"]`` holds the test of association
-        of the whole table over the groups that are shown: ``name``, ``statistic``, ``df``,
-        ``p_value``, ``n`` (respondents in it), ``groups``, and for Rao–Scott
-        ``mean_design_effect`` and ``pearson_statistic``.
+        a suppressed cell is missing. The overall test of association comes with
+        :func:`crosstab_result` (it was ``attrs["overall_test"]`` before the house redesign).
 
     Raises
     ------
@@ -225,8 +277,56 @@ def crosstab(
     5     C       no     15  0.5000      0.7654        False
     >>> table.loc[0, "test"]
     'two-proportion z-test of group vs rest, Holm-adjusted'
-    >>> table.attrs["overall_test"]["name"]
-    'Pearson chi-square test of independence'
+    """
+    return crosstab_result(
+        frame,
+        outcome,
+        by,
+        weights=weights,
+        levels=levels,
+        min_cell_size=min_cell_size,
+        test=test,
+        adjust=adjust,
+        alpha=alpha,
+        confidence=confidence,
+        progress=progress,
+    ).table
+
+
+@renamed_keywords(level="confidence")
+def crosstab_result(
+    frame: pd.DataFrame,
+    outcome: str | pd.Series,
+    by: str,
+    *,
+    weights: str | pd.Series | Sequence[float] | None = None,
+    levels: Sequence | None = None,
+    min_cell_size: int | None = None,
+    test: Literal["auto", "design", "z"] = "auto",
+    adjust: Literal["holm", "none"] = "holm",
+    alpha: float = ALPHA,
+    confidence: float = 0.95,
+    progress: bool | None = None,
+) -> CrosstabResult:
+    """:func:`crosstab`'s table and the overall test of association beside it.
+
+    Parameters
+    ----------
+    frame, outcome, by, weights, levels, min_cell_size, test, adjust, alpha, confidence, progress
+        As for :func:`crosstab`.
+
+    Returns
+    -------
+    CrosstabResult
+        ``table`` (:func:`crosstab`'s), ``overall_test`` (one row), ``alpha``,
+        ``confidence`` and ``min_cell_size``.
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"ward": ["A"] * 10 + ["B"] * 10, "answer": ["yes", "no"] * 10})
+    >>> result = crosstab_result(people, "answer", "ward")
+    >>> result.overall_test.loc[0, "name"], float(result.overall_test.loc[0, "statistic"])
+    ('Pearson chi-square test of independence', 0.0)
     """
     if by is None:
         raise SurveyError("crosstab needs a column to break the answer down by (by=...)")
@@ -243,6 +343,7 @@ def crosstab(
     design = test == "design" or (test == "auto" and prepared.weighted)
     table = _distribution(prepared, confidence=confidence)
     table = _with_tests(table, prepared, design=design, progress=progress)
+    min_cell_size = DEFAULT_MIN_CELL_SIZE if min_cell_size is None else min_cell_size
     table = _suppress(table, min_cell_size=min_cell_size, two_way=True)
 
     table["p_adjusted"] = _adjusted(table, holm=adjust == "holm")
@@ -264,12 +365,14 @@ def crosstab(
         for group in prepared.group_order
         if group not in set(table.loc[table["suppression_reason"] == "small group", "group"])
     ]
-    table.attrs = _attrs(prepared, confidence=confidence, min_cell_size=min_cell_size) | {
-        "test": table["test"].iloc[0] if len(table) else name,
-        "alpha": alpha,
-        "overall_test": _overall_test(prepared, tested, design=design),
-    }
-    return table
+    overall = _overall_test(prepared, tested, design=design)
+    return CrosstabResult(
+        table=table,
+        overall_test=pd.DataFrame([overall]).reindex(columns=list(OVERALL_TEST_COLUMNS)),
+        alpha=alpha,
+        confidence=confidence,
+        min_cell_size=min_cell_size,
+    )
 
 
 def holm_adjust(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -592,6 +695,7 @@ def _overall_test(prepared: _Prepared, groups: list, *, design: bool) -> dict:
         "p_value": np.nan,
         "n": int(inside.sum()),
         "groups": [g for g, keep in zip(groups, keep_rows, strict=True) if keep],
+        "note": "",
     }
     if keep_rows.sum() < 2 or keep_columns.sum() < 2:
         result["note"] = "needs at least two shown groups and two answered categories"
@@ -673,14 +777,3 @@ def _interaction_contrasts(rows: int, columns: int) -> np.ndarray:
     )
     coefficients, *_ = np.linalg.lstsq(main, interaction, rcond=None)
     return interaction - main @ coefficients
-
-
-def _attrs(prepared: _Prepared, *, confidence: float, min_cell_size: int | None) -> dict:
-    return {
-        "outcome": prepared.outcome_name,
-        "by": prepared.by,
-        "weighted": prepared.weighted,
-        "confidence": confidence,
-        "min_cell_size": min_cell_size,
-        "categories": list(prepared.categories),
-    }

@@ -59,7 +59,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ClusterEditError",
+    "EditedClusters",
     "apply_cluster_edits",
+    "apply_cluster_edits_result",
     "cluster_edits",
     "edit_report",
     "merge_clusters",
@@ -399,6 +401,24 @@ def cluster_edits(study: Study, question: str, *, survey_id: str | None = None) 
 
 
 # -- replay ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EditedClusters:
+    """A clustering with the question's edits replayed, and what became of each edit.
+
+    Attributes
+    ----------
+    assignments : pandas.DataFrame
+        What :func:`apply_cluster_edits` returns.
+    report : pandas.DataFrame
+        ``seq, kind, status, overlap, reason``: one row per edit replayed, in order;
+        ``status`` is ``applied`` or ``not_applicable``, ``overlap`` the Jaccard index of
+        the edit's match.
+    """
+
+    assignments: pd.DataFrame
+    report: pd.DataFrame
+
+
 @survey_order
 def apply_cluster_edits(
     study: Study,
@@ -409,6 +429,45 @@ def apply_cluster_edits(
     min_overlap: float = MIN_OVERLAP,
 ) -> pd.DataFrame:
     """Replay the question's edits (those not undone, in order) on a clusterer's output.
+
+    The ``assignments`` of :func:`apply_cluster_edits_result`, which also reports what became
+    of each edit (kept in ``attrs["edit_report"]`` before the house redesign).
+
+    Parameters
+    ----------
+    assignments, min_overlap
+        As for :func:`apply_cluster_edits_result`.
+
+    Returns
+    -------
+    DataFrame
+        The same rows, with ``cluster`` renumbered, ``confidence``, ``cluster_name`` and
+        ``edited``, as :attr:`EditedClusters.assignments` describes.
+
+    Examples
+    --------
+    >>> study, q, assignments = example_study()
+    >>> _ = rename_cluster(study, q, assignments, 1, "Portal")
+    >>> out = apply_cluster_edits(study, q, assignments)
+    >>> sorted(out.loc[out.cluster_name == "Portal", "respondent_id"])
+    ['R5', 'R6', 'R7', 'R8']
+    >>> study.close()
+    """
+    return apply_cluster_edits_result(
+        study, question, assignments, survey_id=survey_id, min_overlap=min_overlap
+    ).assignments
+
+
+@survey_order
+def apply_cluster_edits_result(
+    study: Study,
+    question: str,
+    assignments: pd.DataFrame,
+    *,
+    survey_id: str | None = None,
+    min_overlap: float = MIN_OVERLAP,
+) -> EditedClusters:
+    """Replay the question's edits (those not undone, in order) and report on each edit.
 
     Parameters
     ----------
@@ -421,15 +480,14 @@ def apply_cluster_edits(
 
     Returns
     -------
-    DataFrame
-        The same rows, with ``cluster`` renumbered canonically (by size, largest first; ties by
-        name), ``confidence`` (1.0 for pinned answers, the split's own for split clusters),
-        ``cluster_name`` (a given name, else the model's label, else "Cluster N") and
-        ``edited`` (True when a merge, split or pin changed the answer's cluster; a rename
-        alone does not). ``attrs["edit_report"]`` lists each edit with its status
-        (``applied`` or ``not_applicable``), the Jaccard index of its match (``overlap``) and
-        the reason; read it as a table with :func:`edit_report`. An edit never applies
-        silently to a cluster that does not match.
+    EditedClusters
+        ``assignments``: the same rows, with ``cluster`` renumbered canonically (by size,
+        largest first; ties by name), ``confidence`` (1.0 for pinned answers, the split's own
+        for split clusters), ``cluster_name`` (a given name, else the model's label, else
+        "Cluster N") and ``edited`` (True when a merge, split or pin changed the answer's
+        cluster; a rename alone does not). ``report``: each edit with its status (``applied``
+        or ``not_applicable``), the Jaccard index of its match (``overlap``) and the reason.
+        An edit never applies silently to a cluster that does not match.
 
     Examples
     --------
@@ -437,10 +495,11 @@ def apply_cluster_edits(
     >>> _ = rename_cluster(study, q, assignments, 1, "Portal")
     >>> rerun = assignments.sample(frac=1, random_state=1)  # same answers, another order
     >>> rerun["cluster"] = 1 - rerun["cluster"]  # and the model numbered them the other way
-    >>> out = apply_cluster_edits(study, q, rerun)
+    >>> result = apply_cluster_edits_result(study, q, rerun)
+    >>> out = result.assignments
     >>> sorted(out.loc[out.cluster_name == "Portal", "respondent_id"])
     ['R5', 'R6', 'R7', 'R8']
-    >>> edit_report(out)[["seq", "status"]].values.tolist()
+    >>> result.report[["seq", "status"]].values.tolist()
     [[1, 'applied']]
     >>> study.close()
     """
@@ -453,19 +512,30 @@ def apply_cluster_edits(
     for seq, kind, payload in _active_edits(study, survey_id, question):
         outcome = replay[kind](state, payload, min_overlap=min_overlap, study=study)
         report.append({"seq": seq, "kind": kind, **outcome._asdict()})
-    return _edited_frame(assignments, state, report, survey_id=survey_id, question=question)
+    return EditedClusters(
+        assignments=_edited_frame(assignments, state),
+        report=pd.DataFrame(report, columns=REPORT_COLUMNS),
+    )
 
 
-def edit_report(edited: pd.DataFrame) -> pd.DataFrame:
-    """The report of :func:`apply_cluster_edits` as a table: ``seq, kind, status, overlap,
-    reason`` (kept in ``attrs`` as plain records, so the frame still concatenates and copies).
+def edit_report(edited: EditedClusters) -> pd.DataFrame:
+    """The report of :func:`apply_cluster_edits_result`: ``seq, kind, status, overlap, reason``.
+
+    Takes the :class:`EditedClusters` (before the house redesign it read the report from the
+    edited frame's ``attrs``, which pandas drops; a frame is refused with a hint).
 
     Examples
     --------
-    >>> edit_report(pd.DataFrame()).columns.tolist()
+    >>> empty = pd.DataFrame(columns=REPORT_COLUMNS)
+    >>> edit_report(EditedClusters(pd.DataFrame(), empty)).columns.tolist()
     ['seq', 'kind', 'status', 'overlap', 'reason']
     """
-    return pd.DataFrame(list(edited.attrs.get("edit_report", [])), columns=REPORT_COLUMNS)
+    if not isinstance(edited, EditedClusters):
+        raise TypeError(
+            "edit_report needs what apply_cluster_edits_result returns (an EditedClusters); "
+            "an edited DataFrame no longer carries the report"
+        )
+    return edited.report
 
 
 @dataclass
@@ -717,9 +787,7 @@ def _members_in_id_order(ids: np.ndarray, clusters: np.ndarray, cluster: int) ->
     return positions[np.argsort(ids[positions].astype(str), kind="stable")]
 
 
-def _edited_frame(
-    assignments: pd.DataFrame, state: _Clustering, report: list[dict], **context: str
-) -> pd.DataFrame:
+def _edited_frame(assignments: pd.DataFrame, state: _Clustering) -> pd.DataFrame:
     """Renumber clusters canonically and build the output table."""
     stats = (
         pd.DataFrame({"cluster": state.cluster, "text": state.text, "rid": state.ids})
@@ -744,7 +812,6 @@ def _edited_frame(
         result["label"] = [state.labels.get(c) for c in state.cluster.tolist()]
     result["cluster_name"] = [names[c] for c in state.cluster.tolist()]
     result["edited"] = state.edited
-    result.attrs = {**assignments.attrs, **context, "edit_report": report}
     return result
 
 

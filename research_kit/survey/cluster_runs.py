@@ -72,7 +72,7 @@ def save_cluster_run(
     >>> study, q, assignments = example_study()
     >>> save_cluster_run(study, q, assignments, {"n_clusters": 2})
     1
-    >>> load_cluster_run(study, q).attrs["params"]
+    >>> cluster_runs(study).loc[0, "params"]
     {'n_clusters': 2}
     >>> study.close()
     """
@@ -143,7 +143,8 @@ def keep_cluster_run(
     if latest is not None and _same_run(
         normalise_assignments(assignments, study=study, fresh=True), latest
     ):
-        return int(latest.attrs["run_id"])
+        kept = cluster_runs(study, survey_id=survey_id)
+        return int(kept.loc[kept["question"] == question, "run_id"].iloc[-1])
     return save_cluster_run(study, question, assignments, params, coder=coder, survey_id=survey_id)
 
 
@@ -170,16 +171,18 @@ def load_cluster_run(
 ) -> pd.DataFrame:
     """Reload a kept run (the latest for the question by default), as the clusterer gave it.
 
-    Returns ``respondent_id, text, cluster, confidence`` (and ``label`` when kept), ordered by
-    respondent id, with ``attrs`` ``run_id``, ``params`` and ``created_at``. Pass it to
-    :func:`apply_cluster_edits` to see it with the edits.
+    Returns ``respondent_id, text, cluster, confidence`` (and ``label`` when kept) and
+    ``run_id`` (the run's id on every row), ordered by respondent id. The run's ``params``
+    and ``created_at`` are in :func:`cluster_runs` (before the house redesign they, and the
+    run id, were in ``attrs``). Pass it to :func:`apply_cluster_edits` to see it with the
+    edits.
 
     Examples
     --------
     >>> study, q, assignments = example_study()
     >>> run = save_cluster_run(study, q, assignments)
-    >>> load_cluster_run(study, q, run)[["respondent_id", "cluster"]].values.tolist()[:2]
-    [['R1', 0], ['R2', 0]]
+    >>> load_cluster_run(study, q, run)[["respondent_id", "cluster", "run_id"]].values.tolist()[:2]
+    [['R1', 0, 1], ['R2', 0, 1]]
     >>> study.close()
     """
     survey_id = checked_survey_id(study, survey_id, question)
@@ -207,13 +210,7 @@ def load_cluster_run(
         frame = frame.drop(columns="label")
     frame["cluster"] = frame["cluster"].astype("int64")
     frame["confidence"] = frame["confidence"].astype(float)
-    frame.attrs = {
-        "run_id": int(run["id"]),
-        "params": run["params"],
-        "created_at": run["created_at"],
-        "survey_id": survey_id,
-        "question": question,
-    }
+    frame["run_id"] = pd.Series(int(run["id"]), index=frame.index, dtype="int64")
     return frame
 
 

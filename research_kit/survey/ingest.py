@@ -100,7 +100,8 @@ class _Header:
 
     rows: list[list[str]]  # row 1 and the next two rows (fewer when the file is short)
     body: pd.DataFrame  # every record after row 1, columns numbered 0..n-1
-    attrs: dict = field(default_factory=dict)
+    # how the file was read: source, encoding, separator, repaired_cells
+    reading: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -440,11 +441,11 @@ def _read_xlsx(path: Path, sheet: str | int) -> _Header:
     return _header_from(first_row, body, {"source": str(path), "encoding": "xlsx"})
 
 
-def _header_from(first_row: list[str], body: pd.DataFrame, attrs: dict) -> _Header:
+def _header_from(first_row: list[str], body: pd.DataFrame, reading: dict) -> _Header:
     below = [[_cell(value) for value in body.iloc[i]] for i in range(min(2, len(body)))]
     rows = [first_row, *below]
-    attrs.setdefault("separator", None)
-    return _Header(rows=rows, body=body, attrs=attrs)
+    reading.setdefault("separator", None)
+    return _Header(rows=rows, body=body, reading=reading)
 
 
 def _cell(value: object) -> str:
@@ -613,7 +614,7 @@ def _flatten(header: _Header, layout: _Layout, path: Path) -> SurveyExport:
     _check_unique_names(columns, path, line=layout.rows, what="the header rows")
     frame = header.body.iloc[layout.rows - 1 :].reset_index(drop=True)
     frame = frame.set_axis(columns, axis=1)
-    read = header.attrs
+    read = header.reading
     return SurveyExport(
         responses=frame,
         questions=_questions_table(columns, questions, options, import_ids),

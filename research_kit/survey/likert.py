@@ -8,13 +8,14 @@ rest and small-cell suppression: it is :func:`~research_kit.survey.breakdown.cro
 
 Non-answers ("Don't know", "Prefer not to say", "N/A", blanks…) are not points of the scale:
 they are left out of every share's base (as missing answers, so they still count in the sample
-size of the variance) and counted in the ``non_answer`` column, per item and group, and in
-``attrs["non_answers"]`` per item and answer as written.
+size of the variance) and counted in the ``non_answer`` column, per item and group, and, per
+item and answer as written, in the ``non_answers`` table of :func:`likert_summary_result`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -23,10 +24,23 @@ import pandas as pd
 from research_kit.deprecation import renamed_keywords
 from research_kit.errors import SurveyError
 from research_kit.privacy import DEFAULT_MIN_CELL_SIZE
-from research_kit.survey.breakdown import crosstab, holm_adjust, weighted_distribution
+from research_kit.survey.breakdown import (
+    ALPHA,
+    OVERALL_TEST_COLUMNS,
+    crosstab,
+    crosstab_result,
+    holm_adjust,
+    weighted_distribution,
+)
 from research_kit.survey.responses import NON_ANSWERS, normalise_answer
 
-__all__ = ["DEFAULT_NON_ANSWERS", "likert_summary", "top_box"]
+__all__ = [
+    "DEFAULT_NON_ANSWERS",
+    "LikertSummaryResult",
+    "likert_summary",
+    "likert_summary_result",
+    "top_box",
+]
 
 #: Answers that say "no answer" rather than a point of the scale (compared after
 #: :func:`~research_kit.survey.responses.normalise_answer`). Blank cells are non-answers as well.
@@ -34,6 +48,31 @@ DEFAULT_NON_ANSWERS = NON_ANSWERS
 BLANK = "(blank)"
 
 Scale = Sequence[object]
+
+
+@dataclass(frozen=True)
+class LikertSummaryResult:
+    """:func:`likert_summary`'s table with the non-answers and overall tests beside it.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        What :func:`likert_summary` returns.
+    non_answers : pandas.DataFrame
+        ``item, answer, count``: each item's non-answers as written (blanks as "(blank)"),
+        most common first.
+    overall_tests : pandas.DataFrame
+        By group, one row per item: ``item`` and the columns of
+        :attr:`~research_kit.survey.breakdown.CrosstabResult.overall_test`; empty without
+        ``by``.
+    scales : dict
+        ``{item: [levels, lowest first]}``.
+    """
+
+    table: pd.DataFrame
+    non_answers: pd.DataFrame
+    overall_tests: pd.DataFrame
+    scales: dict[str, list]
 
 
 @renamed_keywords(level="confidence")
@@ -82,9 +121,9 @@ def likert_summary(
         by the columns of ``crosstab`` (by group) or ``weighted_distribution`` (overall, group
         "all"), with ``non_answer`` (respondents in the group giving a non-answer or leaving
         the item blank; missing where the whole group is suppressed, otherwise shown: a
-        group's size and its ``n`` would imply it anyway) after ``n``. ``attrs`` holds
-        ``non_answers`` (a table of item, answer as written, count), ``scales`` and, by
-        group, ``overall_tests`` (item → the overall test of association).
+        group's size and its ``n`` would imply it anyway) after ``n``. The non-answers as
+        written and the overall tests come with :func:`likert_summary_result` (they were in
+        ``attrs`` before the house redesign).
 
     Raises
     ------
@@ -102,12 +141,58 @@ def likert_summary(
     0    q  Disagree  11           2      5  0.455
     1    q   Neutral  11           2      0  0.000
     2    q     Agree  11           2      6  0.545
-    >>> summary.attrs["non_answers"]
+    >>> likert_summary_result(people, "q", order=scale).non_answers
       item      answer  count
     0    q  Don't know      1
     1    q     (blank)      1
     """
-    tables, overall_tests, non_answer_rows = [], {}, []
+    return likert_summary_result(
+        frame,
+        items,
+        order=order,
+        weights=weights,
+        by=by,
+        non_answers=non_answers,
+        min_cell_size=min_cell_size,
+        test=test,
+        confidence=confidence,
+    ).table
+
+
+@renamed_keywords(level="confidence")
+def likert_summary_result(
+    frame: pd.DataFrame,
+    items: str | Sequence[str],
+    *,
+    order: Scale | Mapping[str, Scale],
+    weights: str | pd.Series | Sequence[float] | None = None,
+    by: str | None = None,
+    non_answers: Iterable[str] = DEFAULT_NON_ANSWERS,
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
+    test: Literal["auto", "design", "z"] = "auto",
+    confidence: float = 0.95,
+) -> LikertSummaryResult:
+    """:func:`likert_summary` with each item's non-answers and, by group, its overall test.
+
+    Parameters
+    ----------
+    frame, items, order, weights, by, non_answers, min_cell_size, test, confidence
+        As for :func:`likert_summary`.
+
+    Returns
+    -------
+    LikertSummaryResult
+        ``table``, ``non_answers``, ``overall_tests`` and ``scales``.
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"q": ["Agree"] * 6 + ["Disagree"] * 6, "g": ["a", "b"] * 6})
+    >>> result = likert_summary_result(people, "q", order=["Disagree", "Agree"], by="g")
+    >>> result.overall_tests[["item", "name", "df"]]
+      item                                     name  df
+    0    q  Pearson chi-square test of independence   1
+    """
+    tables, overall_tests, non_answer_rows = [], [], []
     for item, scale, answers, skipped in _cleaned_items(frame, items, order, non_answers):
         if by is None:
             table = weighted_distribution(
@@ -119,7 +204,7 @@ def likert_summary(
                 min_cell_size=min_cell_size,
             )
         else:
-            table = crosstab(
+            result = crosstab_result(
                 frame,
                 answers,
                 by,
@@ -129,22 +214,21 @@ def likert_summary(
                 test=test,
                 confidence=confidence,
             )
-            overall_tests[item] = table.attrs["overall_test"]
+            table = result.table
+            overall_tests.append(result.overall_test.assign(item=item))
         tables.append(_with_item(table, item, frame, by, skipped))
         non_answer_rows.append(_non_answer_counts(item, frame[item], skipped))
-    result = pd.concat(tables, ignore_index=True)
-    result.attrs = {
-        "items": [item for item, *_ in _item_scales(frame, items, order)],
-        "scales": {item: list(scale) for item, scale in _item_scales(frame, items, order)},
-        "by": by,
-        "weighted": weights is not None,
-        "confidence": confidence,
-        "min_cell_size": min_cell_size,
-        "non_answers": pd.concat(non_answer_rows, ignore_index=True),
-    }
-    if by is not None:
-        result.attrs["overall_tests"] = overall_tests
-    return result
+    test_columns = ["item", *OVERALL_TEST_COLUMNS]
+    return LikertSummaryResult(
+        table=pd.concat(tables, ignore_index=True),
+        non_answers=pd.concat(non_answer_rows, ignore_index=True),
+        overall_tests=(
+            pd.concat(overall_tests, ignore_index=True)[test_columns]
+            if overall_tests
+            else pd.DataFrame(columns=test_columns)
+        ),
+        scales={item: list(scale) for item, scale in _item_scales(frame, items, order)},
+    )
 
 
 @renamed_keywords(level="confidence")
@@ -223,12 +307,11 @@ def top_box(
                 adjust="none",
                 confidence=confidence,
             )
-        alpha = table.attrs.get("alpha")
         table = table[table["category"] == "top"].reset_index(drop=True)
         if by is not None:
             # The family is this item's groups: the "other" cells repeat the same tests.
             table["p_adjusted"] = holm_adjust(table["p_value"].to_numpy(dtype=float))
-            flags = pd.array(table["p_adjusted"] < alpha, dtype="boolean")
+            flags = pd.array(table["p_adjusted"] < ALPHA, dtype="boolean")
             flags[table["p_adjusted"].isna().to_numpy()] = pd.NA
             table["significant"] = flags
             table["test"] = table["test"].str.replace(
@@ -236,9 +319,7 @@ def top_box(
             )
         table = _with_item(table, item, frame, by, skipped)
         tables.append(table.rename(columns={"category": "box"}).assign(box=label))
-    result = pd.concat(tables, ignore_index=True)
-    result.attrs = {"by": by, "weighted": weights is not None, "top": top, "confidence": confidence}
-    return result
+    return pd.concat(tables, ignore_index=True)
 
 
 # -- helpers -----------------------------------------------------------------------------------

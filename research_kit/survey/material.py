@@ -8,6 +8,7 @@ These functions take a :class:`~research_kit.study.Study` (or its settings); imp
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,13 +17,34 @@ import pandas as pd
 from research_kit.errors import Problem, StudyConfigError, SurveyError
 from research_kit.settings import AttributeSpec, StudySettings
 from research_kit.survey.ingest import read_survey
-from research_kit.survey.weighting import rake
+from research_kit.survey.weighting import RakeResult, rake_result
 from research_kit.tables import read_csv_table, require_columns
 
 if TYPE_CHECKING:
     from research_kit.study import Study
 
 MARGIN_COLUMNS = ("variable", "category", "population")
+
+
+@dataclass(frozen=True)
+class SurveyWeightsResult:
+    """A survey's raked weights with how the raking went (:func:`survey_weights_result`).
+
+    Attributes
+    ----------
+    weights : pandas.Series
+        What :func:`survey_weights` returns: a weight per respondent.
+    raking : RakeResult
+        :func:`~research_kit.survey.weighting.rake_result`'s diagnostics (iterations, gap,
+        trimming).
+    not_in_margins : pandas.DataFrame
+        ``variable, respondents``: per margin variable, the respondents whose answer has no
+        population category (such as "Prefer not to say"), in the margins' order.
+    """
+
+    weights: pd.Series
+    raking: RakeResult
+    not_in_margins: pd.DataFrame
 
 
 def study_survey(study: Study, survey_id: str | None = None) -> pd.DataFrame:
@@ -51,6 +73,42 @@ def survey_weights(
 ) -> pd.Series:
     """Weights that rake the survey's respondents to the study's population margins.
 
+    The ``weights`` of :func:`survey_weights_result`, which says how the raking went and how
+    many answers had no margin (kept in the weights' ``attrs`` before the house redesign).
+
+    Parameters
+    ----------
+    survey_id, survey, trim
+        As for :func:`survey_weights_result`.
+
+    Returns
+    -------
+    Series
+        A weight per respondent, aligned to ``study.survey()``'s rows.
+
+    Examples
+    --------
+    >>> import shutil, tempfile, pathlib
+    >>> from research_kit import open_study
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "study"
+    >>> root = pathlib.Path(__file__).resolve().parents[2] / "interview_data"
+    >>> _ = shutil.copytree(root, folder, ignore=shutil.ignore_patterns("study.db*"))
+    >>> with open_study(folder) as study:
+    ...     bool((survey_weights(study) > 0).all())
+    True
+    """
+    return survey_weights_result(study, survey_id, survey=survey, trim=trim).weights
+
+
+def survey_weights_result(
+    study: Study,
+    survey_id: str | None = None,
+    *,
+    survey: pd.DataFrame | None = None,
+    trim: tuple[float, float] | None = (0.2, 5.0),
+) -> SurveyWeightsResult:
+    """Weights that rake the survey's respondents to the study's population margins.
+
     The margins file (``population_margins`` in study.yml) names survey columns (e.g.
     ``Ward``); they are matched to the renamed attribute columns of ``study.survey()``.
     Answers with no population category (such as "Prefer not to say") count as missing
@@ -70,10 +128,10 @@ def survey_weights(
 
     Returns
     -------
-    Series
-        A weight per respondent, aligned to ``study.survey()``'s rows; ``attrs`` adds
-        ``not_in_margins`` ({variable: respondents whose answer has no margin}) to
-        :func:`~research_kit.survey.rake`'s diagnostics.
+    SurveyWeightsResult
+        ``weights`` (a weight per respondent, aligned to ``study.survey()``'s rows),
+        ``raking`` (:func:`~research_kit.survey.weighting.rake_result`'s diagnostics) and
+        ``not_in_margins`` (variable, respondents whose answer has no margin).
     """
 
     source = study.survey_source(survey_id)
@@ -104,15 +162,19 @@ def survey_weights(
         outside = values.notna() & ~values.isin(known)
         not_in_margins[variable] = int(outside.sum())
         respondents[column] = values.mask(outside)
-    weights = rake(
+    raking = rake_result(
         respondents,
         margins.assign(population=pd.to_numeric(margins["population"], errors="coerce")),
         variables=columns,
         trim=trim,
         missing="skip",
     )
-    weights.attrs["not_in_margins"] = not_in_margins
-    return weights
+    outside_margins = pd.DataFrame(
+        list(not_in_margins.items()), columns=["variable", "respondents"]
+    ).astype({"respondents": "int64"})
+    return SurveyWeightsResult(
+        weights=raking.weights, raking=raking, not_in_margins=outside_margins
+    )
 
 
 def check(settings: StudySettings) -> list[Problem]:

@@ -31,7 +31,7 @@ from research_kit.deprecation import renamed_keywords, survey_order
 from research_kit.errors import ClusterEditError, SurveyError, did_you_mean
 from research_kit.privacy import DEFAULT_MIN_CELL_SIZE
 from research_kit.survey.breakdown import crosstab, weighted_distribution
-from research_kit.survey.cluster_edits import apply_cluster_edits, edit_report
+from research_kit.survey.cluster_edits import apply_cluster_edits_result
 from research_kit.survey.cluster_runs import keep_cluster_run, load_cluster_run
 from research_kit.survey.clustering import ResponseClusterer
 from research_kit.survey.responses import answer_counts, open_answers
@@ -161,9 +161,9 @@ class QuestionThemes:
         -------
         DataFrame
             :func:`~research_kit.survey.breakdown.weighted_distribution` (overall) or
-            :func:`~research_kit.survey.breakdown.crosstab` (by group, with tests and
-            suppression under the study's minimum cell size) of ``cluster_name``; themes
-            in size order.
+            :func:`~research_kit.survey.breakdown.crosstab` (by group, with tests) of
+            ``cluster_name``, suppressed under the study's minimum cell size (overall too,
+            since the house redesign); themes in size order.
         """
         frame = self.assignments
         use_weights = weighted and "weight" in frame.columns
@@ -171,7 +171,12 @@ class QuestionThemes:
         levels = list(self.themes["name"])
         if by is None:
             return weighted_distribution(
-                frame, "cluster_name", weights=weights, levels=levels, confidence=confidence
+                frame,
+                "cluster_name",
+                weights=weights,
+                levels=levels,
+                confidence=confidence,
+                min_cell_size=self.min_cell_size,
             )
         if by not in frame.columns:
             known = [c for c in self.respondents.columns if c != "respondent_id"]
@@ -398,7 +403,7 @@ def _start_text(model: ResponseClusterer, previous: pd.DataFrame | None) -> str:
         return "fresh"
     if previous is None:
         return "warm from init"
-    return f"warm from run {previous.attrs['run_id']}"
+    return f"warm from run {int(previous['run_id'].iloc[0])}"
 
 
 def _run_params(model: ResponseClusterer, start: str) -> dict[str, Any]:
@@ -430,11 +435,11 @@ def replay_edits(study: Study, themes: QuestionThemes) -> QuestionThemes:
     >>> study.close()
     """
     open_ended = study.survey_source(themes.survey_id).open_ended
-    edited = apply_cluster_edits(
+    replayed = apply_cluster_edits_result(
         study, themes.question, themes.model_output, survey_id=themes.survey_id
     )
-    report = edit_report(edited)
-    edited = _unique_names(edited.drop(columns=["label"], errors="ignore"))
+    report = replayed.report
+    edited = _unique_names(replayed.assignments.drop(columns=["label"], errors="ignore"))
     respondents = themes.respondents
     attributes = respondents.drop_duplicates("respondent_id").drop(
         columns=[c for c in respondents.columns if c in edited.columns and c != "respondent_id"]

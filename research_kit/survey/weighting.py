@@ -21,6 +21,7 @@ Conventions (the same as R ``survey`` and ``samplics`` on a one-stage design):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -30,7 +31,7 @@ from scipy import stats
 from research_kit.deprecation import renamed_keywords
 from research_kit.errors import SurveyError
 
-__all__ = ["design_effect", "rake", "weighted_share"]
+__all__ = ["RakeResult", "design_effect", "rake", "rake_result", "weighted_share"]
 
 #: Relative difference between the totals of two margin variables that still counts as equal.
 TOTALS_RTOL = 1e-6
@@ -64,6 +65,40 @@ def _tidy_margins(margins: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(population=population.astype(float))
 
 
+@dataclass(frozen=True)
+class RakeResult:
+    """Raked weights and how the raking went (:func:`rake_result`).
+
+    Attributes
+    ----------
+    weights : pandas.Series
+        What :func:`rake` returns: a weight per respondent, named ``"weight"``.
+    iterations : int
+        Full sweeps of the last raking.
+    converged : bool
+        Always True (failure raises).
+    max_gap : float
+        Largest remaining relative gap between a weighted count and its target.
+    trim : (float, float) or None
+        The trimming bounds asked for.
+    trim_rounds : int or None
+        Rounds of clip-then-rake done (None without ``trim``).
+    within_trim_bounds : bool or None
+        Whether every weight / mean weight lies within ``trim`` (None without ``trim``).
+    weight_ratio_range : (float, float) or None
+        Final ``(min, max)`` of weight / mean weight (None without ``trim``).
+    """
+
+    weights: pd.Series
+    iterations: int
+    converged: bool
+    max_gap: float
+    trim: tuple[float, float] | None = None
+    trim_rounds: int | None = None
+    within_trim_bounds: bool | None = None
+    weight_ratio_range: tuple[float, float] | None = None
+
+
 def rake(
     respondents: pd.DataFrame,
     margins: pd.DataFrame,
@@ -76,6 +111,54 @@ def rake(
     trim_rounds: int = 5,
     missing: Literal["error", "skip"] = "error",
 ) -> pd.Series:
+    """Rake respondent weights to population margins: the weights of :func:`rake_result`.
+
+    Since the house redesign the weights carry no ``attrs``; :func:`rake_result` gives the
+    diagnostics (iterations, largest gap, trimming) beside them.
+
+    Parameters
+    ----------
+    respondents, margins, variables, weight, max_iter, tol, trim, trim_rounds, missing
+        As for :func:`rake_result`.
+
+    Returns
+    -------
+    Series
+        Weights aligned to ``respondents`` (named ``"weight"``).
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"sex": ["f", "m"]})
+    >>> margins = pd.DataFrame({"variable": ["sex", "sex"], "category": ["f", "m"],
+    ...                         "population": [30, 70]})
+    >>> rake(people, margins, variables=["sex"]).tolist()
+    [30.0, 70.0]
+    """
+    return rake_result(
+        respondents,
+        margins,
+        variables=variables,
+        weight=weight,
+        max_iter=max_iter,
+        tol=tol,
+        trim=trim,
+        trim_rounds=trim_rounds,
+        missing=missing,
+    ).weights
+
+
+def rake_result(
+    respondents: pd.DataFrame,
+    margins: pd.DataFrame,
+    *,
+    variables: Sequence[str] | Mapping[str, str],
+    weight: str | None = None,
+    max_iter: int = 100,
+    tol: float = 1e-10,
+    trim: tuple[float, float] | None = None,
+    trim_rounds: int = 5,
+    missing: Literal["error", "skip"] = "error",
+) -> RakeResult:
     """Rake respondent weights to population margins (iterative proportional fitting).
 
     Each sweep adjusts the weights to one variable after another, in the order given, so that
@@ -103,8 +186,8 @@ def rake(
         Bounds ``(low, high)`` on ``weight / mean weight``. After raking, weights outside the
         bounds are clipped to them and the weights are raked again; this repeats up to
         ``trim_rounds`` times until the raked weights lie within the bounds. The margins then
-        hold exactly; ``attrs["within_trim_bounds"]`` says whether the bounds hold as well
-        and ``attrs["weight_ratio_range"]`` gives the final ``(min, max)`` of weight / mean.
+        hold exactly; ``within_trim_bounds`` says whether the bounds hold as well and
+        ``weight_ratio_range`` gives the final ``(min, max)`` of weight / mean.
         Clip-then-rake approaches tight bounds only gradually, and bounds that conflict with
         the margins (a sparse cell that needs a large weight) cannot be met at all, so check
         those attributes; the margins always win over the bounds.
@@ -119,11 +202,12 @@ def rake(
 
     Returns
     -------
-    Series
-        Weights aligned to ``respondents`` (named ``"weight"``). ``attrs`` holds
-        ``iterations`` (full sweeps of the last raking), ``converged`` (always True: failure
-        raises), ``max_gap`` (largest remaining relative gap), ``trim_rounds`` and
-        ``within_trim_bounds`` (with ``trim``).
+    RakeResult
+        ``weights`` aligned to ``respondents`` (named ``"weight"``), ``iterations`` (full
+        sweeps of the last raking), ``converged`` (always True: failure raises), ``max_gap``
+        (largest remaining relative gap), and with ``trim`` also ``trim_rounds``,
+        ``within_trim_bounds`` and ``weight_ratio_range``. (Before the house redesign
+        :func:`rake` kept these in the weights' ``attrs``.)
 
     Raises
     ------
@@ -145,10 +229,10 @@ def rake(
     ...         "population": [50, 50, 40, 60],
     ...     }
     ... )
-    >>> weights = rake(people, margins, variables=["sex", "age"])
-    >>> weights.round(6).tolist()
+    >>> result = rake_result(people, margins, variables=["sex", "age"])
+    >>> result.weights.round(6).tolist()
     [40.0, 10.0, 25.0, 25.0]
-    >>> weights.attrs["converged"]
+    >>> result.converged
     True
     """
     tidy = _tidy_margins(margins)
@@ -291,8 +375,9 @@ def rake(
         }
 
     result = pd.Series(weights, index=respondents.index, name="weight")
-    result.attrs = {"iterations": iterations, "converged": True, "max_gap": max_gap, **attrs}
-    return result
+    return RakeResult(
+        weights=result, iterations=iterations, converged=True, max_gap=max_gap, **attrs
+    )
 
 
 def _as_series(

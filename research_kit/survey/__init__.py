@@ -18,7 +18,7 @@ from research_kit.survey.cluster_edits import (
     undo_last_edit,
 )
 from research_kit.survey.clustering import ResponseClusterer
-from research_kit.survey.columns import detect_column_kinds, scale_order
+from research_kit.survey.columns import detect_column_kinds
 from research_kit.survey.ingest import (
     SurveyExport,
     as_survey_export,
@@ -46,6 +46,7 @@ from research_kit.survey.responses import (
     is_non_answer,
     open_answers,
 )
+from research_kit.survey.scales import scale_order
 from research_kit.survey.terms import cluster_terms
 from research_kit.survey.themes import QuestionThemes, cluster_question
 from research_kit.survey.weighting import (

@@ -27,7 +27,9 @@ first rule below that fits and says in a sentence why; ``overrides`` wins over a
 10. ``open_text``: everything else.
 
 Non-answers ("n/a", "don't know" …, see :mod:`research_kit.survey.responses`) are counted
-but never become a level of a scale or choice.
+but never become a level of a scale or choice. The scales of rule 6 are recognised in
+:mod:`research_kit.survey.scales`; the tools' column names of rules 1-2 are listed in
+:mod:`research_kit.survey.tool_columns`.
 """
 
 from __future__ import annotations
@@ -46,6 +48,23 @@ from research_kit.survey.responses import (
     answer_status,
     normalise_answer,
 )
+from research_kit.survey.scales import most_common_first, scale_of_counts, scale_order
+from research_kit.survey.tool_columns import (
+    CUSTOM_DATA,
+    ID_NAMES,
+    PII_METADATA,
+    QUALTRICS_RESPONSE_ID,
+    TOOL_METADATA,
+)
+
+__all__ = [
+    "KINDS",
+    "KIND_COLUMNS",
+    "columns_of_kind",
+    "detect_column_kinds",
+    "kinds_by_column",
+    "scale_order",  # re-exported: it lives in research_kit.survey.scales
+]
 
 KINDS = (
     "respondent_id",
@@ -75,187 +94,6 @@ KIND_COLUMNS = (
 
 Override = str | tuple[str, Sequence[str]]
 
-# -- names ---------------------------------------------------------------------------------------
-_ID_NAMES = frozenset(
-    {"id", "uuid", "respondentid", "responseid", "recordid", "participantid", "caseid"}
-)
-_QUALTRICS_RESPONSE_ID = re.compile(r"^R_[A-Za-z0-9]{10,}$")
-_PII_METADATA = {
-    "ipaddress": "an IP address",
-    "emailaddress": "an e-mail address",
-    "email": "an e-mail address",
-    "recipientemail": "an e-mail address",
-    "firstname": "a name",
-    "lastname": "a name",
-    "recipientfirstname": "a name",
-    "recipientlastname": "a name",
-    "name": "a name",
-    "fullname": "a name",
-    "locationlatitude": "a location",
-    "locationlongitude": "a location",
-    "latitude": "a location",
-    "longitude": "a location",
-    "lat": "a location",
-    "long": "a location",
-    "lng": "a location",
-    "phone": "a phone number",
-    "phonenumber": "a phone number",
-    "externalreference": "an external reference that may link to a person",
-    "externaldatareference": "an external reference that may link to a person",
-}
-_TOOL_METADATA = frozenset(
-    {
-        "collectorid",
-        "collector",
-        "status",
-        "responsetype",
-        "progress",
-        "durationinseconds",
-        "duration",
-        "finished",
-        "useragent",
-        "browser",
-        "browserversion",
-        "operatingsystem",
-        "screenresolution",
-        "device",
-        "referer",
-        "referrer",
-        "distributionchannel",
-        "userlanguage",
-        "responseset",
-        "qrecaptchascore",
-        "qrelevantidduplicate",
-        "qrelevantidduplicatescore",
-        "qrelevantidfraudscore",
-        "qrelevantidlaststartdate",
-        "qballotboxstuffing",
-        "qtotalduration",
-    }
-)
-_CUSTOM_DATA = re.compile(r"^customdata\d*$")
-
-# -- scales --------------------------------------------------------------------------------------
-_INTENSITY = {
-    "": 2.0,
-    "strongly": 3.0,
-    "very": 3.0,
-    "extremely": 3.5,
-    "completely": 3.5,
-    "totally": 3.5,
-    "entirely": 3.5,
-    "quite": 2.0,
-    "moderately": 1.5,
-    "fairly": 1.5,
-    "somewhat": 1.0,
-    "tend to": 1.0,
-    "slightly": 0.5,
-    "a little": 0.5,
-    "mildly": 0.5,
-}
-_NEGATED = {"not at all": -3.5, "not very": -1.0, "not": -2.0}
-_NEUTRAL = re.compile(r"^(neutral|undecided|neither|neither \w+ (nor|or) \w+|mixed)$")
-
-
-@dataclass(frozen=True)
-class _BipolarScale:
-    name: str
-    negative: tuple[str, ...]
-    positive: tuple[str, ...]
-
-    def score(self, label: str) -> float | None:
-        if _NEUTRAL.match(label):
-            return 0.0
-        for terms, sign in ((self.negative, -1.0), (self.positive, 1.0)):
-            for term in terms:
-                if label == term or label.endswith(" " + term):
-                    modifier = label[: -len(term)].strip()
-                    if modifier in _INTENSITY:
-                        return sign * _INTENSITY[modifier]
-                    if sign > 0 and modifier in _NEGATED:
-                        return _NEGATED[modifier]
-                    return None
-        return None
-
-
-@dataclass(frozen=True)
-class _FixedScale:
-    name: str
-    scores: Mapping[str, float]
-
-    def score(self, label: str) -> float | None:
-        return self.scores.get(label)
-
-
-_SCALES: tuple[_BipolarScale | _FixedScale, ...] = (
-    _BipolarScale("agree/disagree", ("disagree",), ("agree",)),
-    _BipolarScale("satisfied/dissatisfied", ("dissatisfied", "unsatisfied"), ("satisfied",)),
-    _BipolarScale("likely/unlikely", ("unlikely",), ("likely",)),
-    _BipolarScale("easy/difficult", ("difficult", "hard"), ("easy",)),
-    _BipolarScale("important/unimportant", ("unimportant",), ("important",)),
-    _BipolarScale("helpful/unhelpful", ("unhelpful",), ("helpful",)),
-    _BipolarScale("clear/unclear", ("unclear", "confusing"), ("clear",)),
-    _BipolarScale("confident/unconfident", ("unconfident",), ("confident",)),
-    _BipolarScale("safe/unsafe", ("unsafe",), ("safe",)),
-    _FixedScale(
-        "poor…excellent",
-        {
-            "terrible": -3,
-            "very poor": -2,
-            "very bad": -2,
-            "poor": -1,
-            "bad": -1,
-            "fair": 0,
-            "average": 0,
-            "good": 1,
-            "very good": 2,
-            "excellent": 3,
-        },
-    ),
-    _FixedScale(
-        "never…always",
-        {
-            "never": 0,
-            "almost never": 1,
-            "rarely": 1,
-            "seldom": 1,
-            "occasionally": 1.5,
-            "sometimes": 2,
-            "often": 3,
-            "frequently": 3,
-            "usually": 3.5,
-            "most of the time": 3.5,
-            "very often": 3.5,
-            "almost always": 3.75,
-            "always": 4,
-        },
-    ),
-    _FixedScale(
-        "not at all…a great deal",
-        {
-            "not at all": 0,
-            "very little": 0.5,
-            "a little": 1,
-            "a little bit": 1,
-            "slightly": 1,
-            "somewhat": 2,
-            "moderately": 2,
-            "quite a bit": 3,
-            "a lot": 3.5,
-            "very much": 4,
-            "a great deal": 4,
-            "extremely": 4,
-        },
-    ),
-)
-_NUMBERED_LABEL = re.compile(r"^\s*(\d{1,2})\s*(?:(?:[-–—=:.)]|\()\s*(.*?)\)?)?\s*$")
-_LETTER = re.compile(r"[^\W\d_]")
-_STATED_SCALE = re.compile(
-    r"\b(scale|rate|rating|score)\b|\bhow likely\b|\b(0|1)\s*(?:-|–|to)\s*(5|7|10)\b",
-    re.IGNORECASE,
-)
-_STATED_RANGE = re.compile(r"\b(0|1)\s*(?:-|–|to)\s*(5|7|10)\b")
-
 # -- values --------------------------------------------------------------------------------------
 _DATE = re.compile(
     r"^\s*(\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?"
@@ -265,7 +103,6 @@ _NUMBER = re.compile(r"^\s*[+-]?(\d+([.,]\d+)?|\d{1,3}(,\d{3})+(\.\d+)?|\.\d+)([
 _SHARE = 0.95
 _MAX_CHOICE_LENGTH = 100
 _MAX_CHOICES = 40
-_MAX_SCALE_SPELLINGS = 60  # a scale has at most 11 points, each maybe spelt a few ways
 
 
 @dataclass(frozen=True)
@@ -365,41 +202,6 @@ def detect_column_kinds(
     return kinds
 
 
-def scale_order(
-    values: Iterable[object],
-    *,
-    question: str | None = None,
-    non_answers: Iterable[str] = NON_ANSWERS,
-) -> tuple[tuple[str, ...], str] | None:
-    """The order of a rating scale's labels (lowest first) and which scale it is, if any.
-
-    Parameters
-    ----------
-    values : iterable
-        A column's cells.
-    question : str, optional
-        The question text; plain numbers 0-10 count as a scale only when it states one.
-    non_answers : iterable of str
-        Texts left out of the order.
-
-    Returns
-    -------
-    (tuple of str, str) or None
-        The labels as spelt in the data, and a short name of the scale.
-
-    Examples
-    --------
-    >>> scale_order(["Satisfied", "Very dissatisfied", "Neutral", "satisfied", "N/A"])
-    (('Very dissatisfied', 'Neutral', 'Satisfied'), 'satisfied/dissatisfied')
-    >>> scale_order(["1 - Never", "3", "5 - Always"])
-    (('1 - Never', '2', '3', '4', '5 - Always'), 'numbered 1-5')
-    >>> scale_order(["Yes", "No"]) is None
-    True
-    """
-    values = _split(pd.Series(list(values), dtype=object), frozenset(non_answers))
-    return _scale(values.counts, question)
-
-
 # -- detection -----------------------------------------------------------------------------------
 def _detect(
     survey: SurveyExport, name: str, non_answers: frozenset[str], id_column: str | None
@@ -417,11 +219,11 @@ def _detect(
             chosen = repr(id_column) if id_column else "the column set by override"
             reason = f"an id, but {chosen} is the respondent id"
         return _row(name, "metadata", values, reason=reason)
-    pii = next((_PII_METADATA[key] for key in names if key in _PII_METADATA), None)
+    pii = next((PII_METADATA[key] for key in names if key in PII_METADATA), None)
     if pii:
         reason = f"survey tool column; holds {pii}: personal data, drop or protect before sharing"
         return _row(name, "metadata", values, pii=True, reason=reason)
-    if any(key in _TOOL_METADATA or _CUSTOM_DATA.match(key) for key in names):
+    if any(key in TOOL_METADATA or CUSTOM_DATA.match(key) for key in names):
         return _row(name, "metadata", values, reason="survey tool column (by its name)")
     n = int(values.counts.sum())
     if "weight" in name.casefold() and n and _all_positive_numbers(values.counts.index):
@@ -438,7 +240,7 @@ def _detect(
     share = _share(values, _DATE)
     if share >= _SHARE:
         return _row(name, "date", values, reason=f"{share:.0%} of answers are dates or times")
-    scale = _scale(values.counts, survey.question_text(name))
+    scale = scale_of_counts(values.counts, survey.question_text(name))
     if scale is not None:
         order, scale_name = scale
         reason = f"every answer is a label of the {scale_name} scale"
@@ -478,12 +280,7 @@ def _open_reason(values: _Values) -> str:
 def _split(values: pd.Series, non_answers: frozenset[str], *, min_chars: int = 1) -> _Values:
     status = answer_status(values, non_answers=non_answers, min_chars=min_chars)
     answered = values[status == "answered"].astype(str)
-    counts = answered.value_counts(sort=False)
-    # most common first, ties by text, so levels do not depend on row order
-    order = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    counts = pd.Series(
-        [count for _, count in order], index=[value for value, _ in order], dtype="int64"
-    )
+    counts = most_common_first(answered)
     return _Values(
         answered=answered,
         counts=counts,
@@ -530,7 +327,7 @@ def _names(survey: SurveyExport, name: str) -> tuple[str, ...]:
 
 def _is_id_name(survey: SurveyExport, name: str) -> bool:
     return any(
-        key in _ID_NAMES or key.endswith(("respondentid", "responseid"))
+        key in ID_NAMES or key.endswith(("respondentid", "responseid"))
         for key in _names(survey, name)
     )
 
@@ -539,7 +336,7 @@ def _looks_like_response_ids(values: _Values, n_rows: int) -> bool:
     return (
         len(values.counts) == n_rows
         and n_rows > 0
-        and all(_QUALTRICS_RESPONSE_ID.match(value) for value in values.counts.index)
+        and all(QUALTRICS_RESPONSE_ID.match(value) for value in values.counts.index)
     )
 
 
@@ -571,7 +368,7 @@ def _find_id_column(survey: SurveyExport, overrides: Mapping[str, Override]) -> 
         if (
             values.notna().all()
             and values.is_unique
-            and all(_QUALTRICS_RESPONSE_ID.match(str(value)) for value in values)
+            and all(QUALTRICS_RESPONSE_ID.match(str(value)) for value in values)
         ):
             return name
     return None
@@ -588,53 +385,6 @@ def _share(values: _Values, pattern: re.Pattern[str]) -> float:
 def _all_positive_numbers(values: Iterable[str]) -> bool:
     numbers = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce")
     return bool(numbers.notna().all()) and bool((numbers > 0).all())
-
-
-def _scale(counts: pd.Series, question: str | None) -> tuple[tuple[str, ...], str] | None:
-    if not 2 <= len(counts) <= _MAX_SCALE_SPELLINGS:
-        return None
-    labels = [str(value) for value in counts.index]
-    return _word_scale(labels) or _numbered_scale(labels, question)
-
-
-def _word_scale(labels: list[str]) -> tuple[tuple[str, ...], str] | None:
-    by_form: dict[str, str] = {}
-    for label in labels:  # most common spelling of each form first
-        by_form.setdefault(normalise_answer(label), label)
-    if len(by_form) < 2 or len(by_form) > 11:
-        return None
-    for scale in _SCALES:
-        scores = {form: scale.score(form) for form in by_form}
-        if any(score is None for score in scores.values()):
-            continue
-        if len(set(scores.values())) < len(scores):
-            continue  # two labels at the same point: not a scale we understand
-        ordered = sorted(scores, key=lambda form: scores[form])
-        return tuple(by_form[form] for form in ordered), scale.name
-    return None
-
-
-def _numbered_scale(labels: list[str], question: str | None) -> tuple[tuple[str, ...], str] | None:
-    matches = [_NUMBERED_LABEL.match(label) for label in labels]
-    if not all(matches):
-        return None
-    words = [match.group(2) or "" for match in matches if match]
-    if any(word and not _LETTER.search(word) for word in words):
-        return None  # "3.5", "45-54": numbers, not numbered labels
-    numbers = [int(match.group(1)) for match in matches if match]
-    if len(set(numbers)) < len(numbers) or max(numbers) - min(numbers) > 10:
-        return None
-    by_number = dict(zip(numbers, labels, strict=True))
-    named = any(words)
-    low, high = min(numbers), max(numbers)
-    if not named:
-        if not (question and _STATED_SCALE.search(question)) or high > 10:
-            return None
-        stated = _STATED_RANGE.search(question)
-        if stated and int(stated.group(1)) <= low and high <= int(stated.group(2)):
-            low, high = int(stated.group(1)), int(stated.group(2))
-    order = tuple(by_number.get(number, str(number)) for number in range(low, high + 1))
-    return order, f"numbered {low}-{high}"
 
 
 _CHOICE_SPLIT = {",": re.compile(r",(?![^()]*\))"), ";": re.compile(r";(?![^()]*\))")}
@@ -728,7 +478,7 @@ def _apply_override(
         )
     if kind == "likert":
         if order is None:
-            scale = _scale(values.counts, survey.question_text(name))
+            scale = scale_of_counts(values.counts, survey.question_text(name))
             if scale is None:
                 raise SurveyError(
                     f"column {name!r} is set to likert, but its labels are not a known scale",

@@ -29,6 +29,8 @@ Methods (the conventions of :mod:`research_kit.survey.weighting`):
   on the weighted table rescaled to the respondents in it, divided by the mean generalised
   design effect, on ``(R-1)(C-1)`` degrees of freedom, as R ``survey::svychisq(statistic =
   "Chisq")``); unweighted, Pearson's chi-square test of independence.
+  (:mod:`research_kit.survey.association` computes it; :mod:`research_kit.survey.group_tests`
+  the group-vs-rest tests and Holm's adjustment.)
 - Suppression: the unweighted counts go through :func:`research_kit.privacy.suppress_table`
   (cells of 1 to ``min_cell_size - 1`` people hidden, plus complementary cells so that no hidden
   count follows from the row and column totals); a group answered by fewer than
@@ -44,12 +46,12 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from tqdm.auto import tqdm
 
 from research_kit.deprecation import renamed_keywords
 from research_kit.errors import SurveyError
 from research_kit.privacy import DEFAULT_MIN_CELL_SIZE, suppress_table
+from research_kit.survey.association import association_test
+from research_kit.survey.group_tests import group_vs_rest, holm_adjust
 from research_kit.survey.weighting import weighted_share
 
 __all__ = [
@@ -62,8 +64,6 @@ __all__ = [
 
 #: Significance level of the ``significant`` flag.
 ALPHA = 0.05
-#: Work (groups x categories x respondents) above which the tests show a progress bar.
-PROGRESS_WORK = 5_000_000
 #: Columns computed from a cell's respondents, hidden with the cell.
 ESTIMATE_COLUMNS = ("share", "se", "ci_low", "ci_high", "margin_of_error")
 TEST_COLUMNS = ("difference", "p_value", "p_adjusted")
@@ -342,7 +342,16 @@ def crosstab_result(
         )
     design = test == "design" or (test == "auto" and prepared.weighted)
     table = _distribution(prepared, confidence=confidence)
-    table = _with_tests(table, prepared, design=design, progress=progress)
+    assert prepared.groups is not None
+    table = group_vs_rest(
+        table,
+        prepared.groups,
+        prepared.answers,
+        weights=prepared.weights,
+        categories=prepared.categories,
+        design=design,
+        progress=progress,
+    )
     min_cell_size = DEFAULT_MIN_CELL_SIZE if min_cell_size is None else min_cell_size
     table = _suppress(table, min_cell_size=min_cell_size, two_way=True)
 
@@ -365,7 +374,14 @@ def crosstab_result(
         for group in prepared.group_order
         if group not in set(table.loc[table["suppression_reason"] == "small group", "group"])
     ]
-    overall = _overall_test(prepared, tested, design=design)
+    overall = association_test(
+        prepared.groups,
+        prepared.answers,
+        weights=prepared.weights,
+        group_order=tested,
+        categories=prepared.categories,
+        design=design,
+    )
     return CrosstabResult(
         table=table,
         overall_test=pd.DataFrame([overall]).reindex(columns=list(OVERALL_TEST_COLUMNS)),
@@ -373,32 +389,6 @@ def crosstab_result(
         confidence=confidence,
         min_cell_size=min_cell_size,
     )
-
-
-def holm_adjust(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
-    """Holm's step-down adjustment of p-values (missing values stay missing, not counted).
-
-    The ``i``-th smallest of ``m`` p-values becomes ``min(1, max_{j<=i} (m - j + 1) p_(j))``.
-    It controls the family-wise error rate under any dependence between the tests.
-
-    Examples
-    --------
-    >>> holm_adjust([0.01, 0.04, 0.03, 0.5]).round(4).tolist()
-    [0.04, 0.09, 0.09, 0.5]
-    """
-    p = np.asarray(p_values, dtype=float)
-    result = np.full(p.shape, np.nan)
-    present = ~np.isnan(p)
-    m = int(present.sum())
-    if m == 0:
-        return result
-    order = np.argsort(p[present], kind="stable")
-    ranked = p[present][order]
-    steps = np.maximum.accumulate(np.minimum(1.0, (m - np.arange(m)) * ranked))
-    adjusted = np.empty(m)
-    adjusted[order] = steps
-    result[present] = adjusted
-    return result
 
 
 def _adjusted(table: pd.DataFrame, *, holm: bool) -> np.ndarray:
@@ -570,73 +560,6 @@ def _domain_frame(prepared: _Prepared) -> pd.DataFrame:
     return pd.DataFrame({"group": prepared.groups}, index=index)
 
 
-def _with_tests(
-    table: pd.DataFrame, prepared: _Prepared, *, design: bool, progress: bool | None
-) -> pd.DataFrame:
-    """Add each cell's difference from the rest of respondents and its two-sided p-value."""
-    assert prepared.groups is not None
-    answered = prepared.answers.notna()
-    hits = {
-        _hashable(c): (prepared.answers == c).astype(float).where(answered)
-        for c in prepared.categories
-    }
-    n_total = len(prepared.answers)
-    work = len(table) * n_total
-    show = work > PROGRESS_WORK if progress is None else progress
-    differences, p_values = [], []
-    sides: dict[object, pd.DataFrame] = {}
-    for row in tqdm(
-        table.itertuples(index=False), total=len(table), disable=not show, desc="group vs rest"
-    ):
-        if row.group not in sides:
-            has_group = prepared.groups.notna()
-            side = np.where(prepared.groups == row.group, "group", "rest")
-            sides[row.group] = pd.DataFrame(
-                {"side": pd.Series(side, index=answered.index).where(has_group)}
-            )
-        hit = hits[_hashable(row.category)]
-        if design:
-            difference, p = _design_test(sides[row.group], hit, prepared.weights, n_total)
-        else:
-            difference, p = _z_test(sides[row.group], hit)
-        differences.append(difference)
-        p_values.append(p)
-    return table.assign(difference=differences, p_value=p_values)
-
-
-def _design_test(
-    side: pd.DataFrame, hit: pd.Series, weights: pd.Series, n_total: int
-) -> tuple[float, float]:
-    """Design-based t-test of the group's share against the rest's (disjoint domains)."""
-    shares = weighted_share(side, hit, weights=weights, by="side").set_index("group")
-    if {"group", "rest"} - set(shares.index):
-        return np.nan, np.nan
-    difference = shares.loc["group", "share"] - shares.loc["rest", "share"]
-    se = float(np.hypot(shares.loc["group", "se"], shares.loc["rest", "se"]))
-    return float(difference), _two_sided(difference, se, stats.t(df=n_total - 1))
-
-
-def _z_test(side: pd.DataFrame, hit: pd.Series) -> tuple[float, float]:
-    """Pooled two-proportion z-test of the group's share against the rest's (unweighted)."""
-    answered = hit.notna()
-    inside = (side["side"] == "group") & answered
-    outside = (side["side"] == "rest") & answered
-    n_group, n_rest = int(inside.sum()), int(outside.sum())
-    if n_group == 0 or n_rest == 0:
-        return np.nan, np.nan
-    x_group, x_rest = float(hit[inside].sum()), float(hit[outside].sum())
-    difference = x_group / n_group - x_rest / n_rest
-    pooled = (x_group + x_rest) / (n_group + n_rest)
-    se = float(np.sqrt(pooled * (1 - pooled) * (1 / n_group + 1 / n_rest)))
-    return difference, _two_sided(difference, se, stats.norm)
-
-
-def _two_sided(difference: float, se: float, distribution) -> float:
-    if se == 0:
-        return 1.0 if difference == 0 else 0.0
-    return float(2 * distribution.sf(abs(difference) / se))
-
-
 # -- suppression -------------------------------------------------------------------------------
 def _suppress(table: pd.DataFrame, *, min_cell_size: int, two_way: bool) -> pd.DataFrame:
     """Hide small cells, their complements and small groups; blank every estimate of them."""
@@ -668,112 +591,3 @@ def _suppress(table: pd.DataFrame, *, min_cell_size: int, two_way: bool) -> pd.D
     result["suppressed"] = hidden
     result["suppression_reason"] = reason.to_numpy()
     return result
-
-
-# -- overall test ------------------------------------------------------------------------------
-def _overall_test(prepared: _Prepared, groups: list, *, design: bool) -> dict:
-    """Test of association between group and answer over the shown groups."""
-    assert prepared.groups is not None
-    group_code = pd.Index(groups, dtype=object).get_indexer(prepared.groups)
-    category_code = pd.Index(prepared.categories, dtype=object).get_indexer(prepared.answers)
-    inside = (group_code >= 0) & (category_code >= 0)
-    w = prepared.weights.to_numpy(dtype=float)
-    shape = (len(groups), len(prepared.categories))
-    cell = np.where(inside, group_code * shape[1] + category_code, 0)
-    counts = np.bincount(cell[inside], minlength=shape[0] * shape[1]).reshape(shape)
-    totals = np.bincount(cell[inside], weights=w[inside], minlength=counts.size).reshape(shape)
-    keep_rows, keep_columns = counts.sum(1) > 0, counts.sum(0) > 0
-    name = (
-        "Rao-Scott first-order corrected chi-square test of independence"
-        if design
-        else "Pearson chi-square test of independence"
-    )
-    result: dict = {
-        "name": name,
-        "statistic": np.nan,
-        "df": 0,
-        "p_value": np.nan,
-        "n": int(inside.sum()),
-        "groups": [g for g, keep in zip(groups, keep_rows, strict=True) if keep],
-        "note": "",
-    }
-    if keep_rows.sum() < 2 or keep_columns.sum() < 2:
-        result["note"] = "needs at least two shown groups and two answered categories"
-        return result
-    counts = counts[keep_rows][:, keep_columns]
-    df = (counts.shape[0] - 1) * (counts.shape[1] - 1)
-    if not design:
-        chi2, p, _, expected = stats.chi2_contingency(counts, correction=False)
-        return result | {
-            "statistic": float(chi2),
-            "df": df,
-            "p_value": float(p),
-            "min_expected": float(expected.min()),
-        }
-    keep_cells = np.outer(keep_rows, keep_columns).ravel()
-    index = np.full(keep_cells.size, -1)
-    index[keep_cells] = np.arange(int(keep_cells.sum()))
-    statistic, pearson, deff = _rao_scott(
-        cell_index=np.where(inside, index[cell], -1),
-        weights=w,
-        shape=counts.shape,
-        weighted_table=totals[keep_rows][:, keep_columns],
-    )
-    return result | {
-        "statistic": statistic,
-        "df": df,
-        "p_value": float(stats.chi2.sf(statistic, df)),
-        "pearson_statistic": pearson,
-        "mean_design_effect": deff,
-    }
-
-
-def _rao_scott(
-    *, cell_index: np.ndarray, weights: np.ndarray, shape: tuple[int, int], weighted_table
-) -> tuple[float, float, float]:
-    """Rao–Scott first-order statistic, Pearson's X² and the mean generalised design effect.
-
-    ``cell_index`` is each respondent's cell (row-major, -1 outside the table). The cell
-    proportions are ratio means over the full sample; their linearised covariance is
-    ``n/(n-1) * sum(z z')`` with ``z_i = w_i d_i (e_i - p) / sum(w d)``, which sums to
-    ``(diag(s) - s p' - p s' + S p p') / W**2`` (``s`` the sums of squared weights per cell,
-    ``S`` their total), so no respondent-by-cell matrix is built.
-    """
-    rows, columns = shape
-    n_total = len(cell_index)
-    inside = cell_index >= 0
-    n_table = int(inside.sum())
-    size = rows * columns
-    w_in, c_in = weights[inside], cell_index[inside]
-    total = w_in.sum()
-    p = np.bincount(c_in, weights=w_in, minlength=size) / total
-    s = np.bincount(c_in, weights=w_in**2, minlength=size)
-    variance = (np.diag(s) - np.outer(s, p) - np.outer(p, s) + s.sum() * np.outer(p, p)) / total**2
-    variance *= n_total / (n_total - 1)
-
-    pearson = stats.chi2_contingency(
-        np.asarray(weighted_table) / total * n_table, correction=False
-    )[0]
-    contrasts = _interaction_contrasts(rows, columns)
-    inverse = np.where(p > 0, 1 / np.where(p > 0, p, 1), 0.0)
-    scaled = contrasts * inverse[:, None]
-    denominator = contrasts.T @ scaled / n_table
-    numerator = scaled.T @ variance @ scaled
-    delta = np.linalg.solve(denominator, numerator)
-    mean_deff = float(np.trace(delta) / delta.shape[0])
-    return float(pearson / mean_deff), float(pearson), mean_deff
-
-
-def _interaction_contrasts(rows: int, columns: int) -> np.ndarray:
-    """Row-by-column interaction contrasts, made orthogonal to the main effects (as svychisq)."""
-    r, c = np.divmod(np.arange(rows * columns), columns)
-    main = np.column_stack(
-        [np.ones(rows * columns)]
-        + [(r == k).astype(float) for k in range(1, rows)]
-        + [(c == k).astype(float) for k in range(1, columns)]
-    )
-    interaction = np.column_stack(
-        [((r == i) & (c == j)).astype(float) for i in range(1, rows) for j in range(1, columns)]
-    )
-    coefficients, *_ = np.linalg.lstsq(main, interaction, rcond=None)
-    return interaction - main @ coefficients

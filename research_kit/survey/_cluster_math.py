@@ -36,7 +36,7 @@ vectors starts EM (:func:`fit_joint_mixture`) in which each cluster has a mean d
 joined vectors and a word distribution, and an answer's score for a cluster is
 :data:`CONCENTRATION` × its cosine to the mean direction plus the log-likelihood of its augmented
 words (:func:`joint_scores`); 6. assigns by that score. Choosing k scores k-means on the joined
-vectors (:func:`score_k_kmeans`).
+vectors (:func:`~research_kit.survey._k_scores.score_k_kmeans`).
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ import scipy.sparse as sp
 from scipy.special import logsumexp
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
-from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.preprocessing import normalize
 
 #: The mixture is fitted on at most this many distinct answers; the others are assigned to it.
@@ -88,11 +87,6 @@ JOINT_ITERATIONS = 20
 SENTENCE_N_INIT = 10
 MAX_ITERATIONS = 300
 #: Auto-k: distinct answers in the sample on which every k is tried, and its subsamples.
-SELECTION_SIZE = 2_000
-STABILITY_FRACTION = 0.8
-STABILITY_INIT = 2
-STABILITY_REPEATS = 3
-#: Rows of the similarity matrix computed at once when searching neighbours (memory bound).
 _SIMILARITY_ROWS = 512
 #: Below this many distinct answers, terms seen once are kept and no term is too common.
 _SMALL_CORPUS = 50
@@ -499,64 +493,6 @@ def best_mixture(
     return best[1], best[2]
 
 
-# -- choosing k --------------------------------------------------------------------------------
-
-
-def selection_sample(n: int, seed: int, size: int = SELECTION_SIZE) -> np.ndarray:
-    """Sorted indices of the answers on which each candidate k is tried."""
-    if n <= size:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, size, replace=False))
-
-
-def score_k(
-    vectors: np.ndarray,
-    start_vectors: np.ndarray,
-    words: sp.csr_matrix,
-    weights: np.ndarray,
-    n_clusters: int,
-    seed: int,
-) -> dict[str, float]:
-    """Silhouette (cosine, LSA space) and bootstrap stability of one candidate k on a sample.
-
-    Stability: the mixture is also fitted on :data:`STABILITY_REPEATS` random subsamples of
-    :data:`STABILITY_FRACTION` of the sample; each subsample model assigns the whole sample, and
-    stability is the mean adjusted Rand index between those assignments and the full one.
-    """
-    _, posteriors = best_mixture(start_vectors, words, weights, n_clusters, seed, STABILITY_INIT)
-    labels = posteriors.argmax(axis=1)
-
-    def refit(part: np.ndarray, repeat: int) -> np.ndarray:
-        part_probs, _ = best_mixture(
-            start_vectors[part],
-            words[part],
-            weights[part],
-            n_clusters,
-            seed + repeat + 1,
-            STABILITY_INIT,
-        )
-        return log_likelihoods(words, part_probs).argmax(axis=1)
-
-    return _scores(vectors, labels, weights, n_clusters, seed, refit)
-
-
-def _scores(vectors, labels, weights, n_clusters, seed, refit) -> dict[str, float]:
-    rng = np.random.default_rng([seed, n_clusters])
-    size = int(STABILITY_FRACTION * len(weights))
-    agreement = [
-        adjusted_rand_score(labels, refit(np.sort(rng.choice(len(weights), size, False)), repeat))
-        for repeat in range(STABILITY_REPEATS)
-    ]
-    silhouette = _silhouette(vectors, labels)
-    stability = float(np.mean(agreement))
-    return {
-        "silhouette": silhouette,
-        "stability": stability,
-        "score": max(silhouette, 0.0) * max(stability, 0.0),
-        "clusters_used": len(np.unique(labels)),
-    }
-
-
 # -- assignment --------------------------------------------------------------------------------
 
 
@@ -589,19 +525,6 @@ def chunks(n: int, size: int) -> Iterator[slice]:
         yield slice(start, min(start + size, n))
 
 
-def score_k_kmeans(vectors: np.ndarray, weights: np.ndarray, n_clusters: int, seed: int) -> dict:
-    """:func:`score_k` for k-means (the sentence-vector option)."""
-    labels = best_kmeans(vectors, weights, n_clusters, seed, n_init=STABILITY_INIT)[0]
-
-    def refit(part: np.ndarray, repeat: int) -> np.ndarray:
-        centres = best_kmeans(
-            vectors[part], weights[part], n_clusters, seed + repeat + 1, STABILITY_INIT
-        )[1]
-        return (vectors @ centres.T).argmax(axis=1)
-
-    return _scores(vectors, labels, weights, n_clusters, seed, refit)
-
-
 def best_kmeans(
     vectors: np.ndarray,
     weights: np.ndarray,
@@ -627,9 +550,3 @@ def mean_centres(
     mass = np.bincount(labels, weights=weights, minlength=n_clusters)
     sums = weighted_sums(vectors, labels, weights, n_clusters)
     return (sums / np.where(mass > 0, mass, 1.0)[:, None]).astype(np.float32)
-
-
-def _silhouette(vectors: np.ndarray, labels: np.ndarray) -> float:
-    if 1 < len(np.unique(labels)) < len(labels):
-        return float(silhouette_score(vectors, labels, metric="cosine"))
-    return -1.0

@@ -21,6 +21,7 @@ from sklearn.preprocessing import normalize
 
 from research_kit.survey import _cluster_math as core
 from research_kit.survey import _cluster_warm as warm
+from research_kit.survey import _k_scores as k_scores
 
 __all__ = [
     "MixtureModel",
@@ -109,7 +110,7 @@ class MixtureModel(Model):
         self.words = core.augmented(words, neighbours, words)
 
     def score_k(self, sample: np.ndarray, weights: np.ndarray, k: int, seed: int) -> dict:
-        return core.score_k(
+        return k_scores.score_k(
             self.vectors[sample], self.start_vectors[sample], self.words[sample], weights, k, seed
         )
 
@@ -235,7 +236,7 @@ class SentenceModel(Model):
         )
 
     def score_k(self, sample: np.ndarray, weights: np.ndarray, k: int, seed: int) -> dict:
-        return core.score_k_kmeans(self.vectors[sample], weights, k, seed)
+        return k_scores.score_k_kmeans(self.vectors[sample], weights, k, seed)
 
     def fit(self, k: int, weights: np.ndarray, seed: int) -> None:
         start = core.best_kmeans(

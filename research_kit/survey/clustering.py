@@ -68,8 +68,7 @@ latest kept run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -86,6 +85,16 @@ from research_kit.survey import _cluster_math as core
 from research_kit.survey import _cluster_model as models
 from research_kit.survey import _cluster_warm as warm
 from research_kit.survey._cluster_describe import Assignment, describe_table
+from research_kit.survey._cluster_input import Corpus, KeyStore, as_texts, init_pairs
+from research_kit.survey._k_scores import STABILITY_FRACTION, selection_sample
+from research_kit.survey.choosing_k import (
+    CRITERION,
+    apply_criterion,
+    auto_k_limit,
+    candidate_ks,
+    describe_candidates,
+    one_k_scores,
+)
 from research_kit.survey.terms import surface_forms
 from research_kit.text import LemmaOptions, build_pipeline, lemmatize
 
@@ -97,26 +106,9 @@ AUTO_BATCH_ABOVE = 200_000
 AUTO_BATCH_SIZE = 50_000
 #: Above this many answers a progress bar is shown when ``progress`` is None.
 PROGRESS_ABOVE = 20_000
-_SEPARATOR = "\x1f"
 #: BLAS threads while clustering: its matrix products are small blocks, and on a shared
 #: 2-core machine two threads measured twice as slow as one (threads wait for each other).
 _BLAS_THREADS = 1
-
-#: Auto-k without ``k_range``: the largest k tried is one per this many distinct answers,
-#: between :data:`DEFAULT_K_MIN_LIMIT` and :data:`DEFAULT_K_MAX`.
-ANSWERS_PER_THEME = 25
-DEFAULT_K_MIN_LIMIT = 15
-DEFAULT_K_MAX = 50
-#: Every k up to this is a candidate; above it, candidates grow by :data:`_K_STEP` at a time.
-_EVERY_K_UP_TO = 15
-_K_STEP = 1.2
-
-CRITERION = (
-    "k is the candidate ({candidates}) with the highest product of silhouette (cosine, in the "
-    "{space}) and stability (mean adjusted Rand index between the clustering of a fixed "
-    "sample of up to 2,000 distinct answers and the clusterings of three random 80% "
-    "subsamples of it)."
-)
 
 
 class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
@@ -245,7 +237,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
 
     def fit(self, X: Iterable[Any], y: Any = None) -> ResponseClusterer:
         """Learn the clusters of the answers ``X`` (a sequence or Series of str; NA = "")."""
-        texts = _as_texts(X)
+        texts = as_texts(X)
         self._check_params(len(texts))
         if self.embedding == "sentence":
             models.require_sentence_model()
@@ -267,7 +259,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
     def predict(self, X: Iterable[Any]) -> np.ndarray:
         """Cluster of each answer of ``X`` under the fitted model."""
         check_is_fitted(self, "labels_")
-        texts = _as_texts(X)
+        texts = as_texts(X)
         return self._assign(texts, None, self._show_progress(len(texts))).labels
 
     def transform(self, X: Iterable[Any]) -> np.ndarray:
@@ -277,7 +269,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         largest is the predicted cluster (an answer with no usable word gets equal ones).
         """
         check_is_fitted(self, "labels_")
-        texts = _as_texts(X)
+        texts = as_texts(X)
         return self._assign(texts, None, self._show_progress(len(texts)), memberships=True).probs
 
     def describe(
@@ -306,7 +298,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         if X is None:
             stats = self._train_stats
         else:
-            texts = _as_texts(X)
+            texts = as_texts(X)
             stats = self._assign(texts, None, self._show_progress(len(texts)), keep_quotes=True)
         return describe_table(stats, n_quotes, n_terms, self._model.surface)
 
@@ -329,7 +321,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         if self.min_tokens < 0 or self.n_components < 1:
             raise ValueError("min_tokens must be >= 0 and n_components >= 1")
         if self.init is not None:
-            _init_pairs(self.init)  # raises on a malformed init
+            init_pairs(self.init)  # raises on a malformed init
         if n_texts == 0:
             raise SurveyError(
                 "there are no answers to cluster", hint="pass a column with open-ended answers"
@@ -363,10 +355,10 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
             return [" ".join(text.split()) for text in texts]
         return lemma_keys
 
-    def _read(self, texts: list[str], seed: int, show: bool) -> _Corpus:
+    def _read(self, texts: list[str], seed: int, show: bool) -> Corpus:
         """Pass 1: each answer's key, seeded hash and number of lemmas."""
         rows = self._rows_per_batch(len(texts))
-        keys = _KeyStore(compact=rows < len(texts))
+        keys = KeyStore(compact=rows < len(texts))
         hashes = np.empty(len(texts), dtype=np.uint64)
         tokens = np.empty(len(texts), dtype=np.int32)
         with tqdm(total=len(texts), desc="Reading answers", unit="answer", disable=not show) as bar:
@@ -380,11 +372,9 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         distinct, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
         distinct_tokens = np.zeros(len(distinct), dtype=np.int32)
         distinct_tokens[inverse] = tokens
-        return _Corpus(keys, inverse.astype(np.int64), counts, distinct_tokens)
+        return Corpus(keys, inverse.astype(np.int64), counts, distinct_tokens)
 
-    def _fit_set(
-        self, corpus: _Corpus, texts: list[str]
-    ) -> tuple[list[str], list[str], np.ndarray]:
+    def _fit_set(self, corpus: Corpus, texts: list[str]) -> tuple[list[str], list[str], np.ndarray]:
         """The distinct answers the model is fitted on (sorted), a quote text each, weights."""
         eligible = np.flatnonzero(corpus.distinct_tokens >= max(1, self.min_tokens))
         if len(eligible) == 0:
@@ -441,7 +431,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         """Each fitted key's cluster in ``init`` (renumbered; -1 unseen) and how many."""
         if self.init is None:
             return np.full(len(keys), -1, dtype=np.int64), 0
-        texts, clusters = _init_pairs(self.init)
+        texts, clusters = init_pairs(self.init)
         init_keys = self._dedupe_keys(texts, self._lemma_keys(texts))
         votes: dict[str, list[int]] = {}
         for key, cluster in zip(init_keys, clusters, strict=True):
@@ -451,7 +441,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
     def _warm_k(self, n_previous: int) -> int:
         """k of a warm start, with ``k_scores_`` and ``criterion_`` saying how it was set."""
         k = n_previous if self.n_clusters == "auto" else int(self.n_clusters)
-        self.k_scores_ = _one_k_scores(k)
+        self.k_scores_ = one_k_scores(k)
         start = f"started from the {n_previous} clusters of the previous run (init)"
         if self.n_clusters == "auto":
             self.criterion_ = (
@@ -478,12 +468,12 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
     def _choose_k(self, model: models.Model, weights: np.ndarray, seed: int, show: bool) -> int:
         n = len(weights)
         if self.n_clusters != "auto":
-            self.k_scores_ = _one_k_scores(int(self.n_clusters))
+            self.k_scores_ = one_k_scores(int(self.n_clusters))
             self.criterion_ = f"k fixed by the user (n_clusters={self.n_clusters})."
             return int(self.n_clusters)
-        sample = core.selection_sample(n, seed)
+        sample = selection_sample(n, seed)
         low, high = self.k_range if self.k_range is not None else (2, auto_k_limit(n))
-        largest = int(core.STABILITY_FRACTION * len(sample)) - 1  # each subsample needs k answers
+        largest = int(STABILITY_FRACTION * len(sample)) - 1  # each subsample needs k answers
         candidates = [k for k in candidate_ks(low, high) if k <= largest]
         if not candidates:
             raise SurveyError(
@@ -496,11 +486,11 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
             for k in tqdm(candidates, desc="Choosing k", unit="k", disable=not show)
         ]
         scores = pd.DataFrame(rows)
-        chosen = _apply_criterion(scores)
+        chosen = apply_criterion(scores)
         scores["chosen"] = scores["k"] == chosen
         self.k_scores_ = scores
         self.criterion_ = CRITERION.format(
-            candidates=_describe_candidates(candidates), space=model.space
+            candidates=describe_candidates(candidates), space=model.space
         )
         return chosen
 
@@ -509,7 +499,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
     def _assign(
         self,
         texts: list[str],
-        keys: _KeyStore | None,
+        keys: KeyStore | None,
         show: bool,
         *,
         keep_quotes: bool = False,
@@ -609,173 +599,3 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         state = self.__dict__.copy()
         state.pop("_nlp", None)  # rebuilt on demand; spaCy pipelines pickle slowly
         return state
-
-
-# -- bookkeeping -------------------------------------------------------------------------------
-
-
-class _KeyStore:
-    """Each answer's key, batch by batch: plain lists, or one encoded blob per batch."""
-
-    def __init__(self, compact: bool) -> None:
-        self.compact = compact
-        self._batches: list[Any] = []
-        self._sizes: list[int] = []
-
-    def append(self, keys: list[str]) -> None:
-        self._sizes.append(len(keys))
-        if self.compact:
-            joined = _SEPARATOR.join(key.replace(_SEPARATOR, " ") for key in keys)
-            self._batches.append(joined.encode("utf-8"))
-        else:
-            self._batches.append(keys)
-
-    def batches(self) -> Iterator[tuple[slice, list[str]]]:
-        start = 0
-        for size, batch in zip(self._sizes, self._batches, strict=True):
-            keys = (
-                batch
-                if not self.compact
-                else (batch.decode("utf-8").split(_SEPARATOR) if size else [])
-            )
-            yield slice(start, start + size), keys
-            start += size
-
-
-@dataclass
-class _Corpus:
-    keys: _KeyStore
-    inverse: np.ndarray  # row -> distinct answer (in seeded hash order)
-    counts: np.ndarray  # distinct answer -> number of rows
-    distinct_tokens: np.ndarray  # distinct answer -> number of lemmas
-
-
-def auto_k_limit(n_answers: int) -> int:
-    """The largest k that ``n_clusters="auto"`` tries when ``k_range`` is not given.
-
-    One theme per :data:`ANSWERS_PER_THEME` distinct answers, at least
-    :data:`DEFAULT_K_MIN_LIMIT` and at most :data:`DEFAULT_K_MAX`.
-
-    Examples
-    --------
-    >>> auto_k_limit(300), auto_k_limit(800), auto_k_limit(20_000)
-    (15, 32, 50)
-    """
-    return int(np.clip(n_answers // ANSWERS_PER_THEME, DEFAULT_K_MIN_LIMIT, DEFAULT_K_MAX))
-
-
-def candidate_ks(low: int, high: int) -> list[int]:
-    """The k tried between ``low`` and ``high``: every k up to 15, then about 20% apart.
-
-    Neighbouring large k differ little, so fewer of them are fitted; ``high`` is always tried.
-
-    Examples
-    --------
-    >>> candidate_ks(2, 50)[-8:]
-    [15, 18, 22, 26, 31, 37, 44, 50]
-    >>> candidate_ks(20, 30)
-    [20, 24, 29, 30]
-    """
-    candidates = list(range(low, min(high, _EVERY_K_UP_TO) + 1)) or [low]
-    k = max(candidates[-1] + 1, round(candidates[-1] * _K_STEP))
-    while k < high:
-        candidates.append(k)
-        k = max(k + 1, round(k * _K_STEP))
-    if candidates[-1] != high:
-        candidates.append(high)
-    return candidates
-
-
-def _describe_candidates(candidates: list[int]) -> str:
-    """ "k = 2 to 15, 18, 22" for the criterion sentence."""
-    run_end = 0
-    while run_end + 1 < len(candidates) and candidates[run_end + 1] == candidates[run_end] + 1:
-        run_end += 1
-    head = (
-        f"k = {candidates[0]} to {candidates[run_end]}"
-        if run_end >= 2
-        else "k = " + ", ".join(map(str, candidates[: run_end + 1]))
-    )
-    rest = candidates[run_end + 1 :]
-    return head + "".join(f", {k}" for k in rest)
-
-
-def _one_k_scores(k: int) -> pd.DataFrame:
-    """``k_scores_`` when k was not chosen by the criterion (fixed, or from a warm start)."""
-    return pd.DataFrame(
-        {
-            "k": [k],
-            "silhouette": [np.nan],
-            "stability": [np.nan],
-            "score": [np.nan],
-            "clusters_used": [k],
-            "chosen": [True],
-        }
-    )
-
-
-def _apply_criterion(scores: pd.DataFrame) -> int:
-    """The k named by :data:`CRITERION` (the smaller k on a tie)."""
-    return int(scores.sort_values(["score", "k"], ascending=[False, True])["k"].iloc[0])
-
-
-def _init_pairs(init: Any) -> tuple[list[str], list[int]]:
-    """The texts and cluster numbers of ``init`` (a mapping or Series text -> cluster)."""
-    if isinstance(init, pd.Series):
-        texts, values = list(init.index), list(init.to_numpy())
-    elif isinstance(init, Mapping):
-        texts, values = list(init.keys()), list(init.values())
-    else:
-        raise ValueError(
-            "init must be None, a dict or a pandas Series of answer text -> cluster number, "
-            f"not {type(init).__name__}"
-        )
-    clusters = []
-    for text, value in zip(texts, values, strict=True):
-        whole = isinstance(value, int | np.integer) or (
-            isinstance(value, float | np.floating) and float(value).is_integer()
-        )
-        if isinstance(value, bool | np.bool_) or not whole or value < 0:
-            raise ValueError(
-                f"init gives the answer {_as_text(text)[:60]!r} the cluster {value!r}; "
-                "clusters are numbers 0, 1, 2, …"
-            )
-        clusters.append(int(value))
-    return [_as_text(text) for text in texts], clusters
-
-
-def _as_texts(X: Iterable[Any]) -> list[str]:
-    """Answers as a list of str: None/NaN become "", other values their str()."""
-    if isinstance(X, str):
-        raise SurveyError(
-            "ResponseClusterer needs a sequence of answers, not one string",
-            hint="pass a list or a pandas Series of answers",
-        )
-    if isinstance(X, pd.DataFrame):
-        if X.shape[1] != 1:
-            raise SurveyError(
-                f"ResponseClusterer needs one column of answers, got {X.shape[1]} columns",
-                hint="select the open-ended question's column, e.g. frame['question']",
-            )
-        X = X.iloc[:, 0]
-    if isinstance(X, np.ndarray) and X.ndim == 2:
-        if X.shape[1] != 1:
-            raise SurveyError(
-                f"ResponseClusterer needs one column of answers, got {X.shape[1]} columns",
-                hint="pass a 1-D sequence of answers",
-            )
-        X = X[:, 0]
-    return [_as_text(value) for value in X]
-
-
-def _as_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value)

@@ -3,7 +3,8 @@
 Private to :mod:`research_kit.briefs`: :func:`research_kit.briefs.findings.assemble_findings`
 calls :func:`survey_basis` once per brief (weights raked to the population margins, Likert
 scales, the clustered open answers), then :func:`survey_section`, :func:`themes_section` and
-:func:`survey_method_rows`. Every breakdown of people by group goes through
+:func:`~research_kit.briefs._survey_method.survey_method_rows`; the shared cells and charts are
+in ``_survey_cells`` and ``_survey_charts``. Every breakdown of people by group goes through
 :mod:`research_kit.privacy`.
 """
 
@@ -17,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from research_kit import viz
+from research_kit.briefs._survey_cells import percents, points, versus, with_hidden
+from research_kit.briefs._survey_charts import agreement_by_group_figure, theme_by_group_figure
 from research_kit.briefs.content import (
     GROUP_LABELS,
     SUPPRESSED,
@@ -33,20 +36,19 @@ from research_kit.briefs.protection import CountPlan, likert_plan, themes_plan
 from research_kit.errors import ResearchKitError
 from research_kit.survey import (
     SurveyWeightsResult,
-    design_effect,
     likert_summary,
     scale_order,
     survey_weights_result,
     top_box,
 )
-from research_kit.survey.breakdown import crosstab, weighted_distribution
+from research_kit.survey.breakdown import weighted_distribution
 from research_kit.survey.themes import QuestionThemes, cluster_question
 
 __all__ = [
     "ANSWER_THEMES_K",
     "SurveyBasis",
+    "raking_variables",
     "survey_basis",
-    "survey_method_rows",
     "survey_section",
     "themes_section",
 ]
@@ -61,10 +63,6 @@ _EXAMPLE_LIMIT = 200
 
 #: The survey frame's weight column while a brief is assembled.
 _WEIGHT = "_rk_weight"
-#: Estimates of a breakdown cell, hidden with it.
-_ESTIMATES = ("share", "se", "ci_low", "ci_high", "margin_of_error")
-#: Everything computed from a hidden cell's people: its count, estimates and tests.
-_SHARE_COLUMNS = ("count", *_ESTIMATES, "difference", "p_value", "p_adjusted", "significant")
 
 
 @dataclass
@@ -166,7 +164,7 @@ def _protected_boxes(
         n_hidden.append(plan.hidden(**labels))
         share_hidden.append(plan.share_hidden({**labels, "box": "top"}, labels))
     n_hidden = np.array(n_hidden, dtype=bool) | table["suppressed"].to_numpy(bool)
-    result = _with_hidden(table, np.array(share_hidden, dtype=bool) | n_hidden)
+    result = with_hidden(table, np.array(share_hidden, dtype=bool) | n_hidden)
     result["n"] = result["n"].mask(n_hidden)
     newly = result["suppressed"].to_numpy(bool) & ~table["suppressed"].to_numpy(bool)
     result["n_suppressed"] = n_hidden
@@ -181,22 +179,7 @@ def _protected_levels(levels: pd.DataFrame, plans: dict, *, ward: str | None) ->
         plans[row.item].share_hidden({**where, "level": row.category}, where)
         for row in levels.itertuples()
     ]
-    return _with_hidden(levels, hidden)
-
-
-def _with_hidden(table: pd.DataFrame, hidden, *, n: bool = False) -> pd.DataFrame:
-    """``table`` with the rows flagged in ``hidden`` (and those already suppressed) hidden.
-
-    Their shares, margins, tests and counts are masked (``n`` too when asked) and
-    ``suppressed`` says so: the one way every table of a brief hides a cell.
-    """
-    hidden = np.asarray(hidden, dtype=bool) | table["suppressed"].to_numpy(bool)
-    result = table.copy()
-    for column in (*(("n",) if n else ()), *_SHARE_COLUMNS):
-        if column in result:
-            result[column] = result[column].mask(hidden)
-    result["suppressed"] = hidden
-    return result
+    return with_hidden(levels, hidden)
 
 
 def survey_section(study, basis: SurveyBasis, *, group, ward, facts) -> Section:
@@ -253,8 +236,8 @@ def survey_section(study, basis: SurveyBasis, *, group, ward, facts) -> Section:
                 SUPPRESSED if s else str(int(n))
                 for n, s in zip(overall["n"], overall["n_suppressed"], strict=True)
             ],
-            "Agree": _percents(overall["share"], overall["suppressed"]),
-            "Margin of error (95%)": _points(overall["margin_of_error"], overall["suppressed"]),
+            "Agree": percents(overall["share"], overall["suppressed"]),
+            "Margin of error (95%)": points(overall["margin_of_error"], overall["suppressed"]),
         }
     )
     display = pd.DataFrame(
@@ -265,10 +248,10 @@ def survey_section(study, basis: SurveyBasis, *, group, ward, facts) -> Section:
                 SUPPRESSED if s else str(int(n))
                 for n, s in zip(by_group["n"], by_group["n_suppressed"], strict=True)
             ],
-            "Agree": _percents(by_group["share"], by_group["suppressed"]),
-            "Margin of error (95%)": _points(by_group["margin_of_error"], by_group["suppressed"]),
+            "Agree": percents(by_group["share"], by_group["suppressed"]),
+            "Margin of error (95%)": points(by_group["margin_of_error"], by_group["suppressed"]),
             "Versus the rest": [
-                SUPPRESSED if s else _versus(flag, difference)
+                SUPPRESSED if s else versus(flag, difference)
                 for flag, difference, s in zip(
                     by_group["significant"],
                     by_group["difference"],
@@ -303,7 +286,7 @@ def survey_section(study, basis: SurveyBasis, *, group, ward, facts) -> Section:
             f"\u00b1{lowest['margin_of_error'] * 100:.0f} points{weighting})."
         )
         chart = by_group[by_group["item"] == lowest["item"]]
-        figures.append(_agreement_by_group_figure(chart, str(lowest["item"]), label, min_cell_size))
+        figures.append(agreement_by_group_figure(chart, str(lowest["item"]), label, min_cell_size))
     return Section(
         id="survey",
         title="What the survey says",
@@ -337,7 +320,7 @@ def _weighting_note(basis: SurveyBasis, min_cell_size: int) -> str:
     if basis.weighted:
         text = (
             "Weighted to the population (raked to "
-            + join_words(_raking_variables(basis.weighting))
+            + join_words(raking_variables(basis.weighting))
             + "): estimates for everyone the survey stands for, with 95% margins of error. "
         )
     else:
@@ -349,45 +332,6 @@ def _weighting_note(basis: SurveyBasis, min_cell_size: int) -> str:
         "worked out or narrowed from any table of this brief, for any ward; a share is shown "
         f"only when at least {min_cell_size} respondents are on each side of it."
     )
-
-
-def _clustering_method(themes: QuestionThemes) -> str:
-    """How the open answers were clustered, for the method appendix (and how it started)."""
-    warm = themes.start != "fresh"
-    start = (
-        f"the researchers' latest kept clustering ({themes.start.removeprefix('warm ')})"
-        if warm
-        else "k-means"
-    )
-    if getattr(themes.clusterer, "embedding", "tfidf") == "sentence":
-        return (
-            "all-MiniLM-L6-v2 sentence vectors joined with lemma TF-IDF/LSA vectors, clustered "
-            "by a mixture of their directions and the answers' words started from " + start
-        )
-    return (
-        "lemma TF-IDF with word n-grams, reduced by LSA, clustered by a Dirichlet-multinomial "
-        "mixture started from " + start
-    )
-
-
-def _versus(significant, difference) -> str:
-    if pd.isna(significant) or not bool(significant):
-        return "no clear difference"
-    return "higher" if difference > 0 else "lower"
-
-
-def _percents(shares: pd.Series, suppressed: pd.Series) -> list[str]:
-    return [
-        SUPPRESSED if s or pd.isna(v) else f"{v:.0%}"
-        for v, s in zip(shares, suppressed, strict=True)
-    ]
-
-
-def _points(margins: pd.Series, suppressed: pd.Series) -> list[str]:
-    return [
-        SUPPRESSED if s or pd.isna(m) else f"\u00b1{m * 100:.0f} pts"
-        for m, s in zip(margins, suppressed, strict=True)
-    ]
 
 
 def _likert_figures(levels: pd.DataFrame, overall: pd.DataFrame, basis) -> list[FigureSpec]:
@@ -439,44 +383,8 @@ def _likert_figures(levels: pd.DataFrame, overall: pd.DataFrame, basis) -> list[
     return figures
 
 
-def _agreement_by_group_figure(
-    chart: pd.DataFrame, item: str, label: str, min_cell_size: int
-) -> FigureSpec:
-    with plt.rc_context({"text.parse_math": False}):
-        fig = viz.share_by_group(
-            chart,
-            category=item,
-            category_column="item",
-            title=wrap(f"\u201c{item}\u201d: {_box_words(chart)}, by {label.lower()}", 70),
-        )
-    parts = []
-    for row in chart.itertuples():
-        if row.suppressed:
-            parts.append(f"{row.group} suppressed")
-            continue
-        text = f"{row.group} {row.share:.0%} (\u00b1{row.margin_of_error * 100:.0f})"
-        if _versus(row.significant, row.difference) != "no clear difference":
-            text += f", {_versus(row.significant, row.difference)} than the rest"
-        parts.append(text)
-    alt = (
-        f"Dot chart of the share answering {_box_words(chart)} to \u201c{item}\u201d by "
-        f"{label.lower()}, with 95% confidence intervals: " + "; ".join(parts) + "."
-    )
-    caption = (
-        f"The statement with the least agreement, by {label.lower()}: each dot is a group's "
-        "share with its 95% confidence interval; filled dots differ significantly from the "
-        "rest of respondents. Groups too small to show are labelled suppressed."
-    )
-    return FigureSpec(viz.figure_svg(fig, alt), alt, caption)
-
-
-def _box_words(table: pd.DataFrame) -> str:
-    """The levels counted as agreeing, in words: "Agree or Strongly agree"."""
-    box = str(table["box"].iloc[0]) if "box" in table and len(table) else "agree"
-    return box.replace(" + ", " or ")
-
-
-def _raking_variables(weighting: SurveyWeightsResult | None) -> list[str]:
+def raking_variables(weighting: SurveyWeightsResult | None) -> list[str]:
+    """The population margins' variables the survey was raked to (none when unweighted)."""
     if weighting is None:
         return []
     return [str(v) for v in weighting.not_in_margins["variable"]]
@@ -534,8 +442,8 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
             "Share of answers (95% margin of error)": [
                 SUPPRESSED if shown == SUPPRESSED else f"{shown} ({margin})"
                 for shown, margin in zip(
-                    _percents(overall["share"], overall["suppressed"]),
-                    _points(overall["margin_of_error"], overall["suppressed"]),
+                    percents(overall["share"], overall["suppressed"]),
+                    points(overall["margin_of_error"], overall["suppressed"]),
                     strict=True,
                 )
             ],
@@ -578,7 +486,7 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
             f"{top['share']:.0%} ({plus_minus(top['margin_of_error'])}) of those who "
             "answered" + (", weighted to the population." if weighted else ".")
         )
-        figure = _theme_by_group_figure(
+        figure = theme_by_group_figure(
             assigned,
             clusters,
             chosen,
@@ -665,7 +573,7 @@ def _protected_themes(overall: pd.DataFrame, plan, where: dict) -> pd.DataFrame:
     """Theme shares with those the joint protection hides, hidden (see :func:`themes_plan`)."""
     base = {**where, "status": "answered"}
     hidden = [plan.share_hidden({**where, "outcome": str(c)}, base) for c in overall["category"]]
-    return _with_hidden(overall, hidden, n=True)
+    return with_hidden(overall, hidden, n=True)
 
 
 def _example_answer(members: pd.DataFrame, scrub) -> str:
@@ -693,176 +601,3 @@ def _theme_labels(names: pd.Series, scrub) -> dict[int, str]:
         seen[label] = seen.get(label, 0) + 1
         labels[cluster] = label if seen[label] == 1 else f"{label} ({seen[label]})"
     return labels
-
-
-def _theme_by_group_figure(
-    assigned: pd.DataFrame,
-    clusters: list,
-    cluster: int,
-    name: str,
-    *,
-    group: str,
-    plan,
-    where: dict,
-    min_cell_size: int,
-) -> FigureSpec | None:
-    """The share of answers in one theme by group, as :meth:`QuestionThemes.shares` breaks it
-    down (``name``: the theme as readers see it), with the plan's hidden groups hidden."""
-    label = GROUP_LABELS[group].lower()
-    if group not in assigned.columns:
-        return None
-    weights = assigned["weight"] if "weight" in assigned.columns else None
-    try:
-        breakdown = crosstab(
-            assigned,
-            "cluster",
-            group,
-            weights=weights,
-            levels=clusters,
-            min_cell_size=min_cell_size,
-        )
-    except ResearchKitError:
-        return None
-    breakdown = breakdown[breakdown["category"] == cluster]
-    hidden = [_group_share_hidden(plan, cluster, group, str(g), where) for g in breakdown["group"]]
-    breakdown = _with_hidden(breakdown, hidden, n=True)
-    chart = breakdown[breakdown["category"] == cluster]
-    if chart.empty or chart["suppressed"].all():
-        return None
-    with plt.rc_context({"text.parse_math": False}):
-        fig = viz.share_by_group(
-            breakdown,
-            category=cluster,
-            title=wrap(f"Answers in the theme \u201c{name}\u201d, by {label}", 70),
-        )
-    parts = [
-        f"{row.group} suppressed"
-        if row.suppressed
-        else f"{row.group} {row.share:.0%} (\u00b1{row.margin_of_error * 100:.0f})"
-        for row in chart.itertuples()
-    ]
-    alt = (
-        f"Dot chart of the share of answers in the theme \u201c{name}\u201d by {label}, with "
-        "95% confidence intervals: " + "; ".join(parts) + "."
-    )
-    caption = (
-        f"The most common theme across all wards, by {label}: each dot is a group's share "
-        "of answers in it, with its 95% confidence interval; filled dots differ significantly "
-        "from the rest of respondents. Groups too small to show are labelled suppressed."
-    )
-    return FigureSpec(viz.figure_svg(fig, alt), alt, caption)
-
-
-def _group_share_hidden(plan, chosen, group: str, value: str, where: dict) -> bool:
-    """Whether one group's share of answers in the plan's theme must be hidden."""
-    if group == "ward":
-        cell = {"ward": value}
-        return plan.share_hidden({**cell, "outcome": str(chosen)}, {**cell, "status": "answered"})
-    cell = {**where, "group": value}
-    return plan.share_hidden({**cell, "theme": "top"}, cell)
-
-
-def survey_method_rows(study, basis: SurveyBasis, facts: dict) -> list[tuple[str, str]]:
-    """The method appendix's survey lines: sample, weighting, statistics, open answers."""
-    survey = basis.survey
-    rows = [
-        (
-            "Survey",
-            f"{len(survey):,} respondents; agreement is the share choosing one of the top two "
-            "levels of a question's scale (\u201cAgree\u201d or \u201cStrongly agree\u201d; "
-            "\u201cSatisfied\u201d or \u201cVery satisfied\u201d), of those who chose a point "
-            "of the scale (\u201cDon't know\u201d and blanks are left out)",
-        )
-    ]
-    if basis.weighted:
-        rows.append(("Survey weighting", _weighting_method(study, basis)))
-    else:
-        why = (
-            f"weighting failed: {basis.weighting_problem}"
-            if basis.weighting_problem
-            else "the study gives no population margins"
-        )
-        rows.append(("Survey weighting", f"none ({why}): figures describe respondents only"))
-    test = facts.get("survey_test") or "a test of each group against the rest"
-    rows.append(
-        (
-            "Survey statistics",
-            "95% margins of error from Taylor-linearised standard errors"
-            + (" of the weighted shares" if basis.weighted else "")
-            + f" (Student's t); each group is compared with all other respondents by a {test}, "
-            "significant at p < 0.05",
-        )
-    )
-    themes = basis.themes
-    if themes is not None:
-        model = themes.clusterer
-        how = _clustering_method(themes)
-        applied = int((themes.edits["status"] == "applied").sum()) if len(themes.edits) else 0
-        rows.append(
-            (
-                "Open-ended answers",
-                f"answers to \u201c{themes.question}\u201d grouped into {model.n_clusters_} "
-                f"themes: {how}; every answer gets a theme. {model.criterion_.rstrip('.')}. "
-                + (
-                    f"{applied} saved researcher edit(s) (renames, merges, splits, pins) replayed. "
-                    if applied
-                    else ""
-                )
-                + "Theme names are the researchers' where they renamed them, else the most "
-                "distinctive term",
-            )
-        )
-    elif basis.themes_problem:
-        rows.append(("Open-ended answers", f"not clustered: {basis.themes_problem}"))
-    return rows
-
-
-def _weighting_method(study, basis: SurveyBasis) -> str:
-    weights, weighting = basis.weights, basis.weighting
-    effect = design_effect(weights).iloc[0]
-    source = basis.source
-    margins = source.population_margins
-    try:
-        margins_name = str(margins.relative_to(study.folder))
-    except (AttributeError, ValueError):
-        margins_name = str(margins)
-    text = (
-        "raked (iterative proportional fitting) to the population margins of "
-        + join_words(_raking_variables(weighting))
-        + f" in {margins_name}"
-    )
-    trim = weighting.raking.trim if weighting is not None else None
-    if trim:
-        low, high = weighting.raking.weight_ratio_range or (None, None)
-        text += (
-            f"; weights trimmed to {trim[0]:g}\u2013{trim[1]:g} times the mean weight and raked "
-            "again"
-        )
-        if low is not None:
-            text += f" (final range {low:.2f}\u2013{high:.2f} times the mean)"
-    counts = weighting.not_in_margins if weighting is not None else None
-    outside = (
-        {
-            str(v): int(n)
-            for v, n in zip(counts["variable"], counts["respondents"], strict=True)
-            if n
-        }
-        if counts is not None
-        else {}
-    )
-    if outside:
-        text += (
-            "; "
-            + join_words(
-                [
-                    f"{n:,} respondents whose {v} has no population figure"
-                    for v, n in outside.items()
-                ]
-            )
-            + " (such as \u201cPrefer not to say\u201d) keep their share of the weight for it"
-        )
-    text += (
-        f"; design effect {effect['deff']:.2f}, so {len(weights):,} respondents carry the "
-        f"precision of about {effect['effective_n']:,.0f}"
-    )
-    return text

@@ -26,23 +26,33 @@ raw here; the templates escape them.
 
 from __future__ import annotations
 
-import dataclasses
-import re
 from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
 
 from research_kit import interviews as iv
-from research_kit import privacy, viz
+from research_kit import privacy
 from research_kit import process as pm
+from research_kit.briefs._interview_findings import (
+    interviews_section,
+    labelled_coders,
+    primary_coder,
+    resolve_theme,
+)
+from research_kit.briefs._process_findings import (
+    PILOT_DATE,
+    PILOT_PERMIT_TYPE,
+    days,
+    process_section,
+)
 from research_kit.briefs._survey_findings import (
     SurveyBasis,
     survey_basis,
-    survey_method_rows,
     survey_section,
     themes_section,
 )
+from research_kit.briefs._survey_method import survey_method_rows
 from research_kit.briefs.content import (
     GROUP_LABELS,
     GROUPS,
@@ -55,14 +65,12 @@ from research_kit.briefs.content import (
     join_words,
     plural,
     plus_minus,
-    shorten,
     unchanged,
 )
 from research_kit.briefs.gate import stakeholder_gate
 from research_kit.deprecation import renamed_keywords
 from research_kit.errors import CodingError, ResearchKitError
 from research_kit.privacy import StakeholderGate
-from research_kit.survey.ingest import column_letter
 from research_kit.survey.themes import QuestionThemes
 
 __all__ = [
@@ -77,18 +85,6 @@ __all__ = [
     "Table",
     "assemble_findings",
 ]
-
-#: The Small Business Express pilot: cases started on or after this date, of this permit type,
-#: are compared with those before (the sample study's process change).
-PILOT_DATE = "2025-07-01"
-PILOT_PERMIT_TYPE = "Tenant improvement"
-#: Activities whose share of cases the before/after comparison reports (when the log has them).
-_PILOT_ACTIVITIES = ("Request missing documents", "Request plan corrections")
-#: A step counts as a possible bottleneck when at least this share of cases reaches it.
-_COMMON_STEP = 0.10
-#: Step evidence on the swimlane: quotes are read whole, redacted, then cut to this length.
-_WHOLE_QUOTE = 100_000
-_STEP_QUOTE_LENGTH = 200
 
 
 # -- the one entry point -------------------------------------------------------------------------
@@ -168,9 +164,9 @@ def assemble_findings(
             f"cannot break the survey down by {group!r}",
             hint="choose one of: " + ", ".join(GROUPS),
         )
-    primary = coder or _primary_coder(study)
+    primary = coder or primary_coder(study)
     themes = iv.theme_summary(study, coder=primary)
-    theme_id = _resolve_theme(themes, theme)
+    theme_id = resolve_theme(themes, theme)
     gate = stakeholder_gate(study, redact=redact)
     # Whole names through the gate before charts wrap them into lines.
     themes = themes.assign(theme=themes["theme"].map(gate.text))
@@ -192,9 +188,9 @@ def assemble_findings(
     answers = themes_section(
         study, basis, group=group, ward=ward, facts=facts, scrub=gate.text if redact else unchanged
     )
-    coder_labels = _coder_labels(study)
+    coder_labels = labelled_coders(study)
     sections = [
-        _interviews_section(
+        interviews_section(
             study,
             themes,
             primary,
@@ -206,7 +202,7 @@ def assemble_findings(
         ),
         survey_section(study, basis, group=group, ward=ward, facts=facts),
         *([answers] if answers is not None else []),
-        _process_section(study, log, primary, ward=ward, facts=facts, gate=gate),
+        process_section(study, log, primary, ward=ward, facts=facts, gate=gate),
     ]
     filters = {"ward": ward or "All wards", "group": GROUP_LABELS[group]}
     if theme_id:
@@ -228,338 +224,6 @@ def assemble_findings(
     return _through_gate(findings, gate)
 
 
-# -- interviews --------------------------------------------------------------------------------
-def _coder_labels(study) -> dict[str, str]:
-    """Coders as a brief names them ("Coder A", "Coder B" …), most codings first."""
-    table = iv.coders(study).sort_values(["codings", "coder"], ascending=[False, True])
-    # Letters as spreadsheets number columns: A … Z, AA …, for any number of coders.
-    return {
-        str(coder): f"Coder {column_letter(number)}" for number, coder in enumerate(table["coder"])
-    }
-
-
-def _primary_coder(study) -> str | None:
-    table = iv.coders(study)
-    if table.empty:
-        return None
-    return str(table.sort_values("codings", ascending=False, kind="stable").iloc[0]["coder"])
-
-
-def _resolve_theme(themes: pd.DataFrame, theme: str | None) -> str | None:
-    if theme is None:
-        return None
-    wanted = theme.strip().casefold()
-    for theme_id, name in zip(themes["theme_id"], themes["theme"], strict=True):
-        if wanted in (str(theme_id).casefold(), str(name).casefold()):
-            return str(theme_id)
-    raise ResearchKitError(
-        f"the codebook has no theme {theme!r}",
-        hint="choose one of: " + ", ".join(map(str, themes["theme"])),
-    )
-
-
-def _interviews_section(
-    study, themes, coder, *, ward, theme_id, facts, gate: StakeholderGate, coder_label: str
-) -> Section:
-    n_documents = len(study.documents_table())
-    ranked = themes.sort_values("excerpts", ascending=False, kind="stable")
-    table = pd.DataFrame(
-        {
-            "Theme": ranked["theme"],
-            "Excerpts": ranked["excerpts"].astype(int),
-            # How many participants raised a theme counts people: small numbers are hidden.
-            "Interviews": [
-                SUPPRESSED if 0 < d < study.min_cell_size else f"{d} of {n_documents}"
-                for d in ranked["documents"]
-            ],
-            "Most-used codes": ranked["top_codes"],
-        }
-    )
-    # Without codings (none recorded yet: a brief never imports any) there are no themes to
-    # rank, only the codebook's themes at zero.
-    coded = bool(n_documents) and int(ranked["excerpts"].sum()) > 0
-    if coded:
-        top = ranked.iloc[0]
-        by_reach = themes.sort_values(["documents", "excerpts"], ascending=False).iloc[0]
-        facts["top_theme"] = (str(by_reach["theme"]), int(by_reach["documents"]), n_documents)
-        summary = (
-            f"{len(themes)} themes from {n_documents} interviews. "
-            f"\u201c{top['theme']}\u201d has the most coded excerpts ({int(top['excerpts'])})"
-        )
-        if by_reach["theme_id"] == top["theme_id"]:
-            summary += f" and came up in {int(top['documents'])} of {n_documents} interviews."
-        else:
-            summary += (
-                f"; \u201c{by_reach['theme']}\u201d came up in the most interviews "
-                f"({int(by_reach['documents'])} of {n_documents})."
-            )
-    else:
-        summary = "No interview codings yet: themes and quotes appear here once they are coded."
-    chart = pd.DataFrame({"Theme": themes["theme"], "Excerpts": themes["excerpts"].astype(int)})
-    figures = []
-    if coded:
-        ax = viz.bar_chart(chart, x="Excerpts", y="Theme", title="Coded excerpts per theme")
-        alt = "Bar chart of coded excerpts per theme: " + "; ".join(
-            f"{t} {n}" for t, n in zip(ranked["theme"], ranked["excerpts"], strict=True)
-        )
-        figures.append(
-            FigureSpec(
-                viz.figure_svg(ax.figure, alt),
-                alt,
-                f"Excerpts coded under each theme by {coder_label} "
-                "(one excerpt may carry several themes).",
-            )
-        )
-
-    quotes: list[Quote] = []
-    chosen = [theme_id] if theme_id else list(ranked["theme_id"][:3])
-    where = {"ward": ward} if ward else None
-    per_theme = 3 if theme_id else 2
-    # Quotes listed under one ward are attributed to that ward, whatever their label says.
-    ward_too_small = bool(ward) and gate.shares(ward=ward) < study.min_cell_size
-    for one in [] if ward_too_small else chosen:
-        found = iv.quotes(study, theme=one, coder=coder, where=where)
-        name = str(themes.set_index("theme_id").loc[one, "theme"])
-        quotes += [
-            Quote(q.text, q.attribution, name)
-            for q in _strongest_quotes(found, per_theme, gate, known=("ward",) if ward else ())
-        ]
-    notice = None
-    if ward_too_small and coded:
-        notice = (
-            f"Fewer than {study.min_cell_size} interview participants are from {ward}: their "
-            "quotes are not shown by ward, so that no one can be recognised."
-        )
-    elif ward and coded and not quotes:
-        notice = f"No coded quotes from interview participants in {ward}."
-    return Section(
-        id="interviews",
-        title="What people told us",
-        summary=summary,
-        tables=[Table("Themes from the interviews, most excerpts first", table)],
-        figures=figures,
-        quotes=quotes,
-        notice=notice,
-    )
-
-
-def _strongest_quotes(
-    found: pd.DataFrame, count: int, gate: StakeholderGate, *, known: tuple[str, ...] = ()
-) -> list[Quote]:
-    """Prefer direct speech of a readable length, one quote per participant.
-
-    The gate's redaction runs on the whole excerpt before it is shortened, so a cut never
-    leaves half a phone number behind; the gate also chooses how specific the attribution is.
-    """
-    if found.empty:
-        return []
-    candidates = found.drop_duplicates(["document_id", "start", "end"]).copy()
-    candidates["clean"] = candidates["text"].map(_clean_quote).map(gate.text)
-    length = candidates["clean"].str.len()
-    candidates["score"] = (
-        candidates["clean"].str.contains('["\u201c]', regex=True).astype(int) * 2
-        + length.between(60, 420).astype(int)
-        + (
-            found.groupby(["document_id", "start"])["code_id"]
-            .transform("nunique")
-            .reindex(candidates.index)
-            .fillna(1)
-            > 1
-        ).astype(int)
-    )
-    candidates = candidates.sort_values(["score", "start"], ascending=[False, True], kind="stable")
-    picked: list[Quote] = []
-    seen: set[str] = set()
-    for row in candidates.itertuples():
-        if row.participant in seen:
-            continue
-        seen.add(row.participant)
-        attribution = gate.attribution(
-            known=known, role=getattr(row, "role", None), ward=getattr(row, "ward", None)
-        )
-        picked.append(Quote(shorten(row.clean), attribution))
-        if len(picked) == count:
-            break
-    return picked
-
-
-def _clean_quote(text: str) -> str:
-    """Drop the interview-notes scaffolding: a leading "A:" and Markdown emphasis marks."""
-    text = re.sub(r"^\s*[AQ]:\s*", "", str(text))
-    return re.sub(r"(\*\*|__)(.+?)\1", r"\2", text).strip()
-
-
-# -- survey ------------------------------------------------------------------------------------
-
-
-# -- open-ended answers ------------------------------------------------------------------------
-
-
-# -- process -----------------------------------------------------------------------------------
-def _process_section(study, log, coder, *, ward, facts, gate: StakeholderGate) -> Section:
-    spec = _gated_spec(study.process_map(), gate)
-    annotations = _gated_annotations(
-        # Whole quotes: the gate redacts before they are cut, so no half phone number is left.
-        pm.step_annotations(study, spec, log, coder=coder, quote_length=_WHOLE_QUOTE),
-        study.documents_table(),
-        gate,
-    )
-    alt = (
-        f"Swimlane map of the {spec.name} process, annotated with median waits and "
-        "interview evidence per step."
-    )
-    figures = [
-        FigureSpec(
-            viz.inline_svg(pm.swimlane_svg(spec, annotations=annotations), alt),
-            alt,
-            "The process as designed, with the median wait before each step (from the event log) "
-            "and how often interviews mention it.",
-            wide=True,
-        )
-    ]
-    n_cases = log["case_id"].nunique()
-    waits = pm.bottlenecks(log, by="activity")
-    # A step few cases reach (withdrawal, say) is not a bottleneck, however long its wait.
-    waits = waits[waits["count"] >= _COMMON_STEP * n_cases]
-    waits = waits.sort_values("median", ascending=False, kind="stable").head(5)
-    table = pd.DataFrame(
-        {
-            "Step": waits["activity"],
-            "Waits": waits["count"].astype(int),
-            "Median wait": waits["median"].map(pm.format_duration),
-            "90th percentile": waits["p90"].map(pm.format_duration),
-            "Share of all waiting": waits["share_of_wait"].map(lambda s: f"{s:.0%}"),
-        }
-    )
-    tables = [
-        Table(
-            "Longest waits: the time before each step starts, longest median first",
-            table,
-            f"Steps reached by at least {_COMMON_STEP:.0%} of cases. "
-            "Durations: d = days, wk = weeks, h = hours.",
-        )
-    ]
-    if not waits.empty:
-        top = waits.iloc[0]
-        facts["bottleneck"] = (str(top["activity"]), top["median"], top["p90"])
-    summary = f"{n_cases:,} permit cases" + (f" in {ward}" if ward else "") + " in the event log."
-    if "bottleneck" in facts:
-        activity, median, _ = facts["bottleneck"]
-        summary += f" The longest wait is before {activity} (median {_days(median)})."
-
-    if "permit_type" in log.columns:
-        pilot = pm.filter_cases(log, permit_type=PILOT_PERMIT_TYPE)
-        if pilot["case_id"].nunique() >= 2 * study.min_cell_size:
-            result = pm.compare_periods(
-                pilot, PILOT_DATE, timezone=study.settings.timezone or "UTC"
-            )
-            summary_rows = result["summary"].set_index("label")
-            if {"before", "after"} <= set(summary_rows.index) and min(
-                summary_rows.loc[["before", "after"], "cases"]
-            ) >= study.min_cell_size:
-                acts = result["activities"].set_index("activity")
-                rows = [
-                    (
-                        "Cases",
-                        f"{summary_rows.loc['before', 'cases']:,}",
-                        f"{summary_rows.loc['after', 'cases']:,}",
-                    ),
-                    (
-                        "Median time, first to last event",
-                        pm.format_duration(summary_rows.loc["before", "median_duration"]),
-                        pm.format_duration(summary_rows.loc["after", "median_duration"]),
-                    ),
-                    (
-                        "Events per case",
-                        f"{summary_rows.loc['before', 'events_per_case']:.1f}",
-                        f"{summary_rows.loc['after', 'events_per_case']:.1f}",
-                    ),
-                ]
-                for activity in _PILOT_ACTIVITIES:
-                    if activity in acts.index:
-                        rows.append(
-                            (
-                                f"Cases with \u201c{activity}\u201d",
-                                f"{acts.loc[activity, 'share_before']:.0%}",
-                                f"{acts.loc[activity, 'share_after']:.0%}",
-                            )
-                        )
-                when = pd.Timestamp(PILOT_DATE).strftime("%-d %B %Y")
-                tables.append(
-                    Table(
-                        f"{PILOT_PERMIT_TYPE} permits before and after {when}",
-                        pd.DataFrame(
-                            rows,
-                            columns=[
-                                "Measure",
-                                f"Started before {when}",
-                                f"Started on or after {when}",
-                            ],
-                        ),
-                        "Cases are split by when they started; recent cases may still be open.",
-                    )
-                )
-                facts["pilot"] = (
-                    when,
-                    summary_rows.loc["before", "median_duration"],
-                    summary_rows.loc["after", "median_duration"],
-                )
-    return Section(
-        id="process",
-        title="Where applications get stuck",
-        summary=summary,
-        tables=tables,
-        figures=figures,
-    )
-
-
-def _gated_spec(spec, gate: StakeholderGate):
-    """The process map with every label through the gate before the swimlane wraps it.
-
-    Labels are redacted whole: once wrapped into lines, a name or a phone number split across
-    two lines of the figure would no longer be recognised.
-    """
-    return dataclasses.replace(
-        spec,
-        name=gate.text(spec.name),
-        description=gate.text(spec.description),
-        lanes=[dataclasses.replace(lane, label=gate.text(lane.label)) for lane in spec.lanes],
-        steps=[
-            dataclasses.replace(step, label=gate.text(step.label), note=gate.text(step.note))
-            for step in spec.steps
-        ],
-        flows=[dataclasses.replace(flow, label=gate.text(flow.label)) for flow in spec.flows],
-        systems={key: gate.text(label) for key, label in spec.systems.items()},
-    )
-
-
-def _gated_annotations(annotations: dict, documents: pd.DataFrame, gate) -> dict:
-    """Step evidence for the swimlane with its quotes redacted and attributed by the gate.
-
-    The evidence names the note each quote comes from; a brief shows the gate's attribution
-    (role and ward only where enough participants share them) instead.
-    """
-    people = documents.set_index("document_id") if "document_id" in documents else None
-    gated = {}
-    for step, evidence in annotations.items():
-        evidence = dict(evidence)
-        sources = []
-        for document_id in evidence.get("quote_documents") or []:
-            row = (
-                people.loc[document_id]
-                if people is not None and document_id in people.index
-                else {}
-            )
-            sources.append(gate.attribution(role=row.get("role"), ward=row.get("ward")))
-        evidence["quotes"] = [
-            shorten(gate.text(_clean_quote(q)), _STEP_QUOTE_LENGTH)
-            for q in evidence.get("quotes") or []
-        ]
-        evidence["quote_documents"] = sources
-        gated[step] = evidence
-    return gated
-
-
 # -- headlines and method ----------------------------------------------------------------------
 def _headlines(facts: dict, *, ward: str | None) -> list[str]:
     lines = []
@@ -574,14 +238,14 @@ def _headlines(facts: dict, *, ward: str | None) -> list[str]:
         where = f" in {ward}" if ward else ""
         lines.append(
             f"The biggest bottleneck{where} is the wait before {activity.lower()}: a median of "
-            f"{_days(median)}, and one case in ten waits more than {_days(p90)}."
+            f"{days(median)}, and one case in ten waits more than {days(p90)}."
         )
     if "pilot" in facts:
         when, before, after = facts["pilot"]
         verb = "fell" if after < before else "rose"
         lines.append(
             f"For {PILOT_PERMIT_TYPE.lower()} permits, the median time from application to the "
-            f"last recorded step {verb} from {_days(before)} to {_days(after)} for cases started "
+            f"last recorded step {verb} from {days(before)} to {days(after)} for cases started "
             f"after {when}."
         )
     if "lowest_item" in facts:
@@ -796,11 +460,6 @@ def _all_coders_alpha(study, coders: dict[str, str]) -> str:
         f"all {len(coders)} coders coded {int(overall['n_documents'])} interviews: "
         f"Krippendorff's alpha {overall['krippendorff_alpha']:.2f}"
     )
-
-
-def _days(value) -> str:
-    days = pd.Timedelta(value).total_seconds() / 86400
-    return f"{days:.0f} days" if days >= 2 else f"{days * 24:.0f} hours"
 
 
 def _city_name(study_name: str) -> str:

@@ -160,10 +160,10 @@ class QuestionThemes:
         Returns
         -------
         DataFrame
-            :func:`~research_kit.survey.breakdown.weighted_distribution` (overall) or
-            :func:`~research_kit.survey.breakdown.crosstab` (by group, with tests) of
-            ``cluster_name``, suppressed under the study's minimum cell size (overall too,
-            since the house redesign); themes in size order.
+            :func:`~research_kit.survey.breakdown.weighted_distribution` (overall, not
+            suppressed: a researcher's view) or :func:`~research_kit.survey.breakdown.crosstab`
+            (by group, with tests and suppression under the study's minimum cell size) of
+            ``cluster_name``; themes in size order.
         """
         frame = self.assignments
         use_weights = weighted and "weight" in frame.columns
@@ -176,7 +176,7 @@ class QuestionThemes:
                 weights=weights,
                 levels=levels,
                 confidence=confidence,
-                min_cell_size=self.min_cell_size,
+                min_cell_size=0,  # the researcher's overall view, unsuppressed as before
             )
         if by not in frame.columns:
             known = [c for c in self.respondents.columns if c != "respondent_id"]

@@ -143,7 +143,6 @@ def test_cluster_sample_raked_mean_and_total_match_r(api_cluster_sample) -> None
     assert total["statistic"] == "total"
 
 
-@pytest.mark.slow
 @pytest.mark.shared
 def test_cluster_sample_jackknife_rakes_each_replicate_as_r(api_cluster_sample) -> None:
     # R survey's tests/rakecheck: calibrate(as.svrepdesign(dclus1), calfun="raking"),
@@ -303,3 +302,28 @@ def test_non_positive_weights_name_the_row() -> None:
     people = pd.DataFrame({"y": [1.0, 2, 3], "w": [1.0, 0, 2]})
     with pytest.raises(SurveyError, match=r"non-positive value\(s\) \(first: row 1\)"):
         weighted_mean(people, "y", design=SurveyDesign("w"), variance="fixed weights")
+
+
+def test_likert_scores_read_as_floats_match_integer_levels() -> None:
+    people = pd.DataFrame({"q": [1.0, 5.0, np.nan, 4.0], "w": 1.0})
+    row = likert_mean(
+        people, "q", order=[1, 2, 3, 4, 5], design=SurveyDesign("w"), variance="fixed weights"
+    ).iloc[0]
+    assert row["n"] == 3 and row["estimate"] == pytest.approx(10 / 3)
+
+
+def test_constant_outcome_has_no_design_effect() -> None:
+    people = pd.DataFrame({"y": [2.0, 2.0, 2.0], "w": [1.0, 2, 3]})
+    row = weighted_mean(people, "y", design=SurveyDesign("w"), variance="fixed weights").iloc[0]
+    assert row["se"] == 0 and np.isnan(row["deff"])
+
+
+def test_replicate_options_are_checked() -> None:
+    people = pd.DataFrame({"y": [1.0, 2, 3], "w": 1.0})
+    design = SurveyDesign("w")
+    with pytest.raises(SurveyError, match="method='balanced' is not"):
+        replicate_weights(people, design=design, method="balanced")
+    with pytest.raises(SurveyError, match="the bootstrap needs at least two"):
+        weighted_mean(people, "y", design=design, variance="bootstrap", replicates=1)
+    with pytest.raises(SurveyError, match="too many to hold in memory"):
+        weighted_mean(people, "y", design=design, variance="bootstrap", replicates=10**8)

@@ -23,7 +23,7 @@ every row says which variance method gave its standard error:
   replicates account for the raking; otherwise the final weights are scaled. Both centre on
   the mean of the replicates (R's default, ``mse = FALSE``); the jackknife's variance is
   scaled by ``(1 - f_h) (n_h - 1) / n_h``, the bootstrap's by ``1 / replicates`` and it
-  ignores the fpc (PSUs drawn with replacement).
+  ignores the fpc (PSUs drawn with replacement). Replicates are raked again without trimming.
 
 The linearised variance sums the weighted residuals within PSUs (each respondent is its own PSU
 without ``cluster``) and takes ``sum_h (1 - f_h) n_h / (n_h - 1) sum_i (t_hi - mean_h t)**2``
@@ -82,6 +82,8 @@ RESULT_COLUMNS = [
 ]
 #: Bootstrap replicates drawn unless told otherwise.
 DEFAULT_REPLICATES = 500
+#: Most respondents x replicates held as replicate weights (8 bytes each: 200 MB).
+MAX_REPLICATE_CELLS = 25_000_000
 #: Replicates above which re-raking them shows a progress bar.
 PROGRESS_REPLICATES = 50
 
@@ -415,7 +417,7 @@ def _estimate(
             "ci_high": estimates + half_width,
             "margin_of_error": half_width,
             "confidence": confidence,
-            "deff": variances / _srs_variances(arrays.weights, y, members, total=total),
+            "deff": _design_effects(variances, arrays.weights, y, members, total=total),
             "n": members.sum(axis=0).astype(int),
             "df": arrays.df,
             "variance_method": variance,
@@ -474,11 +476,11 @@ def _likert_scores(
     """Score 1..k of each answer in ``order``; NaN for blanks and non-answers."""
     if len(order) < 2:
         raise SurveyError(f"the scale of {item!r} needs at least two levels, got {list(order)}")
-    folded = [str(level).strip().casefold() for level in order]
+    folded = [_level_key(level) for level in order]
     if len(set(folded)) < len(folded):
         raise SurveyError(f"the scale of {item!r} repeats a level: {list(order)}")
     score_of = {level: i + 1.0 for i, level in enumerate(folded)}
-    scores = answers.map(lambda v: score_of.get(str(v).strip().casefold(), np.nan))
+    scores = answers.map(lambda v: score_of.get(_level_key(v), np.nan))
     unscored = answers.notna() & scores.isna()
     skipped = pd.Series(
         is_non_answer(answers[unscored], non_answers=non_answers), index=answers.index[unscored]
@@ -492,6 +494,14 @@ def _likert_scores(
             hint="add it to order=, or to non_answers= if it means no answer",
         )
     return scores.to_numpy(dtype=float)
+
+
+def _level_key(value: object) -> str:
+    """How an answer is matched to a level: case-folded text, 4.0 read as 4 (a column with
+    blanks is read as floats)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip().casefold()
 
 
 def _checked_design(frame: pd.DataFrame, design: SurveyDesign, *, variance: str) -> _Arrays:
@@ -676,6 +686,15 @@ def _linearised_variance(scores: np.ndarray, arrays: _Arrays) -> np.ndarray:
     return variance
 
 
+def _design_effects(
+    variances: np.ndarray, weights: np.ndarray, y: np.ndarray, members: np.ndarray, *, total: bool
+) -> np.ndarray:
+    """Variance over that of simple random sampling; NaN where that is 0 or undefined."""
+    simple = _srs_variances(weights, y, members, total=total)
+    usable = np.isfinite(simple) & (simple > 0)
+    return np.divide(variances, simple, out=np.full(len(variances), np.nan), where=usable)
+
+
 def _srs_variances(
     weights: np.ndarray, y: np.ndarray, members: np.ndarray, *, total: bool
 ) -> np.ndarray:
@@ -726,16 +745,23 @@ def _replicate_weights(
     random_state: int | np.random.Generator | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Replicate weights (respondents x replicates) and each replicate's variance scale."""
+    if method not in ("jackknife", "bootstrap"):
+        raise SurveyError(f"method={method!r} is not 'jackknife' or 'bootstrap'")
+    if method == "bootstrap" and replicates < 2:
+        raise SurveyError(f"replicates={replicates!r}: the bootstrap needs at least two")
+    count = len(arrays.stratum_of_psu) if method == "jackknife" else replicates
+    if count * len(arrays.psu) > MAX_REPLICATE_CELLS:
+        raise SurveyError(
+            f"{count} {method} replicates of {len(arrays.psu)} respondents are too many to "
+            "hold in memory",
+            hint="use variance='calibrated' (linearisation), fewer bootstrap replicates, or "
+            "name the clusters (the jackknife has one replicate per PSU)",
+        )
     if method == "jackknife":
         factors, scales = _jackknife_factors(arrays)
-    elif method == "bootstrap":
-        if replicates < 2:
-            raise SurveyError(f"replicates={replicates!r}: the bootstrap needs at least two")
-        factors, scales = _bootstrap_factors(
-            arrays, replicates, np.random.default_rng(random_state)
-        )
     else:
-        raise SurveyError(f"method={method!r} is not 'jackknife' or 'bootstrap'")
+        rng = np.random.default_rng(random_state)
+        factors, scales = _bootstrap_factors(arrays, replicates, rng)
     if not design.calibrated_on:
         return arrays.weights[:, None] * factors, scales
     margins = _met_margins(frame, design)

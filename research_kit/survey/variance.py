@@ -191,11 +191,27 @@ def weighted_mean(
 
     Examples
     --------
-    >>> people = pd.DataFrame({"yes": [True, False, True, False], "w": [1.0, 1, 2, 2]})
-    >>> weighted_mean(people, "yes", design=SurveyDesign("w"), variance="fixed weights")[
-    ...     ["statistic", "estimate", "se", "n", "variance_method"]].round(4)
-      statistic  estimate      se  n variance_method
-    0     share       0.5  0.3043  4   fixed weights
+    Weights raked on ``ward``: the calibrated SE (the default) counts what the margins fix.
+
+    >>> people = pd.DataFrame(
+    ...     {"y": [1.0, 3, 10, 14], "ward": ["a", "a", "b", "b"], "w": [3.0, 3, 2, 2]}
+    ... )
+    >>> design = SurveyDesign("w", calibrated_on=["ward"])
+    >>> table = pd.concat(
+    ...     [weighted_mean(people, "y", design=design, variance=method)
+    ...      for method in ("calibrated", "fixed weights")]
+    ... )
+    >>> table[["statistic", "estimate", "se", "deff", "n", "variance_method"]].round(4)
+      statistic  estimate      se    deff  n variance_method
+    0      mean       6.0  0.8165  0.0763  4      calibrated
+    0      mean       6.0  2.8891  0.9557  4   fixed weights
+
+    A yes/no outcome gives a share:
+
+    >>> people["yes"] = [True, False, True, False]
+    >>> weighted_mean(people, "yes", design=design)[["statistic", "estimate", "se"]].round(4)
+      statistic  estimate      se
+    0     share       0.5  0.2944
     """
     values, statistic = _numeric_outcome(frame, outcome)
     return _estimate(

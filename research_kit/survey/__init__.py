@@ -1,5 +1,5 @@
 """Survey responses: exports in, tidy answers out; clustering open-ended answers; weighting,
-weighted estimates and breakdowns by group."""
+weighted estimates with their variance, and breakdowns by group."""
 
 from research_kit.study import register_study_method
 from research_kit.survey.breakdown import crosstab, holm_adjust, weighted_distribution
@@ -25,13 +25,22 @@ from research_kit.survey.responses import (
 )
 from research_kit.survey.terms import cluster_terms
 from research_kit.survey.themes import QuestionThemes, cluster_question
-from research_kit.survey.weighting import design_effect, rake, weighted_share
+from research_kit.survey.variance import (
+    SurveyDesign,
+    likert_mean,
+    replicate_weights,
+    weighted_mean,
+    weighted_total,
+)
+from research_kit.survey.weighting import WeightingWarning, design_effect, rake, weighted_share
 
 __all__ = [
     "NON_ANSWERS",
     "OPEN_TEXT_NON_ANSWERS",
     "QuestionThemes",
     "ResponseClusterer",
+    "SurveyDesign",
+    "WeightingWarning",
     "answer_counts",
     "apply_cluster_edits",
     "check",
@@ -43,6 +52,7 @@ __all__ = [
     "file_rows",
     "holm_adjust",
     "is_non_answer",
+    "likert_mean",
     "likert_summary",
     "merge_clusters",
     "open_answers",
@@ -50,6 +60,7 @@ __all__ = [
     "rake",
     "read_survey",
     "rename_cluster",
+    "replicate_weights",
     "scale_order",
     "split_cluster",
     "study_survey",
@@ -57,7 +68,9 @@ __all__ = [
     "top_box",
     "undo_last_edit",
     "weighted_distribution",
+    "weighted_mean",
     "weighted_share",
+    "weighted_total",
 ]
 
 # The survey room's readers, offered on every study (study.survey(), study.survey_weights()).

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 import research_kit
+from research_kit.interviews import coder_agreement, import_shipped_codings
 from research_kit.interviews.coding_io import read_codings_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,6 +122,12 @@ def test_the_sample_holds_the_counts_written_down_here(sample):
     assert not changed, "the sample changed (expected, found): " + ", ".join(
         f"{name} {expected} -> {got}" for name, (expected, got) in changed.items()
     )
+
+
+def test_the_shipped_codings_agree_neither_perfectly_nor_by_chance(sample):
+    import_shipped_codings(sample)
+    kappa = coder_agreement(sample).iloc[-1]["cohen_kappa"]
+    assert 0.3 < kappa < 0.95, "the demo's agreement figures need coders who partly disagree"
 
 
 def test_the_second_coder_coded_the_notes_agreement_is_computed_on(sample):

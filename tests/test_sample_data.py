@@ -19,7 +19,9 @@ import pytest
 
 import research_kit
 from research_kit.interviews import coder_agreement, import_shipped_codings
+from research_kit.interviews.autocode import apply_rules, read_rules
 from research_kit.interviews.coding_io import read_codings_csv
+from research_kit.text import build_pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 ROLES = {"resident", "business owner", "front-desk clerk", "inspector", "manager"}
@@ -128,6 +130,20 @@ def test_the_shipped_codings_agree_neither_perfectly_nor_by_chance(sample):
     import_shipped_codings(sample)
     kappa = coder_agreement(sample).iloc[-1]["cohen_kappa"]
     assert 0.3 < kappa < 0.95, "the demo's agreement figures need coders who partly disagree"
+
+
+def test_the_shipped_rules_are_valid_and_cover_the_codebook(sample_study_path):
+    study = research_kit.open_study(sample_study_path)
+    try:
+        rules = read_rules(sample_study_path, codebook=study.codebook())
+        assert len(rules) >= 10
+        kinds = rules.to_frame()
+        assert {"keyword", "lemma", "pattern"} <= set(kinds["kind"])
+        preview = apply_rules(study, nlp=build_pipeline("blank"))  # the study's autocode.yml
+        assert preview["code_id"].nunique() >= 10
+        assert set(preview["origin"]) == {"rule"}
+    finally:
+        study.close()
 
 
 def test_the_second_coder_coded_the_notes_agreement_is_computed_on(sample):

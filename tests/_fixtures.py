@@ -86,14 +86,19 @@ def write_small_study(folder: Path) -> Path:
 def write_notes(folder: Path, notes: dict[str, tuple[str, str]]) -> None:
     """One short note per id, with front matter and three paragraphs."""
     for number, (note_id, (role, ward)) in enumerate(notes.items(), start=1):
-        body = "\n\n".join(
+        attributes = {"participant": f"P{number:02d}", "role": role, "ward": ward}
+        attributes["date"] = f"2026-03-{number:02d}"
+        paragraphs = [
             f"Paragraph {k} of note {number}: the permit took weeks to come through."
             for k in range(1, 4)
-        )
-        front = (
-            f"participant: P{number:02d}\nrole: {role}\nward: {ward}\ndate: 2026-03-{number:02d}"
-        )
-        (folder / f"{note_id}.md").write_text(f"---\n{front}\n---\n\n{body}\n", encoding="utf-8")
+        ]
+        write_note(folder / f"{note_id}.md", attributes, paragraphs)
+
+
+def write_note(path: Path, attributes: dict[str, str], paragraphs: list[str]) -> None:
+    """A note: front matter with the attributes (in order), then the paragraphs."""
+    front = "".join(f"{name}: {value}\n" for name, value in attributes.items())
+    path.write_text(f"---\n{front}---\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
 
 
 def write_codebook(path: Path, themes: dict[str, list[str]]) -> None:

@@ -184,20 +184,6 @@ def test_apply_rules_gives_exact_spans_in_a_note(study, nlp):
     assert all(document.text[r.start : r.end] == r.text for r in by_paragraph.itertuples())
 
 
-def test_the_shipped_rules_are_valid_and_cover_the_codebook(sample_study_path):
-    study = open_study(sample_study_path)
-    try:
-        rules = read_rules(sample_study_path, codebook=study.codebook())
-        assert len(rules) >= 10
-        kinds = rules.to_frame()
-        assert {"keyword", "lemma", "pattern"} <= set(kinds["kind"])
-        preview = apply_rules(study, nlp=build_pipeline("blank"))  # the study's autocode.yml
-        assert preview["code_id"].nunique() >= 10
-        assert set(preview["origin"]) == {"rule"}
-    finally:
-        study.close()
-
-
 # -- rules: errors --------------------------------------------------------------------------------
 def _rules_file(tmp_path, text: str):
     path = tmp_path / "autocode.yml"

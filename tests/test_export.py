@@ -264,11 +264,13 @@ def _cells(line: str) -> list[str]:
 def test_codebook_markdown_escapes_pipes_and_line_breaks(hostile):
     table = codebook_table(hostile)
     lines = table.splitlines()
-    assert len(lines) == 2 + 28  # header, rule, one row per code
+    book = hostile.codebook()
+    assert len(lines) == 2 + len(book)  # header, rule, one row per code
     assert _cells(lines[0]) == ["Theme", "Code", "Definition", "Include", "Exclude", "Example"]
     assert all(len(_cells(line)) == 6 for line in lines)
-    assert _cells(lines[2])[:2] == ["Finding your way", ""]  # a theme's own row
-    assert _cells(lines[3])[:2] == ["Finding your way", "Unclear requirements"]
+    theme = book.themes[0]
+    assert _cells(lines[2])[:2] == [theme.name, ""]  # a theme's own row
+    assert _cells(lines[3])[:2] == [theme.name, book.children(theme.id)[0].name]
     pipes = _cells(lines[-1])
     assert pipes == [
         "Ideas for change",
@@ -285,7 +287,7 @@ def test_codebook_markdown_renders_as_a_clean_table(hostile):
     markdown_it = pytest.importorskip("markdown_it")
     rendered = markdown_it.MarkdownIt("commonmark").enable("table").render(codebook_table(hostile))
     assert "<script" not in rendered
-    assert rendered.count("<tr>") == 1 + 28
+    assert rendered.count("<tr>") == 1 + len(hostile.codebook())
     assert "Pipes | bars" in rendered
     assert "back\\slash" in rendered
 
@@ -310,9 +312,9 @@ def test_export_codebook_in_every_format(hostile, tmp_path):
         keep_default_na=False,
     )
     assert list(table.columns) == ["theme", "code", "definition", "include", "exclude", "example"]
-    assert len(table) == 28
+    assert len(table) == len(hostile.codebook())
     assert table["include"].iloc[-1] == "'=SUM(1)+cmd"
     assert table["definition"].iloc[-1] == "First line with a back\\slash\nsecond line"
     sheet = openpyxl.load_workbook(export_codebook(hostile, tmp_path / "codebook.xlsx")).active
     _assert_nothing_runnable(cell.value for row in sheet.iter_rows() for cell in row)
-    assert sheet.max_row == 29
+    assert sheet.max_row == 1 + len(hostile.codebook())

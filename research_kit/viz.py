@@ -438,6 +438,9 @@ def share_by_group(
     suppressed: str = "suppressed",
     category_column: str = "category",
     test: str | None = None,
+    confidence: float | None = None,
+    alpha: float | None = None,
+    min_cell_size: int | None = None,
     title: str | None = None,
     wrap: int = 28,
 ) -> Figure:
@@ -460,6 +463,9 @@ def share_by_group(
         Column names. ``significant`` and ``suppressed`` are optional columns.
     test : str, optional
         The test to name in the footnote; by default the breakdown's ``test`` column.
+    confidence, alpha, min_cell_size : optional
+        The intervals' confidence, the significance level and the privacy threshold, for the
+        footnote; by default the breakdown's column of that name, else 0.95, 0.05 and 5.
     title : str, optional
         The figure's title.
     wrap : int
@@ -499,8 +505,6 @@ def share_by_group(
         gridspec_kw={"height_ratios": heights},
         layout="constrained",
     )
-    attrs = breakdown.attrs
-    min_size = attrs.get("min_cell_size") or 5
     highest = 0.0
     any_hidden = False
     for ax, (panel_title, frame) in zip(axes[:, 0], panels, strict=True):
@@ -564,23 +568,15 @@ def share_by_group(
     axes[-1, 0].set_xlim(0, min(1.0, highest * 1.1 + 0.02) if highest else 1.0)
     axes[-1, 0].xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     axes[-1, 0].set_xlabel("share of respondents who answered")
-    named = test or (
-        str(data["test"].dropna().iloc[0])
-        if "test" in data and data["test"].notna().any()
-        else attrs.get("test")
+    note = _share_footnote(
+        data,
+        test=test,
+        confidence=_setting(data, "confidence", confidence, 0.95),
+        alpha=_setting(data, "alpha", alpha, 0.05),
+        min_cell_size=_setting(data, "min_cell_size", min_cell_size, 5),
+        significant=significant in data.columns,
+        any_hidden=any_hidden,
     )
-    note = f"Lines: {attrs.get('confidence', 0.95):.0%} confidence intervals."
-    if significant in data.columns:
-        note += (
-            f" Filled: differs from the rest of respondents "
-            f"({named or 'test not stated'}, p < {attrs.get('alpha', 0.05):g}); hollow: no "
-            f"significant difference."
-        )
-    if any_hidden:
-        note += (
-            f" Suppressed: fewer than {min_size} people in a cell, or hidden so that such a cell"
-            " cannot be worked out from the totals."
-        )
     fig.supxlabel(
         textwrap.fill(note, 110, break_on_hyphens=False),
         x=0.01,
@@ -591,6 +587,43 @@ def share_by_group(
     if title:
         fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     return fig
+
+
+def _setting(data: pd.DataFrame, column: str, given: object, default: object) -> object:
+    """A chart setting: as given, else the table's column of that name, else the default."""
+    if given is not None:
+        return given
+    if column in data.columns and data[column].notna().any():
+        return data[column].dropna().iloc[0]
+    return default
+
+
+def _share_footnote(
+    data: pd.DataFrame,
+    *,
+    test: str | None,
+    confidence: float,
+    alpha: float,
+    min_cell_size: int,
+    significant: bool,
+    any_hidden: bool,
+) -> str:
+    """The footnote of :func:`share_by_group`: the intervals, the test and the suppression."""
+    stated = _setting(data, "test", None, None)
+    named = test or (str(stated) if stated is not None else None)
+    note = f"Lines: {confidence:.0%} confidence intervals."
+    if significant:
+        note += (
+            f" Filled: differs from the rest of respondents "
+            f"({named or 'test not stated'}, p < {alpha:g}); hollow: no "
+            f"significant difference."
+        )
+    if any_hidden:
+        note += (
+            f" Suppressed: fewer than {min_cell_size} people in a cell, or hidden so that such a"
+            " cell cannot be worked out from the totals."
+        )
+    return note
 
 
 def figure_svg(fig: Figure, alt: str = "") -> str:

@@ -8,9 +8,11 @@ breakdown's columns (never from ``DataFrame.attrs``, which pandas drops).
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
@@ -92,64 +94,13 @@ def share_by_group(
     by_category = category is None and category_column in data.columns
     panels = split_panels(data, category_column if by_category else None)
     fig, axes = panel_grid(panels, by, width=8, row_height=0.45, margin=1.4)
+    columns = _Columns(share, ci_low, ci_high, significant, suppressed)
     highest = 0.0
     any_hidden = False
     for ax, (panel_title, frame) in zip(axes[:, 0], panels, strict=True):
-        rows = row_labels(frame, by)
-        points = frame.drop_duplicates(by).set_index(by).reindex(rows)
-        values = pd.to_numeric(points[share], errors="coerce").astype(float)
-        hidden = values.isna().to_numpy().copy()
-        if suppressed in points:
-            hidden |= points[suppressed].fillna(True).astype(bool).to_numpy()
-        flagged = (
-            points[significant].fillna(False).astype(bool).to_numpy()
-            if significant in points
-            else np.zeros(len(rows), dtype=bool)
-        )
-        y = np.arange(len(rows))
-        shown = ~hidden
-        any_hidden |= bool(hidden.any())
-        low = np.clip(pd.to_numeric(points[ci_low], errors="coerce").to_numpy(float), 0, 1)
-        high = np.clip(pd.to_numeric(points[ci_high], errors="coerce").to_numpy(float), 0, 1)
-        centre = values.to_numpy()
-        if shown.any():
-            ax.errorbar(
-                centre[shown],
-                y[shown],
-                xerr=[centre[shown] - low[shown], high[shown] - centre[shown]],
-                fmt="none",
-                ecolor=PALETTE[0],
-                elinewidth=1.6,
-                capsize=3,
-            )
-            highest = max(highest, float(np.nanmax(high[shown])))
-        for marks, face in ((shown & flagged, PALETTE[0]), (shown & ~flagged, "white")):
-            if marks.any():
-                ax.scatter(
-                    centre[marks],
-                    y[marks],
-                    s=60,
-                    facecolors=face,
-                    edgecolors=PALETTE[0],
-                    linewidths=1.6,
-                    zorder=3,
-                )
-        # One label for every hidden group: telling small cells from their complements
-        # ("n<5") would tell a reader which ones hold 1 to 4 people.
-        for position in y[hidden]:
-            ax.text(
-                0.005,
-                position,
-                "suppressed",
-                va="center",
-                ha="left",
-                fontsize=9,
-                color="#555555",
-                fontstyle="italic",
-            )
-        ax.set_yticks(y, [wrap_label(row, wrap) for row in rows])
-        ax.set_ylim(len(rows) - 0.5, -0.5)
-        ax.grid(axis="y", visible=False)
+        panel_highest, panel_hidden = _draw_panel(ax, frame, by=by, columns=columns, wrap=wrap)
+        highest = max(highest, panel_highest)
+        any_hidden |= panel_hidden
         if panel_title is not None:
             ax.set_title(wrap_label(panel_title, 70), loc="left", fontsize=11)
     axes[-1, 0].set_xlim(0, min(1.0, highest * 1.1 + 0.02) if highest else 1.0)
@@ -174,6 +125,80 @@ def share_by_group(
     if title:
         fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     return fig
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """The breakdown's columns a panel is drawn from."""
+
+    share: str
+    ci_low: str
+    ci_high: str
+    significant: str
+    suppressed: str
+
+
+def _draw_panel(
+    ax: Axes, frame: pd.DataFrame, *, by: str, columns: _Columns, wrap: int
+) -> tuple[float, bool]:
+    """One panel's points and intervals; returns its highest interval end and whether any
+    group is hidden."""
+    rows = row_labels(frame, by)
+    points = frame.drop_duplicates(by).set_index(by).reindex(rows)
+    values = pd.to_numeric(points[columns.share], errors="coerce").astype(float)
+    hidden = values.isna().to_numpy().copy()
+    if columns.suppressed in points:
+        hidden |= points[columns.suppressed].fillna(True).astype(bool).to_numpy()
+    flagged = (
+        points[columns.significant].fillna(False).astype(bool).to_numpy()
+        if columns.significant in points
+        else np.zeros(len(rows), dtype=bool)
+    )
+    y = np.arange(len(rows))
+    shown = ~hidden
+    highest = 0.0
+    low = np.clip(pd.to_numeric(points[columns.ci_low], errors="coerce").to_numpy(float), 0, 1)
+    high = np.clip(pd.to_numeric(points[columns.ci_high], errors="coerce").to_numpy(float), 0, 1)
+    centre = values.to_numpy()
+    if shown.any():
+        ax.errorbar(
+            centre[shown],
+            y[shown],
+            xerr=[centre[shown] - low[shown], high[shown] - centre[shown]],
+            fmt="none",
+            ecolor=PALETTE[0],
+            elinewidth=1.6,
+            capsize=3,
+        )
+        highest = float(np.nanmax(high[shown]))
+    for marks, face in ((shown & flagged, PALETTE[0]), (shown & ~flagged, "white")):
+        if marks.any():
+            ax.scatter(
+                centre[marks],
+                y[marks],
+                s=60,
+                facecolors=face,
+                edgecolors=PALETTE[0],
+                linewidths=1.6,
+                zorder=3,
+            )
+    # One label for every hidden group: telling small cells from their complements
+    # ("n<5") would tell a reader which ones hold 1 to 4 people.
+    for position in y[hidden]:
+        ax.text(
+            0.005,
+            position,
+            "suppressed",
+            va="center",
+            ha="left",
+            fontsize=9,
+            color="#555555",
+            fontstyle="italic",
+        )
+    ax.set_yticks(y, [wrap_label(row, wrap) for row in rows])
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.grid(axis="y", visible=False)
+    return highest, bool(hidden.any())
 
 
 def _setting(data: pd.DataFrame, column: str, given: object, default: object) -> object:

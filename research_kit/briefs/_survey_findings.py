@@ -418,13 +418,12 @@ def _likert_figures(levels: pd.DataFrame, overall: pd.DataFrame, basis) -> list[
 def _agreement_by_group_figure(
     chart: pd.DataFrame, item: str, label: str, min_size: int
 ) -> FigureSpec:
-    chart = chart.copy()
-    chart.attrs = {"min_cell_size": min_size, "confidence": 0.95, "alpha": 0.05}
     with plt.rc_context({"text.parse_math": False}):
         fig = viz.share_by_group(
             chart,
             category=item,
             category_column="item",
+            min_cell_size=min_size,
             title=wrap(f"\u201c{item}\u201d: {_box_words(chart)}, by {label.lower()}", 70),
         )
     parts = []
@@ -706,6 +705,7 @@ def _theme_by_group_figure(
         fig = viz.share_by_group(
             breakdown,
             category=cluster,
+            min_cell_size=min_size,
             title=wrap(f"Answers in the theme \u201c{name}\u201d, by {label}", 70),
         )
     parts = [

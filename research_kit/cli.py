@@ -240,8 +240,9 @@ def _run_agreement(args: argparse.Namespace) -> int:
     options = {"coders": args.coder, "unit": args.unit, "documents": args.document}
     with open_study(args.study, create=False) as study:
         table = coder_agreement(study, **options)
+        compared = list(table["coders"].iloc[0])
         # Kappa is for two coders: with more, each pair gets its own (on the notes it shares).
-        pairs = pairwise_agreement(study, **options) if len(table.attrs["coders"]) > 2 else None
+        pairs = pairwise_agreement(study, **options) if len(compared) > 2 else None
         differing = disagreements(study, **options) if args.disagreements else None
     if args.json:
         payload = _agreement_payload(table, differing)
@@ -249,8 +250,9 @@ def _run_agreement(args: argparse.Namespace) -> int:
             payload["pairs"] = json.loads(pairs.to_json(orient="records"))
         print(json.dumps(payload, ensure_ascii=False, indent=2))
         return EXIT_OK
-    print(f"agreement by {table.attrs['unit']} between {', '.join(table.attrs['coders'])}")
-    print(table.to_string(index=False, float_format=lambda value: f"{value:.3f}"))
+    print(f"agreement by {table['unit'].iloc[0]} between {', '.join(compared)}")
+    shown = table.drop(columns=list(_AGREEMENT_CONTEXT))
+    print(shown.to_string(index=False, float_format=lambda value: f"{value:.3f}"))
     if pairs is not None:
         print("\nCohen's kappa for each pair of coders (overall, on the notes both coded)")
         print(pairs.to_string(index=False, float_format=lambda value: f"{value:.3f}"))
@@ -260,13 +262,18 @@ def _run_agreement(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: Columns of the agreement table that are the same in every row: said once, above the rows.
+_AGREEMENT_CONTEXT = ("level", "coders", "documents")
+
+
 def _agreement_payload(table: pd.DataFrame, differing: pd.DataFrame | None) -> dict:
-    records = json.loads(table.to_json(orient="records"))
+    first = table.iloc[0]
+    records = json.loads(table.drop(columns=list(_AGREEMENT_CONTEXT)).to_json(orient="records"))
     payload = {
-        "unit": table.attrs["unit"],
-        "level": table.attrs["level"],
-        "coders": table.attrs["coders"],
-        "documents": table.attrs["documents"],
+        "unit": first["unit"],
+        "level": first["level"],
+        "coders": list(first["coders"]),
+        "documents": list(first["documents"]),
         "codes": [record for record in records if record["code_id"] != "overall"],
         "overall": next(record for record in records if record["code_id"] == "overall"),
     }

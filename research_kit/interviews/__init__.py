@@ -49,6 +49,8 @@ from research_kit.interviews.coding_io import (
 from research_kit.interviews.documents import Document, documents_table, read_note, read_notes
 from research_kit.interviews.export import (
     code_matrix,
+    codebook_html,
+    codebook_markdown,
     codebook_table,
     export_code_matrix,
     export_codebook,
@@ -100,6 +102,8 @@ __all__ = [
     "code_frequencies",
     "code_ids",
     "code_matrix",
+    "codebook_html",
+    "codebook_markdown",
     "codebook_table",
     "coder_agreement",
     "coders",

@@ -45,6 +45,9 @@ AGREEMENT_COLUMNS = [
     "only_a",
     "only_b",
     "neither",
+    "level",
+    "coders",
+    "documents",
 ]
 #: Columns that only make sense for exactly two coders.
 TWO_CODER_COLUMNS = ["cohen_kappa", "coder_a", "coder_b", "both", "only_a", "only_b", "neither"]
@@ -335,7 +338,9 @@ def coder_agreement(
         coders also ``cohen_kappa``, ``coder_a``, ``coder_b`` and the counts ``both``,
         ``only_a``, ``only_b``, ``neither`` (which add up to ``n_units``). Kappa and alpha are
         NaN when there is no variation (for instance both coders applied the code everywhere).
-        ``table.attrs`` records the ``coders``, ``documents``, ``unit`` and ``level`` used.
+        Every row also says what it was computed on: ``level`` (the measurement level passed to
+        alpha), ``coders`` (a tuple of the compared coders' names, in the order compared) and
+        ``documents`` (a tuple of the ids of the documents counted).
 
     Raises
     ------
@@ -360,6 +365,8 @@ def coder_agreement(
     [['cost_of_delay', 3, 0.6666666666666666, 2, 1], ['overall', 3, 0.6666666666666666, 2, 1]]
     >>> coder_agreement(study, unit="character")["percent_agreement"].tolist()
     [0.75, 0.75]
+    >>> table.loc[0, ["level", "coders", "documents"]].tolist()
+    ['nominal', ('A', 'B'), ('P01_business-owner',)]
     >>> study.close()
     """
     _check_choice("unit", unit, UNITS)
@@ -377,19 +384,17 @@ def coder_agreement(
     table["unit"] = unit
     table["n_documents"] = len(units.documents)
     table["n_coders"] = len(units.coders)
+    table["level"] = level
+    # The same tuple in every row: the row says which coders and documents it compares, and a
+    # column survives the copies and assignments that drop ``DataFrame.attrs``.
+    table["coders"] = [tuple(units.coders)] * len(table)
+    table["documents"] = [tuple(units.documents)] * len(table)
     columns = list(AGREEMENT_COLUMNS)
     if len(units.coders) == 2:
         table["coder_a"], table["coder_b"] = units.coders
     else:
         columns = [column for column in columns if column not in TWO_CODER_COLUMNS]
-    table = table[columns]
-    table.attrs = {
-        "coders": units.coders,
-        "documents": units.documents,
-        "unit": unit,
-        "level": level,
-    }
-    return table
+    return table[columns]
 
 
 def pairwise_agreement(

@@ -99,7 +99,7 @@ def read_codings_csv(path: Path | str) -> pd.DataFrame:
             + " (origin and text are optional); the file's columns are: "
             + ", ".join(str(column) for column in frame.columns),
         )
-    lines = _record_lines(raw.text, frame.attrs.get("separator", ","), len(frame))
+    lines = _record_lines(raw.text, separator, len(frame))
     table = pd.DataFrame(
         {
             "document_id": frame["document_id"],

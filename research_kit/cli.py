@@ -290,11 +290,11 @@ def _run_qdpx_import(args: argparse.Namespace) -> int:
             missing_sources="skip" if args.skip_missing_sources else "error",
         )
     if args.json:
-        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
         return EXIT_OK
-    counts = ", ".join(f"{value} {key}" for key, value in summary.items() if key != "documents")
+    counts = ", ".join(f"{value} {key}" for key, value in summary.counts().items())
     print(f"imported {args.file} into {args.study}: {counts}")
-    for document_id in summary["documents"]:
+    for document_id in summary.documents:
         print(f"  new note: {document_id}")
     return EXIT_OK
 

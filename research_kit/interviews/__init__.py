@@ -68,6 +68,7 @@ from research_kit.interviews.material import (
 )
 from research_kit.interviews.refi import (
     QdpxError,
+    QdpxImport,
     export_qdc,
     export_qdpx,
     import_qdc,
@@ -90,6 +91,7 @@ __all__ = [
     "CodingsFileError",
     "Document",
     "QdpxError",
+    "QdpxImport",
     "accept_document_change",
     "add_code",
     "add_memo",

@@ -2,11 +2,8 @@
 
 from research_kit.interviews.agreement import (
     coder_agreement,
-    cohen_kappa,
     disagreements,
-    krippendorff_alpha,
     pairwise_agreement,
-    percent_agreement,
 )
 from research_kit.interviews.analysis import (
     code_by_attribute,
@@ -75,6 +72,7 @@ from research_kit.interviews.refi import (
     import_qdpx,
     read_qdc,
 )
+from research_kit.interviews.reliability import cohen_kappa, krippendorff_alpha, percent_agreement
 from research_kit.interviews.segments import paragraphs, segment
 from research_kit.interviews.suggester import (
     CodeSuggester,

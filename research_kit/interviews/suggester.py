@@ -22,8 +22,8 @@ from sklearn.model_selection import GroupKFold, KFold
 from sklearn.utils.validation import check_is_fitted
 
 from research_kit.errors import CodingError
-from research_kit.interviews.agreement import cohen_kappa
 from research_kit.interviews.coding import codings, drop_coded, study_segments
+from research_kit.interviews.reliability import cohen_kappa
 from research_kit.text import build_pipeline, lemmatize
 
 if TYPE_CHECKING:

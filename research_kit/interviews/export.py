@@ -21,7 +21,8 @@ import pandas as pd
 
 from research_kit.deprecation import deprecated_call
 from research_kit.errors import InputError, check_choice
-from research_kit.interviews.analysis import coding_tables, quotes
+from research_kit.interviews._coded_tables import coding_tables
+from research_kit.interviews.quotations import quotes
 from research_kit.privacy import safe_for_spreadsheet
 
 if TYPE_CHECKING:

@@ -512,6 +512,9 @@ def test_suggester_agreement_reports_kappa_per_code_and_overall(rule_coded_study
         "precision",
         "recall",
         "status",
+        "coder",
+        "unit",
+        "folds",
     ]
     assert report.iloc[-1]["code_id"] == "overall"
     ok = report[report["status"] == "ok"]
@@ -521,7 +524,8 @@ def test_suggester_agreement_reports_kappa_per_code_and_overall(rule_coded_study
     few = report[report["status"] == "too few examples"]
     assert few["kappa"].isna().all()
     assert (few["n_positive"] < 3).all()
-    assert report.attrs == {"coder": "A", "unit": "paragraph", "folds": 3}
+    context = report[["coder", "unit", "folds"]].drop_duplicates().values.tolist()
+    assert context == [["A", "paragraph", 3]]
     again = suggester_agreement(rule_coded_study, coder="A", cv=3)
     pd.testing.assert_frame_equal(report, again)
     with pytest.raises(ValueError, match="cv"):

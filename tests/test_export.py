@@ -17,6 +17,8 @@ from research_kit.errors import InputError
 from research_kit.interviews import apply_codes, codings, remove_coding
 from research_kit.interviews.export import (
     code_matrix,
+    codebook_html,
+    codebook_markdown,
     codebook_table,
     export_code_matrix,
     export_codebook,
@@ -262,7 +264,7 @@ def _cells(line: str) -> list[str]:
 
 
 def test_codebook_markdown_escapes_pipes_and_line_breaks(hostile):
-    table = codebook_table(hostile)
+    table = codebook_markdown(hostile)
     lines = table.splitlines()
     book = hostile.codebook()
     assert len(lines) == 2 + len(book)  # header, rule, one row per code
@@ -285,11 +287,35 @@ def test_codebook_markdown_escapes_pipes_and_line_breaks(hostile):
 
 def test_codebook_markdown_renders_as_a_clean_table(hostile):
     markdown_it = pytest.importorskip("markdown_it")
-    rendered = markdown_it.MarkdownIt("commonmark").enable("table").render(codebook_table(hostile))
+    parser = markdown_it.MarkdownIt("commonmark").enable("table")
+    rendered = parser.render(codebook_markdown(hostile))
     assert "<script" not in rendered
     assert rendered.count("<tr>") == 1 + len(hostile.codebook())
     assert "Pipes | bars" in rendered
     assert "back\\slash" in rendered
+
+
+def test_codebook_table_is_a_dataframe_and_old_formats_warn(hostile):
+    table = codebook_table(hostile)
+    assert isinstance(table, pd.DataFrame)
+    assert table.columns.tolist() == [
+        "theme",
+        "code",
+        "definition",
+        "include",
+        "exclude",
+        "example",
+    ]
+    assert len(table) == 28
+    old_calls = {"markdown": codebook_markdown(hostile), "html": codebook_html(hostile)}
+    for fmt, new in old_calls.items():
+        warned = rf"fmt='{fmt}'\) is deprecated: write codebook_{fmt}\(\)"
+        with pytest.warns(DeprecationWarning, match=warned):
+            assert codebook_table(hostile, fmt=fmt) == new
+    with pytest.warns(DeprecationWarning, match=r"write codebook_table\(\)"):
+        pd.testing.assert_frame_equal(codebook_table(hostile, fmt="frame"), table)
+    with pytest.raises(ValueError, match="fmt must be one of"):
+        codebook_table(hostile, fmt="pdf")
 
 
 def test_markdown_cell():

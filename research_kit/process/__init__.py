@@ -1,6 +1,10 @@
 """Process mapping: process maps from YAML, event logs (CSV/XES), mining and rendering."""
 
-from research_kit.process.eventlog import read_event_log
+from research_kit.process.eventlog import (
+    EventLogReading,
+    read_event_log,
+    read_event_log_with_details,
+)
 from research_kit.process.evidence import step_annotations, step_durations, step_evidence
 from research_kit.process.material import check, process_steps, study_event_log, study_process_map
 from research_kit.process.mining import (
@@ -36,6 +40,7 @@ from research_kit.process.xes import read_xes
 from research_kit.study import register_study_method
 
 __all__ = [
+    "EventLogReading",
     "ProcessMap",
     "bottlenecks",
     "case_durations",
@@ -58,6 +63,7 @@ __all__ = [
     "process_map_svg",
     "process_steps",
     "read_event_log",
+    "read_event_log_with_details",
     "read_process_map",
     "read_xes",
     "rework",

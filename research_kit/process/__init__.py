@@ -8,6 +8,7 @@ from research_kit.process.eventlog import (
 from research_kit.process.evidence import step_annotations, step_durations, step_evidence
 from research_kit.process.material import check, process_steps, study_event_log, study_process_map
 from research_kit.process.mining import (
+    Comparison,
     bottlenecks,
     case_durations,
     case_variants,
@@ -40,6 +41,7 @@ from research_kit.process.xes import read_xes
 from research_kit.study import register_study_method
 
 __all__ = [
+    "Comparison",
     "EventLogReading",
     "ProcessMap",
     "bottlenecks",

@@ -30,8 +30,9 @@ arrays the length of the log.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -112,9 +113,8 @@ def directly_follows(
         One row per edge: ``source``, ``target``, ``count`` (times ``target`` directly followed
         ``source`` in a case), and with ``performance`` the waits ``mean``, ``median``, ``min``,
         ``max``, ``p90`` and ``total`` (Timedeltas; quantiles interpolate linearly, as pandas
-        does). Sorted by count (most first), then source and target. ``attrs`` holds
-        ``start_activities`` and ``end_activities`` ({activity: cases}) for
-        :func:`filter_paths`.
+        does). Sorted by count (most first), then source and target. Where cases begin and
+        end is in :func:`start_activities` and :func:`end_activities`.
 
     Examples
     --------
@@ -143,12 +143,7 @@ def directly_follows(
             **stats,
         }
     )
-    frame = _sort(frame, ["count", "source", "target"], [False, True, True])
-    frame.attrs.update(
-        start_activities=_endpoint_counts(events, events.first),
-        end_activities=_endpoint_counts(events, events.first + events.length - 1),
-    )
-    return frame
+    return _sort(frame, ["count", "source", "target"], [False, True, True])
 
 
 def start_activities(log: pd.DataFrame) -> pd.DataFrame:
@@ -463,8 +458,8 @@ def filter_paths(
     dfg: pd.DataFrame,
     coverage: float = 0.8,
     *,
-    start_activities: Iterable[str] | None = None,
-    end_activities: Iterable[str] | None = None,
+    start_activities: Iterable[str] | pd.DataFrame | None = None,
+    end_activities: Iterable[str] | pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Keep the most frequent edges of a directly-follows graph, and those needed to connect.
 
@@ -480,9 +475,11 @@ def filter_paths(
         A graph from :func:`directly_follows` (columns ``source``, ``target``, ``count``).
     coverage : float
         Share of arcs (summed counts) the most frequent edges must cover, in (0, 1].
-    start_activities, end_activities : iterable of str, optional
-        Where cases begin and end; by default those :func:`directly_follows` recorded in
-        ``dfg.attrs``, else activities that are never a target (never a source).
+    start_activities, end_activities : iterable of str or pandas.DataFrame, optional
+        Where cases begin and end: activity names, or the tables :func:`start_activities`
+        and :func:`end_activities` return for the log. By default, the activities that are
+        never a target (never a source) of an edge — pass the log's own when a loop leads
+        back to the first activity.
 
     Returns
     -------
@@ -496,7 +493,8 @@ def filter_paths(
     ...     "A": [("Apply", "2025-01-01"), ("Review", "2025-01-02"), ("Approve", "2025-01-03")],
     ...     "B": [("Apply", "2025-01-01"), ("Review", "2025-01-02"), ("Approve", "2025-01-03")],
     ...     "C": [("Apply", "2025-01-01"), ("Appeal", "2025-01-02"), ("Approve", "2025-01-03")]})
-    >>> kept = filter_paths(directly_follows(log), 0.6)
+    >>> kept = filter_paths(directly_follows(log), 0.6, start_activities=start_activities(log),
+    ...                     end_activities=end_activities(log))
     >>> kept[["source", "target", "kept_by"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
     [['Apply', 'Review', 'coverage'], ['Review', 'Approve', 'coverage'],
      ['Appeal', 'Approve', 'connectivity'], ['Apply', 'Appeal', 'connectivity']]
@@ -516,8 +514,8 @@ def filter_paths(
     by_coverage = np.array(kept, dtype=bool)
     sources = {s for s, _ in edges}
     targets = {t for _, t in edges}
-    starts = _endpoints(start_activities, dfg.attrs.get("start_activities"), sources - targets)
-    ends = _endpoints(end_activities, dfg.attrs.get("end_activities"), targets - sources)
+    starts = _endpoints(start_activities, sources - targets)
+    ends = _endpoints(end_activities, targets - sources)
     _connect(edges, kept, starts, forward=True)
     _connect(edges, kept, ends, forward=False)
     chosen = np.flatnonzero(kept)
@@ -568,6 +566,64 @@ def filter_cases(log: pd.DataFrame, **attribute_values: Any) -> pd.DataFrame:
 
 # -- comparisons -------------------------------------------------------------------------------
 
+_TABLES = ("summary", "edges", "variants", "activities")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two event tables side by side: what :func:`compare`, :func:`compare_periods` and
+    :func:`compare_groups` return.
+
+    Shares are of each table's own cases, so tables of different sizes compare fairly; each
+    ``*_diff`` column is the second table's value minus the first's, and the other measure
+    columns end in the two labels (``count_before``, ``count_after``).
+
+    Attributes
+    ----------
+    labels : tuple of two str
+        The names of the two tables, in order.
+    summary : pandas.DataFrame
+        One row per label and a "difference" row: ``label``, ``cases``, ``events``,
+        ``events_per_case``, ``variants``, ``median_duration``, ``p90_duration``,
+        ``mean_duration``.
+    edges : pandas.DataFrame
+        ``source``, ``target``, ``count_*``, ``count_diff``, ``share_*`` (cases passing along
+        the edge at least once), ``share_diff``, ``median_wait_*``, ``median_wait_diff``.
+    variants : pandas.DataFrame
+        ``variant``, ``count_*``, ``count_diff``, ``share_*``, ``share_diff``.
+    activities : pandas.DataFrame
+        ``activity``, ``share_*`` (cases with it), ``share_diff``, ``rework_share_*`` (cases
+        doing it more than once), ``rework_share_diff``.
+
+    Examples
+    --------
+    >>> before = event_table({"A": [("Apply", "2025-01-01"), ("Approve", "2025-01-02")]})
+    >>> after = event_table({"B": [("Apply", "2025-03-01")]})
+    >>> result = compare(before, after)
+    >>> result.labels, result.summary["cases"].tolist()
+    (('before', 'after'), [1, 1, 0])
+    """
+
+    labels: tuple[str, str]
+    summary: pd.DataFrame = field(repr=False)
+    edges: pd.DataFrame = field(repr=False)
+    variants: pd.DataFrame = field(repr=False)
+    activities: pd.DataFrame = field(repr=False)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        """``comparison["summary"]``, the spelling of the dict compare used to return: deprecated.
+
+        Kept one release; write ``comparison.summary`` (and so on) instead.
+        """
+        if name not in _TABLES:
+            raise KeyError(name)
+        warnings.warn(
+            f"comparison[{name!r}] is deprecated: write comparison.{name}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(self, name)
+
 
 def compare(
     log_a: pd.DataFrame,
@@ -575,7 +631,7 @@ def compare(
     *,
     labels: tuple[str, str] = ("before", "after"),
     use_start: bool = True,
-) -> dict[str, pd.DataFrame]:
+) -> Comparison:
     """Compare two event tables side by side: paths, variants, activities and case durations.
 
     Shares are of each table's own cases, so tables of different sizes compare fairly; each
@@ -592,16 +648,10 @@ def compare(
 
     Returns
     -------
-    dict of str to pandas.DataFrame
-        ``"summary"``: one row per label and a "difference" row — ``cases``, ``events``,
-        ``events_per_case``, ``variants``, ``median_duration``, ``p90_duration``,
-        ``mean_duration``.
-        ``"edges"``: ``source``, ``target``, ``count_*``, ``count_diff``, ``share_*`` (cases
-        passing along the edge at least once), ``share_diff``, ``median_wait_*``,
-        ``median_wait_diff``.
-        ``"variants"``: ``variant``, ``count_*``, ``count_diff``, ``share_*``, ``share_diff``.
-        ``"activities"``: ``activity``, ``share_*`` (cases with it), ``share_diff``,
-        ``rework_share_*`` (cases doing it more than once), ``rework_share_diff``.
+    Comparison
+        The tables ``summary`` (one row per label and a "difference" row), ``edges``,
+        ``variants`` and ``activities`` side by side, and the two ``labels``; see
+        :class:`Comparison` for their columns.
 
     Examples
     --------
@@ -609,9 +659,9 @@ def compare(
     ...                             ("Apply", "2025-01-05")]})
     >>> after = event_table({"B": [("Apply", "2025-03-01")], "C": [("Apply", "2025-03-02")]})
     >>> result = compare(before, after)
-    >>> result["summary"][["label", "cases", "events_per_case"]].values.tolist()
+    >>> result.summary[["label", "cases", "events_per_case"]].values.tolist()
     [['before', 1, 3.0], ['after', 2, 1.0], ['difference', 1, -2.0]]
-    >>> activities = result["activities"][["activity", "rework_share_before", "rework_share_after"]]
+    >>> activities = result.activities[["activity", "rework_share_before", "rework_share_after"]]
     >>> activities.values.tolist()
     [['Apply', 1.0, 0.0], ['Fix', 0.0, 0.0]]
     """
@@ -622,14 +672,15 @@ def compare(
     for column in summary.columns[1:]:
         difference[column] = summary[column].iloc[1] - summary[column].iloc[0]
     summary = pd.concat([summary, pd.DataFrame([difference])], ignore_index=True)
-    return {
-        "summary": summary,
-        "edges": _side_by_side(
+    return Comparison(
+        labels=(a, b),
+        summary=summary,
+        edges=_side_by_side(
             parts, "edges", ["source", "target"], ["count", "share", "median_wait"]
         ),
-        "variants": _side_by_side(parts, "variants", ["variant"], ["count", "share"]),
-        "activities": _side_by_side(parts, "activities", ["activity"], ["share", "rework_share"]),
-    }
+        variants=_side_by_side(parts, "variants", ["variant"], ["count", "share"]),
+        activities=_side_by_side(parts, "activities", ["activity"], ["share", "rework_share"]),
+    )
 
 
 def compare_periods(
@@ -639,11 +690,16 @@ def compare_periods(
     labels: tuple[str, str] = ("before", "after"),
     timezone: str = "UTC",
     use_start: bool = True,
-) -> dict[str, pd.DataFrame]:
+) -> Comparison:
     """Compare cases that started before ``at`` with those that started at or after it.
 
     A case's start is its earliest recorded time (see :func:`case_durations`); ``at`` without
-    an offset is taken in ``timezone``. Returns what :func:`compare` returns.
+    an offset is taken in ``timezone``.
+
+    Returns
+    -------
+    Comparison
+        As :func:`compare` returns it: ``summary``, ``edges``, ``variants``, ``activities``.
 
     Examples
     --------
@@ -651,7 +707,7 @@ def compare_periods(
     ...                          ("Approve", "2025-07-03")],
     ...                    "B": [("Apply", "2025-07-05"), ("Approve", "2025-07-06")]})
     >>> result = compare_periods(log, "2025-07-01")
-    >>> result["summary"]["cases"].tolist()
+    >>> result.summary["cases"].tolist()
     [1, 1, 0]
     """
     events = _events(log, use_start=use_start)
@@ -673,13 +729,18 @@ def compare_groups(
     *,
     labels: tuple[str, str] | None = None,
     use_start: bool = True,
-) -> dict[str, pd.DataFrame]:
+) -> Comparison:
     """Compare the cases of two groups, e.g. ``compare_groups(log, "ward", "Ward 2", "Ward 4")``.
 
     The groups are ``filter_cases(log, by=a)`` and ``filter_cases(log, by=b)`` (a value or a
     list of values each); labels default to the values. Counts of small groups of people
     must go through :func:`research_kit.privacy.suppress_small_counts` before a brief shows
-    them. Returns what :func:`compare` returns.
+    them.
+
+    Returns
+    -------
+    Comparison
+        As :func:`compare` returns it: ``summary``, ``edges``, ``variants``, ``activities``.
 
     Examples
     --------
@@ -687,7 +748,7 @@ def compare_groups(
     ...                    "B": [("Apply", "2025-01-01"), ("Reject", "2025-01-09")]})
     >>> log["ward"] = log["case_id"].map({"A": "Ward 1", "B": "Ward 2"})
     >>> result = compare_groups(log, "ward", "Ward 1", "Ward 2")
-    >>> result["variants"][["variant", "count_Ward 1", "count_Ward 2"]].values.tolist()
+    >>> result.variants[["variant", "count_Ward 1", "count_Ward 2"]].values.tolist()
     [['Apply → Approve', 1, 0], ['Apply → Reject', 0, 1]]
     """
     if labels is None:
@@ -905,11 +966,6 @@ def _sort(frame: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.DataF
     return frame.sort_values(by, ascending=ascending, kind="stable").reset_index(drop=True)
 
 
-def _endpoint_counts(events: _Events, positions: np.ndarray) -> dict[str, int]:
-    frame = _endpoint_frame(events, positions)
-    return dict(zip(frame["activity"], frame["count"].tolist(), strict=True))
-
-
 def _endpoint_frame(events: _Events, positions: np.ndarray) -> pd.DataFrame:
     codes, counts = _count(events.activity[positions], events.n_activities)
     frame = pd.DataFrame({"activity": events.activities.take(codes), "count": counts})
@@ -980,14 +1036,12 @@ def _keep_cases(log: pd.DataFrame, row_case: np.ndarray, keep: np.ndarray) -> pd
 # -- internals: path filter ---------------------------------------------------------------------
 
 
-def _endpoints(given: Iterable[str] | None, recorded: Any, fallback: set[Any]) -> set[Any]:
-    if given is not None:
-        if isinstance(given, pd.DataFrame):
-            return set(given["activity"])
-        return set(given)
-    if recorded:
-        return set(recorded)
-    return fallback
+def _endpoints(given: Iterable[str] | pd.DataFrame | None, fallback: set[Any]) -> set[Any]:
+    if given is None:
+        return fallback
+    if isinstance(given, pd.DataFrame):
+        return set(given["activity"])
+    return set(given)
 
 
 def _connect(
@@ -1120,6 +1174,7 @@ def _check_share(name: str, value: float) -> None:
 
 __all__ = [
     "ARROW",
+    "Comparison",
     "bottlenecks",
     "case_durations",
     "case_variants",

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -201,6 +202,37 @@ def parse_timestamps(
     if not allow_missing:
         bad = bad | missing
     return result, pd.Series(bad, index=values.index), pd.Series(outside, index=values.index)
+
+
+def event_table(traces: Mapping[Any, Sequence[tuple[Any, ...]]]) -> pd.DataFrame:
+    """A small event table made by hand: ``{case: [(activity, time[, start time]), ...]}``.
+
+    Times without an offset are UTC. Useful for examples, tests and what-if sketches.
+
+    Examples
+    --------
+    >>> event_table({"A": [("Apply", "2025-01-01 09:00"), ("Inspect", "2025-01-03", "2025-01-02")]})
+      case_id activity                 timestamp           start_timestamp
+    0       A    Apply 2025-01-01 09:00:00+00:00                       NaT
+    1       A  Inspect 2025-01-03 00:00:00+00:00 2025-01-02 00:00:00+00:00
+    """
+    rows = [(case, *event) for case, events in traces.items() for event in events]
+    has_start = any(len(row) > 3 for row in rows)
+    frame = pd.DataFrame(
+        {
+            CASE: [row[0] for row in rows],
+            ACTIVITY: [row[1] for row in rows],
+            TIMESTAMP: pd.to_datetime([row[2] for row in rows], utc=True, format="mixed").as_unit(
+                "ns"
+            ),
+        }
+    )
+    if has_start:
+        starts = [row[3] if len(row) > 3 else None for row in rows]
+        frame[START] = pd.to_datetime(starts, utc=True, format="mixed").as_unit("ns")
+    frame[CASE] = frame[CASE].astype("str")
+    frame[ACTIVITY] = frame[ACTIVITY].astype("str")
+    return frame
 
 
 def _offset_mask(text: pd.Series) -> np.ndarray:

@@ -570,3 +570,20 @@ def test_xes_int_attribute_too_large_for_a_column_is_kept_as_written(tmp_path):
     log = read_xes(path)
     assert log["cost"].tolist() == ["1000000000000000000000000000000", "7"]
     assert log["pages"].tolist()[0] == "1.5"
+
+
+def test_how_a_log_was_read_is_in_the_reading_not_in_attrs(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "id,step,at,status\n"
+        "A,Apply,2025-01-01T10:00:00Z,start\n"
+        "A,Apply,2025-01-01T11:00:00Z,complete\n"
+        "A,Pay,sometime,complete\n"
+    )
+    options = {"case": "id", "activity": "step", "timestamp": "at", "lifecycle": "status"}
+    reading = read_event_log_with_details(path, errors="drop", **options)
+    assert (reading.source, reading.unparsed_lines, reading.lifecycle_dropped) == (path, (4,), 1)
+    assert not {"columns", "unparsed_lines", "lifecycle_dropped"} & set(reading.events.attrs)
+    assert read_event_log(path, errors="drop", **options).equals(reading.events)
+    with pytest.raises(AttributeError):
+        reading.unparsed_lines = ()  # frozen: what the reading found stays as found

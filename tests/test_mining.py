@@ -11,8 +11,7 @@ import pytest
 
 import research_kit
 from research_kit.errors import EventLogError
-from research_kit.process import read_event_log
-from research_kit.process.mining import (
+from research_kit.process import (
     Comparison,
     bottlenecks,
     case_durations,
@@ -28,6 +27,7 @@ from research_kit.process.mining import (
     filter_paths,
     filter_time_range,
     filter_top_variants,
+    read_event_log,
     rework,
     start_activities,
     variants,
@@ -600,3 +600,54 @@ def test_tenant_improvements_loop_less_after_july_2025(permit_log):
     assert activities.loc["Plan review", "rework_share_diff"] < -0.1
     summary = result.summary.set_index("label")
     assert summary.loc["after", "events_per_case"] < summary.loc["before", "events_per_case"]
+
+
+# -- results keep their meaning: nothing in attrs, one documented type per comparison ----------
+
+
+@pytest.mark.parametrize(
+    "analysis",
+    [
+        directly_follows,
+        start_activities,
+        end_activities,
+        variants,
+        case_variants,
+        case_durations,
+        rework,
+        bottlenecks,
+        lambda log: filter_top_variants(log, 1),
+        lambda log: filter_time_range(log, "2025-01-01", "2025-02-01"),
+        lambda log: filter_activities(log, 0.8),
+        lambda log: filter_paths(directly_follows(log), 0.8),
+        lambda log: filter_cases(log, activity="Fix"),
+    ],
+)
+def test_results_keep_nothing_in_attrs(analysis):
+    assert analysis(_permits()).attrs == {}
+
+
+def test_every_comparison_is_one_frozen_documented_type():
+    log = _permits()
+    log["ward"] = log["case_id"].map({"p1": "W1", "p2": "W2", "p3": "W1", "p4": "W2"})
+    results = [
+        compare(log, log),
+        compare_periods(log, "2025-01-03"),
+        compare_groups(log, "ward", "W1", "W2"),
+    ]
+    for result in results:
+        assert type(result) is Comparison
+        for table in ("summary", "edges", "variants", "activities"):
+            assert isinstance(getattr(result, table), pd.DataFrame)
+            assert getattr(result, table).attrs == {}
+        with pytest.raises(AttributeError):
+            result.summary = pd.DataFrame()  # frozen: a result is not edited in place
+    assert results[2].labels == ("W1", "W2")
+
+
+def test_the_old_mining_module_names_the_same_objects():
+    from research_kit import process
+    from research_kit.process import mining, variant
+
+    for name in mining.__all__:
+        assert getattr(mining, name) is getattr(process, name, getattr(variant, name, None)), name

@@ -41,6 +41,18 @@ _CHANNEL_MIN, _CORRIDOR_MIN, _EMPTY_GAP = 0.42, 0.3, 0.22
 
 
 def arrange(scene: Scene) -> None:
+    """Size every box to its text, then give boxes columns and tracks and flows routes, in place.
+
+    Examples
+    --------
+    >>> from research_kit.process._scene import Band, Edge, Node
+    >>> scene = Scene(kind="mined", title="", subtitle="", bands=[Band("map", "", "map")],
+    ...               nodes={n: Node(n, n, "activity", 0, [n]) for n in ("a", "b")},
+    ...               edges=[Edge("a", "b")], starts=["a"])
+    >>> arrange(scene)
+    >>> [node.column for node in scene.nodes.values()], scene.width > 0
+    ([0, 1], True)
+    """
     for node in scene.nodes.values():
         _size(node)
     for edge in scene.edges:

@@ -88,6 +88,17 @@ class EventArrays:
 
 
 def event_arrays(log: pd.DataFrame, *, use_start: bool = True) -> EventArrays:
+    """Read an event table once into integer arrays, in case-then-time order.
+
+    Refuses a table without ``case_id``, ``activity`` or ``timestamp``, naming what to do.
+
+    Examples
+    --------
+    >>> from research_kit.process import event_table
+    >>> events = event_arrays(event_table({"A": [("Apply", "2025-01-02"), ("Call", "2025-01-01")]}))
+    >>> events.n_cases, list(events.activities.take(events.activity))
+    (1, ['Call', 'Apply'])
+    """
     missing = [column for column in (CASE, ACTIVITY, TIMESTAMP) if column not in log.columns]
     if missing:
         raise EventLogError(
@@ -246,14 +257,17 @@ def _quantile(values: np.ndarray, bounds: np.ndarray, counts: np.ndarray, q: flo
 
 
 def as_timedeltas(ms: np.ndarray) -> pd.Series:
+    """Milliseconds (rounded to whole ones) as a Series of Timedeltas."""
     return pd.Series(np.rint(np.asarray(ms, dtype=np.float64)).astype(np.int64).astype("m8[ms]"))
 
 
 def as_timestamps(ns: np.ndarray) -> pd.Series:
+    """Nanoseconds since the epoch as a Series of UTC Timestamps."""
     return pd.Series(ns.astype("M8[ns]")).dt.tz_localize("UTC")
 
 
 def sort_rows(frame: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.DataFrame:
+    """Sort stably (ties keep their order) and number the rows from 0."""
     return frame.sort_values(by, ascending=ascending, kind="stable").reset_index(drop=True)
 
 
@@ -314,14 +328,17 @@ def covering(counts: np.ndarray, share: float) -> int:
 
 
 def keep_cases(log: pd.DataFrame, row_case: np.ndarray, keep: np.ndarray) -> pd.DataFrame:
+    """The rows of ``log`` whose case (code ``row_case``) is marked in ``keep``."""
     return log[keep[row_case]].reset_index(drop=True)
 
 
 def check_choice(name: str, value: str, choices: Sequence[str]) -> None:
+    """Refuse an option value that is not one of ``choices``, naming them."""
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, not {value!r}")
 
 
 def check_share(name: str, value: float) -> None:
+    """Refuse a share outside (0, 1]."""
     if not 0 < value <= 1:
         raise ValueError(f"{name} must be a share in (0, 1], not {value!r}")

@@ -35,8 +35,8 @@ except ImportError:  # running from a checkout where the package is not installe
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import research_kit  # noqa: F401
 
+from research_kit.process import directly_follows, variants
 from research_kit.process.eventlog import read_event_log
-from research_kit.process.mining import directly_follows, variants
 
 N_EVENTS = 1_000_000
 N_CASES = 100_000

@@ -65,8 +65,8 @@ def figures() -> list[tuple[str, str, float, str]]:
             started = time.perf_counter()
             summary = import_qdpx(fresh, archive)
             import_s = time.perf_counter() - started
-            if summary["codings"] != made or len(codings(fresh)) != made:
-                raise RuntimeError(f"import brought back {summary['codings']} of {made} codings")
+            if summary.codings != made or len(codings(fresh)) != made:
+                raise RuntimeError(f"import brought back {summary.codings} of {made} codings")
 
         return [
             (SECTION, "codings made (apply_codes)", float(made), "codings"),
@@ -76,7 +76,7 @@ def figures() -> list[tuple[str, str, float, str]]:
             (SECTION, "archive size", archive.stat().st_size / 1024, "KiB"),
             (SECTION, "import_qdpx (fresh study)", import_s, "s"),
             (SECTION, "import rate", made / import_s, "codings/s"),
-            (SECTION, "selections imported", float(summary["selections"]), "excerpts"),
+            (SECTION, "selections imported", float(summary.selections), "excerpts"),
         ]
 
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["deprecated_alias", "renamed_keywords", "survey_order"]
+__all__ = ["deprecated_alias", "deprecated_call", "renamed_keywords", "survey_order"]
 
 
 def renamed_keywords(**old_to_new: str) -> Callable[[F], F]:
@@ -69,6 +69,34 @@ def renamed_keywords(**old_to_new: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def deprecated_call(old: str, new: str, *, stacklevel: int = 3) -> None:
+    """Warn that the spelling ``old`` is deprecated and ``new`` replaces it.
+
+    For old spellings a decorator cannot recognise, such as a keyword whose values moved to
+    functions of their own. The default ``stacklevel`` points at the caller of the function
+    that calls this.
+
+    Parameters
+    ----------
+    old : str
+        The call as it was written, e.g. ``"codebook_table(fmt='html')"``.
+    new : str
+        What to write instead, e.g. ``"codebook_html()"``.
+    stacklevel : int
+        Passed to :func:`warnings.warn`.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     deprecated_call("table(fmt='html')", "table_html()")
+    >>> str(caught[0].message)
+    "table(fmt='html') is deprecated: write table_html()"
+    """
+    warnings.warn(f"{old} is deprecated: write {new}", DeprecationWarning, stacklevel=stacklevel)
 
 
 def deprecated_alias(func: F, old_name: str) -> F:

@@ -4,6 +4,8 @@ Survey exports and event logs arrive as CSV written by many tools: UTF-8 with or
 byte-order mark, Windows-1252, comma, semicolon or tab separated. :func:`read_csv_table` reads
 all of them into a DataFrame of text cells (nothing is guessed as a number or date here; each
 loader converts what it understands), and reports a malformed row with its line number.
+:func:`read_delimited_file` also says how the file was read (its encoding and separator), in a
+small frozen :class:`DelimitedFile`, since ``DataFrame.attrs`` does not survive pandas work.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -37,14 +40,36 @@ def detect_separator(text: str) -> str:
         return max(SEPARATORS, key=header.count)
 
 
-def read_csv_table(
+@dataclass(frozen=True)
+class DelimitedFile:
+    """A delimited text file as read: its cells and how they were read.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        The cells, all ``str`` (blank cells are NA).
+    source : Path
+        The file.
+    encoding : str
+        The encoding the text was decoded with (e.g. ``"utf-8-sig"``, ``"cp1252"``).
+    separator : str
+        The separator the cells were split on.
+    """
+
+    frame: pd.DataFrame
+    source: Path
+    encoding: str
+    separator: str
+
+
+def read_delimited_file(
     path: Path | str,
     *,
     encoding: str | None = None,
     sep: str | None = None,
     error_class: type[ResearchKitError] = InputError,
-) -> pd.DataFrame:
-    """Read a delimited text file into a DataFrame of ``str`` cells (blank cells are NA).
+) -> DelimitedFile:
+    """Read a delimited text file, keeping the encoding and separator it was read with.
 
     Parameters
     ----------
@@ -59,16 +84,17 @@ def read_csv_table(
 
     Returns
     -------
-    pandas.DataFrame
-        ``attrs`` holds ``source``, ``encoding`` and ``separator``.
+    DelimitedFile
+        The cells as :func:`read_csv_table` returns them, the file, its encoding and separator.
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
-    >>> _ = path.write_bytes("\\ufeffid,ward\\n01,Ward 2\\n".encode("utf-8"))
-    >>> read_csv_table(path).to_dict("records"), read_csv_table(path).attrs["encoding"]
-    ([{'id': '01', 'ward': 'Ward 2'}], 'utf-8-sig')
+    >>> _ = path.write_bytes("\\ufeffid;ward\\n01;Ward 2\\n".encode("utf-8"))
+    >>> table = read_delimited_file(path)
+    >>> table.frame.to_dict("records"), table.encoding, table.separator
+    ([{'id': '01', 'ward': 'Ward 2'}], 'utf-8-sig', ';')
     """
     path = Path(path)
     data = read_raw_bytes(path, error_class=error_class)
@@ -96,8 +122,37 @@ def read_csv_table(
             hint="look for an unclosed quote or a stray separator on that line, "
             "or export the file again",
         ) from exc
-    frame.attrs.update(source=str(path), encoding=raw.encoding, separator=used_sep)
-    return frame
+    return DelimitedFile(frame=frame, source=path, encoding=raw.encoding, separator=used_sep)
+
+
+def read_csv_table(
+    path: Path | str,
+    *,
+    encoding: str | None = None,
+    sep: str | None = None,
+    error_class: type[ResearchKitError] = InputError,
+) -> pd.DataFrame:
+    """Read a delimited text file into a DataFrame of ``str`` cells (blank cells are NA).
+
+    Parameters
+    ----------
+    path, encoding, sep, error_class
+        As for :func:`read_delimited_file`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The cells; :func:`read_delimited_file` also says which encoding and separator.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_bytes("\\ufeffid,ward\\n01,Ward 2\\n".encode("utf-8"))
+    >>> read_csv_table(path).to_dict("records")
+    [{'id': '01', 'ward': 'Ward 2'}]
+    """
+    return read_delimited_file(path, encoding=encoding, sep=sep, error_class=error_class).frame
 
 
 def require_columns(

@@ -168,7 +168,7 @@ def import_project(study_path: str, archive: str) -> None:
     study.store.busy_timeout = 600.0
     print("ready", flush=True)
     summary = import_qdpx(study, archive)
-    print(f"ack import {summary['sources']}", flush=True)
+    print(f"ack import {summary.sources}", flush=True)
     print(f"done 1 {study.store.max_lock_wait:.3f}", flush=True)
     study.close()
 

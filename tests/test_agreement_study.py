@@ -81,12 +81,9 @@ def test_two_coders_per_code_and_overall_match_hand_worked_values(study):
     assert (table["unit"] == "excerpt").all()
     assert (table["n_coders"] == 2).all() and (table["n_documents"] == 1).all()
     assert table[["coder_a", "coder_b"]].drop_duplicates().values.tolist() == [["A", "B"]]
-    assert table.attrs == {
-        "coders": ["A", "B"],
-        "documents": [DOC],
-        "unit": "excerpt",
-        "level": "nominal",
-    }
+    # What the rows were computed on is in columns, so it survives copies and assignments.
+    context = table[["level", "coders", "documents"]].drop_duplicates().values.tolist()
+    assert context == [["nominal", ("A", "B"), (DOC,)]]
     # 5 units: paragraphs 0–4; paragraph 5 (uncoded) and the rest of the note do not count.
     x, y, overall = (_row(table, code) for code in (X, Y, "overall"))
     assert x[["n_units", "both", "only_a", "only_b", "neither"]].tolist() == [5, 2, 1, 0, 2]

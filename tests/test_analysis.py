@@ -1,15 +1,16 @@
 """Analyses of codings checked against counts worked out by hand on a small coded study.
 
-The fixture codes 15 paragraphs of 7 notes (one a follow-up interview with P01, so documents
-and participants differ) with two coders, Ana and Ben, plus one span that straddles two coded
-paragraphs (for overlap co-occurrence). The expected numbers in each test are counted from the
-table ``CODINGS`` below.
+The fixture writes its own study: nine notes of eight short paragraphs (three never coded), a
+follow-up interview with P01 (so documents and participants differ), and a codebook of six
+themes holding the codes in ``CODEBOOK``. It codes 15 paragraphs with two coders, Ana and Ben,
+plus one span that straddles two coded paragraphs (for overlap co-occurrence). The expected
+numbers in each test are counted from ``NOTES``, ``CODEBOOK`` and the table ``CODINGS`` below.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import shutil
+import itertools
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -18,7 +19,7 @@ import pytest
 
 from research_kit import open_study
 from research_kit.errors import CodingError
-from research_kit.interviews import apply_codes, codings, remove_coding, segment
+from research_kit.interviews import apply_codes, segment
 from research_kit.interviews.analysis import (
     code_by_attribute,
     code_cooccurrence,
@@ -28,8 +29,54 @@ from research_kit.interviews.analysis import (
     theme_summary,
 )
 from research_kit.viz import SUPPRESSED_HATCH, heatmap, line_chart
+from tests._fixtures import write_codebook, write_note
 
-SAMPLE_STUDY = Path(__file__).resolve().parents[1] / "interview_data"
+ROLES = ["resident", "business owner", "front-desk clerk", "inspector", "manager"]
+SETTINGS = f"""\
+name: Analysis test study
+min_cell_size: 5
+attributes:
+  participant: {{type: id, required: true}}
+  role: {{type: category, required: true, values: [{", ".join(ROLES)}]}}
+  department: {{type: category, values: [Permit Center, Building & Safety]}}
+  ward: {{type: category, values: [Ward 1, Ward 2, Ward 3, Ward 4, Ward 5, Ward 6]}}
+  date: {{type: date, required: true}}
+  interviewer: {{type: text, required: true}}
+notes: notes
+codebook: codebook.yml
+database: study.db
+"""
+#: theme → its codes, in codebook order (the last code of three themes is never used)
+CODEBOOK = {
+    "finding_your_way": ["unclear_requirements", "portal_problems"],
+    "waiting": ["plan_review_backlog", "status_black_hole", "cost_of_delay"],
+    "rework_and_handoffs": ["resubmission_loop"],
+    "trust_and_relationships": ["helpful_staff"],
+    "staff_capacity": ["staffing_shortage"],
+    "ideas_for_change": ["clear_checklists"],
+}
+#: note → (participant, role, department, ward, date, interviewer); business owners have no
+#: department, and each ward holds one or two of the coded notes' participants
+NOTES = {
+    "P01_business-owner": ("P01", "business owner", "null", "Ward 2", "2026-03-10", "J.R."),
+    "P02_business-owner": ("P02", "business owner", "null", "Ward 3", "2026-03-12", "M.K."),
+    "P03_front-desk-clerk": (
+        "P03",
+        "front-desk clerk",
+        "Permit Center",
+        "Ward 1",
+        "2026-03-17",
+        "A.T.",
+    ),
+    "P05_business-owner": ("P05", "business owner", "null", "Ward 5", "2026-04-02", "A.T."),
+    "P08_business-owner": ("P08", "business owner", "null", "Ward 6", "2026-03-18", "M.K."),
+    "P13_business-owner": ("P13", "business owner", "null", "Ward 4", "2026-04-22", "A.T."),
+    # never coded, but their roles still count as values of the attribute
+    "P04_inspector": ("P04", "inspector", "Building & Safety", "Ward 1", "2026-03-20", "J.R."),
+    "P06_manager": ("P06", "manager", "Permit Center", "Ward 1", "2026-03-25", "J.R."),
+    "P07_resident": ("P07", "resident", "null", "Ward 3", "2026-03-26", "M.K."),
+}
+ATTRIBUTES = ("participant", "role", "department", "ward", "date", "interviewer")
 FOLLOW_UP = "P01b_business-owner-follow-up"
 FOLLOW_UP_NOTE = """---
 participant: P01
@@ -37,7 +84,6 @@ role: business owner
 ward: Ward 2
 date: 2026-05-10
 interviewer: J.R.
-business_type: Restaurant / food service
 ---
 
 Follow-up call with P01 two months later. The kitchen permit finally came through in May.
@@ -73,14 +119,27 @@ class Coded:
     straddle: tuple[int, int]  # P01: from inside paragraph 3 to the end of paragraph 5
 
 
+def _write_study(folder: Path) -> None:
+    """The study of NOTES (eight paragraphs each), the follow-up note and CODEBOOK."""
+    (folder / "notes").mkdir(parents=True)
+    (folder / "study.yml").write_text(SETTINGS, encoding="utf-8")
+    write_codebook(folder / "codebook.yml", CODEBOOK)
+    for note, values in NOTES.items():
+        paragraphs = [
+            f"{note}, paragraph {k}: what the participant said about permits, in their words."
+            for k in range(8)
+        ]
+        write_note(
+            folder / "notes" / f"{note}.md", dict(zip(ATTRIBUTES, values, strict=True)), paragraphs
+        )
+    (folder / "notes" / f"{FOLLOW_UP}.md").write_text(FOLLOW_UP_NOTE, encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def coded(tmp_path_factory) -> Coded:
     folder = tmp_path_factory.mktemp("analysis") / "study"
-    shutil.copytree(SAMPLE_STUDY, folder, ignore=shutil.ignore_patterns("study.db*"))
-    (folder / "notes" / f"{FOLLOW_UP}.md").write_text(FOLLOW_UP_NOTE, encoding="utf-8")
-    study = open_study(folder)
-    for coding_id in codings(study)["coding_id"]:  # start from none, whatever the sample ships
-        remove_coding(study, coding_id)
+    _write_study(folder)
+    study = open_study(folder, create=False)
     spans = {}
     for note in {row[0] for row in CODINGS}:
         for row in segment(study.document(note)).itertuples():
@@ -108,7 +167,8 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
 # -- frequencies -----------------------------------------------------------------------------------
 def test_code_frequencies_count_excerpts_codings_documents_and_participants(coded):
     table = code_frequencies(coded.study)
-    assert len(table) == 27  # every code of the codebook, used or not
+    # every code of the codebook, used or not
+    assert sorted(table["code_id"]) == sorted([*CODEBOOK, *itertools.chain(*CODEBOOK.values())])
     columns = ["code_id", "excerpts", "codings", "documents", "participants"]
     assert _records(table.head(6), columns) == [
         ("cost_of_delay", 6, 7, 6, 5),  # the follow-up note is a 6th document of P01
@@ -118,7 +178,7 @@ def test_code_frequencies_count_excerpts_codings_documents_and_participants(code
         ("status_black_hole", 1, 1, 1, 1),
         ("helpful_staff", 1, 1, 1, 1),
     ]
-    assert table["share_documents"].iloc[0] == pytest.approx(6 / 15)
+    assert table["share_documents"].iloc[0] == pytest.approx(6 / 10)  # ten notes with the follow-up
     assert table.iloc[6:][["excerpts", "codings"]].eq(0).all().all()
     assert table.loc[0, ["code", "theme_id", "theme"]].tolist() == [
         "Cost of delay",
@@ -154,14 +214,8 @@ def test_code_frequencies_roll_up_to_themes(coded):
 # -- code × attribute ------------------------------------------------------------------------------
 def test_code_by_attribute_counts_without_suppression(coded):
     table = code_by_attribute(coded.study, "role", min_cell_size=0)
-    assert len(table) == 6 * 5  # six codes used × five roles
-    assert list(dict.fromkeys(table["value"])) == [
-        "resident",
-        "business owner",
-        "front-desk clerk",
-        "inspector",
-        "manager",
-    ]
+    assert len(table) == 6 * 5  # six codes used × five roles, coded or not
+    assert list(dict.fromkeys(table["value"])) == ROLES  # in study.yml's order
     cells = table.set_index(["code_id", "value"])["n"]
     assert cells["cost_of_delay", "business owner"] == 5
     assert cells["portal_problems", "business owner"] == 2
@@ -369,7 +423,7 @@ def test_heatmap_hatches_suppressed_cells_and_never_prints_them(coded):
     ax = heatmap(table, x="value", y="code", value="n", title="Codes by role")
     assert [text.get_text() for text in ax.texts] == ["5"]
     hatched = [patch for patch in ax.patches if patch.get_hatch() == SUPPRESSED_HATCH]
-    assert len(hatched) == 29
+    assert len(hatched) == 6 * 5 - 1  # every cell but the one printed
     assert ax.get_legend() is not None
     plt.close("all")
 

@@ -14,7 +14,7 @@ from research_kit.errors import (
     SurveyError,
 )
 from research_kit.interviews import parse_codebook, read_codebook, read_note
-from research_kit.process import read_event_log, read_process_map
+from research_kit.process import read_event_log, read_event_log_with_details, read_process_map
 from research_kit.settings import read_settings
 from research_kit.survey import read_survey, read_survey_export
 
@@ -295,8 +295,9 @@ def test_event_log_unreadable_times_are_reported_by_line(tmp_path):
     )
     with pytest.raises(EventLogError, match=r"1 timestamp\(s\) cannot be read \(lines 3\)"):
         read_event_log(path)
-    kept = read_event_log(path, errors="drop")
-    assert kept.attrs["unparsed_lines"] == [3]
+    reading = read_event_log_with_details(path, errors="drop")
+    kept = reading.events
+    assert reading.unparsed_lines == (3,)
     assert kept["activity"].tolist() == ["Apply", "Apply"]
 
 

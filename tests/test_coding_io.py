@@ -256,7 +256,6 @@ def test_export_of_an_empty_study_is_a_header(study, tmp_path):
 
 # -- the sample study's shipped codings ------------------------------------------------------------
 SAMPLE_CODINGS = SAMPLE_STUDY / "codings" / "sample_codings.csv"
-SECOND_CODER_NOTES = {"P01", "P03", "P05", "P08", "P10", "P12"}
 
 
 @pytest.mark.skipif(not SAMPLE_CODINGS.exists(), reason="sample codings not generated")
@@ -267,8 +266,10 @@ def test_the_sample_codings_load_into_the_sample_study(study):
     leaves = {code.id for code in study.codebook().leaf_codes()}
     assert set(table["code_id"]) <= leaves
     by_coder = table.groupby("coder")["document_id"].agg(lambda ids: {i[:3] for i in ids})
-    assert len(by_coder["J.R."]) == 14
-    assert by_coder["M.K."] == SECOND_CODER_NOTES
+    # which notes the second coder took is the sample's business (test_sample_data); here: one
+    # coder coded every note, the other some of them, so agreement has notes to compare
+    assert by_coder["J.R."] == {doc.attributes["participant"] for doc in study.documents()}
+    assert by_coder["M.K."] < by_coder["J.R."]
     summary = import_codings(study, SAMPLE_CODINGS).set_index("coder")
     assert (summary["codings"] == summary["new"]).all()
     assert len(codings(study)) == len(table)

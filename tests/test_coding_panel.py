@@ -134,10 +134,12 @@ def test_render_of_a_two_hour_transcript_is_correct():
 
 
 # -- the panel -------------------------------------------------------------------------------------
-def test_panel_lists_documents_with_role_and_ward(panel):
+def test_panel_lists_documents_with_role_and_ward(panel, study):
     labels = [label for label, _ in panel.document_picker.options]
-    assert len(labels) == 14
-    assert labels[0] == "P01_business-owner — business owner, Ward 2"
+    documents = study.documents()
+    assert len(labels) == len(documents)
+    first = documents[0]
+    assert labels[0] == f"{first.id} — {first.attributes['role']}, {first.attributes['ward']}"
     assert panel.segment_list.options  # the first note's paragraphs
     bundle = panel._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle

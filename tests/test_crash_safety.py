@@ -8,7 +8,6 @@ The slow tests drive real processes (``tests/coding_worker.py``).
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -21,7 +20,9 @@ from research_kit.interviews import apply_code, codings, export_qdpx
 sys.path.insert(0, str(Path(__file__).parent))
 import coding_worker
 
-SAMPLE_STUDY = Path(__file__).resolve().parents[1] / "interview_data"
+from tests._fixtures import SMALL_NOTES, write_small_study
+
+N_NOTES = len(SMALL_NOTES)
 
 pytestmark = pytest.mark.both_backends
 
@@ -57,40 +58,39 @@ def test_coders_and_editors_at_once_lose_nothing_and_keep_the_codebook_whole(sam
 
 
 @pytest.fixture(scope="module")
-def sample_archive(tmp_path_factory) -> Path:
-    """The sample study with a few codings, exported as a REFI-QDA project (14 notes)."""
+def small_archive(tmp_path_factory) -> Path:
+    """A small study with a few codings, exported as a REFI-QDA project (N_NOTES notes)."""
     folder = tmp_path_factory.mktemp("archive")
-    study_folder = shutil.copytree(
-        SAMPLE_STUDY, folder / "study", ignore=shutil.ignore_patterns("study.db*")
-    )
-    with open_study(study_folder) as study:
-        apply_code(study, "P01_business-owner", 0, 60, "cost_of_delay", coder="J.R.")
-        apply_code(study, "P03_front-desk-clerk", 10, 50, "staff_capacity", coder="M.K.")
-        return export_qdpx(study, folder / "sample.qdpx")
+    first, second, *_ = SMALL_NOTES
+    with open_study(write_small_study(folder / "study"), create=False) as study:
+        apply_code(study, first, 0, 60, "cost_of_delay", coder="J.R.")
+        apply_code(study, second, 10, 50, "portal_problems", coder="M.K.")
+        return export_qdpx(study, folder / "small.qdpx")
 
 
-# Where the import dies: while staging notes, while staging the codebook (the 15th file, so
-# before the commit), just after the commit, and half-way through moving the notes in.
-KILL_POINTS = ["put:0", "put:7", "put:14", "move:0", "move:7"]
+# Where the import dies: while staging notes, while staging the codebook (the file after the
+# notes, so before the commit), just after the commit, and half-way through moving the notes in.
+HALF = N_NOTES // 2
+KILL_POINTS = ["put:0", f"put:{HALF}", f"put:{N_NOTES}", "move:0", f"move:{HALF}"]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_a_killed_import_leaves_no_stray_note_and_a_reimport_no_duplicate(
-    empty_study_path, sample_archive, point
+    empty_study_path, small_archive, point
 ):
-    outcome = coding_worker.killed_import(empty_study_path, sample_archive, point)
+    outcome = coding_worker.killed_import(empty_study_path, small_archive, point)
     assert outcome.killed
     assert outcome.orphan_files == []
     assert outcome.integrity == []
     assert outcome.codebook_agrees
     # all or nothing: either every note made it (with its database rows) or none did
-    assert outcome.notes_after_kill == outcome.documents_after_kill in (0, 14)
+    assert outcome.notes_after_kill == outcome.documents_after_kill in (0, N_NOTES)
     if outcome.notes_after_kill == 0:
         assert outcome.reimport == "imported"
     else:
         assert outcome.reimport.startswith("refused: this project was imported already")
-    assert outcome.notes_after_reimport == 14  # no copies ("-2") of any note
+    assert outcome.notes_after_reimport == N_NOTES  # no copies ("-2") of any note
 
 
 def test_same_coding_from_two_sessions_is_stored_once(sample_study_path):

@@ -103,7 +103,7 @@ def test_the_deepest_exportable_chain_round_trips(sample_study_path, tmp_path):
     back = read_qdc(codebook).to_frame().set_index("name")
     assert back.loc[f"Deep {MAX_CODE_DEPTH - 2}", "depth"] == MAX_CODE_DEPTH - 1
     with open_study(tmp_path / "other") as other:
-        assert import_qdpx(other, project)["codes"] == len(back)
+        assert import_qdpx(other, project).codes == len(back)
 
 
 def _deep_project(path, depth: int):

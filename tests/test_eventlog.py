@@ -12,7 +12,11 @@ import pytest
 
 from research_kit.errors import EventLogError
 from research_kit.process import events, xes
-from research_kit.process.eventlog import parse_timestamps, read_event_log
+from research_kit.process.eventlog import (
+    parse_timestamps,
+    read_event_log,
+    read_event_log_with_details,
+)
 from research_kit.process.xes import read_xes
 
 SHARED_LOGS = [
@@ -57,7 +61,8 @@ def test_shared_logs_match_pm4py(shared_data, oracles, name):
     if not path.exists():
         pytest.skip(f"{name} is listed in oracles.json but not shipped")
     expected = oracles[name]
-    log = read_event_log(path, transition=ORACLE_TRANSITION.get(name, "complete"))
+    reading = read_event_log_with_details(path, transition=ORACLE_TRANSITION.get(name, "complete"))
+    log = reading.events
     by_case = log.groupby("case_id", sort=False)["activity"]
     assert log["case_id"].nunique() == expected["cases"]
     assert len(log) == expected["events"]
@@ -67,7 +72,7 @@ def test_shared_logs_match_pm4py(shared_data, oracles, name):
     ties = int(log.duplicated(["case_id", "timestamp"]).sum())
     assert ties == expected["same_case_timestamp_ties"]
     assert str(log["timestamp"].dt.tz) == "UTC"
-    assert log.attrs["columns"]["case_id"] == "case:concept:name"
+    assert reading.columns["case_id"] == "case:concept:name"
 
 
 @pytest.mark.parametrize("stem", ["running-example", "roadtraffic100traces"])
@@ -92,8 +97,11 @@ def test_xes_attributes_case_columns_and_types(shared_data):
     assert str(log["amount"].dtype) == "float64"
     helpdesk = read_xes(shared_data / "process" / "helpdesk.xes.gz")  # namespaced, gzip
     assert {"customer", "workgroup"} <= set(helpdesk.columns)
-    example = read_event_log(shared_data / "process" / "running-example.xes", activity="Activity")
-    assert example.attrs["columns"]["activity"] == "Activity"
+    reading = read_event_log_with_details(
+        shared_data / "process" / "running-example.xes", activity="Activity"
+    )
+    example = reading.events
+    assert reading.columns["activity"] == "Activity"
     assert "case:creator" in example.columns
     assert example["line"].min() == 1 and example["line"].max() == 42
 
@@ -152,7 +160,7 @@ def test_lifecycle_complete_by_default_and_all_on_request(tmp_path):
     )
     log = read_xes(path)
     assert log["activity"].tolist() == ["Review", "Decide"]
-    assert log.attrs["lifecycle_dropped"] == 1
+    assert read_event_log_with_details(path).lifecycle_dropped == 1
     assert read_xes(path, lifecycle=None)["activity"].tolist() == ["Review", "Review", "Decide"]
     assert len(read_event_log(path, transition=None)) == 3
     with pytest.raises(EventLogError, match="no event has the lifecycle transition 'resume'"):
@@ -174,7 +182,7 @@ def test_xes_missing_timestamp_is_reported_with_event_and_file_line(tmp_path):
     assert raised.value.line == 5  # the file line of the second <event>
     kept = read_xes(path, errors="drop")
     assert kept["activity"].tolist() == ["Apply"]
-    assert kept.attrs["unparsed_lines"] == [2, 3]
+    assert read_event_log_with_details(path, errors="drop").unparsed_lines == (2, 3)
 
 
 def test_xes_trace_without_name_is_refused(tmp_path):
@@ -324,8 +332,9 @@ def test_csv_with_xes_style_columns_is_mapped_and_says_so(tmp_path):
         "7,register,2025-03-04 09:00:00+01:00,Pete,complete,Ward 1\n"
         "7,decide,2025-03-04 10:00:00+01:00,Sara,complete,Ward 1\n"
     )
-    log = read_event_log(path, case="case_id")  # the named column is missing: XES name used
-    assert log.attrs["columns"] == {
+    reading = read_event_log_with_details(path, case="case_id")  # missing: XES name used
+    log = reading.events
+    assert reading.columns == {
         "case_id": "case:concept:name",
         "activity": "concept:name",
         "timestamp": "time:timestamp",
@@ -346,10 +355,13 @@ def test_csv_named_columns_win_and_lifecycle_filters(tmp_path):
         "A,Apply,2025-01-01T11:00:00Z,complete,x\n"
         "A,Pay,2025-01-01T12:00:00Z,COMPLETE,x\n"
     )
-    log = read_event_log(path, case="id", activity="step", timestamp="at", lifecycle="status")
+    reading = read_event_log_with_details(
+        path, case="id", activity="step", timestamp="at", lifecycle="status"
+    )
+    log = reading.events
     assert log["activity"].tolist() == ["Apply", "Pay"]
-    assert log.attrs["lifecycle_dropped"] == 1
-    assert log.attrs["columns"]["activity"] == "step"
+    assert (reading.lifecycle, reading.lifecycle_dropped) == ("complete", 1)
+    assert reading.columns["activity"] == "step"
     everything = read_event_log(
         path, case="id", activity="step", timestamp="at", lifecycle="status", transition=None
     )
@@ -409,8 +421,9 @@ def test_errors_drop_lists_lines_and_raise_names_them(tmp_path):
     with pytest.raises(EventLogError, match=r"2 timestamp\(s\) cannot be read \(lines 4, 7\)") as r:
         read_event_log(path)
     assert r.value.line == 4
-    kept = read_event_log(path, errors="drop")
-    assert kept.attrs["unparsed_lines"] == [4, 7]
+    reading = read_event_log_with_details(path, errors="drop")
+    kept = reading.events
+    assert reading.unparsed_lines == (4, 7)
     assert len(kept) == 6 and "bad1" not in kept["activity"].tolist()
 
 
@@ -557,3 +570,20 @@ def test_xes_int_attribute_too_large_for_a_column_is_kept_as_written(tmp_path):
     log = read_xes(path)
     assert log["cost"].tolist() == ["1000000000000000000000000000000", "7"]
     assert log["pages"].tolist()[0] == "1.5"
+
+
+def test_how_a_log_was_read_is_in_the_reading_not_in_attrs(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "id,step,at,status\n"
+        "A,Apply,2025-01-01T10:00:00Z,start\n"
+        "A,Apply,2025-01-01T11:00:00Z,complete\n"
+        "A,Pay,sometime,complete\n"
+    )
+    options = {"case": "id", "activity": "step", "timestamp": "at", "lifecycle": "status"}
+    reading = read_event_log_with_details(path, errors="drop", **options)
+    assert (reading.source, reading.unparsed_lines, reading.lifecycle_dropped) == (path, (4,), 1)
+    assert not {"columns", "unparsed_lines", "lifecycle_dropped"} & set(reading.events.attrs)
+    assert read_event_log(path, errors="drop", **options).equals(reading.events)
+    with pytest.raises(AttributeError):
+        reading.unparsed_lines = ()  # frozen: what the reading found stays as found

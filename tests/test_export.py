@@ -17,6 +17,8 @@ from research_kit.errors import InputError
 from research_kit.interviews import apply_codes, codings, remove_coding
 from research_kit.interviews.export import (
     code_matrix,
+    codebook_html,
+    codebook_markdown,
     codebook_table,
     export_code_matrix,
     export_codebook,
@@ -262,13 +264,15 @@ def _cells(line: str) -> list[str]:
 
 
 def test_codebook_markdown_escapes_pipes_and_line_breaks(hostile):
-    table = codebook_table(hostile)
+    table = codebook_markdown(hostile)
     lines = table.splitlines()
-    assert len(lines) == 2 + 28  # header, rule, one row per code
+    book = hostile.codebook()
+    assert len(lines) == 2 + len(book)  # header, rule, one row per code
     assert _cells(lines[0]) == ["Theme", "Code", "Definition", "Include", "Exclude", "Example"]
     assert all(len(_cells(line)) == 6 for line in lines)
-    assert _cells(lines[2])[:2] == ["Finding your way", ""]  # a theme's own row
-    assert _cells(lines[3])[:2] == ["Finding your way", "Unclear requirements"]
+    theme = book.themes[0]
+    assert _cells(lines[2])[:2] == [theme.name, ""]  # a theme's own row
+    assert _cells(lines[3])[:2] == [theme.name, book.children(theme.id)[0].name]
     pipes = _cells(lines[-1])
     assert pipes == [
         "Ideas for change",
@@ -283,11 +287,35 @@ def test_codebook_markdown_escapes_pipes_and_line_breaks(hostile):
 
 def test_codebook_markdown_renders_as_a_clean_table(hostile):
     markdown_it = pytest.importorskip("markdown_it")
-    rendered = markdown_it.MarkdownIt("commonmark").enable("table").render(codebook_table(hostile))
+    parser = markdown_it.MarkdownIt("commonmark").enable("table")
+    rendered = parser.render(codebook_markdown(hostile))
     assert "<script" not in rendered
-    assert rendered.count("<tr>") == 1 + 28
+    assert rendered.count("<tr>") == 1 + len(hostile.codebook())
     assert "Pipes | bars" in rendered
     assert "back\\slash" in rendered
+
+
+def test_codebook_table_is_a_dataframe_and_old_formats_warn(hostile):
+    table = codebook_table(hostile)
+    assert isinstance(table, pd.DataFrame)
+    assert table.columns.tolist() == [
+        "theme",
+        "code",
+        "definition",
+        "include",
+        "exclude",
+        "example",
+    ]
+    assert len(table) == 28
+    old_calls = {"markdown": codebook_markdown(hostile), "html": codebook_html(hostile)}
+    for fmt, new in old_calls.items():
+        warned = rf"fmt='{fmt}'\) is deprecated: write codebook_{fmt}\(\)"
+        with pytest.warns(DeprecationWarning, match=warned):
+            assert codebook_table(hostile, fmt=fmt) == new
+    with pytest.warns(DeprecationWarning, match=r"write codebook_table\(\)"):
+        pd.testing.assert_frame_equal(codebook_table(hostile, fmt="frame"), table)
+    with pytest.raises(ValueError, match="fmt must be one of"):
+        codebook_table(hostile, fmt="pdf")
 
 
 def test_markdown_cell():
@@ -310,9 +338,9 @@ def test_export_codebook_in_every_format(hostile, tmp_path):
         keep_default_na=False,
     )
     assert list(table.columns) == ["theme", "code", "definition", "include", "exclude", "example"]
-    assert len(table) == 28
+    assert len(table) == len(hostile.codebook())
     assert table["include"].iloc[-1] == "'=SUM(1)+cmd"
     assert table["definition"].iloc[-1] == "First line with a back\\slash\nsecond line"
     sheet = openpyxl.load_workbook(export_codebook(hostile, tmp_path / "codebook.xlsx")).active
     _assert_nothing_runnable(cell.value for row in sheet.iter_rows() for cell in row)
-    assert sheet.max_row == 29
+    assert sheet.max_row == 1 + len(hostile.codebook())

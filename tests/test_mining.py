@@ -11,8 +11,8 @@ import pytest
 
 import research_kit
 from research_kit.errors import EventLogError
-from research_kit.process import read_event_log
-from research_kit.process.mining import (
+from research_kit.process import (
+    Comparison,
     bottlenecks,
     case_durations,
     case_variants,
@@ -27,6 +27,7 @@ from research_kit.process.mining import (
     filter_paths,
     filter_time_range,
     filter_top_variants,
+    read_event_log,
     rework,
     start_activities,
     variants,
@@ -162,8 +163,7 @@ def test_directly_follows_counts_and_wait_statistics_by_hand():
     assert (first["min"], first["max"], first["total"]) == (H, 10 * H, 16 * H)
     assert first["p90"] == pd.Series([1, 2, 3, 10]).quantile(0.9) * H  # 7.9 h, as pandas
     assert dfg.iloc[1][["source", "target", "count", "median"]].tolist() == ["B", "A", 1, 24 * H]
-    assert dfg.attrs["start_activities"] == {"A": 4}
-    assert dfg.attrs["end_activities"] == {"B": 3, "A": 1}
+    assert dfg.attrs == {}  # nothing the user needs hides where pandas would drop it
 
 
 def test_frequency_only_graph_has_no_wait_columns():
@@ -447,8 +447,7 @@ def test_filter_paths_keeps_frequent_edges_and_reconnects_the_rest():
     assert len(filter_paths(dfg, 1.0)) == len(dfg)
     assert set(filter_paths(dfg, 1.0)["kept_by"]) == {"coverage"}
     bare = dfg[["source", "target", "count"]].copy()
-    bare.attrs = {}
-    # without recorded ends, an activity that is never a source (E) is the end
+    # without given ends, an activity that is never a source (E) is the end
     assert len(filter_paths(bare, 0.8)) == len(kept)
     given = filter_paths(bare, 0.8, start_activities=["S"], end_activities=["E"])
     assert given[["source", "target", "kept_by"]].equals(kept[["source", "target", "kept_by"]])
@@ -489,15 +488,17 @@ def test_compare_puts_paths_variants_and_durations_side_by_side():
         }
     )
     result = compare(before, after)
-    assert set(result) == {"summary", "edges", "variants", "activities"}
-    summary = result["summary"].set_index("label")
+    assert isinstance(result, Comparison) and result.labels == ("before", "after")
+    with pytest.warns(DeprecationWarning, match=r"write comparison\.summary"):
+        assert result["summary"] is result.summary  # the old dict spelling, one release
+    summary = result.summary.set_index("label")
     assert summary.loc["before", ["cases", "events", "variants"]].tolist() == [2, 5, 2]
     assert summary.loc["after", ["cases", "events", "variants"]].tolist() == [4, 8, 2]
     assert summary.loc["before", "median_duration"] == 3.5 * D
     assert summary.loc["after", "median_duration"] == 1.5 * D
     assert summary.loc["difference", "median_duration"] == -2 * D
     assert summary.loc["difference", "cases"] == 2
-    edges = result["edges"].set_index(["source", "target"])
+    edges = result.edges.set_index(["source", "target"])
     approve = edges.loc[("Apply", "Approve")]
     assert approve[["count_before", "count_after", "count_diff"]].tolist() == [1, 3, 2]
     assert approve[["share_before", "share_after", "share_diff"]].tolist() == [0.5, 0.75, 0.25]
@@ -507,13 +508,13 @@ def test_compare_puts_paths_variants_and_durations_side_by_side():
     fix = edges.loc[("Apply", "Fix")]
     assert fix["count_after"] == 0
     assert pd.isna(fix["median_wait_after"])
-    activities = result["activities"].set_index("activity")
+    activities = result.activities.set_index("activity")
     assert activities.loc["Apply", ["rework_share_before", "rework_share_after"]].tolist() == [
         0.5,
         0.0,
     ]
     assert activities.loc["Reject", "share_after"] == 0.25
-    variants_table = result["variants"].set_index("variant")
+    variants_table = result.variants.set_index("variant")
     assert variants_table.loc["Apply → Approve", ["count_before", "count_after"]].tolist() == [1, 3]
     with pytest.raises(ValueError, match="labels"):
         compare(before, after, labels=("same", "same"))
@@ -527,14 +528,14 @@ def test_compare_periods_splits_cases_by_their_first_event():
             "late": [("Apply", "2025-07-05"), ("Approve", "2025-07-06")],
         }
     )
-    summary = compare_periods(log, "2025-07-01")["summary"].set_index("label")
+    summary = compare_periods(log, "2025-07-01").summary.set_index("label")
     assert summary.loc["before", "cases"] == 1
     assert summary.loc["after", "cases"] == 2
     # midnight in Los Angeles is 07:00 UTC: "edge" (00:00 UTC) is then before
     pacific = compare_periods(
         log, "2025-07-01", timezone="America/Los_Angeles", labels=("old", "new")
     )
-    assert pacific["summary"].set_index("label").loc["old", "cases"] == 2
+    assert pacific.summary.set_index("label").loc["old", "cases"] == 2
 
 
 def test_compare_groups_by_a_case_attribute():
@@ -543,12 +544,12 @@ def test_compare_groups_by_a_case_attribute():
         {"p1": "Ward 2", "p2": "Ward 4", "p3": "Ward 4", "p4": "Ward 2"}
     )
     result = compare_groups(log, "ward", "Ward 2", "Ward 4")
-    summary = result["summary"].set_index("label")
+    summary = result.summary.set_index("label")
     assert summary.loc["Ward 2", "cases"] == 2
     assert summary.loc["Ward 4", "cases"] == 2
-    assert "count_Ward 2" in result["edges"].columns
+    assert "count_Ward 2" in result.edges.columns
     both = compare_groups(log, "ward", ["Ward 2"], ["Ward 4"], labels=("west", "east"))
-    assert both["summary"]["label"].tolist() == ["west", "east", "difference"]
+    assert both.summary["label"].tolist() == ["west", "east", "difference"]
 
 
 # -- the sample study's permit log --------------------------------------------------------------
@@ -588,14 +589,65 @@ def test_tenant_improvements_loop_less_after_july_2025(permit_log):
     tenant = filter_cases(permit_log, permit_type="Tenant improvement")
     assert set(tenant["permit_type"]) == {"Tenant improvement"}
     result = compare_periods(tenant, "2025-07-01")
-    edges = result["edges"].set_index(["source", "target"])
+    edges = result.edges.set_index(["source", "target"])
     for loop in [
         ("Request plan corrections", "Submit revised plans"),
         ("Submit revised plans", "Plan review"),
         ("Request missing documents", "Resubmit documents"),
     ]:
         assert edges.loc[loop, "share_after"] < edges.loc[loop, "share_before"]
-    activities = result["activities"].set_index("activity")
+    activities = result.activities.set_index("activity")
     assert activities.loc["Plan review", "rework_share_diff"] < -0.1
-    summary = result["summary"].set_index("label")
+    summary = result.summary.set_index("label")
     assert summary.loc["after", "events_per_case"] < summary.loc["before", "events_per_case"]
+
+
+# -- results keep their meaning: nothing in attrs, one documented type per comparison ----------
+
+
+@pytest.mark.parametrize(
+    "analysis",
+    [
+        directly_follows,
+        start_activities,
+        end_activities,
+        variants,
+        case_variants,
+        case_durations,
+        rework,
+        bottlenecks,
+        lambda log: filter_top_variants(log, 1),
+        lambda log: filter_time_range(log, "2025-01-01", "2025-02-01"),
+        lambda log: filter_activities(log, 0.8),
+        lambda log: filter_paths(directly_follows(log), 0.8),
+        lambda log: filter_cases(log, activity="Fix"),
+    ],
+)
+def test_results_keep_nothing_in_attrs(analysis):
+    assert analysis(_permits()).attrs == {}
+
+
+def test_every_comparison_is_one_frozen_documented_type():
+    log = _permits()
+    log["ward"] = log["case_id"].map({"p1": "W1", "p2": "W2", "p3": "W1", "p4": "W2"})
+    results = [
+        compare(log, log),
+        compare_periods(log, "2025-01-03"),
+        compare_groups(log, "ward", "W1", "W2"),
+    ]
+    for result in results:
+        assert type(result) is Comparison
+        for table in ("summary", "edges", "variants", "activities"):
+            assert isinstance(getattr(result, table), pd.DataFrame)
+            assert getattr(result, table).attrs == {}
+        with pytest.raises(AttributeError):
+            result.summary = pd.DataFrame()  # frozen: a result is not edited in place
+    assert results[2].labels == ("W1", "W2")
+
+
+def test_the_old_mining_module_names_the_same_objects():
+    from research_kit import process
+    from research_kit.process import mining, variant
+
+    for name in mining.__all__:
+        assert getattr(mining, name) is getattr(process, name, getattr(variant, name, None)), name

@@ -223,3 +223,18 @@ def test_share_by_group_from_a_crosstab_draws_a_panel_per_category() -> None:
     assert "two-proportion z-test of group vs rest" in fig.get_supxlabel().replace("\n", " ")
     with pytest.raises(ValueError, match="no rows of category 'parking'"):
         share_by_group(table, category="parking")
+
+
+def test_share_by_group_footnote_takes_its_settings_from_arguments_or_columns() -> None:
+    # The settings travel as arguments or columns: DataFrame.attrs would be lost on the way.
+    footnote = share_by_group(
+        _breakdown(), category="Parking", confidence=0.9, alpha=0.01, min_cell_size=10
+    ).get_supxlabel()
+    footnote = footnote.replace("\n", " ")
+    assert "90% confidence" in footnote and "p < 0.01" in footnote
+    assert "fewer than 10 people" in footnote
+    from_columns = _breakdown().assign(confidence=0.8, min_cell_size=7)
+    footnote = share_by_group(from_columns, category="Parking").get_supxlabel()
+    footnote = footnote.replace("\n", " ")
+    assert "80% confidence" in footnote and "fewer than 7 people" in footnote
+    assert "p < 0.05" in footnote

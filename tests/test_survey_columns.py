@@ -73,7 +73,9 @@ def test_sample_survey_kinds(sample, sample_kinds):
 def test_sample_counts_add_up_and_match_the_data(sample, sample_kinds):
     totals = sample_kinds[["n_answered", "n_non_answer", "n_blank"]].sum(axis=1)
     assert (totals == len(sample)).all()
-    assert sample_kinds.loc["Age", "n_blank"] == sample["Age"].isna().sum() == 23
+    blank_ages = sample["Age"].isna().sum()
+    assert blank_ages > 0  # so the count below is checked on some blanks
+    assert sample_kinds.loc["Age", "n_blank"] == blank_ages
     item = LIKERT_ITEMS[0]
     assert sample_kinds.loc[item, "n_answered"] == sample[item].notna().sum()
     question = OPEN_QUESTIONS[0]

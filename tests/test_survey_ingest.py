@@ -24,6 +24,7 @@ from research_kit.survey.responses import (
     is_non_answer,
     open_answers,
 )
+from tests._fixtures import SMALL_RESPONDENTS, write_survey
 
 DATA = Path(__file__).parent / "data" / "survey"
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,14 +173,16 @@ def test_surveymonkey_headers_are_joined_into_one_name_per_column():
     assert pd.isna(frame.loc[0, f"{apply_q} - Email"])
 
 
-def test_plain_exports_stay_plain():
-    export = read_survey_export(SAMPLE_SURVEY)
+def test_plain_exports_stay_plain(tmp_path):
+    path = tmp_path / "plain.csv"
+    write_survey(path, SMALL_RESPONDENTS, OPEN_Q)
+    export = read_survey_export(path)
     frame = export.responses
     assert export.export_format == "plain"
     assert export.header_rows == 1
-    assert len(frame) == 1850
-    assert frame.loc[0, "Respondent ID"] == "R_0HdEdUtauxcUDiM"
-    assert file_rows(export).iloc[-1] == 1851
+    assert len(frame) == len(SMALL_RESPONDENTS)
+    assert frame["Respondent ID"].tolist() == list(SMALL_RESPONDENTS)
+    assert file_rows(export).iloc[-1] == 1 + len(SMALL_RESPONDENTS)  # one header row above them
 
 
 @pytest.mark.parametrize(

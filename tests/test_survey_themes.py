@@ -71,7 +71,7 @@ def test_resolve_question_by_text_prefix_and_position(study) -> None:
 def test_cluster_question_counts_every_respondent_and_weights_shares(study) -> None:
     themes = cluster_question(study, Q1, n_clusters=6)
     counts = themes.counts.iloc[0]
-    assert counts["answered"] + counts["non_answer"] + counts["blank"] == 1850
+    assert counts["answered"] + counts["non_answer"] + counts["blank"] == len(study.survey())
     assert len(themes.assignments) == counts["answered"]
     assert themes.assignments["respondent_id"].is_unique
     assert themes.themes["size"].sum() == counts["answered"]

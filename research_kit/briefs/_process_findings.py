@@ -95,11 +95,11 @@ def process_section(study, log, coder, *, ward, facts, gate: StakeholderGate) ->
             result = pm.compare_periods(
                 pilot, PILOT_DATE, timezone=study.settings.timezone or "UTC"
             )
-            summary_rows = result["summary"].set_index("label")
+            summary_rows = result.summary.set_index("label")
             if {"before", "after"} <= set(summary_rows.index) and min(
                 summary_rows.loc[["before", "after"], "cases"]
             ) >= study.min_cell_size:
-                acts = result["activities"].set_index("activity")
+                acts = result.activities.set_index("activity")
                 rows = [
                     (
                         "Cases",

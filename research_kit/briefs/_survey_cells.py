@@ -10,9 +10,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from research_kit.briefs.content import SUPPRESSED
+from research_kit.briefs.content import SUPPRESSED, shorten
 
-__all__ = ["SHARE_COLUMNS", "box_words", "percents", "points", "versus", "with_hidden"]
+__all__ = [
+    "SHARE_COLUMNS",
+    "box_words",
+    "example_answer",
+    "percents",
+    "points",
+    "versus",
+    "with_hidden",
+]
+
+#: The longest example answer a themes table shows (characters; longer ones are cut at a word);
+#: answers of a readable length (up to the first number) are preferred.
+_EXAMPLE_LENGTH = (20, 140)
+_EXAMPLE_LIMIT = 200
 
 _ESTIMATES = ("share", "se", "ci_low", "ci_high", "margin_of_error")
 SHARE_COLUMNS = ("count", *_ESTIMATES, "difference", "p_value", "p_adjusted", "significant")
@@ -60,3 +73,13 @@ def box_words(table: pd.DataFrame) -> str:
     """The levels counted as agreeing, in words: "Agree or Strongly agree"."""
     box = str(table["box"].iloc[0]) if "box" in table and len(table) else "agree"
     return box.replace(" + ", " or ")
+
+
+def example_answer(members: pd.DataFrame, scrub) -> str:
+    """One short answer that fits its theme well, redacted before it is shortened."""
+    if members.empty:
+        return ""
+    ranked = members.assign(
+        _fits=members["text"].str.len().between(*_EXAMPLE_LENGTH),
+    ).sort_values(["_fits", "confidence", "respondent_id"], ascending=[False, False, True])
+    return shorten(scrub(" ".join(str(ranked["text"].iloc[0]).split())), _EXAMPLE_LIMIT)

@@ -28,6 +28,7 @@ def agreement_by_group_figure(
             chart,
             category=item,
             category_column="item",
+            min_cell_size=min_cell_size,
             title=wrap(f"\u201c{item}\u201d: {box_words(chart)}, by {label.lower()}", 70),
         )
     parts = []
@@ -89,6 +90,7 @@ def theme_by_group_figure(
         fig = viz.share_by_group(
             breakdown,
             category=cluster,
+            min_cell_size=min_cell_size,
             title=wrap(f"Answers in the theme \u201c{name}\u201d, by {label}", 70),
         )
     parts = [

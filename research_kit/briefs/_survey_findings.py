@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from research_kit import viz
-from research_kit.briefs._survey_cells import percents, points, versus, with_hidden
+from research_kit.briefs._survey_cells import example_answer, percents, points, versus, with_hidden
 from research_kit.briefs._survey_charts import agreement_by_group_figure, theme_by_group_figure
 from research_kit.briefs.content import (
     GROUP_LABELS,
@@ -28,7 +28,6 @@ from research_kit.briefs.content import (
     Table,
     join_words,
     plus_minus,
-    shorten,
     unchanged,
     wrap,
 )
@@ -56,10 +55,6 @@ __all__ = [
 #: How many themes to find in the open answers: "auto" lets the clusterer choose k by its
 #: stated criterion (the method appendix quotes it).
 ANSWER_THEMES_K: int | str = "auto"
-#: The longest example answer a themes table shows (characters; longer ones are cut at a word);
-#: answers of a readable length (up to the first number) are preferred.
-_EXAMPLE_LENGTH = (20, 140)
-_EXAMPLE_LIMIT = 200
 
 #: The survey frame's weight column while a brief is assembled.
 _WEIGHT = "_rk_weight"
@@ -449,7 +444,7 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
             ],
             "Distinctive terms": [", ".join(terms[c][:5]) for c in overall["category"]],
             "Example answer": [
-                _example_answer(assigned[assigned["cluster"] == c], scrub)
+                example_answer(assigned[assigned["cluster"] == c], scrub)
                 for c in overall["category"]
             ],
         }
@@ -574,16 +569,6 @@ def _protected_themes(overall: pd.DataFrame, plan, where: dict) -> pd.DataFrame:
     base = {**where, "status": "answered"}
     hidden = [plan.share_hidden({**where, "outcome": str(c)}, base) for c in overall["category"]]
     return with_hidden(overall, hidden, n=True)
-
-
-def _example_answer(members: pd.DataFrame, scrub) -> str:
-    """One short answer that fits its theme well, redacted before it is shortened."""
-    if members.empty:
-        return ""
-    ranked = members.assign(
-        _fits=members["text"].str.len().between(*_EXAMPLE_LENGTH),
-    ).sort_values(["_fits", "confidence", "respondent_id"], ascending=[False, False, True])
-    return shorten(scrub(" ".join(str(ranked["text"].iloc[0]).split())), _EXAMPLE_LIMIT)
 
 
 def _theme_labels(names: pd.Series, scrub) -> dict[int, str]:

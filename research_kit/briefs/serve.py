@@ -37,6 +37,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from research_kit.errors import ResearchKitError
+from research_kit.settings import STUDY_FILE, validate_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: The Jupyter data directory holding ``voila/templates/research_kit/``.
@@ -177,13 +178,9 @@ def voila_env(study: str | Path | None = None, base: Mapping[str, str] | None = 
 def _default_title(study: str | Path | None) -> str:
     """The study's name from its ``study.yml`` (empty if it cannot be read)."""
     folder = study or os.environ.get("RESEARCH_KIT_STUDY") or REPO_ROOT / "interview_data"
-    try:
-        import yaml
-
-        text = (Path(folder) / "study.yml").read_text(encoding="utf-8")
-        return str((yaml.safe_load(text) or {}).get("name", ""))
-    except (OSError, ValueError, AttributeError, ImportError):
-        return ""
+    # study.yml is parsed in one place; a study with problems still shows its name.
+    settings, _problems = validate_settings(folder)
+    return settings.name if (Path(folder) / STUDY_FILE).is_file() else ""
 
 
 def serve(

@@ -2,11 +2,8 @@
 
 from research_kit.interviews.agreement import (
     coder_agreement,
-    cohen_kappa,
     disagreements,
-    krippendorff_alpha,
     pairwise_agreement,
-    percent_agreement,
 )
 from research_kit.interviews.analysis import (
     code_by_attribute,
@@ -49,6 +46,8 @@ from research_kit.interviews.coding_io import (
 from research_kit.interviews.documents import Document, documents_table, read_note, read_notes
 from research_kit.interviews.export import (
     code_matrix,
+    codebook_html,
+    codebook_markdown,
     codebook_table,
     export_code_matrix,
     export_codebook,
@@ -66,12 +65,14 @@ from research_kit.interviews.material import (
 )
 from research_kit.interviews.refi import (
     QdpxError,
+    QdpxImport,
     export_qdc,
     export_qdpx,
     import_qdc,
     import_qdpx,
     read_qdc,
 )
+from research_kit.interviews.reliability import cohen_kappa, krippendorff_alpha, percent_agreement
 from research_kit.interviews.segments import paragraphs, segment
 from research_kit.interviews.suggester import (
     CodeSuggester,
@@ -88,6 +89,7 @@ __all__ = [
     "CodingsFileError",
     "Document",
     "QdpxError",
+    "QdpxImport",
     "accept_document_change",
     "add_code",
     "add_memo",
@@ -100,6 +102,8 @@ __all__ = [
     "code_frequencies",
     "code_ids",
     "code_matrix",
+    "codebook_html",
+    "codebook_markdown",
     "codebook_table",
     "coder_agreement",
     "coders",

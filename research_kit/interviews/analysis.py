@@ -8,9 +8,11 @@ attributes (``study.documents_table()``) and the codebook (``study.codebook().to
 - :func:`code_by_attribute`: codes by an attribute's values (role, ward…), small cells suppressed;
 - :func:`code_cooccurrence`: pairs of codes on overlapping spans, the same excerpt or document;
 - :func:`saturation_curve`: new and cumulative codes per successive interview;
-- :func:`quotes`: "quotes for code X from business owners in Ward 3";
-- :func:`theme_summary`: codes rolled up to their themes, with a representative quote;
-- :func:`coding_tables`: the joined tables the others (and the exports) start from.
+- :func:`quotes`: "quotes for code X from business owners in Ward 3" (in :mod:`.quotations`);
+- :func:`theme_summary`: codes rolled up to their themes, with a representative quote (in
+  :mod:`.quotations`);
+- :func:`coding_tables`: the joined tables the others (and the exports) start from (in
+  :mod:`._coded_tables`).
 
 Counting units: an *excerpt* is one span of one note (two coders applying the same code to the
 same span make two *codings* of one excerpt); a *participant* is the note's ``participant``
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,16 +32,32 @@ import pandas as pd
 
 from research_kit.deprecation import renamed_keywords
 from research_kit.errors import CodingError, check_choice, did_you_mean
-from research_kit.interviews.coding import codings
+from research_kit.interviews._coded_tables import (
+    DOCUMENT_FILE_COLUMNS,
+    NOT_RECORDED,
+    attribute_columns,
+    coding_tables,
+    value_label,
+    value_order,
+)
+from research_kit.interviews.quotations import quotes, theme_summary
 from research_kit.privacy import suppress_small_counts
 
 if TYPE_CHECKING:
     from research_kit.study import Study
 
-#: Columns of ``study.documents_table()`` that describe the file, not the participant.
-DOCUMENT_FILE_COLUMNS = ("path", "n_chars", "n_words", "content_hash")
-#: The value label for notes that do not record an attribute.
-NOT_RECORDED = "(not recorded)"
+__all__ = [
+    "DOCUMENT_FILE_COLUMNS",
+    "NOT_RECORDED",
+    "code_by_attribute",
+    "code_cooccurrence",
+    "code_frequencies",
+    "coding_tables",
+    "quotes",
+    "saturation_curve",
+    "theme_summary",
+]
+
 _COUNT_COLUMNS = ("excerpts", "codings", "documents", "participants")
 _COUNT_UNITS = {"participants": "participant", "documents": "document_id", "excerpts": "excerpt_id"}
 
@@ -194,15 +212,15 @@ def code_by_attribute(
     """
     check_choice("count", count, tuple(_COUNT_UNITS))
     coded, codes, documents = coding_tables(study, coder=coder)
-    attributes = _attribute_columns(documents)
+    attributes = attribute_columns(documents)
     if attribute not in attributes:
         raise CodingError(
             f"no note has the attribute {attribute!r}{did_you_mean(attribute, attributes)}",
             path=study.settings.notes,
             hint=f"use one of: {', '.join(attributes)}",
         )
-    labels = documents.set_index("document_id")[attribute].map(_value_label)
-    values = _value_order(labels, study.settings.attributes.get(attribute))
+    labels = documents.set_index("document_id")[attribute].map(value_label)
+    values = value_order(labels, study.settings.attributes.get(attribute))
     coded = coded.assign(value=coded["document_id"].map(labels).fillna(NOT_RECORDED))
     grouped = coded.groupby(["code_id", "value"]).agg(
         n=(_COUNT_UNITS[count], "nunique"), people=("participant", "nunique")
@@ -384,7 +402,7 @@ def saturation_curve(
     """
     coded, _, documents = coding_tables(study, coder=coder)
     if order_by not in documents.columns:
-        attributes = _attribute_columns(documents)
+        attributes = attribute_columns(documents)
         raise CodingError(
             f"no note has the attribute {order_by!r}{did_you_mean(order_by, attributes)}",
             path=study.settings.notes,
@@ -443,313 +461,3 @@ def _sort_by_value(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     except TypeError:  # mixed types (dates and text): compare as text
         positions = sorted(positions, key=lambda p: (key(p)[0], str(values.iloc[p])))
     return frame.iloc[positions].reset_index(drop=True)
-
-
-# -- quotes ----------------------------------------------------------------------------------------
-def quotes(
-    study: Study,
-    *,
-    code: str | Iterable[str] | None = None,
-    theme: str | Iterable[str] | None = None,
-    where: Mapping[str, Any] | None = None,
-    coder: str | None = None,
-    limit: int | None = None,
-) -> pd.DataFrame:
-    """Coded excerpts with who said them: "quotes for code X from business owners in Ward 3".
-
-    Parameters
-    ----------
-    study : Study
-    code : str or list of str, optional
-        Code ids (or names) to keep.
-    theme : str or list of str, optional
-        Themes (ids or names): keeps every code under them, and the theme itself.
-    where : dict, optional
-        Attribute filters, e.g. ``{"role": "business owner", "ward": "Ward 3"}``; a list
-        value keeps any of its values. Matching ignores case and surrounding spaces.
-    coder : str, optional
-        One coder's codings only (default: all coders).
-    limit : int, optional
-        At most this many quotes.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per excerpt × code: ``document_id``, ``participant``, the notes' other
-        attributes, ``code_id``, ``code``, ``theme_id``, ``theme``, ``coders`` (who applied
-        it, comma-separated), ``text``, ``start``, ``end``; in document and text order.
-
-    Raises
-    ------
-    CodingError
-        For a code, theme or attribute the study does not have.
-
-    Examples
-    --------
-    >>> import shutil, tempfile, pathlib
-    >>> from research_kit import open_study
-    >>> from research_kit.interviews import apply_code
-    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
-    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
-    >>> study = open_study(folder)
-    >>> _ = apply_code(study, "P02_business-owner", 0, 20, "cost_of_delay", coder="J.R.")
-    >>> _ = apply_code(study, "P02_business-owner", 0, 20, "cost_of_delay", coder="M.K.")
-    >>> _ = apply_code(study, "P01_business-owner", 0, 20, "cost_of_delay", coder="J.R.")
-    >>> found = quotes(study, theme="waiting", where={"role": "business owner", "ward": "ward 3"})
-    >>> found[["participant", "ward", "code", "coders"]].values.tolist()
-    [['P02', 'Ward 3', 'Cost of delay', 'J.R., M.K.']]
-    >>> study.close()
-    """
-    coded, codes, documents = coding_tables(study, coder=coder)
-    attributes = [c for c in _attribute_columns(documents) if c != "participant"]
-    if code is not None:
-        wanted = _resolve_codes(code, codes, study, kind="code")
-        coded = coded[coded["code_id"].isin(wanted)]
-    if theme is not None:
-        wanted = _resolve_codes(theme, codes[codes["code_id"] == codes["theme_id"]], study, "theme")
-        coded = coded[coded["theme_id"].isin(wanted)]
-    for attribute, accepted in (where or {}).items():
-        if attribute not in documents.columns:
-            known = _attribute_columns(documents)
-            raise CodingError(
-                f"no note has the attribute {attribute!r}{did_you_mean(attribute, known)}",
-                path=study.settings.notes,
-                hint=f"filter on one of: {', '.join(known)}",
-            )
-        coded = coded[coded[attribute].map(_matcher(accepted)).astype(bool)]
-    group = ["excerpt_id", "code_id"]
-    coded = coded.sort_values(["document_id", "start", "end", "order", "coder"], kind="stable")
-    coders = coded.groupby(group, sort=False)["coder"].agg(lambda names: ", ".join(names.unique()))
-    table = coded.drop_duplicates(group).merge(
-        coders.rename("coders"), left_on=group, right_index=True
-    )
-    columns = ["document_id", "participant", *attributes, "code_id", "code", "theme_id", "theme"]
-    columns += ["coders", "text", "start", "end"]
-    table = table[columns].reset_index(drop=True)
-    return table if limit is None else table.head(limit)
-
-
-def _matcher(accepted: Any):
-    if isinstance(accepted, (list, tuple, set, frozenset)):
-        wanted = {_normalise(value) for value in accepted}
-    else:
-        wanted = {_normalise(accepted)}
-    return lambda value: not _is_missing(value) and _normalise(value) in wanted
-
-
-def _normalise(value: Any) -> str:
-    return str(value).strip().casefold()
-
-
-def _resolve_codes(
-    names: str | Iterable[str], codes: pd.DataFrame, study: Study, kind: str
-) -> set[str]:
-    by_id = set(codes["code_id"])
-    pairs = zip(codes["code_id"], codes["code"], strict=True)
-    by_name = {_normalise(name): code_id for code_id, name in pairs}
-    found = set()
-    for name in [names] if isinstance(names, str) else list(names):
-        if name in by_id:
-            found.add(name)
-        elif _normalise(name) in by_name:
-            found.add(by_name[_normalise(name)])
-        else:
-            raise CodingError(
-                f"the codebook has no {kind} {name!r}{did_you_mean(name, sorted(by_id))}",
-                path=study.settings.codebook,
-                hint=f"use a {kind} id or name from study.codebook().to_frame()",
-            )
-    return found
-
-
-# -- themes ----------------------------------------------------------------------------------------
-def theme_summary(study: Study, *, coder: str | None = None) -> pd.DataFrame:
-    """Codes rolled up to their themes, with the most-used codes and a representative quote.
-
-    The representative quote is the excerpt carrying the most of the theme's codes, then the
-    most codings of them (coders agreeing), then the longest.
-
-    Parameters
-    ----------
-    study : Study
-    coder : str, optional
-        One coder's codings only (default: all coders).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per theme in codebook order: ``theme_id``, ``theme``, ``codes`` (distinct codes
-        used), ``excerpts``, ``documents``, ``participants``, ``top_codes`` (up to three, as
-        "Name (excerpts)" joined by "; "), ``quote``, ``quote_document_id``,
-        ``quote_participant``. Themes never applied have zeros and no quote.
-
-    Examples
-    --------
-    >>> import shutil, tempfile, pathlib
-    >>> from research_kit import open_study
-    >>> from research_kit.interviews import apply_code
-    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
-    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
-    >>> study = open_study(folder)
-    >>> _ = apply_code(study, "P01_business-owner", 0, 60, "cost_of_delay", coder="J.R.")
-    >>> _ = apply_code(study, "P02_business-owner", 0, 60, "cost_of_delay", coder="J.R.")
-    >>> _ = apply_code(study, "P02_business-owner", 0, 60, "plan_review_backlog", coder="J.R.")
-    >>> waiting = theme_summary(study).set_index("theme_id").loc["waiting"]
-    >>> print(waiting["excerpts"], waiting["quote_participant"], waiting["top_codes"])
-    2 P02 Cost of delay (2); Plan review backlog (1)
-    >>> study.close()
-    """
-    coded, codes, _ = coding_tables(study, coder=coder)
-    themes = codes.loc[codes["code_id"] == codes["theme_id"], ["theme_id", "theme"]]
-    rows = []
-    for theme_id, theme in zip(themes["theme_id"], themes["theme"], strict=True):
-        mine = coded[coded["theme_id"] == theme_id]
-        rows.append(
-            {
-                "theme_id": theme_id,
-                "theme": theme,
-                "codes": mine["code_id"].nunique(),
-                "excerpts": mine["excerpt_id"].nunique(),
-                "documents": mine["document_id"].nunique(),
-                "participants": mine["participant"].nunique(),
-                "top_codes": _top_codes(mine),
-                **_representative_quote(mine),
-            }
-        )
-    columns = ["theme_id", "theme", "codes", "excerpts", "documents", "participants"]
-    columns += ["top_codes", "quote", "quote_document_id", "quote_participant"]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _top_codes(coded: pd.DataFrame, top: int = 3) -> str:
-    if coded.empty:
-        return ""
-    counts = coded.groupby(["code_id", "code", "order"])["excerpt_id"].nunique().reset_index()
-    counts = counts.sort_values(["excerpt_id", "order"], ascending=[False, True]).head(top)
-    return "; ".join(
-        f"{name} ({n})" for name, n in zip(counts["code"], counts["excerpt_id"], strict=True)
-    )
-
-
-def _representative_quote(coded: pd.DataFrame) -> dict[str, Any]:
-    if coded.empty:
-        return {"quote": np.nan, "quote_document_id": np.nan, "quote_participant": np.nan}
-    ranked = coded.groupby("excerpt_id").agg(
-        distinct=("code_id", "nunique"),
-        codings=("coding_id", "size"),
-        length=("text", lambda texts: len(texts.iloc[0])),
-        document_id=("document_id", "first"),
-        start=("start", "first"),
-        participant=("participant", "first"),
-        text=("text", "first"),
-    )
-    ranked = ranked.sort_values(
-        ["distinct", "codings", "length", "document_id", "start"],
-        ascending=[False, False, False, True, True],
-        kind="stable",
-    )
-    best = ranked.iloc[0]
-    return {
-        "quote": best["text"],
-        "quote_document_id": best["document_id"],
-        "quote_participant": best["participant"],
-    }
-
-
-# -- shared plumbing -------------------------------------------------------------------------------
-def coding_tables(
-    study: Study, *, coder: str | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The three tables every analysis and export of codings starts from.
-
-    Parameters
-    ----------
-    study : Study
-    coder : str, optional
-        One coder's codings only (default: every coder, pooled).
-
-    Returns
-    -------
-    coded : pandas.DataFrame
-        :func:`research_kit.interviews.codings` joined with the notes' attributes and the code
-        table; ``participant`` is the note's participant, or the note itself when it names none.
-    codes : pandas.DataFrame
-        ``code_id``, ``code``, ``theme_id``, ``theme`` and ``order`` (codebook order), codes no
-        longer in the codebook last.
-    documents : pandas.DataFrame
-        ``study.documents_table()`` with its ``participant`` filled the same way.
-
-    Examples
-    --------
-    >>> import shutil, tempfile, pathlib
-    >>> from research_kit import open_study
-    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
-    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
-    >>> study = open_study(folder)
-    >>> coded, codes, documents = coding_tables(study)
-    >>> list(codes.columns), len(coded)
-    (['code_id', 'code', 'theme_id', 'theme', 'order'], 0)
-    >>> study.close()
-    """
-    coded = codings(study, coder=coder)
-    documents = study.documents_table()
-    documents = documents.assign(participant=_participants(documents))
-    codes = _code_table(study, coded["code_id"])
-    attributes = documents.drop(columns=[c for c in DOCUMENT_FILE_COLUMNS if c in documents])
-    coded = coded.merge(attributes, on="document_id", how="left")
-    coded["participant"] = coded["participant"].fillna(coded["document_id"])
-    coded = coded.merge(codes, on="code_id", how="left")
-    return coded, codes, documents
-
-
-def _participants(documents: pd.DataFrame) -> pd.Series:
-    """The participant of each note; a note that names none is its own participant."""
-    if "participant" not in documents:
-        return documents["document_id"].astype(object)
-    named = documents["participant"].map(lambda v: None if _is_missing(v) else str(v))
-    return named.fillna(documents["document_id"]).astype(object)
-
-
-def _code_table(study: Study, used: Iterable[str]) -> pd.DataFrame:
-    """code_id, code, theme_id, theme and codebook order; codes no longer in the codebook last."""
-    book = study.codebook().to_frame()
-    names = dict(zip(book["code_id"], book["name"], strict=True))
-    table = pd.DataFrame(
-        {
-            "code_id": book["code_id"].astype(object),
-            "code": book["name"].astype(object),
-            "theme_id": book["theme_id"].astype(object),
-            "theme": book["theme_id"].map(names).astype(object),
-        }
-    )
-    extra = sorted(set(used) - set(table["code_id"]))
-    if extra:
-        orphan = pd.DataFrame({"code_id": extra, "code": extra, "theme_id": extra, "theme": extra})
-        table = pd.concat([table, orphan.astype(object)], ignore_index=True)
-    table["order"] = range(len(table))
-    return table
-
-
-def _attribute_columns(documents: pd.DataFrame) -> list[str]:
-    return [c for c in documents.columns if c not in (*DOCUMENT_FILE_COLUMNS, "document_id")]
-
-
-def _value_label(value: Any) -> str:
-    return NOT_RECORDED if _is_missing(value) else str(value)
-
-
-def _value_order(labels: pd.Series, spec: Any) -> list[str]:
-    """Values in the schema's order, then any others alphabetically, then "not recorded"."""
-    present = set(labels)
-    declared = [v for v in getattr(spec, "values", ()) if v in present]
-    others = sorted(present - set(declared) - {NOT_RECORDED})
-    return declared + others + ([NOT_RECORDED] if NOT_RECORDED in present else [])
-
-
-def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # lists and other containers
-        return False

@@ -27,7 +27,7 @@ from research_kit.errors import CodingError, InputError, Problem
 from research_kit.interviews.coding import apply_codes, coders, codings
 from research_kit.rawfiles import decode_text, read_raw_bytes
 from research_kit.schema import CODING_ORIGINS
-from research_kit.tables import SEPARATORS, read_csv_table
+from research_kit.tables import SEPARATORS, read_delimited_file
 
 if TYPE_CHECKING:
     from research_kit.interviews.documents import Document
@@ -86,7 +86,8 @@ def read_codings_csv(path: Path | str) -> pd.DataFrame:
         read_raw_bytes(path, error_class=CodingsFileError), path, error_class=CodingsFileError
     )
     separator = _header_separator(raw.text)
-    frame = read_csv_table(path, sep=separator, error_class=CodingsFileError)
+    table = read_delimited_file(path, sep=separator, error_class=CodingsFileError)
+    frame = table.frame
     missing = [column for column in _REQUIRED if column not in frame.columns]
     if missing:
         raise CodingsFileError(
@@ -99,7 +100,7 @@ def read_codings_csv(path: Path | str) -> pd.DataFrame:
             + " (origin and text are optional); the file's columns are: "
             + ", ".join(str(column) for column in frame.columns),
         )
-    lines = _record_lines(raw.text, frame.attrs.get("separator", ","), len(frame))
+    lines = _record_lines(raw.text, table.separator, len(frame))
     table = pd.DataFrame(
         {
             "document_id": frame["document_id"],

@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from research_kit.deprecation import deprecated_call
 from research_kit.errors import InputError, check_choice
-from research_kit.interviews.analysis import coding_tables, quotes
+from research_kit.interviews._coded_tables import coding_tables
+from research_kit.interviews.quotations import quotes
 from research_kit.privacy import safe_for_spreadsheet
 
 if TYPE_CHECKING:
@@ -145,22 +147,26 @@ def export_code_matrix(
 
 
 # -- codebook --------------------------------------------------------------------------------------
-def codebook_table(study: Study, fmt: str = "markdown") -> str | pd.DataFrame:
+def codebook_table(study: Study, fmt: str | None = None) -> pd.DataFrame:
     """The codebook as a table: theme, code, definition, include, exclude, example.
 
     One row per code in codebook order; a theme's own row has an empty ``code`` cell, and a
-    code deeper than one level shows its path ("Parent › Child").
+    code deeper than one level shows its path ("Parent › Child"). For text to paste into a
+    report, see :func:`codebook_markdown` and :func:`codebook_html`.
 
     Parameters
     ----------
     study : Study
-    fmt : {"markdown", "html", "frame"}
-        A Markdown table (GitHub style; ``|``, ``\\``, ``<`` and entity-like ``&`` escaped,
-        line breaks as ``<br>``), an HTML table (all text escaped), or the DataFrame.
+    fmt : {"markdown", "html", "frame"}, optional
+        Deprecated, kept for one release: ``fmt="markdown"`` and ``fmt="html"`` return what
+        :func:`codebook_markdown` and :func:`codebook_html` return (a str), ``fmt="frame"``
+        the DataFrame; each with a :class:`DeprecationWarning`.
 
     Returns
     -------
-    str or pandas.DataFrame
+    pandas.DataFrame
+        Columns ``theme``, ``code``, ``definition``, ``include``, ``exclude``, ``example``
+        (empty strings where the codebook says nothing).
 
     Examples
     --------
@@ -169,23 +175,87 @@ def codebook_table(study: Study, fmt: str = "markdown") -> str | pd.DataFrame:
     >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
     >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
     >>> study = open_study(folder)
-    >>> print(codebook_table(study).splitlines()[0])
-    | Theme | Code | Definition | Include | Exclude | Example |
-    >>> codebook_table(study, fmt="frame")[["theme", "code"]].iloc[1].tolist()
+    >>> codebook_table(study)[["theme", "code"]].iloc[1].tolist()
     ['Finding your way', 'Unclear requirements']
     >>> study.close()
     """
-    check_choice("fmt", fmt, ("markdown", "html", "frame"))
-    frame = _codebook_frame(study)
+    if fmt is None:
+        return _codebook_frame(study)
+    check_choice("fmt", fmt, tuple(_CODEBOOK_FORMATS))
+    # Before, fmt chose the type returned (and markdown was the default): the old calls keep
+    # their old result for one release.
     if fmt == "frame":
-        return frame
-    headers = [column.capitalize() for column in CODEBOOK_COLUMNS]
-    if fmt == "html":
-        return frame.set_axis(headers, axis=1).to_html(index=False, escape=True, na_rep="")
+        deprecated_call("codebook_table(fmt='frame')", "codebook_table()")
+        return _codebook_frame(study)
+    replacement = _CODEBOOK_FORMATS[fmt]
+    deprecated_call(f"codebook_table(fmt={fmt!r})", f"{replacement.__name__}()")
+    return replacement(study)
+
+
+def codebook_markdown(study: Study) -> str:
+    r"""The codebook as a Markdown table (GitHub style), ready to paste into a report.
+
+    The rows and columns of :func:`codebook_table`, under the headers Theme, Code, Definition,
+    Include, Exclude, Example. Every cell is escaped with :func:`markdown_cell` (``|``, ``\``,
+    ``<`` and entity-like ``&``; line breaks as ``<br>``), so no text can end a cell or become
+    HTML when the Markdown is rendered.
+
+    Returns
+    -------
+    str
+        The table, one line per row, ending with a line break.
+
+    Examples
+    --------
+    >>> import shutil, tempfile, pathlib
+    >>> from research_kit import open_study
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
+    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
+    >>> study = open_study(folder)
+    >>> print(codebook_markdown(study).splitlines()[0])
+    | Theme | Code | Definition | Include | Exclude | Example |
+    >>> study.close()
+    """
+    headers = _codebook_headers()
     lines = ["| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
-    for row in frame.itertuples(index=False):
+    for row in _codebook_frame(study).itertuples(index=False):
         lines.append("| " + " | ".join(markdown_cell(value) for value in row) + " |")
     return "\n".join(lines) + "\n"
+
+
+def codebook_html(study: Study) -> str:
+    """The codebook as an HTML ``<table>`` with every text escaped.
+
+    The rows and columns of :func:`codebook_table`, under the headers Theme, Code, Definition,
+    Include, Exclude, Example.
+
+    Returns
+    -------
+    str
+        The table's HTML (no page around it).
+
+    Examples
+    --------
+    >>> import shutil, tempfile, pathlib
+    >>> from research_kit import open_study
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
+    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
+    >>> study = open_study(folder)
+    >>> codebook_html(study).startswith('<table border="1" class="dataframe">')
+    True
+    >>> study.close()
+    """
+    frame = _codebook_frame(study).set_axis(_codebook_headers(), axis=1)
+    return frame.to_html(index=False, escape=True, na_rep="")
+
+
+def _codebook_headers() -> list[str]:
+    return [column.capitalize() for column in CODEBOOK_COLUMNS]
+
+
+#: The old ``fmt`` values of :func:`codebook_table` that name text formats, and what replaces
+#: them (``"frame"`` is the table itself).
+_CODEBOOK_FORMATS = {"markdown": codebook_markdown, "html": codebook_html, "frame": None}
 
 
 def export_codebook(study: Study, path: Path | str) -> Path:
@@ -206,13 +276,13 @@ def export_codebook(study: Study, path: Path | str) -> Path:
     path = _check_suffix(path, CODEBOOK_SUFFIXES, "codebook")
     suffix = path.suffix.lower()
     if suffix in TABLE_SUFFIXES:
-        return _write_table(codebook_table(study, fmt="frame"), path, sheet="codebook")
+        return _write_table(codebook_table(study), path, sheet="codebook")
     title = f"Codebook: {study.name}"
     if suffix == ".html":
-        body = codebook_table(study, fmt="html")
+        body = codebook_html(study)
         text = f"<h1>{html.escape(title)}</h1>\n{body}\n"
     else:
-        text = f"# {markdown_cell(title)}\n\n{codebook_table(study, fmt='markdown')}"
+        text = f"# {markdown_cell(title)}\n\n{codebook_markdown(study)}"
     path.write_text(text, encoding="utf-8")
     return path
 

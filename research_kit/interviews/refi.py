@@ -15,7 +15,7 @@ first, then written all or nothing); both share :mod:`.refi_model`.
 from __future__ import annotations
 
 from research_kit.interviews.refi_export import export_qdc, export_qdpx
-from research_kit.interviews.refi_import import import_qdc, import_qdpx, read_qdc
+from research_kit.interviews.refi_import import QdpxImport, import_qdc, import_qdpx, read_qdc
 from research_kit.interviews.refi_model import (
     CODEBOOK_NS,
     MAX_CODE_DEPTH,
@@ -34,6 +34,7 @@ __all__ = [
     "MISSING_SOURCES",
     "PROJECT_NS",
     "QdpxError",
+    "QdpxImport",
     "export_qdc",
     "export_qdpx",
     "import_qdc",

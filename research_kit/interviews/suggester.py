@@ -22,8 +22,8 @@ from sklearn.model_selection import GroupKFold, KFold
 from sklearn.utils.validation import check_is_fitted
 
 from research_kit.errors import CodingError
-from research_kit.interviews.agreement import cohen_kappa
 from research_kit.interviews.coding import codings, drop_coded, study_segments
+from research_kit.interviews.reliability import cohen_kappa
 from research_kit.text import build_pipeline, lemmatize
 
 if TYPE_CHECKING:
@@ -41,6 +41,9 @@ AGREEMENT_COLUMNS = [
     "precision",
     "recall",
     "status",
+    "coder",
+    "unit",
+    "folds",
 ]
 
 
@@ -384,7 +387,9 @@ def suggester_agreement(
         One row per code the coder used, then an ``overall`` row pooling every code × excerpt
         decision of the codes with enough examples: ``code_id``, ``n_units``, ``n_positive``
         (the coder's), ``n_predicted`` (the suggester's), ``kappa`` (Cohen's), ``precision``,
-        ``recall`` and ``status`` ("ok" or "too few examples", whose kappa is NaN).
+        ``recall``, ``status`` ("ok" or "too few examples", whose kappa is NaN), and what
+        every row was computed with: ``coder``, ``unit`` (``segment_by``) and ``folds``
+        (``cv``).
 
     Examples
     --------
@@ -398,8 +403,10 @@ def suggester_agreement(
     >>> preview = apply_rules(study, nlp=build_pipeline("blank"))
     >>> _ = accept(study, preview, coder="rules")
     >>> report = suggester_agreement(study, coder="rules", cv=3)
-    >>> report.columns.tolist()
-    ['code_id', 'n_units', 'n_positive', 'n_predicted', 'kappa', 'precision', 'recall', 'status']
+    >>> report.columns.tolist()[:5]
+    ['code_id', 'n_units', 'n_positive', 'n_predicted', 'kappa']
+    >>> report[["coder", "unit", "folds"]].iloc[0].to_dict()
+    {'coder': 'rules', 'unit': 'paragraph', 'folds': 3}
     >>> report.iloc[-1]["code_id"]
     'overall'
     >>> study.close()
@@ -429,9 +436,9 @@ def suggester_agreement(
     ok = [position for position, row in enumerate(rows) if row["status"] == "ok"]
     overall = _agreement_row("overall", human[:, ok].ravel(), predicted[:, ok].ravel(), bool(ok))
     overall["n_units"] = len(data)
-    frame = pd.DataFrame([*rows, overall], columns=AGREEMENT_COLUMNS)
-    frame.attrs.update(coder=coder, unit=segment_by, folds=cv)
-    return frame
+    frame = pd.DataFrame([*rows, overall], columns=AGREEMENT_COLUMNS[:-3])
+    # In columns rather than ``attrs``, which pandas drops on the first assignment.
+    return frame.assign(coder=coder, unit=segment_by, folds=cv)[AGREEMENT_COLUMNS]
 
 
 def _folds(data: pd.DataFrame, cv: int, random_state: int | None) -> Iterator:

@@ -1,27 +1,23 @@
 """Process mapping: process maps from YAML, event logs (CSV/XES), mining and rendering."""
 
-from research_kit.process.eventlog import read_event_log
+from research_kit.process.comparison import Comparison, compare, compare_groups, compare_periods
+from research_kit.process.discovery import directly_follows, end_activities, start_activities
+from research_kit.process.eventlog import (
+    EventLogReading,
+    read_event_log,
+    read_event_log_with_details,
+)
+from research_kit.process.events import event_table
 from research_kit.process.evidence import step_annotations, step_durations, step_evidence
-from research_kit.process.material import check, process_steps, study_event_log, study_process_map
-from research_kit.process.mining import (
-    bottlenecks,
-    case_durations,
-    case_variants,
-    compare,
-    compare_groups,
-    compare_periods,
-    directly_follows,
-    end_activities,
-    event_table,
+from research_kit.process.filters import (
     filter_activities,
     filter_cases,
     filter_paths,
     filter_time_range,
     filter_top_variants,
-    rework,
-    start_activities,
-    variants,
 )
+from research_kit.process.material import check, process_steps, study_event_log, study_process_map
+from research_kit.process.performance import bottlenecks, case_durations, rework
 from research_kit.process.render import (
     format_duration,
     process_map_figure,
@@ -32,10 +28,13 @@ from research_kit.process.render import (
     swimlane_svg,
 )
 from research_kit.process.spec import ProcessMap, parse_process_map, read_process_map
+from research_kit.process.variant import case_variants, variants
 from research_kit.process.xes import read_xes
 from research_kit.study import register_study_method
 
 __all__ = [
+    "Comparison",
+    "EventLogReading",
     "ProcessMap",
     "bottlenecks",
     "case_durations",
@@ -58,6 +57,7 @@ __all__ = [
     "process_map_svg",
     "process_steps",
     "read_event_log",
+    "read_event_log_with_details",
     "read_process_map",
     "read_xes",
     "rework",

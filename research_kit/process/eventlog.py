@@ -30,6 +30,7 @@ from research_kit.process.events import (
     START,
     TIMESTAMP,
     XES_NAMES,
+    EventLogReading,
     check_choices,
     parse_timestamps,
     tidy_events,
@@ -72,12 +73,12 @@ def read_event_log(
         Time zone of timestamps written without an offset (e.g. ``"America/Chicago"``).
     errors : {"raise", "drop"}
         What to do with rows whose time cannot be read: raise an error naming the rows, or
-        drop them and list their ``line`` values in ``attrs["unparsed_lines"]`` (file lines
-        for CSV, event numbers for XES).
+        drop them (:func:`read_event_log_with_details` lists their ``line`` values: file
+        lines for CSV, event numbers for XES).
     transition : str or None
         When the log has a lifecycle column, keep only events with this transition (missing
-        values count as ``"complete"``); the number left out is in
-        ``attrs["lifecycle_dropped"]``. ``None`` keeps every event (as pm4py does).
+        values count as ``"complete"``); :func:`read_event_log_with_details` counts those left
+        out. ``None`` keeps every event (as pm4py does).
 
     Returns
     -------
@@ -86,7 +87,8 @@ def read_event_log(
         ``start_timestamp``, ``resource`` and ``lifecycle``, then the file's other columns, and
         ``line`` (the file line of each CSV event; the 1-based event number in XES). Sorted by
         case (in order of first appearance) and time, file order kept for ties.
-        ``attrs["columns"]`` says which file column filled each standard column.
+        :func:`read_event_log_with_details` also says which file column filled each standard
+        column.
 
     Examples
     --------
@@ -110,30 +112,61 @@ def read_event_log(
     ...     "case:concept:name,concept:name,time:timestamp,org:resource\\n"
     ...     "7,register,2025-03-04T09:00:00+01:00,Pete\\n"
     ... )
-    >>> read_event_log(path).attrs["columns"]["case_id"]
-    'case:concept:name'
+    >>> read_event_log(path)["case_id"].tolist()
+    ['7']
+    """
+    return read_event_log_with_details(
+        path,
+        case=case,
+        activity=activity,
+        timestamp=timestamp,
+        start_timestamp=start_timestamp,
+        resource=resource,
+        lifecycle=lifecycle,
+        timezone=timezone,
+        errors=errors,
+        transition=transition,
+    ).events
+
+
+def read_event_log_with_details(
+    path: Path | str,
+    *,
+    case: str = "case_id",
+    activity: str = "activity",
+    timestamp: str = "timestamp",
+    start_timestamp: str | None = None,
+    resource: str | None = None,
+    lifecycle: str | None = None,
+    timezone: str = "UTC",
+    errors: str = "raise",
+    transition: str | None = "complete",
+) -> EventLogReading:
+    """Read an event log as :func:`read_event_log` does, and say how it was read.
+
+    Takes the same options as :func:`read_event_log`.
+
+    Returns
+    -------
+    EventLogReading
+        ``events`` (the tidy event table), ``source``, ``columns`` (which file column filled
+        each standard column), ``unparsed_lines`` (rows dropped with ``errors="drop"``),
+        ``lifecycle`` and ``lifecycle_dropped`` (events left out for another transition).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "log.csv"
+    >>> _ = path.write_text(
+    ...     "case:concept:name,concept:name,time:timestamp\\n"
+    ...     "7,register,2025-03-04T09:00:00+01:00\\n"
+    ...     "7,decide,someday\\n"
+    ... )
+    >>> reading = read_event_log_with_details(path, errors="drop")
+    >>> reading.columns["case_id"], reading.unparsed_lines, len(reading.events)
+    ('case:concept:name', (3,), 1)
     """
     path = Path(path)
-    if is_xes_path(path):
-        from research_kit.process.xes import read_xes_table
-
-        return read_xes_table(
-            path,
-            columns={
-                CASE: case,
-                ACTIVITY: activity,
-                TIMESTAMP: timestamp,
-                START: start_timestamp,
-                RESOURCE: resource,
-                LIFECYCLE: lifecycle,
-            },
-            timezone=timezone,
-            errors=errors,
-            transition=transition,
-        )
-    check_choices(errors, transition)
-    frame = read_csv_table(path, error_class=EventLogError)
-    frame["line"] = np.arange(2, len(frame) + 2)
     columns = {
         CASE: case,
         ACTIVITY: activity,
@@ -142,6 +175,15 @@ def read_event_log(
         RESOURCE: resource,
         LIFECYCLE: lifecycle,
     }
+    if is_xes_path(path):
+        from research_kit.process.xes import read_xes_table
+
+        return read_xes_table(
+            path, columns=columns, timezone=timezone, errors=errors, transition=transition
+        )
+    check_choices(errors, transition)
+    frame = read_csv_table(path, error_class=EventLogError)
+    frame["line"] = np.arange(2, len(frame) + 2)
     return tidy_events(
         frame, path, columns, timezone=timezone, errors=errors, transition=transition
     )
@@ -168,8 +210,10 @@ __all__ = [
     "START",
     "TIMESTAMP",
     "XES_NAMES",
+    "EventLogReading",
     "is_xes_path",
     "parse_timestamps",
     "read_event_log",
+    "read_event_log_with_details",
     "tidy_events",
 ]

@@ -13,8 +13,10 @@ keeping file order for events with the same timestamp.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -57,6 +59,49 @@ _LAST_US = np.datetime64(LAST_TIME.isoformat(), "us")
 _HAS_OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z|UTC)$", re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class EventLogReading:
+    """An event log as read: the tidy event table, and what the reading did to the file.
+
+    What a reader knows besides the events (which column was which, which rows it left out)
+    is kept here rather than in ``DataFrame.attrs``, which pandas drops on the first
+    assignment.
+
+    Attributes
+    ----------
+    events : pandas.DataFrame
+        The tidy event table, as :func:`~research_kit.process.read_event_log` returns it.
+    source : pathlib.Path
+        The file read.
+    columns : Mapping of str to str
+        Which file column filled each standard column, e.g. ``{"case_id":
+        "case:concept:name", …}``.
+    unparsed_lines : tuple of int
+        With ``errors="drop"``: the ``line`` values of the events left out because their time
+        cannot be read (file lines for CSV, event numbers for XES); empty otherwise.
+    lifecycle : str or None
+        The lifecycle transition kept, when the log records transitions and one was asked for.
+    lifecycle_dropped : int
+        How many events were left out for having another lifecycle transition.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"c": ["A", "A"], "a": ["x", "y"], "t": ["2025-01-01", "soon"],
+    ...                     "line": [2, 3]})
+    >>> reading = tidy_events(raw, Path("log.csv"), {"case_id": "c", "activity": "a",
+    ...                                              "timestamp": "t"}, errors="drop")
+    >>> len(reading.events), reading.unparsed_lines, reading.columns["activity"]
+    (1, (3,), 'a')
+    """
+
+    events: pd.DataFrame = field(repr=False)
+    source: Path
+    columns: Mapping[str, str]
+    unparsed_lines: tuple[int, ...] = ()
+    lifecycle: str | None = None
+    lifecycle_dropped: int = 0
+
+
 def tidy_events(
     frame: pd.DataFrame,
     path: Path,
@@ -66,7 +111,7 @@ def tidy_events(
     errors: str = "raise",
     transition: str | None = "complete",
     source_lines: np.ndarray | None = None,
-) -> pd.DataFrame:
+) -> EventLogReading:
     """Turn a raw table of events (text cells and a ``line`` column) into a tidy event table.
 
     The shared second half of every reader: maps ``columns`` (standard name → the frame's
@@ -74,12 +119,17 @@ def tidy_events(
     timestamps and sorts. ``source_lines`` (XES) gives the file line of event number ``line``
     so that messages can point into the file.
 
+    Returns
+    -------
+    EventLogReading
+        The tidy events and what the reading did (columns used, rows left out).
+
     Examples
     --------
     >>> raw = pd.DataFrame({"c": ["A", "A"], "a": ["y", "x"],
     ...                     "t": ["2025-01-02", "2025-01-01"], "line": [2, 3]})
     >>> tidy_events(raw, Path("log.csv"), {"case_id": "c", "activity": "a",
-    ...                                    "timestamp": "t"})["activity"].tolist()
+    ...                                    "timestamp": "t"}).events["activity"].tolist()
     ['x', 'y']
     """
     check_choices(errors, transition)
@@ -99,13 +149,15 @@ def tidy_events(
     unparsed: list[int] = []
     if bad.any():
         events, unparsed = _handle_unparsed(events, bad, path, errors, where)
-    events = _sort_events(events)
-    events.attrs.update(source=str(path), columns=used)
-    if unparsed:
-        events.attrs["unparsed_lines"] = unparsed
-    if LIFECYCLE in used and transition is not None:
-        events.attrs.update(lifecycle=transition, lifecycle_dropped=dropped)
-    return events
+    filtered = LIFECYCLE in used and transition is not None
+    return EventLogReading(
+        events=_sort_events(events),
+        source=path,
+        columns=used,
+        unparsed_lines=tuple(unparsed),
+        lifecycle=transition if filtered else None,
+        lifecycle_dropped=dropped if filtered else 0,
+    )
 
 
 def parse_timestamps(
@@ -150,6 +202,37 @@ def parse_timestamps(
     if not allow_missing:
         bad = bad | missing
     return result, pd.Series(bad, index=values.index), pd.Series(outside, index=values.index)
+
+
+def event_table(traces: Mapping[Any, Sequence[tuple[Any, ...]]]) -> pd.DataFrame:
+    """A small event table made by hand: ``{case: [(activity, time[, start time]), ...]}``.
+
+    Times without an offset are UTC. Useful for examples, tests and what-if sketches.
+
+    Examples
+    --------
+    >>> event_table({"A": [("Apply", "2025-01-01 09:00"), ("Inspect", "2025-01-03", "2025-01-02")]})
+      case_id activity                 timestamp           start_timestamp
+    0       A    Apply 2025-01-01 09:00:00+00:00                       NaT
+    1       A  Inspect 2025-01-03 00:00:00+00:00 2025-01-02 00:00:00+00:00
+    """
+    rows = [(case, *event) for case, events in traces.items() for event in events]
+    has_start = any(len(row) > 3 for row in rows)
+    frame = pd.DataFrame(
+        {
+            CASE: [row[0] for row in rows],
+            ACTIVITY: [row[1] for row in rows],
+            TIMESTAMP: pd.to_datetime([row[2] for row in rows], utc=True, format="mixed").as_unit(
+                "ns"
+            ),
+        }
+    )
+    if has_start:
+        starts = [row[3] if len(row) > 3 else None for row in rows]
+        frame[START] = pd.to_datetime(starts, utc=True, format="mixed").as_unit("ns")
+    frame[CASE] = frame[CASE].astype("str")
+    frame[ACTIVITY] = frame[ACTIVITY].astype("str")
+    return frame
 
 
 def _offset_mask(text: pd.Series) -> np.ndarray:

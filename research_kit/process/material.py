@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from research_kit.errors import EventLogError, Problem, StudyConfigError
-from research_kit.process.eventlog import read_event_log
+from research_kit.process.eventlog import EventLogReading, read_event_log_with_details
 from research_kit.process.spec import ProcessMap, read_process_map, validate_process_map
 from research_kit.settings import EventLogSource, StudySettings
 
@@ -44,7 +44,13 @@ def read_source_event_log(
     source: EventLogSource, settings: StudySettings, *, errors: str = "raise"
 ) -> pd.DataFrame:
     """Read the event log ``source`` of study.yml, mapping its columns as study.yml says."""
-    return read_event_log(
+    return _read_source(source, settings, errors=errors).events
+
+
+def _read_source(
+    source: EventLogSource, settings: StudySettings, *, errors: str = "raise"
+) -> EventLogReading:
+    return read_event_log_with_details(
         source.path,
         case=source.case,
         activity=source.activity,
@@ -88,11 +94,11 @@ def _check_process_map(path: Path) -> tuple[list[Problem], set[str], set[str]]:
 
 def _check_event_log(source, settings: StudySettings, activities: set[str]) -> list[Problem]:
     try:
-        log = read_source_event_log(source, settings, errors="drop")
+        reading = _read_source(source, settings, errors="drop")
     except EventLogError as exc:
         return [exc.as_problem()]
     problems = []
-    unparsed = log.attrs.get("unparsed_lines", [])
+    log, unparsed = reading.events, reading.unparsed_lines
     if unparsed:
         shown = ", ".join(map(str, unparsed[:5])) + (" …" if len(unparsed) > 5 else "")
         problems.append(

@@ -35,6 +35,7 @@ from research_kit.process.events import (
     START,
     TIMESTAMP,
     XES_NAMES,
+    EventLogReading,
     parse_timestamps,
     tidy_events,
 )
@@ -71,11 +72,13 @@ def read_xes(
         leave it out).
     lifecycle : str or None
         When events carry ``lifecycle:transition``, keep only those with this transition
-        (events without one count as ``"complete"``); the number left out is in
-        ``attrs["lifecycle_dropped"]``. ``None`` keeps every event, as pm4py does.
+        (events without one count as ``"complete"``;
+        :func:`~research_kit.process.read_event_log_with_details` counts those left out).
+        ``None`` keeps every event, as pm4py does.
     errors : {"raise", "drop"}
         What to do with events whose time is missing or unreadable: raise an error naming
-        them, or drop them and list their event numbers in ``attrs["unparsed_lines"]``.
+        them, or drop them (:func:`~research_kit.process.read_event_log_with_details` lists
+        their event numbers).
     case, activity, timestamp : str
         Which columns hold the case id, activity and time; trace attributes are named
         ``case:<key>``, so the trace name is ``case:concept:name``.
@@ -115,7 +118,7 @@ def read_xes(
     >>> str(log["timestamp"].iloc[0]), str(log["pages"].dtype)
     ('2025-03-04 17:00:00+00:00', 'Int64')
     """
-    return read_xes_table(
+    reading = read_xes_table(
         path,
         columns={
             CASE: case,
@@ -129,6 +132,7 @@ def read_xes(
         errors=errors,
         transition=lifecycle,
     )
+    return reading.events
 
 
 def read_xes_table(
@@ -138,12 +142,17 @@ def read_xes_table(
     timezone: str = "UTC",
     errors: str = "raise",
     transition: str | None = "complete",
-) -> pd.DataFrame:
+) -> EventLogReading:
     """Read an XES log with an explicit column mapping (what ``read_event_log`` calls).
 
     ``columns`` maps the standard names (``case_id``, ``activity``, ``timestamp``,
     ``start_timestamp``, ``resource``, ``lifecycle``) to attribute columns; a name that is
     missing falls back to the XES standard one.
+
+    Returns
+    -------
+    EventLogReading
+        The tidy events (attributes typed by their XES type) and how they were read.
 
     Examples
     --------
@@ -152,7 +161,7 @@ def read_xes_table(
     >>> _ = path.write_text('<log><trace><string key="concept:name" value="1"/><event>'
     ...     '<string key="concept:name" value="a"/><string key="step" value="A1"/>'
     ...     '<date key="time:timestamp" value="2025-01-01T00:00:00Z"/></event></trace></log>')
-    >>> read_xes_table(path, columns={"activity": "step"})["activity"].tolist()
+    >>> read_xes_table(path, columns={"activity": "step"}).events["activity"].tolist()
     ['A1']
     """
     path = Path(path)
@@ -161,7 +170,7 @@ def read_xes_table(
         if columns.get(role) in (None, role):
             columns[role] = XES_NAMES[role]
     frame, kinds, source_lines = _parse(path)
-    events = tidy_events(
+    reading = tidy_events(
         frame,
         path,
         columns,
@@ -170,11 +179,12 @@ def read_xes_table(
         transition=transition,
         source_lines=source_lines,
     )
-    standard = set(events.attrs["columns"].values())
+    events = reading.events
+    standard = set(reading.columns.values())
     for name, kind in kinds.items():
         if name in events and name not in standard:
             events[name] = _typed(events[name], kind, timezone)
-    return events
+    return reading
 
 
 # -- streaming parser ------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Survey responses: exports in, tidy answers out; clustering open-ended answers; weighting,
-weighted estimates and breakdowns by group."""
+weighted estimates with their variance, and breakdowns by group."""
 
 from research_kit.study import register_study_method
 from research_kit.survey.breakdown import (
@@ -49,8 +49,16 @@ from research_kit.survey.responses import (
 from research_kit.survey.scales import scale_order
 from research_kit.survey.terms import cluster_terms
 from research_kit.survey.themes import QuestionThemes, cluster_question
+from research_kit.survey.variance import (
+    SurveyDesign,
+    likert_mean,
+    replicate_weights,
+    weighted_mean,
+    weighted_total,
+)
 from research_kit.survey.weighting import (
     RakeResult,
+    WeightingWarning,
     design_effect,
     rake,
     rake_result,
@@ -65,8 +73,10 @@ __all__ = [
     "QuestionThemes",
     "RakeResult",
     "ResponseClusterer",
+    "SurveyDesign",
     "SurveyExport",
     "SurveyWeightsResult",
+    "WeightingWarning",
     "answer_counts",
     "apply_cluster_edits",
     "as_survey_export",
@@ -80,6 +90,7 @@ __all__ = [
     "file_rows",
     "holm_adjust",
     "is_non_answer",
+    "likert_mean",
     "likert_summary",
     "likert_summary_result",
     "merge_clusters",
@@ -90,6 +101,7 @@ __all__ = [
     "read_survey",
     "read_survey_export",
     "rename_cluster",
+    "replicate_weights",
     "scale_order",
     "split_cluster",
     "study_survey",
@@ -98,7 +110,9 @@ __all__ = [
     "top_box",
     "undo_last_edit",
     "weighted_distribution",
+    "weighted_mean",
     "weighted_share",
+    "weighted_total",
 ]
 
 # The survey room's readers, offered on every study (study.survey(), study.survey_weights()).

@@ -2,7 +2,9 @@
 
 ``ResponseClusterer(n_clusters="auto")`` fits each candidate k (:func:`candidate_ks`, up to
 :func:`auto_k_limit` unless ``k_range`` is given) on a fixed sample of distinct answers and keeps
-the k named by :data:`CRITERION`: the highest product of silhouette and stability.
+the k named by :data:`CRITERION`: the highest product of silhouette and stability. The largest
+k tried grows with the data (one theme per 25 distinct answers, at least 15 and at most 50), so
+a few hundred answers are never cut into fifty themes, nor twenty thousand squeezed into fifteen.
 :mod:`research_kit.survey.clustering` scores the candidates; this module says which are tried,
 picks the winner and words the criterion.
 """

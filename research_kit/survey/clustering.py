@@ -27,12 +27,9 @@ How answers are clustered (default, offline, nothing to download):
    memberships in ``transform``); answers with fewer than
    ``min_tokens`` lemmas do not shape the clusters but are assigned to the most probable one.
 
-With ``n_clusters="auto"`` each candidate k (every k up to 15, then steps of about a fifth
-up to the largest) is fitted on a fixed sample of up to 2,000 distinct answers and scored by
-the product of its cosine silhouette and its bootstrap stability; ``k_scores_`` shows every score
-and ``criterion_`` states the rule. The largest k tried grows with the data — one theme per 25
-distinct answers, at least 15 and at most 50 — unless ``k_range`` is given: a few hundred
-answers are never cut into fifty themes, and twenty thousand are not squeezed into fifteen.
+With ``n_clusters="auto"`` each candidate k is scored by the product of its cosine silhouette
+and its bootstrap stability on a fixed sample (:mod:`research_kit.survey.choosing_k` says which k
+are tried and how one is picked); ``k_scores_`` shows every score, ``criterion_`` the rule.
 
 Scale: the model is fitted on at most 20,000 distinct answers — a seeded sample chosen by
 hashing each answer's lemmas, so it depends neither on row order nor on batch boundaries — and

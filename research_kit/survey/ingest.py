@@ -43,7 +43,7 @@ from research_kit.survey.export_formats import (
     choose_layout,
     column_letter,
 )
-from research_kit.tables import detect_separator, read_csv_table
+from research_kit.tables import detect_separator, read_delimited_file
 
 SURVEY_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 
@@ -306,14 +306,15 @@ def file_rows(frame: pd.DataFrame | SurveyExport) -> pd.Series:
 def _read_csv(path: Path, *, encoding: str | None, sep: str | None) -> _Header:
     if encoding is not None:
         _check_forced_encoding(path, encoding, sep)
-    frame = read_csv_table(path, encoding=encoding, sep=sep, error_class=SurveyError)
+    table = read_delimited_file(path, encoding=encoding, sep=sep, error_class=SurveyError)
+    frame = table.frame
     # pandas names a blank header cell "Unnamed: <position>"; that is the only way it gets one.
     first_row = [
         "" if str(name) == f"Unnamed: {position}" else str(name)
         for position, name in enumerate(frame.columns)
     ]
     body = frame.set_axis(range(frame.shape[1]), axis=1)
-    attrs = dict(frame.attrs)
+    attrs = {"source": str(table.source), "encoding": table.encoding, "separator": table.separator}
     if encoding is None and attrs.get("encoding") in _SINGLE_BYTE:
         first_row = [_repair_utf8(name, attrs["encoding"]) for name in first_row]
         body, attrs["repaired_cells"] = _repair_mixed_utf8(body, attrs["encoding"])

@@ -20,21 +20,36 @@ Conventions (the same as R ``survey`` and ``samplics`` on a one-stage design):
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, sparse, stats
 
 from research_kit.deprecation import renamed_keywords
 from research_kit.errors import SurveyError
 
-__all__ = ["RakeResult", "design_effect", "rake", "rake_result", "weighted_share"]
+__all__ = [
+    "RakeResult",
+    "WeightingWarning",
+    "design_effect",
+    "rake",
+    "rake_result",
+    "weighted_share",
+]
 
 #: Relative difference between the totals of two margin variables that still counts as equal.
 TOTALS_RTOL = 1e-6
+
+
+class WeightingWarning(UserWarning):
+    """Weights that do not do all that was asked: trim bounds not met while matching margins.
+
+    The message names the bound that was missed and the range the weights reached.
+    """
 
 
 def _tidy_margins(margins: pd.DataFrame) -> pd.DataFrame:
@@ -108,8 +123,9 @@ def rake(
     max_iter: int = 100,
     tol: float = 1e-10,
     trim: tuple[float, float] | None = None,
-    trim_rounds: int = 5,
+    trim_rounds: int = 20,
     missing: Literal["error", "skip"] = "error",
+    strict: bool = False,
 ) -> pd.Series:
     """Rake respondent weights to population margins: the weights of :func:`rake_result`.
 
@@ -118,7 +134,7 @@ def rake(
 
     Parameters
     ----------
-    respondents, margins, variables, weight, max_iter, tol, trim, trim_rounds, missing
+    respondents, margins, variables, weight, max_iter, tol, trim, trim_rounds, missing, strict
         As for :func:`rake_result`.
 
     Returns
@@ -144,6 +160,7 @@ def rake(
         trim=trim,
         trim_rounds=trim_rounds,
         missing=missing,
+        strict=strict,
     ).weights
 
 
@@ -156,8 +173,9 @@ def rake_result(
     max_iter: int = 100,
     tol: float = 1e-10,
     trim: tuple[float, float] | None = None,
-    trim_rounds: int = 5,
+    trim_rounds: int = 20,
     missing: Literal["error", "skip"] = "error",
+    strict: bool = False,
 ) -> RakeResult:
     """Rake respondent weights to population margins (iterative proportional fitting).
 
@@ -189,8 +207,10 @@ def rake_result(
         hold exactly; ``within_trim_bounds`` says whether the bounds hold as well and
         ``weight_ratio_range`` gives the final ``(min, max)`` of weight / mean.
         Clip-then-rake approaches tight bounds only gradually, and bounds that conflict with
-        the margins (a sparse cell that needs a large weight) cannot be met at all, so check
-        those attributes; the margins always win over the bounds.
+        the margins (a sparse cell that needs a large weight) cannot be met at all: the
+        margins always win over the bounds, and a :class:`WeightingWarning` (an error with
+        ``strict=True``) names the bound missed, the range reached, and whether any weights
+        within the bounds could meet the margins (a linear program decides it).
     trim_rounds : int
         Most rounds of clip-then-rake when ``trim`` is given.
     missing : {"error", "skip"}
@@ -199,6 +219,8 @@ def rake_result(
         only scaled to the population total, and the respondents with a value, who keep their
         share of the weighted total, are raked to the population *shares* of the categories
         (as ``anesrake`` does). Nobody is dropped and the weights still sum to the population.
+    strict : bool
+        Raise instead of warning when the trim bounds are not met.
 
     Returns
     -------
@@ -217,7 +239,12 @@ def rake_result(
         agree within a relative 1e-6); a raking variable has missing values and
         ``missing="error"``; a starting weight is missing or not positive; or the weights do
         not converge within ``max_iter`` sweeps (the message names the variable with the
-        largest remaining gap).
+        largest remaining gap); with ``strict=True``, the trim bounds are not met.
+
+    Warns
+    -----
+    WeightingWarning
+        The trim bounds are not met (without ``strict``); the weights are returned all the same.
 
     Examples
     --------
@@ -367,6 +394,12 @@ def rake_result(
             if within:
                 break
         ratio = weights / weights.mean()
+        if not within:
+            feasible = _trim_feasible(codes, targets, len(weights), trim)
+            message, hint = _unmet_trim(trim, ratio, rounds=rounds, feasible=feasible)
+            if strict:
+                raise SurveyError(message, hint=hint)
+            warnings.warn(WeightingWarning(f"{message} — {hint}"), stacklevel=2)
         attrs |= {
             "trim": trim,
             "trim_rounds": rounds,
@@ -378,6 +411,74 @@ def rake_result(
     return RakeResult(
         weights=result, iterations=iterations, converged=True, max_gap=max_gap, **attrs
     )
+
+
+def _trim_feasible(
+    codes: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    targets: Mapping[str, pd.Series],
+    n: int,
+    trim: tuple[float, float],
+) -> bool | None:
+    """Whether any weights within the trim bounds meet every margin (a linear feasibility
+    problem); None when it cannot be decided.
+
+    The mean weight is the population total over ``n`` whatever the weights, so the bounds are
+    fixed numbers. With missing values (``missing="skip"``) the targets move with the weights
+    and are no fixed constraints: undecided.
+    """
+    if not all(present.all() for _, present in codes.values()):
+        return None
+    total = float(next(iter(targets.values())).sum())
+    rows, offset, wanted = [], 0, []
+    for variable, (position, _) in codes.items():
+        rows.append(position + offset)
+        target = targets[variable].to_numpy()
+        # totals may differ by TOTALS_RTOL; rescale so rounding cannot make them conflict
+        wanted.append(target * total / target.sum())
+        offset += len(target)
+    row = np.concatenate(rows)
+    column = np.tile(np.arange(n), len(rows))
+    constraints = sparse.csr_matrix((np.ones(len(row)), (row, column)), shape=(offset, n))
+    mean = total / n
+    result = optimize.linprog(
+        np.zeros(n),
+        A_eq=constraints,
+        b_eq=np.concatenate(wanted),
+        bounds=(trim[0] * mean, trim[1] * mean),
+        method="highs",
+    )
+    return {0: True, 2: False}.get(result.status)
+
+
+def _unmet_trim(
+    trim: tuple[float, float], ratio: np.ndarray, *, rounds: int, feasible: bool | None
+) -> tuple[str, str]:
+    """What a WeightingWarning (or error) says about trim bounds that were not met."""
+    low, high = trim
+    lowest, highest = float(ratio.min()), float(ratio.max())
+    missed = []
+    if lowest < low * (1 - 1e-9):
+        missed.append(
+            f"the lower bound {low:g} (lowest weight {lowest:.6g} times the mean, "
+            f"{100 * (low - lowest) / low:.2g}% under)"
+        )
+    if highest > high * (1 + 1e-9):
+        missed.append(
+            f"the upper bound {high:g} (highest weight {highest:.6g} times the mean, "
+            f"{100 * (highest - high) / high:.2g}% over)"
+        )
+    message = (
+        f"trimming missed {' and '.join(missed)} after {rounds} round(s) of clip-then-rake; "
+        f"the margins hold and the weights range {lowest:.6g}\u2013{highest:.6g} times the mean"
+    )
+    hints = {
+        False: "no weights within these bounds can match the margins: widen the bounds or "
+        "collapse sparse categories",
+        True: "weights within the bounds exist: raise trim_rounds (clip-then-rake approaches "
+        "tight bounds gradually)",
+        None: "widen the bounds, raise trim_rounds, or collapse sparse categories",
+    }
+    return message, hints[feasible]
 
 
 def _as_series(

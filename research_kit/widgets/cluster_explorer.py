@@ -322,6 +322,7 @@ class ClusterExplorer:
         figure = share_by_group(
             table,
             category=name,
+            min_cell_size=self.themes.min_cell_size,
             title=f"Share answering \u201c{name}\u201d by {group}",
         )
         return figure_svg(figure)

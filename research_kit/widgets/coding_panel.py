@@ -15,7 +15,9 @@ typing its start and end (code points, end exclusive). Long notes are shown one 
 text above a selection further down the page is folded away, since a widget cannot scroll.
 
 :func:`render_document_html` is the pure function that draws the highlighted text; it makes one
-pass over the sorted coding boundaries and escapes every piece of user text.
+pass over the sorted coding boundaries and escapes every piece of user text. The panel's
+widgets are created and laid out by :class:`~research_kit.widgets._coding_layout.CodingLayout`;
+this module gives them behaviour.
 """
 
 from __future__ import annotations
@@ -41,25 +43,24 @@ from research_kit.interviews.coding import (
 )
 from research_kit.interviews.segments import SEGMENT_KINDS, paragraphs, segment
 from research_kit.store import utcnow
+from research_kit.widgets._coding_layout import CodingLayout
+from research_kit.widgets._suggestions import SUGGESTION_COLUMNS, checked_suggestions
 from research_kit.widgets.highlight import (
     code_colours,
-    codes_in_order,
     legend_html,
     page_breaks,
     render_document_html,
-    swatch_html,
 )
 
 if TYPE_CHECKING:
     from research_kit.interviews.documents import Document
     from research_kit.study import Study
 
-SUGGESTION_COLUMNS = ("document_id", "start", "end", "code_id", "confidence", "origin")
 _FOLD_AFTER_CHARS = 1_500  # fold the page above a selection further down than this
 _STATUS_COLOURS = {"ok": "#1a7f37", "info": "#444444", "error": "#b42318"}
 
 
-class CodingPanel:
+class CodingPanel(CodingLayout):
     """A JupyterLab panel to code a study's interview notes, for one coder.
 
     Parameters
@@ -123,7 +124,7 @@ class CodingPanel:
         self.codebook = study.codebook()
         self.colours = code_colours(self.codebook)
         self.names = {code.id: code.name for code in self.codebook}
-        self.suggestions = _checked_suggestions(suggestions)
+        self.suggestions = checked_suggestions(suggestions)
         self.document: Document | None = None
         self.selection: tuple[int, int] | None = None
         self.last_message = ""
@@ -144,113 +145,7 @@ class CodingPanel:
 
     # -- building --------------------------------------------------------------------------------
     def _build(self, documents: list[Document], segment_by: str) -> None:
-        def full() -> widgets.Layout:
-            return widgets.Layout(width="98%")
-
-        self.document_picker = widgets.Dropdown(
-            options=[(_document_label(doc), doc.id) for doc in documents],
-            description="Note",
-            layout=widgets.Layout(width="34em"),
-        )
-        self.reload_button = widgets.Button(
-            description="Reload", icon="refresh", tooltip="read the note and its codings again"
-        )
-        self.show_all_coders = widgets.Checkbox(
-            value=False, description="show other coders' codings", indent=False
-        )
-        self.segment_kind = widgets.ToggleButtons(
-            options=list(SEGMENT_KINDS), value=segment_by, style={"button_width": "7.5em"}
-        )
-        self.page_picker = widgets.Dropdown(description="Page", layout=widgets.Layout(width="22em"))
-        self.previous_page = widgets.Button(icon="chevron-left", layout=widgets.Layout(width="3em"))
-        self.next_page = widgets.Button(icon="chevron-right", layout=widgets.Layout(width="3em"))
-        self.page_bar = widgets.HBox([self.previous_page, self.page_picker, self.next_page])
-        self.text_view = widgets.HTML(
-            layout=widgets.Layout(
-                height="62vh", min_height="20em", overflow="auto", border="1px solid #ddd"
-            )
-        )
-        self.legend = widgets.HTML()
-
-        self.segment_list = widgets.SelectMultiple(rows=7, layout=full())
-        self.find_box = widgets.Text(placeholder="find a phrase in this note", layout=full())
-        self.find_button = widgets.Button(description="Find next", icon="search")
-        self.start_field = widgets.BoundedIntText(description="start", min=0, max=0)
-        self.end_field = widgets.BoundedIntText(description="end", min=0, max=0)
-        for field in (self.start_field, self.end_field):
-            field.layout.width = "12em"
-        self.excerpt_view = widgets.HTML()
-
-        self.code_filter = widgets.Text(placeholder="filter codes", layout=full())
-        self.code_boxes: dict[str, widgets.Checkbox] = {}
-        self._code_rows: dict[str, widgets.HBox] = {}
-        for code, depth in codes_in_order(self.codebook):
-            box = widgets.Checkbox(
-                description=code.name, indent=False, tooltip=code.definition[:400]
-            )
-            self.code_boxes[code.id] = box
-            swatch = widgets.HTML(
-                swatch_html(self.colours.get(code.id)), layout=widgets.Layout(width="1.4em")
-            )
-            # flex "0 0 auto": rows keep their height instead of shrinking in the scroll box
-            self._code_rows[code.id] = widgets.HBox(
-                [swatch, box],
-                layout=widgets.Layout(margin=f"0 0 0 {depth * 1.2}em", flex="0 0 auto"),
-            )
-        code_list = widgets.VBox(
-            list(self._code_rows.values()),
-            layout=widgets.Layout(max_height="16em", overflow="auto"),
-        )
-        self.apply_button = widgets.Button(description="Apply", button_style="primary")
-        self.remove_button = widgets.Button(description="Remove", button_style="warning")
-        self.codings_here = widgets.Select(rows=4, layout=full())
-
-        self.memo_target = widgets.ToggleButtons(
-            options=["document", "code", "coding"], value="document", description="Memo on"
-        )
-        self.memo_box = widgets.Textarea(placeholder="memo", rows=4, layout=full())
-        self.memo_button = widgets.Button(description="Save memo", icon="save")
-        self.memo_view = widgets.HTML()
-
-        self.suggestion_list = widgets.Select(rows=8, layout=full())
-        self.accept_button = widgets.Button(description="Accept", button_style="success")
-        self.reject_button = widgets.Button(description="Reject", button_style="danger")
-        self.status = widgets.HTML()
-
-        coding_tab = widgets.VBox(
-            [
-                self.code_filter,
-                code_list,
-                widgets.HBox([self.apply_button, self.remove_button]),
-                widgets.HTML("<b>Codings here</b> (choose one to remove it or write a memo)"),
-                self.codings_here,
-            ]
-        )
-        memo_tab = widgets.VBox([self.memo_target, self.memo_box, self.memo_button, self.memo_view])
-        suggestion_tab = widgets.VBox(
-            [self.suggestion_list, widgets.HBox([self.accept_button, self.reject_button])]
-        )
-        tabs = widgets.Tab(
-            children=[coding_tab, memo_tab, suggestion_tab], titles=("Code", "Memo", "Suggestions")
-        )
-        left = widgets.VBox(
-            [self.page_bar, self.text_view, self.legend], layout=widgets.Layout(width="58%")
-        )
-        right = widgets.VBox(
-            [
-                widgets.HTML("<b>Select an excerpt</b>: segments, a phrase, or offsets"),
-                self.segment_list,
-                widgets.HBox([self.find_box, self.find_button]),
-                widgets.HBox([self.start_field, self.end_field]),
-                self.excerpt_view,
-                tabs,
-            ],
-            layout=widgets.Layout(width="42%", padding="0 0.5em 0 1em"),
-        )
-        header = widgets.HBox(
-            [self.document_picker, self.reload_button, self.segment_kind, self.show_all_coders]
-        )
-        self.widget = widgets.VBox([header, self.status, widgets.HBox([left, right])])
+        self.build_layout(documents, segment_by, codebook=self.codebook, colours=self.colours)
         self._connect()
 
     def _connect(self) -> None:
@@ -691,39 +586,6 @@ class CodingPanel:
 
 
 # -- small helpers ---------------------------------------------------------------------------------
-def _checked_suggestions(frame: pd.DataFrame | None) -> pd.DataFrame:
-    if frame is None:
-        return pd.DataFrame(columns=list(SUGGESTION_COLUMNS))
-    missing = {"document_id", "start", "end", "code_id"} - set(frame.columns)
-    if missing:
-        raise CodingError(
-            f"suggestions need the columns {', '.join(sorted(missing))}",
-            hint="pass a DataFrame with document_id, start, end, code_id, confidence, origin",
-        )
-    checked = frame.reset_index(drop=True).copy()
-    if "confidence" not in checked:
-        checked["confidence"] = float("nan")
-    if "origin" not in checked:
-        checked["origin"] = "suggestion"
-    checked["origin"] = checked["origin"].fillna("suggestion").astype(str)
-    try:
-        checked["start"] = checked["start"].astype(int)
-        checked["end"] = checked["end"].astype(int)
-    except (TypeError, ValueError) as exc:
-        raise CodingError(
-            "suggestions need whole-number start and end offsets",
-            hint="drop the rows with missing offsets",
-        ) from exc
-    return checked
-
-
-def _document_label(document: Document) -> str:
-    details = [
-        str(document.attributes[key])
-        for key in ("role", "ward")
-        if document.attributes.get(key) not in (None, "")
-    ]
-    return f"{document.id} — {', '.join(details)}" if details else document.id
 
 
 def _first_words(text: str, n: int = 8) -> str:

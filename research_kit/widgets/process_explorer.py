@@ -18,8 +18,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from research_kit.errors import ResearchKitError
-from research_kit.process.evidence import step_durations, step_evidence
-from research_kit.process.mining import (
+from research_kit.process import (
     directly_follows,
     end_activities,
     filter_activities,
@@ -27,6 +26,7 @@ from research_kit.process.mining import (
     start_activities,
     variants,
 )
+from research_kit.process.evidence import step_durations, step_evidence
 from research_kit.process.render import format_duration, process_map_svg
 
 if TYPE_CHECKING:
@@ -179,7 +179,7 @@ class ProcessExplorer:
             self._say(str(exc), error=True)
 
     def _case_variant_ids(self) -> pd.Series:
-        from research_kit.process.mining import case_variants
+        from research_kit.process import case_variants
 
         if not hasattr(self, "_case_variants"):
             self._case_variants = case_variants(self.log).set_index("case_id")["variant"]

@@ -1,0 +1,56 @@
+"""``research-kit qdpx import|export``: REFI-QDA projects in and out of a study."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from research_kit.cli._output import EXIT_OK
+from research_kit.study import open_study
+
+__all__ = ["add_qdpx_commands"]
+
+
+def add_qdpx_commands(commands: argparse._SubParsersAction) -> None:
+    """Add ``qdpx import`` and ``qdpx export``."""
+    qdpx = commands.add_parser("qdpx", help="REFI-QDA projects (.qdpx): import and export")
+    qdpx_commands = qdpx.add_subparsers(title="qdpx commands", metavar="ACTION")
+    qdpx_import = qdpx_commands.add_parser("import", help="import a .qdpx into a study")
+    qdpx_import.add_argument("file", help="the .qdpx file (ATLAS.ti, NVivo, MAXQDA, …)")
+    qdpx_import.add_argument("--study", default=".", help="study folder (default: here)")
+    qdpx_import.add_argument("--coder-prefix", help="put before every imported user name")
+    qdpx_import.add_argument(
+        "--skip-missing-sources",
+        action="store_true",
+        help="import codes, users and memos even when source texts are missing",
+    )
+    qdpx_import.add_argument("--json", action="store_true", help="print the summary as JSON")
+    qdpx_import.set_defaults(run=_run_qdpx_import)
+    qdpx_export = qdpx_commands.add_parser("export", help="export a study as a .qdpx")
+    qdpx_export.add_argument("--study", default=".", help="study folder (default: here)")
+    qdpx_export.add_argument("-o", "--output", required=True, help="the .qdpx file to write")
+    qdpx_export.set_defaults(run=_run_qdpx_export)
+
+
+def _run_qdpx_import(args: argparse.Namespace) -> int:
+    with open_study(args.study, create=False) as study:
+        summary = study.import_qdpx(
+            args.file,
+            coder_prefix=args.coder_prefix,
+            missing_sources="skip" if args.skip_missing_sources else "error",
+        )
+    if args.json:
+        print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    counts = ", ".join(f"{value} {key}" for key, value in summary.counts().items())
+    print(f"imported {args.file} into {args.study}: {counts}")
+    for document_id in summary.documents:
+        print(f"  new note: {document_id}")
+    return EXIT_OK
+
+
+def _run_qdpx_export(args: argparse.Namespace) -> int:
+    with open_study(args.study, create=False) as study:
+        path = study.export_qdpx(args.output)
+    print(f"wrote {path}")
+    return EXIT_OK

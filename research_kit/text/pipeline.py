@@ -1,0 +1,282 @@
+"""The one place that builds research_kit's spaCy pipeline and turns text into lemmas.
+
+By default the pipeline works offline with nothing to download: spaCy's blank English tokenizer,
+a lemmatizer that looks words up (lower-cased, so "The" and "the" agree) in the table shipped by
+``spacy-lookups-data``, and a rule-based sentencizer. When the user has a trained English
+pipeline installed (``en_core_web_sm`` and friends), ``model="auto"`` uses it instead, which also
+brings part-of-speech tags and named entities. Texts are processed in batches with ``nlp.pipe``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pandas as pd
+import spacy
+from spacy.language import Language
+from spacy.lookups import load_lookups
+from spacy.tokens import Doc, Token
+from tqdm.auto import tqdm
+
+from research_kit.errors import ResearchKitError
+from research_kit.text._values import as_text
+
+#: Trained English pipelines tried, smallest first, when ``model="auto"``.
+TRAINED_PIPELINES = ("en_core_web_sm", "en_core_web_md", "en_core_web_lg", "en_core_web_trf")
+LOOKUP_LEMMATIZER = "research_kit_lookup_lemmatizer"
+#: Below this many texts a progress bar is more noise than help.
+_PROGRESS_MIN_TEXTS = 2_000
+#: Components lemmas do not need (sentence boundaries, parse, entities), skipped for speed.
+_NOT_FOR_LEMMAS = ("sentencizer", "senter", "parser", "ner")
+
+
+class TextPipelineError(ResearchKitError):
+    """The requested spaCy pipeline cannot be built."""
+
+
+@Language.factory(LOOKUP_LEMMATIZER)
+def _make_lookup_lemmatizer(nlp: Language, name: str) -> _LookupLemmatizer:
+    return _LookupLemmatizer(nlp.lang)
+
+
+class _LookupLemmatizer:
+    """Set ``token.lemma_`` from spaCy's lookup table, keyed by the lower-cased token."""
+
+    def __init__(self, lang: str) -> None:
+        self.table = load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
+
+    def __call__(self, doc: Doc) -> Doc:
+        for token in doc:
+            token.lemma_ = _lookup_lemma(self.table, token)
+        return doc
+
+
+def _lookup_lemma(table, token: Token) -> str:
+    lower = token.lower_
+    lemma = table.get(lower, lower)
+    return lemma if isinstance(lemma, str) else lemma[0]
+
+
+def installed_trained_pipeline() -> str | None:
+    """Return the name of the first installed trained English pipeline, or None.
+
+    Examples
+    --------
+    >>> installed_trained_pipeline() in (None, *TRAINED_PIPELINES)
+    True
+    """
+    for name in TRAINED_PIPELINES:
+        if spacy.util.is_package(name):
+            return name
+    return None
+
+
+def build_pipeline(model: str = "auto") -> Language:
+    """Build the spaCy pipeline research_kit uses for all text work.
+
+    Parameters
+    ----------
+    model : str
+        ``"blank"`` for the offline pipeline (tokenizer, lower-cased lookup lemmatizer,
+        sentencizer); ``"auto"`` for an installed trained English pipeline if there is one,
+        else the offline one; or the name of an installed spaCy pipeline.
+
+    Returns
+    -------
+    spacy.language.Language
+
+    Examples
+    --------
+    >>> nlp = build_pipeline("blank")
+    >>> [token.lemma_ for token in nlp("The clerks were helpful")]
+    ['the', 'clerk', 'be', 'helpful']
+    """
+    if model == "auto":
+        model = installed_trained_pipeline() or "blank"
+    if model == "blank":
+        nlp = spacy.blank("en")
+        nlp.add_pipe(LOOKUP_LEMMATIZER)
+        nlp.add_pipe("sentencizer")
+        return nlp
+    if not spacy.util.is_package(model):
+        raise TextPipelineError(
+            f"the spaCy pipeline {model!r} is not installed",
+            hint=f"install it (python -m spacy download {model}) or use model='blank', "
+            "which works offline",
+        )
+    return spacy.load(model)
+
+
+def pipeline_name(nlp: Language) -> str:
+    """Describe a pipeline for method sections ("blank English + lookup lemmas" or its name)."""
+    if LOOKUP_LEMMATIZER in nlp.pipe_names:
+        return "spaCy blank English + lookup lemmatizer + sentencizer (offline)"
+    return f"spaCy {nlp.meta.get('name', '?')} {nlp.meta.get('version', '')}".strip()
+
+
+@dataclass(frozen=True)
+class LemmaOptions:
+    """Which tokens :func:`lemmatize` keeps.
+
+    Attributes
+    ----------
+    drop_stop : bool
+        Drop stop words ("the", "and", …).
+    drop_punct : bool
+        Drop punctuation and whitespace.
+    drop_numbers : bool
+        Drop numbers and number-like tokens ("3", "three", "2,500").
+    min_length : int
+        Drop lemmas shorter than this many characters.
+    """
+
+    drop_stop: bool = True
+    drop_punct: bool = True
+    drop_numbers: bool = True
+    min_length: int = 2
+
+    def keep(self, token: Token) -> bool:
+        """True if ``token`` should be kept."""
+        if self.drop_punct and (token.is_punct or token.is_space):
+            return False
+        if self.drop_stop and token.is_stop:
+            return False
+        if self.drop_numbers and token.like_num:
+            return False
+        return len(token.lemma_) >= self.min_length
+
+
+def pipe(
+    texts: Iterable[str],
+    nlp: Language,
+    *,
+    batch_size: int = 256,
+    progress: bool | None = None,
+    total: int | None = None,
+) -> Iterator[Doc]:
+    """Run ``nlp`` over many texts in batches, with a progress bar on long runs.
+
+    Parameters
+    ----------
+    texts : iterable of str
+        The texts; missing values (None, NaN) become empty documents.
+    nlp : Language
+        A pipeline from :func:`build_pipeline`.
+    batch_size : int
+        Texts per batch handed to spaCy.
+    progress : bool, optional
+        Show a tqdm progress bar; by default only for 2,000 texts or more.
+    total : int, optional
+        Number of texts, for the progress bar when ``texts`` has no ``len``.
+
+    Examples
+    --------
+    >>> nlp = build_pipeline("blank")
+    >>> [len(doc) for doc in pipe(["Two words", None], nlp)]
+    [2, 0]
+    """
+    if total is None and hasattr(texts, "__len__"):
+        total = len(texts)  # type: ignore[arg-type]
+    if progress is None:
+        progress = total is not None and total >= _PROGRESS_MIN_TEXTS
+    cleaned = (as_text(text) for text in texts)
+    docs = nlp.pipe(cleaned, batch_size=batch_size)
+    if progress:
+        docs = tqdm(docs, total=total, desc="Reading texts", unit="text")
+    yield from docs
+
+
+@contextmanager
+def lemmas_only(nlp: Language) -> Iterator[Language]:
+    """Run ``nlp`` with only what lemmas need: no sentences, parse or named entities.
+
+    Examples
+    --------
+    >>> nlp = build_pipeline("blank")
+    >>> with lemmas_only(nlp):
+    ...     "sentencizer" in nlp.pipe_names
+    False
+    >>> "sentencizer" in nlp.pipe_names
+    True
+    """
+    unused = [name for name in _NOT_FOR_LEMMAS if name in nlp.pipe_names]
+    with nlp.select_pipes(disable=unused):
+        yield nlp
+
+
+def lemmatize(
+    texts: Iterable[str],
+    nlp: Language | None = None,
+    *,
+    options: LemmaOptions | None = None,
+    batch_size: int = 256,
+    progress: bool | None = None,
+) -> list[list[str]]:
+    """Turn each text into its list of content lemmas.
+
+    Parameters
+    ----------
+    texts : iterable of str
+        The texts (missing values give an empty list).
+    nlp : Language, optional
+        A pipeline from :func:`build_pipeline`; the offline one by default.
+    options : LemmaOptions, optional
+        Which tokens to keep.
+    batch_size : int
+        Texts per spaCy batch.
+    progress : bool, optional
+        Progress bar (default: only on long runs).
+
+    Returns
+    -------
+    list of list of str
+
+    Examples
+    --------
+    >>> lemmatize(["The inspectors came 3 times!", "The Inspector came."])
+    [['inspector', 'come', 'time'], ['inspector', 'come']]
+    """
+    nlp = nlp or build_pipeline("blank")
+    options = options or LemmaOptions()
+    with lemmas_only(nlp):
+        return [
+            [token.lemma_ for token in doc if options.keep(token)]
+            for doc in pipe(texts, nlp, batch_size=batch_size, progress=progress)
+        ]
+
+
+def tokens_table(texts: Iterable[str], nlp: Language | None = None) -> pd.DataFrame:
+    """Return one row per token: text number, sentence, offsets, token, lemma and flags.
+
+    Offsets are code points into each text, end exclusive (the study-wide convention).
+
+    Examples
+    --------
+    >>> table = tokens_table(["Permits wait. Ok"])
+    >>> table[["sentence", "token", "lemma"]].values.tolist()
+    [[0, 'Permits', 'permit'], [0, 'wait', 'wait'], [0, '.', '.'], [1, 'Ok', 'okay']]
+    """
+    nlp = nlp or build_pipeline("blank")
+    rows = []
+    for text_id, doc in enumerate(pipe(texts, nlp)):
+        for sentence_number, sentence in enumerate(doc.sents):
+            for token in sentence:
+                if token.is_space:
+                    continue
+                rows.append(
+                    {
+                        "text_id": text_id,
+                        "sentence": sentence_number,
+                        "start": token.idx,
+                        "end": token.idx + len(token.text),
+                        "token": token.text,
+                        "lemma": token.lemma_,
+                        "is_stop": token.is_stop,
+                        "is_punct": token.is_punct,
+                        "like_num": token.like_num,
+                    }
+                )
+    columns = ["text_id", "sentence", "start", "end", "token", "lemma"]
+    return pd.DataFrame(rows, columns=[*columns, "is_stop", "is_punct", "like_num"])

@@ -1,0 +1,173 @@
+"""The coding panel's controls and how they are laid out (private).
+
+:class:`CodingLayout` creates every widget of :class:`~research_kit.widgets.CodingPanel` (the
+note picker, the page bar, the highlighted text, the selection tools, the code list, the memo
+and suggestion tabs) and arranges them; the panel gives them behaviour. Kept apart so that what
+the panel looks like can change without touching what each click does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import ipywidgets as widgets
+
+from research_kit.interviews.segments import SEGMENT_KINDS
+from research_kit.widgets.highlight import codes_in_order, swatch_html
+
+if TYPE_CHECKING:
+    from research_kit.interviews.codebook import Codebook
+    from research_kit.interviews.documents import Document
+
+
+class CodingLayout:
+    """The widgets of the coding panel, laid out; :meth:`build_layout` creates them.
+
+    Examples
+    --------
+    >>> from research_kit.interviews import parse_codebook
+    >>> layout = CodingLayout()
+    >>> book = parse_codebook("codes:\\n- name: Waiting\\n")
+    >>> layout.build_layout([], "paragraph", codebook=book, colours={})
+    >>> layout.segment_kind.value, [box.description for box in layout.code_boxes.values()]
+    ('paragraph', ['Waiting'])
+    """
+
+    def build_layout(
+        self,
+        documents: list[Document],
+        segment_by: str,
+        *,
+        codebook: Codebook,
+        colours: dict[str, str],
+    ) -> None:
+        """Create the controls as attributes, and ``widget``, the whole panel.
+
+        Parameters
+        ----------
+        documents : list of Document
+            The notes the picker offers.
+        segment_by : str
+            The segment kind chosen at first.
+        codebook : Codebook
+            The codes to tick, in codebook order.
+        colours : dict of str to str
+            Each code's colour, for its swatch.
+        """
+
+        def full() -> widgets.Layout:
+            return widgets.Layout(width="98%")
+
+        self.document_picker = widgets.Dropdown(
+            options=[(_document_label(doc), doc.id) for doc in documents],
+            description="Note",
+            layout=widgets.Layout(width="34em"),
+        )
+        self.reload_button = widgets.Button(
+            description="Reload", icon="refresh", tooltip="read the note and its codings again"
+        )
+        self.show_all_coders = widgets.Checkbox(
+            value=False, description="show other coders' codings", indent=False
+        )
+        self.segment_kind = widgets.ToggleButtons(
+            options=list(SEGMENT_KINDS), value=segment_by, style={"button_width": "7.5em"}
+        )
+        self.page_picker = widgets.Dropdown(description="Page", layout=widgets.Layout(width="22em"))
+        self.previous_page = widgets.Button(icon="chevron-left", layout=widgets.Layout(width="3em"))
+        self.next_page = widgets.Button(icon="chevron-right", layout=widgets.Layout(width="3em"))
+        self.page_bar = widgets.HBox([self.previous_page, self.page_picker, self.next_page])
+        self.text_view = widgets.HTML(
+            layout=widgets.Layout(
+                height="62vh", min_height="20em", overflow="auto", border="1px solid #ddd"
+            )
+        )
+        self.legend = widgets.HTML()
+
+        self.segment_list = widgets.SelectMultiple(rows=7, layout=full())
+        self.find_box = widgets.Text(placeholder="find a phrase in this note", layout=full())
+        self.find_button = widgets.Button(description="Find next", icon="search")
+        self.start_field = widgets.BoundedIntText(description="start", min=0, max=0)
+        self.end_field = widgets.BoundedIntText(description="end", min=0, max=0)
+        for field in (self.start_field, self.end_field):
+            field.layout.width = "12em"
+        self.excerpt_view = widgets.HTML()
+
+        self.code_filter = widgets.Text(placeholder="filter codes", layout=full())
+        self.code_boxes: dict[str, widgets.Checkbox] = {}
+        self._code_rows: dict[str, widgets.HBox] = {}
+        for code, depth in codes_in_order(codebook):
+            box = widgets.Checkbox(
+                description=code.name, indent=False, tooltip=code.definition[:400]
+            )
+            self.code_boxes[code.id] = box
+            swatch = widgets.HTML(
+                swatch_html(colours.get(code.id)), layout=widgets.Layout(width="1.4em")
+            )
+            # flex "0 0 auto": rows keep their height instead of shrinking in the scroll box
+            self._code_rows[code.id] = widgets.HBox(
+                [swatch, box],
+                layout=widgets.Layout(margin=f"0 0 0 {depth * 1.2}em", flex="0 0 auto"),
+            )
+        code_list = widgets.VBox(
+            list(self._code_rows.values()),
+            layout=widgets.Layout(max_height="16em", overflow="auto"),
+        )
+        self.apply_button = widgets.Button(description="Apply", button_style="primary")
+        self.remove_button = widgets.Button(description="Remove", button_style="warning")
+        self.codings_here = widgets.Select(rows=4, layout=full())
+
+        self.memo_target = widgets.ToggleButtons(
+            options=["document", "code", "coding"], value="document", description="Memo on"
+        )
+        self.memo_box = widgets.Textarea(placeholder="memo", rows=4, layout=full())
+        self.memo_button = widgets.Button(description="Save memo", icon="save")
+        self.memo_view = widgets.HTML()
+
+        self.suggestion_list = widgets.Select(rows=8, layout=full())
+        self.accept_button = widgets.Button(description="Accept", button_style="success")
+        self.reject_button = widgets.Button(description="Reject", button_style="danger")
+        self.status = widgets.HTML()
+
+        coding_tab = widgets.VBox(
+            [
+                self.code_filter,
+                code_list,
+                widgets.HBox([self.apply_button, self.remove_button]),
+                widgets.HTML("<b>Codings here</b> (choose one to remove it or write a memo)"),
+                self.codings_here,
+            ]
+        )
+        memo_tab = widgets.VBox([self.memo_target, self.memo_box, self.memo_button, self.memo_view])
+        suggestion_tab = widgets.VBox(
+            [self.suggestion_list, widgets.HBox([self.accept_button, self.reject_button])]
+        )
+        tabs = widgets.Tab(
+            children=[coding_tab, memo_tab, suggestion_tab], titles=("Code", "Memo", "Suggestions")
+        )
+        left = widgets.VBox(
+            [self.page_bar, self.text_view, self.legend], layout=widgets.Layout(width="58%")
+        )
+        right = widgets.VBox(
+            [
+                widgets.HTML("<b>Select an excerpt</b>: segments, a phrase, or offsets"),
+                self.segment_list,
+                widgets.HBox([self.find_box, self.find_button]),
+                widgets.HBox([self.start_field, self.end_field]),
+                self.excerpt_view,
+                tabs,
+            ],
+            layout=widgets.Layout(width="42%", padding="0 0.5em 0 1em"),
+        )
+        header = widgets.HBox(
+            [self.document_picker, self.reload_button, self.segment_kind, self.show_all_coders]
+        )
+        self.widget = widgets.VBox([header, self.status, widgets.HBox([left, right])])
+
+
+def _document_label(document: Document) -> str:
+    details = [
+        str(document.attributes[key])
+        for key in ("role", "ward")
+        if document.attributes.get(key) not in (None, "")
+    ]
+    return f"{document.id} — {', '.join(details)}" if details else document.id

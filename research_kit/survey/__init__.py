@@ -1,6 +1,8 @@
 """Survey responses: exports in, tidy answers out; clustering open-ended answers; weighting,
-weighted estimates with their variance, and breakdowns by group."""
+weighted estimates with their variance, breakdowns by group, and change between waves."""
 
+from research_kit.errors import Problem
+from research_kit.settings import StudySettings
 from research_kit.study import register_study_method
 from research_kit.survey.breakdown import crosstab, holm_adjust, weighted_distribution
 from research_kit.survey.cluster_edits import (
@@ -15,7 +17,8 @@ from research_kit.survey.clustering import ResponseClusterer
 from research_kit.survey.columns import detect_column_kinds, scale_order
 from research_kit.survey.ingest import file_rows, read_survey
 from research_kit.survey.likert import likert_summary, top_box
-from research_kit.survey.material import check, study_survey, survey_weights
+from research_kit.survey.material import check as check_exports
+from research_kit.survey.material import study_survey, survey_weights
 from research_kit.survey.responses import (
     NON_ANSWERS,
     OPEN_TEXT_NON_ANSWERS,
@@ -32,6 +35,8 @@ from research_kit.survey.variance import (
     weighted_mean,
     weighted_total,
 )
+from research_kit.survey.wave_questions import check_wave_questions, match_questions
+from research_kit.survey.waves import describe_change, wave_change, wave_trend_chart
 from research_kit.survey.weighting import WeightingWarning, design_effect, rake, weighted_share
 
 __all__ = [
@@ -44,9 +49,12 @@ __all__ = [
     "answer_counts",
     "apply_cluster_edits",
     "check",
+    "check_exports",
+    "check_wave_questions",
     "cluster_question",
     "cluster_terms",
     "crosstab",
+    "describe_change",
     "design_effect",
     "detect_column_kinds",
     "file_rows",
@@ -54,6 +62,7 @@ __all__ = [
     "is_non_answer",
     "likert_mean",
     "likert_summary",
+    "match_questions",
     "merge_clusters",
     "open_answers",
     "pin_response",
@@ -67,11 +76,26 @@ __all__ = [
     "survey_weights",
     "top_box",
     "undo_last_edit",
+    "wave_change",
+    "wave_trend_chart",
     "weighted_distribution",
     "weighted_mean",
     "weighted_share",
     "weighted_total",
 ]
+
+
+def check(settings: StudySettings) -> list[Problem]:
+    """Every problem with the study's survey exports, their margins and their waves (files only).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> check(StudySettings(Path("."), "x"))
+    []
+    """
+    return check_exports(settings) + check_wave_questions(settings)
+
 
 # The survey room's readers, offered on every study (study.survey(), study.survey_weights()).
 register_study_method(study_survey, name="survey")

@@ -376,3 +376,39 @@ def test_the_sample_status_share_rose_beyond_its_margin_of_error(sample):
     )
     assert set(by_ward["group"]) == {f"Ward {i}" for i in range(1, 7)}
     assert len(by_ward) == 12
+
+
+def test_the_sample_wave_estimates_are_those_of_survey_variance(sample):
+    """Each wave's row is weighted_mean on that wave's raked weights and raking columns."""
+    from research_kit.survey import SurveyDesign, weighted_mean
+    from research_kit.tables import read_csv_table
+
+    question = "I always knew the status of my application"
+    table = wave_change(sample, question, value="Agree")
+    frame = sample.survey("permitting_2026")
+    frame["w"] = sample.survey_weights("permitting_2026", survey=frame).to_numpy()
+    raked = {"ward": "Ward", "age_band": "Age", "race_ethnicity": "Race/ethnicity"}
+    margins = read_csv_table(sample.survey_source().population_margins)
+    for column, variable in raked.items():
+        known = set(margins.loc[margins["variable"] == variable, "category"])
+        frame[f"m_{column}"] = frame[column].where(frame[column].isin(known))
+    answered = frame[question].notna() & (frame[question] != "")
+    agree = (frame[question] == "Agree").astype("boolean").where(answered)
+    design = SurveyDesign("w", calibrated_on=[f"m_{c}" for c in raked])
+    expected = weighted_mean(frame, agree.rename(question), design=design).iloc[0]
+    latest = table.iloc[-1]
+    assert latest["estimate"] == pytest.approx(expected["estimate"], rel=1e-12)
+    assert latest["se"] == pytest.approx(expected["se"], rel=1e-12)
+    assert latest["n"] == expected["n"]
+
+
+def test_waves_read_and_never_write(two_waves):
+    def snapshot() -> dict[str, bytes]:
+        return {str(p): p.read_bytes() for p in sorted(two_waves.rglob("*")) if p.is_file()}
+
+    with research_kit.open_study(two_waves) as opened:
+        before = snapshot()
+        wave_change(opened, Q_EASY, value="Yes")
+        match_questions(opened)
+        check_folder(two_waves)
+        assert snapshot() == before

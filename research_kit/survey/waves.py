@@ -16,6 +16,7 @@ protect them. :func:`wave_trend_chart` draws the estimates with their intervals;
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -263,41 +264,47 @@ def wave_trend_chart(
             _, ax = plt.subplots(figsize=(7, 4))
         waves = list(dict.fromkeys(table["wave"]))
         position = {wave: i for i, wave in enumerate(waves)}
-        groups = list(dict.fromkeys(table["group"]))
+        shown = table[~table["suppressed"].astype(bool)]
+        groups = list(dict.fromkeys(shown["group"]))
+        # Groups side by side at each wave, so that their intervals do not hide each other.
+        offsets = np.linspace(-0.12, 0.12, len(groups)) if len(groups) > 1 else [0.0]
         for i, group in enumerate(groups):
-            rows = table[(table["group"] == group) & ~table["suppressed"].astype(bool)]
-            x = rows["wave"].map(position).to_numpy(dtype=float)
+            rows = shown[shown["group"] == group]
+            x = rows["wave"].map(position).to_numpy(dtype=float) + offsets[i]
             y = rows["estimate"].to_numpy(dtype=float)
             spread = [y - rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float) - y]
-            ax.errorbar(
-                x,
-                y,
-                yerr=spread,
-                marker="o",
-                capsize=4,
-                label=str(group),
-                color=PALETTE[i % len(PALETTE)],
-            )
-        ax.set_xticks(range(len(waves)), [str(w) for w in waves])
-        ax.set_xlim(-0.5, len(waves) - 0.5)
-        statistic = str(table["statistic"].iloc[0])
-        if statistic == "share":
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.set_ylabel(statistic)
-        ax.set_xlabel("wave")
-        ax.set_title(title or str(table["question"].iloc[0]), loc="left", fontweight="bold")
+            colour = PALETTE[i % len(PALETTE)]
+            ax.errorbar(x, y, yerr=spread, marker="o", capsize=4, label=str(group), color=colour)
+        _label_trend_axes(ax, table, waves, title)
         if len(groups) > 1:
-            ax.legend(frameon=False, fontsize="small")
-        hidden = table.loc[table["suppressed"].astype(bool), ["group", "wave"]]
-        if len(hidden):
-            cells = ", ".join(f"{g} ({w})" for g, w in hidden.itertuples(index=False))
-            ax.annotate(
-                f"Suppressed (too few respondents): {cells}",
-                (0, -0.22),
-                xycoords="axes fraction",
-                fontsize="small",
-            )
+            ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1, 1))
     return ax
+
+
+def _label_trend_axes(ax: plt.Axes, table: pd.DataFrame, waves: list, title: str | None) -> None:
+    """Ticks, axis labels, title, and a note naming the intervals and the hidden cells."""
+    ax.set_xticks(range(len(waves)), [str(w) for w in waves])
+    ax.set_xlim(-0.5, len(waves) - 0.5)
+    first = table.iloc[0]
+    if first["statistic"] == "share":
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.set_ylabel(textwrap.fill(f"share answering {first.get('value', '')}".strip(), 40))
+    else:
+        ax.set_ylabel(str(first["statistic"]))
+    ax.set_xlabel("wave")
+    ax.set_title(textwrap.fill(title or str(first["question"]), 60), loc="left", fontweight="bold")
+    note = f"Bars: {first.get('confidence', 0.95):.0%} confidence intervals."
+    hidden = table.loc[table["suppressed"].astype(bool), ["group", "wave"]]
+    if len(hidden):
+        cells = ", ".join(f"{g} ({w})" for g, w in hidden.itertuples(index=False))
+        note += f" Suppressed (too few respondents): {cells}."
+    ax.annotate(
+        textwrap.fill(note, 90),
+        (0, -0.18),
+        xycoords="axes fraction",
+        va="top",
+        fontsize="small",
+    )
 
 
 def _columns_asking(matches: pd.DataFrame, question: str) -> dict[str, tuple[str, str, str]]:

@@ -19,6 +19,15 @@ Outputs (relative to the repository root)
 * benchmarks/data/sample_survey_truth.csv - the generator's ground truth: the
   theme behind each open-ended answer (empty for blanks and non-answers), for
   clustering-quality benchmarks.
+* interview_data/survey/permitting_survey_2025.csv - the same survey a year
+  earlier (its first wave), 1,100 respondents, fielded 2025-04-07 to
+  2025-05-18, before the AlderPermits portal and the permit checklists
+  (September 2025): knowing the status of an application and finding out which
+  permits are needed were rated lower. Two questions read differently, as
+  exports of a re-fielded survey do: the satisfaction question with the city
+  in lower case and a typographic apostrophe (matched by its text) and the
+  status statement reworded (matched by ``match:`` in study.yml). It is drawn
+  from its own seed after the 2026 wave, so the 2026 files do not change.
 
 How it is simulated
 -------------------
@@ -100,6 +109,40 @@ HEADER = [
 
 LIKERT = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
 SATISFACTION = ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied"]
+
+# --------------------------------------------------------------------------
+# Waves: the 2026 survey and the same survey a year earlier
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Wave:
+    """One fielding of the survey: its size, dates, file, header and what differed."""
+
+    seed: int
+    respondents: int
+    field_start: datetime
+    path: Path
+    header: list[str]
+    item_shift: dict[str, float] = field(default_factory=dict)  # added to every latent rating
+    special_answers: bool = False  # the PII and formula answers (privacy tests) live in 2026
+
+
+WAVE_2026 = Wave(SEED, N_RESPONDENTS, FIELD_START, SURVEY_PATH, HEADER, special_answers=True)
+Q_SATISFACTION_2025 = "Overall, how satisfied are you with the city\u2019s permitting services?"
+Q_STATUS_2025 = "I always knew where my application was in the process"
+WAVE_2025 = Wave(
+    seed=20250408,  # of the first few seeds, one where unshifted items move only by chance
+    respondents=1100,
+    field_start=datetime(2025, 4, 7),  # a Monday, as 2026-04-06 is
+    path=ROOT / "interview_data" / "survey" / "permitting_survey_2025.csv",
+    header=[
+        {Q_SATISFACTION: Q_SATISFACTION_2025, LIKERT_ITEMS["status"]: Q_STATUS_2025}.get(q, q)
+        for q in HEADER
+    ],
+    # Before the portal and the checklists of September 2025.
+    item_shift={"status": -0.40, "easy": -0.25},
+)
 
 WARDS = [f"Ward {i}" for i in range(1, 7)]
 AGES = ["18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
@@ -1701,14 +1744,19 @@ def person_shift(r: Respondent) -> float:
     )
 
 
-def draw_ratings(rng: np.random.Generator, r: Respondent) -> None:
+def draw_ratings(
+    rng: np.random.Generator, r: Respondent, wave_shift: dict[str, float] | None = None
+) -> None:
+    wave_shift = wave_shift or {}
     person = rng.normal(0.0, 0.75) + person_shift(r)
     shrink = 1.0 if r.applied else 0.6  # non-applicants hold vaguer opinions
     skip_block = rng.random() < (0.40 if not r.applied else 0.02)
     item_blank = 0.10 if not r.applied else 0.03
     latents = []
     for item in LIKERT_ITEMS:
-        latent = shrink * (person + item_shift(r, item) + rng.normal(0.0, 0.6))
+        # x + 0.0 is x exactly, so the 2026 wave (no shift) draws what it always drew.
+        shift = item_shift(r, item) + wave_shift.get(item, 0.0)
+        latent = shrink * (person + shift + rng.normal(0.0, 0.6))
         latents.append(latent)
         blank = skip_block or rng.random() < item_blank
         r.ratings[item] = "" if blank else to_level(latent, LIKERT_CUTS, LIKERT)
@@ -1945,7 +1993,7 @@ def inject_special_answers(rng: np.random.Generator, respondents: list[Responden
 # --------------------------------------------------------------------------
 
 
-def day_weights() -> list[float]:
+def day_weights(field_start: datetime = FIELD_START) -> list[float]:
     """Launch bump, reminder e-mails on day 14 and 28, quieter weekends."""
     weights = []
     for d in range(FIELD_DAYS):
@@ -1954,7 +2002,7 @@ def day_weights() -> list[float]:
             w += 2.0 * np.exp(-(d - 14) / 2.0)
         if d >= 28:
             w += 1.5 * np.exp(-(d - 28) / 2.0)
-        if (FIELD_START + timedelta(days=d)).weekday() >= 5:
+        if (field_start + timedelta(days=d)).weekday() >= 5:
             w *= 0.7
         weights.append(float(w))
     return weights
@@ -1982,13 +2030,15 @@ HOUR_WEIGHTS = {
 }
 
 
-def draw_times(rng: np.random.Generator, r: Respondent, days: list[float]) -> None:
+def draw_times(
+    rng: np.random.Generator, r: Respondent, days: list[float], field_start: datetime = FIELD_START
+) -> None:
     day = int(rng.choice(FIELD_DAYS, p=np.asarray(days) / sum(days)))
     hours = list(HOUR_WEIGHTS)
     if day == FIELD_DAYS - 1:
         hours = [h for h in hours if h <= 22]  # survey closes at midnight on the last day
     hour = int(weighted_choice(rng, [str(h) for h in hours], [HOUR_WEIGHTS[h] for h in hours]))
-    start = FIELD_START + timedelta(
+    start = field_start + timedelta(
         days=day, hours=hour, minutes=int(rng.integers(60)), seconds=int(rng.integers(60))
     )
     median = 540.0 if r.language == ENGLISH else 660.0
@@ -2015,16 +2065,18 @@ def draw_ids(rng: np.random.Generator, n: int) -> list[str]:
 # --------------------------------------------------------------------------
 
 
-def build_respondents(rng: np.random.Generator) -> list[Respondent]:
-    respondents = [draw_respondent(rng) for _ in range(N_RESPONDENTS)]
+def build_respondents(rng: np.random.Generator, wave: Wave | None = None) -> list[Respondent]:
+    wave = wave or WAVE_2026
+    respondents = [draw_respondent(rng) for _ in range(wave.respondents)]
     for r in respondents:
         draw_themes(rng, r)
-        draw_ratings(rng, r)
+        draw_ratings(rng, r, wave.item_shift)
         draw_answers(rng, r)
-    inject_special_answers(rng, respondents)
-    days = day_weights()
+    if wave.special_answers:
+        inject_special_answers(rng, respondents)
+    days = day_weights(wave.field_start)
     for r in respondents:
-        draw_times(rng, r, days)
+        draw_times(rng, r, days, wave.field_start)
     order = sorted(range(len(respondents)), key=lambda i: (respondents[i].start, i))
     respondents = [respondents[i] for i in order]
     for r, rid in zip(respondents, draw_ids(rng, len(respondents)), strict=True):
@@ -2055,11 +2107,12 @@ def survey_row(r: Respondent) -> list[str]:
     ]
 
 
-def write_survey(respondents: list[Respondent]) -> None:
-    SURVEY_PATH.parent.mkdir(parents=True, exist_ok=True)
-    with SURVEY_PATH.open("w", encoding="utf-8-sig", newline="") as f:
+def write_survey(respondents: list[Respondent], wave: Wave | None = None) -> None:
+    wave = wave or WAVE_2026
+    wave.path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.path.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-        writer.writerow(HEADER)
+        writer.writerow(wave.header)
         writer.writerows(survey_row(r) for r in respondents)
 
 
@@ -2139,7 +2192,11 @@ def main() -> None:
     write_margins()
     write_truth(respondents)
     print_summary(respondents)
-    for path in (SURVEY_PATH, MARGINS_PATH, TRUTH_PATH):
+    # The first wave comes after the second, from its own seed: the 2026 files stay as they were.
+    earlier = build_respondents(np.random.default_rng(WAVE_2025.seed), WAVE_2025)
+    write_survey(earlier, WAVE_2025)
+    print_summary(earlier)
+    for path in (SURVEY_PATH, MARGINS_PATH, TRUTH_PATH, WAVE_2025.path):
         print(f"wrote {path.relative_to(ROOT)}")
 
 

@@ -34,6 +34,7 @@ SAMPLE_COUNTS = {
     "roles": len(ROLES),
     "survey respondents": 1850,
     "survey blank ages": 23,
+    "survey 2025 wave respondents": 1100,
     "event log cases": 2386,
     "event log events": 23976,
     "notes coded by J.R.": 14,
@@ -46,6 +47,7 @@ GENERATED = {
         "interview_data/survey/permitting_survey_2026.csv",
         "interview_data/survey/population_margins.csv",
         "benchmarks/data/sample_survey_truth.csv",
+        "interview_data/survey/permitting_survey_2025.csv",
     ],
     "make_sample_event_log.py": [
         "interview_data/process/permit_events.csv",
@@ -110,6 +112,7 @@ def _count_sample(study) -> dict[str, int]:
         "roles": len({doc.attributes["role"] for doc in study.documents()}),
         "survey respondents": len(survey),
         "survey blank ages": int(survey["age_band"].isna().sum()),
+        "survey 2025 wave respondents": len(study.survey("permitting_2025")),
         "event log cases": log["case_id"].nunique(),
         "event log events": len(log),
         "notes coded by J.R.": int(coded["J.R."]),

@@ -1,6 +1,8 @@
 """Survey responses: exports in, tidy answers out; clustering open-ended answers; weighting,
-weighted estimates with their variance, and breakdowns by group."""
+weighted estimates with their variance, breakdowns by group, and change between waves."""
 
+from research_kit.errors import Problem
+from research_kit.settings import StudySettings
 from research_kit.study import register_study_method
 from research_kit.survey.breakdown import (
     CrosstabResult,
@@ -34,11 +36,11 @@ from research_kit.survey.likert import (
 )
 from research_kit.survey.material import (
     SurveyWeightsResult,
-    check,
     study_survey,
     survey_weights,
     survey_weights_result,
 )
+from research_kit.survey.material import check as check_exports
 from research_kit.survey.responses import (
     NON_ANSWERS,
     OPEN_TEXT_NON_ANSWERS,
@@ -56,6 +58,8 @@ from research_kit.survey.variance import (
     weighted_mean,
     weighted_total,
 )
+from research_kit.survey.wave_questions import check_wave_questions, match_questions
+from research_kit.survey.waves import describe_change, wave_change, wave_trend_chart
 from research_kit.survey.weighting import (
     RakeResult,
     WeightingWarning,
@@ -81,10 +85,13 @@ __all__ = [
     "apply_cluster_edits",
     "as_survey_export",
     "check",
+    "check_exports",
+    "check_wave_questions",
     "cluster_question",
     "cluster_terms",
     "crosstab",
     "crosstab_result",
+    "describe_change",
     "design_effect",
     "detect_column_kinds",
     "file_rows",
@@ -93,6 +100,7 @@ __all__ = [
     "likert_mean",
     "likert_summary",
     "likert_summary_result",
+    "match_questions",
     "merge_clusters",
     "open_answers",
     "pin_response",
@@ -109,11 +117,26 @@ __all__ = [
     "survey_weights_result",
     "top_box",
     "undo_last_edit",
+    "wave_change",
+    "wave_trend_chart",
     "weighted_distribution",
     "weighted_mean",
     "weighted_share",
     "weighted_total",
 ]
+
+
+def check(settings: StudySettings) -> list[Problem]:
+    """Every problem with the study's survey exports, their margins and their waves (files only).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> check(StudySettings(Path("."), "x"))
+    []
+    """
+    return check_exports(settings) + check_wave_questions(settings)
+
 
 # The survey room's readers, offered on every study (study.survey(), study.survey_weights()).
 register_study_method(study_survey, name="survey")

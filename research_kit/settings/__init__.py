@@ -4,7 +4,8 @@
 participants (role, ward, …: which values are allowed), the minimum cell size below which group
 breakdowns are suppressed, and where the raw material lives: the notes folder, the codebook,
 survey exports (with which column is the respondent id, which are attributes, which questions
-are open-ended), process maps and event logs (with their column mapping).
+are open-ended, which surveys are waves of one series: :mod:`research_kit.settings.surveys`),
+process maps and event logs (with their column mapping).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import sqlalchemy as sa
 
 from research_kit.errors import Problem, StoreError, StudyConfigError, raise_first_error
 from research_kit.rawfiles import read_text
+from research_kit.settings.surveys import SurveySource, survey_sources
+from research_kit.settings.surveys import survey_waves as survey_waves
 from research_kit.store import database_url
 from research_kit.yamlfiles import YamlList, YamlMap, parse_yaml
 
@@ -75,20 +78,6 @@ class AttributeSpec:
         if self.type == "number" and not _is_number(value):
             return f"{self.name} {value!r} is not a number"
         return None
-
-
-@dataclass(frozen=True)
-class SurveySource:
-    """A survey export of the study and how to read it."""
-
-    id: str
-    path: Path
-    respondent_id: str
-    attributes: dict[str, str] = field(default_factory=dict)
-    open_ended: tuple[str, ...] = ()
-    likert: tuple[str, ...] = ()
-    population_margins: Path | None = None
-    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -208,7 +197,7 @@ def validate_settings(folder: Path | str) -> tuple[StudySettings, list[Problem]]
         notes=_optional_path(folder, data.get("notes", "notes")),
         codebook=_optional_path(folder, data.get("codebook", "codebook.yml")),
         codings=tuple(folder / str(item) for item in _list(data, "codings", path, problems)),
-        surveys=tuple(_surveys(data, folder, path, problems)),
+        surveys=_surveys(data, folder, path, problems),
         process_maps=tuple(
             folder / str(item) for item in _list(data, "process_maps", path, problems)
         ),
@@ -323,35 +312,11 @@ def _privacy_names(data: YamlMap, path: Path, problems: list[Problem]) -> tuple[
     return tuple(dict.fromkeys(str(n).strip() for n in names if n is not None and str(n).strip()))
 
 
-def _surveys(data: YamlMap, folder: Path, path: Path, problems: list[Problem]):
-    for index, entry in enumerate(_list(data, "surveys", path, problems)):
-        if isinstance(entry, str):
-            entry = {"path": entry}
-        line = entry.line if isinstance(entry, YamlMap) else data.line_of("surveys")
-        if not entry.get("path") or not entry.get("respondent_id"):
-            problems.append(
-                Problem(
-                    path,
-                    "a survey needs 'path' and 'respondent_id'",
-                    "name the export file and its respondent id column",
-                    line=line,
-                )
-            )
-            continue
-        attributes = entry.get("attributes") or {}
-        if isinstance(attributes, list):
-            attributes = {str(column): str(column) for column in attributes}
-        margins = entry.get("population_margins")
-        yield SurveySource(
-            id=str(entry.get("id") or f"survey_{index + 1}"),
-            path=folder / str(entry["path"]),
-            respondent_id=str(entry["respondent_id"]),
-            attributes={str(k): str(v) for k, v in attributes.items()},
-            open_ended=tuple(str(q) for q in entry.get("open_ended") or ()),
-            likert=tuple(str(q) for q in entry.get("likert") or ()),
-            population_margins=folder / str(margins) if margins else None,
-            line=line,
-        )
+def _surveys(
+    data: YamlMap, folder: Path, path: Path, problems: list[Problem]
+) -> tuple[SurveySource, ...]:
+    entries = _list(data, "surveys", path, problems)
+    return survey_sources(entries, folder, path, problems, line=data.line_of("surveys"))
 
 
 def _event_logs(data: YamlMap, folder: Path, path: Path, problems: list[Problem]):

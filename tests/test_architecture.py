@@ -13,8 +13,13 @@ from pathlib import Path
 import pytest
 
 from tests._import_graph import Import, cycles, module_imports, private_imports
+from tests._source_rules import Finding, attrs_uses, long_modules, yaml_parsed_outside
 
 ROOT = Path(__file__).resolve().parents[1] / "research_kit"
+
+#: The size the house aims for: a module past it holds more than one concept (split it at
+#: a real seam, not at a line count).
+MODULE_LINES = 600
 
 #: DESIGN.md's floors, from the ground up. A module not named falls under its package.
 FLOORS: dict[str, int] = {
@@ -105,6 +110,28 @@ def test_no_module_imports_another_modules_private_names(edges):
     assert not found, "\n".join(found)
 
 
+def _place(finding: Finding) -> str:
+    return f"{finding.file.relative_to(ROOT.parent)}:{finding.line}: {finding.what}"
+
+
+def test_no_result_keeps_its_meaning_in_attrs():
+    # pandas drops DataFrame.attrs on the first assignment: meaning lives in columns or in a
+    # small result dataclass, never in attrs.
+    found = [_place(finding) for finding in attrs_uses(ROOT)]
+    assert not found, "meaning kept in .attrs:\n" + "\n".join(found)
+
+
+def test_yaml_is_parsed_only_by_yamlfiles():
+    # One parser keeps line numbers for every message; study.yml is read only by settings.py.
+    found = [_place(f) for f in yaml_parsed_outside(ROOT, allowed={"yamlfiles.py"})]
+    assert not found, "YAML parsed outside yamlfiles.py:\n" + "\n".join(found)
+
+
+def test_modules_stay_under_the_size_the_house_aims_for():
+    found = [_place(finding) for finding in long_modules(ROOT, limit=MODULE_LINES)]
+    assert not found, f"modules over {MODULE_LINES} lines:\n" + "\n".join(found)
+
+
 def test_the_checks_fail_on_each_kind_of_problem(tmp_path):
     # A tiny package that breaks every rule once, laid out like research_kit.
     package = tmp_path / "research_kit"
@@ -125,6 +152,13 @@ def test_the_checks_fail_on_each_kind_of_problem(tmp_path):
     assert ("research_kit.interviews.coding", "research_kit.survey.ingest") in upward  # sideways
     assert cycles(edges) == [["research_kit.store", "research_kit.study"]]
     assert [edge.names for edge in private_imports(edges)] == [("_hidden",)]
+    (package / "survey" / "likert.py").write_text(
+        "import yaml\n\n\ndef read(frame, text):\n"
+        "    frame.attrs['scale'] = yaml.safe_load(text)\n    return frame\n" + "\n" * 10
+    )
+    assert [(f.file.name, f.line) for f in attrs_uses(package)] == [("likert.py", 5)]
+    assert [f.what for f in yaml_parsed_outside(package, allowed=())] == ["yaml.safe_load"]
+    assert [f.file.name for f in long_modules(package, limit=12)] == ["likert.py"]
 
 
 def test_the_helper_sees_imports_inside_functions_and_relative_ones(tmp_path: Path) -> None:

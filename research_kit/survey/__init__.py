@@ -36,11 +36,11 @@ from research_kit.survey.likert import (
 )
 from research_kit.survey.material import (
     SurveyWeightsResult,
+    check_exports,
     study_survey,
     survey_weights,
     survey_weights_result,
 )
-from research_kit.survey.material import check as check_exports
 from research_kit.survey.responses import (
     NON_ANSWERS,
     OPEN_TEXT_NON_ANSWERS,

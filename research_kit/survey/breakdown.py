@@ -51,8 +51,8 @@ from research_kit.deprecation import renamed_keywords
 from research_kit.errors import SurveyError
 from research_kit.privacy import DEFAULT_MIN_CELL_SIZE, suppress_table
 from research_kit.survey.association import association_test
+from research_kit.survey.fixed_weights import aligned_values, weighted_share
 from research_kit.survey.group_tests import group_vs_rest, holm_adjust
-from research_kit.survey.weighting import weighted_share
 
 __all__ = [
     "CrosstabResult",
@@ -421,13 +421,13 @@ def _prepare(
     by: str | None,
     levels: Sequence | None,
 ) -> _Prepared:
-    answers = _aligned(frame, outcome, "answer")
+    answers = aligned_values(frame, outcome, "answer")
     outcome_name = outcome if isinstance(outcome, str) else str(answers.name or "answer")
     categories = _categories(answers, levels, outcome_name)
     if weights is None:
         w = pd.Series(1.0, index=frame.index, name="weight")
     else:
-        w = pd.to_numeric(_aligned(frame, weights, "weights"), errors="coerce").astype(float)
+        w = pd.to_numeric(aligned_values(frame, weights, "weights"), errors="coerce").astype(float)
         if w.isna().any() or (w <= 0).any():
             raise SurveyError(
                 "weights have missing or non-positive values",
@@ -452,28 +452,6 @@ def _prepare(
         outcome_name=outcome_name,
         by=by,
     )
-
-
-def _aligned(frame: pd.DataFrame, values: object, what: str) -> pd.Series:
-    """A column name, an aligned Series or a sequence, as a Series indexed like ``frame``."""
-    if isinstance(values, str):
-        if values not in frame.columns:
-            raise SurveyError(
-                f"no column {values!r} for the {what}",
-                hint=f"the columns are {list(frame.columns)[:12]}",
-            )
-        return frame[values]
-    if isinstance(values, pd.Series):
-        if not values.index.equals(frame.index):
-            raise SurveyError(
-                f"the {what} Series is not aligned to the respondents",
-                hint="index it like the respondents' frame",
-            )
-        return values
-    values = list(values)  # type: ignore[call-overload]
-    if len(values) != len(frame):
-        raise SurveyError(f"{len(values)} {what} values for {len(frame)} respondents")
-    return pd.Series(values, index=frame.index)
 
 
 def _categories(answers: pd.Series, levels: Sequence | None, name: str) -> list:

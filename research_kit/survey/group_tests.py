@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 from tqdm.auto import tqdm
 
-from research_kit.survey.weighting import weighted_share
+from research_kit.survey.fixed_weights import weighted_share
 
 __all__ = ["PROGRESS_WORK", "group_vs_rest", "holm_adjust"]
 

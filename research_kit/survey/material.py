@@ -177,7 +177,7 @@ def survey_weights_result(
     )
 
 
-def check(settings: StudySettings) -> list[Problem]:
+def check_exports(settings: StudySettings) -> list[Problem]:
     """Every problem with the study's survey exports and population margins (files only)."""
     problems = []
     for source in settings.surveys:

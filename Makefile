@@ -7,6 +7,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 STUDY  ?= interview_data
 PORT   ?= 8866
+# Test processes (pytest-xdist): one per core of the 2-core machines the suite is sized for.
+TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help demo test test-fast lab serve bench stress lint format system-deps venv clean
@@ -38,10 +40,10 @@ demo: system-deps $(STAMP)
 	$(BIN)/research-kit demo $(STUDY)
 
 test: system-deps $(STAMP) lint
-	RESEARCH_KIT_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest
+	RESEARCH_KIT_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow and not browser"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow and not browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -98,7 +98,7 @@ def test_briefs_and_their_exports_write_nothing(written_study, tmp_path):
         options = {
             "audience": audiences[number % len(audiences)],
             "ward": wards[number % len(wards)],
-            "group": GROUPS[number % len(GROUPS)],
+            "by": GROUPS[number % len(GROUPS)],
             "theme": themes[number % len(themes)],
             "coder": coders[number % len(coders)],
         }
@@ -172,7 +172,7 @@ def test_interview_and_survey_analyses_write_nothing(written_study, tmp_path):
         ("stale_codings", lambda: iv.stale_codings(study)),
         ("theme_summary", lambda: iv.theme_summary(study)),
         ("code_frequencies", lambda: iv.code_frequencies(study)),
-        ("code_frequencies(level='theme')", lambda: iv.code_frequencies(study, level="theme")),
+        ("code_frequencies(by='theme')", lambda: iv.code_frequencies(study, by="theme")),
         ("code_cooccurrence", lambda: iv.code_cooccurrence(study)),
         ("code_by_attribute", lambda: iv.code_by_attribute(study, "role")),
         ("code_matrix", lambda: iv.code_matrix(study)),

@@ -59,7 +59,7 @@ def test_sample_survey_kinds(sample, sample_kinds):
     assert kinds["Did you apply for a City permit or license in the last 2 years?"] == (
         "single_choice"
     )
-    assert kinds["Start Date"] == kinds["End Date"] == "date"
+    assert kinds["Start Date"] == kinds["End Date"] == "metadata"  # the tool's dates
     for column in LIKERT_ITEMS:
         assert kinds[column] == "likert", column
         assert sample_kinds.loc[column, "order"] == AGREE_5
@@ -95,18 +95,18 @@ def test_qualtrics_fixture_kinds():
     export = read_survey_export(DATA / "qualtrics_export.csv")
     kinds = detect_column_kinds(export).set_index("column")
     expected = {
-        "StartDate": "date",
+        "StartDate": "metadata",  # the tool's date of the response, not an answer
         "Status": "metadata",
-        "IPAddress": "metadata",
+        "IPAddress": "personal_data",
         "Progress": "metadata",
         "Duration (in seconds)": "metadata",
         "Finished": "metadata",
         "ResponseId": "respondent_id",
-        "RecipientEmail": "metadata",
-        "LocationLatitude": "metadata",
+        "RecipientEmail": "personal_data",
+        "LocationLatitude": "geolocation",
         "Q1": "single_choice",
-        "Q2_1": "likert",
-        "Q3": "multi_choice",
+        "Q2_1": "matrix_item",  # a row of the Q2 agree/disagree grid
+        "Q3": "multi_select",
         "Q3_5_TEXT": "open_text",
         "Q4": "likert",
         "Q5": "likert",  # 0-10 numbers, and the question says "on a scale of 0 to 10"
@@ -131,9 +131,9 @@ def test_legacy_qualtrics_metadata_is_recognised_by_its_row_2_label():
     kinds = detect_column_kinds(read_survey_export(DATA / "qualtrics_legacy_export.csv"))
     by_column = kinds_by_column(kinds)
     assert by_column["V1"] == "respondent_id"
-    assert by_column["V6"] == "metadata"  # IPAddress
+    assert by_column["V6"] == "personal_data"  # IPAddress
     assert kinds.set_index("column").loc["V6", "pii"]
-    assert by_column["V8"] == "date"
+    assert by_column["V8"] == "metadata"  # StartDate
 
 
 def test_surveymonkey_fixture_kinds():
@@ -144,15 +144,17 @@ def test_surveymonkey_fixture_kinds():
     assert kinds.loc["Respondent ID", "kind"] == "respondent_id"
     assert kinds.loc["Collector ID", "kind"] == "metadata"
     assert kinds.loc["Email Address", "pii"]
-    assert kinds.loc["Start Date", "kind"] == "date"  # 04/06/2026 7:03:35 AM
+    assert kinds.loc["Start Date", "kind"] == "metadata"  # 04/06/2026 7:03:35 AM, the tool's
     for option in ["Online portal", "In person at the Permit Center", "Email"]:
         column = f"{apply_q} - {option}"
-        assert kinds.loc[column, "kind"] == "multi_choice"
+        assert kinds.loc[column, "kind"] == "multi_select"
         assert kinds.loc[column, "levels"] == (option,)
+        assert kinds.loc[column, "question"] == apply_q
     assert kinds.loc[f"{apply_q} - Other (please specify)", "kind"] == "open_text"
-    assert columns_of_kind(kinds.reset_index(), "likert") == [
+    assert columns_of_kind(kinds.reset_index(), "matrix_item") == [
         column for column in frame.columns if column.startswith("How much do you agree")
-    ] + [SATISFACTION]
+    ]
+    assert columns_of_kind(kinds.reset_index(), "likert") == [SATISFACTION]
 
 
 # -- scales --------------------------------------------------------------------------------------

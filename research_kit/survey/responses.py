@@ -20,6 +20,7 @@ import pandas as pd
 
 from research_kit.errors import SurveyError, did_you_mean
 from research_kit.survey.ingest import SurveyExport, as_survey_export, file_rows
+from research_kit.survey.personal_columns import personal_data_reason
 
 ANSWER_STATUSES = ("answered", "non_answer", "blank")
 
@@ -164,8 +165,14 @@ def open_answers(
     id_column: str | None = "respondent_id",
     non_answers: Iterable[str] = OPEN_TEXT_NON_ANSWERS,
     min_chars: int = 2,
+    allow_personal_data: bool = False,
 ) -> pd.DataFrame:
     """The answers to open question(s) as a tidy table, non-answers and blanks kept and marked.
+
+    A column that holds personal data (by its header: contact information, names, e-mails,
+    a date of birth; or by its answers: e-mail, IP or street addresses, phone numbers, photo
+    files; see :mod:`research_kit.survey.personal_columns`) is refused unless
+    ``allow_personal_data=True``: its answers are not themes to cluster or quote.
 
     Parameters
     ----------
@@ -182,6 +189,8 @@ def open_answers(
         Texts that are non-answers (default :data:`OPEN_TEXT_NON_ANSWERS`).
     min_chars : int
         Answers with fewer letters or digits are non-answers.
+    allow_personal_data : bool
+        Give the answers of personal-data columns too (the caller takes care of them).
 
     Returns
     -------
@@ -194,7 +203,7 @@ def open_answers(
     ------
     SurveyError
         If a question or the id column is not in the frame (naming the file and the closest
-        column).
+        column), or a question holds personal data and ``allow_personal_data`` is False.
 
     Examples
     --------
@@ -214,6 +223,8 @@ def open_answers(
     parts = []
     for column in columns:
         status = answer_status(frame[column], non_answers=non_answers, min_chars=min_chars)
+        if not allow_personal_data:
+            _refuse_personal_data(survey, column, frame[column][status == "answered"])
         text = frame[column].astype(object).where(status != "blank", "").astype(str)
         parts.append(
             pd.DataFrame(
@@ -226,6 +237,19 @@ def open_answers(
             )
         )
     return pd.concat(parts, ignore_index=True) if parts else _empty_answers()
+
+
+def _refuse_personal_data(survey: SurveyExport, column: str, answered: pd.Series) -> None:
+    headers = (column, survey.question_text(column))
+    reason = personal_data_reason(headers, answered.astype(str))
+    if reason:
+        raise SurveyError(
+            f"column {column!r} is personal data ({reason}); its answers are not given out "
+            "as open answers",
+            path=survey.source,
+            hint="leave the column out of open_ended, or pass allow_personal_data=True when "
+            "you mean to work with it (it is then yours to protect)",
+        )
 
 
 def answer_counts(

@@ -19,7 +19,13 @@ import pandas as pd
 
 from research_kit.survey.responses import NON_ANSWERS, answer_status, normalise_answer
 
-__all__ = ["MAX_SCALE_SPELLINGS", "most_common_first", "scale_of_counts", "scale_order"]
+__all__ = [
+    "MAX_SCALE_SPELLINGS",
+    "most_common_first",
+    "scale_direction",
+    "scale_of_counts",
+    "scale_order",
+]
 
 #: Most distinct spellings a scale column may have (11 points, each maybe spelt a few ways).
 MAX_SCALE_SPELLINGS = 60
@@ -76,7 +82,22 @@ class _FixedScale:
         return self.scores.get(label)
 
 
-_SCALES: tuple[_BipolarScale | _FixedScale, ...] = (
+@dataclass(frozen=True)
+class _LeadingPhraseScale:
+    """A scale whose labels start with its point and go on about the thing rated
+    ("Too few bars and restaurants", "Just the right amount", "Too many")."""
+
+    name: str
+    phrases: tuple[tuple[str, float], ...]  # longest first where one starts another
+
+    def score(self, label: str) -> float | None:
+        for phrase, score in self.phrases:
+            if label == phrase or label.startswith(phrase + " "):
+                return score
+        return None
+
+
+_SCALES: tuple[_BipolarScale | _FixedScale | _LeadingPhraseScale, ...] = (
     _BipolarScale("agree/disagree", ("disagree",), ("agree",)),
     _BipolarScale("satisfied/dissatisfied", ("dissatisfied", "unsatisfied"), ("satisfied",)),
     _BipolarScale("likely/unlikely", ("unlikely",), ("likely",)),
@@ -135,6 +156,25 @@ _SCALES: tuple[_BipolarScale | _FixedScale, ...] = (
             "a great deal": 4,
             "extremely": 4,
         },
+    ),
+    _FixedScale(
+        "low…high",
+        {"very low": -2, "low": -1, "medium": 0, "moderate": 0, "high": 1, "very high": 2},
+    ),
+    _LeadingPhraseScale(
+        "too few…too many",
+        (
+            ("not enough", -1),
+            ("too few", -1),
+            ("too little", -1),
+            ("just the right amount", 0),
+            ("just right", 0),
+            ("about right", 0),
+            ("the right amount", 0),
+            ("enough", 0),
+            ("too many", 1),
+            ("too much", 1),
+        ),
     ),
 )
 _NUMBERED_LABEL = re.compile(r"^\s*(\d{1,2})\s*(?:(?:[-–—=:.)]|\()\s*(.*?)\)?)?\s*$")
@@ -215,6 +255,24 @@ def scale_of_counts(
     return _word_scale(labels) or _numbered_scale(labels, question)
 
 
+def scale_direction(order: tuple[str, ...]) -> str:
+    """``"descending"`` when the numbers in a scale's labels fall as the scale rises (a
+    reverse-coded item: "1 - Strongly agree" … "5 - Strongly disagree"), else ``"ascending"``.
+
+    Examples
+    --------
+    >>> scale_direction(("5 - Strongly disagree", "3 - Neutral", "1 - Strongly agree"))
+    'descending'
+    >>> scale_direction(("Disagree", "Agree"))
+    'ascending'
+    """
+    matches = [_NUMBERED_LABEL.match(label) for label in order]
+    if len(order) < 2 or not all(matches):
+        return "ascending"
+    numbers = [int(match.group(1)) for match in matches if match]
+    return "descending" if numbers == sorted(numbers, reverse=True) else "ascending"
+
+
 def _word_scale(labels: list[str]) -> tuple[tuple[str, ...], str] | None:
     by_form: dict[str, str] = {}
     for label in labels:  # most common spelling of each form first
@@ -244,6 +302,11 @@ def _numbered_scale(labels: list[str], question: str | None) -> tuple[tuple[str,
         return None
     by_number = dict(zip(numbers, labels, strict=True))
     named = any(words)
+    if all(words):
+        worded = _word_scale(words)  # "1 - Strongly agree" … "5 - Strongly disagree"
+        if worded is not None:
+            by_word = dict(zip(words, labels, strict=True))
+            return tuple(by_word[word] for word in worded[0]), f"{worded[1]}, numbered"
     low, high = min(numbers), max(numbers)
     if not named:
         if not (question and _STATED_SCALE.search(question)) or high > 10:

@@ -258,6 +258,7 @@ def cluster_question(
     weights: pd.Series | Literal["auto"] | None = "auto",
     fresh: bool = False,
     keep_run: bool = True,
+    allow_personal_data: bool = False,
 ) -> QuestionThemes:
     """Cluster the answers to one open-ended question and replay the saved edits.
 
@@ -294,6 +295,9 @@ def cluster_question(
         Keep the run in the study database with
         :func:`~research_kit.survey.cluster_runs.keep_cluster_run` (not again when it is the
         same as the latest kept run). False writes nothing, as a brief should.
+    allow_personal_data : bool
+        Cluster a question whose answers are personal data (names, e-mails, addresses …;
+        refused by default, see :func:`~research_kit.survey.responses.open_answers`).
 
     Returns
     -------
@@ -332,7 +336,7 @@ def cluster_question(
     if weights is not None:
         respondents["weight"] = pd.Series(weights, index=frame.index).to_numpy(float)
 
-    answers = open_answers(frame, question)
+    answers = open_answers(frame, question, allow_personal_data=allow_personal_data)
     counts = answer_counts(frame, [question])
     answered = answers[answers["status"] == "answered"].reset_index(drop=True)
     if len(answered) < 2:

@@ -44,7 +44,7 @@ Figure = tuple[str, str, float, str]
 
 AGREE = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
 CHANNELS = ["Online portal", "In person", "E-mail", "Phone", "Mail"]
-WORDS = "faster permits clearer forms longer hours fewer fees kinder staff online help".split()
+WORDS = ["faster", "permits", "clearer", "forms", "longer", "hours", "fewer", "fees", "kinder"]
 
 
 def export_figures() -> list[Figure]:
@@ -121,7 +121,10 @@ def synthetic_export(n: int = N_ROWS, seed: int = SEED) -> tuple[pd.DataFrame, l
     add("Longitude", np.round(rng.uniform(-77.1, -76.9, n), 6).astype(str), "geolocation")
     for question in range(15):
         first, second = rng.choice(WORDS, n), rng.choice(WORDS, n)
-        text = [f"{a} and {b}, said respondent {i}" for i, (a, b) in enumerate(zip(first, second))]
+        text = [
+            f"{a} and {b}, said respondent {i}"
+            for i, (a, b) in enumerate(zip(first, second, strict=True))
+        ]
         add(f"What should change ({question + 1})?", text, "open_text")
     return pd.DataFrame(columns), kinds
 

@@ -105,12 +105,14 @@ def group_kind(frame: pd.DataFrame, columns: list[str], question: str) -> dict[s
     >>> group_kind(frame, ["R_1", "R_2", "R_3"], "R")["R_1"].kind
     'ranking'
     """
-    cells = frame[columns].astype(object)
-    cells = cells.where(cells.notna() & cells.astype(str).apply(lambda c: c.str.strip() != ""))
-    if cells.notna().sum().sum() == 0:
+    cells = frame[columns].astype(object).apply(_stripped)
+    flat = cells.to_numpy().ravel()
+    present = flat[pd.notna(flat)]
+    if not len(present):
         return {}
-    texts = cells.stack().dropna().astype(str).str.strip()
-    if set(texts.str.casefold()) <= _MARK:
+    # decided on the distinct values: a group of 100,000 respondents has a few dozen
+    distinct = pd.unique(present)
+    if {str(value).casefold() for value in distinct} <= _MARK:
         why = "one column per option: a cell is marked (1) when chosen, else blank"
         return _every(columns, "multi_select", question, why)
     labelled = _option_columns(cells)
@@ -118,9 +120,10 @@ def group_kind(frame: pd.DataFrame, columns: list[str], question: str) -> dict[s
         # the other columns ("Other (please specify)") are text entries, decided alone
         why = "one column per option: a cell holds the option's label when chosen, else blank"
         return _every(labelled, "multi_select", question, why)
-    distinct_share = texts.nunique() / len(texts)
-    if not texts.str.match(_INTEGER).all():
-        if distinct_share > _MEASUREMENT_DISTINCT_SHARE and len(texts) >= 3:
+    distinct_share = len(distinct) / len(present)
+    many = len(present) >= 3
+    if not all(_INTEGER.match(str(value)) for value in distinct):
+        if distinct_share > _MEASUREMENT_DISTINCT_SHARE and many:
             return {}  # free text or dates that hardly repeat: each column decides alone
         why = "a row of a grid question: labels repeated across respondents"
         return _every(columns, "matrix_item", question, why)
@@ -129,10 +132,10 @@ def group_kind(frame: pd.DataFrame, columns: list[str], question: str) -> dict[s
         top = int(numbers.max().max())
         why = f"ranks 1..{top}, each used at most once per respondent across {len(columns)} items"
         return _every(columns, "ranking", question, why)
-    if distinct_share > _MEASUREMENT_DISTINCT_SHARE and len(texts) >= 3:
+    if distinct_share > _MEASUREMENT_DISTINCT_SHARE and many:
         why = f"numbers that hardly repeat ({distinct_share:.0%} distinct), e.g. a slider"
         return _every(columns, "numeric", question, why)
-    why = f"a row of a grid question: {texts.nunique()} codes repeated across respondents"
+    why = f"a row of a grid question: {len(distinct)} codes repeated across respondents"
     return _every(columns, "matrix_item", question, why)
 
 
@@ -166,6 +169,13 @@ def _group_key(name: str, row: pd.Series | None) -> tuple[str, str] | None:
     return (f"tag:{tag.group(1)}", tag.group(1)) if tag else None
 
 
+def _stripped(cells: pd.Series) -> pd.Series:
+    """Cells without surrounding spaces; blank cells become NA."""
+    text = cells.astype(object).where(cells.notna())
+    text = text.map(lambda value: value.strip() if isinstance(value, str) else value)
+    return text.where(text.notna() & (text != ""))
+
+
 def _option_columns(cells: pd.DataFrame) -> list[str]:
     """SurveyMonkey option columns: each holds one value of its own (its option) or blank.
 
@@ -174,7 +184,7 @@ def _option_columns(cells: pd.DataFrame) -> list[str]:
     """
     labels = {}
     for column in cells.columns:
-        values = cells[column].dropna().astype(str).str.strip().unique()
+        values = cells[column].dropna().astype(str).unique()
         if len(values) == 1 and _LETTER.search(values[0]):  # a label, not a code
             labels[column] = values[0]
     if len(labels) < 2 or len(set(labels.values())) < len(labels):

@@ -438,8 +438,8 @@ def _share(values: ColumnValues, pattern: re.Pattern[str]) -> float:
     n = int(values.counts.sum())
     if not n:
         return 0.0
-    matching = sum(count for value, count in values.counts.items() if pattern.match(value))
-    return matching / n
+    matches = values.counts.index.astype(str).str.match(pattern)
+    return int(values.counts[matches].sum()) / n
 
 
 def _all_positive_numbers(values: Iterable[str]) -> bool:

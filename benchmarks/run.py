@@ -15,7 +15,8 @@ itself is never opened or written. The script measures:
 
 It also collects the ``figures()`` of every ``benchmarks/bench_*.py`` module (agreement,
 auto-coding, coding panel, REFI-QDA, process mining, briefs, survey clustering, survey scale,
-edit stability: renames kept by warm and fresh re-runs of the survey clustering, and
+edit stability: renames kept by warm and fresh re-runs of the survey clustering, survey
+export column kinds against the truth tables and at 100,000 x 200, and
 disclosure control: random tables suppressed by the old and the new rule, then attacked).
 It prints a table and writes the same figures as JSON to ``benchmarks/results/latest.json``.
 Run it as ``python benchmarks/run.py`` (from any folder). It exits with status 1 when a write

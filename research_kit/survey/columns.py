@@ -224,7 +224,7 @@ def _detect(
     ):
         return kind_row(name, "metadata", values, reason=_other_id_reason(frame[name], id_column))
     headers = (name, survey.question_text(name))
-    personal = personal_data_reason(headers, pd.Series(dtype=object))
+    personal = personal_data_reason(headers)  # by the header: even an empty field counts
     if personal:
         return kind_row(name, "personal_data", values, reason=personal)
     located = geolocation_reason(headers, values.answered)

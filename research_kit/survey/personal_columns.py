@@ -81,7 +81,7 @@ _CONTENT_SHARE = 0.8
 _MAX_LOOKED_AT = 2_000
 
 
-def personal_data_reason(names: Sequence[str], answers: pd.Series) -> str | None:
+def personal_data_reason(names: Sequence[str], answers: pd.Series | None = None) -> str | None:
     """Why a column holds personal data (a sentence), or None.
 
     Parameters
@@ -89,8 +89,8 @@ def personal_data_reason(names: Sequence[str], answers: pd.Series) -> str | None
     names : sequence of str
         The column's header and its question text (a legacy Qualtrics "V6" is "IPAddress";
         SurveyMonkey's "Contact information - Email").
-    answers : pandas.Series
-        The answered cells (no blanks or non-answers).
+    answers : pandas.Series, optional
+        The answered cells (no blanks or non-answers); None decides by the header alone.
 
     Examples
     --------
@@ -101,7 +101,10 @@ def personal_data_reason(names: Sequence[str], answers: pd.Series) -> str | None
     >>> personal_data_reason(["Ward"], pd.Series(["Ward 1", "Ward 2"])) is None
     True
     """
-    return _by_header(names) or _by_values(names, answers)
+    by_header = _by_header(names)
+    if by_header or answers is None:
+        return by_header
+    return _by_values(names, answers)
 
 
 def geolocation_reason(names: Sequence[str], answers: pd.Series) -> str | None:

@@ -18,7 +18,13 @@ from research_kit import open_study
 from research_kit.briefs import _survey_findings as survey_findings
 from research_kit.briefs import assemble_findings, render_html
 from research_kit.briefs.findings import SUPPRESSED
-from research_kit.survey import design_effect, scale_order, top_box, weighted_distribution
+from research_kit.survey import (
+    WeightingWarning,
+    design_effect,
+    scale_order,
+    top_box,
+    weighted_distribution,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "What one thing should the City change about permitting?"
@@ -261,3 +267,25 @@ def test_example_answers_and_theme_words_are_redacted(tmp_path_factory, fixed_k)
     plain = raw.section("themes").tables[0].frame["Example answer"]
     assert plain.str.contains("555-0142").any()
     assert "not redacted" in raw.section("themes").tables[0].note
+
+
+def test_the_method_says_when_trimming_could_not_meet_its_bounds(tmp_path_factory, fixed_k):
+    # Ward 1 made thirty times as populous: its few respondents need weights far above five
+    # times the mean, and the margins win over the trim bounds.
+    folder = _copy(tmp_path_factory, "untrimmable")
+    margins = folder / "survey" / "population_margins.csv"
+    table = pd.read_csv(margins, dtype={"population": float})
+    ward_1 = (table["variable"] == "Ward") & (table["category"] == "Ward 1")
+    table.loc[ward_1, "population"] *= 30
+    for variable in table["variable"].unique():
+        if variable == "Ward":
+            continue
+        rows = table["variable"] == variable  # every margin describes the same population
+        total = table.loc[table["variable"] == "Ward", "population"].sum()
+        shares = table.loc[rows, "population"] / table.loc[rows, "population"].sum()
+        table.loc[rows, "population"] = shares * total
+    table.to_csv(margins, index=False)
+    with open_study(folder) as study, pytest.warns(WeightingWarning, match="upper bound 5"):
+        findings = assemble_findings(study)
+    method = findings.method.tables[0].frame.set_index("Aspect")["Detail"]
+    assert "trim bounds could not be met while matching the margins" in method["Survey weighting"]

@@ -23,6 +23,7 @@ from research_kit.survey import (
     design_effect,
     scale_order,
     top_box,
+    wave_change,
     weighted_distribution,
 )
 
@@ -289,3 +290,32 @@ def test_the_method_says_when_trimming_could_not_meet_its_bounds(tmp_path_factor
         findings = assemble_findings(study)
     method = findings.method.tables[0].frame.set_index("Aspect")["Detail"]
     assert "trim bounds could not be met while matching the margins" in method["Survey weighting"]
+
+
+def test_the_headline_says_whether_agreement_moved_beyond_its_margin_since_the_last_wave(sample):
+    study, findings = sample
+    line = next(line for line in findings.headlines if line.startswith("Only "))
+    item = re.search(r"\u201c(.+?)\u201d", line).group(1)
+    scale = list(scale_order(study.survey()[item].dropna())[0])
+    table = wave_change(study, item, value=scale[-2:])
+    earlier, latest = table.iloc[0], table.iloc[1]
+    verdict = "more than the" if latest["change_exceeds_margin"] else "within the"
+    assert (
+        f"{earlier['estimate']:.0%} in {earlier['wave']} ({100 * latest['change']:+.1f} points, "
+        f"{verdict} \u00b1{100 * latest['change_margin_of_error']:.1f}-point margin of error"
+    ) in line
+
+
+def test_a_survey_without_waves_gets_no_change_in_its_headline(tmp_path_factory, fixed_k):
+    folder = _copy(tmp_path_factory, "one_wave")
+    settings = folder / "study.yml"
+    text = settings.read_text(encoding="utf-8")
+    # Only the 2026 survey, in no series: the sample as it was before it had waves.
+    text = re.sub(r"\n  - id: permitting_2025.*?\n\n", "\n\n", text, flags=re.S)
+    settings.write_text(re.sub(r"\n\s*(series|wave):.*", "", text), encoding="utf-8")
+    text = settings.read_text(encoding="utf-8")
+    assert "series:" not in text and "permitting_2025" not in text
+    with open_study(folder) as study:
+        findings = assemble_findings(study)
+    line = next(line for line in findings.headlines if line.startswith("Only "))
+    assert " in 2025 " not in line and "margin of error" not in line

@@ -10,13 +10,13 @@ file and flattens the header rows by the layout chosen here.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from research_kit.errors import SurveyError
+from research_kit.survey.qualtrics import parse_import_id
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -152,6 +152,11 @@ def _surveymonkey_signals(names: list[str], row2: list[str]) -> bool:
 def choose_layout(rows: list[list[str]], header_rows: HeaderRows, path: Path) -> Layout:
     """The export's layout from its first three rows (``header_rows`` forces the count).
 
+    A forced count that would read a header row as a response (2 on an export whose row 3
+    holds Qualtrics import ids) or drop a response as a header (3 on an export whose row 3 is
+    a response) is refused, naming row 3 and the count the file has. ``header_rows=1`` reads
+    row 1 as names and everything under it as cells, whatever the tool.
+
     Examples
     --------
     >>> choose_layout([["id", "q"], ["1", "a"]], "auto", Path("x.csv"))
@@ -165,23 +170,47 @@ def choose_layout(rows: list[list[str]], header_rows: HeaderRows, path: Path) ->
     if header_rows == 3:
         if row3 is None:
             _too_short(path, 3, len(rows))
-        _check_import_ids(names, row3, path)
+        _check_import_ids(names, row3, path, detected=_detect(rows, path))
         return Layout(3, "qualtrics")
     if header_rows == 2:
         if row2 is None:
             _too_short(path, 2, len(rows))
+        if row3 is not None and _has_import_ids(row3):
+            _refuse_import_ids_as_response(path)
         if _surveymonkey_signals(names, row2) or any(not name.strip() for name in names):
             return Layout(2, "surveymonkey")
         return Layout(2, "qualtrics" if _looks_qualtrics(names) else "two_row")
-    # auto: the strongest signal first (Qualtrics' JSON import ids cannot be answers)
-    if row3 is not None and any(_looks_like_import_id(cell) for cell in row3):
-        _check_import_ids(names, row3, path)
+    return _detect(rows, path)
+
+
+def _detect(rows: list[list[str]], path: Path) -> Layout:
+    """The layout read from the rows alone, the strongest signal first (Qualtrics' import ids
+    cannot be answers)."""
+    names = rows[0]
+    row2 = rows[1] if len(rows) > 1 else None
+    row3 = rows[2] if len(rows) > 2 else None
+    if row3 is not None and _has_import_ids(row3):
+        _check_import_ids(names, row3, path, detected=Layout(3, "qualtrics"))
         return Layout(3, "qualtrics")
     if row2 is not None and _surveymonkey_signals(names, row2):
         return Layout(2, "surveymonkey")
     if row2 is not None and _looks_qualtrics(names) and _row2_is_qualtrics_labels(names, row2):
         return Layout(2, "qualtrics")
     return Layout(1, "plain")
+
+
+def _has_import_ids(row3: list[str]) -> bool:
+    return any(_looks_like_import_id(cell) for cell in row3)
+
+
+def _refuse_import_ids_as_response(path: Path) -> None:
+    raise SurveyError(
+        'row 3 holds Qualtrics import ids (like {"ImportId":"QID1"}), so the export has '
+        "3 header rows; with header_rows=2 they would be read as a response",
+        path=path,
+        line=3,
+        hint="pass header_rows=3, or leave header_rows='auto'",
+    )
 
 
 def _too_short(path: Path, header_rows: int, n_rows: int) -> None:
@@ -193,20 +222,31 @@ def _too_short(path: Path, header_rows: int, n_rows: int) -> None:
     )
 
 
-def _check_import_ids(names: list[str], row3: list[str], path: Path) -> None:
-    """Every row-3 cell of a Qualtrics export is a JSON object with an ``ImportId``."""
+def _check_import_ids(names: list[str], row3: list[str], path: Path, *, detected: Layout) -> None:
+    """Every row-3 cell of a Qualtrics export is an import id (JSON or single-quoted).
+
+    A trailing column with no name and nothing in row 3 is the empty column a trailing comma
+    makes, not a cell to check.
+    """
+    if not _has_import_ids(row3):
+        right = f"header_rows={detected.rows}" if detected.rows != 3 else "header_rows='auto'"
+        raise SurveyError(
+            "row 3 holds a response, not Qualtrics import ids: with header_rows=3 it would "
+            "be dropped as a header row",
+            path=path,
+            line=3,
+            hint=f"the rows above it look like a {detected.rows}-row header: pass {right}",
+        )
     for position, (name, cell) in enumerate(zip(names, row3, strict=True)):
-        try:
-            parsed = json.loads(cell)
-        except json.JSONDecodeError:
-            parsed = None
-        if not (isinstance(parsed, dict) and isinstance(parsed.get("ImportId"), str)):
+        if not name.strip() and not cell.strip():
+            continue
+        if parse_import_id(cell) is None:
             label = repr(name) if name.strip() else column_letter(position)
             raise SurveyError(
                 f"row 3, column {label}: {cell[:60]!r} is not a Qualtrics import id "
                 '(expected something like {"ImportId":"QID1"})',
                 path=path,
                 line=3,
-                hint="export the survey from Qualtrics again without editing the header rows, "
-                "or pass header_rows=2 if the third row holds answers",
+                hint="the other cells of row 3 are import ids, so the header rows were edited: "
+                "restore this cell from the original Qualtrics export, or export again",
             )

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -43,6 +42,7 @@ from research_kit.survey.export_formats import (
     choose_layout,
     column_letter,
 )
+from research_kit.survey.qualtrics import parse_import_id, unique_export_tags
 from research_kit.tables import detect_separator, read_delimited_file
 
 SURVEY_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
@@ -60,7 +60,7 @@ __all__ = [
 ]
 
 #: The columns of :attr:`SurveyExport.questions`.
-QUESTION_COLUMNS = ("column", "question", "option", "import_id")
+QUESTION_COLUMNS = ("column", "question", "option", "import_id", "export_tag")
 
 
 @dataclass
@@ -85,8 +85,10 @@ class SurveyExport:
     questions : pandas.DataFrame
         One row per column of ``responses``, in their order: ``column``, ``question`` (the
         question text; the column name when the export has none), ``option`` (SurveyMonkey's
-        option or statement label of a sub-column, else None) and ``import_id`` (Qualtrics'
-        ImportId, else None).
+        option or statement label of a sub-column, else None), ``import_id`` (Qualtrics'
+        ImportId, else None) and ``export_tag`` (the row-1 header as the file writes it:
+        Qualtrics' export tag, kept when a repeated tag was made unique in ``column``; None
+        for SurveyMonkey, whose names join two rows).
     source : str or None
         The file (None for responses that did not come from a file).
     encoding : str or None
@@ -107,7 +109,7 @@ class SurveyExport:
     --------
     >>> export = as_survey_export(pd.DataFrame({"Q1": ["yes"]}))
     >>> export.questions.to_dict("records")
-    [{'column': 'Q1', 'question': 'Q1', 'option': None, 'import_id': None}]
+    [{'column': 'Q1', 'question': 'Q1', 'option': None, 'import_id': None, 'export_tag': 'Q1'}]
     """
 
     responses: pd.DataFrame
@@ -153,7 +155,13 @@ def as_survey_export(data: pd.DataFrame | SurveyExport) -> SurveyExport:
         return data
     columns = [str(column) for column in data.columns]
     questions = pd.DataFrame(
-        {"column": columns, "question": columns, "option": None, "import_id": None},
+        {
+            "column": columns,
+            "question": columns,
+            "option": None,
+            "import_id": None,
+            "export_tag": columns,
+        },
         columns=list(QUESTION_COLUMNS),
     ).astype(object)
     return SurveyExport(responses=data, questions=questions)
@@ -306,14 +314,14 @@ def file_rows(frame: pd.DataFrame | SurveyExport) -> pd.Series:
 def _read_csv(path: Path, *, encoding: str | None, sep: str | None) -> _Header:
     if encoding is not None:
         _check_forced_encoding(path, encoding, sep)
-    table = read_delimited_file(path, encoding=encoding, sep=sep, error_class=SurveyError)
-    frame = table.frame
-    # pandas names a blank header cell "Unnamed: <position>"; that is the only way it gets one.
-    first_row = [
-        "" if str(name) == f"Unnamed: {position}" else str(name)
-        for position, name in enumerate(frame.columns)
-    ]
-    body = frame.set_axis(range(frame.shape[1]), axis=1)
+    # Row 1 is read as cells: Insights-era Qualtrics exports repeat export tags there, which
+    # only the layout can make unique (other layouts refuse them in _flatten).
+    table = read_delimited_file(
+        path, encoding=encoding, sep=sep, error_class=SurveyError, header=False
+    )
+    grid = table.frame
+    first_row = [_cell(value) for value in grid.iloc[0]]
+    body = grid.iloc[1:].reset_index(drop=True)
     attrs = {"source": str(table.source), "encoding": table.encoding, "separator": table.separator}
     if encoding is None and attrs.get("encoding") in _SINGLE_BYTE:
         first_row = [_repair_utf8(name, attrs["encoding"]) for name in first_row]
@@ -384,7 +392,6 @@ def _read_xlsx(path: Path, sheet: str | int) -> _Header:
             f"worksheet {sheet!r} is empty", path=path, line=1, hint="export the survey again"
         )
     first_row = [_cell(value) for value in grid.iloc[0]]
-    _check_unique_names(first_row, path, line=1, what="row 1")
     body = grid.iloc[1:].reset_index(drop=True).set_axis(range(grid.shape[1]), axis=1)
     return _header_from(first_row, body, {"source": str(path), "encoding": "xlsx"})
 
@@ -436,32 +443,40 @@ def _locate(prefix: str, sep: str | None) -> tuple[int, int, str]:
 
 # -- flattening ----------------------------------------------------------------------------------
 def _flatten(header: _Header, layout: Layout, path: Path) -> SurveyExport:
+    if layout.rows > 1:
+        header = _without_trailing_empty_columns(header, layout.rows)
     names = header.rows[0]
     options: dict[str, str] = {}
     import_ids: dict[str, str] = {}
+    tags: dict[str, str] = {}
     if layout.rows == 1:
         columns = [name or f"Unnamed: {i}" for i, name in enumerate(names)]
         questions = dict(zip(columns, columns, strict=True))
     elif layout.export_format == "surveymonkey":
         columns, questions, options = _join_surveymonkey(names, header.rows[1], path)
     else:
-        columns = _named(names, path)
+        _check_named(names, header.body.iloc[layout.rows - 1 :], path, layout.rows)
+        columns = names
+        if layout.export_format == "qualtrics":
+            columns = unique_export_tags(names, header.rows[1])
         questions = {
             column: text.strip() or column
             for column, text in zip(columns, header.rows[1], strict=True)
         }
         if layout.rows == 3:
             import_ids = {
-                column: json.loads(cell)["ImportId"]
+                column: parse_import_id(cell)
                 for column, cell in zip(columns, header.rows[2], strict=True)
             }
+    if layout.export_format != "surveymonkey":
+        tags = dict(zip(columns, names, strict=True))
     _check_unique_names(columns, path, line=layout.rows, what="the header rows")
     frame = header.body.iloc[layout.rows - 1 :].reset_index(drop=True)
     frame = frame.set_axis(columns, axis=1)
     read = header.reading
     return SurveyExport(
         responses=frame,
-        questions=_questions_table(columns, questions, options, import_ids),
+        questions=_questions_table(columns, questions, options, import_ids, tags),
         source=str(path),
         encoding=read.get("encoding"),
         separator=read.get("separator"),
@@ -476,26 +491,63 @@ def _questions_table(
     columns: list[str],
     questions: dict[str, str],
     options: dict[str, str],
-    import_ids: dict[str, str],
+    import_ids: dict[str, str | None],
+    tags: dict[str, str],
 ) -> pd.DataFrame:
-    """The tidy ``column, question, option, import_id`` table of :class:`SurveyExport`."""
+    """The tidy ``column, question, option, import_id, export_tag`` table of SurveyExport."""
     rows = [
-        (column, questions.get(column, column), options.get(column), import_ids.get(column))
+        (
+            column,
+            questions.get(column, column),
+            options.get(column),
+            import_ids.get(column),
+            tags.get(column),
+        )
         for column in columns
     ]
     return pd.DataFrame(rows, columns=list(QUESTION_COLUMNS)).astype(object)
 
 
-def _named(names: list[str], path: Path) -> list[str]:
+def _without_trailing_empty_columns(header: _Header, n_rows: int) -> _Header:
+    """Drop the nameless, empty last column(s) a comma at the end of every line makes.
+
+    Legacy Qualtrics exports end every line with a comma; the column after it has no name in
+    any header row and no answer. It is not a column of the survey.
+    """
+    width = len(header.rows[0])
+    while width > 1 and _is_empty_column(header, width - 1, n_rows):
+        width -= 1
+    if width == len(header.rows[0]):
+        return header
+    rows = [row[:width] for row in header.rows]
+    return replace(header, rows=rows, body=header.body.iloc[:, :width])
+
+
+def _is_empty_column(header: _Header, position: int, n_rows: int) -> bool:
+    if any(row[position].strip() for row in header.rows[:n_rows] if position < len(row)):
+        return False
+    return bool(header.body.iloc[n_rows - 1 :, position].isna().all())
+
+
+def _check_named(names: list[str], data: pd.DataFrame, path: Path, header_rows: int) -> None:
+    """Every column of a Qualtrics-like export has a name in row 1; say what a nameless one
+    holds, since a column added or emptied by hand is what leaves one."""
     for position, name in enumerate(names):
-        if not name.strip():
-            raise SurveyError(
-                f"row 1, column {column_letter(position)}: the column has no name",
-                path=path,
-                line=1,
-                hint="export the survey again without editing the header rows",
+        if name.strip():
+            continue
+        letter = column_letter(position)
+        filled = data.iloc[:, position].notna().to_numpy().nonzero()[0]
+        if len(filled):
+            row = int(filled[0]) + header_rows + 1
+            what = f"has no name in row 1 but holds answers (the first in row {row})"
+            hint = (
+                f"write the column's name in row 1 of column {letter} (its question text in "
+                "row 2), or delete the column if it was added by hand"
             )
-    return list(names)
+        else:
+            what = "has no name in row 1 and no answers"
+            hint = f"delete the empty column {letter}; it is not part of the export"
+        raise SurveyError(f"row 1, column {letter} {what}", path=path, line=1, hint=hint)
 
 
 def _join_surveymonkey(

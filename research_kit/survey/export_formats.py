@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import pandas as pd
+
 from research_kit.errors import SurveyError
 from research_kit.survey.qualtrics import parse_import_id
 
@@ -23,8 +25,11 @@ __all__ = [
     "SURVEYMONKEY_SINGLE",
     "HeaderRows",
     "Layout",
+    "check_column_names",
     "choose_layout",
     "column_letter",
+    "join_surveymonkey_header",
+    "used_width",
 ]
 
 #: What :func:`read_survey_export` records in :attr:`SurveyExport.export_format`.
@@ -144,9 +149,13 @@ def _surveymonkey_signals(names: list[str], row2: list[str]) -> bool:
     if any(label.strip() for label in metadata):
         return False
     blanks = [i for i, name in enumerate(names) if not name.strip()]
-    says_response = any(cell.strip().casefold() in SURVEYMONKEY_SINGLE for cell in row2)
+    generic = sum(cell.strip().casefold() in SURVEYMONKEY_SINGLE for cell in row2)
     grouped = bool(blanks) and blanks[0] > 0 and all(row2[i].strip() for i in blanks)
-    return (says_response and bool(metadata or blanks)) or (grouped and bool(metadata))
+    # An export trimmed by hand to a few single-answer questions keeps no metadata and no
+    # grouped columns; "Response" over two columns is still no respondent's answer.
+    return (
+        (generic >= 1 and bool(metadata or blanks)) or generic >= 2 or (grouped and bool(metadata))
+    )
 
 
 def choose_layout(rows: list[list[str]], header_rows: HeaderRows, path: Path) -> Layout:
@@ -250,3 +259,110 @@ def _check_import_ids(names: list[str], row3: list[str], path: Path, *, detected
                 hint="the other cells of row 3 are import ids, so the header rows were edited: "
                 "restore this cell from the original Qualtrics export, or export again",
             )
+
+
+def used_width(rows: list[list[str]], data: pd.DataFrame, header_rows: int) -> int:
+    """How many columns an export has, without the empty last column a trailing comma makes.
+
+    Legacy Qualtrics exports end every line with a comma; the column after it has no name in
+    any header row and no answer, so it is not a column of the survey. ``data`` is every
+    record under row 1, columns numbered.
+
+    Examples
+    --------
+    >>> rows = [["V1", "Q1", ""], ["ResponseID", "Ward?", ""]]
+    >>> data = pd.DataFrame([["ResponseID", "Ward?", None], ["R_1", "W1", None]])
+    >>> used_width(rows, data, 2)
+    2
+    """
+    width = len(rows[0])
+    while width > 1 and _is_empty_column(rows, data, width - 1, header_rows):
+        width -= 1
+    return width
+
+
+def _is_empty_column(rows: list[list[str]], data: pd.DataFrame, position: int, n: int) -> bool:
+    if any(row[position].strip() for row in rows[:n] if position < len(row)):
+        return False
+    return bool(data.iloc[n - 1 :, position].isna().all())
+
+
+def check_column_names(names: list[str], data: pd.DataFrame, path: Path, header_rows: int) -> None:
+    """Every column has a name in row 1; a nameless one is refused, saying what it holds.
+
+    A column added by hand, or one whose header was deleted, is what leaves a blank name in
+    an export whose names are in row 1 (Qualtrics, two-row exports). ``data`` is the
+    responses (the rows under the header).
+
+    Raises
+    ------
+    SurveyError
+        Naming the file, row 1, the column letter, and the first row holding an answer.
+
+    Examples
+    --------
+    >>> check_column_names(["Q1", "Q2"], pd.DataFrame([["a", "b"]]), Path("x.csv"), 2)
+    """
+    for position, name in enumerate(names):
+        if name.strip():
+            continue
+        letter = column_letter(position)
+        filled = data.iloc[:, position].notna().to_numpy().nonzero()[0]
+        if len(filled):
+            row = int(filled[0]) + header_rows + 1
+            what = f"has no name in row 1 but holds answers (the first in row {row})"
+            hint = (
+                f"write the column's name in row 1 of column {letter} (its question text in "
+                "row 2), or delete the column if it was added by hand"
+            )
+        else:
+            what = "has no name in row 1 and no answers"
+            hint = f"delete the empty column {letter}; it is not part of the export"
+        raise SurveyError(f"row 1, column {letter} {what}", path=path, line=1, hint=hint)
+
+
+def join_surveymonkey_header(
+    names: list[str], subheaders: list[str], path: Path
+) -> tuple[list[str], dict[str, str], dict[str, str]]:
+    """One name per column: "Question" or "Question - Option" (SurveyMonkey's two rows).
+
+    The question text of row 1 is carried right over the blank cells of a grouped question
+    and joined with a specific sub-header of row 2; "Response" and "Open-Ended Response" say
+    the whole answer is in the one column.
+
+    Returns
+    -------
+    tuple
+        The column names, the question text of each and the option label of each sub-column.
+
+    Examples
+    --------
+    >>> join_surveymonkey_header(["Ward?", "Apply?", ""], ["Response", "Online", "Mail"],
+    ...                          Path("x.csv"))[0]
+    ['Ward?', 'Apply? - Online', 'Apply? - Mail']
+    """
+    columns: list[str] = []
+    questions: dict[str, str] = {}
+    options: dict[str, str] = {}
+    question = ""
+    for position, (name, sub) in enumerate(zip(names, subheaders, strict=True)):
+        name, sub = name.strip(), sub.strip()
+        if name:
+            question = name
+        elif not question or not sub:
+            letter = column_letter(position)
+            raise SurveyError(
+                f"column {letter} has no name in row 1 or row 2",
+                path=path,
+                line=2 if question else 1,
+                hint=f"write the question in row 1 of column {letter} (a column added by "
+                "hand?), or delete the column",
+            )
+        if sub and sub.casefold() not in SURVEYMONKEY_SINGLE:
+            column = f"{question} - {sub}"
+            options[column] = sub
+        else:
+            column = question
+        columns.append(column)
+        questions.setdefault(column, question)
+    return columns, questions, options

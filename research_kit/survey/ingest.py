@@ -36,11 +36,13 @@ from research_kit.errors import SurveyError
 from research_kit.rawfiles import read_raw_bytes
 from research_kit.survey.export_formats import (
     EXPORT_FORMATS,
-    SURVEYMONKEY_SINGLE,
     HeaderRows,
     Layout,
+    check_column_names,
     choose_layout,
     column_letter,
+    join_surveymonkey_header,
+    used_width,
 )
 from research_kit.survey.qualtrics import parse_import_id, unique_export_tags
 from research_kit.tables import detect_separator, read_delimited_file
@@ -444,7 +446,9 @@ def _locate(prefix: str, sep: str | None) -> tuple[int, int, str]:
 # -- flattening ----------------------------------------------------------------------------------
 def _flatten(header: _Header, layout: Layout, path: Path) -> SurveyExport:
     if layout.rows > 1:
-        header = _without_trailing_empty_columns(header, layout.rows)
+        width = used_width(header.rows, header.body, layout.rows)
+        rows = [row[:width] for row in header.rows]
+        header = replace(header, rows=rows, body=header.body.iloc[:, :width])
     names = header.rows[0]
     options: dict[str, str] = {}
     import_ids: dict[str, str] = {}
@@ -453,9 +457,9 @@ def _flatten(header: _Header, layout: Layout, path: Path) -> SurveyExport:
         columns = [name or f"Unnamed: {i}" for i, name in enumerate(names)]
         questions = dict(zip(columns, columns, strict=True))
     elif layout.export_format == "surveymonkey":
-        columns, questions, options = _join_surveymonkey(names, header.rows[1], path)
+        columns, questions, options = join_surveymonkey_header(names, header.rows[1], path)
     else:
-        _check_named(names, header.body.iloc[layout.rows - 1 :], path, layout.rows)
+        check_column_names(names, header.body.iloc[layout.rows - 1 :], path, layout.rows)
         columns = names
         if layout.export_format == "qualtrics":
             columns = unique_export_tags(names, header.rows[1])
@@ -506,77 +510,6 @@ def _questions_table(
         for column in columns
     ]
     return pd.DataFrame(rows, columns=list(QUESTION_COLUMNS)).astype(object)
-
-
-def _without_trailing_empty_columns(header: _Header, n_rows: int) -> _Header:
-    """Drop the nameless, empty last column(s) a comma at the end of every line makes.
-
-    Legacy Qualtrics exports end every line with a comma; the column after it has no name in
-    any header row and no answer. It is not a column of the survey.
-    """
-    width = len(header.rows[0])
-    while width > 1 and _is_empty_column(header, width - 1, n_rows):
-        width -= 1
-    if width == len(header.rows[0]):
-        return header
-    rows = [row[:width] for row in header.rows]
-    return replace(header, rows=rows, body=header.body.iloc[:, :width])
-
-
-def _is_empty_column(header: _Header, position: int, n_rows: int) -> bool:
-    if any(row[position].strip() for row in header.rows[:n_rows] if position < len(row)):
-        return False
-    return bool(header.body.iloc[n_rows - 1 :, position].isna().all())
-
-
-def _check_named(names: list[str], data: pd.DataFrame, path: Path, header_rows: int) -> None:
-    """Every column of a Qualtrics-like export has a name in row 1; say what a nameless one
-    holds, since a column added or emptied by hand is what leaves one."""
-    for position, name in enumerate(names):
-        if name.strip():
-            continue
-        letter = column_letter(position)
-        filled = data.iloc[:, position].notna().to_numpy().nonzero()[0]
-        if len(filled):
-            row = int(filled[0]) + header_rows + 1
-            what = f"has no name in row 1 but holds answers (the first in row {row})"
-            hint = (
-                f"write the column's name in row 1 of column {letter} (its question text in "
-                "row 2), or delete the column if it was added by hand"
-            )
-        else:
-            what = "has no name in row 1 and no answers"
-            hint = f"delete the empty column {letter}; it is not part of the export"
-        raise SurveyError(f"row 1, column {letter} {what}", path=path, line=1, hint=hint)
-
-
-def _join_surveymonkey(
-    names: list[str], subheaders: list[str], path: Path
-) -> tuple[list[str], dict[str, str], dict[str, str]]:
-    """One name per column: "Question" or "Question - Option" (SurveyMonkey's two rows)."""
-    columns: list[str] = []
-    questions: dict[str, str] = {}
-    options: dict[str, str] = {}
-    question = ""
-    for position, (name, sub) in enumerate(zip(names, subheaders, strict=True)):
-        name, sub = name.strip(), sub.strip()
-        if name:
-            question = name
-        elif not question or not sub:
-            raise SurveyError(
-                f"column {column_letter(position)} has no name in row 1 or row 2",
-                path=path,
-                line=2 if question else 1,
-                hint="export the survey again without editing the header rows",
-            )
-        if sub and sub.casefold() not in SURVEYMONKEY_SINGLE:
-            column = f"{question} - {sub}"
-            options[column] = sub
-        else:
-            column = question
-        columns.append(column)
-        questions.setdefault(column, question)
-    return columns, questions, options
 
 
 def _check_unique_names(names: list[str], path: Path, *, line: int, what: str) -> None:

@@ -84,7 +84,8 @@ def unique_export_tags(tags: list[str], texts: list[str]) -> list[str]:
     ``"<tag> - <part>"``, where the part is what their row-2 texts do not share (Qualtrics
     writes ``question-sub-question-option`` there, so the part is the last level that
     differs); when those parts are blank or not distinct, or a name would clash with another
-    column, an ordinal is used instead (``"<tag> (1)"``, ``"<tag> (2)"``, …, in file order).
+    column, an ordinal is used instead (``"<tag> (1)"``, ``"<tag> (2)"``, …, in file order,
+    skipping a number another column already has).
     The same header always gives the same names.
 
     Parameters
@@ -117,9 +118,21 @@ def unique_export_tags(tags: list[str], texts: list[str]) -> list[str]:
         candidates = [f"{tag} - {part}" for part in parts] if parts else []
         taken = set(names) - {tag}
         if not candidates or taken & set(candidates):
-            candidates = [f"{tag} ({k})" for k in range(1, len(positions) + 1)]
+            candidates = _ordinals(tag, len(positions), taken)
         for position, name in zip(positions, candidates, strict=True):
             names[position] = name
+    return names
+
+
+def _ordinals(tag: str, count: int, taken: set[str]) -> list[str]:
+    """``"<tag> (1)"``, ``"<tag> (2)"``, …, skipping numbers another column already has."""
+    names: list[str] = []
+    number = 0
+    while len(names) < count:
+        number += 1
+        name = f"{tag} ({number})"
+        if name not in taken:
+            names.append(name)
     return names
 
 

@@ -157,6 +157,11 @@ def test_a_legacy_export_with_trailing_commas_reads_without_the_empty_column(tmp
     assert list(export.responses.columns) == LEGACY_ROWS[0]
     assert export.responses["V1"].tolist() == ["R_aaaaaaaaaa1", "R_aaaaaaaaaa2", "R_aaaaaaaaaa3"]
     assert export.question_text("V10") == "Finished"
+    assert (export.option("Q2_1"), export.option("Q2_2"), export.option("Q1")) == (
+        "Staff",
+        "Portal",
+        None,
+    )
     with pytest.raises(SurveyError) as raised:
         read_survey_export(path, header_rows=3)
     assert raised.value.line == 3 and "header_rows=2" in str(raised.value)

@@ -44,7 +44,11 @@ from research_kit.survey.export_formats import (
     join_surveymonkey_header,
     used_width,
 )
-from research_kit.survey.qualtrics import parse_import_id, unique_export_tags
+from research_kit.survey.qualtrics import (
+    parse_import_id,
+    sub_question_labels,
+    unique_export_tags,
+)
 from research_kit.tables import detect_separator, read_delimited_file
 
 SURVEY_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
@@ -86,8 +90,9 @@ class SurveyExport:
         what :func:`read_survey` returns.
     questions : pandas.DataFrame
         One row per column of ``responses``, in their order: ``column``, ``question`` (the
-        question text; the column name when the export has none), ``option`` (SurveyMonkey's
-        option or statement label of a sub-column, else None), ``import_id`` (Qualtrics'
+        question text; the column name when the export has none), ``option`` (the option or
+        statement label of a SurveyMonkey sub-column, or the sub-question part of a Qualtrics
+        column's row-2 text, else None), ``import_id`` (Qualtrics'
         ImportId, else None) and ``export_tag`` (the row-1 header as the file writes it:
         Qualtrics' export tag, kept when a repeated tag was made unique in ``column``; None
         for SurveyMonkey, whose names join two rows).
@@ -131,7 +136,7 @@ class SurveyExport:
         return str(text) if isinstance(text, str) and text else column
 
     def option(self, column: str) -> str | None:
-        """SurveyMonkey's option label of a sub-column, else None."""
+        """The option (SurveyMonkey) or sub-question (Qualtrics) label of a column, else None."""
         options = self.questions.set_index("column")["option"]
         value = options.get(column) if column in options.index else None
         return value if isinstance(value, str) else None
@@ -472,6 +477,10 @@ def _flatten(header: _Header, layout: Layout, path: Path) -> SurveyExport:
                 column: parse_import_id(cell)
                 for column, cell in zip(columns, header.rows[2], strict=True)
             }
+        if layout.export_format == "qualtrics":
+            keys = [import_ids.get(c) or tag for c, tag in zip(columns, names, strict=True)]
+            labels = sub_question_labels(keys, header.rows[1])
+            options = {c: label for c, label in zip(columns, labels, strict=True) if label}
     if layout.export_format != "surveymonkey":
         tags = dict(zip(columns, names, strict=True))
     _check_unique_names(columns, path, line=layout.rows, what="the header rows")

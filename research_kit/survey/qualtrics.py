@@ -21,13 +21,17 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from collections import Counter
 
-__all__ = ["parse_import_id", "unique_export_tags"]
+__all__ = ["parse_import_id", "sub_question_labels", "unique_export_tags"]
 
 # Qualtrics joins question, sub-question and option text in row 2 with "-" (Insights-era)
 # or " - " (current exports); the repeated parts of one tag differ after the last shared one.
 _ROW2_SEPARATOR = "-"
+# The question an import id or export tag belongs to: QID12 of QID12_3 / QID12#1-2-1-TEXT, Q12
+# of a legacy Q12_3; a custom tag ("fruits") is its own question.
+_QUESTION_KEY = re.compile(r"^(QID\d+|Q\d+)(?=[_#-]|$)")
 # An import id cell is a small dictionary; a longer cell is an answer, not worth parsing.
 _MAX_IMPORT_ID_CHARS = 500
 
@@ -152,3 +156,55 @@ def _common_prefix(texts: list[str]) -> str:
         if any(text[i] != char for text in texts):
             return shortest[:i]
     return shortest
+
+
+def sub_question_labels(keys: list[str | None], texts: list[str]) -> list[str | None]:
+    """The sub-question or option part of each column's row-2 text, where Qualtrics has one.
+
+    Qualtrics writes ``question - sub-question`` (current exports) or ``question-option``
+    (Insights-era and legacy) in row 2. Columns of one question (the same ``QID`` in their
+    import ids, or the same ``Q<n>`` export tag in a legacy export) share the question text;
+    what follows it, cut at a separator, is the part. A question with one column, or whose
+    columns share no text, has none.
+
+    Parameters
+    ----------
+    keys : list of str or None
+        Each column's import id (current and Insights-era exports) or export tag (legacy).
+    texts : list of str
+        Row 2 of the export.
+
+    Returns
+    -------
+    list of str or None
+
+    Examples
+    --------
+    >>> sub_question_labels(
+    ...     ["QID1", "QID2_1", "QID2_2"],
+    ...     ["Ward?", "Agree? - Staff were kind", "Agree? - Forms were clear"],
+    ... )
+    [None, 'Staff were kind', 'Forms were clear']
+    """
+    questions = [_question_key(key) for key in keys]
+    members: dict[str, list[int]] = {}
+    for position, question in enumerate(questions):
+        if question is not None:
+            members.setdefault(question, []).append(position)
+    labels: list[str | None] = [None] * len(texts)
+    for positions in members.values():
+        if len(positions) < 2:
+            continue
+        group = [texts[i] for i in positions]
+        shared = _common_prefix(group)
+        cut = shared.rfind(_ROW2_SEPARATOR) + 1
+        if cut == 0:
+            continue  # no shared question text: nothing to split off
+        for position, text in zip(positions, group, strict=True):
+            labels[position] = text[cut:].strip(" -") or None
+    return labels
+
+
+def _question_key(key: str | None) -> str | None:
+    match = _QUESTION_KEY.match(key or "")
+    return match.group(1) if match else None

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -61,6 +62,7 @@ __all__ = [
     "as_survey_export",
     "column_letter",  # re-exported from research_kit.survey.export_formats
     "file_rows",
+    "questions_table",
     "read_survey",
     "read_survey_export",
 ]
@@ -161,16 +163,7 @@ def as_survey_export(data: pd.DataFrame | SurveyExport) -> SurveyExport:
     if isinstance(data, SurveyExport):
         return data
     columns = [str(column) for column in data.columns]
-    questions = pd.DataFrame(
-        {
-            "column": columns,
-            "question": columns,
-            "option": None,
-            "import_id": None,
-            "export_tag": columns,
-        },
-        columns=list(QUESTION_COLUMNS),
-    ).astype(object)
+    questions = questions_table(columns, export_tags={column: column for column in columns})
     return SurveyExport(responses=data, questions=questions)
 
 
@@ -489,7 +482,13 @@ def _flatten(header: _Header, layout: Layout, path: Path) -> SurveyExport:
     read = header.reading
     return SurveyExport(
         responses=frame,
-        questions=_questions_table(columns, questions, options, import_ids, tags),
+        questions=questions_table(
+            columns,
+            questions=questions,
+            options=options,
+            import_ids=import_ids,
+            export_tags=tags,
+        ),
         source=str(path),
         encoding=read.get("encoding"),
         separator=read.get("separator"),
@@ -500,21 +499,33 @@ def _flatten(header: _Header, layout: Layout, path: Path) -> SurveyExport:
     )
 
 
-def _questions_table(
+def questions_table(
     columns: list[str],
-    questions: dict[str, str],
-    options: dict[str, str],
-    import_ids: dict[str, str | None],
-    tags: dict[str, str],
+    *,
+    questions: Mapping[str, str] | None = None,
+    options: Mapping[str, str | None] | None = None,
+    import_ids: Mapping[str, str | None] | None = None,
+    export_tags: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """The tidy ``column, question, option, import_id, export_tag`` table of SurveyExport."""
+    """The tidy ``column, question, option, import_id, export_tag`` table of a SurveyExport.
+
+    For readers of other formats that build a :class:`SurveyExport` themselves. A column
+    missing from ``questions`` is its own question text; from the other mappings, None.
+
+    Examples
+    --------
+    >>> questions_table(["Q1"], questions={"Q1": "Ward?"}).to_dict("records")
+    [{'column': 'Q1', 'question': 'Ward?', 'option': None, 'import_id': None, 'export_tag': None}]
+    """
+    questions, options = questions or {}, options or {}
+    import_ids, export_tags = import_ids or {}, export_tags or {}
     rows = [
         (
             column,
             questions.get(column, column),
             options.get(column),
             import_ids.get(column),
-            tags.get(column),
+            export_tags.get(column),
         )
         for column in columns
     ]

@@ -297,6 +297,27 @@ def test_a_surveymonkey_export_with_a_column_removed_or_added(tmp_path):
     assert "column I has no name" in str(raised.value) and "delete the column" in raised.value.hint
 
 
+def test_a_surveymonkey_question_whose_first_column_was_deleted_is_refused(tmp_path):
+    rows = [
+        ["Respondent ID", "Which ward?", "How did you apply?", "", ""],
+        ["", "Response", "Online", "In person", "Mail"],
+        ["1", "Ward 1", "Online", "", "Mail"],
+    ]
+    assert read_survey_export(_write(tmp_path / "whole.csv", rows)).header_rows == 2
+    # without "How did you apply? - Online", the other two would be filed under "Which ward?"
+    removed = [row[:2] + row[3:] for row in rows]
+    with pytest.raises(SurveyError) as raised:
+        read_survey_export(_write(tmp_path / "removed.csv", removed))
+    assert "column C has no question and cannot continue column B" in str(raised.value)
+    assert raised.value.line == 1
+    # one comment column after a one-column question is SurveyMonkey's "Other (please specify)"
+    comment = [
+        [*row[:2], cell, *row[2:]] for row, cell in zip(rows, ["", "Other", "x"], strict=True)
+    ]
+    export = read_survey_export(_write(tmp_path / "comment.csv", comment))
+    assert export.responses["Which ward? - Other"].tolist() == ["x"]
+
+
 def test_surveymonkey_dispositions_come_from_the_end_date(tmp_path):
     export = read_survey_export(_write(tmp_path / "monkey.csv", MONKEY_ROWS))
     figures = _figures(response_accounting(export, invited=4))

@@ -344,12 +344,14 @@ def join_surveymonkey_header(
     columns: list[str] = []
     questions: dict[str, str] = {}
     options: dict[str, str] = {}
-    question = ""
+    question, start = "", 0
     for position, (name, sub) in enumerate(zip(names, subheaders, strict=True)):
         name, sub = name.strip(), sub.strip()
         if name:
-            question = name
-        elif not question or not sub:
+            question, start = name, position
+        elif question and sub:
+            _check_continuation(subheaders[start].strip(), position - start, start, path)
+        else:
             letter = column_letter(position)
             raise SurveyError(
                 f"column {letter} has no name in row 1 or row 2",
@@ -366,3 +368,23 @@ def join_surveymonkey_header(
         columns.append(column)
         questions.setdefault(column, question)
     return columns, questions, options
+
+
+def _check_continuation(first_sub: str, run: int, start: int, path: Path) -> None:
+    """A column blank in row 1 continues the question before it only where SurveyMonkey
+    writes one: after an option sub-header, or as the one comment column ("Other (please
+    specify)") after a "Response" column. Anything else means the first column of its own
+    question was deleted by hand, and its answers would be filed under the wrong question."""
+    if first_sub and (first_sub.casefold() not in SURVEYMONKEY_SINGLE or run == 1):
+        return
+    # name the first column that was filed under the wrong question, not where it showed
+    letter, owner = column_letter(start + 1), column_letter(start)
+    holds = "is one of the tool's own columns" if not first_sub else "is a one-column question"
+    raise SurveyError(
+        f"row 1, column {letter} has no question and cannot continue column {owner}, which "
+        f"{holds}: the first column of its question was probably deleted",
+        path=path,
+        line=1,
+        hint=f"write the question text in row 1 of column {letter}, or restore the deleted "
+        "column from the original export",
+    )

@@ -407,3 +407,18 @@ def test_import_ids_and_unique_tags_helpers():
     assert parse_import_id("{__import__('os')}") is None
     tags = unique_export_tags(["Q1", "Q1", "Q1 (1)"], ["a", "a", "b"])
     assert tags == ["Q1 (2)", "Q1 (3)", "Q1 (1)"]
+
+
+def test_a_question_worded_like_a_tool_field_is_not_read_as_one(tmp_path):
+    rows = [
+        ["Respondent ID", "End Date", "Status", "Progress"],
+        ["", "", "Response", "Open-Ended Response"],
+        ["1", "2026-01-01", "1", "slow"],  # "Status" and "Progress" are questions here
+        ["2", "", "2", ""],
+    ]
+    export = read_survey_export(_write(tmp_path / "monkey.csv", rows))
+    assert export.header_rows == 2
+    dispositions = response_dispositions(export).tolist()
+    assert dispositions[0] == "complete" and dispositions[1] != "test"
+    with pytest.raises(ValueError, match="partial_at"):
+        response_accounting(export, partial_at=0)

@@ -69,6 +69,7 @@ _CHANNEL = {"preview": "preview", "test": "test"}
 _SCREENED = {"screened", "quotamet"}
 _TRUE = {"1", "true", "yes", "t"}
 _TOOL_DATES = {"startdate", "enddate", "recordeddate", "submitdate"}
+_LEGACY_FIELD = re.compile(r"^V\d+$")
 
 _DEFINITIONS = {
     "invited": "people invited to take the survey (study.yml 'invited:')",
@@ -138,6 +139,8 @@ def response_accounting(
     RR2         0.2
     Name: value, dtype: float64
     """
+    if not 0 < partial_at <= 100:
+        raise ValueError(f"partial_at={partial_at!r} is not a percentage above 0 (e.g. 50)")
     if hasattr(data, "survey_source"):
         source = data.survey_source(survey_id)
         export = read_survey_export(source.path)
@@ -212,9 +215,10 @@ def _finished(export: SurveyExport) -> pd.Series:
     column = _column(export, "finished")
     if column is not None:
         return frame[column].map(_squash).isin(_TRUE)
-    end = _column(export, "enddate")
-    if end is not None and export.export_format == "surveymonkey":
-        return frame[end].notna()
+    if export.export_format == "surveymonkey":
+        end = next((c for c in frame.columns if _squash(c) == "enddate"), None)
+        if end is not None:
+            return frame[end].notna()
     raise SurveyError(
         "carries no disposition of its responses (no 'Finished' column, and no SurveyMonkey "
         "End Date)",
@@ -238,11 +242,17 @@ def _progress(export: SurveyExport) -> pd.Series:
 
 
 def _column(export: SurveyExport, key: str) -> str | None:
-    """The column whose name, export tag or row-2 label squashes to ``key`` (legacy Qualtrics
-    exports name their fields V1…V10 and write "Finished", "Status" in row 2)."""
-    for row in export.questions.itertuples(index=False):
-        labels = (row.column, row.export_tag, row.question)
-        if any(isinstance(label, str) and _squash(label) == key for label in labels):
+    """The Qualtrics field ``key`` (squashed): the column with that export tag, else the
+    legacy field (``V1``…``V10``) whose row-2 label it is ("Finished", "Status").
+
+    Question text is not searched otherwise: a question may well be worded "Progress".
+    """
+    rows = list(export.questions.itertuples(index=False))
+    for row in rows:  # no export tag in a SurveyMonkey export: its names are question text
+        if _squash(row.export_tag) == key:
+            return row.column
+    for row in rows:
+        if _LEGACY_FIELD.match(str(row.column)) and _squash(row.question) == key:
             return row.column
     return None
 

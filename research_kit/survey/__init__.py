@@ -4,6 +4,7 @@ weighted estimates with their variance, breakdowns by group, and change between 
 from research_kit.errors import Problem
 from research_kit.settings import StudySettings
 from research_kit.study import register_study_method
+from research_kit.survey.accounting import response_accounting, response_dispositions
 from research_kit.survey.breakdown import (
     CrosstabResult,
     crosstab,
@@ -110,6 +111,8 @@ __all__ = [
     "read_survey_export",
     "rename_cluster",
     "replicate_weights",
+    "response_accounting",
+    "response_dispositions",
     "scale_order",
     "split_cluster",
     "study_survey",
@@ -141,3 +144,4 @@ def check(settings: StudySettings) -> list[Problem]:
 # The survey room's readers, offered on every study (study.survey(), study.survey_weights()).
 register_study_method(study_survey, name="survey")
 register_study_method(survey_weights)
+register_study_method(response_accounting)

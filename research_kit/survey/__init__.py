@@ -49,6 +49,7 @@ from research_kit.survey.responses import (
     open_answers,
 )
 from research_kit.survey.scales import scale_order
+from research_kit.survey.statistical_files import read_statistical_file
 from research_kit.survey.terms import cluster_terms
 from research_kit.survey.themes import QuestionThemes, cluster_question
 from research_kit.survey.variance import (
@@ -106,6 +107,7 @@ __all__ = [
     "pin_response",
     "rake",
     "rake_result",
+    "read_statistical_file",
     "read_survey",
     "read_survey_export",
     "rename_cluster",

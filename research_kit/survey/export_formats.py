@@ -12,23 +12,38 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from research_kit.errors import SurveyError
 
 __all__ = [
     "EXPORT_FORMATS",
     "SURVEYMONKEY_SINGLE",
+    "ExportReader",
     "HeaderRows",
     "Layout",
     "choose_layout",
     "column_letter",
+    "register_export_reader",
+    "registered_reader",
 ]
 
 #: What :func:`read_survey_export` records in :attr:`SurveyExport.export_format`.
-EXPORT_FORMATS = ("plain", "qualtrics", "surveymonkey", "two_row")
+EXPORT_FORMATS = (
+    "plain",
+    "qualtrics",
+    "surveymonkey",
+    "two_row",
+    # read by modules that register an ExportReader here
+    "kobo",
+    "google_forms",
+    "spss",
+    "stata",
+    "sas",
+)
 
 HeaderRows = Literal["auto", 1, 2, 3]
 
@@ -210,3 +225,70 @@ def _check_import_ids(names: list[str], row3: list[str], path: Path) -> None:
                 hint="export the survey from Qualtrics again without editing the header rows, "
                 "or pass header_rows=2 if the third row holds answers",
             )
+
+
+# -- formats read by other modules, which register here ------------------------------------------
+@dataclass(frozen=True)
+class ExportReader:
+    """A reader of one more export format, which its own module registers here.
+
+    :func:`~research_kit.survey.ingest.read_survey_export` hands a file to it by suffix
+    (``suffixes``, for binary formats such as ``.sav``) or by content (``recognises`` gets the
+    first three rows of a CSV/XLSX file, cells as text, and says whether they are this format's).
+    ``read`` takes the path and the keywords of ``read_survey_export`` and returns a
+    ``SurveyExport``; it refuses a ``header_rows`` that does not fit its format.
+
+    Examples
+    --------
+    >>> reader = ExportReader("spss", read=print, suffixes=(".sav",))
+    >>> reader.suffixes
+    ('.sav',)
+    """
+
+    export_format: str
+    read: Callable[..., Any]
+    suffixes: tuple[str, ...] = ()
+    recognises: Callable[[list[list[str]]], bool] | None = None
+
+
+_EXPORT_READERS: dict[str, ExportReader] = {}
+
+
+def register_export_reader(reader: ExportReader) -> None:
+    """Let ``read_survey_export`` hand files of ``reader``'s format to ``reader.read``.
+
+    The survey room's readers of other formats call this when imported (the room's
+    ``__init__`` imports them): they import the reading machinery, never the other way round.
+
+    Examples
+    --------
+    >>> register_export_reader(ExportReader("dbase", read=print, suffixes=(".dbf",)))
+    Traceback (most recent call last):
+    ValueError: 'dbase' is not one of EXPORT_FORMATS: add it there first
+    """
+    if reader.export_format not in EXPORT_FORMATS:
+        raise ValueError(
+            f"{reader.export_format!r} is not one of EXPORT_FORMATS: add it there first"
+        )
+    # registering a format again replaces its reader (a module reloaded in a notebook)
+    _EXPORT_READERS[reader.export_format] = reader
+
+
+def registered_reader(
+    *, path: Path | None = None, rows: list[list[str]] | None = None
+) -> ExportReader | None:
+    """The registered reader for a file's suffix, or for its first rows; None when none fits.
+
+    Examples
+    --------
+    >>> registered_reader(path=Path("survey.sav")).export_format
+    'spss'
+    >>> registered_reader(rows=[["id", "q"], ["1", "a"]]) is None
+    True
+    """
+    for reader in _EXPORT_READERS.values():
+        if path is not None and path.suffix.lower() in reader.suffixes:
+            return reader
+        if rows is not None and reader.recognises is not None and reader.recognises(rows):
+            return reader
+    return None

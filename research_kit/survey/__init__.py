@@ -21,6 +21,7 @@ from research_kit.survey.cluster_edits import (
 )
 from research_kit.survey.clustering import ResponseClusterer
 from research_kit.survey.columns import detect_column_kinds
+from research_kit.survey.google_forms import read_google_forms
 from research_kit.survey.ingest import (
     SurveyExport,
     as_survey_export,
@@ -28,6 +29,7 @@ from research_kit.survey.ingest import (
     read_survey,
     read_survey_export,
 )
+from research_kit.survey.kobo import read_kobo_export
 from research_kit.survey.likert import (
     LikertSummaryResult,
     likert_summary,
@@ -107,6 +109,8 @@ __all__ = [
     "pin_response",
     "rake",
     "rake_result",
+    "read_google_forms",
+    "read_kobo_export",
     "read_statistical_file",
     "read_survey",
     "read_survey_export",

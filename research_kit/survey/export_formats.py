@@ -27,6 +27,7 @@ __all__ = [
     "Layout",
     "choose_layout",
     "column_letter",
+    "refuse_header_rows",
     "register_export_reader",
     "registered_reader",
 ]
@@ -292,3 +293,23 @@ def registered_reader(
         if rows is not None and reader.recognises is not None and reader.recognises(rows):
             return reader
     return None
+
+
+def refuse_header_rows(path: Path, header_rows: object, tool: str) -> None:
+    """Refuse a forced ``header_rows`` other than 1 for a tool that writes one header row.
+
+    Examples
+    --------
+    >>> refuse_header_rows(Path("form.csv"), 2, "Google Forms")
+    Traceback (most recent call last):
+    research_kit.errors.SurveyError: form.csv:1: header_rows=2 does not fit a Google Forms \
+export: it has one header row and row 2 is the first response — leave header_rows unset
+    """
+    if header_rows not in ("auto", 1):
+        raise SurveyError(
+            f"header_rows={header_rows!r} does not fit a {tool} export: it has one header row "
+            "and row 2 is the first response",
+            path=path,
+            line=1,
+            hint="leave header_rows unset",
+        )

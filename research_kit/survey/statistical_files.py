@@ -147,9 +147,7 @@ def read_statistical_file(
         raise SurveyError("has no variables", path=path, hint=f"save the data again in {program}")
     return SurveyExport(
         responses=responses,
-        questions=pd.DataFrame(questions, columns=list(STATISTICAL_QUESTION_COLUMNS)).astype(
-            object
-        ),
+        questions=pd.DataFrame(questions, columns=list(STATISTICAL_QUESTION_COLUMNS), dtype=object),
         source=str(path),
         encoding=getattr(meta, "file_encoding", None) or encoding,
         separator=None,

@@ -293,13 +293,14 @@ class _Variable:
 
     def as_text(self, series: pd.Series) -> tuple[pd.Series, pd.DataFrame]:
         """The cells as text (labels applied, missing codes blanked) and the codes found."""
+        out = np.array(_texts(series), dtype=object)
+        if self.value_labels:
+            labels = {code: str(label) for code, label in self.value_labels.items()}
+            labelled = series.map(labels).to_numpy(dtype=object)
+            has_label = pd.notna(labelled)
+            out[has_label] = labelled[has_label]
+        coded_rows = np.flatnonzero(self._coded_mask(series))
         values = series.to_numpy(dtype=object)
-        coded_rows = [i for i, value in enumerate(values) if self._coded(value)]
-        texts = _texts(series)
-        labelled = [self._label(value) for value in values] if self.value_labels else None
-        out = np.empty(len(values), dtype=object)
-        for i, text in enumerate(texts):
-            out[i] = labelled[i] if labelled is not None and labelled[i] is not None else text
         coded = pd.DataFrame(
             [
                 (series.index[i], self.name, self._code_text(values[i]), self._label(values[i]))
@@ -310,6 +311,17 @@ class _Variable:
         out[coded_rows] = None
         text = pd.Series(out, index=series.index, name=self.name, dtype=object)
         return text.where(text.notna() & (text != ""), np.nan), coded
+
+    def _coded_mask(self, series: pd.Series) -> np.ndarray:
+        if not self.missing_ranges and (self.is_string or series.dtype != object):
+            return np.zeros(len(series), dtype=bool)  # nothing declared, no lettered codes
+        if pd.api.types.is_numeric_dtype(series.dtype):  # the usual case, at numpy speed
+            numbers = series.to_numpy(dtype=float)
+            mask = np.zeros(len(series), dtype=bool)
+            for low, high in self.missing_ranges:
+                mask |= (numbers >= float(low)) & (numbers <= float(high))
+            return mask
+        return np.array([self._coded(value) for value in series.to_numpy(dtype=object)])
 
     def _coded(self, value: Any) -> bool:
         return not _is_blank(value) and self.is_missing_code(value)
@@ -374,12 +386,14 @@ def _texts(series: pd.Series) -> list[str | None]:
 def _numbers_text(values: np.ndarray) -> list[str | None]:
     finite = np.isfinite(values)
     whole = finite & (np.abs(values) < _EXACT_INTEGER) & (values == np.round(values))
-    out: list[str | None] = [None] * len(values)
-    for i in np.flatnonzero(whole):
-        out[i] = str(int(values[i]))
-    for i in np.flatnonzero(finite & ~whole):
-        out[i] = repr(float(values[i]))
-    return out
+    out = np.full(len(values), None, dtype=object)
+    # survey answers repeat a few values: spell each distinct value once
+    for mask, spell in ((whole, lambda value: str(int(value))), (finite & ~whole, repr)):
+        if mask.any():
+            distinct, positions = np.unique(values[mask], return_inverse=True)
+            spelled = np.array([spell(value) for value in distinct.tolist()], dtype=object)
+            out[mask] = spelled[positions]
+    return out.tolist()
 
 
 def _scalar_text(value: Any) -> str | None:

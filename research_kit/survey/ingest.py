@@ -229,7 +229,8 @@ def read_survey_export(
     Parameters
     ----------
     path : Path or str
-        The export.
+        The export. SPSS/Stata/SAS files (by suffix) and KoboToolbox and Google Forms exports
+        (by their columns) go to the readers registered in ``export_formats``.
     encoding : str, optional
         Force an encoding (detected by default: BOM, UTF-8, then Windows-1252, then Latin-1).
     sep : str, optional

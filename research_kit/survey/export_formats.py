@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from research_kit.errors import SurveyError
+from research_kit.survey.workbook_cells import first_rows
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -276,9 +277,12 @@ def register_export_reader(reader: ExportReader) -> None:
 
 
 def registered_reader(
-    *, path: Path | None = None, rows: list[list[str]] | None = None
+    *, path: Path | None = None, rows: list[list[str]] | None = None, sheet: str | int = 0
 ) -> ExportReader | None:
     """The registered reader for a file's suffix, or for its first rows; None when none fits.
+
+    Given a workbook's ``path``, its first rows are peeked at (``sheet``), so that a reader
+    chosen by content reads the workbook once, not after a full read that would be thrown away.
 
     Examples
     --------
@@ -287,11 +291,17 @@ def registered_reader(
     >>> registered_reader(rows=[["id", "q"], ["1", "a"]]) is None
     True
     """
-    for reader in _EXPORT_READERS.values():
-        if path is not None and path.suffix.lower() in reader.suffixes:
-            return reader
-        if rows is not None and reader.recognises is not None and reader.recognises(rows):
-            return reader
+    readers = list(_EXPORT_READERS.values())
+    if path is not None:
+        for reader in readers:
+            if path.suffix.lower() in reader.suffixes:
+                return reader
+        if path.suffix.lower() == ".xlsx" and rows is None:
+            rows = first_rows(path, sheet) or None
+    if rows is not None:
+        for reader in readers:
+            if reader.recognises is not None and reader.recognises(rows):
+                return reader
     return None
 
 

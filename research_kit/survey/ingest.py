@@ -291,7 +291,7 @@ def read_survey_export(
             hint="leave header_rows='auto' or give the number of header rows the export has",
         )
     options = {"encoding": encoding, "sep": sep, "sheet": sheet, "header_rows": header_rows}
-    if (reader := registered_reader(path=path)) is not None:  # .sav, .dta …: by suffix
+    if (reader := registered_reader(path=path, sheet=sheet)) is not None:  # .sav; Kobo XLSX
         return reader.read(path, **options)
     if path.suffix.lower() == ".xlsx":
         header = _read_xlsx(path, sheet)

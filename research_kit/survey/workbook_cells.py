@@ -19,12 +19,12 @@ from typing import Any
 
 import openpyxl
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from research_kit.errors import SurveyError
-from research_kit.rawfiles import read_raw_bytes
-from research_kit.survey.export_formats import column_letter
+from research_kit.rawfiles import read_raw_bytes, require_regular_file
 
-__all__ = ["cell_text", "chosen_sheet", "sheet_table", "workbook_text"]
+__all__ = ["cell_text", "chosen_sheet", "first_rows", "sheet_table", "workbook_text"]
 
 # Letters of an Excel number format that show a time of day (m is a month unless near h or s).
 _TIME_TOKENS = ("h", "s", "am/pm")
@@ -78,6 +78,43 @@ def workbook_text(path: Path | str) -> dict[str, list[list[str | None]]]:
         book.close()
 
 
+def first_rows(path: Path | str, sheet: str | int = 0, *, count: int = 3) -> list[list[str]]:
+    """The first ``count`` rows of one sheet as text ("" for an empty cell), read cheaply.
+
+    Enough to tell which tool wrote a workbook before reading all of it. Returns ``[]`` when
+    the file is not a readable workbook or has no such sheet: the full read reports why.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "form.xlsx"
+    >>> book = openpyxl.Workbook()
+    >>> book.active.append(["Timestamp", None, "Q"])
+    >>> book.save(path)
+    >>> first_rows(path), first_rows(path, "no such sheet")
+    ([['Timestamp', '', 'Q']], [])
+    """
+    try:
+        require_regular_file(path, error_class=SurveyError)  # never wait on a pipe
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # damaged or not a workbook: the full read says so, with its reason
+        return []
+    try:
+        names = book.sheetnames
+        if isinstance(sheet, int):
+            name = names[sheet] if 0 <= sheet < len(names) else None
+        else:
+            name = sheet if sheet in names else None
+        if name is None:
+            return []
+        return [
+            [cell_text(cell.value, getattr(cell, "number_format", "General")) or "" for cell in row]
+            for row in book[name].iter_rows(max_row=count)
+        ]
+    finally:
+        book.close()
+
+
 def chosen_sheet(path: Path, names: list[str], sheet: str | int) -> str:
     """The name of the sheet ``sheet`` designates (its position or its name), or an error.
 
@@ -116,7 +153,7 @@ def sheet_table(path: Path, sheet: str, grid: list[list[str | None]]) -> pd.Data
         if name in seen:
             raise SurveyError(
                 f"sheet {sheet!r}: the column {name!r} appears twice (columns "
-                f"{column_letter(seen[name])} and {column_letter(position)})",
+                f"{get_column_letter(seen[name] + 1)} and {get_column_letter(position + 1)})",
                 path=path,
                 line=1,
                 hint="rename one of them in the header row, or export the file again",

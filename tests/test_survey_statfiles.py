@@ -9,6 +9,7 @@ path are tested.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
+from research_kit import open_study
 from research_kit.errors import SurveyError
 from research_kit.survey import read_statistical_file, read_survey, read_survey_export
 
@@ -198,3 +200,20 @@ def test_missing_file_and_options_that_do_not_apply(tmp_path: Path):
         read_survey_export(path, header_rows=2)
     with pytest.raises(SurveyError, match="sep=';' does not apply"):
         read_statistical_file(path, sep=";")
+
+
+def test_a_study_can_name_a_sav_file_as_its_survey(tmp_path: Path):
+    folder = tmp_path / "study"
+    open_study(folder).close()
+    (folder / "survey").mkdir(exist_ok=True)
+    _write_sav(folder / "survey" / "city.sav")
+    settings = folder / "study.yml"
+    entry = "surveys:\n  - id: city\n    path: survey/city.sav\n    respondent_id: resp_id"
+    settings.write_text(re.sub(r"(?m)^surveys:.*$", entry, settings.read_text()))
+    study = open_study(folder)
+    try:
+        survey = study.survey()
+    finally:
+        study.close()
+    assert survey["respondent_id"].tolist() == ["r1", "r2", "r3", "r4"]
+    assert survey["sat"].tolist()[:3] == ["Very low", "Very high", "Middle"]

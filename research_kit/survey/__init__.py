@@ -22,6 +22,7 @@ from research_kit.survey.cluster_edits import (
 )
 from research_kit.survey.clustering import ResponseClusterer
 from research_kit.survey.columns import detect_column_kinds
+from research_kit.survey.google_forms import read_google_forms
 from research_kit.survey.ingest import (
     SurveyExport,
     as_survey_export,
@@ -29,6 +30,7 @@ from research_kit.survey.ingest import (
     read_survey,
     read_survey_export,
 )
+from research_kit.survey.kobo import read_kobo_export
 from research_kit.survey.likert import (
     LikertSummaryResult,
     likert_summary,
@@ -50,6 +52,7 @@ from research_kit.survey.responses import (
     open_answers,
 )
 from research_kit.survey.scales import scale_order
+from research_kit.survey.statistical_files import read_statistical_file
 from research_kit.survey.terms import cluster_terms
 from research_kit.survey.themes import QuestionThemes, cluster_question
 from research_kit.survey.variance import (
@@ -107,6 +110,9 @@ __all__ = [
     "pin_response",
     "rake",
     "rake_result",
+    "read_google_forms",
+    "read_kobo_export",
+    "read_statistical_file",
     "read_survey",
     "read_survey_export",
     "rename_cluster",

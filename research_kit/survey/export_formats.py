@@ -11,29 +11,46 @@ file and flattens the header rows by the layout chosen here.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
 from research_kit.errors import SurveyError
 from research_kit.survey.qualtrics import parse_import_id
+from research_kit.survey.workbook_cells import first_rows
 
 __all__ = [
     "EXPORT_FORMATS",
     "SURVEYMONKEY_SINGLE",
+    "ExportReader",
     "HeaderRows",
     "Layout",
     "check_column_names",
     "choose_layout",
     "column_letter",
     "join_surveymonkey_header",
+    "refuse_header_rows",
+    "register_export_reader",
+    "registered_reader",
     "used_width",
 ]
 
 #: What :func:`read_survey_export` records in :attr:`SurveyExport.export_format`.
-EXPORT_FORMATS = ("plain", "qualtrics", "surveymonkey", "two_row")
+EXPORT_FORMATS = (
+    "plain",
+    "qualtrics",
+    "surveymonkey",
+    "two_row",
+    # read by modules that register an ExportReader here
+    "kobo",
+    "google_forms",
+    "spss",
+    "stata",
+    "sas",
+)
 
 HeaderRows = Literal["auto", 1, 2, 3]
 
@@ -388,3 +405,99 @@ def _check_continuation(first_sub: str, run: int, start: int, path: Path) -> Non
         hint=f"write the question text in row 1 of column {letter}, or restore the deleted "
         "column from the original export",
     )
+
+
+# -- formats read by other modules, which register here ------------------------------------------
+@dataclass(frozen=True)
+class ExportReader:
+    """A reader of one more export format, which its own module registers here.
+
+    :func:`~research_kit.survey.ingest.read_survey_export` hands a file to it by suffix
+    (``suffixes``, for binary formats such as ``.sav``) or by content (``recognises`` gets the
+    first three rows of a CSV/XLSX file, cells as text, and says whether they are this format's).
+    ``read`` takes the path and the keywords of ``read_survey_export`` and returns a
+    ``SurveyExport``; it refuses a ``header_rows`` that does not fit its format.
+
+    Examples
+    --------
+    >>> reader = ExportReader("spss", read=print, suffixes=(".sav",))
+    >>> reader.suffixes
+    ('.sav',)
+    """
+
+    export_format: str
+    read: Callable[..., Any]
+    suffixes: tuple[str, ...] = ()
+    recognises: Callable[[list[list[str]]], bool] | None = None
+
+
+_EXPORT_READERS: dict[str, ExportReader] = {}
+
+
+def register_export_reader(reader: ExportReader) -> None:
+    """Let ``read_survey_export`` hand files of ``reader``'s format to ``reader.read``.
+
+    The survey room's readers of other formats call this when imported (the room's
+    ``__init__`` imports them): they import the reading machinery, never the other way round.
+
+    Examples
+    --------
+    >>> register_export_reader(ExportReader("dbase", read=print, suffixes=(".dbf",)))
+    Traceback (most recent call last):
+    ValueError: 'dbase' is not one of EXPORT_FORMATS: add it there first
+    """
+    if reader.export_format not in EXPORT_FORMATS:
+        raise ValueError(
+            f"{reader.export_format!r} is not one of EXPORT_FORMATS: add it there first"
+        )
+    # registering a format again replaces its reader (a module reloaded in a notebook)
+    _EXPORT_READERS[reader.export_format] = reader
+
+
+def registered_reader(
+    *, path: Path | None = None, rows: list[list[str]] | None = None, sheet: str | int = 0
+) -> ExportReader | None:
+    """The registered reader for a file's suffix, or for its first rows; None when none fits.
+
+    Given a workbook's ``path``, its first rows are peeked at (``sheet``), so that a reader
+    chosen by content reads the workbook once, not after a full read that would be thrown away.
+
+    Examples
+    --------
+    >>> registered_reader(path=Path("survey.sav")).export_format
+    'spss'
+    >>> registered_reader(rows=[["id", "q"], ["1", "a"]]) is None
+    True
+    """
+    readers = list(_EXPORT_READERS.values())
+    if path is not None:
+        for reader in readers:
+            if path.suffix.lower() in reader.suffixes:
+                return reader
+        if path.suffix.lower() == ".xlsx" and rows is None:
+            rows = first_rows(path, sheet) or None
+    if rows is not None:
+        for reader in readers:
+            if reader.recognises is not None and reader.recognises(rows):
+                return reader
+    return None
+
+
+def refuse_header_rows(path: Path, header_rows: object, tool: str) -> None:
+    """Refuse a forced ``header_rows`` other than 1 for a tool that writes one header row.
+
+    Examples
+    --------
+    >>> refuse_header_rows(Path("form.csv"), 2, "Google Forms")
+    Traceback (most recent call last):
+    research_kit.errors.SurveyError: form.csv:1: header_rows=2 does not fit a Google Forms \
+export: it has one header row and row 2 is the first response — leave header_rows unset
+    """
+    if header_rows not in ("auto", 1):
+        raise SurveyError(
+            f"header_rows={header_rows!r} does not fit a {tool} export: it has one header row "
+            "and row 2 is the first response",
+            path=path,
+            line=1,
+            hint="leave header_rows unset",
+        )

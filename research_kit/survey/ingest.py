@@ -43,6 +43,7 @@ from research_kit.survey.export_formats import (
     choose_layout,
     column_letter,
     join_surveymonkey_header,
+    registered_reader,
     used_width,
 )
 from research_kit.survey.qualtrics import (
@@ -56,7 +57,9 @@ SURVEY_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 
 __all__ = [
     "EXPORT_FORMATS",  # re-exported from research_kit.survey.export_formats
+    "MISSING_CODE_COLUMNS",
     "QUESTION_COLUMNS",
+    "REPEAT_LINK_COLUMNS",
     "SURVEY_SUFFIXES",
     "SurveyExport",
     "as_survey_export",
@@ -69,6 +72,9 @@ __all__ = [
 
 #: The columns of :attr:`SurveyExport.questions`.
 QUESTION_COLUMNS = ("column", "question", "option", "import_id", "export_tag")
+#: The columns of :attr:`SurveyExport.repeat_links` and :attr:`SurveyExport.missing_codes`.
+REPEAT_LINK_COLUMNS = ("group", "row", "parent_group", "parent_row", "respondent")
+MISSING_CODE_COLUMNS = ("row", "column", "code", "label")
 
 
 @dataclass
@@ -113,6 +119,11 @@ class SurveyExport:
         row ``i + first_data_row`` (see :func:`file_rows`).
     repaired_cells : int
         Cells of a cp1252/Latin-1 file that held UTF-8 and were decoded as such.
+    repeat_groups, repeat_links, missing_codes
+        KoboToolbox repeat groups (sheet name → table as exported), each of their rows linked
+        to its parent row and its respondent's index label; cells that held a declared
+        missing-value code (SPSS user-missing, Stata ``.a``): row, column, code, label. Empty
+        for most formats, as are the extra ``questions`` columns some readers add.
 
     Examples
     --------
@@ -130,6 +141,9 @@ class SurveyExport:
     header_rows: int = 1
     first_data_row: int = 2
     repaired_cells: int = 0
+    repeat_groups: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    repeat_links: pd.DataFrame = field(default_factory=lambda: _empty(REPEAT_LINK_COLUMNS))
+    missing_codes: pd.DataFrame = field(default_factory=lambda: _empty(MISSING_CODE_COLUMNS))
 
     def question_text(self, column: str) -> str:
         """The question text of a column (the column name when the export has none)."""
@@ -149,6 +163,10 @@ class SurveyExport:
         Keep the index labels :func:`read_survey` gave, so :func:`file_rows` stays right.
         """
         return replace(self, responses=responses)
+
+
+def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(columns)).astype(object)
 
 
 def as_survey_export(data: pd.DataFrame | SurveyExport) -> SurveyExport:
@@ -218,7 +236,8 @@ def read_survey_export(
     Parameters
     ----------
     path : Path or str
-        The export.
+        The export. SPSS/Stata/SAS files (by suffix) and KoboToolbox and Google Forms exports
+        (by their columns) go to the readers registered in ``export_formats``.
     encoding : str, optional
         Force an encoding (detected by default: BOM, UTF-8, then Windows-1252, then Latin-1).
     sep : str, optional
@@ -278,10 +297,15 @@ def read_survey_export(
             path=path,
             hint="leave header_rows='auto' or give the number of header rows the export has",
         )
+    options = {"encoding": encoding, "sep": sep, "sheet": sheet, "header_rows": header_rows}
+    if (reader := registered_reader(path=path, sheet=sheet)) is not None:  # .sav; Kobo XLSX
+        return reader.read(path, **options)
     if path.suffix.lower() == ".xlsx":
         header = _read_xlsx(path, sheet)
     else:
         header = _read_csv(path, encoding=encoding, sep=sep)
+    if (reader := registered_reader(rows=header.rows)) is not None:  # Kobo …: by content
+        return reader.read(path, **options)
     layout = choose_layout(header.rows, header_rows, path)
     export = _flatten(header, layout, path)
     _check_has_responses(export.responses, path, layout.rows)

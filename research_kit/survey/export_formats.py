@@ -178,10 +178,10 @@ def _surveymonkey_signals(names: list[str], row2: list[str]) -> bool:
 def choose_layout(rows: list[list[str]], header_rows: HeaderRows, path: Path) -> Layout:
     """The export's layout from its first three rows (``header_rows`` forces the count).
 
-    A forced count that would read a header row as a response (2 on an export whose row 3
-    holds Qualtrics import ids) or drop a response as a header (3 on an export whose row 3 is
-    a response) is refused, naming row 3 and the count the file has. ``header_rows=1`` reads
-    row 1 as names and everything under it as cells, whatever the tool.
+    A forced count that would read a header row as a response (1 on a Qualtrics or
+    SurveyMonkey export, 2 on an export whose row 3 holds Qualtrics import ids) or drop a
+    response as a header (3 on an export whose row 3 is a response) is refused, naming the
+    row and the count the file has.
 
     Examples
     --------
@@ -192,6 +192,9 @@ def choose_layout(rows: list[list[str]], header_rows: HeaderRows, path: Path) ->
     row2 = rows[1] if len(rows) > 1 else None
     row3 = rows[2] if len(rows) > 2 else None
     if header_rows == 1:
+        detected = _detect(rows, path)
+        if detected.rows > 1:  # its header rows would be read as responses
+            _refuse_headers_as_responses(path, detected)
         return Layout(1, "plain")
     if header_rows == 3:
         if row3 is None:
@@ -227,6 +230,18 @@ def _detect(rows: list[list[str]], path: Path) -> Layout:
 
 def _has_import_ids(row3: list[str]) -> bool:
     return any(_looks_like_import_id(cell) for cell in row3)
+
+
+def _refuse_headers_as_responses(path: Path, detected: Layout) -> None:
+    tool = "Qualtrics" if detected.export_format == "qualtrics" else "SurveyMonkey"
+    raise SurveyError(
+        f"rows 2 to {detected.rows} are {tool} header rows (question texts"
+        + (" and import ids" if detected.rows == 3 else " and sub-headers")
+        + "), so with header_rows=1 they would be read as responses",
+        path=path,
+        line=2,
+        hint=f"pass header_rows={detected.rows}, or leave header_rows='auto'",
+    )
 
 
 def _refuse_import_ids_as_response(path: Path) -> None:

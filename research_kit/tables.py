@@ -68,6 +68,7 @@ def read_delimited_file(
     encoding: str | None = None,
     sep: str | None = None,
     error_class: type[ResearchKitError] = InputError,
+    header: bool = True,
 ) -> DelimitedFile:
     """Read a delimited text file, keeping the encoding and separator it was read with.
 
@@ -81,6 +82,10 @@ def read_delimited_file(
         Force a separator (detected by default).
     error_class : type
         The :class:`~research_kit.errors.ResearchKitError` subclass to raise.
+    header : bool
+        Whether row 1 names the columns (then a name given twice is refused). ``False`` reads
+        every record as cells, columns numbered 0, 1, …: for exports whose header spans several
+        rows and is interpreted by the caller.
 
     Returns
     -------
@@ -100,10 +105,12 @@ def read_delimited_file(
     data = read_raw_bytes(path, error_class=error_class)
     raw = decode_text(data, path, encoding=encoding, error_class=error_class)
     used_sep = sep or detect_separator(raw.text)
-    _check_unique_header(raw.text, path, used_sep, error_class)
+    if header:
+        _check_unique_header(raw.text, path, used_sep, error_class)
     try:
         frame = pd.read_csv(
             io.StringIO(raw.text),
+            header=0 if header else None,
             sep=used_sep,
             dtype=str,
             keep_default_na=False,

@@ -60,13 +60,21 @@ def _key_text(key: CodingKey) -> str:
     return "|".join(str(part) for part in key)
 
 
+def _keep_working(started: float, seconds: float | None, writes: int, at_least: int) -> bool:
+    """Work on while the time is not up or the writes asked for are not all done."""
+    return seconds is None or time.monotonic() - started < seconds or writes < at_least
+
+
 def _parse_key(text: str) -> CodingKey:
     document, start, end, code, coder = text.split("|")
     return document, int(start), int(end), code, coder
 
 
-def work(study_path: str, name: str, seed: int, seconds: float | None, shared: int) -> None:
-    """Code the study as ``name`` until ``seconds`` have passed (forever when None)."""
+def work(
+    study_path: str, name: str, seed: int, seconds: float | None, shared: int, at_least: int = 0
+) -> None:
+    """Code the study as ``name`` until ``seconds`` have passed (forever when None) and at
+    least ``at_least`` writes are done (a slow machine works longer, never less)."""
     from research_kit import open_study
     from research_kit.interviews import add_memo, apply_code, import_codings, paragraphs
 
@@ -94,7 +102,7 @@ def work(study_path: str, name: str, seed: int, seconds: float | None, shared: i
     print("ready", flush=True)
     started = time.monotonic()
     writes = 0
-    while seconds is None or time.monotonic() - started < seconds:
+    while _keep_working(started, seconds, writes, at_least):
         kind = rng.random()
         if kind < 0.8:
             key = rng.choice(shared_keys) if shared and writes % 2 else random_key()
@@ -118,9 +126,16 @@ def work(study_path: str, name: str, seed: int, seconds: float | None, shared: i
 
 
 def edit(
-    study_path: str, name: str, seed: int, seconds: float | None, part: int, parts: int
+    study_path: str,
+    name: str,
+    seed: int,
+    seconds: float | None,
+    part: int,
+    parts: int,
+    at_least: int = 0,
 ) -> None:
-    """Edit the codebook as ``name``: rename codes of its share, add, code and merge codes."""
+    """Edit the codebook as ``name``: rename codes of its share, add, code and merge codes
+    (until ``seconds`` have passed and at least ``at_least`` rounds of edits are done)."""
     from research_kit import open_study
     from research_kit.interviews import add_code, apply_code, merge_codes, paragraphs, rename_code
 
@@ -135,7 +150,7 @@ def edit(
     print("ready", flush=True)
     started = time.monotonic()
     writes = 0
-    while seconds is None or time.monotonic() - started < seconds:
+    while _keep_working(started, seconds, writes, at_least):
         if rng.random() < 0.6:
             code = rng.choice(mine)
             new_name = f"{code} ({name} #{writes})"
@@ -399,8 +414,8 @@ class KillReport:
 
 
 def kill_rounds(study_path: Path, rounds: int = 8, seed: int = 7) -> KillReport:
-    """SIGKILL a coder or a codebook editor (in turn) 0.2–1.5 s into its work, reopen and
-    check; ``rounds`` times."""
+    """SIGKILL a coder or a codebook editor (in turn) after a random number of acknowledged
+    writes, reopen and check; ``rounds`` times."""
     rng = random.Random(seed)
     report = KillReport()
     acks = Acks()
@@ -412,7 +427,9 @@ def kill_rounds(study_path: Path, rounds: int = 8, seed: int = 7) -> KillReport:
         reader = threading.Thread(target=_collect, args=(worker.stdout, lines, ready))
         reader.start()
         ready.wait(timeout=600)  # a hang guard: a slow start is not a failure
-        time.sleep(rng.uniform(0.2, 1.5))
+        # Killed mid-work after a random number of acknowledged writes (not a random time, so
+        # a slow machine is killed at the same points of the work as a fast one).
+        _wait_for_acks(lines, rng.randint(4, 10) if role else rng.randint(20, 60), worker)
         alive = worker.poll() is None
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=600)  # hang guards: both return as soon as the coder is dead
@@ -439,6 +456,15 @@ def kill_rounds(study_path: Path, rounds: int = 8, seed: int = 7) -> KillReport:
                 f"{result.codebook[:3]}; orphan files {result.orphan_files[:3]}"
             )
     return report
+
+
+def _wait_for_acks(lines: list[str], count: int, worker: subprocess.Popen) -> None:
+    """Return once the worker has acknowledged ``count`` writes (or ended; hang guard 600 s)."""
+    guard = time.monotonic() + 600
+    while time.monotonic() < guard and worker.poll() is None:
+        if sum(line.startswith("ack ") for line in list(lines)) >= count:
+            return
+        time.sleep(0.01)
 
 
 def _raw_errors(stderr: str) -> int:
@@ -474,12 +500,29 @@ class TeamReport:
 
 
 def concurrent_team(
-    study_path: Path, coders: int = 3, editors: int = 0, seconds: float = 3.0, shared: int = 6
+    study_path: Path,
+    coders: int = 3,
+    editors: int = 0,
+    seconds: float = 3.0,
+    shared: int = 6,
+    at_least: int = 0,
 ) -> TeamReport:
-    """Run ``coders`` coders and ``editors`` codebook editors on one study at once, then check."""
+    """Run ``coders`` coders and ``editors`` codebook editors on one study at once, then check.
+
+    Each works for ``seconds`` and until it has done ``at_least`` rounds of writes, so a test
+    can count on a number of writes without depending on the machine's speed.
+    """
     procs = [
         start_worker(
-            study_path, f"c{n}", 500 + n, "--seconds", str(seconds), "--shared", str(shared)
+            study_path,
+            f"c{n}",
+            500 + n,
+            "--seconds",
+            str(seconds),
+            "--shared",
+            str(shared),
+            "--at-least",
+            str(at_least),
         )
         for n in range(coders)
     ] + [
@@ -491,6 +534,8 @@ def concurrent_team(
             str(seconds),
             "--role",
             f"editor:{n}/{editors}",
+            "--at-least",
+            str(at_least),
         )
         for n in range(editors)
     ]
@@ -590,6 +635,7 @@ if __name__ == "__main__":
         "--role": "coder",
         "--archive": None,
         "--die-at": None,
+        "--at-least": "0",
     }
     for option in options:
         if option in arguments:
@@ -605,6 +651,8 @@ if __name__ == "__main__":
         import_project(study_arg, options["--archive"])
     elif role.startswith("editor"):
         part, parts = role.partition(":")[2].split("/")
-        edit(study_arg, name_arg, seed_arg, seconds_arg, int(part), int(parts))
+        at_least = int(options["--at-least"])
+        edit(study_arg, name_arg, seed_arg, seconds_arg, int(part), int(parts), at_least)
     else:
-        work(study_arg, name_arg, seed_arg, seconds_arg, int(options["--shared"]))
+        shared_arg, at_least = int(options["--shared"]), int(options["--at-least"])
+        work(study_arg, name_arg, seed_arg, seconds_arg, shared_arg, at_least)

@@ -18,7 +18,14 @@ from research_kit import open_study
 from research_kit.briefs import _survey_findings as survey_findings
 from research_kit.briefs import assemble_findings, render_html
 from research_kit.briefs.findings import SUPPRESSED
-from research_kit.survey import design_effect, scale_order, top_box, weighted_distribution
+from research_kit.survey import (
+    WeightingWarning,
+    design_effect,
+    scale_order,
+    top_box,
+    wave_change,
+    weighted_distribution,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "What one thing should the City change about permitting?"
@@ -261,3 +268,54 @@ def test_example_answers_and_theme_words_are_redacted(tmp_path_factory, fixed_k)
     plain = raw.section("themes").tables[0].frame["Example answer"]
     assert plain.str.contains("555-0142").any()
     assert "not redacted" in raw.section("themes").tables[0].note
+
+
+def test_the_method_says_when_trimming_could_not_meet_its_bounds(tmp_path_factory, fixed_k):
+    # Ward 1 made thirty times as populous: its few respondents need weights far above five
+    # times the mean, and the margins win over the trim bounds.
+    folder = _copy(tmp_path_factory, "untrimmable")
+    margins = folder / "survey" / "population_margins.csv"
+    table = pd.read_csv(margins, dtype={"population": float})
+    ward_1 = (table["variable"] == "Ward") & (table["category"] == "Ward 1")
+    table.loc[ward_1, "population"] *= 30
+    for variable in table["variable"].unique():
+        if variable == "Ward":
+            continue
+        rows = table["variable"] == variable  # every margin describes the same population
+        total = table.loc[table["variable"] == "Ward", "population"].sum()
+        shares = table.loc[rows, "population"] / table.loc[rows, "population"].sum()
+        table.loc[rows, "population"] = shares * total
+    table.to_csv(margins, index=False)
+    with open_study(folder) as study, pytest.warns(WeightingWarning, match="upper bound 5"):
+        findings = assemble_findings(study)
+    method = findings.method.tables[0].frame.set_index("Aspect")["Detail"]
+    assert "trim bounds could not be met while matching the margins" in method["Survey weighting"]
+
+
+def test_the_headline_says_whether_agreement_moved_beyond_its_margin_since_the_last_wave(sample):
+    study, findings = sample
+    line = next(line for line in findings.headlines if line.startswith("Only "))
+    item = re.search(r"\u201c(.+?)\u201d", line).group(1)
+    scale = list(scale_order(study.survey()[item].dropna())[0])
+    table = wave_change(study, item, value=scale[-2:])
+    earlier, latest = table.iloc[0], table.iloc[1]
+    verdict = "more than the" if latest["change_exceeds_margin"] else "within the"
+    assert (
+        f"{earlier['estimate']:.0%} in {earlier['wave']} ({100 * latest['change']:+.1f} points, "
+        f"{verdict} \u00b1{100 * latest['change_margin_of_error']:.1f}-point margin of error"
+    ) in line
+
+
+def test_a_survey_without_waves_gets_no_change_in_its_headline(tmp_path_factory, fixed_k):
+    folder = _copy(tmp_path_factory, "one_wave")
+    settings = folder / "study.yml"
+    text = settings.read_text(encoding="utf-8")
+    # Only the 2026 survey, in no series: the sample as it was before it had waves.
+    text = re.sub(r"\n  - id: permitting_2025.*?\n\n", "\n\n", text, flags=re.S)
+    settings.write_text(re.sub(r"\n\s*(series|wave):.*", "", text), encoding="utf-8")
+    text = settings.read_text(encoding="utf-8")
+    assert "series:" not in text and "permitting_2025" not in text
+    with open_study(folder) as study:
+        findings = assemble_findings(study)
+    line = next(line for line in findings.headlines if line.startswith("Only "))
+    assert " in 2025 " not in line and "margin of error" not in line

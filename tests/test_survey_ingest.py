@@ -204,10 +204,11 @@ def test_one_row_headers_are_not_mistaken_for_two(tmp_path, text):
 
 
 def test_header_rows_can_be_forced(tmp_path):
-    export_one = read_survey_export(DATA / "qualtrics_export.csv", header_rows=1)
-    forced_one = export_one.responses
-    assert (export_one.export_format, len(forced_one)) == ("plain", 12)
-    assert forced_one.loc[0, "Q6"] == OPEN_Q
+    # One header row on a 3-row Qualtrics export would read its question texts and import
+    # ids as two respondents: refused, naming row 2 and the right count.
+    with pytest.raises(SurveyError, match="header_rows=1 they would be read as responses") as no:
+        read_survey_export(DATA / "qualtrics_export.csv", header_rows=1)
+    assert no.value.line == 2 and "header_rows=3" in str(no.value)
 
     path = tmp_path / "two.csv"
     path.write_text("ward,comment\nWhich ward?,What should change?\nWard 1,Faster\n")

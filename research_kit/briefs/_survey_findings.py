@@ -20,6 +20,7 @@ import pandas as pd
 from research_kit import viz
 from research_kit.briefs._survey_cells import example_answer, percents, points, versus, with_hidden
 from research_kit.briefs._survey_charts import agreement_by_group_figure, theme_by_group_figure
+from research_kit.briefs._survey_waves import change_since_last_wave
 from research_kit.briefs.content import (
     GROUP_LABELS,
     SUPPRESSED,
@@ -274,6 +275,13 @@ def survey_section(study, basis: SurveyBasis, *, group, ward, facts) -> Section:
             "worst": worst,
             "label": label,
             "weighted": basis.weighted,
+            "wave": change_since_last_wave(
+                study,
+                basis.source,
+                str(lowest["item"]),
+                list(basis.scales[lowest["item"]])[-2:],  # top_box's default: the top two
+                ward=ward,
+            ),
         }
         summary = (
             f"{len(survey):,} survey respondents{where}. The statement with the least agreement "

@@ -93,6 +93,12 @@ def _weighting_method(study, basis: SurveyBasis) -> str:
         )
         if low is not None:
             text += f" (final range {low:.2f}\u2013{high:.2f} times the mean)"
+        if weighting.raking.within_trim_bounds is False:
+            # The margins win over the bounds (rake's WeightingWarning): readers must know.
+            text += (
+                "; the trim bounds could not be met while matching the margins, so the margins "
+                "were kept and some weights lie outside the bounds"
+            )
     counts = weighting.not_in_margins if weighting is not None else None
     outside = (
         {

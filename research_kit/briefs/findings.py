@@ -53,6 +53,7 @@ from research_kit.briefs._survey_findings import (
     themes_section,
 )
 from research_kit.briefs._survey_method import survey_method_rows
+from research_kit.briefs._survey_waves import wave_clause
 from research_kit.briefs.content import (
     GROUP_LABELS,
     GROUPS,
@@ -261,6 +262,8 @@ def _headlines(facts: dict, *, ward: str | None) -> list[str]:
             line = f"Only {share} of {who} answer \u201c{item}\u201d positively"
         else:
             line = f"Only {share} of {who} agree that \u201c{item.rstrip('.')}\u201d"
+        if lowest.get("wave"):  # how it moved since the previous wave, before the groups
+            line += ", " + wave_clause(lowest["wave"])
         if worst is not None:
             line += (
                 f"; {worst['group']} is lowest at {worst['share']:.0%} "

@@ -19,8 +19,11 @@ numerically when every label of the series is a number, else as text)::
           I always knew where my application was: I always knew the status of my application
 
 Questions are matched between waves by column id, else by their normalised text; ``match:``
-pairs say the rest (written in either wave's entry). Only the structure is checked here; the
-columns themselves are checked against the files by the survey room.
+pairs say the rest (written in either wave's entry). ``invited:`` is the number of people
+invited to take the survey (the sample drawn), for AAPOR response rates
+(:func:`research_kit.survey.accounting.response_accounting`); a whole number above zero.
+Only the structure is checked here; the columns themselves are checked against the files by
+the survey room.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ class SurveySource:
     """A survey export of the study and how to read it.
 
     ``series`` and ``wave`` are set together for a survey repeated in waves; ``match`` maps a
-    column of this export to the column of another wave that asks the same question.
+    column of this export to the column of another wave that asks the same question;
+    ``invited`` is the number of people invited (None when study.yml does not say).
     """
 
     id: str
@@ -55,6 +59,7 @@ class SurveySource:
     series: str | None = None
     wave: str | None = None
     match: dict[str, str] = field(default_factory=dict)
+    invited: int | None = None
 
 
 def survey_sources(
@@ -179,7 +184,29 @@ def _survey_source(
         series=series,
         wave=wave,
         match=match,
+        invited=_invited(survey_id, entry, path, problems, line=line),
     )
+
+
+def _invited(
+    survey_id: str, entry: dict, path: Path, problems: list[Problem], *, line: int | None
+) -> int | None:
+    """``invited:``, a whole number above zero; anything else is a problem at its line."""
+    value = entry.get("invited")
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    where = entry.line_of("invited") if isinstance(entry, YamlMap) else line
+    problems.append(
+        Problem(
+            path,
+            f"survey {survey_id!r}: invited {value!r} is not a number of people",
+            "write the number invited to take the survey as a whole number, e.g. 'invited: 1200'",
+            line=where,
+        )
+    )
+    return None
 
 
 def _wave_settings(

@@ -4,6 +4,7 @@ weighted estimates with their variance, breakdowns by group, and change between 
 from research_kit.errors import Problem
 from research_kit.settings import StudySettings
 from research_kit.study import register_study_method
+from research_kit.survey.accounting import response_accounting, response_dispositions
 from research_kit.survey.breakdown import (
     CrosstabResult,
     crosstab,
@@ -21,6 +22,7 @@ from research_kit.survey.cluster_edits import (
 )
 from research_kit.survey.clustering import ResponseClusterer
 from research_kit.survey.columns import detect_column_kinds
+from research_kit.survey.google_forms import read_google_forms
 from research_kit.survey.ingest import (
     SurveyExport,
     as_survey_export,
@@ -28,6 +30,7 @@ from research_kit.survey.ingest import (
     read_survey,
     read_survey_export,
 )
+from research_kit.survey.kobo import read_kobo_export
 from research_kit.survey.likert import (
     LikertSummaryResult,
     likert_summary,
@@ -49,6 +52,7 @@ from research_kit.survey.responses import (
     open_answers,
 )
 from research_kit.survey.scales import scale_order
+from research_kit.survey.statistical_files import read_statistical_file
 from research_kit.survey.terms import cluster_terms
 from research_kit.survey.themes import QuestionThemes, cluster_question
 from research_kit.survey.variance import (
@@ -106,10 +110,15 @@ __all__ = [
     "pin_response",
     "rake",
     "rake_result",
+    "read_google_forms",
+    "read_kobo_export",
+    "read_statistical_file",
     "read_survey",
     "read_survey_export",
     "rename_cluster",
     "replicate_weights",
+    "response_accounting",
+    "response_dispositions",
     "scale_order",
     "split_cluster",
     "study_survey",
@@ -141,3 +150,4 @@ def check(settings: StudySettings) -> list[Problem]:
 # The survey room's readers, offered on every study (study.survey(), study.survey_weights()).
 register_study_method(study_survey, name="survey")
 register_study_method(survey_weights)
+register_study_method(response_accounting)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -37,11 +37,19 @@ from research_kit.errors import SurveyError
 from research_kit.rawfiles import read_raw_bytes
 from research_kit.survey.export_formats import (
     EXPORT_FORMATS,
-    SURVEYMONKEY_SINGLE,
     HeaderRows,
     Layout,
+    check_column_names,
     choose_layout,
     column_letter,
+    join_surveymonkey_header,
+    registered_reader,
+    used_width,
+)
+from research_kit.survey.qualtrics import (
+    parse_import_id,
+    sub_question_labels,
+    unique_export_tags,
 )
 from research_kit.tables import detect_separator, read_delimited_file
 
@@ -49,18 +57,24 @@ SURVEY_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 
 __all__ = [
     "EXPORT_FORMATS",  # re-exported from research_kit.survey.export_formats
+    "MISSING_CODE_COLUMNS",
     "QUESTION_COLUMNS",
+    "REPEAT_LINK_COLUMNS",
     "SURVEY_SUFFIXES",
     "SurveyExport",
     "as_survey_export",
     "column_letter",  # re-exported from research_kit.survey.export_formats
     "file_rows",
+    "questions_table",
     "read_survey",
     "read_survey_export",
 ]
 
 #: The columns of :attr:`SurveyExport.questions`.
-QUESTION_COLUMNS = ("column", "question", "option", "import_id")
+QUESTION_COLUMNS = ("column", "question", "option", "import_id", "export_tag")
+#: The columns of :attr:`SurveyExport.repeat_links` and :attr:`SurveyExport.missing_codes`.
+REPEAT_LINK_COLUMNS = ("group", "row", "parent_group", "parent_row", "respondent")
+MISSING_CODE_COLUMNS = ("row", "column", "code", "label")
 
 
 @dataclass
@@ -84,9 +98,12 @@ class SurveyExport:
         what :func:`read_survey` returns.
     questions : pandas.DataFrame
         One row per column of ``responses``, in their order: ``column``, ``question`` (the
-        question text; the column name when the export has none), ``option`` (SurveyMonkey's
-        option or statement label of a sub-column, else None) and ``import_id`` (Qualtrics'
-        ImportId, else None).
+        question text; the column name when the export has none), ``option`` (the option or
+        statement label of a SurveyMonkey sub-column, or the sub-question part of a Qualtrics
+        column's row-2 text, else None), ``import_id`` (Qualtrics'
+        ImportId, else None) and ``export_tag`` (the row-1 header as the file writes it:
+        Qualtrics' export tag, kept when a repeated tag was made unique in ``column``; None
+        for SurveyMonkey, whose names join two rows).
     source : str or None
         The file (None for responses that did not come from a file).
     encoding : str or None
@@ -102,12 +119,17 @@ class SurveyExport:
         row ``i + first_data_row`` (see :func:`file_rows`).
     repaired_cells : int
         Cells of a cp1252/Latin-1 file that held UTF-8 and were decoded as such.
+    repeat_groups, repeat_links, missing_codes
+        KoboToolbox repeat groups (sheet name → table as exported), each of their rows linked
+        to its parent row and its respondent's index label; cells that held a declared
+        missing-value code (SPSS user-missing, Stata ``.a``): row, column, code, label. Empty
+        for most formats, as are the extra ``questions`` columns some readers add.
 
     Examples
     --------
     >>> export = as_survey_export(pd.DataFrame({"Q1": ["yes"]}))
     >>> export.questions.to_dict("records")
-    [{'column': 'Q1', 'question': 'Q1', 'option': None, 'import_id': None}]
+    [{'column': 'Q1', 'question': 'Q1', 'option': None, 'import_id': None, 'export_tag': 'Q1'}]
     """
 
     responses: pd.DataFrame
@@ -119,6 +141,9 @@ class SurveyExport:
     header_rows: int = 1
     first_data_row: int = 2
     repaired_cells: int = 0
+    repeat_groups: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    repeat_links: pd.DataFrame = field(default_factory=lambda: _empty(REPEAT_LINK_COLUMNS))
+    missing_codes: pd.DataFrame = field(default_factory=lambda: _empty(MISSING_CODE_COLUMNS))
 
     def question_text(self, column: str) -> str:
         """The question text of a column (the column name when the export has none)."""
@@ -127,7 +152,7 @@ class SurveyExport:
         return str(text) if isinstance(text, str) and text else column
 
     def option(self, column: str) -> str | None:
-        """SurveyMonkey's option label of a sub-column, else None."""
+        """The option (SurveyMonkey) or sub-question (Qualtrics) label of a column, else None."""
         options = self.questions.set_index("column")["option"]
         value = options.get(column) if column in options.index else None
         return value if isinstance(value, str) else None
@@ -138,6 +163,10 @@ class SurveyExport:
         Keep the index labels :func:`read_survey` gave, so :func:`file_rows` stays right.
         """
         return replace(self, responses=responses)
+
+
+def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(columns)).astype(object)
 
 
 def as_survey_export(data: pd.DataFrame | SurveyExport) -> SurveyExport:
@@ -152,10 +181,7 @@ def as_survey_export(data: pd.DataFrame | SurveyExport) -> SurveyExport:
     if isinstance(data, SurveyExport):
         return data
     columns = [str(column) for column in data.columns]
-    questions = pd.DataFrame(
-        {"column": columns, "question": columns, "option": None, "import_id": None},
-        columns=list(QUESTION_COLUMNS),
-    ).astype(object)
+    questions = questions_table(columns, export_tags={column: column for column in columns})
     return SurveyExport(responses=data, questions=questions)
 
 
@@ -210,7 +236,8 @@ def read_survey_export(
     Parameters
     ----------
     path : Path or str
-        The export.
+        The export. SPSS/Stata/SAS files (by suffix) and KoboToolbox and Google Forms exports
+        (by their columns) go to the readers registered in ``export_formats``.
     encoding : str, optional
         Force an encoding (detected by default: BOM, UTF-8, then Windows-1252, then Latin-1).
     sep : str, optional
@@ -270,10 +297,15 @@ def read_survey_export(
             path=path,
             hint="leave header_rows='auto' or give the number of header rows the export has",
         )
+    options = {"encoding": encoding, "sep": sep, "sheet": sheet, "header_rows": header_rows}
+    if (reader := registered_reader(path=path, sheet=sheet)) is not None:  # .sav; Kobo XLSX
+        return reader.read(path, **options)
     if path.suffix.lower() == ".xlsx":
         header = _read_xlsx(path, sheet)
     else:
         header = _read_csv(path, encoding=encoding, sep=sep)
+    if (reader := registered_reader(rows=header.rows)) is not None:  # Kobo …: by content
+        return reader.read(path, **options)
     layout = choose_layout(header.rows, header_rows, path)
     export = _flatten(header, layout, path)
     _check_has_responses(export.responses, path, layout.rows)
@@ -306,14 +338,14 @@ def file_rows(frame: pd.DataFrame | SurveyExport) -> pd.Series:
 def _read_csv(path: Path, *, encoding: str | None, sep: str | None) -> _Header:
     if encoding is not None:
         _check_forced_encoding(path, encoding, sep)
-    table = read_delimited_file(path, encoding=encoding, sep=sep, error_class=SurveyError)
-    frame = table.frame
-    # pandas names a blank header cell "Unnamed: <position>"; that is the only way it gets one.
-    first_row = [
-        "" if str(name) == f"Unnamed: {position}" else str(name)
-        for position, name in enumerate(frame.columns)
-    ]
-    body = frame.set_axis(range(frame.shape[1]), axis=1)
+    # Row 1 is read as cells: Insights-era Qualtrics exports repeat export tags there, which
+    # only the layout can make unique (other layouts refuse them in _flatten).
+    table = read_delimited_file(
+        path, encoding=encoding, sep=sep, error_class=SurveyError, header=False
+    )
+    grid = table.frame
+    first_row = [_cell(value) for value in grid.iloc[0]]
+    body = grid.iloc[1:].reset_index(drop=True)
     attrs = {"source": str(table.source), "encoding": table.encoding, "separator": table.separator}
     if encoding is None and attrs.get("encoding") in _SINGLE_BYTE:
         first_row = [_repair_utf8(name, attrs["encoding"]) for name in first_row]
@@ -384,7 +416,6 @@ def _read_xlsx(path: Path, sheet: str | int) -> _Header:
             f"worksheet {sheet!r} is empty", path=path, line=1, hint="export the survey again"
         )
     first_row = [_cell(value) for value in grid.iloc[0]]
-    _check_unique_names(first_row, path, line=1, what="row 1")
     body = grid.iloc[1:].reset_index(drop=True).set_axis(range(grid.shape[1]), axis=1)
     return _header_from(first_row, body, {"source": str(path), "encoding": "xlsx"})
 
@@ -436,32 +467,52 @@ def _locate(prefix: str, sep: str | None) -> tuple[int, int, str]:
 
 # -- flattening ----------------------------------------------------------------------------------
 def _flatten(header: _Header, layout: Layout, path: Path) -> SurveyExport:
+    if layout.rows > 1:
+        width = used_width(header.rows, header.body, layout.rows)
+        rows = [row[:width] for row in header.rows]
+        header = replace(header, rows=rows, body=header.body.iloc[:, :width])
     names = header.rows[0]
     options: dict[str, str] = {}
     import_ids: dict[str, str] = {}
+    tags: dict[str, str] = {}
     if layout.rows == 1:
         columns = [name or f"Unnamed: {i}" for i, name in enumerate(names)]
         questions = dict(zip(columns, columns, strict=True))
     elif layout.export_format == "surveymonkey":
-        columns, questions, options = _join_surveymonkey(names, header.rows[1], path)
+        columns, questions, options = join_surveymonkey_header(names, header.rows[1], path)
     else:
-        columns = _named(names, path)
+        check_column_names(names, header.body.iloc[layout.rows - 1 :], path, layout.rows)
+        columns = names
+        if layout.export_format == "qualtrics":
+            columns = unique_export_tags(names, header.rows[1])
         questions = {
             column: text.strip() or column
             for column, text in zip(columns, header.rows[1], strict=True)
         }
         if layout.rows == 3:
             import_ids = {
-                column: json.loads(cell)["ImportId"]
+                column: parse_import_id(cell)
                 for column, cell in zip(columns, header.rows[2], strict=True)
             }
+        if layout.export_format == "qualtrics":
+            keys = [import_ids.get(c) or tag for c, tag in zip(columns, names, strict=True)]
+            labels = sub_question_labels(keys, header.rows[1])
+            options = {c: label for c, label in zip(columns, labels, strict=True) if label}
+    if layout.export_format != "surveymonkey":
+        tags = dict(zip(columns, names, strict=True))
     _check_unique_names(columns, path, line=layout.rows, what="the header rows")
     frame = header.body.iloc[layout.rows - 1 :].reset_index(drop=True)
     frame = frame.set_axis(columns, axis=1)
     read = header.reading
     return SurveyExport(
         responses=frame,
-        questions=_questions_table(columns, questions, options, import_ids),
+        questions=questions_table(
+            columns,
+            questions=questions,
+            options=options,
+            import_ids=import_ids,
+            export_tags=tags,
+        ),
         source=str(path),
         encoding=read.get("encoding"),
         separator=read.get("separator"),
@@ -472,59 +523,37 @@ def _flatten(header: _Header, layout: Layout, path: Path) -> SurveyExport:
     )
 
 
-def _questions_table(
+def questions_table(
     columns: list[str],
-    questions: dict[str, str],
-    options: dict[str, str],
-    import_ids: dict[str, str],
+    *,
+    questions: Mapping[str, str] | None = None,
+    options: Mapping[str, str | None] | None = None,
+    import_ids: Mapping[str, str | None] | None = None,
+    export_tags: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """The tidy ``column, question, option, import_id`` table of :class:`SurveyExport`."""
+    """The tidy ``column, question, option, import_id, export_tag`` table of a SurveyExport.
+
+    For readers of other formats that build a :class:`SurveyExport` themselves. A column
+    missing from ``questions`` is its own question text; from the other mappings, None.
+
+    Examples
+    --------
+    >>> questions_table(["Q1"], questions={"Q1": "Ward?"}).to_dict("records")
+    [{'column': 'Q1', 'question': 'Ward?', 'option': None, 'import_id': None, 'export_tag': None}]
+    """
+    questions, options = questions or {}, options or {}
+    import_ids, export_tags = import_ids or {}, export_tags or {}
     rows = [
-        (column, questions.get(column, column), options.get(column), import_ids.get(column))
+        (
+            column,
+            questions.get(column, column),
+            options.get(column),
+            import_ids.get(column),
+            export_tags.get(column),
+        )
         for column in columns
     ]
     return pd.DataFrame(rows, columns=list(QUESTION_COLUMNS)).astype(object)
-
-
-def _named(names: list[str], path: Path) -> list[str]:
-    for position, name in enumerate(names):
-        if not name.strip():
-            raise SurveyError(
-                f"row 1, column {column_letter(position)}: the column has no name",
-                path=path,
-                line=1,
-                hint="export the survey again without editing the header rows",
-            )
-    return list(names)
-
-
-def _join_surveymonkey(
-    names: list[str], subheaders: list[str], path: Path
-) -> tuple[list[str], dict[str, str], dict[str, str]]:
-    """One name per column: "Question" or "Question - Option" (SurveyMonkey's two rows)."""
-    columns: list[str] = []
-    questions: dict[str, str] = {}
-    options: dict[str, str] = {}
-    question = ""
-    for position, (name, sub) in enumerate(zip(names, subheaders, strict=True)):
-        name, sub = name.strip(), sub.strip()
-        if name:
-            question = name
-        elif not question or not sub:
-            raise SurveyError(
-                f"column {column_letter(position)} has no name in row 1 or row 2",
-                path=path,
-                line=2 if question else 1,
-                hint="export the survey again without editing the header rows",
-            )
-        if sub and sub.casefold() not in SURVEYMONKEY_SINGLE:
-            column = f"{question} - {sub}"
-            options[column] = sub
-        else:
-            column = question
-        columns.append(column)
-        questions.setdefault(column, question)
-    return columns, questions, options
 
 
 def _check_unique_names(names: list[str], path: Path, *, line: int, what: str) -> None:

@@ -1,10 +1,10 @@
 """The respondent table of each shared survey export, as the column-kind detector should see it.
 
-``read_survey_export`` reads some of ``../shared/data/survey-exports/`` today; the others
-(Qualtrics legacy and Insights-era exports, KoboToolbox repeat sheets, SPSS and Stata files)
-are being taught to the readers in parallel. So that the detector is measured on every file
-now, :func:`export_for_kinds` uses the reader where it gives the truth table's columns and
-otherwise reads the file here, with csv/pandas/pyreadstat, into the shape the truth table
+:func:`export_for_kinds` uses ``read_survey_export`` (and, for a KoboToolbox repeat sheet, its
+``repeat_groups``) where it gives the truth table's columns. Where it does not (a reader that
+refuses a file or gives other columns: the state before the readers learnt the Qualtrics
+legacy and Insights-era exports, Kobo repeat sheets and SPSS/Stata files), it reads the file
+here, with csv/pandas/pyreadstat, into the shape the truth table
 describes: header names by position, question text (row 2) and Qualtrics import ids (row 3) in
 the ``questions`` table, cells as text, blanks as NA. It says which path it used.
 """
@@ -21,9 +21,10 @@ from survey_truth import EXPORTS_DIR, files_table, load_truth
 
 from research_kit.errors import SurveyError
 from research_kit.survey import read_survey_export
-from research_kit.survey.ingest import QUESTION_COLUMNS, SurveyExport
+from research_kit.survey.ingest import QUESTION_COLUMNS, SurveyExport, as_survey_export
 
 READER = "read_survey_export"
+REPEAT_GROUP = "read_survey_export, its repeat_groups sheet"
 OWN_CSV = "test reads the CSV (csv module: names row 1, question row 2, import ids row 3)"
 OWN_SHEET = "test reads the sheet (pandas.read_excel, text cells)"
 OWN_PYREADSTAT = "test reads the file (pyreadstat, value labels applied, cells as text)"
@@ -33,13 +34,15 @@ def export_for_kinds(file_name: str, sheet: str | None = None) -> tuple[SurveyEx
     """The export of ``file_name`` (or one repeat sheet) and which reading path gave it."""
     path = EXPORTS_DIR / file_name
     truth = load_truth(file_name, sheet)
-    if sheet is None:
-        try:
-            export = read_survey_export(path)
-        except SurveyError:
-            export = None
-        if export is not None and len(export.responses.columns) == len(truth):
-            return export, READER
+    try:
+        export = read_survey_export(path)
+    except SurveyError:
+        export = None
+    if export is not None and sheet is None and len(export.responses.columns) == len(truth):
+        return export, READER
+    repeat = export.repeat_groups.get(sheet) if export is not None and sheet else None
+    if repeat is not None and len(repeat.columns) == len(truth):
+        return as_survey_export(repeat.astype(object).where(repeat.notna(), pd.NA)), REPEAT_GROUP
     suffix = path.suffix.casefold()
     if suffix in (".sav", ".dta"):
         return _read_pyreadstat(path), OWN_PYREADSTAT

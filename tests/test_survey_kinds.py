@@ -4,10 +4,10 @@ and briefs.
 
 Accuracy is measured on every export in ``../shared/data/survey-exports/`` (and each KoboToolbox
 repeat sheet) with ``kind_accuracy`` of ``tests/survey_truth.py``; the issue asks for at least
-95% of columns right on every file. Where ``read_survey_export`` does not yet give the truth
-table's columns (Qualtrics legacy and Insights-era exports, Kobo repeat sheets, SPSS and Stata
-files: other helpers are teaching the readers these), ``tests/survey_export_frames.py`` reads
-the file itself; each result names the reading path it used.
+95% of columns right on every file. ``tests/survey_export_frames.py`` gives the detector what
+``read_survey_export`` gives (a repeat sheet: the export's ``repeat_groups``); should a reader
+refuse a file or give other columns, it reads the file itself into the shape the truth table
+describes, so that the detector is still measured; each result prints the path it used.
 """
 
 from __future__ import annotations

@@ -30,7 +30,8 @@ from research_kit.survey.ingest import SurveyExport
 __all__ = ["GroupKind", "group_kind", "question_groups"]
 
 _IMPORT_ID = re.compile(r"QID(\d+(?:#\d+)?)[-_](\d+)(?:[-_](\d+))?(?:[-_](TEXT))?$", re.I)
-_TAG_STEM = re.compile(r"^(.+?)(?:_\d+)+$")
+_TAG_STEM = re.compile(r"^(.+?)_\d+$")
+_GRID_CELL_TAG = re.compile(r"^(.+?)_(\d+)_(\d+)$")
 _TEXT_ENTRY = re.compile(r"_TEXT$|[-_]TEXT\b", re.I)
 _MARK = frozenset({"1", "1.0", "true", "yes", "x", "checked", "selected"})
 _LETTER = re.compile(r"[^\W\d_]")
@@ -153,20 +154,25 @@ def _group_key(name: str, row: pd.Series | None) -> tuple[str, str] | None:
         return f"QID{match.group(1)}", shown
     if _TEXT_ENTRY.search(name):
         return None
+    cell = _GRID_CELL_TAG.match(name)
+    if cell:  # Qualtrics "Q44_1_2": row 1, option 2 of a grid; each row is a question
+        return f"tag:{cell.group(1)}_{cell.group(2)}", f"{cell.group(1)} - row {cell.group(2)}"
+    tag = _TAG_STEM.match(name)
+    if tag:
+        return f"tag:{tag.group(1)}", tag.group(1)
     option = row.get("option") if row is not None else None
     question = row.get("question") if row is not None else None
-    if isinstance(option, str) and isinstance(question, str) and question:
-        return f"text:{question}", question
-    tag = _TAG_STEM.match(name)
     if isinstance(question, str) and question != name and "-" in question:
         # Qualtrics row 2 joins the question and the row label with "-": the stem is the
         # question (legacy exports, whose tags may be renamed beyond recognition)
         stem = question.rsplit("-", 1)[0].strip()
-        return f"stem:{stem}", tag.group(1) if tag else stem
+        return f"stem:{stem}", stem
+    if isinstance(option, str) and isinstance(question, str) and question:
+        return f"text:{question}", question
     if " - " in name:  # flattened "Question - Option" headers (a SurveyMonkey export re-saved)
         stem = name.rsplit(" - ", 1)[0].strip()
         return f"stem:{stem}", stem
-    return (f"tag:{tag.group(1)}", tag.group(1)) if tag else None
+    return None
 
 
 def _stripped(cells: pd.Series) -> pd.Series:

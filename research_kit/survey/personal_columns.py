@@ -20,22 +20,18 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from research_kit.survey.tool_columns import PII_METADATA
+
 __all__ = ["geolocation_reason", "personal_data_reason"]
 
-# Headers (squashed to lower-case letters and digits) of tool fields that hold personal data.
+# Headers (squashed to lower-case letters and digits) of tool fields that hold a person's data:
+# the tools' fields less coordinates (geolocation) and link keys (metadata), plus birth dates.
 _PERSONAL_FIELDS = {
-    "ipaddress": "an IP address",
-    "emailaddress": "an e-mail address",
-    "email": "an e-mail address",
-    "recipientemail": "an e-mail address",
-    "firstname": "a name",
-    "lastname": "a name",
-    "recipientfirstname": "a name",
-    "recipientlastname": "a name",
-    "name": "a name",
-    "fullname": "a name",
-    "phone": "a phone number",
-    "phonenumber": "a phone number",
+    **{
+        field: held
+        for field, held in PII_METADATA.items()
+        if held not in ("a location", "an external reference that may link to a person")
+    },
     "dateofbirth": "a date of birth",
     "birthdate": "a date of birth",
     "dob": "a date of birth",

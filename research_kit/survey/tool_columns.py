@@ -17,6 +17,7 @@ __all__ = [
     "ID_NAMES",
     "KOBO_SYSTEM",
     "LINK_ID_NAMES",
+    "PII_METADATA",
     "QUALTRICS_RESPONSE_ID",
     "TEXT_IQ",
     "TOOL_DATES",
@@ -29,6 +30,33 @@ ID_NAMES = frozenset(
 )
 #: A Qualtrics response id (``R_`` and ten or more letters or digits).
 QUALTRICS_RESPONSE_ID = re.compile(r"^R_[A-Za-z0-9]{10,}$")
+#: Squashed names of tool fields that hold personal data or may lead to a person, and what each
+#: holds. :mod:`research_kit.survey.personal_columns` makes the person's fields ``personal_data``
+#: and the coordinates ``geolocation``; an external reference (a panel's link key) is
+#: ``metadata``. Response accounting leaves all of them out of the answers.
+PII_METADATA = {
+    "ipaddress": "an IP address",
+    "emailaddress": "an e-mail address",
+    "email": "an e-mail address",
+    "recipientemail": "an e-mail address",
+    "firstname": "a name",
+    "lastname": "a name",
+    "recipientfirstname": "a name",
+    "recipientlastname": "a name",
+    "name": "a name",
+    "fullname": "a name",
+    "locationlatitude": "a location",
+    "locationlongitude": "a location",
+    "latitude": "a location",
+    "longitude": "a location",
+    "lat": "a location",
+    "long": "a location",
+    "lng": "a location",
+    "phone": "a phone number",
+    "phonenumber": "a phone number",
+    "externalreference": "an external reference that may link to a person",
+    "externaldatareference": "an external reference that may link to a person",
+}
 #: Squashed names of ids that link a row to its respondent without being unique (a KoboToolbox
 #: repeat-group sheet's ``_submission__id``: several rows per submission).
 LINK_ID_NAMES = frozenset({"submissionid"})

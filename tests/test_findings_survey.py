@@ -72,9 +72,17 @@ def _percent(text: str) -> int:
 def test_survey_numbers_are_the_weighted_top_box_estimates(sample):
     study, findings = sample
     frame, items = study.survey(), study.survey_source().likert
-    weights = study.survey_weights(survey=frame)
+    raked = study.survey_weights_result(survey=frame)
+    weights, calibrated_on = raked.weights, raked.calibrated_on
+    assert calibrated_on == ("ward", "age_band", "race_ethnicity")
     order = _scales(frame, items)
-    weighted = top_box(frame, items, order=order, weights=weights, min_cell_size=5)
+    weighted = top_box(
+        frame, items, order=order, weights=weights, min_cell_size=5, calibrated_on=calibrated_on
+    )
+    assert (weighted["variance_method"] == "calibrated").all()
+    fixed = top_box(frame, items, order=order, weights=weights, min_cell_size=5)
+    # The margins are known exactly, so answers tied to ward, age or race vary less.
+    assert (weighted["se"] < fixed["se"]).any() and (fixed["variance_method"] != "calibrated").all()
     unweighted = top_box(frame, items, order=order, min_cell_size=5)
     section = findings.section("survey")
     shown = section.tables[0].frame.set_index("Statement")
@@ -88,7 +96,15 @@ def test_survey_numbers_are_the_weighted_top_box_estimates(sample):
     plain = [f"{share:.0%}" for share in unweighted["share"]]
     assert plain != shown.loc[list(unweighted["item"]), "Agree"].tolist()
 
-    by_ward = top_box(frame, items[0], order=order, weights=weights, by="ward", min_cell_size=5)
+    by_ward = top_box(
+        frame,
+        items[0],
+        order=order,
+        weights=weights,
+        by="ward",
+        min_cell_size=5,
+        calibrated_on=calibrated_on,
+    )
     table = section.tables[1].frame
     rows = table[table["Statement"] == items[0]].set_index("Ward")
     for row in by_ward.itertuples():

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from research_kit.errors import SurveyError
+from research_kit.survey.breakdown import crosstab, weighted_distribution
 from research_kit.survey.variance import (
     RESULT_COLUMNS,
     SurveyDesign,
@@ -327,3 +328,37 @@ def test_replicate_options_are_checked() -> None:
         weighted_mean(people, "y", design=design, variance="bootstrap", replicates=1)
     with pytest.raises(SurveyError, match="too many to hold in memory"):
         weighted_mean(people, "y", design=design, variance="bootstrap", replicates=10**8)
+
+
+@pytest.mark.shared
+def test_breakdowns_give_r_calibrated_margins_when_told_the_raking_variables(
+    resident_oracle,
+) -> None:
+    # The same oracle through the tables analysts and briefs use: every share of the yes/no
+    # answer, overall and by ward, carries R's calibrated SE and says so.
+    respondents, _, expected = resident_oracle
+    calibrated = expected["yes_share_calibration_aware_se"]
+    fixed = expected["yes_share_fixed_weights"]
+    overall = weighted_distribution(
+        respondents, "q1_yes", weights="w", min_cell_size=0, calibrated_on=ORDER
+    ).set_index("category")
+    assert overall.loc["yes", "se"] == pytest.approx(calibrated["overall"], rel=1e-6)
+    assert set(overall["variance_method"]) == {"calibrated"}
+    plain = weighted_distribution(respondents, "q1_yes", weights="w", min_cell_size=0)
+    assert plain.set_index("category").loc["yes", "se"] == pytest.approx(
+        fixed["overall"]["se"], rel=1e-6
+    )
+    assert set(plain["variance_method"]) == {"fixed weights"}
+    by_ward = crosstab(respondents, "q1_yes", "ward", weights="w", calibrated_on=ORDER)
+    yes = by_ward[by_ward["category"] == "yes"].set_index("group")
+    for ward, se in calibrated["by_ward"].items():
+        assert yes.loc[ward, "se"] == pytest.approx(se, rel=1e-6)
+    assert set(yes["variance_method"]) == {"calibrated"}
+
+
+def test_raking_variables_without_weights_or_missing_are_refused() -> None:
+    people = pd.DataFrame({"answer": ["a", "b"] * 5, "ward": ["x", "y"] * 5})
+    with pytest.raises(SurveyError, match="no weights are given"):
+        weighted_distribution(people, "answer", calibrated_on=["ward"])
+    with pytest.raises(SurveyError, match="no column 'age'"):
+        weighted_distribution(people.assign(w=1.0), "answer", weights="w", calibrated_on=["age"])

@@ -62,6 +62,7 @@ def theme_by_group_figure(
     plan,
     where: dict,
     min_cell_size: int,
+    calibrated_on: tuple[str, ...] = (),
 ) -> FigureSpec | None:
     """The share of answers in one theme by group, as :meth:`QuestionThemes.shares` breaks it
     down (``name``: the theme as readers see it), with the plan's hidden groups hidden."""
@@ -77,6 +78,7 @@ def theme_by_group_figure(
             weights=weights,
             levels=clusters,
             min_cell_size=min_cell_size,
+            calibrated_on=calibrated_on,
         )
     except ResearchKitError:
         return None

@@ -10,7 +10,6 @@ in ``_survey_cells`` and ``_survey_charts``. Every breakdown of people by group 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from research_kit import viz
+from research_kit.briefs._survey_basis import SurveyBasis, raked_columns, raking_variables
 from research_kit.briefs._survey_cells import example_answer, percents, points, versus, with_hidden
 from research_kit.briefs._survey_charts import agreement_by_group_figure, theme_by_group_figure
 from research_kit.briefs._survey_waves import change_since_last_wave
@@ -35,7 +35,6 @@ from research_kit.briefs.content import (
 from research_kit.briefs.protection import CountPlan, likert_plan, themes_plan
 from research_kit.errors import ResearchKitError
 from research_kit.survey import (
-    SurveyWeightsResult,
     likert_summary,
     scale_order,
     survey_weights_result,
@@ -46,8 +45,6 @@ from research_kit.survey.themes import QuestionThemes, cluster_question
 
 __all__ = [
     "ANSWER_THEMES_K",
-    "SurveyBasis",
-    "raking_variables",
     "survey_basis",
     "survey_section",
     "themes_section",
@@ -59,30 +56,6 @@ ANSWER_THEMES_K: int | str = "auto"
 
 #: The survey frame's weight column while a brief is assembled.
 _WEIGHT = "_rk_weight"
-
-
-@dataclass
-class SurveyBasis:
-    """What the survey, themes and method parts of one brief share (computed once per brief)."""
-
-    source: Any  # the study's SurveySource
-    #: Every respondent; with the weight in :data:`_WEIGHT` when weighted.
-    survey: pd.DataFrame
-    weights: pd.Series | None
-    #: Why the survey is not weighted although it has population margins (an error message).
-    weighting_problem: str | None
-    #: Likert items with the scale of each, lowest level first; items whose scale is unknown.
-    scales: dict[str, list[str]]
-    unscaled: list[str]
-    #: The themes of the first open-ended question, or why there are none.
-    themes: QuestionThemes | None
-    themes_problem: str | None
-    #: How the weights were raked (None when unweighted).
-    weighting: SurveyWeightsResult | None = None
-
-    @property
-    def weighted(self) -> bool:
-        return self.weights is not None
 
 
 def survey_basis(
@@ -188,20 +161,10 @@ def survey_section(study, basis: SurveyBasis, *, group, ward, facts) -> Section:
     facts["survey_n"] = len(survey)
     notices = _survey_notices(basis)
     try:
-        overall = top_box(
-            survey, items, order=basis.scales, weights=weights, min_cell_size=min_cell_size
-        )
-        by_group = top_box(
-            survey,
-            items,
-            order=basis.scales,
-            weights=weights,
-            by=group,
-            min_cell_size=min_cell_size,
-        )
-        levels = likert_summary(
-            survey, items, order=basis.scales, weights=weights, min_cell_size=min_cell_size
-        )
+        raked = {"calibrated_on": basis.calibrated_on, "min_cell_size": min_cell_size}
+        overall = top_box(survey, items, order=basis.scales, weights=weights, **raked)
+        by_group = top_box(survey, items, order=basis.scales, weights=weights, by=group, **raked)
+        levels = likert_summary(survey, items, order=basis.scales, weights=weights, **raked)
     except ResearchKitError as exc:  # no items, too few respondents, an answer off the scale
         return Section(
             id="survey",
@@ -386,13 +349,6 @@ def _likert_figures(levels: pd.DataFrame, overall: pd.DataFrame, basis) -> list[
     return figures
 
 
-def raking_variables(weighting: SurveyWeightsResult | None) -> list[str]:
-    """The population margins' variables the survey was raked to (none when unweighted)."""
-    if weighting is None:
-        return []
-    return [str(v) for v in weighting.not_in_margins["variable"]]
-
-
 def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=unchanged):
     """The themes of the first open-ended question (None when the survey has none)."""
     if not basis.source.open_ended:
@@ -420,7 +376,12 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
     try:
         # By cluster id, not name: two themes may carry the same automatic name.
         overall = weighted_distribution(
-            assigned, "cluster", weights=weights, levels=clusters, min_cell_size=min_cell_size
+            assigned,
+            "cluster",
+            weights=weights,
+            levels=clusters,
+            min_cell_size=min_cell_size,
+            calibrated_on=raked_columns(basis, assigned, weights),
         )
     except ResearchKitError as exc:
         return Section(
@@ -498,6 +459,7 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
             plan=plan,
             where=where_cell,
             min_cell_size=min_cell_size,
+            calibrated_on=raked_columns(basis, assigned, weights),
         )
         if figure is not None:
             figures.append(figure)

@@ -6,7 +6,7 @@ adds :func:`survey_method_rows` to the brief's method appendix.
 
 from __future__ import annotations
 
-from research_kit.briefs._survey_findings import SurveyBasis, raking_variables
+from research_kit.briefs._survey_basis import SurveyBasis, raking_variables
 from research_kit.briefs.content import join_words
 from research_kit.survey import design_effect
 from research_kit.survey.themes import QuestionThemes
@@ -40,7 +40,15 @@ def survey_method_rows(study, basis: SurveyBasis, facts: dict) -> list[tuple[str
         (
             "Survey statistics",
             "95% margins of error from Taylor-linearised standard errors"
-            + (" of the weighted shares" if basis.weighted else "")
+            + (
+                " of the weighted shares that account for the raking (calibrated: the "
+                "residuals of a regression on the raking variables, as R's survey::rake then "
+                "svymean)"
+                if basis.calibrated_on
+                else " of the weighted shares"
+                if basis.weighted
+                else ""
+            )
             + f" (Student's t); each group is compared with all other respondents by a {test}, "
             "significant at p < 0.05",
         )

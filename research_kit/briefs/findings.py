@@ -46,8 +46,8 @@ from research_kit.briefs._process_findings import (
     days,
     process_section,
 )
+from research_kit.briefs._survey_basis import SurveyBasis
 from research_kit.briefs._survey_findings import (
-    SurveyBasis,
     survey_basis,
     survey_section,
     themes_section,

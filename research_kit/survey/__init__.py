@@ -150,4 +150,5 @@ def check(settings: StudySettings) -> list[Problem]:
 # The survey room's readers, offered on every study (study.survey(), study.survey_weights()).
 register_study_method(study_survey, name="survey")
 register_study_method(survey_weights)
+register_study_method(survey_weights_result)
 register_study_method(response_accounting)

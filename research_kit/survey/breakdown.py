@@ -39,7 +39,6 @@ Methods (the conventions of :mod:`research_kit.survey.weighting`):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -51,7 +50,8 @@ from research_kit.deprecation import renamed_keywords
 from research_kit.errors import SurveyError
 from research_kit.privacy import DEFAULT_MIN_CELL_SIZE, suppress_table
 from research_kit.survey.association import association_test
-from research_kit.survey.fixed_weights import aligned_values, weighted_share
+from research_kit.survey.breakdown_inputs import BreakdownInputs, prepare_inputs
+from research_kit.survey.design_shares import design_share
 from research_kit.survey.group_tests import group_vs_rest, holm_adjust
 
 __all__ = [
@@ -67,7 +67,15 @@ ALPHA = 0.05
 #: Columns computed from a cell's respondents, hidden with the cell.
 ESTIMATE_COLUMNS = ("share", "se", "ci_low", "ci_high", "margin_of_error")
 TEST_COLUMNS = ("difference", "p_value", "p_adjusted")
-DISTRIBUTION_COLUMNS = ["group", "category", "n", "count", *ESTIMATE_COLUMNS, "weighted"]
+DISTRIBUTION_COLUMNS = [
+    "group",
+    "category",
+    "n",
+    "count",
+    *ESTIMATE_COLUMNS,
+    "weighted",
+    "variance_method",
+]
 _NO_TOTAL = object()  # a label no cell has: our tables carry no totals row or column
 #: Columns of :attr:`CrosstabResult.overall_test`.
 OVERALL_TEST_COLUMNS = (
@@ -112,20 +120,6 @@ class CrosstabResult:
     min_cell_size: int
 
 
-@dataclass(frozen=True)
-class _Prepared:
-    """The inputs of a breakdown, checked and aligned to the respondents."""
-
-    answers: pd.Series  # object dtype, NA = no answer
-    categories: list
-    weights: pd.Series
-    weighted: bool
-    groups: pd.Series | None  # object dtype, NA = no group
-    group_order: list
-    outcome_name: str
-    by: str | None
-
-
 @renamed_keywords(level="confidence")
 def weighted_distribution(
     frame: pd.DataFrame,
@@ -136,6 +130,7 @@ def weighted_distribution(
     levels: Sequence | None = None,
     confidence: float = 0.95,
     min_cell_size: int | None = None,
+    calibrated_on: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Share of each category of a categorical answer, overall or per group, with its MOE.
 
@@ -168,6 +163,11 @@ def weighted_distribution(
         default (:data:`~research_kit.privacy.DEFAULT_MIN_CELL_SIZE`; pass
         ``study.min_cell_size`` for a study that sets its own); ``0`` shows everything and
         adds no suppression columns (analysis only, never for stakeholders).
+    calibrated_on : sequence of str
+        The columns the weights were raked on (e.g. ``("ward", "age_band")``; a study's are
+        ``study.survey_weights_result().calibrated_on``). Given, standard errors account for
+        the raking ("calibrated", as R ``survey::rake`` then ``svymean``); empty, the weights
+        are taken as fixed. ``variance_method`` says which.
 
     Returns
     -------
@@ -175,7 +175,8 @@ def weighted_distribution(
         One row per group and category, groups in order, then categories in order:
         ``group`` ("all" without ``by``), ``category``, ``n`` (respondents in the group who
         answered), ``count`` (of them, those in this category, unweighted), ``share``, ``se``,
-        ``ci_low``, ``ci_high``, ``margin_of_error``, ``weighted``; unless
+        ``ci_low``, ``ci_high``, ``margin_of_error``, ``weighted``, ``variance_method``
+        ("calibrated" or "fixed weights"); unless
         ``min_cell_size=0`` also ``suppressed`` and ``suppression_reason`` ("small cell",
         "complementary", "small group" or ""). The intervals are Wald intervals, not clipped
         to [0, 1]. See the module notes for the formulas.
@@ -197,7 +198,9 @@ def weighted_distribution(
     1       no  4      2    0.5           0.9684
     2   unsure  4      0    0.0           0.0000
     """
-    prepared = _prepare(frame, outcome, weights=weights, by=by, levels=levels)
+    prepared = prepare_inputs(
+        frame, outcome, weights=weights, by=by, levels=levels, calibrated_on=calibrated_on
+    )
     table = _distribution(prepared, confidence=confidence)
     min_cell_size = DEFAULT_MIN_CELL_SIZE if min_cell_size is None else min_cell_size
     if min_cell_size == 0:
@@ -219,12 +222,13 @@ def crosstab(
     alpha: float = ALPHA,
     confidence: float = 0.95,
     progress: bool | None = None,
+    calibrated_on: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Break a categorical answer down by a group, with tests of each group against the rest.
 
     Parameters
     ----------
-    frame, outcome, weights, levels, confidence
+    frame, outcome, weights, levels, confidence, calibrated_on
         As for :func:`weighted_distribution`.
     by : str
         Column of the groups (ward, age band, business type…).
@@ -290,6 +294,7 @@ def crosstab(
         alpha=alpha,
         confidence=confidence,
         progress=progress,
+        calibrated_on=calibrated_on,
     ).table
 
 
@@ -307,12 +312,14 @@ def crosstab_result(
     alpha: float = ALPHA,
     confidence: float = 0.95,
     progress: bool | None = None,
+    calibrated_on: Sequence[str] = (),
 ) -> CrosstabResult:
     """:func:`crosstab`'s table and the overall test of association beside it.
 
     Parameters
     ----------
     frame, outcome, by, weights, levels, min_cell_size, test, adjust, alpha, confidence, progress
+    calibrated_on
         As for :func:`crosstab`.
 
     Returns
@@ -334,7 +341,9 @@ def crosstab_result(
         raise SurveyError(f"test={test!r} is not 'auto', 'design' or 'z'")
     if adjust not in ("holm", "none"):
         raise SurveyError(f"adjust={adjust!r} is not 'holm' or 'none'")
-    prepared = _prepare(frame, outcome, weights=weights, by=by, levels=levels)
+    prepared = prepare_inputs(
+        frame, outcome, weights=weights, by=by, levels=levels, calibrated_on=calibrated_on
+    )
     if test == "z" and prepared.weighted:
         raise SurveyError(
             "the two-proportion z-test ignores the weights",
@@ -365,8 +374,18 @@ def crosstab_result(
         if design
         else "two-proportion z-test of group vs rest"
     )
+    if design and prepared.calibration is not None:
+        # The shares' SEs account for the raking; the test of a difference does not yet.
+        name = name.replace("linearised SE,", "linearised SE with the weights taken as fixed,")
     table["test"] = name + (", Holm-adjusted" if adjust == "holm" else ", unadjusted")
-    order = [*DISTRIBUTION_COLUMNS[:-1], *TEST_COLUMNS, "significant", "test", "weighted"]
+    order = [
+        *DISTRIBUTION_COLUMNS[:-2],
+        *TEST_COLUMNS,
+        "significant",
+        "test",
+        "weighted",
+        "variance_method",
+    ]
     table = table[[*order, "suppressed", "suppression_reason"]]
 
     tested = [
@@ -412,100 +431,25 @@ def _adjusted(table: pd.DataFrame, *, holm: bool) -> np.ndarray:
     return adjusted
 
 
-# -- inputs ------------------------------------------------------------------------------------
-def _prepare(
-    frame: pd.DataFrame,
-    outcome: str | pd.Series,
-    *,
-    weights: str | pd.Series | Sequence[float] | None,
-    by: str | None,
-    levels: Sequence | None,
-) -> _Prepared:
-    answers = aligned_values(frame, outcome, "answer")
-    outcome_name = outcome if isinstance(outcome, str) else str(answers.name or "answer")
-    categories = _categories(answers, levels, outcome_name)
-    if weights is None:
-        w = pd.Series(1.0, index=frame.index, name="weight")
-    else:
-        w = pd.to_numeric(aligned_values(frame, weights, "weights"), errors="coerce").astype(float)
-        if w.isna().any() or (w <= 0).any():
-            raise SurveyError(
-                "weights have missing or non-positive values",
-                hint="give every respondent a positive weight (e.g. from rake())",
-            )
-    groups = None
-    order: list = ["all"]
-    if by is not None:
-        if by not in frame.columns:
-            raise SurveyError(f"no column {by!r} to break {outcome_name!r} down by")
-        column = frame[by]
-        order = _ordered_values(column)
-        groups = column.astype(object).where(column.notna(), None)
-    values = answers.astype(object).where(answers.notna(), None)
-    return _Prepared(
-        answers=values,
-        categories=categories,
-        weights=w,
-        weighted=weights is not None,
-        groups=groups,
-        group_order=order,
-        outcome_name=outcome_name,
-        by=by,
-    )
-
-
-def _categories(answers: pd.Series, levels: Sequence | None, name: str) -> list:
-    """The categories in display order, checking that every answer is one of them."""
-    if levels is None:
-        if isinstance(answers.dtype, pd.CategoricalDtype):
-            return list(answers.cat.categories)
-        return _ordered_values(answers)
-    categories = list(levels)
-    if not categories:
-        raise SurveyError(f"no levels given for {name!r}")
-    if len(set(categories)) != len(categories):
-        raise SurveyError(f"the levels of {name!r} repeat a category: {categories}")
-    seen = answers.dropna()
-    unknown = seen[~seen.isin(categories)]
-    if len(unknown):
-        counts = unknown.astype(str).value_counts()
-        listed = ", ".join(f"{value!r} ({count})" for value, count in counts.head(5).items())
-        raise SurveyError(
-            f"{name!r} has answers that are not among its levels: {listed}; "
-            f"first at respondent {unknown.index[0]!r}",
-            hint="add them to levels in scale order, or blank them as non-answers",
-        )
-    return categories
-
-
-def _ordered_values(column: pd.Series) -> list:
-    """Distinct values in a natural order: a categorical's own, else sorted ("Ward 2" < "10")."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return [value for value in column.cat.categories if (column == value).any()]
-    return sorted(column.dropna().unique(), key=_natural_key)
-
-
-def _natural_key(value: object) -> tuple:
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        return (0, float(value), ())
-    parts = re.split(r"(\d+)", str(value))
-    return (1, 0.0, tuple((0, int(p), "") if p.isdigit() else (1, 0, p.casefold()) for p in parts))
-
-
 # -- estimates ---------------------------------------------------------------------------------
-def _distribution(prepared: _Prepared, *, confidence: float) -> pd.DataFrame:
-    """Unsuppressed shares of every category in every group, one ``weighted_share`` each."""
+def _distribution(prepared: BreakdownInputs, *, confidence: float) -> pd.DataFrame:
+    """Unsuppressed shares of every category in every group, one ``design_share`` each."""
     base = _domain_frame(prepared)
+    calibration_names = []
+    if prepared.calibration is not None:  # own names, so none can clash with "group"
+        calibration_names = [f"__raked_{k}" for k in range(prepared.calibration.shape[1])]
+        base[calibration_names] = prepared.calibration.to_numpy()
     answered = prepared.answers.notna()
     rows = []
     for category in prepared.categories:
         hit = (prepared.answers == category).astype(float).where(answered)
-        shares = weighted_share(
+        shares = design_share(
             base,
             hit,
             weights=prepared.weights,
             by=None if prepared.groups is None else "group",
             confidence=confidence,
+            calibrated_on=() if prepared.calibration is None else tuple(calibration_names),
         )
         rows.append(shares.assign(category=[category] * len(shares)))
     table = pd.concat(rows, ignore_index=True)
@@ -530,7 +474,7 @@ def _hashable(value: object) -> object:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _domain_frame(prepared: _Prepared) -> pd.DataFrame:
+def _domain_frame(prepared: BreakdownInputs) -> pd.DataFrame:
     """The small frame handed to ``weighted_share``: just the group of every respondent."""
     index = prepared.answers.index
     if prepared.groups is None:

@@ -87,6 +87,7 @@ def likert_summary(
     min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
     test: Literal["auto", "design", "z"] = "auto",
     confidence: float = 0.95,
+    calibrated_on: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Share of respondents at each level of each Likert item, with margins of error.
 
@@ -113,6 +114,9 @@ def likert_summary(
         The test of each group against the rest, as for ``crosstab``.
     confidence : float
         Confidence level of the intervals (0.95: 95% intervals).
+    calibrated_on : sequence of str
+        The columns the weights were raked on: standard errors then account for the raking
+        (``variance_method`` "calibrated"); empty, the weights are taken as fixed.
 
     Returns
     -------
@@ -156,6 +160,7 @@ def likert_summary(
         min_cell_size=min_cell_size,
         test=test,
         confidence=confidence,
+        calibrated_on=calibrated_on,
     ).table
 
 
@@ -171,12 +176,14 @@ def likert_summary_result(
     min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
     test: Literal["auto", "design", "z"] = "auto",
     confidence: float = 0.95,
+    calibrated_on: Sequence[str] = (),
 ) -> LikertSummaryResult:
     """:func:`likert_summary` with each item's non-answers and, by group, its overall test.
 
     Parameters
     ----------
     frame, items, order, weights, by, non_answers, min_cell_size, test, confidence
+    calibrated_on
         As for :func:`likert_summary`.
 
     Returns
@@ -201,6 +208,7 @@ def likert_summary_result(
                 weights=weights,
                 levels=scale,
                 confidence=confidence,
+                calibrated_on=calibrated_on,
                 min_cell_size=min_cell_size,
             )
         else:
@@ -213,6 +221,7 @@ def likert_summary_result(
                 min_cell_size=min_cell_size,
                 test=test,
                 confidence=confidence,
+                calibrated_on=calibrated_on,
             )
             table = result.table
             overall_tests.append(result.overall_test.assign(item=item))
@@ -244,6 +253,7 @@ def top_box(
     min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
     test: Literal["auto", "design", "z"] = "auto",
     confidence: float = 0.95,
+    calibrated_on: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Share of respondents in the top ``top`` levels of each item ("agree" share), with MOE.
 
@@ -253,6 +263,7 @@ def top_box(
     Parameters
     ----------
     frame, items, order, weights, by, non_answers, min_cell_size, test, confidence
+    calibrated_on
         As for :func:`likert_summary`.
     top : int
         How many levels at the top of the scale count (2: "Agree" and "Strongly agree").
@@ -293,6 +304,7 @@ def top_box(
                 weights=weights,
                 levels=["top", "other"],
                 confidence=confidence,
+                calibrated_on=calibrated_on,
                 min_cell_size=min_cell_size,
             )
         else:
@@ -306,6 +318,7 @@ def top_box(
                 test=test,
                 adjust="none",
                 confidence=confidence,
+                calibrated_on=calibrated_on,
             )
         table = table[table["category"] == "top"].reset_index(drop=True)
         if by is not None:

@@ -40,11 +40,15 @@ class SurveyWeightsResult:
     not_in_margins : pandas.DataFrame
         ``variable, respondents``: per margin variable, the respondents whose answer has no
         population category (such as "Prefer not to say"), in the margins' order.
+    calibrated_on : tuple of str
+        The columns of ``study.survey()`` the weights were raked on (e.g. ``ward``): pass them
+        as ``calibrated_on=`` to a breakdown so its standard errors account for the raking.
     """
 
     weights: pd.Series
     raking: RakeResult
     not_in_margins: pd.DataFrame
+    calibrated_on: tuple[str, ...] = ()
 
 
 def study_survey(study: Study, survey_id: str | None = None) -> pd.DataFrame:
@@ -173,7 +177,10 @@ def survey_weights_result(
         list(not_in_margins.items()), columns=["variable", "respondents"]
     ).astype({"respondents": "int64"})
     return SurveyWeightsResult(
-        weights=raking.weights, raking=raking, not_in_margins=outside_margins
+        weights=raking.weights,
+        raking=raking,
+        not_in_margins=outside_margins,
+        calibrated_on=tuple(columns.values()),
     )
 
 

@@ -34,6 +34,7 @@ from research_kit.survey.breakdown import crosstab, weighted_distribution
 from research_kit.survey.cluster_edits import apply_cluster_edits_result
 from research_kit.survey.cluster_runs import keep_cluster_run, load_cluster_run
 from research_kit.survey.clustering import ResponseClusterer
+from research_kit.survey.material import survey_weights_result
 from research_kit.survey.responses import answer_counts, open_answers
 from research_kit.survey.terms import cluster_terms
 
@@ -113,6 +114,7 @@ class QuestionThemes:
     n_terms: int = 8
     start: str = "fresh"
     run_id: int | None = None
+    calibrated_on: tuple[str, ...] = ()  # the raking variables of the weights, if raked
 
     def how_started(self) -> str:
         """How the run started and where it is kept, in a few words (for status lines).
@@ -168,6 +170,9 @@ class QuestionThemes:
         frame = self.assignments
         use_weights = weighted and "weight" in frame.columns
         weights = frame["weight"] if use_weights else None
+        # Standard errors account for the raking when the weights were raked here; the base
+        # is the answering respondents (a researcher's view, as the shares are).
+        raked = [c for c in self.calibrated_on if c in frame.columns] if use_weights else []
         levels = list(self.themes["name"])
         if by is None:
             return weighted_distribution(
@@ -177,6 +182,7 @@ class QuestionThemes:
                 levels=levels,
                 confidence=confidence,
                 min_cell_size=0,  # the researcher's overall view, unsuppressed as before
+                calibrated_on=raked,
             )
         if by not in frame.columns:
             known = [c for c in self.respondents.columns if c != "respondent_id"]
@@ -192,6 +198,7 @@ class QuestionThemes:
             levels=levels,
             min_cell_size=self.min_cell_size,
             confidence=confidence,
+            calibrated_on=raked,
         )
 
 
@@ -326,12 +333,12 @@ def cluster_question(
     source = study.survey_source(survey_id)
     question = resolve_question(study, question, survey_id=source.id)
     frame = study.survey(source.id) if survey is None else survey
+    calibrated_on: tuple[str, ...] = ()
     if isinstance(weights, str) and weights == "auto":
-        weights = (
-            study.survey_weights(source.id, survey=frame)
-            if source.population_margins is not None
-            else None
-        )
+        weights = None
+        if source.population_margins is not None:
+            raked = survey_weights_result(study, source.id, survey=frame)
+            weights, calibrated_on = raked.weights, raked.calibrated_on
     respondents = frame.copy()
     if weights is not None:
         respondents["weight"] = pd.Series(weights, index=frame.index).to_numpy(float)
@@ -384,6 +391,7 @@ def cluster_question(
         n_quotes=n_quotes,
         n_terms=n_terms,
         start=start,
+        calibrated_on=calibrated_on,
     )
     if keep_run:
         params = _run_params(model, start)

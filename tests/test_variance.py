@@ -362,3 +362,40 @@ def test_raking_variables_without_weights_or_missing_are_refused() -> None:
         weighted_distribution(people, "answer", calibrated_on=["ward"])
     with pytest.raises(SurveyError, match="no column 'age'"):
         weighted_distribution(people.assign(w=1.0), "answer", weights="w", calibrated_on=["age"])
+
+
+def test_group_vs_rest_with_a_raking_variable_that_fixes_nothing_equals_the_fixed_test() -> None:
+    # Raked on a variable every respondent shares, only the total is fixed, which a ratio mean
+    # does not depend on: the calibrated test of a difference must give the fixed-weights
+    # design test (disjoint domains: no covariance). Not to the last digit: the residuals are
+    # taken with the start weights (as R does), which moves SEs by about 1e-4 and p-values by
+    # up to 0.2%.
+    rng = np.random.default_rng(3)
+    people = pd.DataFrame(
+        {
+            "answer": rng.choice(["yes", "no", "maybe"], 300),
+            "ward": rng.choice(["A", "B", "C"], 300),
+            "w": rng.uniform(0.5, 3.0, 300),
+            "city": "Port Alder",
+        }
+    )
+    fixed = crosstab(people, "answer", "ward", weights="w", min_cell_size=0)
+    raked = crosstab(people, "answer", "ward", weights="w", min_cell_size=0, calibrated_on=["city"])
+    assert raked["p_value"].to_numpy() == pytest.approx(fixed["p_value"].to_numpy(), rel=1e-2)
+    assert raked["se"].to_numpy() == pytest.approx(fixed["se"].to_numpy(), rel=1e-3)
+    assert raked.loc[0, "test"].startswith(
+        "design-based t-test of group vs rest (linearised SE accounting for the raking"
+    )
+
+
+@pytest.mark.shared
+def test_group_vs_rest_on_raked_wards_keeps_the_covariance_the_margins_create(
+    resident_oracle,
+) -> None:
+    respondents, _, _ = resident_oracle
+    calibrated = crosstab(respondents, "q1_yes", "ward", weights="w", calibrated_on=ORDER)
+    fixed = crosstab(respondents, "q1_yes", "ward", weights="w")
+    assert calibrated["p_value"].notna().all()
+    # Raking on ward fixes each ward's total against the rest's: the tests change.
+    assert not np.allclose(calibrated["p_value"], fixed["p_value"])
+    assert set(calibrated["variance_method"]) == {"calibrated"}

@@ -360,6 +360,7 @@ def crosstab_result(
         categories=prepared.categories,
         design=design,
         progress=progress,
+        calibration=prepared.calibration,
     )
     min_cell_size = DEFAULT_MIN_CELL_SIZE if min_cell_size is None else min_cell_size
     table = _suppress(table, min_cell_size=min_cell_size, two_way=True)
@@ -375,8 +376,7 @@ def crosstab_result(
         else "two-proportion z-test of group vs rest"
     )
     if design and prepared.calibration is not None:
-        # The shares' SEs account for the raking; the test of a difference does not yet.
-        name = name.replace("linearised SE,", "linearised SE with the weights taken as fixed,")
+        name = name.replace("linearised SE,", "linearised SE accounting for the raking,")
     table["test"] = name + (", Holm-adjusted" if adjust == "holm" else ", unadjusted")
     order = [
         *DISTRIBUTION_COLUMNS[:-2],

@@ -4,7 +4,10 @@ For one cell of a breakdown (a group and an answer category): weighted, the desi
 t-test ``t = (p_g - p_rest) / sqrt(se_g**2 + se_rest**2)`` with both shares and SEs from
 :func:`~research_kit.survey.weighting.weighted_share` on the two disjoint domains and ``n - 1``
 degrees of freedom (on a design where each respondent is their own sampling unit the
-linearised covariance of two disjoint domain means is exactly zero); unweighted, the pooled
+linearised covariance of two disjoint domain means is exactly zero). With the raking variables
+given, the difference is linearised as one estimate whose SE accounts for the raking (the
+residuals of a regression on the raking variables: the covariance the margins create between
+group and rest is kept). Unweighted, the pooled
 two-proportion z-test. :func:`holm_adjust` adjusts the p-values of a table's many cells
 (step-down Bonferroni, valid under any dependence). :mod:`research_kit.survey.breakdown` uses
 both in :func:`~research_kit.survey.breakdown.crosstab`.
@@ -19,12 +22,19 @@ import pandas as pd
 from scipy import stats
 from tqdm.auto import tqdm
 
+from research_kit.survey.design import DesignArrays, SurveyDesign, design_arrays
 from research_kit.survey.fixed_weights import weighted_share
+from research_kit.survey.linearisation import (
+    calibration_residuals,
+    influence_values,
+    linearised_variance,
+)
 
 __all__ = ["PROGRESS_WORK", "group_vs_rest", "holm_adjust"]
 
 #: Work (groups x categories x respondents) above which the tests show a progress bar.
 PROGRESS_WORK = 5_000_000
+_WEIGHT = "__weight__"  # the working frame's weight column (no raking variable's name)
 
 
 def holm_adjust(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -62,6 +72,7 @@ def group_vs_rest(
     categories: list,
     design: bool,
     progress: bool | None = None,
+    calibration: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Add each cell's difference from the rest of respondents and its two-sided p-value.
 
@@ -79,6 +90,9 @@ def group_vs_rest(
         The design-based t-test (weighted) rather than the pooled two-proportion z-test.
     progress : bool, optional
         Show a progress bar; by default for more than :data:`PROGRESS_WORK` cells x people.
+    calibration : DataFrame, optional
+        The raking variables of each respondent (aligned): the design-based test's SE then
+        accounts for the raking.
 
     Returns
     -------
@@ -102,6 +116,14 @@ def group_vs_rest(
     show = work > PROGRESS_WORK if progress is None else progress
     differences, p_values = [], []
     sides: dict[object, pd.DataFrame] = {}
+    arrays = None
+    if design and calibration is not None:  # checked once for every cell's test
+        raked = calibration.assign(**{_WEIGHT: weights.to_numpy(float)})
+        arrays = design_arrays(
+            raked,
+            SurveyDesign(_WEIGHT, calibrated_on=tuple(calibration.columns)),
+            variance="calibrated",
+        )
     for row in tqdm(
         table.itertuples(index=False), total=len(table), disable=not show, desc="group vs rest"
     ):
@@ -112,7 +134,9 @@ def group_vs_rest(
                 {"side": pd.Series(side, index=answered.index).where(has_group)}
             )
         hit = hits[_hashable(row.category)]
-        if design:
+        if arrays is not None:
+            difference, p = _calibrated_test(sides[row.group], hit, arrays, n_total)
+        elif design:
             difference, p = _design_test(sides[row.group], hit, weights, n_total)
         else:
             difference, p = _z_test(sides[row.group], hit)
@@ -131,6 +155,28 @@ def _design_test(
     difference = shares.loc["group", "share"] - shares.loc["rest", "share"]
     se = float(np.hypot(shares.loc["group", "se"], shares.loc["rest", "se"]))
     return float(difference), _two_sided(difference, se, stats.t(df=n_total - 1))
+
+
+def _calibrated_test(
+    side: pd.DataFrame, hit: pd.Series, arrays: DesignArrays, n_total: int
+) -> tuple[float, float]:
+    """Design-based t-test of group vs rest whose SE accounts for the raking: the difference
+    of the two ratio means is linearised as one estimate, so their covariance counts."""
+    answered = hit.notna().to_numpy()
+    y = hit.fillna(0.0).to_numpy(float)
+    members = np.column_stack(
+        [(side["side"] == part).to_numpy() & answered for part in ("group", "rest")]
+    ).astype(float)
+    totals = arrays.weights @ members
+    if (totals == 0).any():
+        return np.nan, np.nan
+    estimates = (arrays.weights * y) @ members / totals
+    influence = influence_values(arrays.weights, y, members, estimates, total=False)
+    residuals = calibration_residuals(influence, arrays)
+    scores = arrays.weights[:, None] * (residuals[:, :1] - residuals[:, 1:])
+    se = float(np.sqrt(linearised_variance(scores, arrays)[0]))
+    difference = float(estimates[0] - estimates[1])
+    return difference, _two_sided(difference, se, stats.t(df=n_total - 1))
 
 
 def _z_test(side: pd.DataFrame, hit: pd.Series) -> tuple[float, float]:

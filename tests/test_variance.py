@@ -348,6 +348,8 @@ def test_breakdowns_give_r_calibrated_margins_when_told_the_raking_variables(
     assert plain.set_index("category").loc["yes", "se"] == pytest.approx(
         fixed["overall"]["se"], rel=1e-6
     )
+    # Every share carries its design effect: the oracle's Kish-style deff of the yes share.
+    assert plain.set_index("category").loc["yes", "deff"] == pytest.approx(1.2375072, rel=1e-6)
     assert set(plain["variance_method"]) == {"fixed weights"}
     by_ward = crosstab(respondents, "q1_yes", "ward", weights="w", calibrated_on=ORDER)
     yes = by_ward[by_ward["category"] == "yes"].set_index("group")

@@ -65,7 +65,7 @@ __all__ = [
 #: Significance level of the ``significant`` flag.
 ALPHA = 0.05
 #: Columns computed from a cell's respondents, hidden with the cell.
-ESTIMATE_COLUMNS = ("share", "se", "ci_low", "ci_high", "margin_of_error")
+ESTIMATE_COLUMNS = ("share", "se", "ci_low", "ci_high", "margin_of_error", "deff")
 TEST_COLUMNS = ("difference", "p_value", "p_adjusted")
 DISTRIBUTION_COLUMNS = [
     "group",
@@ -175,8 +175,9 @@ def weighted_distribution(
         One row per group and category, groups in order, then categories in order:
         ``group`` ("all" without ``by``), ``category``, ``n`` (respondents in the group who
         answered), ``count`` (of them, those in this category, unweighted), ``share``, ``se``,
-        ``ci_low``, ``ci_high``, ``margin_of_error``, ``weighted``, ``variance_method``
-        ("calibrated" or "fixed weights"); unless
+        ``ci_low``, ``ci_high``, ``margin_of_error``, ``deff`` (the share's design effect
+        against simple random sampling), ``weighted``, ``variance_method`` ("calibrated" or
+        "fixed weights"); unless
         ``min_cell_size=0`` also ``suppressed`` and ``suppression_reason`` ("small cell",
         "complementary", "small group" or ""). The intervals are Wald intervals, not clipped
         to [0, 1]. See the module notes for the formulas.

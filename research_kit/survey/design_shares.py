@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from research_kit.errors import SurveyError
-from research_kit.survey.fixed_weights import aligned_values, weighted_share
+from research_kit.survey.fixed_weights import aligned_values
 from research_kit.survey.variance import SurveyDesign, weighted_mean
 
 __all__ = ["SHARE_COLUMNS", "design_share"]
@@ -30,6 +30,7 @@ SHARE_COLUMNS = (
     "ci_low",
     "ci_high",
     "margin_of_error",
+    "deff",
     "variance_method",
 )
 
@@ -68,7 +69,8 @@ def design_share(
     Returns
     -------
     DataFrame
-        One row per group ("all" without ``by``), sorted by group, with :data:`SHARE_COLUMNS`.
+        One row per group ("all" without ``by``), sorted by group, with :data:`SHARE_COLUMNS`
+        (``deff``: the design effect of each share against simple random sampling).
 
     Examples
     --------
@@ -85,9 +87,6 @@ def design_share(
     0    0.6  0.2771   fixed weights
     0    0.6  0.0000      calibrated
     """
-    if not calibrated_on:
-        shares = weighted_share(frame, outcome, weights=weights, by=by, confidence=confidence)
-        return shares.assign(variance_method="fixed weights")[list(SHARE_COLUMNS)]
     missing = [column for column in calibrated_on if column not in frame.columns]
     if missing:
         raise SurveyError(
@@ -108,7 +107,7 @@ def design_share(
         _OUTCOME,
         design=design,
         by=None if by is None else _GROUP,
-        variance="calibrated",
+        variance="calibrated" if calibrated_on else "fixed weights",
         confidence=confidence,
     )
     table = table.rename(columns={"estimate": "share"}).sort_values("group", kind="stable")

@@ -294,11 +294,11 @@ def test_the_method_says_when_trimming_could_not_meet_its_bounds(tmp_path_factor
     table = pd.read_csv(margins, dtype={"population": float})
     ward_1 = (table["variable"] == "Ward") & (table["category"] == "Ward 1")
     table.loc[ward_1, "population"] *= 30
+    total = table.loc[table["variable"] == "Ward", "population"].sum()
     for variable in table["variable"].unique():
         if variable == "Ward":
             continue
         rows = table["variable"] == variable  # every margin describes the same population
-        total = table.loc[table["variable"] == "Ward", "population"].sum()
         shares = table.loc[rows, "population"] / table.loc[rows, "population"].sum()
         table.loc[rows, "population"] = shares * total
     table.to_csv(margins, index=False)

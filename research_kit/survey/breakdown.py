@@ -67,15 +67,9 @@ ALPHA = 0.05
 #: Columns computed from a cell's respondents, hidden with the cell.
 ESTIMATE_COLUMNS = ("share", "se", "ci_low", "ci_high", "margin_of_error", "deff")
 TEST_COLUMNS = ("difference", "p_value", "p_adjusted")
-DISTRIBUTION_COLUMNS = [
-    "group",
-    "category",
-    "n",
-    "count",
-    *ESTIMATE_COLUMNS,
-    "weighted",
-    "variance_method",
-]
+#: What a table says about how it was estimated (last in every table).
+HOW_COLUMNS = ["weighted", "variance_method"]
+DISTRIBUTION_COLUMNS = ["group", "category", "n", "count", *ESTIMATE_COLUMNS, *HOW_COLUMNS]
 _NO_TOTAL = object()  # a label no cell has: our tables carry no totals row or column
 #: Columns of :attr:`CrosstabResult.overall_test`.
 OVERALL_TEST_COLUMNS = (
@@ -379,14 +373,8 @@ def crosstab_result(
     if design and prepared.calibration is not None:
         name = name.replace("linearised SE,", "linearised SE accounting for the raking,")
     table["test"] = name + (", Holm-adjusted" if adjust == "holm" else ", unadjusted")
-    order = [
-        *DISTRIBUTION_COLUMNS[:-2],
-        *TEST_COLUMNS,
-        "significant",
-        "test",
-        "weighted",
-        "variance_method",
-    ]
+    cells = [column for column in DISTRIBUTION_COLUMNS if column not in HOW_COLUMNS]
+    order = [*cells, *TEST_COLUMNS, "significant", "test", *HOW_COLUMNS]
     table = table[[*order, "suppressed", "suppression_reason"]]
 
     tested = [

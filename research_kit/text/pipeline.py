@@ -9,12 +9,14 @@ brings part-of-speech tags and named entities. Texts are processed in batches wi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import importlib
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
 import spacy
+from spacy.attrs import IS_STOP
 from spacy.language import Language
 from spacy.lookups import load_lookups
 from spacy.tokens import Doc, Token
@@ -30,6 +32,9 @@ LOOKUP_LEMMATIZER = "research_kit_lookup_lemmatizer"
 _PROGRESS_MIN_TEXTS = 2_000
 #: Components lemmas do not need (sentence boundaries, parse, entities), skipped for speed.
 _NOT_FOR_LEMMAS = ("sentencizer", "senter", "parser", "ner")
+#: Key in ``nlp.meta`` of the language a blank pipeline was built for (spaCy's own ``lang``
+#: is "xx" when the multi-language tokenizer stands in).
+_LANG_META = "research_kit_lang"
 
 
 class TextPipelineError(ResearchKitError):
@@ -45,12 +50,20 @@ class _LookupLemmatizer:
     """Set ``token.lemma_`` from spaCy's lookup table, keyed by the lower-cased token."""
 
     def __init__(self, lang: str) -> None:
-        self.table = load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
+        self.table = _lemma_table(lang)
 
     def __call__(self, doc: Doc) -> Doc:
         for token in doc:
             token.lemma_ = _lookup_lemma(self.table, token)
         return doc
+
+
+def _lemma_table(lang: str) -> Mapping[str, str | list[str]]:
+    """spaCy's lemma lookup table for ``lang``; empty (lemmas are lower-cased words) if none."""
+    try:
+        return load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
+    except ValueError:  # spacy-lookups-data has no lemma table for this language
+        return {}
 
 
 def _lookup_lemma(table, token: Token) -> str:
@@ -73,7 +86,7 @@ def installed_trained_pipeline() -> str | None:
     return None
 
 
-def build_pipeline(model: str = "auto") -> Language:
+def build_pipeline(model: str = "auto", *, lang: str = "en") -> Language:
     """Build the spaCy pipeline research_kit uses for all text work.
 
     Parameters
@@ -82,6 +95,13 @@ def build_pipeline(model: str = "auto") -> Language:
         ``"blank"`` for the offline pipeline (tokenizer, lower-cased lookup lemmatizer,
         sentencizer); ``"auto"`` for an installed trained English pipeline if there is one,
         else the offline one; or the name of an installed spaCy pipeline.
+    lang : str
+        The language of the offline pipeline (ISO 639-1 code): its tokenizer, stop words and
+        lemma lookup table (``spacy-lookups-data`` has one for Spanish, "es", among others;
+        without one, lemmas are the lower-cased words). A language spaCy has no tokenizer for
+        (Somali, Hmong, Lao, Oromo) or whose tokenizer needs another package (Vietnamese) gets
+        spaCy's multi-language tokenizer with that language's stop words when spaCy has them.
+        For a language other than English, ``"auto"`` means ``"blank"``.
 
     Returns
     -------
@@ -92,11 +112,14 @@ def build_pipeline(model: str = "auto") -> Language:
     >>> nlp = build_pipeline("blank")
     >>> [token.lemma_ for token in nlp("The clerks were helpful")]
     ['the', 'clerk', 'be', 'helpful']
+    >>> spanish = build_pipeline("blank", lang="es")
+    >>> [(token.lemma_, token.is_stop) for token in spanish("Nadie contesta el teléfono")]
+    [('nadie', True), ('contestar', False), ('el', True), ('teléfono', False)]
     """
     if model == "auto":
-        model = installed_trained_pipeline() or "blank"
+        model = (installed_trained_pipeline() if lang == "en" else None) or "blank"
     if model == "blank":
-        nlp = spacy.blank("en")
+        nlp = _blank_language(lang)
         nlp.add_pipe(LOOKUP_LEMMATIZER)
         nlp.add_pipe("sentencizer")
         return nlp
@@ -109,8 +132,37 @@ def build_pipeline(model: str = "auto") -> Language:
     return spacy.load(model)
 
 
+def _blank_language(lang: str) -> Language:
+    """spaCy's blank pipeline for ``lang``, or its multi-language one with ``lang``'s stop words.
+
+    The multi-language tokenizer splits on spaces and punctuation, so it serves Latin-script
+    languages spaCy lacks; it does not cut Lao (written without spaces) into words.
+    """
+    try:
+        nlp = spacy.blank(lang)
+    except ImportError:  # no such language in spaCy, or its tokenizer needs another package
+        nlp = spacy.blank("xx")
+        stop_words = _stop_words(lang)
+        # This vocabulary's own rule (spaCy copies the getters per pipeline), any case.
+        nlp.vocab.lex_attr_getters[IS_STOP] = lambda string: string.lower() in stop_words
+    nlp.meta[_LANG_META] = lang
+    return nlp
+
+
+def _stop_words(lang: str) -> frozenset[str]:
+    """spaCy's stop words for ``lang`` (empty when it has none)."""
+    try:
+        module = importlib.import_module(f"spacy.lang.{lang}.stop_words")
+    except ImportError:
+        return frozenset()
+    return frozenset(getattr(module, "STOP_WORDS", ()))
+
+
 def pipeline_name(nlp: Language) -> str:
     """Describe a pipeline for method sections ("blank English + lookup lemmas" or its name)."""
+    lang = nlp.meta.get(_LANG_META, nlp.lang)
+    if LOOKUP_LEMMATIZER in nlp.pipe_names and lang != "en":
+        return f"spaCy blank '{lang}' + lookup lemmatizer + sentencizer (offline)"
     if LOOKUP_LEMMATIZER in nlp.pipe_names:
         return "spaCy blank English + lookup lemmatizer + sentencizer (offline)"
     return f"spaCy {nlp.meta.get('name', '?')} {nlp.meta.get('version', '')}".strip()

@@ -18,6 +18,11 @@ English-language respondents and, when present, Banking77 and NaPiRE (``../share
 research_kit's detector it counts answers *reliably* called another language (those a clusterer
 would set aside), for the others any answer called a language other than English.
 
+When the ``multilingual`` extra is installed it also measures the multilingual embeddings
+(:mod:`research_kit.survey.multilingual`): for each non-English Tatoeba sentence, and each
+Spanish answer of ``benchmarks/data/spanish_english_pairs.tsv``, is the nearest English sentence
+(cosine) its translation (top-1 per language), and the speed.
+
 ``figures()`` returns (section, name, value, unit) rows for ``benchmarks/run.py``; run this file
 alone to print the table and, with ``--mistakes``, the texts research_kit's detector gets wrong.
 """
@@ -41,6 +46,11 @@ import pycld2
 from _text_sets import TextSetMissing, load_text_set
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+from research_kit.survey.multilingual import (
+    MULTILINGUAL_MODEL_NAME,
+    multilingual_embeddings,
+    multilingual_model_available,
+)
 from research_kit.text import detect_languages
 
 SECTION = "language identification"
@@ -63,6 +73,7 @@ ENGLISH_SETS = ("Banking77", "NaPiRE")
 ENGLISH_ROWS = 3_000
 #: Distinct texts timed for the speed figure.
 SPEED_TEXTS = 50_000
+EMBEDDING_SECTION = f"cross-language retrieval ({MULTILINGUAL_MODEL_NAME})"
 
 
 def labelled_texts() -> pd.DataFrame:
@@ -187,7 +198,48 @@ def figures() -> list[tuple[str, str, float, str]]:
             label = f"{name}: English called foreign, {set_name} ({len(texts)})"
             rows.append((SECTION, label, rate, "share"))
         rows.append((SECTION, f"{name}: speed", detection_rate(detect), "texts/s"))
-    return rows
+    return rows + embedding_figures()
+
+
+def translation_retrieval(embed) -> tuple[pd.DataFrame, float]:
+    """Per language, how often a sentence's nearest English sentence is its translation.
+
+    Tatoeba's non-English sentences against its English ones (same ``meaning_id`` = right),
+    and the Spanish survey answers against their English translations. Also texts/s.
+    """
+    frames = []
+    if TATOEBA.exists():
+        tatoeba = pd.read_csv(TATOEBA, sep="\t", keep_default_na=False)
+        english = tatoeba[tatoeba["lang"] == "eng"]
+        other = tatoeba[tatoeba["lang"] != "eng"]
+        frames.append((other["lang"].map(TATOEBA_CODES), other, english, "meaning_id"))
+    pairs = pd.read_csv(DATA / "spanish_english_pairs.tsv", sep="\t").reset_index()
+    spanish = pairs.rename(columns={"spanish": "text"})
+    english = pairs.rename(columns={"english": "text"})
+    frames.append((pd.Series("es", index=pairs.index), spanish, english, "index"))
+    rows, texts, start = [], 0, time.perf_counter()
+    for languages, other, english, key in frames:
+        english_vectors = embed(english["text"].tolist())
+        other_vectors = embed(other["text"].tolist())
+        texts += len(english) + len(other)
+        nearest = (other_vectors @ english_vectors.T).argmax(axis=1)
+        right = english[key].to_numpy()[nearest] == other[key].to_numpy()
+        rows.append(pd.DataFrame({"language": languages.to_numpy(), "right": right}))
+    rate = texts / (time.perf_counter() - start)
+    table = pd.concat(rows).groupby("language")["right"].agg(["size", "mean"]).reset_index()
+    return table.rename(columns={"size": "texts", "mean": "top1"}), rate
+
+
+def embedding_figures() -> list[tuple[str, str, float, str]]:
+    """Top-1 translation retrieval per language and speed, when the extra is installed."""
+    if not multilingual_model_available():
+        return [(EMBEDDING_SECTION, "skipped: the multilingual extra is not installed", 0.0, "")]
+    table, rate = translation_retrieval(multilingual_embeddings)
+    rows = [
+        (EMBEDDING_SECTION, f"{row.language} top-1 ({row.texts} texts)", float(row.top1), "share")
+        for row in table.itertuples(index=False)
+    ]
+    return [*rows, (EMBEDDING_SECTION, "speed", rate, "texts/s")]
 
 
 def main(argv: list[str]) -> None:

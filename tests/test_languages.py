@@ -15,6 +15,7 @@ from research_kit.text import (
     language_counts,
     lemmatize,
     lemmatize_by_language,
+    main_language,
     pipeline_name,
 )
 from research_kit.text.languages import COUNT_COLUMNS, DETECTION_COLUMNS
@@ -173,3 +174,9 @@ def test_lemmatize_by_language_uses_the_given_pipelines_and_default():
 def test_lemmatize_by_language_needs_one_language_per_text():
     with pytest.raises(ValueError, match="one per text"):
         lemmatize_by_language(["a", "b"], ["en"])
+
+
+def test_main_language_counts_reliable_answers_only():
+    detection = detect_languages(["gracias", "gracias", "sí, gracias", "Too slow.", "Very slow."])
+    assert main_language(detection) == "en"  # one-word Spanish answers are not reliable
+    assert main_language(detect_languages(["", "42"]), default="es") == "es"

@@ -8,7 +8,8 @@ Its parts, one concept each:
   texts into tokens and lemmas in batches.
 - :mod:`~research_kit.text.languages`: :func:`detect_languages` tells each answer's language
   offline (script rules, CLD2 and py3langid, tuned for short answers and a city's expected
-  languages), :func:`language_counts` counts answers per language, and
+  languages), :func:`language_counts` counts answers per language, :func:`main_language`
+  names the language most answers are in, and
   :func:`lemmatize_by_language` lemmatises each text with its language's pipeline
   (``build_pipeline("blank", lang="es")`` for Spanish lookup lemmas).
 - :mod:`~research_kit.text.pii`: :func:`find_pii` finds e-mails, phone numbers, street
@@ -33,6 +34,7 @@ from research_kit.text.languages import (
     detect_languages,
     language_counts,
     lemmatize_by_language,
+    main_language,
 )
 from research_kit.text.pii import (
     PII_KINDS,
@@ -72,6 +74,7 @@ __all__ = [
     "lemmas_only",
     "lemmatize",
     "lemmatize_by_language",
+    "main_language",
     "pipe",
     "pipeline_name",
     "pseudonym",

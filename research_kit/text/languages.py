@@ -1,7 +1,8 @@
 """Which language each open answer is written in, offline, and how many answers each has.
 
 :func:`detect_languages` gives one row per text (``language``, ``language_name``,
-``confidence``, ``reliable``); :func:`language_counts` counts answers per language for a report;
+``confidence``, ``reliable``); :func:`language_counts` counts answers per language for a
+report; :func:`main_language` names the language most answers are in;
 :func:`lemmatize_by_language` lemmatises each text with the spaCy pipeline of its language.
 
 How a language is decided, for each distinct text (duplicates cost nothing):
@@ -266,6 +267,35 @@ def language_counts(
     counts["reliable_answers"] = counts["reliable_answers"].astype(int)
     counts = counts.sort_values(["answers", "language"], ascending=[False, True])
     return counts[list(COUNT_COLUMNS)].reset_index(drop=True)
+
+
+def main_language(detection: pd.DataFrame, *, default: str = "en") -> str:
+    """The language most answers are reliably written in (the survey's main language).
+
+    Parameters
+    ----------
+    detection : pandas.DataFrame
+        What :func:`detect_languages` returned.
+    default : str
+        The answer when no answer's language is reliable (few or very short answers).
+
+    Returns
+    -------
+    str
+        A language code; ties go to the code first in alphabetical order.
+
+    Examples
+    --------
+    >>> main_language(detect_languages(["Muy lento.", "Nadie contesta.", "Too slow."]))
+    'es'
+    >>> main_language(detect_languages(["ok", ""]))
+    'en'
+    """
+    reliable = detection.loc[detection["reliable"], "language"]
+    if reliable.empty:
+        return default
+    counts = reliable.value_counts()
+    return str(min(counts[counts == counts.max()].index))
 
 
 def lemmatize_by_language(

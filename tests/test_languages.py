@@ -180,3 +180,10 @@ def test_main_language_counts_reliable_answers_only():
     detection = detect_languages(["gracias", "gracias", "sí, gracias", "Too slow.", "Very slow."])
     assert main_language(detection) == "en"  # one-word Spanish answers are not reliable
     assert main_language(detect_languages(["", "42"]), default="es") == "es"
+
+
+def test_unreadable_characters_do_not_stop_detection():
+    texts = ["\ud800 the portal is slow", "\x00\x01 the portal is slow", "x" * 100_000]
+    detection = detect_languages(texts)
+    assert detection["language"].iloc[0] == "en"
+    assert len(detection) == 3

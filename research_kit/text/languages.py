@@ -122,8 +122,8 @@ def _count_letters(text: str) -> tuple[int, dict[str, int], int]:
 def _cld2(text: str) -> tuple[str, float, str]:
     """CLD2's language code, its share of the text (0-1) and its language name."""
     try:
-        _, _, details = pycld2.detect(text, bestEffort=True)
-    except pycld2.error:  # invalid UTF-8 (lone surrogates) cannot be read
+        _, _, details = pycld2.detect(text.encode("utf-8", "replace"), bestEffort=True)
+    except pycld2.error:  # CLD2 rejects some bytes (control characters)
         return UNDETERMINED, 0.0, ""
     name, code, percent, _ = details[0]
     return _CLD2_CODES.get(code, code), percent / 100, name

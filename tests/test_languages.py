@@ -187,3 +187,13 @@ def test_unreadable_characters_do_not_stop_detection():
     detection = detect_languages(texts)
     assert detection["language"].iloc[0] == "en"
     assert len(detection) == 3
+
+
+def test_spanish_singular_and_plural_nouns_in_cion_share_a_lemma():
+    nlp = build_pipeline("blank", lang="es")
+    pairs = [("inspección", "inspecciones"), ("condición", "condiciones"), ("ocasión", "ocasiones")]
+    for singular, plural in pairs:
+        assert [token.lemma_ for token in nlp(f"{singular} {plural}")] == [singular, singular]
+    # Verbs keep their infinitive; the English table is not touched.
+    assert [token.lemma_ for token in nlp("tardaron")] == ["tardar"]
+    assert [token.lemma_ for token in build_pipeline("blank")("inspections")] == ["inspection"]

@@ -51,10 +51,12 @@ class _LookupLemmatizer:
 
     def __init__(self, lang: str) -> None:
         self.table = _lemma_table(lang)
+        self.fix = _LEMMA_FIXES.get(lang)
 
     def __call__(self, doc: Doc) -> Doc:
         for token in doc:
-            token.lemma_ = _lookup_lemma(self.table, token)
+            lemma = _lookup_lemma(self.table, token)
+            token.lemma_ = self.fix(token.lower_, lemma) if self.fix else lemma
         return doc
 
 
@@ -70,6 +72,22 @@ def _lookup_lemma(table, token: Token) -> str:
     lower = token.lower_
     lemma = table.get(lower, lower)
     return lemma if isinstance(lemma, str) else lemma[0]
+
+
+def _spanish_plural_noun(word: str, lemma: str) -> str:
+    """A Spanish plural in -ciones/-siones is a noun: its lemma is the singular in -ción/-sión.
+
+    spaCy's table gives some of them a verb ("inspecciones" -> "inspeccionar", "condiciones"
+    -> "condicionar") while the singular, absent from the table, stays "inspección": singular
+    and plural answers would not share a lemma.
+    """
+    if word.endswith(("ciones", "siones")) and lemma.endswith(("ar", "er", "ir")):
+        return word[: -len("ones")] + "ón"
+    return lemma
+
+
+#: Corrections of a lookup table's lemmas, by language.
+_LEMMA_FIXES = {"es": _spanish_plural_noun}
 
 
 def installed_trained_pipeline() -> str | None:

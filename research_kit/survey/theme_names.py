@@ -36,7 +36,7 @@ import pandas as pd
 from research_kit.survey.terms import other_language_function_words
 from research_kit.text import LemmaOptions, build_pipeline, lemmas_only, pipe
 
-__all__ = ["NEGATORS", "ThemeName", "name_groups", "name_themes"]
+__all__ = ["NEGATORS", "ThemeName", "heading", "name_groups", "name_themes"]
 
 #: Words that turn a phrase around; kept in names ("Not helpful"), never a name's last word.
 NEGATORS = frozenset(
@@ -55,7 +55,34 @@ MIN_SUPPORT = 2
 EXTEND_SUPPORT = 0.75
 #: Punctuation that may stand inside a phrase ("no-shows", "portal's", "and/or").
 _JOINING = frozenset({"-", "'", "\u2019", "/", "&"})
-_CLITICS = frozenset({"n't", "n\u2019t"})
+#: Verbs a negator is written with ("do not", "haven't"): a name starting on the negator
+#: starts on them.
+_AUXILIARIES = frozenset(
+    [
+        "do",
+        "does",
+        "did",
+        "is",
+        "are",
+        "was",
+        "were",
+        "am",
+        "be",
+        "been",
+        "have",
+        "has",
+        "had",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "must",
+        "ca",
+        "wo",
+        "sha",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -187,12 +214,17 @@ def heading(phrase: str) -> str:
 
     Examples
     --------
-    >>> heading("permit counter"), heading("LONG WAIT TIMES"), heading("iPad app")
-    ('Permit counter', 'Long wait times', 'IPad app')
+    >>> heading("permit counter"), heading("LONG WAIT TIMES"), heading("ambiguous REQUIREMENTS")
+    ('Permit counter', 'Long wait times', 'Ambiguous requirements')
+    >>> heading("ATM ate my card")
+    'ATM ate my card'
     """
-    text = " ".join(phrase.split())
-    if text.isupper():
-        text = text.lower()
+    words = phrase.split()
+    if " ".join(words).isupper():
+        words = [word.lower() for word in words]
+    # A shouted word is lowered; a short one in capitals may be an acronym (ATM, PIN).
+    words = [word.lower() if word.isupper() and len(word) > 4 else word for word in words]
+    text = " ".join(words)
     return text[:1].upper() + text[1:]
 
 
@@ -226,9 +258,7 @@ def _phrases(doc: Any) -> dict[str, str]:
             for end in range(start + 1, min(start + MAX_PARTS, len(run)) + 1):
                 chosen = run[start:end]
                 first, last = chosen[0], chosen[-1]
-                # "n't" is written joined to its verb: "Haven't applied", not "N't applied".
-                clitic = doc[first[1]].text.casefold() in _CLITICS and first[1] > 0
-                span = doc[first[1] - clitic : last[1] + 1]
+                span = doc[_phrase_start(doc, first) : last[1] + 1]
                 words = sum(1 for token in span if not token.is_punct)
                 if words > MAX_WORDS:
                     break
@@ -239,6 +269,15 @@ def _phrases(doc: Any) -> dict[str, str]:
                 lemmas = " ".join(lemma for lemma, _i in chosen)
                 found.setdefault(lemmas, _as_written(span))
     return found
+
+
+def _phrase_start(doc: Any, first: tuple[str, int]) -> int:
+    """Where a phrase starts: a negator takes its verb along ("Haven't applied", "Do not
+    know"), never "N't applied" or "Not know"."""
+    lemma, index = first
+    if lemma in NEGATORS and index > 0 and doc[index - 1].lower_ in _AUXILIARIES:
+        return index - 1
+    return index
 
 
 def _linked_parts(doc: Any) -> list[list[tuple[str, int]]]:

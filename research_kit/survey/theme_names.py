@@ -58,30 +58,8 @@ _JOINING = frozenset({"-", "'", "\u2019", "/", "&"})
 #: Verbs a negator is written with ("do not", "haven't"): a name starting on the negator
 #: starts on them.
 _AUXILIARIES = frozenset(
-    [
-        "do",
-        "does",
-        "did",
-        "is",
-        "are",
-        "was",
-        "were",
-        "am",
-        "be",
-        "been",
-        "have",
-        "has",
-        "had",
-        "can",
-        "could",
-        "will",
-        "would",
-        "should",
-        "must",
-        "ca",
-        "wo",
-        "sha",
-    ]
+    {"do", "does", "did", "is", "are", "was", "were", "am", "be", "been", "have", "has", "had"}
+    | {"can", "could", "will", "would", "should", "must", "ca", "wo", "sha"}
 )
 
 

@@ -221,3 +221,13 @@ def test_a_quote_naming_a_staff_member_is_redacted_in_the_brief(tmp_path: Path) 
     assert "maria" in shown(raw).casefold()  # the research team's copy keeps it: the test can fail
     assert "maria" not in shown(redacted).casefold()
     assert "[name] at the counter" in shown(redacted)
+
+
+def test_a_name_is_in_the_language_most_of_the_theme_writes() -> None:
+    english = [("Permit fees too high", 3, 0.3), ("permit fees are high", 3, 0.3)]
+    spanish = [("Las tarifas de los permisos son muy altas", 4, 0.9)]
+    name = name_themes([english + spanish], [["fees"]])[0]
+    assert name.source == "phrase" and "permit fees" in name.name.casefold()
+    # The same Spanish answers, now most of the theme, name it in Spanish.
+    name = name_themes([[english[0], *spanish]], [["fees"]])[0]
+    assert "permisos" in name.name.casefold()

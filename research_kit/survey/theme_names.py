@@ -53,6 +53,9 @@ MAX_GAP = 3
 MIN_SUPPORT = 2
 #: A longer phrase replaces the best one when this share of its answers still contain it.
 EXTEND_SUPPORT = 0.75
+#: Share of an answer's words that are other languages' function words for it to count as
+#: written in another language (a name is in the language most of its theme's answers use).
+OTHER_LANGUAGE_SHARE = 0.15
 #: Punctuation that may stand inside a phrase ("no-shows", "portal's", "and/or").
 _JOINING = frozenset({"-", "'", "\u2019", "/", "&"})
 #: Verbs a negator is written with ("do not", "haven't"): a name starting on the negator
@@ -80,6 +83,9 @@ class _Evidence:
     centrality: Counter = field(default_factory=Counter)
     spellings: dict = field(default_factory=lambda: defaultdict(Counter))
     top_centrality: float = 0.0
+    other_support: Counter = field(default_factory=Counter)  # in answers in another language
+    weight: float = 0.0
+    other_weight: float = 0.0
 
 
 def name_themes(
@@ -127,7 +133,7 @@ def name_themes(
     used_lemmas: set[str] = set()
     names = []
     for theme, terms in zip(evidence, fallback_terms, strict=True):
-        name = _best_phrase(theme, everywhere, used, used_lemmas) or _term_name(terms, used)
+        name = _best_phrase(theme, everywhere, used, used_lemmas, terms) or _term_name(terms, used)
         used.add(name.name.casefold())
         used_lemmas.add(name.lemmas)
         names.append(name)
@@ -219,11 +225,24 @@ def _read_pool(pool: Sequence[tuple[str, float, float]], nlp: Any) -> _Evidence:
         docs = pipe(texts, nlp, batch_size=500, progress=False)
         for doc, (_text, weight, centrality) in zip(docs, pool, strict=True):
             found = _phrases(doc)
+            other = _other_language(doc)
+            evidence.weight += float(weight)
+            evidence.other_weight += float(weight) * other
             for lemmas, spelling in found.items():
                 evidence.support[lemmas] += float(weight)
+                evidence.other_support[lemmas] += float(weight) * other
                 evidence.centrality[lemmas] += float(weight) * max(float(centrality), 0.0)
                 evidence.spellings[lemmas][spelling] += float(weight)
     return evidence
+
+
+def _other_language(doc: Any) -> bool:
+    """True when an answer reads as another language than the pipeline's: some of its words
+    are other languages' function words ("que", "los", "không") and not the pipeline's."""
+    stop = other_language_function_words()
+    words = [token for token in doc if token.is_alpha]
+    markers = sum(token.lower_ in stop and not token.is_stop for token in words)
+    return markers >= max(1, OTHER_LANGUAGE_SHARE * len(words))
 
 
 def _phrases(doc: Any) -> dict[str, str]:
@@ -304,7 +323,11 @@ def _as_written(span: Any) -> str:
 
 
 def _best_phrase(
-    theme: _Evidence, everywhere: Counter, used: set[str], used_lemmas: set[str]
+    theme: _Evidence,
+    everywhere: Counter,
+    used: set[str],
+    used_lemmas: set[str],
+    terms: Sequence[str] = (),
 ) -> ThemeName | None:
     scores = {
         lemmas: support
@@ -313,7 +336,21 @@ def _best_phrase(
         for lemmas, support in theme.support.items()
         if support >= MIN_SUPPORT
     }
-    for lemmas in sorted(scores, key=lambda item: (-scores[item], item)):
+    # In the theme's main language: most answers in another language, a phrase from them.
+    other = theme.other_weight > theme.weight / 2
+    same = [
+        lemmas
+        for lemmas in scores
+        if (theme.other_support[lemmas] > theme.support[lemmas] / 2) == other
+    ]
+    # Equal scores (one repeated answer gives all its phrases the same): the phrase holding
+    # more of the theme's distinctive terms first.
+    words = {word.casefold() for term in terms[:3] for word in str(term).split()}
+    held = {
+        lemmas: len(words & set(_spelling(theme.spellings[lemmas]).casefold().split()))
+        for lemmas in scores
+    }
+    for lemmas in sorted(same or scores, key=lambda item: (-scores[item], -held[item], item)):
         for choice in (_extended(theme, lemmas), lemmas):
             name = heading(_spelling(theme.spellings[choice]))
             if name.casefold() not in used and choice not in used_lemmas:

@@ -231,3 +231,16 @@ def test_a_name_is_in_the_language_most_of_the_theme_writes() -> None:
     # The same Spanish answers, now most of the theme, name it in Spanish.
     name = name_themes([[english[0], *spanish]], [["fees"]])[0]
     assert "permisos" in name.name.casefold()
+
+
+def test_names_and_quotes_are_the_same_when_answers_are_read_batch_by_batch() -> None:
+    themes = {
+        "wait": ["Long wait times at the counter", "long wait times", "The wait times are long"],
+        "portal": ["The online portal keeps crashing", "online portal crashed", "Portal crashes"],
+        "fees": ["Permit fees are too high", "permit fees too high!", "Lower permit fees"],
+    }
+    texts = [t for group in themes.values() for t in group] * 5
+    whole = ResponseClusterer(3, random_state=0).fit(texts).describe()
+    batched = ResponseClusterer(3, random_state=0, batch_size=4).fit(texts).describe()
+    assert batched["label"].tolist() == whole["label"].tolist()
+    assert batched["quotes"].tolist() == whole["quotes"].tolist()

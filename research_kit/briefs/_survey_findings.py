@@ -438,7 +438,7 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
         facts["answer_theme"] = {
             "name": name,
             # Distinctive terms back an automatic name; a researcher's name stands alone.
-            "terms": [] if described.at[top["category"], "edited"] else terms[top["category"]][:3],
+            "terms": [] if described.at[top["category"], "edited"] else terms[top["category"]][:5],
             "share": float(top["share"]),
             "moe": float(top["margin_of_error"]),
             "question": question,

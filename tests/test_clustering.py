@@ -172,6 +172,7 @@ def test_describe_gives_one_readable_row_per_cluster(fitted, answers) -> None:
     assert list(table.columns) == [
         "cluster",
         "label",
+        "label_source",
         "size",
         "share",
         "top_terms",
@@ -187,10 +188,13 @@ def test_describe_gives_one_readable_row_per_cluster(fitted, answers) -> None:
         ]
         assert 1 <= len(row.top_terms) <= 4
         assert len(row.quotes) == 2 and set(row.quotes) <= set(members)
-        assert row.label and " · " in row.label
+        # The name is a phrase as some of the cluster's answers wrote it, not a word list.
+        assert row.label_source == "phrase" and " · " not in row.label
+        assert sum(row.label.casefold() in " ".join(t.casefold().split()) for t in members) >= 1
         theme = next(words for words in THEMES.values() if row.top_terms[0] in words)
         assert all(term in theme for term in row.top_terms[:2])
         assert 0 <= row.mean_confidence <= 1
+    assert table["label"].str.casefold().is_unique
 
 
 def test_describe_on_new_answers(fitted) -> None:

@@ -164,8 +164,19 @@ def test_cluster_terms_are_distinctive_and_skip_other_languages_function_words()
 def test_repeated_theme_names_are_numbered() -> None:
     from research_kit.survey.themes import _unique_names
 
-    frame = pd.DataFrame({"cluster": [0, 1, 2, 1], "cluster_name": ["fee", "fee", "wait", "fee"]})
-    assert _unique_names(frame)["cluster_name"].tolist() == ["fee", "fee (2)", "wait", "fee (2)"]
+    frame = pd.DataFrame(
+        {
+            "cluster": [0, 1, 2, 1],
+            "cluster_name": ["fee", "fee", "wait", "fee"],
+            "text": ["fee", "Late fee", "wait", "late fees!"],
+            "confidence": 0.5,
+        }
+    )
+    # Cluster 1's answers share a phrase no theme is called: it is named by that phrase.
+    assert _unique_names(frame)["cluster_name"].tolist() == ["fee", "Late fee", "wait", "Late fee"]
+    # With no shared phrase to fall back on, repeated names are numbered.
+    alone = frame.assign(text=["fee", "fee", "wait", "fees"])
+    assert _unique_names(alone)["cluster_name"].tolist() == ["fee", "fee (2)", "wait", "fee (2)"]
 
 
 def test_representative_quotes_are_distinct_most_confident_and_as_many_as_asked() -> None:

@@ -437,8 +437,8 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
         name = labels[top["category"]]
         facts["answer_theme"] = {
             "name": name,
-            # An automatic name is one word: its distinctive terms say what the theme is about.
-            "terms": [] if described.at[top["category"], "edited"] else terms[top["category"]][:3],
+            # Distinctive terms back an automatic name; a researcher's name stands alone.
+            "terms": [] if described.at[top["category"], "edited"] else terms[top["category"]][:5],
             "share": float(top["share"]),
             "moe": float(top["margin_of_error"]),
             "question": question,

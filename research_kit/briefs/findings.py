@@ -273,11 +273,11 @@ def _headlines(facts: dict, *, ward: str | None) -> list[str]:
     if "answer_theme" in facts:
         theme = facts["answer_theme"]
         where = f" in {ward}" if ward else ""
-        # A name made of the top terms ("plan · review · weeks") needs no list of them; a
-        # researcher's name ("Faster plan review") gets the terms that back it.
-        named_by_terms = set(map(str, theme["terms"])) & set(str(theme["name"]).split(" · "))
-        shown = [str(term) for term in theme["terms"][:3]]
-        terms = f" ({', '.join(shown)})" if shown and not named_by_terms else ""
+        # The distinctive terms that add a word to the theme's name: "Plan review" needs no
+        # "plan, review" after it.
+        named = set(str(theme["name"]).casefold().replace(" · ", " ").split())
+        shown = [str(t) for t in theme["terms"] if not set(str(t).casefold().split()) <= named]
+        terms = f" ({', '.join(shown[:3])})" if shown else ""
         lines.append(
             f"About {theme['share']:.0%} ({plus_minus(theme['moe'])}) of those{where} who "
             f"answered \u201c{theme['question'].strip()}\u201d raised \u201c{theme['name']}\u201d"

@@ -2,27 +2,43 @@
 
 Private. An :class:`Assignment` collects, batch by batch, each answer's cluster and confidence
 and, per cluster, its size, summed confidence, lemma n-gram counts and a pool of the most
-central distinct answers; :func:`describe_table` turns it into the tidy table of
-:meth:`ResponseClusterer.describe`: distinctive terms by class-based TF-IDF (BERTopic's c-TF-IDF),
-a label of up to three of them that share no word, and quotes without near-duplicates.
+central distinct answers (with how many gave each); :func:`describe_table` turns it into the
+tidy table of :meth:`ResponseClusterer.describe`: distinctive terms by class-based TF-IDF
+(BERTopic's c-TF-IDF), a name drawn from the pooled answers (the most central phrase many of
+them share, unique across clusters: :mod:`research_kit.survey.theme_names`) and quotes that are
+central, diverse and never near-duplicates (:mod:`research_kit.survey.quotes`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from research_kit.survey.terms import class_tfidf, distinct_terms, short_label, spelled
+from research_kit.survey.quotes import distinct_quotes
+from research_kit.survey.terms import class_tfidf, distinct_terms, spelled
+from research_kit.survey.theme_names import name_themes
 
-__all__ = ["Assignment", "Quote", "describe_table"]
+__all__ = ["DESCRIBE_COLUMNS", "Assignment", "Quote", "describe_table"]
 
-#: Representative answers kept per cluster for ``describe``.
-QUOTE_POOL = 20
-#: Two quotes whose lemma sets overlap this much (Jaccard) count as the same quote.
-NEAR_DUPLICATE = 0.8
+DESCRIBE_COLUMNS = [
+    "cluster",
+    "label",
+    "label_source",
+    "size",
+    "share",
+    "top_terms",
+    "quotes",
+    "mean_confidence",
+]
+
+#: Most central distinct answers kept per cluster for ``describe`` (its name and quotes).
+QUOTE_POOL = 50
+#: Pooled answers a quote is chosen from (the most central).
+QUOTE_CANDIDATES = 20
 
 
 @dataclass
@@ -30,6 +46,7 @@ class Quote:
     centrality: float
     key: str  # lemma key (tfidf) or normalised text (sentence)
     text: str
+    count: float = 1.0  # answers with this key (summed over the batches it was kept in)
 
 
 @dataclass
@@ -57,8 +74,11 @@ class Assignment:
         centrality: np.ndarray,
         keys: list[str],
         texts: list[str],
+        counts: np.ndarray | None = None,
     ) -> None:
-        """Keep each cluster's :data:`QUOTE_POOL` most central distinct answers."""
+        """Keep each cluster's :data:`QUOTE_POOL` most central distinct answers and how many
+        gave each (``counts``, per distinct answer of the batch; 1 each by default)."""
+        counts = np.ones(len(keys)) if counts is None else np.asarray(counts, dtype=np.float64)
         for cluster in np.unique(labels):
             members = np.flatnonzero(labels == cluster)
             if len(members) > QUOTE_POOL:
@@ -67,8 +87,9 @@ class Assignment:
             pool = {quote.key: quote for quote in self.quotes[cluster]}
             for row in members:
                 known = pool.get(keys[row])
-                if known is None or texts[row] < known.text:
-                    pool[keys[row]] = Quote(float(centrality[row]), keys[row], texts[row])
+                count = float(counts[row]) + (known.count if known is not None else 0.0)
+                text = texts[row] if known is None else min(known.text, texts[row])
+                pool[keys[row]] = Quote(float(centrality[row]), keys[row], text, count)
             ranked = sorted(pool.values(), key=lambda quote: (-quote.centrality, quote.key))
             self.quotes[cluster] = ranked[:QUOTE_POOL]
 
@@ -80,49 +101,38 @@ class Assignment:
 
 
 def describe_table(
-    stats: Assignment, n_quotes: int, n_terms: int, surface: dict[str, str]
+    stats: Assignment, n_quotes: int, n_terms: int, surface: dict[str, str], *, nlp: Any = None
 ) -> pd.DataFrame:
+    """One row per cluster: its name (``label``, ``label_source``), size, terms and quotes."""
     scores = class_tfidf(stats.term_counts)
     total = stats.sizes.sum()
+    terms = [
+        [spelled(term, surface) for term in distinct_terms(scores[c], stats.terms, n_terms)]
+        for c in range(len(stats.sizes))
+    ]
+    pools = [[(q.text, q.count, q.centrality) for q in pool] for pool in stats.quotes]
+    names = name_themes(pools, terms, nlp=nlp)
     rows = []
     for cluster in range(len(stats.sizes)):
-        terms = [
-            spelled(term, surface) for term in distinct_terms(scores[cluster], stats.terms, n_terms)
-        ]
         size = round(stats.sizes[cluster])
         rows.append(
             {
                 "cluster": cluster,
-                "label": short_label(terms),
+                "label": names[cluster].name,
+                "label_source": names[cluster].source,
                 "size": size,
                 "share": size / total if total else np.nan,
-                "top_terms": terms,
+                "top_terms": terms[cluster],
                 "quotes": _quotes(stats.quotes[cluster], n_quotes),
                 "mean_confidence": stats.confidence_sums[cluster] / size if size else np.nan,
             }
         )
-    columns = ["cluster", "label", "size", "share", "top_terms", "quotes", "mean_confidence"]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=DESCRIBE_COLUMNS)
 
 
 def _quotes(pool: list[Quote], n_quotes: int) -> list[str]:
-    """The most central quotes, skipping near-duplicates of one already chosen.
-
-    Near-duplicate: the same words once lower-cased, or lemma sets overlapping by
-    :data:`NEAR_DUPLICATE` or more (Jaccard).
-    """
-    chosen: list[Quote] = []
-    for quote in pool:
-        if len(chosen) >= n_quotes:
-            break
-        if not any(_near_duplicates(quote, other) for other in chosen):
-            chosen.append(quote)
-    return [quote.text for quote in chosen]
-
-
-def _near_duplicates(one: Quote, other: Quote) -> bool:
-    if one.text.casefold().split() == other.text.casefold().split():
-        return True
-    first, second = set(one.key.casefold().split()), set(other.key.casefold().split())
-    union = first | second
-    return bool(union) and len(first & second) / len(union) >= NEAR_DUPLICATE
+    """Central, diverse quotes from the most central pooled answers, no two alike."""
+    candidates = pool[:QUOTE_CANDIDATES]
+    texts = [quote.text for quote in candidates]
+    chosen = distinct_quotes(texts, [quote.centrality for quote in candidates], n_quotes)
+    return [texts[i] for i in chosen]

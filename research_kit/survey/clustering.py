@@ -188,9 +188,9 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
     [0, 0, 0, 1, 1, 0]
     >>> table = model.describe(n_quotes=2)
     >>> table[["cluster", "size", "share", "label"]]
-       cluster  size     share                           label
-    0        0    12  0.666667  parking · downtown · expensive
-    1        1     6  0.333333                  potholes · fix
+       cluster  size     share             label
+    0        0    12  0.666667  Parking downtown
+    1        1     6  0.333333  Fix the potholes
     >>> table.loc[1, "quotes"]
     ['Fix the potholes', 'potholes on every street']
 
@@ -287,9 +287,11 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         Returns
         -------
         pandas.DataFrame
-            Columns ``cluster``, ``label`` (the top two or three terms joined by " · "),
-            ``size``, ``share``, ``top_terms`` (list of str), ``quotes`` (list of str),
-            ``mean_confidence``.
+            Columns ``cluster``, ``label`` (a name drawn from the answers: the most central
+            phrase many of them share, unique across clusters, see
+            :mod:`research_kit.survey.theme_names`), ``label_source`` (``"phrase"``, or
+            ``"terms"`` when no phrase is shared), ``size``, ``share``, ``top_terms`` (list of
+            str), ``quotes`` (list of str), ``mean_confidence``.
         """
         check_is_fitted(self, "labels_")
         if X is None:
@@ -297,7 +299,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         else:
             texts = as_texts(X)
             stats = self._assign(texts, None, self._show_progress(len(texts)), keep_quotes=True)
-        return describe_table(stats, n_quotes, n_terms, self._model.surface)
+        return describe_table(stats, n_quotes, n_terms, self._model.surface, nlp=self._pipeline())
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -567,7 +569,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         )
         if keep_quotes:
             centrality = np.einsum("ij,ij->i", scored.vectors, model.centroids[labels])
-            result.add_quotes(labels, centrality, distinct, examples)
+            result.add_quotes(labels, centrality, distinct, examples, multiplicity)
 
     def _canonicalise(self, result: Assignment, fit_keys: list[str]) -> None:
         """Number clusters by size (desc), ties by first fitted key; drop empty clusters."""

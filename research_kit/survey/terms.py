@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,6 +34,7 @@ __all__ = [
     "class_tfidf",
     "cluster_terms",
     "distinct_terms",
+    "other_language_function_words",
     "short_label",
     "spelled",
     "surface_forms",
@@ -215,16 +218,34 @@ def cluster_terms(
 
 
 @functools.lru_cache(maxsize=1)
-def _foreign_function_words() -> frozenset[str]:
-    """Short stop words of :data:`OTHER_LANGUAGES` (longer ones may be English content words)."""
+def other_language_function_words() -> frozenset[str]:
+    """Short stop words of :data:`OTHER_LANGUAGES` (longer ones may be English content words).
+
+    Examples
+    --------
+    >>> {"que", "de", "las"} <= other_language_function_words()
+    True
+    >>> "permit" in other_language_function_words()
+    False
+    """
     words: set[str] = set()
     for code in OTHER_LANGUAGES:
-        module = importlib.import_module(f"spacy.lang.{code}.stop_words")
-        words |= {w for w in module.STOP_WORDS if len(w) <= 5 and " " not in w and "_" not in w}
+        words |= {w for w in _stop_words(code) if len(w) <= 5 and " " not in w and "_" not in w}
     return frozenset(words)
+
+
+def _stop_words(code: str) -> set[str]:
+    """spaCy's stop words of one language, read from their file alone: importing the language
+    package would compile its tokenizer exceptions first (French: seconds)."""
+    package = importlib.util.find_spec("spacy")
+    path = Path(package.origin).parent / "lang" / code / "stop_words.py"
+    spec = importlib.util.spec_from_file_location(f"_research_kit_stop_words_{code}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return set(module.STOP_WORDS)
 
 
 def _function_word_terms(names: Sequence[str]) -> np.ndarray:
     """Mask of terms made only of other languages' function words."""
-    stop = _foreign_function_words()
+    stop = other_language_function_words()
     return np.array([all(word in stop for word in str(name).split()) for name in names], bool)

@@ -20,7 +20,6 @@ k again); :attr:`QuestionThemes.start` says how a run started.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -35,8 +34,10 @@ from research_kit.survey.cluster_edits import apply_cluster_edits_result
 from research_kit.survey.cluster_runs import keep_cluster_run, load_cluster_run
 from research_kit.survey.clustering import ResponseClusterer
 from research_kit.survey.material import survey_weights_result
+from research_kit.survey.quotes import distinct_quotes
 from research_kit.survey.responses import answer_counts, open_answers
 from research_kit.survey.terms import cluster_terms
+from research_kit.survey.theme_names import name_groups
 
 if TYPE_CHECKING:
     from research_kit.study import Study
@@ -57,6 +58,8 @@ THEME_COLUMNS = [
 #: The numbers of themes ``cluster_question(..., n_clusters="auto")`` chooses from by default:
 #: a list of themes that people read, in a dashboard or a brief, stays at fifteen or fewer.
 READABLE_K_RANGE = (2, 15)
+#: The most confident distinct answers of a theme its quotes are chosen from.
+QUOTE_CANDIDATES = 40
 #: Answers below this confidence are counted as weak fits to review.
 LOW_CONFIDENCE = 0.2
 
@@ -451,7 +454,9 @@ def replay_edits(study: Study, themes: QuestionThemes) -> QuestionThemes:
         study, themes.question, themes.model_output, survey_id=themes.survey_id
     )
     report = replayed.report
-    edited = _unique_names(replayed.assignments.drop(columns=["label"], errors="ignore"))
+    edited = _unique_names(
+        replayed.assignments.drop(columns=["label"], errors="ignore"), nlp=study.nlp()
+    )
     respondents = themes.respondents
     attributes = respondents.drop_duplicates("respondent_id").drop(
         columns=[c for c in respondents.columns if c in edited.columns and c != "respondent_id"]
@@ -466,14 +471,32 @@ def replay_edits(study: Study, themes: QuestionThemes) -> QuestionThemes:
     return replace(themes, assignments=joined, themes=table, edits=report)
 
 
-def _unique_names(assignments: pd.DataFrame) -> pd.DataFrame:
-    """Number repeated theme names ("fee", "fee (2)") so that each name is one theme."""
+def _unique_names(assignments: pd.DataFrame, *, nlp: Any = None) -> pd.DataFrame:
+    """One name per theme: where two themes carry the same name (a split part named like
+    another theme, a rename), the later one gets its best phrase no theme has
+    (:func:`~research_kit.survey.theme_names.name_groups`), else a number ("fee (2)")."""
     names = assignments.groupby("cluster", sort=True)["cluster_name"].first()
+    repeated = names[names.str.casefold().duplicated()]
+    if repeated.empty:
+        return assignments
+    others = name_groups(
+        assignments["text"],
+        assignments["cluster"],
+        relevance=assignments["confidence"],
+        nlp=nlp,
+        taken=names,
+    ).set_index("cluster")
     seen: dict[str, int] = {}
     unique = {}
     for cluster, name in names.items():
-        seen[name] = seen.get(name, 0) + 1
-        unique[cluster] = name if seen[name] == 1 else f"{name} ({seen[name]})"
+        key = name.casefold()
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] == 1:
+            unique[cluster] = name
+        elif others.at[cluster, "source"] == "phrase":
+            unique[cluster] = others.at[cluster, "name"]
+        else:
+            unique[cluster] = f"{name} ({seen[key]})"
     return assignments.assign(cluster_name=assignments["cluster"].map(unique))
 
 
@@ -502,21 +525,15 @@ def _theme_table(assignments: pd.DataFrame, *, n_quotes: int, n_terms: int, nlp:
 
 
 def _representative_quotes(members: pd.DataFrame, n_quotes: int) -> list[str]:
-    """The most confident answers, distinct in their words (case, spacing and punctuation
-    aside), longest first on ties."""
-    ranked = members.assign(_length=members["text"].str.len()).sort_values(
-        ["confidence", "_length", "respondent_id"], ascending=[False, False, True]
+    """Representative answers: the most confident, diverse, never near-duplicates of each other
+    (:func:`~research_kit.survey.quotes.distinct_quotes`); longest first on ties."""
+    if n_quotes <= 0 or members.empty:
+        return []
+    ranked = (
+        members.assign(_length=members["text"].astype(str).str.len())
+        .sort_values(["confidence", "_length", "respondent_id"], ascending=[False, False, True])
+        .drop_duplicates("text")
+        .head(QUOTE_CANDIDATES)
     )
-    seen: set[str] = set()
-    quotes: list[str] = []
-    if n_quotes <= 0:
-        return quotes
-    for text in ranked["text"]:
-        key = " ".join(re.findall(r"\w+", str(text).casefold()))
-        if key in seen:
-            continue
-        seen.add(key)
-        quotes.append(str(text))
-        if len(quotes) == n_quotes:
-            break
-    return quotes
+    texts = ranked["text"].astype(str).tolist()
+    return [texts[i] for i in distinct_quotes(texts, ranked["confidence"].to_numpy(), n_quotes)]

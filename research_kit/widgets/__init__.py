@@ -1,7 +1,7 @@
 """ipywidgets panels for researchers: the coding panel, the cluster explorer and the process
 explorer."""
 
-from research_kit.widgets.cluster_explorer import ClusterExplorer
+from research_kit.widgets.cluster_explorer import ClusterExplorer, theme_quotes
 from research_kit.widgets.coding_panel import CodingPanel
 from research_kit.widgets.highlight import (
     code_colours,
@@ -19,4 +19,5 @@ __all__ = [
     "legend_html",
     "page_breaks",
     "render_document_html",
+    "theme_quotes",
 ]

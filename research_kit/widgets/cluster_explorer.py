@@ -5,7 +5,8 @@ question and the number of themes ("auto" lets the clusterer choose and says how
 shows each theme with its size; picking one shows its distinctive terms, representative quotes
 and how its share differs by a group (ward, race/ethnicity …: weighted to the population when
 the survey has margins, with 95% intervals, significant differences marked and small groups
-suppressed). A group filter narrows the quotes and the theme sizes to one group. Rename,
+suppressed); its quotes are the most confident answers, diverse and never the same answer twice
+(:func:`theme_quotes`). A group filter narrows the quotes and the theme sizes to one group. Rename,
 merge, split, pin and undo are saved in the study database at once
 (:mod:`research_kit.survey.cluster_edits`) and replayed whenever the question is clustered
 again. Each run is kept in the study, and the next run of the question starts from it (a warm
@@ -35,6 +36,7 @@ from research_kit.survey.cluster_edits import (
     split_cluster,
     undo_last_edit,
 )
+from research_kit.survey.quotes import distinct_quotes
 from research_kit.survey.themes import QuestionThemes, cluster_question, replay_edits
 
 if TYPE_CHECKING:
@@ -301,9 +303,8 @@ class ClusterExplorer:
                 "quotes are not shown for so small a group.</i></div>"
             )
             return "".join(parts)
-        quotes = members.sort_values(["confidence", "respondent_id"], ascending=[False, True])
         parts.append(f"<div><b>Quotes</b>{where} ({len(members):,} answers):</div>")
-        for item in quotes.head(self.n_quotes).itertuples(index=False):
+        for item in theme_quotes(members, self.n_quotes).itertuples(index=False):
             parts.append(
                 "<blockquote style='margin:4px 0 4px 12px'>\u201c"
                 f"{html.escape(str(item.text))}\u201d <i>({html.escape(str(item.respondent_id))},"
@@ -418,6 +419,29 @@ class ClusterExplorer:
     def _say(self, message: str, kind: str = "info") -> None:
         colour = _STATUS_COLOURS[kind]
         self.status.value = f"<span style='color:{colour}'>{html.escape(message)}</span>"
+
+
+def theme_quotes(members: pd.DataFrame, n_quotes: int, *, candidates: int = 40) -> pd.DataFrame:
+    """The answers to show for a theme: the most confident, diverse, no two alike.
+
+    Among the ``candidates`` most confident answers, :func:`~research_kit.survey.quotes.
+    distinct_quotes` picks ``n_quotes`` by maximal marginal relevance, skipping answers that
+    repeat one already shown in another case, punctuation, word order or with a word more.
+
+    Examples
+    --------
+    >>> members = pd.DataFrame({"respondent_id": ["r1", "r2", "r3"],
+    ...                         "text": ["Fees too high", "fees too HIGH!", "Portal crashes"],
+    ...                         "confidence": [0.9, 0.8, 0.5]})
+    >>> theme_quotes(members, 2)["text"].tolist()
+    ['Fees too high', 'Portal crashes']
+    """
+    ranked = members.sort_values(["confidence", "respondent_id"], ascending=[False, True]).head(
+        candidates
+    )
+    texts = ranked["text"].astype(str).tolist()
+    chosen = distinct_quotes(texts, ranked["confidence"].to_numpy(), n_quotes)
+    return ranked.iloc[chosen]
 
 
 def _width(width: str) -> widgets.Layout:

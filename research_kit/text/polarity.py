@@ -414,12 +414,12 @@ def theme_polarity(
     0        0           0.5         0.500000      mixed            True
     1        1           0.0         0.666667  complaint           False
     """
-    texts = list(texts)
+    texts, labels = list(texts), list(labels)
+    if len(labels) != len(texts):
+        raise ValueError(f"{len(texts)} answers but {len(labels)} labels")
     if compound is None:
         compound = answer_polarity(texts, nlp)["compound"].to_numpy()
-    frame = pd.DataFrame({"cluster": list(labels), "compound": np.asarray(compound, float)})
-    if len(frame) != len(texts):
-        raise ValueError(f"{len(texts)} answers but {len(frame)} labels")
+    frame = pd.DataFrame({"cluster": labels, "compound": np.asarray(compound, float)})
     frame["praise"] = frame["compound"] >= THRESHOLD
     frame["complaint"] = frame["compound"] <= -THRESHOLD
     shares = frame.groupby("cluster", sort=True)[["praise", "complaint"]].mean()

@@ -243,7 +243,8 @@ def negated_lemmas(
     -------
     list of (str, str)
         ``(lemma, spelling)``: ``("not_helpful", "never helpful")``; a lemma's spelling is its
-        lower-case text, a negated lemma's the negator's and the word's, as written.
+        lower-case text, a negated lemma's the negator's (its norm: "n't" is "not") and the
+        word's.
 
     Examples
     --------
@@ -270,7 +271,7 @@ def negated_lemmas(
             negator, clause_negated = None, False
         elif norm in negators:
             if negator is None:
-                negator, just_opened = token.lower_, True
+                negator, just_opened = token.norm_, True  # "n't" spelled "not"
         elif (negator is not None and norm in degree) or not keep(token):
             continue
         elif negator is None:

@@ -80,16 +80,18 @@ THRESHOLD = 0.05
 POLAR_SHARE = 0.3
 #: ... and this share of those lean one way.
 CLEAR_MAJORITY = 2 / 3
-#: A theme mixes praise and complaint when each is at least this share of its answers.
-MIXED_SHARE = 0.2
+#: A theme mixes praise and complaint when each is at least this share of its answers (a
+#: lexicon misreads some answers, requests above all: "Faster reviews" reads as praise).
+MIXED_SHARE = 0.25
 #: VADER's damping of a negated word's valence.
 NEGATION_SCALAR = -0.74
 #: What a negated word without valence adds ("not fixed", "never answered").
 NEGATED_NEUTRAL = -1.0
 #: VADER's normalisation constant.
 _ALPHA = 15.0
-#: Content words a negator reaches ("never got a clear answer": "clear" is negated).
-NEGATION_REACH = 2
+#: Words a negator reaches, as in VADER ("never got a clear answer": "clear" is negated; in
+#: "can't handle them, it's ridiculous" "ridiculous" is not).
+NEGATION_REACH = 3
 #: Modals that make a comparative a wish ("could be better" is a complaint) ...
 MODALS = frozenset(["could", "should", "can", "might", "would"])
 #: ... when the comparative comes within this many tokens.
@@ -155,8 +157,8 @@ def doc_polarity(doc: Doc | Iterable[Token], keep: Callable[[Token], bool]) -> f
     doc : Doc or iterable of Token
         The tokens of one text (from :func:`research_kit.text.pipe`).
     keep : callable
-        Which tokens are content words (e.g. :meth:`LemmaOptions.keep`): only they use up a
-        negation's reach.
+        Which tokens are content words (e.g. :meth:`LemmaOptions.keep`): a negation whose
+        reach holds content words but no word with valence counts as a mild complaint.
 
     Examples
     --------
@@ -179,7 +181,7 @@ class _Walk:
     def __init__(self, table: dict[str, float], keep: Callable[[Token], bool]) -> None:
         self.table, self.keep = table, keep
         self.total = 0.0
-        self.reach = 0  # content words a negation still reaches
+        self.reach = 0  # words a negation still reaches
         self.neutral = False  # the open negation reached a word without valence
         self.just_opened = False
         self.modal = 0  # tokens a modal ("could") still reaches
@@ -205,15 +207,17 @@ class _Walk:
         lower = token.lower_
         valence = self.table.get(lower) or self.table.get(token.lemma_.lower(), 0.0)
         comparative = lower in COMPARATIVES
-        if valence and self.reach:
+        if not self.reach:
+            self.total += NEGATION_SCALAR * valence if comparative and self.modal else valence
+            return
+        self.reach -= 1
+        if valence:
             self.total += valence if comparative else NEGATION_SCALAR * valence
             self.reach, self.neutral = 0, False
-        elif valence:
-            self.total += NEGATION_SCALAR * valence if comparative and self.modal else valence
-        elif self.reach and self.keep(token):
-            self.neutral, self.reach = True, self.reach - 1
-            if not self.reach:
-                self.total += NEGATED_NEUTRAL
+            return
+        self.neutral = self.neutral or self.keep(token)
+        if not self.reach and self.neutral:
+            self.total += NEGATED_NEUTRAL
 
     def close(self) -> float:
         """End the clause; a negation that reached only words without valence counts."""
@@ -292,11 +296,14 @@ def answer_polarity(texts: Iterable[Any], nlp: Any = None) -> pd.DataFrame:
     1      Taxi helpful!     0.421     praise
     2        Bus route 5     0.000    neutral
     """
-    texts = list(texts)
-    _lemmas, compound = lemmas_and_polarity(texts, nlp)
+    texts = [as_text(text) for text in texts]
+    index: dict[str, int] = {}
+    rows = [index.setdefault(text, len(index)) for text in texts]  # each distinct text once
+    _lemmas, distinct = lemmas_and_polarity(list(index), nlp)
+    compound = distinct[rows] if rows else np.zeros(0)
     return pd.DataFrame(
         {
-            "text": [as_text(text) for text in texts],
+            "text": texts,
             "compound": compound,
             "polarity": [polarity_label(score) for score in compound],
         }

@@ -1,28 +1,34 @@
 """Praise or complaint: the polarity of each answer, and of each theme.
 
-An answer's polarity is read from its lemmas as :mod:`research_kit.text.negation` keeps them,
-with the VADER sentiment lexicon (``vaderSentiment``, MIT; the lexicon ships inside the wheel,
-nothing is downloaded) plus a small lexicon of service-feedback words in English and Spanish
-("slow", "late", "reliable", "hassle"; "amable", "lento", "sucio"), since VADER was built on
+An answer's polarity is read from its words with the VADER sentiment lexicon
+(``vaderSentiment``, MIT; the lexicon ships inside the wheel, nothing is downloaded) plus a
+small lexicon of service-feedback words in English and Spanish ("slow", "late", "reliable",
+"hassle"; "amable", "lento", "sucio"; ``_service_lexicon.py``), since VADER was built on
 social-media text and is English only:
 
-- each lemma adds its valence (looked up by spelling first, then by lemma);
-- a negated lemma adds its valence flipped and damped (x -0.74, VADER's own factor): "not
-  helpful" counts against, "no problems" for;
+- each word adds its valence (looked up by spelling first, then by lemma);
+- a negator (the words of :mod:`research_kit.text.negation`, every language's at once)
+  flips and damps the first word with valence among the next three (VADER's window and
+  factor, x -0.74): "not helpful" counts against, "no problems" for, and in "never got a
+  clear answer" "clear" is negated;
 - a negated comparative keeps its sign ("couldn't be better", "never looked better" are
-  praise; "couldn't be worse" a complaint);
-- a negated word with no valence counts as a mild complaint (-1): in feedback on a service,
-  what was "not fixed", "never answered" or "not working" is a complaint;
+  praise), and a comparative just after a modal flips ("could be better" is a complaint);
+- a negation that reaches content words but none with valence counts as a mild complaint
+  (-1): in feedback on a service, what was "not fixed", "never answered" or "not working" is
+  a complaint;
 - the sum is squashed to a compound score in (-1, 1) as VADER does (``s / sqrt(s² + 15)``);
   at or above +0.05 the answer is ``praise``, at or below -0.05 a ``complaint``, else
-  ``neutral`` (VADER's thresholds).
+  ``neutral`` (VADER's thresholds). Punctuation, capitals and "but" do not weigh as in
+  VADER.
 
 Answers in other languages find few or no lexicon words and come out ``neutral``: polarity is
-measured for English and (more coarsely) Spanish only. :func:`theme_polarity` gives each theme
-its praise and complaint shares and flags a theme that mixes them (``mixed_polarity``).
-:func:`polarity_tokens` turns a compound score into the pseudo-words ``+praise`` or
-``-complaint`` that :class:`~research_kit.survey.clustering.ResponseClusterer` adds to an
-answer's lemmas, so that praise and complaint about one topic fall into different themes.
+measured for English and (more coarsely) Spanish only. Requests read as praise when they name
+the state wished for ("Faster reviews"), so a question asking for changes shows more praise
+than it holds. :func:`theme_polarity` gives each theme its praise and complaint shares and
+flags a theme that mixes them (``mixed_polarity``). :func:`answer_keys` gives the keys of
+:class:`~research_kit.survey.clustering.ResponseClusterer`: lemmas with negation kept and, with
+``polarity_weight`` > 0, pseudo-words ``+praise`` / ``-complaint`` (:func:`polarity_tokens`)
+that pull praise and complaint about one topic into different themes.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ terms (c-TF-IDF), a short label and representative quotes.
 
 How answers are clustered (default, offline, nothing to download):
 
-1. Each answer is reduced to its content lemmas with the spaCy pipeline of
-   :mod:`research_kit.text` (stop words, numbers, punctuation and one-letter tokens dropped).
+1. Each answer is reduced to its content lemmas (:mod:`research_kit.text`; stop words, numbers,
+   punctuation, 1-letter tokens dropped; negation kept: "not helpful" gives ``not_helpful``).
    Answers with the same lemmas count as one *distinct answer* weighted by how many gave it;
    distinct answers are sorted before fitting, so the row order never matters.
 2. Lemma TF-IDF over word n-grams (sublinear tf) is reduced by LSA and L2-normalised.
@@ -93,7 +93,7 @@ from research_kit.survey.choosing_k import (
     one_k_scores,
 )
 from research_kit.survey.terms import surface_forms
-from research_kit.text import LemmaOptions, build_pipeline, lemmatize
+from research_kit.text import answer_keys, build_pipeline
 
 __all__ = ["ResponseClusterer", "auto_k_limit", "candidate_ks"]
 
@@ -139,6 +139,9 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         Seed for the sample, LSA and k-means starts; a given seed gives the same clusters.
     nlp : spacy.language.Language, optional
         The pipeline from :func:`research_kit.text.build_pipeline`; the offline one by default.
+    polarity_weight : int
+        ``+praise``/``-complaint`` words per polar answer (``text.answer_keys``): 0 keeps themes
+        topical, 12 splits praise from complaint at a cost (``benchmarks/bench_polarity.py``).
     init : dict or pandas.Series, optional
         A previous run's clusters to start from (a *warm start*): answer text -> cluster number
         (a Series indexed by text may repeat a text; among texts with the same lemmas the most
@@ -217,6 +220,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         random_state: int | None = 0,
         nlp: Any = None,
         init: Mapping[str, int] | pd.Series | None = None,
+        polarity_weight: int = 0,
     ) -> None:
         self.n_clusters = n_clusters
         self.embedding = embedding
@@ -229,6 +233,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         self.random_state = random_state
         self.nlp = nlp
         self.init = init
+        self.polarity_weight = polarity_weight
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -340,13 +345,10 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         return self._nlp
 
     def _lemma_keys(self, texts: Sequence[str]) -> list[str]:
-        """Each text's content lemmas joined by spaces (each distinct text lemmatized once)."""
+        """Each text's key (:func:`answer_keys`; each distinct text lemmatized once)."""
         index: dict[str, int] = {}
         rows = [index.setdefault(text, len(index)) for text in texts]
-        lemmas = lemmatize(
-            list(index), self._pipeline(), options=LemmaOptions(), batch_size=1_000, progress=False
-        )
-        keys = [" ".join(token.replace(" ", "_") for token in tokens) for tokens in lemmas]
+        keys = answer_keys(list(index), self._pipeline(), polarity_weight=self.polarity_weight)
         return [keys[row] for row in rows]
 
     def _dedupe_keys(self, texts: Sequence[str], lemma_keys: list[str]) -> list[str]:

@@ -24,7 +24,15 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
-from research_kit.text import LemmaOptions, build_pipeline, lemmas_only, pipe
+from research_kit.text import (
+    LemmaOptions,
+    build_pipeline,
+    doc_lemmas,
+    is_polarity_term,
+    lemmas_only,
+    pipe,
+    split_negated,
+)
 
 #: Languages whose short function words ("que", "de", "không") are kept out of terms and labels:
 #: city surveys get answers in several languages, and the English pipeline keeps these words.
@@ -64,8 +72,9 @@ def class_tfidf(term_counts: sp.spmatrix | np.ndarray) -> np.ndarray:
 
 
 def distinct_terms(scores: np.ndarray, names: Sequence[str], n_terms: int) -> list[str]:
-    """The best-scoring terms, skipping one whose words all appear in terms already chosen and
-    terms made only of other languages' function words ("que", "de la").
+    """The best-scoring terms, skipping one whose words all appear in terms already chosen,
+    terms made only of other languages' function words ("que", "de la") and terms holding the
+    clusterer's polarity pseudo-words ("+praise").
 
     Examples
     --------
@@ -73,7 +82,8 @@ def distinct_terms(scores: np.ndarray, names: Sequence[str], n_terms: int) -> li
     ['plan', 'plan review']
     """
     names = np.asarray(names, dtype=object)
-    scores = np.where(_function_word_terms(names), 0.0, scores)
+    hidden = _function_word_terms(names) | np.array([is_polarity_term(str(n)) for n in names], bool)
+    scores = np.where(hidden, 0.0, scores)
     chosen: list[str] = []
     covered: set[str] = set()
     for column in np.lexsort((names.astype(str), -scores)):
@@ -112,12 +122,14 @@ def short_label(terms: Sequence[str]) -> str:
 
 def surface_forms(texts: Iterable[str], nlp: Any = None) -> dict[str, str]:
     """Each lemma's most common lower-case spelling in ``texts``, to show terms as people wrote
-    them ("parking", not the lemma "park").
+    them ("parking", not the lemma "park"; the negated lemma "not_helpful" as "never helpful").
 
     Examples
     --------
     >>> surface_forms(["Parking is hard", "parking fees", "I park here"])["park"]
     'parking'
+    >>> surface_forms(["Staff never helpful", "not helpful at all", "never helpful"])["not_helpful"]
+    'never helpful'
     """
     pipeline = nlp if nlp is not None else build_pipeline("blank")
     return _read_answers(list(texts), pipeline)[1]
@@ -126,12 +138,12 @@ def surface_forms(texts: Iterable[str], nlp: Any = None) -> dict[str, str]:
 def _read_answers(texts: list[str], pipeline: Any) -> tuple[list[str], dict[str, str]]:
     """One pass of the pipeline: each answer's content lemmas (joined by spaces) and each
     lemma's most common lower-case spelling."""
-    options = LemmaOptions()
+    options = LemmaOptions(keep_negation=True)
     documents: list[str] = []
     counts: Counter[tuple[str, str]] = Counter()
     with lemmas_only(pipeline):
         for doc in pipe(texts, pipeline, batch_size=1_000, progress=False):
-            kept = [(t.lemma_.replace(" ", "_"), t.lower_) for t in doc if options.keep(t)]
+            kept = [(lemma.replace(" ", "_"), form) for lemma, form in doc_lemmas(doc, options)]
             documents.append(" ".join(lemma for lemma, _form in kept))
             counts.update(kept)
     surface: dict[str, str] = {}
@@ -147,8 +159,16 @@ def spelled(term: str, surface: dict[str, str]) -> str:
     --------
     >>> spelled("park fee", {"park": "parking", "fee": "fees"})
     'parking fees'
+    >>> spelled("not_helpful staff", {})
+    'not helpful staff'
     """
-    return " ".join(surface.get(word, word) for word in term.split())
+    return " ".join(surface.get(word) or _unjoined(word, surface) for word in term.split())
+
+
+def _unjoined(word: str, surface: dict[str, str]) -> str:
+    """A negated lemma without a spelling of its own: "not_help" as "not helping"."""
+    negated = split_negated(word)
+    return word if negated is None else f"{negated[0]} {surface.get(negated[1], negated[1])}"
 
 
 def cluster_terms(

@@ -38,12 +38,15 @@ from research_kit.survey.quotes import distinct_quotes
 from research_kit.survey.responses import answer_counts, open_answers
 from research_kit.survey.terms import cluster_terms
 from research_kit.survey.theme_names import name_groups
+from research_kit.text import theme_polarity
 
 if TYPE_CHECKING:
     from research_kit.study import Study
 
 __all__ = ["QuestionThemes", "cluster_question", "replay_edits", "resolve_question"]
 
+#: Each theme's praise and complaint shares, polarity and mixed flag (``text.theme_polarity``).
+POLARITY_COLUMNS = ["praise_share", "complaint_share", "polarity", "mixed_polarity"]
 THEME_COLUMNS = [
     "cluster",
     "name",
@@ -54,6 +57,7 @@ THEME_COLUMNS = [
     "mean_confidence",
     "low_confidence",
     "edited",
+    *POLARITY_COLUMNS,
 ]
 #: The numbers of themes ``cluster_question(..., n_clusters="auto")`` chooses from by default:
 #: a list of themes that people read, in a dashboard or a brief, stays at fifteen or fewer.
@@ -77,7 +81,10 @@ class QuestionThemes:
         survey has population margins).
     themes : DataFrame
         One row per cluster: ``cluster, name, size, share, top_terms, quotes,
-        mean_confidence, low_confidence`` (answers under confidence 0.2), ``edited``.
+        mean_confidence, low_confidence`` (answers under confidence 0.2), ``edited``, and
+        ``praise_share, complaint_share, polarity, mixed_polarity``: how many of its answers
+        praise or complain, and whether it mixes the two (:func:`~research_kit.text.theme_polarity`;
+        English and Spanish answers; other languages read as neutral).
     answers : DataFrame
         Every respondent's answer with its status (answered, non_answer, blank).
     counts : DataFrame
@@ -521,7 +528,16 @@ def _theme_table(assignments: pd.DataFrame, *, n_quotes: int, n_terms: int, nlp:
                 "edited": bool(members["edited"].any()),
             }
         )
-    return pd.DataFrame(rows, columns=THEME_COLUMNS)
+    return _with_polarity(pd.DataFrame(rows, columns=THEME_COLUMNS), assignments, nlp)
+
+
+def _with_polarity(table: pd.DataFrame, assignments: pd.DataFrame, nlp: Any) -> pd.DataFrame:
+    """The themes table with each theme's polarity columns (:data:`POLARITY_COLUMNS`)."""
+    polarity = theme_polarity(assignments["text"], assignments["cluster"], nlp)
+    by_cluster = polarity.set_index("cluster")
+    for column in POLARITY_COLUMNS:
+        table[column] = table["cluster"].map(by_cluster[column])
+    return table
 
 
 def _representative_quotes(members: pd.DataFrame, n_quotes: int) -> list[str]:

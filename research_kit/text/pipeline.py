@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 
 from research_kit.errors import ResearchKitError
 from research_kit.text._values import as_text
+from research_kit.text.negation import negated_lemmas, negation_words
 
 #: Trained English pipelines tried, smallest first, when ``model="auto"``.
 TRAINED_PIPELINES = ("en_core_web_sm", "en_core_web_md", "en_core_web_lg", "en_core_web_trf")
@@ -200,12 +201,16 @@ class LemmaOptions:
         Drop numbers and number-like tokens ("3", "three", "2,500").
     min_length : int
         Drop lemmas shorter than this many characters.
+    keep_negation : bool
+        Keep negation: a negator ("not", "never", "without", Spanish "no", "sin" …) is joined
+        to the content lemma it negates ("not_helpful"), see :mod:`research_kit.text.negation`.
     """
 
     drop_stop: bool = True
     drop_punct: bool = True
     drop_numbers: bool = True
     min_length: int = 2
+    keep_negation: bool = False
 
     def keep(self, token: Token) -> bool:
         """True if ``token`` should be kept."""
@@ -216,6 +221,23 @@ class LemmaOptions:
         if self.drop_numbers and token.like_num:
             return False
         return len(token.lemma_) >= self.min_length
+
+
+def doc_lemmas(doc: Doc, options: LemmaOptions) -> list[tuple[str, str]]:
+    """Each kept token of ``doc`` as ``(lemma, lower-case spelling)``, negation as ``options``
+    says (its words chosen by the document's language, ``doc.lang_``).
+
+    Examples
+    --------
+    >>> nlp = build_pipeline("blank")
+    >>> doc_lemmas(nlp("Never on time"), LemmaOptions(keep_negation=True))
+    [('not_time', 'never time')]
+    >>> doc_lemmas(nlp("Never on time"), LemmaOptions())
+    [('time', 'time')]
+    """
+    if options.keep_negation:
+        return negated_lemmas(doc, options.keep, negation_words(doc.lang_))
+    return [(token.lemma_, token.lower_) for token in doc if options.keep(token)]
 
 
 def pipe(
@@ -307,12 +329,33 @@ def lemmatize(
     --------
     >>> lemmatize(["The inspectors came 3 times!", "The Inspector came."])
     [['inspector', 'come', 'time'], ['inspector', 'come']]
+    >>> lemmatize(["Taxi not helpful."], options=LemmaOptions(keep_negation=True))
+    [['taxi', 'not_helpful']]
+    """
+    read = lemma_spellings(texts, nlp, options=options, batch_size=batch_size, progress=progress)
+    return [[lemma for lemma, _spelling in lemmas] for lemmas in read]
+
+
+def lemma_spellings(
+    texts: Iterable[str],
+    nlp: Language | None = None,
+    *,
+    options: LemmaOptions | None = None,
+    batch_size: int = 256,
+    progress: bool | None = None,
+) -> list[list[tuple[str, str]]]:
+    """Like :func:`lemmatize`, with each lemma's lower-case spelling (see :func:`doc_lemmas`).
+
+    Examples
+    --------
+    >>> lemma_spellings(["Never helpful"], options=LemmaOptions(keep_negation=True))
+    [[('not_helpful', 'never helpful')]]
     """
     nlp = nlp or build_pipeline("blank")
     options = options or LemmaOptions()
     with lemmas_only(nlp):
         return [
-            [token.lemma_ for token in doc if options.keep(token)]
+            doc_lemmas(doc, options)
             for doc in pipe(texts, nlp, batch_size=batch_size, progress=progress)
         ]
 

@@ -337,11 +337,23 @@ def fit_mixture(
     posteriors = np.eye(n_clusters, dtype=np.float64)[labels]
     for _ in range(iterations):
         log_word_probs = m_step(words, posteriors, weights)
-        scores = log_likelihoods(words, log_word_probs)
-        norm = logsumexp(scores, axis=1, keepdims=True)
-        posteriors = np.exp(scores - norm)
-    objective = float(weights @ norm.ravel() + WORD_PRIOR * log_word_probs.sum())
+        posteriors, norm = _e_step(log_likelihoods(words, log_word_probs))
+    objective = float(weights @ norm + WORD_PRIOR * log_word_probs.sum())
     return log_word_probs, posteriors, objective
+
+
+def _e_step(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Posteriors (softmax of each row) and each row's log-sum-exp, computed in place.
+
+    One exponential per entry and no temporaries of the (n, k) size beyond ``scores``, which
+    at a few hundred clusters is most of an EM iteration's time.
+    """
+    top = scores.max(axis=1, keepdims=True)
+    np.subtract(scores, top, out=scores)
+    np.exp(scores, out=scores)
+    totals = scores.sum(axis=1, keepdims=True)
+    np.divide(scores, totals, out=scores)
+    return scores, (np.log(totals) + top).ravel()
 
 
 # -- the sentence option: joined vectors and a joint mixture -----------------------------------

@@ -110,8 +110,14 @@ class MixtureModel(Model):
 
     def score_k(self, sample: np.ndarray, weights: np.ndarray, k: int, seed: int) -> dict:
         raw_words = self.representation.reference_words[sample]
+        used = np.unique(raw_words.indices)  # the sample's own words: a smaller, faster EM
         return k_scores.score_k(
-            self.start_vectors[sample], self.words[sample], raw_words, weights, k, seed
+            self.start_vectors[sample],
+            self.words[sample][:, used],
+            raw_words[:, used],
+            weights,
+            k,
+            seed,
         )
 
     def fit(self, k: int, weights: np.ndarray, seed: int) -> None:

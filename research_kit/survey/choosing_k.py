@@ -26,6 +26,7 @@ __all__ = [
     "PATIENCE",
     "FewerThemesWarning",
     "apply_criterion",
+    "at_the_edge",
     "auto_k_limit",
     "candidate_ks",
     "describe_candidates",
@@ -123,6 +124,26 @@ def apply_criterion(scores: pd.DataFrame) -> int:
     """The k named by :data:`CRITERION` (the smaller k on a tie)."""
     ordered = scores.sort_values(["log_evidence", "k"], ascending=[False, True])
     return int(ordered["k"].iloc[0])
+
+
+def at_the_edge(scores: pd.DataFrame, high: int) -> str:
+    """What ``criterion_`` adds when the evidence still rose at the largest k allowed.
+
+    Examples
+    --------
+    >>> curve = pd.DataFrame({"k": [2, 3, 4], "log_evidence": [-9.0, -8.0, -7.0]})
+    >>> at_the_edge(curve.assign(chosen=curve["k"] == 4), 4)[:44]
+    ' The evidence was still rising at k = 4, the'
+    >>> at_the_edge(curve.assign(chosen=curve["k"] == 4), 5)
+    ''
+    """
+    chosen = int(scores.loc[scores["chosen"], "k"].iloc[0])
+    if chosen < high or len(scores) < 2:
+        return ""
+    return (
+        f" The evidence was still rising at k = {high}, the largest allowed: the answers "
+        "support more themes than that."
+    )
 
 
 def search_is_over(scores: pd.DataFrame) -> bool:

@@ -99,6 +99,7 @@ from research_kit.survey.choosing_k import (
     CRITERION,
     FewerThemesWarning,
     apply_criterion,
+    at_the_edge,
     auto_k_limit,
     candidate_ks,
     describe_candidates,
@@ -490,6 +491,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         self.k_scores_ = scores
         tried = describe_candidates(scores["k"].tolist())
         self.criterion_ = CRITERION.format(candidates=tried, detail=model.criterion_detail)
+        self.criterion_ += at_the_edge(scores, high)
         return chosen
 
     # -- assigning -----------------------------------------------------------------------------

@@ -15,8 +15,14 @@ module says which are tried, picks the winner and words the criterion.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
+
+from research_kit.errors import SurveyError
+from research_kit.survey._k_scores import selection_sample
 
 __all__ = [
     "ANSWERS_PER_THEME",
@@ -29,6 +35,7 @@ __all__ = [
     "at_the_edge",
     "auto_k_limit",
     "candidate_ks",
+    "choose_k",
     "describe_candidates",
     "one_k_scores",
     "search_is_over",
@@ -106,6 +113,39 @@ def describe_candidates(candidates: list[int]) -> str:
     )
     rest = candidates[run_end + 1 :]
     return head + "".join(f", {k}" for k in rest)
+
+
+def choose_k(
+    model: Any, weights: np.ndarray, seed: int, k_range: tuple[int, int], show: bool = False
+) -> tuple[int, pd.DataFrame, str]:
+    """Score the candidates in ``k_range`` on a fixed sample; the k chosen, the curve, the rule.
+
+    ``model`` is a clusterer's fitted representation (``score_k(sample, weights, k, seed)``
+    fits and scores one candidate on the fit-set rows ``sample``); ``weights`` are its distinct
+    answers' weights. Candidates are tried in increasing order until :func:`search_is_over`.
+    Returns the k named by :data:`CRITERION`, ``k_scores_`` and ``criterion_``.
+    """
+    n = len(weights)
+    sample = selection_sample(n, seed)
+    low, high = k_range
+    candidates = [k for k in candidate_ks(low, high) if k <= len(sample) // 2]
+    if not candidates:
+        raise SurveyError(
+            f"only {n} distinct answer(s) with words to cluster; n_clusters='auto' needs "
+            f"at least {2 * low}",
+            hint="collect more answers or give n_clusters as a number",
+        )
+    rows: list[dict[str, Any]] = []
+    for k in tqdm(candidates, desc="Choosing k", unit="k", disable=not show):
+        rows.append({"k": k, **model.score_k(sample, weights[sample], k, seed)})
+        if search_is_over(pd.DataFrame(rows)):
+            break
+    scores = pd.DataFrame(rows)
+    chosen = apply_criterion(scores)
+    scores["chosen"] = scores["k"] == chosen
+    tried = describe_candidates(scores["k"].tolist())
+    criterion = CRITERION.format(candidates=tried, detail=model.criterion_detail)
+    return chosen, scores, criterion + at_the_edge(scores, high)
 
 
 def one_k_scores(k: int) -> pd.DataFrame:

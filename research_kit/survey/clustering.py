@@ -94,17 +94,12 @@ from research_kit.survey import _cluster_warm as warm
 from research_kit.survey._cluster_describe import Assignment, describe_table
 from research_kit.survey._cluster_input import Corpus, KeyStore, as_texts, init_pairs
 from research_kit.survey._full_k import fewer_themes_reason
-from research_kit.survey._k_scores import selection_sample
 from research_kit.survey.choosing_k import (
-    CRITERION,
     FewerThemesWarning,
-    apply_criterion,
-    at_the_edge,
     auto_k_limit,
     candidate_ks,
-    describe_candidates,
+    choose_k,
     one_k_scores,
-    search_is_over,
     warm_criterion,
 )
 from research_kit.survey.terms import surface_forms
@@ -471,27 +466,8 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
             self.k_scores_ = one_k_scores(int(self.n_clusters))
             self.criterion_ = f"k fixed by the user (n_clusters={self.n_clusters})."
             return min(int(self.n_clusters), n)  # fewer answers than k: a warning says so
-        sample = selection_sample(n, seed)
         low, high = self.k_range if self.k_range is not None else (2, auto_k_limit(n))
-        candidates = [k for k in candidate_ks(low, high) if k <= len(sample) // 2]
-        if not candidates:
-            raise SurveyError(
-                f"only {n} distinct answer(s) with words to cluster; n_clusters='auto' needs "
-                f"at least {2 * low}",
-                hint="collect more answers or give n_clusters as a number",
-            )
-        rows: list[dict[str, Any]] = []
-        for k in tqdm(candidates, desc="Choosing k", unit="k", disable=not show):
-            rows.append({"k": k, **model.score_k(sample, weights[sample], k, seed)})
-            if search_is_over(pd.DataFrame(rows)):
-                break
-        scores = pd.DataFrame(rows)
-        chosen = apply_criterion(scores)
-        scores["chosen"] = scores["k"] == chosen
-        self.k_scores_ = scores
-        tried = describe_candidates(scores["k"].tolist())
-        self.criterion_ = CRITERION.format(candidates=tried, detail=model.criterion_detail)
-        self.criterion_ += at_the_edge(scores, high)
+        chosen, self.k_scores_, self.criterion_ = choose_k(model, weights, seed, (low, high), show)
         return chosen
 
     # -- assigning -----------------------------------------------------------------------------

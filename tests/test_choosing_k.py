@@ -89,15 +89,31 @@ def test_search_stops_only_after_candidates_above_fifteen_fall() -> None:
     assert not search_is_over(rising)
 
 
-@pytest.mark.parametrize("k", [40, 90])
+@pytest.mark.parametrize("k", [40, 90, 150])
 def test_the_k_asked_for_is_the_k_delivered(k, nlp) -> None:
-    texts, _ = topic_answers(5, 40)
+    texts, _ = topic_answers(5, 160)
     with warnings.catch_warnings():
         warnings.simplefilter("error", FewerThemesWarning)
         model = ResponseClusterer(k, random_state=0, nlp=nlp).fit(texts)
     assert model.n_clusters_ == k
     assert sorted(set(model.labels_)) == list(range(k))
     assert len(model.describe()) == k
+
+
+def test_fewer_themes_are_never_silent(nlp) -> None:
+    # 150 clusters of 800 answers in 25 tight topics: clusters of about five answers, which the
+    # mixture may not keep apart; then a warning must say how many were formed
+    texts, _ = topic_answers(25, 32)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = ResponseClusterer(150, random_state=0, nlp=nlp).fit(texts)
+    fewer = [w for w in caught if issubclass(w.category, FewerThemesWarning)]
+    if model.n_clusters_ < 150:
+        assert len(fewer) == 1
+        assert f"only {model.n_clusters_} could be formed" in str(fewer[0].message)
+    else:
+        assert not fewer
+    assert model.n_clusters_ >= 140
 
 
 def test_identical_answers_give_a_warning_saying_how_many_themes_and_why(nlp) -> None:

@@ -40,10 +40,15 @@ minutes on 2 shared cores, most of it UMAP on the 20,000-text sets. Method b get
 vectors by a stand-in for ``sentence_embeddings`` during its fit (texts it did not see are
 embedded for real).
 
-It prints a table and two verdicts per set — does the default beat TF-IDF+KMeans and
-BERTopic (LSA) on both ARI and NMI (k true; and against BERTopic's HDBSCAN for auto), and does
-the sentence option reach the all-MiniLM + KMeans figures in ``../shared/data/README.md`` —
-and writes ``benchmarks/results/clustering.json`` and ``clustering.md``.
+It prints a table and verdicts per set — does the default beat TF-IDF+KMeans and
+BERTopic (LSA) on both ARI and NMI (k true; and against BERTopic's HDBSCAN for auto), does
+the sentence option reach the all-MiniLM + KMeans figures in ``../shared/data/README.md``, and,
+for the default and the sentence option with ``n_clusters="auto"``, is the k chosen within a
+factor 1.5 of the true number of labels (target: on at least 4 of the 5 sets) and is the ARI at
+the chosen k at least 0.8 x the ARI at the true k (target: on every set) — and the curve each
+auto run chose from (``k_scores_``: k and the log evidence, printed as the gap to the best,
+``*`` the chosen k). It writes ``benchmarks/results/clustering.json`` (the rows, each auto row
+with its curve, and the verdicts) and ``clustering.md``.
 
 Run it alone as ``python benchmarks/bench_clustering.py [--sets NaPiRE Banking77] [--quick]
 [--only sentence]`` (``--quick``: at most 2,000 texts per set, a seeded sample; ``--only
@@ -140,6 +145,8 @@ class Row:
     seeds: int = 1  # runs behind the row (random_state 0, 1, ...): ari, nmi, seconds are means
     ari_sd: float = 0.0  # sample standard deviations over those runs (0 for one run)
     nmi_sd: float = 0.0
+    true_k: int = 0  # the number of gold labels
+    curve: tuple[tuple[int, float], ...] = ()  # auto rows of ours: (k, log evidence) tried
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -169,6 +176,7 @@ def _score(
     predicted = np.asarray(predicted)
     outliers = float(np.mean(predicted == -1)) * 100
     row = Row(
+        true_k=len(np.unique(labels)),
         text_set=text_set,
         n_texts=len(labels),
         method=method,
@@ -317,9 +325,31 @@ def ours(
             )
             seconds, predicted = timed(lambda model=model: model.fit_predict(texts))
             seconds += extra_seconds
-            runs.append(_score(text_set, labels, predicted, method, k_mode, seconds, note))
+            row = _score(text_set, labels, predicted, method, k_mode, seconds, note)
+            if k_mode == "auto":
+                row = replace(row, curve=_curve(model.k_scores_))
+                say(f"  {text_set:<15} {method:<18} curve: {curve_line(row)}")
+            runs.append(row)
         rows.append(over_seeds(runs))
     return rows
+
+
+def _curve(scores: Any) -> tuple[tuple[int, float], ...]:
+    """The auto-k curve of a fitted clusterer: (k, log evidence) per candidate tried."""
+    return tuple(
+        (int(k), round(float(e), 1))
+        for k, e in zip(scores["k"], scores["log_evidence"], strict=True)
+    )
+
+
+def curve_line(row: Row) -> str:
+    """A compact curve: each k tried and its log evidence minus the best; ``*`` the chosen k."""
+    if not row.curve:
+        return ""
+    best = max(evidence for _, evidence in row.curve)
+    return " ".join(
+        f"{k}{'*' if k == row.k else ''}:{evidence - best:.0f}" for k, evidence in row.curve
+    )
 
 
 def vectors_kmeans(
@@ -560,9 +590,52 @@ def verdicts(rows: Sequence[Row]) -> list[dict[str, Any]]:
                 "sentence option >= MiniLM+KMeans in this run, k true": _beats_or_ties(
                     sentence, _find(rows, text_set, MINILM_KMEANS, "true")
                 ),
+                **auto_k_verdicts(rows, text_set, OURS, "default"),
+                **auto_k_verdicts(rows, text_set, OURS_SENTENCE, "sentence option"),
             }
         )
     return out
+
+
+#: Issue 17's targets for automatic k: the k chosen within this factor of the true number of
+#: labels (on at least :data:`AUTO_K_SETS_NEEDED` of the five sets), and the ARI at the chosen k
+#: at least :data:`AUTO_ARI_SHARE` of the ARI at the true k (on every set).
+AUTO_K_FACTOR = 1.5
+AUTO_K_SETS_NEEDED = 4
+AUTO_ARI_SHARE = 0.8
+
+
+def auto_k_verdicts(rows: Sequence[Row], text_set: str, method: str, name: str) -> dict:
+    """The two auto-k targets for one method on one set (None when not measured)."""
+    auto, true = _find(rows, text_set, method, "auto"), _find(rows, text_set, method, "true")
+    within = ari_kept = None
+    if auto is not None:
+        within = 1 / AUTO_K_FACTOR <= auto.k / auto.true_k <= AUTO_K_FACTOR
+    if auto is not None and true is not None:
+        ari_kept = auto.ari >= AUTO_ARI_SHARE * true.ari
+    return {
+        f"{name}: auto k within {AUTO_K_FACTOR}x of true": within,
+        f"{name}: ARI at auto k >= {AUTO_ARI_SHARE} x ARI at true k": ari_kept,
+    }
+
+
+def auto_k_summary(found: Sequence[dict[str, Any]]) -> list[str]:
+    """One line per method: on how many sets each auto-k target was met."""
+    lines = []
+    for name in ("default", "sentence option"):
+        within = [v[f"{name}: auto k within {AUTO_K_FACTOR}x of true"] for v in found]
+        kept = [v[f"{name}: ARI at auto k >= {AUTO_ARI_SHARE} x ARI at true k"] for v in found]
+        within = [w for w in within if w is not None]
+        kept = [k for k in kept if k is not None]
+        if not within:
+            continue
+        lines.append(
+            f"{name}, auto k: within {AUTO_K_FACTOR}x of the true number on {sum(within)} of "
+            f"{len(within)} sets (target: at least {min(AUTO_K_SETS_NEEDED, len(within))}); "
+            f"ARI >= {AUTO_ARI_SHARE} x ARI at true k on {sum(kept)} of {len(kept)} "
+            "(target: every set)"
+        )
+    return lines
 
 
 def _beats_or_ties(row: Row | None, other: Row | None) -> bool | None:
@@ -578,11 +651,11 @@ def _yes_no(value: bool | None) -> str:
 def table(rows: Sequence[Row]) -> str:
     """The rows as a Markdown table."""
     lines = [
-        "| set | texts | method | k mode | k | ARI | NMI | seconds | outliers % | note |",
-        "|---|---:|---|---|---:|---:|---:|---:|---:|---|",
+        "| set | texts | method | k mode | k | true k | ARI | NMI | seconds | outliers % | note |",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     lines += [
-        f"| {r.text_set} | {r.n_texts:,} | {r.method} | {r.k_mode} | {r.k} | "
+        f"| {r.text_set} | {r.n_texts:,} | {r.method} | {r.k_mode} | {r.k} | {r.true_k} | "
         f"{_mean_sd(r.ari, r.ari_sd, r.seeds)} | {_mean_sd(r.nmi, r.nmi_sd, r.seeds)} | "
         f"{r.seconds:.1f} | {r.outliers_pct:.1f} | {_seeds_note(r)} |"
         for r in rows
@@ -633,6 +706,12 @@ def write_results(rows: Sequence[Row], notes: Sequence[str], total_s: float) -> 
         "",
         verdict_table(found),
         "",
+        *(f"- {line}" for line in auto_k_summary(found)),
+        "",
+        "Curves of automatic k (log evidence minus the best, `*` chosen):",
+        "",
+        *(f"- {r.text_set}, {r.method}: {curve_line(r)}" for r in rows if r.curve),
+        "",
         *(f"- {note}" for note in notes),
         f"\nWhole run: {total_s:.0f} s.",
     ]
@@ -653,6 +732,7 @@ def figures() -> list[tuple[str, str, float, str]]:
         out.append((section, f"{name}: seconds", r.seconds, "s"))
         if r.k_mode == "auto":
             out.append((section, f"{name}: k chosen", r.k, "clusters"))
+            out.append((section, f"{name}: true k", r.true_k, "labels"))
         if r.outliers_pct:
             out.append((section, f"{name}: outliers", r.outliers_pct, "%"))
     for verdict in verdicts(rows):
@@ -697,6 +777,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table(rows))
     print()
     print(verdict_table(verdicts(rows)))
+    for line in auto_k_summary(verdicts(rows)):
+        print(line)
+    for r in rows:
+        if r.curve:
+            print(f"curve {r.text_set}, {r.method}: {curve_line(r)}")
     for note in notes:
         print(f"note: {note}")
     print(f"\nwhole run: {total_s:.0f} s; results in {path.relative_to(REPO_ROOT)} (and .md)")

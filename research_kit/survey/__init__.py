@@ -20,7 +20,7 @@ from research_kit.survey.cluster_edits import (
     split_cluster,
     undo_last_edit,
 )
-from research_kit.survey.clustering import ResponseClusterer
+from research_kit.survey.clustering import FewerThemesWarning, ResponseClusterer
 from research_kit.survey.columns import detect_column_kinds
 from research_kit.survey.google_forms import read_google_forms
 from research_kit.survey.ingest import (
@@ -77,6 +77,7 @@ __all__ = [
     "NON_ANSWERS",
     "OPEN_TEXT_NON_ANSWERS",
     "CrosstabResult",
+    "FewerThemesWarning",
     "LikertSummaryResult",
     "QuestionThemes",
     "RakeResult",

@@ -327,17 +327,33 @@ def m_step(words: sp.csr_matrix, responsibilities: np.ndarray, weights: np.ndarr
 
 
 def fit_mixture(
-    words: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray, n_clusters: int
+    words: sp.csr_matrix,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    n_clusters: int,
+    iterations: int = EM_ITERATIONS,
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """EM from a hard start; return log word probabilities, posteriors and the MAP objective."""
     posteriors = np.eye(n_clusters, dtype=np.float64)[labels]
-    for _ in range(EM_ITERATIONS):
+    for _ in range(iterations):
         log_word_probs = m_step(words, posteriors, weights)
-        scores = log_likelihoods(words, log_word_probs)
-        norm = logsumexp(scores, axis=1, keepdims=True)
-        posteriors = np.exp(scores - norm)
-    objective = float(weights @ norm.ravel() + WORD_PRIOR * log_word_probs.sum())
+        posteriors, norm = _e_step(log_likelihoods(words, log_word_probs))
+    objective = float(weights @ norm + WORD_PRIOR * log_word_probs.sum())
     return log_word_probs, posteriors, objective
+
+
+def _e_step(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Posteriors (softmax of each row) and each row's log-sum-exp, computed in place.
+
+    One exponential per entry and no temporaries of the (n, k) size beyond ``scores``, which
+    at a few hundred clusters is most of an EM iteration's time.
+    """
+    top = scores.max(axis=1, keepdims=True)
+    np.subtract(scores, top, out=scores)
+    np.exp(scores, out=scores)
+    totals = scores.sum(axis=1, keepdims=True)
+    np.divide(scores, totals, out=scores)
+    return scores, (np.log(totals) + top).ravel()
 
 
 # -- the sentence option: joined vectors and a joint mixture -----------------------------------
@@ -378,17 +394,18 @@ def fit_joint_mixture(
     labels: np.ndarray,
     weights: np.ndarray,
     n_clusters: int,
+    iterations: int = JOINT_ITERATIONS,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """EM of the joint mixture from a hard start: mean directions, log word probs, posteriors.
 
     Each cluster is a mean direction of the (joined, unit) ``vectors`` and a distribution over
     the (augmented) ``words``; an answer's score for a cluster is :func:`joint_scores` (uniform
-    cluster weights). :data:`JOINT_ITERATIONS` rounds of: M-step (weighted mean directions,
-    re-normalised; word distributions as in :func:`fit_mixture`), then E-step (softmax of the
-    scores), so the posteriors returned are those of the parameters returned.
+    cluster weights). ``iterations`` (:data:`JOINT_ITERATIONS`) rounds of: M-step (weighted
+    mean directions, re-normalised; word distributions as in :func:`fit_mixture`), then E-step
+    (softmax of the scores), so the posteriors returned are those of the parameters returned.
     """
     posteriors = np.eye(n_clusters, dtype=np.float64)[labels]
-    for _ in range(JOINT_ITERATIONS):
+    for _ in range(iterations):
         directions = _mean_directions(vectors, posteriors, weights)
         log_word_probs = m_step(words, posteriors, weights)
         scores = joint_scores(vectors, words, directions, log_word_probs)

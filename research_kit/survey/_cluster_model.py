@@ -21,6 +21,7 @@ from sklearn.preprocessing import normalize
 
 from research_kit.survey import _cluster_math as core
 from research_kit.survey import _cluster_warm as warm
+from research_kit.survey import _full_k as full_k
 from research_kit.survey import _k_scores as k_scores
 
 __all__ = [
@@ -56,10 +57,10 @@ class Model:
     fit_labels: np.ndarray
     terms: CountVectorizer
     surface: dict[str, str]  # lemma -> most common spelling, for showing terms
-    space: str = "space it clusters in"  # where the silhouette is measured, for criterion_
+    criterion_detail: str = ""  # what criterion_ adds about how candidates are clustered
 
     def score_k(self, sample: np.ndarray, weights: np.ndarray, k: int, seed: int) -> dict:
-        """Silhouette and stability of ``k`` clusters on the fit-set rows ``sample``."""
+        """Word evidence of ``k`` clusters fitted on the fit-set rows ``sample``."""
         raise NotImplementedError
 
     def fit(self, k: int, weights: np.ndarray, seed: int) -> None:
@@ -93,8 +94,6 @@ class Model:
 class MixtureModel(Model):
     """Lemma TF-IDF + LSA, neighbour smoothing and a multinomial mixture (the default)."""
 
-    space = "LSA space"
-
     def __init__(
         self, keys: list[str], n_components: int, ngram_range: tuple[int, int], seed: int
     ) -> None:
@@ -110,14 +109,35 @@ class MixtureModel(Model):
         self.words = core.augmented(words, neighbours, words)
 
     def score_k(self, sample: np.ndarray, weights: np.ndarray, k: int, seed: int) -> dict:
+        raw_words = self.representation.reference_words[sample]
+        used = np.unique(raw_words.indices)  # the sample's own words: a smaller, faster EM
         return k_scores.score_k(
-            self.vectors[sample], self.start_vectors[sample], self.words[sample], weights, k, seed
+            self.start_vectors[sample],
+            self.words[sample][:, used],
+            raw_words[:, used],
+            weights,
+            k,
+            seed,
         )
 
     def fit(self, k: int, weights: np.ndarray, seed: int) -> None:
         self.log_word_probs, posteriors = core.best_mixture(
             self.start_vectors, self.words, weights, k, seed
         )
+        self._finish_mixture(posteriors, weights, k, seed)
+
+    def _finish_mixture(self, posteriors: np.ndarray, weights: np.ndarray, k: int, seed: int):
+        """Re-seed clusters EM emptied (so k clusters are delivered), then keep the result."""
+
+        def em(labels: np.ndarray, iterations: int | None) -> tuple[np.ndarray, np.ndarray]:
+            steps = iterations or core.EM_ITERATIONS
+            return core.fit_mixture(self.words, labels, weights, k, steps)[:2]
+
+        refilled = full_k.fill_empty_clusters(
+            em, posteriors, self.start_vectors, weights, seed, self.words
+        )
+        if refilled is not None:
+            self.log_word_probs, posteriors = refilled
         self.n_clusters = k
         self._finish(self.vectors, posteriors.argmax(axis=1), weights)
         del self.vectors, self.start_vectors, self.words  # the representation keeps the rest
@@ -127,9 +147,7 @@ class MixtureModel(Model):
         start = warm.fit_start(start, self.start_vectors, weights, k, seed)
         labels = warm.warm_mixture_labels(self.words, start, weights, k)
         self.log_word_probs, posteriors, _ = core.fit_mixture(self.words, labels, weights, k)
-        self.n_clusters = k
-        self._finish(self.vectors, posteriors.argmax(axis=1), weights)
-        del self.vectors, self.start_vectors, self.words
+        self._finish_mixture(posteriors, weights, k, seed)
 
     def score(self, keys: list[str], texts: list[str], lemma_keys: list[str]) -> Scored:
         rep = self.representation
@@ -184,7 +202,7 @@ class SentenceModel(Model):
     answers are smoothed by their neighbours among them.
     """
 
-    space = "joined space of the smoothed sentence and LSA vectors"
+    criterion_detail = "; candidates clustered by k-means on the joined sentence and LSA vectors"
 
     def __init__(
         self,
@@ -236,7 +254,8 @@ class SentenceModel(Model):
         )
 
     def score_k(self, sample: np.ndarray, weights: np.ndarray, k: int, seed: int) -> dict:
-        return k_scores.score_k_kmeans(self.vectors[sample], weights, k, seed)
+        raw_words = self.representation.reference_words[sample]
+        return k_scores.score_k_kmeans(self.vectors[sample], raw_words, weights, k, seed)
 
     def fit(self, k: int, weights: np.ndarray, seed: int) -> None:
         start = core.best_kmeans(
@@ -247,18 +266,30 @@ class SentenceModel(Model):
             n_init=core.SENTENCE_N_INIT,
             iterations=core.MAX_ITERATIONS,
         )[0]
-        self._fit_joint(start, weights, k)
+        self._fit_joint(start, weights, k, seed)
 
     def fit_from(self, start: np.ndarray, k: int, weights: np.ndarray, seed: int) -> None:
         """The joint mixture started from a previous run's clusters (warm start)."""
         start = warm.fit_start(start, self.vectors, weights, k, seed)
-        self._fit_joint(warm.nearest_mean_labels(self.vectors, start, weights, k), weights, k)
+        labels = warm.nearest_mean_labels(self.vectors, start, weights, k)
+        self._fit_joint(labels, weights, k, seed)
 
-    def _fit_joint(self, start: np.ndarray, weights: np.ndarray, k: int) -> None:
-        """EM of the joint mixture from the hard start ``start``."""
-        self.directions, self.log_word_probs, posteriors = core.fit_joint_mixture(
-            self.vectors, self.words, start, weights, k
+    def _fit_joint(self, start: np.ndarray, weights: np.ndarray, k: int, seed: int) -> None:
+        """EM of the joint mixture from the hard start ``start`` (emptied clusters re-seeded)."""
+
+        def em(labels: np.ndarray, iterations: int | None = None):
+            directions, log_word_probs, posteriors = core.fit_joint_mixture(
+                self.vectors, self.words, labels, weights, k, iterations or core.JOINT_ITERATIONS
+            )
+            return (directions, log_word_probs), posteriors
+
+        parameters, posteriors = em(start)
+        refilled = full_k.fill_empty_clusters(
+            em, posteriors, self.vectors, weights, seed, self.words
         )
+        if refilled is not None:
+            parameters, posteriors = refilled
+        self.directions, self.log_word_probs = parameters
         self.n_clusters = k
         self._finish(self.reference, posteriors.argmax(axis=1), weights)
         del self.vectors, self.words  # the fit set's own vectors and neighbours are kept

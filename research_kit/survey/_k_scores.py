@@ -1,38 +1,41 @@
-"""Scoring a candidate number of themes: silhouette and stability on a fixed sample.
+"""Scoring a candidate number of themes: the evidence the answers' words give a clustering.
 
 Each candidate k is fitted on a seeded sample of up to :data:`SELECTION_SIZE` distinct answers
-(:func:`selection_sample`); its score is the product of the cosine silhouette of that clustering
-and its stability, the mean adjusted Rand index between it and the clusterings of
-:data:`STABILITY_REPEATS` random :data:`STABILITY_FRACTION` subsamples, each assigning the whole
-sample. :func:`score_k` scores the word mixture, :func:`score_k_kmeans` k-means on sentence
-vectors; :mod:`research_kit.survey.choosing_k` picks the winner.
+(:func:`selection_sample`), and scored by :func:`word_evidence`: the log marginal likelihood of
+the sample's words given that clustering, each cluster's word distribution integrated out under
+the mixture's own symmetric Dirichlet prior (:data:`~research_kit.survey._cluster_math.WORD_PRIOR`
+per word, over the words the sample uses). This is the word part of the exact integrated
+completed likelihood (ICL) of a Dirichlet-multinomial mixture. It does not grow with k: a split
+gains only where the two halves use different words, and every word a cluster uses costs it
+prior mass, so cutting one theme in two where both halves speak alike lowers the evidence. The
+partition's own prior term of the ICL is left out: it charges about ``log k`` per answer
+whatever the words say, and on the shared labelled sets it picked k far below the true number of
+themes wherever there are many. :func:`score_k` scores the word mixture (best of
+:data:`SCORING_STARTS` k-means-started EM runs), :func:`score_k_kmeans` k-means on the sentence
+option's joined vectors; :mod:`research_kit.survey.choosing_k` picks the winner.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.metrics import adjusted_rand_score, silhouette_score
+from scipy.special import gammaln
 
-from research_kit.survey._cluster_math import best_kmeans, best_mixture, log_likelihoods
+from research_kit.survey._cluster_math import WORD_PRIOR, best_kmeans, best_mixture
 
 __all__ = [
+    "SCORING_STARTS",
     "SELECTION_SIZE",
-    "STABILITY_FRACTION",
-    "STABILITY_INIT",
-    "STABILITY_REPEATS",
-    "cosine_silhouette",
     "score_k",
     "score_k_kmeans",
     "selection_sample",
-    "stability_and_silhouette",
+    "word_evidence",
 ]
 
+#: Distinct answers in the sample on which every candidate k is fitted and scored.
 SELECTION_SIZE = 2_000
-STABILITY_FRACTION = 0.8
-STABILITY_INIT = 2
-STABILITY_REPEATS = 3
-#: Rows of the similarity matrix computed at once when searching neighbours (memory bound).
+#: Seeded k-means starts of each candidate's fit (the final fit uses more).
+SCORING_STARTS = 2
 
 
 def selection_sample(n: int, seed: int, size: int = SELECTION_SIZE) -> np.ndarray:
@@ -42,71 +45,71 @@ def selection_sample(n: int, seed: int, size: int = SELECTION_SIZE) -> np.ndarra
     return np.sort(np.random.default_rng(seed).choice(n, size, replace=False))
 
 
-def score_k(
-    vectors: np.ndarray,
-    start_vectors: np.ndarray,
-    words: sp.csr_matrix,
-    weights: np.ndarray,
-    n_clusters: int,
-    seed: int,
-) -> dict[str, float]:
-    """Silhouette (cosine, LSA space) and bootstrap stability of one candidate k on a sample.
+def word_evidence(
+    words: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray, prior: float = WORD_PRIOR
+) -> float:
+    """Log marginal likelihood of the answers' words given their clusters (Dirichlet-multinomial).
 
-    Stability: the mixture is also fitted on :data:`STABILITY_REPEATS` random subsamples of
-    :data:`STABILITY_FRACTION` of the sample; each subsample model assigns the whole sample, and
-    stability is the mean adjusted Rand index between those assignments and the full one.
+    ``words`` holds each answer's words (rows; counts or presence), ``weights`` how many
+    answers each row stands for. Each cluster's word distribution is integrated out under a
+    symmetric Dirichlet prior of ``prior`` per word over the words that occur in ``words``.
+
+    Examples
+    --------
+    Two answers about parking and two about buses: keeping them apart is better evidence than
+    putting all four together, or than mixing them.
+
+    >>> words = sp.csr_matrix(np.array([[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 1], [0, 0, 1, 1]]))
+    >>> apart = word_evidence(words, np.array([0, 0, 1, 1]), np.ones(4))
+    >>> together = word_evidence(words, np.array([0, 0, 0, 0]), np.ones(4))
+    >>> mixed = word_evidence(words, np.array([0, 1, 0, 1]), np.ones(4))
+    >>> bool(apart > together > mixed)
+    True
     """
-    _, posteriors = best_mixture(start_vectors, words, weights, n_clusters, seed, STABILITY_INIT)
-    labels = posteriors.argmax(axis=1)
+    words = sp.csr_matrix(words, dtype=np.float64)
+    n_clusters = int(labels.max()) + 1
+    one_hot = sp.csr_matrix(
+        (weights.astype(np.float64), (labels, np.arange(len(labels)))),
+        shape=(n_clusters, len(labels)),
+    )
+    counts = (one_hot @ words).tocsr()
+    counts.eliminate_zeros()
+    vocabulary = len(np.unique(words.indices[words.data > 0]))
+    mass = vocabulary * prior
+    totals = np.asarray(counts.sum(axis=1)).ravel()
+    per_cluster = gammaln(mass) - gammaln(mass + totals[totals > 0])
+    per_word = gammaln(prior + counts.data) - gammaln(prior)
+    return float(per_cluster.sum() + per_word.sum())
 
-    def refit(part: np.ndarray, repeat: int) -> np.ndarray:
-        part_probs, _ = best_mixture(
-            start_vectors[part],
-            words[part],
-            weights[part],
-            n_clusters,
-            seed + repeat + 1,
-            STABILITY_INIT,
-        )
-        return log_likelihoods(words, part_probs).argmax(axis=1)
 
-    return stability_and_silhouette(vectors, labels, weights, n_clusters, seed, refit)
-
-
-def stability_and_silhouette(vectors, labels, weights, n_clusters, seed, refit) -> dict[str, float]:
-    """A k's scores: the silhouette of ``labels``, the stability of ``refit`` on subsamples
-    and their product."""
-    rng = np.random.default_rng([seed, n_clusters])
-    size = int(STABILITY_FRACTION * len(weights))
-    agreement = [
-        adjusted_rand_score(labels, refit(np.sort(rng.choice(len(weights), size, False)), repeat))
-        for repeat in range(STABILITY_REPEATS)
-    ]
-    silhouette = cosine_silhouette(vectors, labels)
-    stability = float(np.mean(agreement))
+def _scores(words: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray) -> dict[str, float]:
     return {
-        "silhouette": silhouette,
-        "stability": stability,
-        "score": max(silhouette, 0.0) * max(stability, 0.0),
+        "log_evidence": word_evidence(words, labels, weights),
         "clusters_used": len(np.unique(labels)),
     }
 
 
-def score_k_kmeans(vectors: np.ndarray, weights: np.ndarray, n_clusters: int, seed: int) -> dict:
-    """:func:`score_k` for k-means (the sentence-vector option)."""
-    labels = best_kmeans(vectors, weights, n_clusters, seed, n_init=STABILITY_INIT)[0]
+def score_k(
+    start_vectors: np.ndarray,
+    words: sp.csr_matrix,
+    raw_words: sp.csr_matrix,
+    weights: np.ndarray,
+    n_clusters: int,
+    seed: int,
+) -> dict[str, float]:
+    """The word evidence of the mixture with ``n_clusters`` fitted on a sample.
 
-    def refit(part: np.ndarray, repeat: int) -> np.ndarray:
-        centres = best_kmeans(
-            vectors[part], weights[part], n_clusters, seed + repeat + 1, STABILITY_INIT
-        )[1]
-        return (vectors @ centres.T).argmax(axis=1)
+    The mixture is fitted as in the final fit (on the neighbour-augmented ``words``), the best
+    of :data:`SCORING_STARTS` starts; the evidence is that of the answers' own words
+    (``raw_words``) given the clusters, so the neighbours' words are not counted twice.
+    """
+    _, posteriors = best_mixture(start_vectors, words, weights, n_clusters, seed, SCORING_STARTS)
+    return _scores(raw_words, posteriors.argmax(axis=1), weights)
 
-    return stability_and_silhouette(vectors, labels, weights, n_clusters, seed, refit)
 
-
-def cosine_silhouette(vectors: np.ndarray, labels: np.ndarray) -> float:
-    """Cosine silhouette of a clustering (-1 when it has one cluster or one answer each)."""
-    if 1 < len(np.unique(labels)) < len(labels):
-        return float(silhouette_score(vectors, labels, metric="cosine"))
-    return -1.0
+def score_k_kmeans(
+    vectors: np.ndarray, raw_words: sp.csr_matrix, weights: np.ndarray, n_clusters: int, seed: int
+) -> dict[str, float]:
+    """:func:`score_k` for k-means on the sentence option's joined vectors."""
+    labels = best_kmeans(vectors, weights, n_clusters, seed, n_init=SCORING_STARTS)[0]
+    return _scores(raw_words, labels, weights)

@@ -27,9 +27,18 @@ How answers are clustered (default, offline, nothing to download):
    memberships in ``transform``); answers with fewer than
    ``min_tokens`` lemmas do not shape the clusters but are assigned to the most probable one.
 
-With ``n_clusters="auto"`` each candidate k is scored by the product of its cosine silhouette
-and its bootstrap stability on a fixed sample (:mod:`research_kit.survey.choosing_k` says which k
-are tried and how one is picked); ``k_scores_`` shows every score, ``criterion_`` the rule.
+With ``n_clusters="auto"`` the mixture is fitted for each candidate k on a fixed sample of up to
+2,000 distinct answers and k is the one whose clusters the answers' words support best: the
+highest marginal likelihood of the sample's words given the clusters, each cluster's word
+distribution integrated out under the mixture's Dirichlet prior (the word part of the exact ICL).
+Unlike silhouette or stability, this does not grow with k: splitting a theme whose halves use
+the same words lowers it (figures on the shared labelled sets: ``benchmarks/bench_clustering.py``).
+:mod:`research_kit.survey.choosing_k` says which k are tried (up to one per 10 distinct
+answers, at most 200); ``k_scores_`` shows the curve, ``criterion_`` the rule. A fixed k is
+delivered: clusters that EM empties are re-seeded by splitting the heaviest cluster, and only
+when that cannot work (fewer distinct answers than k, or answers too alike) is a
+:class:`~research_kit.survey.choosing_k.FewerThemesWarning` given, saying how many themes
+were formed and why.
 
 Scale: the model is fitted on at most 20,000 distinct answers — a seeded sample chosen by
 hashing each answer's lemmas, so it depends neither on row order nor on batch boundaries — and
@@ -45,8 +54,8 @@ vectors (best of ten starts) starts a joint mixture in which an answer's score f
 its scaled cosine to the cluster's mean direction plus the log-likelihood of its words under the
 cluster's word distribution; answers go to the highest score, and the confidence divides the
 scores by the number of words plus one. With ``"auto"``, k is chosen by k-means on the joined
-vectors (silhouette in that space). On the five shared labelled sets, with k the true number of
-labels, this beats all-MiniLM + k-means on ARI and NMI (mean of three seeds; see
+vectors, scored by the same word evidence. On the five shared labelled sets, with k the true
+number of labels, this beats all-MiniLM + k-means on ARI and NMI (mean of three seeds; see
 ``benchmarks/bench_clustering.py``).
 
 Warm starts: ``init`` (answer text -> cluster of a previous run) replaces the k-means starts
@@ -65,6 +74,7 @@ latest kept run.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -83,19 +93,19 @@ from research_kit.survey import _cluster_model as models
 from research_kit.survey import _cluster_warm as warm
 from research_kit.survey._cluster_describe import Assignment, describe_table
 from research_kit.survey._cluster_input import Corpus, KeyStore, as_texts, init_pairs
-from research_kit.survey._k_scores import STABILITY_FRACTION, selection_sample
+from research_kit.survey._full_k import fewer_themes_reason
 from research_kit.survey.choosing_k import (
-    CRITERION,
-    apply_criterion,
+    FewerThemesWarning,
     auto_k_limit,
     candidate_ks,
-    describe_candidates,
+    choose_k,
     one_k_scores,
+    warm_criterion,
 )
 from research_kit.survey.terms import surface_forms
 from research_kit.text import answer_keys, build_pipeline
 
-__all__ = ["ResponseClusterer", "auto_k_limit", "candidate_ks"]
+__all__ = ["FewerThemesWarning", "ResponseClusterer", "auto_k_limit", "candidate_ks"]
 
 #: Above this many answers the batch path is used even when ``batch_size`` is None.
 AUTO_BATCH_ABOVE = 200_000
@@ -122,7 +132,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         k-means; needs ``pip install 'research-kit[embeddings]'``.
     k_range : (int, int), optional
         Smallest and largest k tried by ``n_clusters="auto"`` (both included). None (default)
-        tries 2 up to one theme per 25 distinct answers (at least 15, at most 50); see
+        tries 2 up to one theme per 10 distinct answers (at least 15, at most 200); see
         :func:`auto_k_limit` and :func:`candidate_ks`.
     n_components : int
         LSA dimensions.
@@ -164,11 +174,13 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
     confidence_ : ndarray of float, shape (n_answers,)
         How clearly each answer belongs to its cluster, 0 (a toss-up or no usable word) to 1.
     n_clusters_ : int
-        Number of clusters found: ``n_clusters`` (or the k chosen), less any cluster that
-        ended up with no answer (rare; only when asking for many clusters of few answers).
+        Number of clusters found: ``n_clusters`` (or the k chosen). Fewer only when they cannot
+        be formed (fewer distinct answers with words than k, or answers too alike), and then a
+        :class:`~research_kit.survey.choosing_k.FewerThemesWarning` says how many and why.
     k_scores_ : pandas.DataFrame
-        One row per candidate k: ``k``, ``silhouette``, ``stability``, ``clusters_used``,
-        ``chosen`` (a single row with the fixed k when ``n_clusters`` is an int).
+        One row per candidate k tried: ``k``, ``log_evidence`` (the criterion; higher is
+        better), ``clusters_used``, ``chosen`` (a single row with the fixed k when
+        ``n_clusters`` is an int).
     criterion_ : str
         The rule that chose k, in one sentence.
     cluster_sizes_ : ndarray of int
@@ -394,12 +406,6 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
                 if known is None or text < known[0]:
                     found[key] = (text, int(corpus.counts[corpus.inverse[part.start + row]]))
         fit_keys = sorted(found)
-        if self.n_clusters != "auto" and len(fit_keys) < self.n_clusters:
-            raise SurveyError(
-                f"only {len(fit_keys)} distinct answer(s) with words to cluster, fewer than "
-                f"n_clusters={self.n_clusters}",
-                hint="ask for fewer clusters or use n_clusters='auto'",
-            )
         fit_texts = [found[key][0] for key in fit_keys]
         weights = np.array([found[key][1] for key in fit_keys], dtype=np.float64)
         return fit_keys, fit_texts, weights
@@ -421,12 +427,21 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         if n_previous:
             k = self._warm_k(n_previous)
             model.fit_from(start, k, weights, seed)
+            self._warn_if_fewer(k, model, len(keys))
             return model
         k = self._choose_k(model, weights, seed, show)
         if self.init is not None:
             self.criterion_ += " init shares no answer with these answers: k-means starts."
         model.fit(k, weights, seed)
+        self._warn_if_fewer(k if self.n_clusters == "auto" else self.n_clusters, model, len(keys))
         return model
+
+    def _warn_if_fewer(self, asked: int, model: models.Model, n_distinct: int) -> None:
+        """Say how many themes were formed, and why, when it is fewer than asked for."""
+        formed = len(np.unique(model.fit_labels))
+        if formed < asked:
+            reason = fewer_themes_reason(asked, formed, n_distinct)
+            warnings.warn(FewerThemesWarning(reason), stacklevel=4)
 
     def _previous_clusters(self, keys: list[str]) -> tuple[np.ndarray, int]:
         """Each fitted key's cluster in ``init`` (renumbered; -1 unseen) and how many."""
@@ -443,24 +458,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         """k of a warm start, with ``k_scores_`` and ``criterion_`` saying how it was set."""
         k = n_previous if self.n_clusters == "auto" else int(self.n_clusters)
         self.k_scores_ = one_k_scores(k)
-        start = f"started from the {n_previous} clusters of the previous run (init)"
-        if self.n_clusters == "auto":
-            self.criterion_ = (
-                f"k = {k}, the number of clusters of the previous run (init) that still have "
-                "answers; k is not chosen again on a warm start (fit without init for that)."
-            )
-        elif k < n_previous:
-            self.criterion_ = (
-                f"k fixed by the user (n_clusters={k}); {start}: the {k} largest kept, the "
-                "answers of the others started as new answers."
-            )
-        elif k > n_previous:
-            self.criterion_ = (
-                f"k fixed by the user (n_clusters={k}); {start}, {k - n_previous} more "
-                "seeded by k-means on the answers that fit their start worst."
-            )
-        else:
-            self.criterion_ = f"k fixed by the user (n_clusters={k}); {start}."
+        self.criterion_ = warm_criterion(k, n_previous, chosen=self.n_clusters == "auto")
         return k
 
     def _surface_forms(self, texts: list[str]) -> dict[str, str]:
@@ -471,28 +469,9 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         if self.n_clusters != "auto":
             self.k_scores_ = one_k_scores(int(self.n_clusters))
             self.criterion_ = f"k fixed by the user (n_clusters={self.n_clusters})."
-            return int(self.n_clusters)
-        sample = selection_sample(n, seed)
+            return min(int(self.n_clusters), n)  # fewer answers than k: a warning says so
         low, high = self.k_range if self.k_range is not None else (2, auto_k_limit(n))
-        largest = int(STABILITY_FRACTION * len(sample)) - 1  # each subsample needs k answers
-        candidates = [k for k in candidate_ks(low, high) if k <= largest]
-        if not candidates:
-            raise SurveyError(
-                f"only {n} distinct answer(s) with words to cluster; n_clusters='auto' needs "
-                f"more than {low}",
-                hint="collect more answers or give n_clusters as a number",
-            )
-        rows = [
-            {"k": k, **model.score_k(sample, weights[sample], k, seed)}
-            for k in tqdm(candidates, desc="Choosing k", unit="k", disable=not show)
-        ]
-        scores = pd.DataFrame(rows)
-        chosen = apply_criterion(scores)
-        scores["chosen"] = scores["k"] == chosen
-        self.k_scores_ = scores
-        self.criterion_ = CRITERION.format(
-            candidates=describe_candidates(candidates), space=model.space
-        )
+        chosen, self.k_scores_, self.criterion_ = choose_k(model, weights, seed, (low, high), show)
         return chosen
 
     # -- assigning -----------------------------------------------------------------------------

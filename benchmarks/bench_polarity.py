@@ -17,11 +17,12 @@ three ways:
    land in the same theme is compared with chance: the probability that two of the pairs'
    answers drawn at random from their theme distribution share a theme (the sum of the squared
    theme shares), with a one-sided binomial test (are pairs together more often than
-   chance?). Measured with the default (``polarity_weight=0``) and with
-   ``polarity_weight=POLARITY_SPLIT_WEIGHT``;
+   chance?). Measured for three seeds (survey and clusterer) with the default, with
+   ``polarity="split"`` (themes that mix praise and complaint split, merged back to k) and
+   with ``polarity_weight=POLARITY_SPLIT_WEIGHT``;
 3. **the cost to topical themes** — ARI and NMI at the true number of labels on the shared
    labelled sets (at most 2,000 texts each, the seeded sample of ``bench_clustering.py
-   --quick``), with the default and with ``polarity_weight=POLARITY_SPLIT_WEIGHT``; sets
+   --quick``), with each of those settings; sets
    missing on this machine are left out;
 4. **speed** — answers per second of the keys with negation, of the keys with polarity
    (negation + the VADER lexicon walk) and of VADER's own ``polarity_scores``, on the sample
@@ -77,6 +78,12 @@ LEAD_INS = ("", "", "", "Honestly, ", "Overall ", "Well, ", "In my experience ",
 CLOSINGS = ("", "", "", " Thanks.", "!", ".", " That's all.", " Just my opinion.")
 
 Figure = tuple[str, str, float, str]
+#: The settings compared: the default, mixed themes split, and polarity pseudo-words.
+SETTINGS: dict[str, dict] = {
+    "default": {},
+    'polarity="split"': {"polarity": "split"},
+    f"polarity_weight={POLARITY_SPLIT_WEIGHT}": {"polarity_weight": POLARITY_SPLIT_WEIGHT},
+}
 
 
 def load_pairs(path: Path = PAIRS) -> pd.DataFrame:
@@ -175,13 +182,12 @@ def old_identical_keys(pairs: pd.DataFrame) -> int:
     return sum(a == b for a, b in zip(praise, complaint, strict=True))
 
 
-def theme_figures(pairs: pd.DataFrame, polarity_weight: int) -> list[Figure]:
-    texts, where = pair_survey(pairs)
-    model = ResponseClusterer(
-        N_CLUSTERS, random_state=0, progress=False, polarity_weight=polarity_weight
-    )
+def theme_figures(pairs: pd.DataFrame, setting: str, seed: int = 0) -> list[Figure]:
+    """Same-theme rate against chance with one setting (``SETTINGS``) and seed."""
+    texts, where = pair_survey(pairs, seed=SEED + seed)
+    model = ResponseClusterer(N_CLUSTERS, random_state=seed, progress=False, **SETTINGS[setting])
     result = same_theme(model.fit_predict(texts), where)
-    name = f"polarity_weight={polarity_weight}, {len(texts):,} answers, k={N_CLUSTERS}"
+    name = f"{setting}, seed {seed}, {len(texts):,} answers, k={N_CLUSTERS}"
     return [
         (SECTION, f"pairs in one theme ({name})", round(result["rate"], 3), "share"),
         (SECTION, f"chance of one theme ({name})", round(result["chance"], 3), "share"),
@@ -201,10 +207,10 @@ def quality_figures() -> list[Figure]:
             keep = np.sort(np.random.default_rng(0).choice(len(texts), QUICK_TEXTS, False))
             texts, labels = [texts[i] for i in keep], labels[keep]
         k = len(set(labels))
-        for weight in (0, POLARITY_SPLIT_WEIGHT):
-            model = ResponseClusterer(k, random_state=0, progress=False, polarity_weight=weight)
+        for setting, params in SETTINGS.items():
+            model = ResponseClusterer(k, random_state=0, progress=False, **params)
             found = model.fit_predict(texts)
-            label = f"{name}, k={k}, polarity_weight={weight}"
+            label = f"{name}, k={k}, {setting}"
             rows.append((SECTION, f"ARI ({label})", adjusted_rand_score(labels, found), "ARI"))
             nmi = normalized_mutual_info_score(labels, found)
             rows.append((SECTION, f"NMI ({label})", nmi, "NMI"))
@@ -252,8 +258,9 @@ def figures() -> list[Figure]:
         (SECTION, "pairs with identical keys (negation kept)", identical_keys(pairs), "pairs"),
         (SECTION, "pairs with identical keys (before)", old_identical_keys(pairs), "pairs"),
     ]
-    for weight in (0, POLARITY_SPLIT_WEIGHT):
-        rows += theme_figures(pairs, weight)
+    for setting in SETTINGS:
+        for seed in range(3):
+            rows += theme_figures(pairs, setting, seed)
     return rows + quality_figures() + speed_figures()
 
 

@@ -122,6 +122,22 @@ def test_pair_sides_share_a_theme_no_more_than_chance_with_polarity(bench, pairs
     assert result["rate"] < default["rate"]
 
 
+def test_splitting_mixed_themes_parts_most_pairs_and_keeps_themes_pure(bench, pairs) -> None:
+    """``polarity="split"``: far fewer pairs share a theme than with the default (not yet as
+    few as chance: sides the lexicon misreads stay together), and no theme holds both a
+    praise and a complaint answer that the fit reads as such, at the k asked for."""
+    texts, where = bench.pair_survey(pairs)
+    model = ResponseClusterer(bench.N_CLUSTERS, random_state=0, progress=False, polarity="split")
+    labels = model.fit_predict(texts)
+    assert model.n_clusters_ == bench.N_CLUSTERS
+    split = bench.same_theme(labels, where)
+    default = ResponseClusterer(bench.N_CLUSTERS, random_state=0, progress=False)
+    topical = bench.same_theme(default.fit_predict(texts), where)
+    assert split["rate"] < topical["rate"] / 2, (split, topical)
+    table = theme_polarity(texts, labels)
+    assert not table["mixed_polarity"].any()
+
+
 def test_same_theme_counts_pairs_and_chance(bench) -> None:
     where = pd.DataFrame(
         {

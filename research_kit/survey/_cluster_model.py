@@ -20,9 +20,11 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
 
 from research_kit.survey import _cluster_math as core
+from research_kit.survey import _cluster_polarity as polarity
 from research_kit.survey import _cluster_warm as warm
 from research_kit.survey import _full_k as full_k
 from research_kit.survey import _k_scores as k_scores
+from research_kit.text import build_pipeline, lemmas_and_polarity
 
 __all__ = [
     "MixtureModel",
@@ -95,8 +97,17 @@ class MixtureModel(Model):
     """Lemma TF-IDF + LSA, neighbour smoothing and a multinomial mixture (the default)."""
 
     def __init__(
-        self, keys: list[str], n_components: int, ngram_range: tuple[int, int], seed: int
+        self,
+        keys: list[str],
+        n_components: int,
+        ngram_range: tuple[int, int],
+        seed: int,
+        compound: np.ndarray | None = None,
     ) -> None:
+        #: Each fitted answer's polarity sign (+1 praise, -1 complaint, 0); None: not read.
+        self.signs = None if compound is None else polarity.polarity_signs(compound)
+        self.tags = np.zeros(0, dtype=np.int8)  # each theme's polarity (0: either)
+        self.polarity_nlp = None  # pipeline reading new answers' polarity (not pickled)
         rep, vectors, words = core.fit_representation(
             keys, n_components=n_components, ngram_range=ngram_range, random_state=seed
         )
@@ -138,9 +149,30 @@ class MixtureModel(Model):
         )
         if refilled is not None:
             self.log_word_probs, posteriors = refilled
+        self.tags = np.zeros(k, dtype=np.int8)
+        if self.signs is not None and k >= 2:
+            posteriors = self._split_polarity(posteriors, weights, k)
         self.n_clusters = k
         self._finish(self.vectors, posteriors.argmax(axis=1), weights)
         del self.vectors, self.start_vectors, self.words  # the representation keeps the rest
+
+    def _split_polarity(self, posteriors: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+        """Split themes that mix praise and complaint, merge back to ``k`` (see
+        :mod:`~research_kit.survey._cluster_polarity`)."""
+        tags = self.tags
+        for _ in range(polarity.MAX_ROUNDS):  # EM can mix an untagged theme again
+            before = tags
+            labels, tags, n_split = polarity.split_mixed_themes(
+                posteriors.argmax(axis=1), self.signs, weights, tags
+            )
+            if not n_split and np.array_equal(before, tags):
+                break
+            labels, tags = polarity.merge_to(self.words, labels, tags, weights, k)
+            self.log_word_probs, posteriors = polarity.constrained_mixture(
+                self.words, labels, tags, self.signs, weights
+            )
+        self.tags = tags
+        return posteriors
 
     def fit_from(self, start: np.ndarray, k: int, weights: np.ndarray, seed: int) -> None:
         """EM from the previous clusters (see :mod:`~research_kit.survey._cluster_warm`)."""
@@ -165,6 +197,11 @@ class MixtureModel(Model):
         )
         self._score_words(words, fitted, scores, lengths)
         new = np.flatnonzero(known < 0)
+        if self.tags.any():  # an answer never goes to a theme of the opposite polarity
+            signs = np.zeros(len(keys), dtype=np.int8)
+            signs[fitted] = self.signs[known[fitted]]
+            signs[new] = self._signs([texts[row] for row in new])
+            scores += polarity.contradiction_penalty(signs, self.tags)
         for block in core.chunks(len(new), SCORE_BLOCK):  # bounds the neighbour matrices
             rows = new[block]
             block_vectors, words = rep.vectors(counts[rows])
@@ -175,12 +212,27 @@ class MixtureModel(Model):
             )
         return Scored(scores, lengths, vectors, counts)
 
+    def _signs(self, texts: list[str]) -> np.ndarray:
+        """Polarity signs of answers the fit did not see."""
+        if not texts:
+            return np.zeros(0, dtype=np.int8)
+        if self.polarity_nlp is None:
+            self.polarity_nlp = build_pipeline("blank")
+        compound = lemmas_and_polarity(texts, self.polarity_nlp, batch_size=1_000)[1]
+        return polarity.polarity_signs(compound)
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["polarity_nlp"] = None  # rebuilt on demand; spaCy pipelines pickle slowly
+        return state
+
     def _score_words(self, words, rows: np.ndarray, scores: np.ndarray, lengths: np.ndarray):
         scores[rows] = core.log_likelihoods(words, self.log_word_probs)
         lengths[rows] = np.asarray(words.sum(axis=1)).ravel()
 
     def reorder(self, order: np.ndarray) -> None:
         self.log_word_probs = self.log_word_probs[order]
+        self.tags = self.tags[order]
         super().reorder(order)
 
 

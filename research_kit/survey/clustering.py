@@ -103,7 +103,7 @@ from research_kit.survey.choosing_k import (
     warm_criterion,
 )
 from research_kit.survey.terms import surface_forms
-from research_kit.text import answer_keys, build_pipeline
+from research_kit.text import answer_keys, build_pipeline, lemmas_and_polarity
 
 __all__ = ["FewerThemesWarning", "ResponseClusterer", "auto_k_limit", "candidate_ks"]
 
@@ -152,6 +152,11 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
     polarity_weight : int
         ``+praise``/``-complaint`` words per polar answer (``text.answer_keys``): 0 keeps themes
         topical, 12 splits praise from complaint at a cost (``benchmarks/bench_polarity.py``).
+    polarity : {"ignore", "split"}
+        ``"split"`` (opt-in, default tfidf only): a theme that mixes praise and complaint
+        (each at least a quarter of its answers) is split in two, the least distinct themes
+        are merged back to k (never praise with complaint), and no answer goes to a theme of
+        the opposite polarity; topical themes barely change (``benchmarks/bench_polarity.py``).
     init : dict or pandas.Series, optional
         A previous run's clusters to start from (a *warm start*): answer text -> cluster number
         (a Series indexed by text may repeat a text; among texts with the same lemmas the most
@@ -233,6 +238,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         nlp: Any = None,
         init: Mapping[str, int] | pd.Series | None = None,
         polarity_weight: int = 0,
+        polarity: Literal["ignore", "split"] = "ignore",
     ) -> None:
         self.n_clusters = n_clusters
         self.embedding = embedding
@@ -246,6 +252,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         self.nlp = nlp
         self.init = init
         self.polarity_weight = polarity_weight
+        self.polarity = polarity
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -321,6 +328,8 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
     # -- reading -------------------------------------------------------------------------------
 
     def _check_params(self, n_texts: int) -> None:
+        if self.polarity not in ("ignore", "split"):
+            raise ValueError(f"polarity must be 'ignore' or 'split', not {self.polarity!r}")
         if self.embedding not in ("tfidf", "sentence"):
             raise ValueError(f"embedding must be 'tfidf' or 'sentence', not {self.embedding!r}")
         if self.k_range is not None:
@@ -420,7 +429,9 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
                 texts, self._lemma_keys(texts), self.n_components, self.ngram_range, seed, show
             )
         else:
-            model = models.MixtureModel(keys, self.n_components, self.ngram_range, seed)
+            model = models.MixtureModel(
+                keys, self.n_components, self.ngram_range, seed, self._compound(texts)
+            )
         model.surface = self._surface_forms(texts)
         start, n_previous = self._previous_clusters(keys)
         self.init_clusters_, self.init_seen_ = n_previous, int((start >= 0).sum())
@@ -435,6 +446,12 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         model.fit(k, weights, seed)
         self._warn_if_fewer(k if self.n_clusters == "auto" else self.n_clusters, model, len(keys))
         return model
+
+    def _compound(self, texts: list[str]) -> np.ndarray | None:
+        """Compound polarity of the fit set's answers when mixed themes are split."""
+        if self.polarity == "ignore":
+            return None
+        return lemmas_and_polarity(texts, self._pipeline(), batch_size=1_000, progress=False)[1]
 
     def _warn_if_fewer(self, asked: int, model: models.Model, n_distinct: int) -> None:
         """Say how many themes were formed, and why, when it is fewer than asked for."""

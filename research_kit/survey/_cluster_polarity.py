@@ -6,15 +6,15 @@ share a theme: two of their three words agree. After the mixture is fitted:
 
 1. each theme in which praise and complaint each make up at least
    :data:`~research_kit.text.polarity.MIXED_SHARE` of the answers (the theme
-   :func:`~research_kit.text.theme_polarity` would flag as ``mixed``) is split in two: a
-   *praise* theme and a *complaint* theme (its neutral answers start in the praise half and
-   go where their words fit best);
+   :func:`~research_kit.text.theme_polarity` would flag as ``mixed``) is split in up to three:
+   its praise, its complaint and its neutral answers, each part tagged with its polarity;
 2. to deliver the k asked for, the two themes whose merging loses the least log-likelihood of
-   their words are merged, never a praise theme with a complaint theme, as often as themes
-   were split;
-3. a few EM iterations run with the constraint that an answer never goes to a theme of the
-   opposite polarity (neutral answers and untagged themes are unconstrained); answers assigned
-   later follow the same rule (:func:`contradiction_penalty`).
+   their words are merged (two tagged themes only when their tags agree; an untagged theme
+   takes the tag of the theme it joins), as often as themes were added;
+3. a few EM iterations run in which a tagged theme admits only answers of its polarity
+   (untagged themes admit any answer); answers assigned later follow the same rule
+   (:func:`contradiction_penalty`). Up to :data:`MAX_ROUNDS` rounds run while an untagged
+   theme is still mixed.
 
 Themes that do not mix praise and complaint are left as the mixture made them, so on topical
 texts (where a sentiment lexicon finds polarity in many answers, but spread evenly over the
@@ -40,7 +40,7 @@ __all__ = [
     "split_mixed_themes",
 ]
 
-PRAISE, COMPLAINT = 1, -1
+PRAISE, COMPLAINT, NEUTRAL = 1, -1, 2  # theme tags; 0: a theme that takes any answer
 #: What a theme of the opposite polarity adds to an answer's log-likelihood: never chosen.
 CONTRADICTION = -1e6
 #: EM iterations after the split and merges.
@@ -56,9 +56,14 @@ def polarity_signs(compound: np.ndarray) -> np.ndarray:
 
 
 def contradiction_penalty(signs: np.ndarray, tags: np.ndarray) -> np.ndarray:
-    """(n, k) :data:`CONTRADICTION` where an answer's sign is opposite its theme's tag, else 0."""
-    opposite = (signs[:, None].astype(np.int64) * tags[None, :].astype(np.int64)) < 0
-    return np.where(opposite, CONTRADICTION, 0.0)
+    """(n, k) :data:`CONTRADICTION` where a theme's tag does not admit the answer, else 0.
+
+    A theme tagged praise, complaint or neutral admits only answers of that polarity; an
+    untagged theme (0) admits every answer.
+    """
+    wanted = np.where(tags == NEUTRAL, 0, tags).astype(np.int64)
+    refused = (tags[None, :] != 0) & (signs[:, None].astype(np.int64) != wanted[None, :])
+    return np.where(refused, CONTRADICTION, 0.0)
 
 
 def split_mixed_themes(
@@ -73,11 +78,22 @@ def split_mixed_themes(
         (praise >= MIXED_SHARE * total) & (complaint >= MIXED_SHARE * total) & (total > 0)
     )
     new_tags = [tags]
-    for offset, theme in enumerate(mixed):
+    next_theme = k
+    for theme in mixed:
+        members = labels == theme
         tags[theme] = PRAISE
-        labels[(labels == theme) & (signs == COMPLAINT)] = k + offset
-        new_tags.append(np.array([COMPLAINT], dtype=np.int8))
+        for sign in (COMPLAINT, 0):
+            part = members & (signs == sign)
+            if part.any():
+                labels[part] = next_theme
+                next_theme += 1
+                new_tags.append(np.array([sign or NEUTRAL], dtype=np.int8))
     return labels, np.concatenate(new_tags), len(mixed)
+
+
+def _compatible(first: int, second: int) -> bool:
+    """Two themes may merge when their tags agree or one of them has none."""
+    return first == second or not first or not second
 
 
 def _word_counts(words: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray, k: int):
@@ -99,24 +115,24 @@ def merge_to(
     weights: np.ndarray,
     k: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Merge themes (never praise with complaint) until ``k`` remain, least loss first."""
+    """Merge themes (tagged ones only with agreeing tags) until ``k`` remain, least loss first."""
     counts = _word_counts(words, labels, weights, len(tags))
     alive = list(range(len(tags)))
     own = _log_likelihood(counts)
     loss = np.full((len(tags), len(tags)), np.inf)
 
     def update(a: int) -> None:
-        for b in alive:
-            if b != a and int(tags[a]) * int(tags[b]) >= 0:
-                merged = float(_log_likelihood(counts[a] + counts[b]))
-                loss[a, b] = loss[b, a] = own[a] + own[b] - merged
+        others = np.array([b for b in alive if b != a and _compatible(tags[a], tags[b])], int)
+        if len(others):
+            merged = _log_likelihood(counts[a][None, :] + counts[others])
+            loss[a, others] = loss[others, a] = own[a] + own[others] - merged
 
     for a in alive:
         update(a)
     while len(alive) > k:
         a, b = np.unravel_index(int(np.argmin(loss)), loss.shape)
         if not np.isfinite(loss[a, b]):
-            break  # only praise/complaint pairs left: keep more themes than asked for
+            break  # only themes of different polarities left: keep more than asked for
         a, b = min(a, b), max(a, b)
         counts[a] += counts[b]
         own[a] = _log_likelihood(counts[a])
@@ -138,7 +154,7 @@ def constrained_mixture(
     weights: np.ndarray,
     iterations: int = CONSTRAINED_ITERATIONS,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """EM from a hard start in which no answer goes to a theme of the opposite polarity."""
+    """EM from a hard start in which a tagged theme admits only answers of its polarity."""
     k = len(tags)
     penalty = contradiction_penalty(signs, tags)
     posteriors = np.eye(k, dtype=np.float64)[labels]

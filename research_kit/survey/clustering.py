@@ -153,10 +153,11 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         ``+praise``/``-complaint`` words per polar answer (``text.answer_keys``): 0 keeps themes
         topical, 12 splits praise from complaint at a cost (``benchmarks/bench_polarity.py``).
     polarity : {"ignore", "split"}
-        ``"split"`` (opt-in, default tfidf only): a theme that mixes praise and complaint
-        (each at least a quarter of its answers) is split in two, the least distinct themes
-        are merged back to k (never praise with complaint), and no answer goes to a theme of
-        the opposite polarity; topical themes barely change (``benchmarks/bench_polarity.py``).
+        ``"split"`` (opt-in; default embedding only): a theme that mixes praise and complaint
+        (each at least a quarter of its answers) is split into its praise, complaint and
+        neutral answers, the least distinct themes are merged back to k, and a theme so made
+        holds only answers of its polarity; topical themes barely change (figures:
+        ``benchmarks/results_polarity_notes.md``). ``"ignore"`` (default): themes by words.
     init : dict or pandas.Series, optional
         A previous run's clusters to start from (a *warm start*): answer text -> cluster number
         (a Series indexed by text may repeat a text; among texts with the same lemmas the most

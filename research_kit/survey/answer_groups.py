@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import string
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -146,7 +147,7 @@ FILLER_WORDS: frozenset[str] = frozenset((
     # English
     "and", "also", "too", "very", "so", "much", "really", "truly", "all", "again", "guys",
     "team", "everyone", "everybody", "you", "yall", "folks", "lol", "just", "yes", "yeah", "oh",
-    "well", "overall", "the", "a", "it", "is", "was", "everything", "i", "am",
+    "well", "overall", "the", "a", "it", "is", "was", "are", "were", "everything", "i", "am",
     # Spanish
     "y", "muy", "todo", "todos", "ustedes", "les", "su", "sus", "el", "la", "los", "que", "si",
     "pues",
@@ -194,6 +195,22 @@ def _phrase_table() -> dict[tuple[str, ...], str]:
 _PHRASES = _phrase_table()
 _LONGEST = max(len(words) for words in _PHRASES)
 _FILLERS = frozenset(_normalise(word) for word in FILLER_WORDS)
+#: Every word an answer set aside can have (a quick test before the full one).
+_VOCABULARY = _FILLERS | frozenset(word for words in _PHRASES for word in words)
+_EDGES = string.punctuation + "¡¿«»…–—“”‘’"
+
+
+def _surely_content(text: str) -> bool:
+    """True when a plain (ASCII) word of the answer is in no phrase and no filler: it has
+    content, whatever the rest (most answers stop here, before any normalising)."""
+    words = text.casefold().split()
+    if len(words) > _MAX_PRAISE_WORDS:
+        return True
+    for word in words:
+        core = word.strip(_EDGES)
+        if core.isascii() and core.isalpha() and "'" not in core and core not in _VOCABULARY:
+            return True
+    return False
 
 
 def _sentence_is_praise(words: list[str]) -> tuple[bool, bool]:
@@ -224,6 +241,8 @@ def _text_is_praise(text: str) -> bool:
         return False  # a blank answer is no answer at all, not praise
     if not _HAS_WORD.search(stripped):
         return True  # only punctuation or emoji: "👍", "!!", ":)"
+    if _surely_content(stripped):
+        return False
     sentences = [_normalise(part).split() for part in _SENTENCE_BREAK.split(stripped)]
     sentences = [words for words in sentences if words]
     if not sentences or sum(len(words) for words in sentences) > _MAX_PRAISE_WORDS:

@@ -392,9 +392,16 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
             notice=str(exc),
         )
     overall = _protected_themes(overall, plan, where_cell)
-    overall = overall.sort_values(
-        ["suppressed", "share"], ascending=[True, False], kind="stable"
-    ).reset_index(drop=True)
+    topical = [c for c in clusters if _kind(described, c) == "theme"]
+    # The themes first, then the groups set aside (named as such), each by share.
+    overall = (
+        overall.assign(_aside=~overall["category"].isin(topical))
+        .sort_values(
+            ["_aside", "suppressed", "share"], ascending=[True, True, False], kind="stable"
+        )
+        .drop(columns="_aside")
+        .reset_index(drop=True)
+    )
     labels = _theme_labels(described["name"], scrub)
     # Distinctive terms come from the answers: redact them like quotes (drop what redaction hits).
     terms = {
@@ -432,7 +439,6 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
     aside = set_aside_note(themes.clusterer)
     if aside:
         note += f" Not themes: {aside}"
-    topical = [c for c in clusters if _kind(described, c) == "theme"]
     shown = overall[
         ~overall["suppressed"] & overall["share"].notna() & overall["category"].isin(topical)
     ]
@@ -454,7 +460,7 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
         summary = (
             f"{answered} people answered \u201c{question}\u201d{where}; their answers fall into "
             f"{len(topical)} themes{_groups_clause(len(clusters) - len(topical))}. "
-            "The most common is \u201c{name}\u201d: about "
+            f"The most common is \u201c{name}\u201d: about "
             f"{top['share']:.0%} ({plus_minus(top['margin_of_error'])}) of those who "
             "answered" + (", weighted to the population." if weighted else ".")
         )

@@ -121,16 +121,29 @@ def set_aside_note(clusterer: Any) -> str:
     return ", and ".join(parts) + "."
 
 
-def with_kinds(table: pd.DataFrame, clusterer: Any) -> pd.DataFrame:
-    """The themes table with a ``kind`` column after ``name`` (``"theme"`` unless a group).
+def with_kinds(table: pd.DataFrame, assignments: pd.DataFrame, model_output: pd.DataFrame,
+               clusterer: Any) -> pd.DataFrame:  # fmt: skip
+    """The themes table with a ``kind`` column after ``name``, the set-aside groups last.
 
-    A cluster the edits made (a split) is a theme; a group merged into a theme is that theme.
+    The edits' replay may number the clusters anew, so a final cluster's kind is read from its
+    answers: a group's kind when all of them are in that one set-aside group of the model,
+    else ``"theme"`` (a group merged into a theme is that theme).
     """
     kinds = cluster_kinds(clusterer)
     table = table.drop(columns="kind", errors="ignore")
+    final_kind: dict[int, str] = {}
+    if kinds and not assignments.empty:
+        model_cluster = assignments["respondent_id"].map(
+            model_output.set_index("respondent_id")["cluster"]
+        )
+        for cluster, members in model_cluster.groupby(assignments["cluster"].to_numpy()):
+            found = set(members.dropna().astype(int))
+            if len(found) == 1 and next(iter(found)) in kinds:
+                final_kind[int(cluster)] = kinds[next(iter(found))]
     at = list(table.columns).index("name") + 1 if "name" in table.columns else len(table.columns)
-    table.insert(at, "kind", [kinds.get(int(cluster), "theme") for cluster in table["cluster"]])
-    return table
+    table.insert(at, "kind", [final_kind.get(int(c), "theme") for c in table["cluster"]])
+    aside = (table["kind"] != "theme").to_numpy()
+    return pd.concat([table[~aside], table[aside]]).reset_index(drop=True)
 
 
 def language_table(

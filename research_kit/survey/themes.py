@@ -516,7 +516,7 @@ def replay_edits(study: Study, themes: QuestionThemes) -> QuestionThemes:
         validate="many_to_one",
     )
     table = _theme_table(joined, n_quotes=themes.n_quotes, n_terms=themes.n_terms, nlp=study.nlp())
-    table = with_kinds(table, themes.clusterer)
+    table = with_kinds(table, joined, themes.model_output, themes.clusterer)
     return replace(themes, assignments=joined, themes=table, edits=report)
 
 

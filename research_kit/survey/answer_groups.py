@@ -409,7 +409,16 @@ def plan_groups(
     praise: bool = True,
     min_group_size: int = MIN_GROUP_SIZE,
 ) -> GroupPlan:
-    """Which answers to set aside, in which groups (see :func:`answer_groups`)."""
+    """Which answers to set aside, in which groups (see :func:`answer_groups`).
+
+    Examples
+    --------
+    >>> plan = plan_groups(["Thanks!", "Potholes", "Gracias"], min_group_size=1)
+    >>> plan.codes.tolist(), plan.groups["group"].tolist()
+    ([0, -1, 0], ['praise'])
+    >>> plan.codes_for(["Keep it up", "More buses"]).tolist()
+    [0, -1]
+    """
     n = len(texts)
     codes = np.full(n, -1, dtype=np.int64)
     praised = is_praise(texts) if praise else np.zeros(n, dtype=bool)

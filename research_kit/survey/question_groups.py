@@ -76,7 +76,16 @@ def answer_languages(answered: pd.DataFrame, languages: Any) -> pd.DataFrame | N
 
 
 def cluster_kinds(clusterer: Any) -> dict[int, str]:
-    """The kind of each set-aside group's cluster (``"praise"``, ``"language"``)."""
+    """The kind of each set-aside group's cluster (``"praise"``, ``"language"``).
+
+    Examples
+    --------
+    >>> from research_kit.survey.clustering import ResponseClusterer
+    >>> answers = ["parking fees", "more parking", "bus routes", "late buses"] * 3
+    >>> model = ResponseClusterer(2, min_group_size=2).fit(answers + ["Thanks!", "all good"])
+    >>> cluster_kinds(model)
+    {2: 'praise'}
+    """
     groups = getattr(clusterer, "groups_", None)
     if groups is None or groups.empty:
         return {}
@@ -152,6 +161,15 @@ def language_table(
     """Answers per language (most first), and whether they were clustered into the themes.
 
     Without languages, one row: the language is not known (``"und"``), all clustered.
+
+    Examples
+    --------
+    >>> answered = pd.DataFrame({"respondent_id": ["R1", "R2", "R3"]})
+    >>> codes = pd.DataFrame({"language": ["en", "es", "en"], "reliable": True})
+    >>> language_table(answered, codes, None)[["language", "answers", "clustered"]]
+      language  answers  clustered
+    0       en        2       True
+    1       es        1       True
     """
     codes = (
         np.full(len(answered), "und", dtype=object)

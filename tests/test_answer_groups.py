@@ -31,8 +31,8 @@ PRAISE = [
     # Spanish
     "Nada", "Nada más, gracias", "todo bien", "Todo está bien", "GRACIAS!", "Muchas gracias",
     "Sigan así", "¡Sigan asi!", "Excelente servicio, gracias", "Felicidades y gracias",
-    # Vietnamese
-    "Cảm ơn", "xin cảm ơn",
+    # Vietnamese, Hmong, Lao (as Tatoeba's sentences write them), Somali
+    "Cảm ơn", "xin cảm ơn", "Ua tsaug!", "Ua nej tsaug ntau ntau.", "ຂອບໃຈ!", "Mahadsanid",
 ]  # fmt: skip
 CONTENT = [
     "Thanks, but the portal crashes",
@@ -47,6 +47,7 @@ CONTENT = [
     "No me gusta el sistema",
     "good job fixing potholes",
     "More parking",
+    "Ua tsaug ntau ntau rau lub xovtooj uas koj muab rau kuv.",
     "the",
     "",
     "   ",

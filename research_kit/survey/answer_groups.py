@@ -64,9 +64,10 @@ MIN_GROUP_SIZE = 5
 #: Answers longer than this many words are never pure praise (and are not checked).
 _MAX_PRAISE_WORDS = 20
 
-#: Phrases that make up an answer with no theme, by category and language, written as people
-#: type them; they are compared after :func:`_normalise` (case, accents, apostrophes and
-#: punctuation removed). ``nothing``: nothing to add; ``praise``: generic praise; ``thanks``.
+#: Phrases that make up an answer with no theme, by category and language (English and Spanish
+#: in full; thanks in the languages a US city serves most, e.g. Minneapolis's Vietnamese,
+#: Hmong, Somali, Amharic, Lao and Oromo), written as people type them; they are compared
+#: after :func:`_normalise` (case, accents, apostrophes and punctuation removed). ``nothing``: nothing to add; ``praise``: generic praise; ``thanks``.
 #: An answer is set aside when it is a sequence of these phrases and :data:`FILLER_WORDS`,
 #: except that a ``nothing`` phrase followed by ``praise`` in the same sentence ("nothing
 #: good", "nada bueno") is not: that is a complaint.
@@ -138,6 +139,12 @@ PRAISE_LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             "que dios los bendiga",
         ),
         "vi": ("cảm ơn", "xin cảm ơn", "cám ơn", "cảm ơn nhiều", "cảm ơn rất nhiều"),
+        "hmn": ("ua tsaug", "ua tsaug ntau", "ua tsaug ntau ntau", "ua koj tsaug",
+                "ua nej tsaug", "ua nej tsaug ntau ntau"),
+        "so": ("mahadsanid", "mahadsanidin"),
+        "am": ("አመሰግናለሁ", "በጣም አመሰግናለሁ"),
+        "lo": ("ຂອບໃຈ", "ຂອບໃຈຫຼາຍ"),
+        "om": ("galatoomi", "galatoomaa"),
     },
 }  # fmt: skip
 

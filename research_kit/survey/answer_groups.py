@@ -67,7 +67,8 @@ _MAX_PRAISE_WORDS = 20
 #: Phrases that make up an answer with no theme, by category and language (English and Spanish
 #: in full; thanks in the languages a US city serves most, e.g. Minneapolis's Vietnamese,
 #: Hmong, Somali, Amharic, Lao and Oromo), written as people type them; they are compared
-#: after :func:`_normalise` (case, accents, apostrophes and punctuation removed). ``nothing``: nothing to add; ``praise``: generic praise; ``thanks``.
+#: after :func:`_normalise` (case, accents, apostrophes and punctuation removed).
+#: ``nothing``: nothing to add; ``praise``: generic praise; ``thanks``.
 #: An answer is set aside when it is a sequence of these phrases and :data:`FILLER_WORDS`,
 #: except that a ``nothing`` phrase followed by ``praise`` in the same sentence ("nothing
 #: good", "nada bueno") is not: that is a complaint.

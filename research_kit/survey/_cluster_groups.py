@@ -23,7 +23,6 @@ __all__ = [
     "GROUP_COLUMNS",
     "describe_with_groups",
     "group_table",
-    "no_groups",
     "plan_for_fit",
     "topical_rows",
     "with_groups",
@@ -33,17 +32,10 @@ __all__ = [
 GROUP_COLUMNS = ["cluster", "group", "kind", "name", "languages", "size"]
 
 
-def no_groups() -> GroupPlan:
-    """The plan of a clusterer that sets nothing aside (``set_aside=False``)."""
-    empty = pd.DataFrame(columns=["group", "kind", "name", "languages"])
-    return GroupPlan(empty, np.zeros(0, dtype=np.int64), "und", praise=False)
-
-
 def plan_for_fit(texts: list[str], params: dict[str, Any]) -> GroupPlan:
     """The groups of the answers being fitted, from the clusterer's parameters."""
     if not params["set_aside"]:
-        plan = no_groups()
-        return GroupPlan(plan.groups, np.full(len(texts), -1, np.int64), "und", praise=False)
+        return plan_groups(texts, praise=False)  # no languages given: nothing set aside
     languages = params["languages"]
     if isinstance(languages, str) and languages == "auto":
         languages = detected_languages(texts)

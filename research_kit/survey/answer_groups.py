@@ -378,7 +378,6 @@ class GroupPlan:
     groups: pd.DataFrame
     codes: np.ndarray
     main_language: str
-    praise: bool
 
     def codes_for(self, texts: Sequence[str], languages: Any = None) -> np.ndarray:
         """The groups of new answers: praise by the lexicon, languages only when given.
@@ -445,7 +444,7 @@ def plan_groups(
             rows += _language_groups(found, reliable & ~praised, main, min_group_size, codes,
                                      first=len(rows))  # fmt: skip
     groups = pd.DataFrame(rows, columns=["group", "kind", "name", "languages"])
-    return GroupPlan(groups, codes, main, praise)
+    return GroupPlan(groups, codes, main)
 
 
 def _main_of(found: np.ndarray, reliable: np.ndarray) -> str:

@@ -266,8 +266,10 @@ def test_cluster_question_shows_language_groups_and_lists_them_for_translation(s
     assert not per_language.loc["es", "clustered"] and per_language.loc["en", "clustered"]
     assert per_language["answers"].sum() == len(themes.assignments)
     assert per_language.loc["es", "answers"] == (language == "es").sum()
-    shares = themes.shares(weighted=False)
-    assert set(groups["name"]) <= set(shares["category"])
+    shares = themes.shares(weighted=False).set_index("category")
+    assert (shares.loc[list(groups["name"]), "kind"] == "language").all()
+    assert (shares["kind"] == "theme").sum() == 6
+    assert (themes.shares("ward")["kind"] != "theme").any()
     # a kept run knows its themes: the warm start counts 6 previous clusters, not 8
     assert cluster_runs(study)["params"].iloc[0]["n_themes"] == 6
     again = cluster_question(study, 0, weights=None, languages=codes)

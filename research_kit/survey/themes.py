@@ -198,7 +198,8 @@ class QuestionThemes:
             :func:`~research_kit.survey.breakdown.weighted_distribution` (overall, not
             suppressed: a researcher's view) or :func:`~research_kit.survey.breakdown.crosstab`
             (by group, with tests and suppression under the study's minimum cell size) of
-            ``cluster_name``; themes in size order.
+            ``cluster_name``; themes in size order, then the set-aside groups, each row's
+            ``kind`` (``"theme"``, ``"praise"``, ``"language"``) in a last column.
         """
         frame = self.assignments
         use_weights = weighted and "weight" in frame.columns
@@ -208,7 +209,7 @@ class QuestionThemes:
         raked = [c for c in self.calibrated_on if c in frame.columns] if use_weights else []
         levels = list(self.themes["name"])
         if by is None:
-            return weighted_distribution(
+            overall = weighted_distribution(
                 frame,
                 "cluster_name",
                 weights=weights,
@@ -217,13 +218,14 @@ class QuestionThemes:
                 min_cell_size=0,  # the researcher's overall view, unsuppressed as before
                 calibrated_on=raked,
             )
+            return self._with_kind(overall)
         if by not in frame.columns:
             known = [c for c in self.respondents.columns if c != "respondent_id"]
             raise SurveyError(
                 f"no respondent attribute {by!r} to break the themes down by",
                 hint=did_you_mean(by, known) or f"attributes: {', '.join(known)}",
             )
-        return crosstab(
+        table = crosstab(
             frame,
             "cluster_name",
             by,
@@ -233,6 +235,14 @@ class QuestionThemes:
             confidence=confidence,
             calibrated_on=raked,
         )
+        return self._with_kind(table)
+
+    def _with_kind(self, table: pd.DataFrame) -> pd.DataFrame:
+        """A share table with each row's kind (theme or set-aside group) by its theme name."""
+        if "kind" not in self.themes.columns or "category" not in table.columns:
+            return table
+        kinds = dict(zip(self.themes["name"], self.themes["kind"], strict=True))
+        return table.assign(kind=table["category"].map(kinds).fillna("theme"))
 
 
 @survey_order(old_position=2)

@@ -27,6 +27,10 @@ How answers are clustered (default, offline, nothing to download):
    memberships in ``transform``); answers with fewer than
    ``min_tokens`` lemmas do not shape the clusters but are assigned to the most probable one.
 
+Answers that are only praise, thanks or "nothing to add", and (given their languages) answers
+in another language than the main one, are set aside before all this in named groups that take
+the cluster numbers after the themes (:mod:`research_kit.survey.answer_groups`).
+
 With ``n_clusters="auto"`` each candidate k is scored by the product of its cosine silhouette
 and its bootstrap stability on a fixed sample (:mod:`research_kit.survey.choosing_k` says which k
 are tried and how one is picked); ``k_scores_`` shows every score, ``criterion_`` the rule.

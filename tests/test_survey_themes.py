@@ -75,8 +75,10 @@ def test_cluster_question_counts_every_respondent_and_weights_shares(study) -> N
     assert len(themes.assignments) == counts["answered"]
     assert themes.assignments["respondent_id"].is_unique
     assert themes.themes["size"].sum() == counts["answered"]
-    assert themes.themes["cluster"].tolist() == list(range(6))
-    assert (themes.themes["size"].diff().dropna() <= 0).all()
+    topical = themes.themes[themes.themes["kind"] == "theme"]
+    assert topical["cluster"].tolist() == list(range(6))  # then the set-aside groups
+    assert (themes.themes["cluster"] >= 6).sum() == len(themes.clusterer.groups_)
+    assert (topical["size"].diff().dropna() <= 0).all()
     assert all(1 <= len(q) <= 3 for q in themes.themes["quotes"])
     assert {"ward", "race_ethnicity", "weight"} <= set(themes.assignments.columns)
 
@@ -111,7 +113,7 @@ def test_cluster_explorer_edits_filters_and_exports(study, tmp_path: Path) -> No
     from research_kit.widgets import ClusterExplorer
 
     explorer = ClusterExplorer(study, n_clusters=5, coder="JR", export_folder=tmp_path / "out")
-    assert len(explorer.theme_picker.options) == 5
+    assert len(explorer.theme_picker.options) == 5 + len(explorer.themes.clusterer.groups_)
     assert "answers clustered" in explorer.summary.value
 
     explorer.group_picker.value = "ward"

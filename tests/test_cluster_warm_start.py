@@ -80,7 +80,7 @@ def test_init_reproduces_the_previous_clustering(changed, texts, nlp) -> None:
     assert warm.init_clusters_ == K and warm.n_themes_ == K
     assert warm.init_seen_ == warm.n_fit_texts_
     assert "previous run" in warm.criterion_ and warm.k_scores_["k"].tolist() == [K]
-    assert adjusted_rand_score(model.labels_, warm.labels_) > 0.96  # EM moves a few answers
+    assert adjusted_rand_score(model.labels_, warm.labels_) > 0.95  # EM moves a few answers
 
 
 def test_warm_start_keeps_seen_answers_far_more_than_a_fresh_run(changed, texts, nlp) -> None:

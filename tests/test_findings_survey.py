@@ -197,7 +197,10 @@ def test_reused_themes_give_the_same_brief_and_filter_by_ward(sample):
     ward = assemble_findings(study, ward="Ward 5", answer_themes=findings.answer_themes)
     table = ward.section("themes").tables[0].frame
     shares = [_percent(s) for s in table[SHARE] if s != SUPPRESSED]
-    assert abs(sum(shares) - 100) <= len(table) / 2
+    hidden = int((table[SHARE] == SUPPRESSED).sum())
+    # the shares shown add up to 100 (rounding aside) unless some are suppressed
+    assert sum(shares) - 100 <= len(table) / 2
+    assert hidden or abs(sum(shares) - 100) <= len(table) / 2
     everywhere = findings.section("themes").tables[0].frame[SHARE]
     assert shares != [_percent(s) for s in everywhere if s != SUPPRESSED]
     assert "in Ward 5" in ward.section("themes").summary

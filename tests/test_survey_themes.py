@@ -125,7 +125,8 @@ def test_cluster_explorer_edits_filters_and_exports(study, tmp_path: Path) -> No
     explorer.theme_picker.value = first
     explorer.merge_picker.value = (second,)
     explorer.merge()
-    assert len(explorer.theme_picker.options) == 4, explorer.status.value
+    groups = len(explorer.themes.clusterer.groups_)
+    assert len(explorer.theme_picker.options) == 4 + groups, explorer.status.value
     explorer.rename_box.value = "<b>Fees</b>"
     explorer.rename()
     assert "&lt;b&gt;Fees&lt;/b&gt;" in explorer.detail.value
@@ -164,7 +165,7 @@ def test_cluster_terms_are_distinctive_and_skip_other_languages_function_words()
 
 
 def test_repeated_theme_names_are_numbered() -> None:
-    from research_kit.survey.themes import _unique_names
+    from research_kit.survey.theme_table import unique_theme_names as _unique_names
 
     frame = pd.DataFrame(
         {
@@ -182,7 +183,7 @@ def test_repeated_theme_names_are_numbered() -> None:
 
 
 def test_representative_quotes_are_distinct_most_confident_and_as_many_as_asked() -> None:
-    from research_kit.survey.themes import _representative_quotes
+    from research_kit.survey.theme_table import representative_quotes as _representative_quotes
 
     members = pd.DataFrame(
         {

@@ -68,7 +68,7 @@ distributions are estimated from them, each new answer starts in the cluster und
 neighbour-augmented words are most likely, and the usual EM iterations run over all answers
 (one start, not the best of four). With ``n_clusters="auto"`` k is the previous number of
 clusters. Re-running on the same answers reproduces the previous clustering up to a few answers
-that the EM iterations move (ARI 0.96 to 0.99 on the sample survey); with a tenth to a quarter
+that the EM iterations move (ARI 0.95 to 0.99 on the sample survey); with a tenth to a quarter
 of the answers replaced, about 95% of the answers seen before keep their theme where a fresh
 fit keeps 15-30% (``benchmarks/bench_edit_stability.py``), so the researchers' edits, which
 are anchored on clusters' members (:mod:`research_kit.survey.cluster_edits`), still apply.
@@ -483,9 +483,12 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
             return np.full(len(keys), -1, dtype=np.int64), 0
         texts, clusters = init_pairs(self.init)
         init_keys = self._dedupe_keys(texts, self._lemma_keys(texts))
+        # answers set aside now (praise, thanks) vote for no theme, whatever their key
+        aside = self._groups.codes_for(texts) >= 0
         votes: dict[str, list[int]] = {}
-        for key, cluster in zip(init_keys, clusters, strict=True):
-            votes.setdefault(key, []).append(cluster)
+        for key, cluster, skip in zip(init_keys, clusters, aside, strict=True):
+            if not skip:
+                votes.setdefault(key, []).append(cluster)
         return warm.previous_labels(keys, votes)
 
     def _warm_k(self, n_previous: int) -> int:

@@ -41,38 +41,17 @@ from research_kit.survey.question_groups import (
     translation_list,
     with_kinds,
 )
-from research_kit.survey.quotes import distinct_quotes
 from research_kit.survey.responses import answer_counts, open_answers
-from research_kit.survey.terms import cluster_terms
-from research_kit.survey.theme_names import name_groups
-from research_kit.text import theme_polarity
+from research_kit.survey.theme_table import THEME_COLUMNS, theme_table, unique_theme_names
 
 if TYPE_CHECKING:
     from research_kit.study import Study
 
 __all__ = ["QuestionThemes", "cluster_question", "replay_edits", "resolve_question"]
 
-#: Each theme's praise and complaint shares, polarity and mixed flag (``text.theme_polarity``).
-POLARITY_COLUMNS = ["praise_share", "complaint_share", "polarity", "mixed_polarity"]
-THEME_COLUMNS = [
-    "cluster",
-    "name",
-    "size",
-    "share",
-    "top_terms",
-    "quotes",
-    "mean_confidence",
-    "low_confidence",
-    "edited",
-    *POLARITY_COLUMNS,
-]
 #: The numbers of themes ``cluster_question(..., n_clusters="auto")`` chooses from by default:
 #: a list of themes that people read, in a dashboard or a brief, stays at fifteen or fewer.
 READABLE_K_RANGE = (2, 15)
-#: The most confident distinct answers of a theme its quotes are chosen from.
-QUOTE_CANDIDATES = 40
-#: Answers below this confidence are counted as weak fits to review.
-LOW_CONFIDENCE = 0.2
 
 
 @dataclass
@@ -524,7 +503,7 @@ def replay_edits(study: Study, themes: QuestionThemes) -> QuestionThemes:
         study, themes.question, themes.model_output, survey_id=themes.survey_id
     )
     report = replayed.report
-    edited = _unique_names(
+    edited = unique_theme_names(
         replayed.assignments.drop(columns=["label"], errors="ignore"), nlp=study.nlp()
     )
     respondents = themes.respondents
@@ -537,83 +516,6 @@ def replay_edits(study: Study, themes: QuestionThemes) -> QuestionThemes:
         how="left",
         validate="many_to_one",
     )
-    table = _theme_table(joined, n_quotes=themes.n_quotes, n_terms=themes.n_terms, nlp=study.nlp())
+    table = theme_table(joined, n_quotes=themes.n_quotes, n_terms=themes.n_terms, nlp=study.nlp())
     table = with_kinds(table, joined, themes.model_output, themes.clusterer)
     return replace(themes, assignments=joined, themes=table, edits=report)
-
-
-def _unique_names(assignments: pd.DataFrame, *, nlp: Any = None) -> pd.DataFrame:
-    """One name per theme: where two themes carry the same name (a split part named like
-    another theme, a rename), the later one gets its best phrase no theme has
-    (:func:`~research_kit.survey.theme_names.name_groups`), else a number ("fee (2)")."""
-    names = assignments.groupby("cluster", sort=True)["cluster_name"].first()
-    repeated = names[names.str.casefold().duplicated()]
-    if repeated.empty:
-        return assignments
-    others = name_groups(
-        assignments["text"],
-        assignments["cluster"],
-        relevance=assignments["confidence"],
-        nlp=nlp,
-        taken=names,
-    ).set_index("cluster")
-    seen: dict[str, int] = {}
-    unique = {}
-    for cluster, name in names.items():
-        key = name.casefold()
-        seen[key] = seen.get(key, 0) + 1
-        if seen[key] == 1:
-            unique[cluster] = name
-        elif others.at[cluster, "source"] == "phrase":
-            unique[cluster] = others.at[cluster, "name"]
-        else:
-            unique[cluster] = f"{name} ({seen[key]})"
-    return assignments.assign(cluster_name=assignments["cluster"].map(unique))
-
-
-def _theme_table(assignments: pd.DataFrame, *, n_quotes: int, n_terms: int, nlp: Any):
-    """One row per final cluster (after edits): terms recomputed, quotes most confident first."""
-    terms = cluster_terms(
-        assignments["text"], assignments["cluster"], n_terms=n_terms, nlp=nlp
-    ).set_index("cluster")
-    total = len(assignments)
-    rows = []
-    for cluster, members in assignments.groupby("cluster", sort=True):
-        rows.append(
-            {
-                "cluster": int(cluster),
-                "name": members["cluster_name"].iloc[0],
-                "size": len(members),
-                "share": len(members) / total,
-                "top_terms": terms.at[cluster, "top_terms"] if cluster in terms.index else [],
-                "quotes": _representative_quotes(members, n_quotes),
-                "mean_confidence": float(members["confidence"].mean()),
-                "low_confidence": int((members["confidence"] < LOW_CONFIDENCE).sum()),
-                "edited": bool(members["edited"].any()),
-            }
-        )
-    return _with_polarity(pd.DataFrame(rows, columns=THEME_COLUMNS), assignments, nlp)
-
-
-def _with_polarity(table: pd.DataFrame, assignments: pd.DataFrame, nlp: Any) -> pd.DataFrame:
-    """The themes table with each theme's polarity columns (:data:`POLARITY_COLUMNS`)."""
-    polarity = theme_polarity(assignments["text"], assignments["cluster"], nlp)
-    by_cluster = polarity.set_index("cluster")
-    for column in POLARITY_COLUMNS:
-        table[column] = table["cluster"].map(by_cluster[column])
-    return table
-
-
-def _representative_quotes(members: pd.DataFrame, n_quotes: int) -> list[str]:
-    """Representative answers: the most confident, diverse, never near-duplicates of each other
-    (:func:`~research_kit.survey.quotes.distinct_quotes`); longest first on ties."""
-    if n_quotes <= 0 or members.empty:
-        return []
-    ranked = (
-        members.assign(_length=members["text"].astype(str).str.len())
-        .sort_values(["confidence", "_length", "respondent_id"], ascending=[False, False, True])
-        .drop_duplicates("text")
-        .head(QUOTE_CANDIDATES)
-    )
-    texts = ranked["text"].astype(str).tolist()
-    return [texts[i] for i in distinct_quotes(texts, ranked["confidence"].to_numpy(), n_quotes)]

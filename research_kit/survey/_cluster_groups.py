@@ -44,6 +44,7 @@ def plan_for_fit(texts: list[str], params: dict[str, Any]) -> GroupPlan:
         languages=languages,
         main_language=params["main_language"],
         min_group_size=params["min_group_size"],
+        multilingual=params["embedding"] == "multilingual",
     )
 
 

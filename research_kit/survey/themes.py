@@ -36,6 +36,7 @@ from research_kit.survey.clustering import ResponseClusterer
 from research_kit.survey.material import survey_weights_result
 from research_kit.survey.question_groups import (
     answer_languages,
+    clustering_setup,
     language_table,
     previous_themes,
     translation_list,
@@ -287,7 +288,7 @@ def cluster_question(
     *,
     survey_id: str | None = None,
     n_clusters: int | Literal["auto"] = "auto",
-    embedding: Literal["tfidf", "sentence"] = "tfidf",
+    embedding: Literal["auto", "tfidf", "sentence", "multilingual"] = "auto",
     random_state: int = 0,
     k_range: tuple[int, int] | None = READABLE_K_RANGE,
     n_quotes: int = 3,
@@ -313,12 +314,18 @@ def cluster_question(
         The question (its column text, a unique prefix, or its position under ``open_ended``).
     survey_id : str, optional
         Which survey (the first by default).
-    n_clusters, embedding, random_state
+    n_clusters, random_state
         Passed to :class:`~research_kit.survey.clustering.ResponseClusterer`.
+    embedding : {"auto", "tfidf", "sentence", "multilingual"}
+        Passed to the clusterer; ``"auto"`` (default) clusters across languages with the
+        ``multilingual`` extra when it is installed and some answers are in another language
+        than the main one, else uses ``"tfidf"`` (and sets those answers aside by language).
+        The answers are lemmatised in their main language (Spanish lookup lemmas for a survey
+        answered mostly in Spanish).
     k_range : (int, int) or None
         The k that ``n_clusters="auto"`` may choose. Themes are read by people, so by default
         at most 15 (:data:`READABLE_K_RANGE`); None lets the clusterer's own range grow with
-        the number of answers (up to 50 themes), which suits exploring a large survey.
+        the number of answers (up to 200 themes), which suits exploring a large survey.
     n_quotes, n_terms : int
         Quotes and distinctive terms per theme.
     clusterer : ResponseClusterer, optional
@@ -395,6 +402,7 @@ def cluster_question(
             hint="check the column; non-answers such as 'n/a' are not clustered",
         )
     codes = answer_languages(answered, languages)
+    embedding, nlp = clustering_setup(codes, embedding, study.nlp())
     model = (
         clusterer
         if clusterer is not None
@@ -403,7 +411,7 @@ def cluster_question(
             embedding=embedding,
             k_range=k_range,
             random_state=random_state,
-            nlp=study.nlp(),
+            nlp=nlp,
             min_group_size=study.min_cell_size,  # a smaller group could not be shown
         )
     )

@@ -77,10 +77,10 @@ def test_init_reproduces_the_previous_clustering(changed, texts, nlp) -> None:
     model, base, _, _ = changed
     previous = dict(zip(texts[base], model.labels_, strict=True))
     warm = ResponseClusterer("auto", random_state=0, nlp=nlp, init=previous).fit(texts[base])
-    assert warm.init_clusters_ == K and warm.n_clusters_ == K
+    assert warm.init_clusters_ == K and warm.n_themes_ == K
     assert warm.init_seen_ == warm.n_fit_texts_
     assert "previous run" in warm.criterion_ and warm.k_scores_["k"].tolist() == [K]
-    assert adjusted_rand_score(model.labels_, warm.labels_) > 0.97
+    assert adjusted_rand_score(model.labels_, warm.labels_) > 0.95  # EM moves a few answers
 
 
 def test_warm_start_keeps_seen_answers_far_more_than_a_fresh_run(changed, texts, nlp) -> None:
@@ -112,7 +112,7 @@ def test_a_fixed_k_other_than_the_previous_one(changed, texts, nlp, k) -> None:
     model, base, rerun, n = changed
     previous = dict(zip(texts[base], model.labels_, strict=True))
     warm = ResponseClusterer(k, random_state=0, nlp=nlp, init=previous).fit(texts[rerun])
-    assert warm.n_clusters_ == k and warm.init_clusters_ == K
+    assert warm.n_themes_ == k and warm.init_clusters_ == K
     assert ("largest kept" if k < K else "seeded by k-means") in warm.criterion_
     assert _kept_share(model.labels_[n:], warm.labels_[: len(base) - n]) > 0.6
 
@@ -141,7 +141,7 @@ def test_sentence_option_starts_from_the_previous_clusters(changed, texts, nlp, 
     previous = dict(zip(texts[base], first.labels_, strict=True))
     warm = ResponseClusterer("auto", embedding="sentence", nlp=nlp, init=previous)
     warm.fit(texts[rerun])
-    assert warm.init_clusters_ == K and warm.n_clusters_ <= K
+    assert warm.init_clusters_ == K and warm.n_themes_ <= K
     assert _kept_share(first.labels_[n:], warm.labels_[: len(base) - n]) > 0.9
 
 
@@ -162,7 +162,8 @@ def test_cluster_question_starts_warm_from_the_last_kept_run(study) -> None:
     changed = survey.drop(survey.sample(frac=0.2, random_state=1).index)
     warm = cluster_question(study, 0, survey=changed, weights=None)
     assert warm.start == "warm from run 1" and warm.run_id == 2
-    assert warm.clusterer.init_clusters_ == 8 and len(warm.themes) == 8
+    assert warm.clusterer.init_clusters_ == 8 and warm.clusterer.n_themes_ == 8
+    assert (warm.themes["kind"] == "theme").sum() == 8  # then the set-aside groups
     assert (warm.edits["status"] == "applied").sum() >= 7
     fresh = cluster_question(study, 0, n_clusters=8, survey=changed, weights=None, fresh=True)
     assert fresh.start == "fresh" and fresh.clusterer.init_clusters_ == 0
@@ -198,7 +199,7 @@ def test_the_findings_brief_starts_warm_and_writes_no_run(study) -> None:
     cluster_question(study, 0, n_clusters=6)
     findings = assemble_findings(study)
     assert findings.answer_themes.start == "warm from run 1"
-    assert len(findings.answer_themes.themes) == 6 and len(cluster_runs(study)) == 1
+    assert findings.answer_themes.clusterer.n_themes_ == 6 and len(cluster_runs(study)) == 1
     method = " ".join(table.frame.to_string() for table in findings.method.tables)
     assert "latest kept clustering (from run 1)" in " ".join(method.split())
 

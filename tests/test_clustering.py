@@ -184,6 +184,7 @@ def test_describe_gives_one_readable_row_per_cluster(fitted, answers) -> None:
         "top_terms",
         "quotes",
         "mean_confidence",
+        "kind",
     ]
     assert table["cluster"].tolist() == list(range(5))
     assert table["size"].sum() == len(texts)
@@ -217,11 +218,17 @@ def test_describe_on_new_answers(fitted) -> None:
 def test_empty_and_non_string_answers_still_get_a_cluster(answers, nlp) -> None:
     texts, _ = answers
     awkward = [None, float("nan"), "", "  ", 42, "the", "n/a", pd.NA]
-    model = ResponseClusterer(5, random_state=0, nlp=nlp).fit(pd.Series(texts + awkward))
+    model = ResponseClusterer(5, random_state=0, nlp=nlp, set_aside=False)
+    model.fit(pd.Series(texts + awkward))
     tail_labels, tail_confidence = model.labels_[-8:], model.confidence_[-8:]
     assert (tail_labels == 0).all()  # nothing to go on: the largest cluster ...
     assert (tail_confidence == 0).all()  # ... with confidence 0
     assert model.labels_.shape == (len(texts) + 8,)
+    # set aside (the default), "n/a" is "nothing to add": the praise group, after the themes
+    grouped = ResponseClusterer(5, random_state=0, nlp=nlp, min_group_size=1)
+    grouped.fit(pd.Series(texts + awkward))
+    assert grouped.labels_[-2] == grouped.n_themes_ == 5
+    assert (np.delete(grouped.labels_[-8:], 6) == 0).all()
 
 
 def test_short_answers_do_not_shape_clusters_but_are_assigned(answers, nlp) -> None:

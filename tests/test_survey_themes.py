@@ -75,8 +75,10 @@ def test_cluster_question_counts_every_respondent_and_weights_shares(study) -> N
     assert len(themes.assignments) == counts["answered"]
     assert themes.assignments["respondent_id"].is_unique
     assert themes.themes["size"].sum() == counts["answered"]
-    assert themes.themes["cluster"].tolist() == list(range(6))
-    assert (themes.themes["size"].diff().dropna() <= 0).all()
+    topical = themes.themes[themes.themes["kind"] == "theme"]
+    assert topical["cluster"].tolist() == list(range(6))  # then the set-aside groups
+    assert (themes.themes["cluster"] >= 6).sum() == len(themes.clusterer.groups_)
+    assert (topical["size"].diff().dropna() <= 0).all()
     assert all(1 <= len(q) <= 3 for q in themes.themes["quotes"])
     assert {"ward", "race_ethnicity", "weight"} <= set(themes.assignments.columns)
 
@@ -111,7 +113,7 @@ def test_cluster_explorer_edits_filters_and_exports(study, tmp_path: Path) -> No
     from research_kit.widgets import ClusterExplorer
 
     explorer = ClusterExplorer(study, n_clusters=5, coder="JR", export_folder=tmp_path / "out")
-    assert len(explorer.theme_picker.options) == 5
+    assert len(explorer.theme_picker.options) == 5 + len(explorer.themes.clusterer.groups_)
     assert "answers clustered" in explorer.summary.value
 
     explorer.group_picker.value = "ward"
@@ -123,7 +125,8 @@ def test_cluster_explorer_edits_filters_and_exports(study, tmp_path: Path) -> No
     explorer.theme_picker.value = first
     explorer.merge_picker.value = (second,)
     explorer.merge()
-    assert len(explorer.theme_picker.options) == 4, explorer.status.value
+    groups = len(explorer.themes.clusterer.groups_)
+    assert len(explorer.theme_picker.options) == 4 + groups, explorer.status.value
     explorer.rename_box.value = "<b>Fees</b>"
     explorer.rename()
     assert "&lt;b&gt;Fees&lt;/b&gt;" in explorer.detail.value
@@ -162,7 +165,7 @@ def test_cluster_terms_are_distinctive_and_skip_other_languages_function_words()
 
 
 def test_repeated_theme_names_are_numbered() -> None:
-    from research_kit.survey.themes import _unique_names
+    from research_kit.survey.theme_table import unique_theme_names as _unique_names
 
     frame = pd.DataFrame(
         {
@@ -180,7 +183,7 @@ def test_repeated_theme_names_are_numbered() -> None:
 
 
 def test_representative_quotes_are_distinct_most_confident_and_as_many_as_asked() -> None:
-    from research_kit.survey.themes import _representative_quotes
+    from research_kit.survey.theme_table import representative_quotes as _representative_quotes
 
     members = pd.DataFrame(
         {

@@ -41,6 +41,7 @@ from research_kit.survey import (
     top_box,
 )
 from research_kit.survey.breakdown import weighted_distribution
+from research_kit.survey.question_groups import set_aside_note
 from research_kit.survey.themes import QuestionThemes, cluster_question
 
 __all__ = [
@@ -391,9 +392,16 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
             notice=str(exc),
         )
     overall = _protected_themes(overall, plan, where_cell)
-    overall = overall.sort_values(
-        ["suppressed", "share"], ascending=[True, False], kind="stable"
-    ).reset_index(drop=True)
+    topical = [c for c in clusters if _kind(described, c) == "theme"]
+    # The themes first, then the groups set aside (named as such), each by share.
+    overall = (
+        overall.assign(_aside=~overall["category"].isin(topical))
+        .sort_values(
+            ["_aside", "suppressed", "share"], ascending=[True, True, False], kind="stable"
+        )
+        .drop(columns="_aside")
+        .reset_index(drop=True)
+    )
     labels = _theme_labels(described["name"], scrub)
     # Distinctive terms come from the answers: redact them like quotes (drop what redaction hits).
     terms = {
@@ -428,7 +436,12 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
         min_cell_size=min_cell_size,
         redacted=scrub is not unchanged,
     )
-    shown = overall[~overall["suppressed"] & overall["share"].notna()]
+    aside = set_aside_note(themes.clusterer)
+    if aside:
+        note += f" Not themes: {aside}"
+    shown = overall[
+        ~overall["suppressed"] & overall["share"].notna() & overall["category"].isin(topical)
+    ]
     figures = []
     if shown.empty:
         summary = f"{answered} people answered \u201c{question}\u201d{where}; too few to report."
@@ -446,7 +459,8 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
         }
         summary = (
             f"{answered} people answered \u201c{question}\u201d{where}; their answers fall into "
-            f"{len(clusters)} themes. The most common is \u201c{name}\u201d: about "
+            f"{len(topical)} themes{_groups_clause(len(clusters) - len(topical))}. "
+            f"The most common is \u201c{name}\u201d: about "
             f"{top['share']:.0%} ({plus_minus(top['margin_of_error'])}) of those who "
             "answered" + (", weighted to the population." if weighted else ".")
         )
@@ -530,8 +544,31 @@ def _themes_plan(
         if weights is not None
         else assigned.groupby("cluster").size()
     )
-    chosen = totals.sort_index().idxmax()
+    kinds = basis.themes.themes.set_index("cluster")
+    topical = [c for c in totals.index if _kind(kinds, c) == "theme"]
+    chosen = totals.loc[topical or list(totals.index)].sort_index().idxmax()
     return themes_plan(statuses, assigned, chosen, by=group, min_cell_size=min_cell_size), chosen
+
+
+def _kind(described: pd.DataFrame, cluster) -> str:
+    """A row's kind in the themes table (indexed by cluster): a theme or a set-aside group."""
+    if "kind" not in described.columns or cluster not in described.index:
+        return "theme"
+    return str(described.at[cluster, "kind"])
+
+
+def _groups_clause(n_groups: int) -> str:
+    """How the set-aside groups are mentioned after the number of themes.
+
+    Examples
+    --------
+    >>> _groups_clause(0), _groups_clause(2)
+    ('', ' (and 2 groups set aside, shown by name: not themes)')
+    """
+    if not n_groups:
+        return ""
+    plural = "s" if n_groups > 1 else ""
+    return f" (and {n_groups} group{plural} set aside, shown by name: not themes)"
 
 
 def _protected_themes(overall: pd.DataFrame, plan, where: dict) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from research_kit.briefs._survey_basis import SurveyBasis, raking_variables
 from research_kit.briefs.content import join_words
 from research_kit.survey import design_effect
+from research_kit.survey.question_groups import set_aside_note
 from research_kit.survey.themes import QuestionThemes
 
 __all__ = ["survey_method_rows"]
@@ -61,8 +62,10 @@ def survey_method_rows(study, basis: SurveyBasis, facts: dict) -> list[tuple[str
         rows.append(
             (
                 "Open-ended answers",
-                f"answers to \u201c{themes.question}\u201d grouped into {model.n_clusters_} "
-                f"themes: {how}; every answer gets a theme. {model.criterion_.rstrip('.')}. "
+                f"answers to \u201c{themes.question}\u201d grouped into {model.n_themes_} "
+                f"themes: {how}; every answer gets a theme or a set-aside group. "
+                + (f"{set_aside_note(model)} " if set_aside_note(model) else "")
+                + f"{model.criterion_.rstrip('.')}. "
                 + (
                     f"{applied} saved researcher edit(s) (renames, merges, splits, pins) replayed. "
                     if applied

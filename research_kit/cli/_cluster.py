@@ -51,7 +51,8 @@ def _run_cluster(args: argparse.Namespace) -> int:
         print(f"{themes.question}")
         print(themes.how_started())
         print(
-            f"{int(counts['answered']):,} answers in {len(themes.themes)} themes; "
+            f"{int(counts['answered']):,} answers in {themes.clusterer.n_themes_} themes"
+            f"{_set_aside(themes)}; "
             f"{int(counts['non_answer']):,} non-answers and {int(counts['blank']):,} blanks "
             "not clustered"
         )
@@ -89,3 +90,17 @@ def _run_cluster(args: argparse.Namespace) -> int:
 def one_line(text: str, limit: int) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _set_aside(themes) -> str:
+    """The set-aside groups after the number of themes ("" when there are none)."""
+    groups = themes.clusterer.groups_
+    if groups.empty:
+        return ""
+    return (
+        " (set aside, not themes: "
+        + "; ".join(
+            f"{name}: {size:,}" for name, size in zip(groups["name"], groups["size"], strict=True)
+        )
+        + ")"
+    )

@@ -187,7 +187,7 @@ def _demo_survey(study) -> QuestionThemes:
     kind = "weighted" if shares["weighted"].any() else "unweighted"
     print(
         f"   survey: {len(themes.assignments):,} answers to {themes.question!r} in "
-        f"{len(themes.themes)} themes; largest {top['name']!r}, "
+        f"{themes.clusterer.n_themes_} themes; largest {top['name']!r}, "
         f"{estimate['share']:.0%} ± {estimate['margin_of_error']:.0%} ({kind})"
     )
     return themes

@@ -5,6 +5,7 @@ from research_kit.errors import Problem
 from research_kit.settings import StudySettings
 from research_kit.study import register_study_method
 from research_kit.survey.accounting import response_accounting, response_dispositions
+from research_kit.survey.answer_groups import answer_groups, is_praise
 from research_kit.survey.breakdown import (
     CrosstabResult,
     crosstab,
@@ -87,6 +88,7 @@ __all__ = [
     "SurveyWeightsResult",
     "WeightingWarning",
     "answer_counts",
+    "answer_groups",
     "apply_cluster_edits",
     "as_survey_export",
     "check",
@@ -102,6 +104,7 @@ __all__ = [
     "file_rows",
     "holm_adjust",
     "is_non_answer",
+    "is_praise",
     "likert_mean",
     "likert_summary",
     "likert_summary_result",

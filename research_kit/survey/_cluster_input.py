@@ -14,7 +14,7 @@ import pandas as pd
 
 from research_kit.errors import SurveyError
 
-__all__ = ["Corpus", "KeyStore", "as_text", "as_texts", "init_pairs"]
+__all__ = ["Corpus", "KeyStore", "as_text", "as_texts", "check_params", "init_pairs"]
 
 _SEPARATOR = "\x1f"
 
@@ -118,3 +118,36 @@ def as_text(value: Any) -> str:
     except (TypeError, ValueError):
         pass
     return str(value)
+
+
+def check_params(params: dict[str, Any], n_texts: int) -> None:
+    """Raise on a ``ResponseClusterer`` parameter out of range, or on no answers.
+
+    ``params`` is the estimator's ``get_params(deep=False)``.
+    """
+    polarity, embedding, k_range = params["polarity"], params["embedding"], params["k_range"]
+    if polarity not in ("ignore", "split"):
+        raise ValueError(f"polarity must be 'ignore' or 'split', not {polarity!r}")
+    if embedding not in ("tfidf", "sentence", "multilingual"):
+        raise ValueError(
+            f"embedding must be 'tfidf', 'sentence' or 'multilingual', not {embedding!r}"
+        )
+    if k_range is not None:
+        low, high = k_range
+        if not (isinstance(low, int | np.integer) and 2 <= low <= high):
+            raise ValueError(
+                f"k_range must be None or two integers 2 <= low <= high, not {k_range}"
+            )
+    k, batch_size = params["n_clusters"], params["batch_size"]
+    if k != "auto" and not (isinstance(k, int | np.integer) and k >= 1):
+        raise ValueError(f"n_clusters must be a positive integer or 'auto', not {k!r}")
+    if batch_size is not None and batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, not {batch_size}")
+    if params["min_tokens"] < 0 or params["n_components"] < 1:
+        raise ValueError("min_tokens must be >= 0 and n_components >= 1")
+    if params["init"] is not None:
+        init_pairs(params["init"])  # raises on a malformed init
+    if n_texts == 0:
+        raise SurveyError(
+            "there are no answers to cluster", hint="pass a column with open-ended answers"
+        )

@@ -32,6 +32,7 @@ __all__ = [
     "Scored",
     "SentenceModel",
     "embed",
+    "multilingual_embed",
     "require_sentence_model",
     "sentence_key",
 ]
@@ -264,8 +265,11 @@ class SentenceModel(Model):
         ngram_range: tuple[int, int],
         seed: int,
         show: bool,
+        *,
+        multilingual: bool = False,
     ) -> None:
-        self.reference = embed(texts, show)
+        self.embed = multilingual_embed if multilingual else embed
+        self.reference = self.embed(texts, show)
         self.reference_keys = {sentence_key(text): i for i, text in enumerate(texts)}
         self.index: core.CellIndex | None = None
         if self.reference.shape[0] > core.EXACT_NEIGHBOURS_UP_TO:
@@ -368,7 +372,7 @@ class SentenceModel(Model):
         )
         new = np.flatnonzero(known < 0)
         if len(new):
-            vectors[new] = embed([texts[row] for row in new])
+            vectors[new] = self.embed([texts[row] for row in new])
         for block in core.chunks(len(new), SCORE_BLOCK):  # bounds the neighbour matrices
             rows = new[block]
             lexical, words = rep.vectors(counts[rows])
@@ -418,8 +422,17 @@ def sentence_key(text: str) -> str:
     return " ".join(text.split())
 
 
-def require_sentence_model() -> None:
+def require_sentence_model(embedding: str = "sentence") -> None:
     """Fail early, before any work, when the optional sentence model is not installed."""
+    if embedding == "multilingual":
+        from research_kit.survey.multilingual import (
+            multilingual_embeddings,
+            multilingual_model_available,
+        )
+
+        if not multilingual_model_available():
+            multilingual_embeddings(["?"])  # raises MissingOptionalDependency
+        return
     from research_kit.survey.embeddings import sentence_embeddings, sentence_model_available
 
     if not sentence_model_available():
@@ -431,6 +444,13 @@ def embed(texts: list[str], show: bool = False) -> np.ndarray:
     from research_kit.survey.embeddings import sentence_embeddings  # optional extra
 
     return np.asarray(sentence_embeddings(texts, progress=show), dtype=np.float32)
+
+
+def multilingual_embed(texts: list[str], show: bool = False) -> np.ndarray:
+    """Multilingual sentence vectors of ``texts`` (the optional ``multilingual`` extra)."""
+    from research_kit.survey.multilingual import multilingual_embeddings  # optional extra
+
+    return np.asarray(multilingual_embeddings(texts, progress=show), dtype=np.float32)
 
 
 def unit_centroids(

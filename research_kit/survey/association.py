@@ -138,8 +138,10 @@ def _rao_scott(
     scaled = contrasts * inverse[:, None]
     denominator = contrasts.T @ scaled / n_table
     numerator = scaled.T @ variance @ scaled
-    delta = np.linalg.solve(denominator, numerator)
-    mean_deff = float(np.trace(delta) / delta.shape[0])
+    # Least squares, not solve: a cell no respondent is in (a theme nobody in a ward gave)
+    # makes the denominator singular; the design effects are averaged over its rank.
+    delta, _, rank, _ = np.linalg.lstsq(denominator, numerator, rcond=None)
+    mean_deff = float(np.trace(delta) / max(int(rank), 1))
     return float(pearson / mean_deff), float(pearson), mean_deff
 
 

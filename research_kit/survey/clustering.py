@@ -27,6 +27,10 @@ How answers are clustered (default, offline, nothing to download):
    memberships in ``transform``); answers with fewer than
    ``min_tokens`` lemmas do not shape the clusters but are assigned to the most probable one.
 
+Answers that are only praise, thanks or "nothing to add", and (given their languages) answers
+in another language than the main one, are set aside before all this in named groups that take
+the cluster numbers after the themes (:mod:`research_kit.survey.answer_groups`).
+
 With ``n_clusters="auto"`` the mixture is fitted for each candidate k on a fixed sample of up to
 2,000 distinct answers and k is the one whose clusters the answers' words support best: the
 highest marginal likelihood of the sample's words given the clusters, each cluster's word
@@ -64,7 +68,7 @@ distributions are estimated from them, each new answer starts in the cluster und
 neighbour-augmented words are most likely, and the usual EM iterations run over all answers
 (one start, not the best of four). With ``n_clusters="auto"`` k is the previous number of
 clusters. Re-running on the same answers reproduces the previous clustering up to a few answers
-that the EM iterations move (ARI 0.96 to 0.99 on the sample survey); with a tenth to a quarter
+that the EM iterations move (ARI 0.95 to 0.99 on the sample survey); with a tenth to a quarter
 of the answers replaced, about 95% of the answers seen before keep their theme where a fresh
 fit keeps 15-30% (``benchmarks/bench_edit_stability.py``), so the researchers' edits, which
 are anchored on clusters' members (:mod:`research_kit.survey.cluster_edits`), still apply.
@@ -80,7 +84,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
@@ -88,11 +91,19 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from research_kit.errors import SurveyError
+from research_kit.survey import _cluster_groups as groups
 from research_kit.survey import _cluster_math as core
 from research_kit.survey import _cluster_model as models
 from research_kit.survey import _cluster_warm as warm
 from research_kit.survey._cluster_describe import Assignment, describe_table
-from research_kit.survey._cluster_input import Corpus, KeyStore, as_texts, init_pairs
+from research_kit.survey._cluster_input import (
+    Corpus,
+    KeyStore,
+    as_texts,
+    check_params,
+    init_pairs,
+)
+from research_kit.survey._cluster_pass import PassOptions, assign_answers, size_order
 from research_kit.survey._full_k import fewer_themes_reason
 from research_kit.survey.choosing_k import (
     FewerThemesWarning,
@@ -125,11 +136,15 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
     ----------
     n_clusters : int or "auto"
         Number of clusters, or ``"auto"`` to choose it in ``k_range`` (see ``criterion_``).
-    embedding : {"tfidf", "sentence"}
+    embedding : {"tfidf", "sentence", "multilingual"}
         ``"tfidf"`` (default, offline): lemma TF-IDF + LSA and a multinomial mixture.
         ``"sentence"``: all-MiniLM-L6-v2 sentence vectors joined with the lemma LSA vectors,
         and a mixture of their mean directions and the lemmas' word distributions, started by
         k-means; needs ``pip install 'research-kit[embeddings]'``.
+        ``"multilingual"``: the same with multilingual-e5-small vectors
+        (:mod:`research_kit.survey.multilingual`), so answers in different languages join the
+        themes they speak to and no language group is set aside; needs
+        ``pip install 'research-kit[multilingual]'`` (slow: tens of answers a second).
     k_range : (int, int), optional
         Smallest and largest k tried by ``n_clusters="auto"`` (both included). None (default)
         tries 2 up to one theme per 10 distinct answers (at least 15, at most 200); see
@@ -171,6 +186,17 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         it, the extra clusters are seeded by k-means on the fifth of the answers that fit their
         start worst. An ``init`` sharing no answer with ``X`` is ignored (k-means starts, as
         without it). None (default): k-means starts.
+    set_aside : bool
+        Set aside answers that are only praise, thanks or "nothing to add", and answers in
+        another language than the main one (with ``languages``), in groups of their own after
+        the themes (:mod:`research_kit.survey.answer_groups`); False clusters every answer.
+    languages : sequence of str, DataFrame or "auto", optional
+        Each answer of ``X`` in ``fit``: its language code (``"und"`` unknown) or a detector's
+        table (``language``, ``reliable``); ``"auto"`` detects them. None: no language groups.
+    main_language : str, optional
+        The answers' main language; by default the most frequent reliably detected one.
+    min_group_size : int
+        Fewer praise answers are not set aside; smaller languages share one group.
 
     Attributes
     ----------
@@ -180,9 +206,15 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
     confidence_ : ndarray of float, shape (n_answers,)
         How clearly each answer belongs to its cluster, 0 (a toss-up or no usable word) to 1.
     n_clusters_ : int
-        Number of clusters found: ``n_clusters`` (or the k chosen). Fewer only when they cannot
-        be formed (fewer distinct answers with words than k, or answers too alike), and then a
+        Number of clusters in ``labels_``: the topical themes, then the set-aside groups.
+    n_themes_ : int
+        Topical themes (clusters ``0 .. n_themes_ - 1``): ``n_clusters`` (or the k chosen).
+        Fewer only when they cannot be formed (fewer distinct answers with words than k, or
+        answers too alike), and then a
         :class:`~research_kit.survey.choosing_k.FewerThemesWarning` says how many and why.
+    groups_ : pandas.DataFrame
+        The set-aside groups, clusters ``n_themes_`` on: ``cluster, group, kind`` ("praise",
+        "language"), ``name``, ``languages``, ``size``.
     k_scores_ : pandas.DataFrame
         One row per candidate k tried: ``k``, ``log_evidence`` (the criterion; higher is
         better), ``clusters_used``, ``chosen`` (a single row with the fixed k when
@@ -228,7 +260,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         self,
         n_clusters: int | Literal["auto"] = "auto",
         *,
-        embedding: Literal["tfidf", "sentence"] = "tfidf",
+        embedding: Literal["tfidf", "sentence", "multilingual"] = "tfidf",
         k_range: tuple[int, int] | None = None,
         n_components: int = 100,
         ngram_range: tuple[int, int] = (1, 2),
@@ -240,6 +272,10 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         init: Mapping[str, int] | pd.Series | None = None,
         polarity_weight: int = 0,
         polarity: Literal["ignore", "split"] = "ignore",
+        set_aside: bool = True,
+        languages: Sequence[str] | pd.DataFrame | Literal["auto"] | None = None,
+        main_language: str | None = None,
+        min_group_size: int = 5,
     ) -> None:
         self.n_clusters = n_clusters
         self.embedding = embedding
@@ -254,6 +290,10 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         self.init = init
         self.polarity_weight = polarity_weight
         self.polarity = polarity
+        self.set_aside = set_aside
+        self.languages = languages
+        self.main_language = main_language
+        self.min_group_size = min_group_size
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -261,13 +301,15 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         """Learn the clusters of the answers ``X`` (a sequence or Series of str; NA = "")."""
         texts = as_texts(X)
         self._check_params(len(texts))
-        if self.embedding == "sentence":
-            models.require_sentence_model()
+        if self.embedding != "tfidf":
+            models.require_sentence_model(self.embedding)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         show = self._show_progress(len(texts))
+        self._groups = groups.plan_for_fit(texts, self.get_params(deep=False))
+        topical = self._topical(texts, self._groups.codes)
         with threadpool_limits(_BLAS_THREADS, user_api="blas"):
-            corpus = self._read(texts, seed, show)
-            fit_keys, fit_texts, fit_weights = self._fit_set(corpus, texts)
+            corpus = self._read(topical, seed, show)
+            fit_keys, fit_texts, fit_weights = self._fit_set(corpus, topical)
             self._model = self._fit_model(fit_keys, fit_texts, fit_weights, seed, show)
             result = self._assign(texts, corpus.keys, show, keep_quotes=True)
         self._canonicalise(result, fit_keys)
@@ -316,7 +358,8 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
             phrase many of them share, unique across clusters, see
             :mod:`research_kit.survey.theme_names`), ``label_source`` (``"phrase"``, or
             ``"terms"`` when no phrase is shared), ``size``, ``share``, ``top_terms`` (list of
-            str), ``quotes`` (list of str), ``mean_confidence``.
+            str), ``quotes`` (list of str), ``mean_confidence``, and ``kind`` ("theme", or
+            for a set-aside group "praise" or "language", labelled by the group's name).
         """
         check_is_fitted(self, "labels_")
         if X is None:
@@ -324,34 +367,13 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         else:
             texts = as_texts(X)
             stats = self._assign(texts, None, self._show_progress(len(texts)), keep_quotes=True)
-        return describe_table(stats, n_quotes, n_terms, self._model.surface, nlp=self._pipeline())
+        table = describe_table(stats, n_quotes, n_terms, self._model.surface, nlp=self._pipeline())
+        return groups.describe_with_groups(table, self.groups_)
 
     # -- reading -------------------------------------------------------------------------------
 
     def _check_params(self, n_texts: int) -> None:
-        if self.polarity not in ("ignore", "split"):
-            raise ValueError(f"polarity must be 'ignore' or 'split', not {self.polarity!r}")
-        if self.embedding not in ("tfidf", "sentence"):
-            raise ValueError(f"embedding must be 'tfidf' or 'sentence', not {self.embedding!r}")
-        if self.k_range is not None:
-            low, high = self.k_range
-            if not (isinstance(low, int | np.integer) and 2 <= low <= high):
-                raise ValueError(
-                    f"k_range must be None or two integers 2 <= low <= high, not {self.k_range}"
-                )
-        k = self.n_clusters
-        if k != "auto" and not (isinstance(k, int | np.integer) and k >= 1):
-            raise ValueError(f"n_clusters must be a positive integer or 'auto', not {k!r}")
-        if self.batch_size is not None and self.batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, not {self.batch_size}")
-        if self.min_tokens < 0 or self.n_components < 1:
-            raise ValueError("min_tokens must be >= 0 and n_components >= 1")
-        if self.init is not None:
-            init_pairs(self.init)  # raises on a malformed init
-        if n_texts == 0:
-            raise SurveyError(
-                "there are no answers to cluster", hint="pass a column with open-ended answers"
-            )
+        check_params(self.get_params(deep=False), n_texts)
 
     def _show_progress(self, n: int) -> bool:
         return self.progress if self.progress is not None else n > PROGRESS_ABOVE
@@ -374,7 +396,7 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         return [keys[row] for row in rows]
 
     def _dedupe_keys(self, texts: Sequence[str], lemma_keys: list[str]) -> list[str]:
-        if self.embedding == "sentence":
+        if self.embedding != "tfidf":
             return [" ".join(text.split()) for text in texts]
         return lemma_keys
 
@@ -425,10 +447,11 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
     def _fit_model(
         self, keys: list[str], texts: list[str], weights: np.ndarray, seed: int, show: bool
     ) -> models.Model:
-        if self.embedding == "sentence":
+        if self.embedding != "tfidf":
             model: models.Model = models.SentenceModel(
-                texts, self._lemma_keys(texts), self.n_components, self.ngram_range, seed, show
-            )
+                texts, self._lemma_keys(texts), self.n_components, self.ngram_range, seed, show,
+                multilingual=self.embedding == "multilingual",
+            )  # fmt: skip
         else:
             model = models.MixtureModel(
                 keys, self.n_components, self.ngram_range, seed, self._compound(texts)
@@ -467,9 +490,12 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
             return np.full(len(keys), -1, dtype=np.int64), 0
         texts, clusters = init_pairs(self.init)
         init_keys = self._dedupe_keys(texts, self._lemma_keys(texts))
+        # answers set aside now (praise, thanks) vote for no theme, whatever their key
+        aside = self._groups.codes_for(texts) >= 0
         votes: dict[str, list[int]] = {}
-        for key, cluster in zip(init_keys, clusters, strict=True):
-            votes.setdefault(key, []).append(cluster)
+        for key, cluster, skip in zip(init_keys, clusters, aside, strict=True):
+            if not skip:
+                votes.setdefault(key, []).append(cluster)
         return warm.previous_labels(keys, votes)
 
     def _warm_k(self, n_previous: int) -> int:
@@ -494,6 +520,17 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
 
     # -- assigning -----------------------------------------------------------------------------
 
+    def _topical(self, texts: list[str], codes: np.ndarray) -> list[str]:
+        rows = groups.topical_rows(codes)
+        topical = texts if rows is None else [texts[row] for row in rows]
+        if not topical:
+            raise SurveyError(
+                "every answer was set aside (praise, thanks, nothing to add or another "
+                "language): there is nothing to cluster into themes",
+                hint="pass set_aside=False to cluster them all the same",
+            )
+        return topical
+
     def _assign(
         self,
         texts: list[str],
@@ -503,85 +540,35 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         keep_quotes: bool = False,
         memberships: bool = False,
     ) -> Assignment:
-        """Pass 2: labels, confidence (and memberships, term counts, quotes) batch by batch."""
-        model = self._model
-        rows = self._rows_per_batch(len(texts))
-        n, k = len(texts), model.n_clusters
-        result = Assignment(
-            labels=np.empty(n, dtype=np.int64),
-            confidence=np.empty(n, dtype=np.float64),
-            probs=np.empty((n, k)) if memberships else None,
-            term_counts=sp.csr_matrix((k, len(model.terms.vocabulary_))),
-            terms=model.terms.get_feature_names_out(),
+        """Pass 2: labels, confidence (and memberships, term counts, quotes) batch by batch;
+        the set-aside groups' answers (only the fitted ones with ``keys``) in their groups."""
+        plan = self._groups
+        codes = plan.codes if keys is not None else plan.codes_for(texts)
+        rows = groups.topical_rows(codes)
+        topical = texts if rows is None else [texts[row] for row in rows]
+        options = PassOptions(
+            dedupe_keys=lambda part: self._dedupe_keys(part, self._lemma_keys(part)),
+            lemma_keys=self._lemma_keys,
+            sentence=self.embedding != "tfidf",
+            rows_per_batch=self._rows_per_batch(len(topical)),
+            show=show,
         )
         stored = keys.batches() if keys is not None else None
-        with (
-            threadpool_limits(_BLAS_THREADS, user_api="blas"),
-            tqdm(total=n, desc="Assigning answers", unit="answer", disable=not show) as bar,
-        ):
-            for part in core.chunks(n, rows):
-                part_texts = texts[part]
-                if stored is not None:
-                    part_keys = next(stored)[1]
-                else:
-                    part_keys = self._dedupe_keys(part_texts, self._lemma_keys(part_texts))
-                self._assign_batch(part, part_texts, part_keys, result, keep_quotes)
-                bar.update(part.stop - part.start)
-        return result
-
-    def _assign_batch(
-        self,
-        part: slice,
-        texts: list[str],
-        keys: list[str],
-        result: Assignment,
-        keep_quotes: bool,
-    ) -> None:
-        model = self._model
-        index: dict[str, int] = {}
-        rows = np.array([index.setdefault(key, len(index)) for key in keys], dtype=np.int64)
-        distinct = list(index)
-        examples = [""] * len(distinct)
-        for row, text in zip(rows, texts, strict=True):
-            if not examples[row] or text < examples[row]:
-                examples[row] = text
-        lemma_keys = self._lemma_keys(examples) if self.embedding == "sentence" else distinct
-        scored = model.score(distinct, examples, lemma_keys)
-        labels = scored.scores.argmax(axis=1)
-        empty = scored.lengths <= 0
-        labels[empty] = model.fallback
-        confidence = core.confidence_from_scores(scored.scores, scored.lengths)
-        confidence[empty] = 0.0
-        result.labels[part] = labels[rows]
-        result.confidence[part] = confidence[rows]
-        if result.probs is not None:
-            result.probs[part] = core.memberships(scored.scores, scored.lengths)[rows]
-        multiplicity = np.bincount(rows, minlength=len(distinct)).astype(np.float64)
-        one_hot = sp.csr_matrix(
-            (multiplicity, (labels, np.arange(len(distinct)))),
-            shape=(model.n_clusters, len(distinct)),
-        )
-        result.term_counts = result.term_counts + one_hot @ scored.counts
-        result.sizes += np.bincount(labels, weights=multiplicity, minlength=model.n_clusters)
-        result.confidence_sums += np.bincount(
-            labels, weights=confidence * multiplicity, minlength=model.n_clusters
-        )
-        if keep_quotes:
-            centrality = np.einsum("ij,ij->i", scored.vectors, model.centroids[labels])
-            result.add_quotes(labels, centrality, distinct, examples, multiplicity)
+        with threadpool_limits(_BLAS_THREADS, user_api="blas"):
+            result = assign_answers(
+                self._model, topical, stored, options, keep_quotes=keep_quotes,
+                memberships=memberships,
+            )  # fmt: skip
+        return groups.with_groups(result, codes, len(plan.groups), texts, keep_quotes=keep_quotes)
 
     def _canonicalise(self, result: Assignment, fit_keys: list[str]) -> None:
-        """Number clusters by size (desc), ties by first fitted key; drop empty clusters."""
+        """Number themes by size (desc), ties by first fitted key, drop empty ones; the
+        set-aside groups follow."""
         model = self._model
-        first_key = np.full(model.n_clusters, len(fit_keys), dtype=np.int64)
-        fit_labels = model.fit_labels
-        for cluster in range(model.n_clusters):
-            members = np.flatnonzero(fit_labels == cluster)
-            if len(members):
-                first_key[cluster] = members[0]
-        order = np.lexsort((first_key, -result.sizes))
-        order = order[result.sizes[order] > 0]
+        k = model.n_clusters
+        order = size_order(model, result.sizes, fit_keys)
         model.reorder(order)
+        order = np.concatenate([order, np.arange(k, len(result.sizes))]).astype(np.int64)
         new_label = np.full(len(result.sizes), -1, dtype=np.int64)
         new_label[order] = np.arange(len(order))
         result.labels = new_label[result.labels]
@@ -589,6 +576,8 @@ class ResponseClusterer(TransformerMixin, ClusterMixin, BaseEstimator):
         self.labels_ = result.labels
         self.confidence_ = result.confidence
         self.n_clusters_ = len(order)
+        self.n_themes_ = model.n_clusters
+        self.groups_ = groups.group_table(self._groups, self.n_themes_, result.sizes)
         self.cluster_sizes_ = result.sizes.astype(np.int64)
         result.labels = result.confidence = None  # kept once, as labels_ / confidence_
         self._train_stats = result

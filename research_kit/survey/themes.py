@@ -34,38 +34,25 @@ from research_kit.survey.cluster_edits import apply_cluster_edits_result
 from research_kit.survey.cluster_runs import keep_cluster_run, load_cluster_run
 from research_kit.survey.clustering import ResponseClusterer
 from research_kit.survey.material import survey_weights_result
-from research_kit.survey.quotes import distinct_quotes
+from research_kit.survey.question_groups import (
+    answer_languages,
+    clustering_setup,
+    language_table,
+    previous_themes,
+    translation_list,
+    with_kinds,
+)
 from research_kit.survey.responses import answer_counts, open_answers
-from research_kit.survey.terms import cluster_terms
-from research_kit.survey.theme_names import name_groups
-from research_kit.text import theme_polarity
+from research_kit.survey.theme_table import THEME_COLUMNS, theme_table, unique_theme_names
 
 if TYPE_CHECKING:
     from research_kit.study import Study
 
 __all__ = ["QuestionThemes", "cluster_question", "replay_edits", "resolve_question"]
 
-#: Each theme's praise and complaint shares, polarity and mixed flag (``text.theme_polarity``).
-POLARITY_COLUMNS = ["praise_share", "complaint_share", "polarity", "mixed_polarity"]
-THEME_COLUMNS = [
-    "cluster",
-    "name",
-    "size",
-    "share",
-    "top_terms",
-    "quotes",
-    "mean_confidence",
-    "low_confidence",
-    "edited",
-    *POLARITY_COLUMNS,
-]
 #: The numbers of themes ``cluster_question(..., n_clusters="auto")`` chooses from by default:
 #: a list of themes that people read, in a dashboard or a brief, stays at fifteen or fewer.
 READABLE_K_RANGE = (2, 15)
-#: The most confident distinct answers of a theme its quotes are chosen from.
-QUOTE_CANDIDATES = 40
-#: Answers below this confidence are counted as weak fits to review.
-LOW_CONFIDENCE = 0.2
 
 
 @dataclass
@@ -80,11 +67,14 @@ class QuestionThemes:
         confidence, edited``, the respondent's study attributes and ``weight`` (when the
         survey has population margins).
     themes : DataFrame
-        One row per cluster: ``cluster, name, size, share, top_terms, quotes,
+        One row per cluster: ``cluster, name, kind, size, share, top_terms, quotes,
         mean_confidence, low_confidence`` (answers under confidence 0.2), ``edited``, and
         ``praise_share, complaint_share, polarity, mixed_polarity``: how many of its answers
         praise or complain, and whether it mixes the two (:func:`~research_kit.text.theme_polarity`;
         English and Spanish answers; other languages read as neutral).
+        ``kind`` is ``"theme"`` for a topical theme, ``"praise"`` for the group of answers
+        that are only praise, thanks or "nothing to add", ``"language"`` for a group of
+        answers in another language set aside (not clustered); the groups come last.
     answers : DataFrame
         Every respondent's answer with its status (answered, non_answer, blank).
     counts : DataFrame
@@ -107,6 +97,12 @@ class QuestionThemes:
         clusters of kept run N; see :func:`cluster_question`).
     run_id : int or None
         The kept run holding this clustering (None when it was not kept).
+    languages : DataFrame
+        Answers per language: ``language`` (ISO 639-1 code, ``"und"`` unknown),
+        ``language_name``, ``answers``, ``share``, ``clustered`` (False: set aside by
+        language; :meth:`for_translation` lists them).
+    answer_languages : DataFrame
+        Each clustered answer's language: ``respondent_id, language``.
     """
 
     survey_id: str
@@ -125,6 +121,23 @@ class QuestionThemes:
     start: str = "fresh"
     run_id: int | None = None
     calibrated_on: tuple[str, ...] = ()  # the raking variables of the weights, if raked
+    languages: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    answer_languages: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def for_translation(self) -> pd.DataFrame:
+        """The answers set aside by language, to translate and add to the themes.
+
+        A researcher's list (not redacted): ``respondent_id, language, language_name, text``,
+        by language then respondent. Empty when no answer was set aside by language.
+
+        Examples
+        --------
+        >>> empty = pd.DataFrame()
+        >>> QuestionThemes("s", "q", empty, empty, empty, empty, None, empty, empty
+        ...                ).for_translation().columns.tolist()
+        ['respondent_id', 'language', 'language_name', 'text']
+        """
+        return translation_list(self.model_output, self.answer_languages, self.clusterer)
 
     def how_started(self) -> str:
         """How the run started and where it is kept, in a few words (for status lines).
@@ -175,7 +188,8 @@ class QuestionThemes:
             :func:`~research_kit.survey.breakdown.weighted_distribution` (overall, not
             suppressed: a researcher's view) or :func:`~research_kit.survey.breakdown.crosstab`
             (by group, with tests and suppression under the study's minimum cell size) of
-            ``cluster_name``; themes in size order.
+            ``cluster_name``; themes in size order, then the set-aside groups, each row's
+            ``kind`` (``"theme"``, ``"praise"``, ``"language"``) in a last column.
         """
         frame = self.assignments
         use_weights = weighted and "weight" in frame.columns
@@ -185,7 +199,7 @@ class QuestionThemes:
         raked = [c for c in self.calibrated_on if c in frame.columns] if use_weights else []
         levels = list(self.themes["name"])
         if by is None:
-            return weighted_distribution(
+            overall = weighted_distribution(
                 frame,
                 "cluster_name",
                 weights=weights,
@@ -194,13 +208,14 @@ class QuestionThemes:
                 min_cell_size=0,  # the researcher's overall view, unsuppressed as before
                 calibrated_on=raked,
             )
+            return self._with_kind(overall)
         if by not in frame.columns:
             known = [c for c in self.respondents.columns if c != "respondent_id"]
             raise SurveyError(
                 f"no respondent attribute {by!r} to break the themes down by",
                 hint=did_you_mean(by, known) or f"attributes: {', '.join(known)}",
             )
-        return crosstab(
+        table = crosstab(
             frame,
             "cluster_name",
             by,
@@ -210,6 +225,14 @@ class QuestionThemes:
             confidence=confidence,
             calibrated_on=raked,
         )
+        return self._with_kind(table)
+
+    def _with_kind(self, table: pd.DataFrame) -> pd.DataFrame:
+        """A share table with each row's kind (theme or set-aside group) by its theme name."""
+        if "kind" not in self.themes.columns or "category" not in table.columns:
+            return table
+        kinds = dict(zip(self.themes["name"], self.themes["kind"], strict=True))
+        return table.assign(kind=table["category"].map(kinds).fillna("theme"))
 
 
 @survey_order(old_position=2)
@@ -265,7 +288,7 @@ def cluster_question(
     *,
     survey_id: str | None = None,
     n_clusters: int | Literal["auto"] = "auto",
-    embedding: Literal["tfidf", "sentence"] = "tfidf",
+    embedding: Literal["auto", "tfidf", "sentence", "multilingual"] = "auto",
     random_state: int = 0,
     k_range: tuple[int, int] | None = READABLE_K_RANGE,
     n_quotes: int = 3,
@@ -276,6 +299,7 @@ def cluster_question(
     fresh: bool = False,
     keep_run: bool = True,
     allow_personal_data: bool = False,
+    languages: pd.Series | Literal["auto"] | None = "auto",
 ) -> QuestionThemes:
     """Cluster the answers to one open-ended question and replay the saved edits.
 
@@ -290,12 +314,18 @@ def cluster_question(
         The question (its column text, a unique prefix, or its position under ``open_ended``).
     survey_id : str, optional
         Which survey (the first by default).
-    n_clusters, embedding, random_state
+    n_clusters, random_state
         Passed to :class:`~research_kit.survey.clustering.ResponseClusterer`.
+    embedding : {"auto", "tfidf", "sentence", "multilingual"}
+        Passed to the clusterer; ``"auto"`` (default) clusters across languages with the
+        ``multilingual`` extra when it is installed and some answers are in another language
+        than the main one, else uses ``"tfidf"`` (and sets those answers aside by language).
+        The answers are lemmatised in their main language (Spanish lookup lemmas for a survey
+        answered mostly in Spanish).
     k_range : (int, int) or None
         The k that ``n_clusters="auto"`` may choose. Themes are read by people, so by default
         at most 15 (:data:`READABLE_K_RANGE`); None lets the clusterer's own range grow with
-        the number of answers (up to 50 themes), which suits exploring a large survey.
+        the number of answers (up to 200 themes), which suits exploring a large survey.
     n_quotes, n_terms : int
         Quotes and distinctive terms per theme.
     clusterer : ResponseClusterer, optional
@@ -315,6 +345,13 @@ def cluster_question(
     allow_personal_data : bool
         Cluster a question whose answers are personal data (names, e-mails, addresses …;
         refused by default, see :func:`~research_kit.survey.responses.open_answers`).
+    languages : Series, "auto" or None
+        Each respondent's language of answer (a Series of ISO 639-1 codes indexed by
+        respondent id); ``"auto"`` (default) detects them when the language detector is
+        installed. Answers reliably in another language than the main one are set aside in a
+        group per language (see :mod:`research_kit.survey.answer_groups`); answers that are
+        only praise, thanks or "nothing to add" form a group of their own (both are rows of
+        ``themes`` with their ``kind``, after the themes). None: no language groups.
 
     Returns
     -------
@@ -331,12 +368,14 @@ def cluster_question(
     >>> themes = cluster_question(study, 0, n_clusters=6)
     >>> len(themes.themes), int(themes.themes["size"].sum()) == len(themes.assignments)
     (6, True)
+    >>> themes.themes["kind"].unique().tolist()  # no group of 5+ praise or other languages
+    ['theme']
     >>> themes.counts[["answered", "non_answer", "blank"]].sum(axis=1).item() == 1850
     True
     >>> themes.start, themes.run_id
     ('fresh', 1)
     >>> again = cluster_question(study, 0, survey=study.survey().iloc[100:])  # 100 fewer
-    >>> again.start, again.run_id, len(again.themes)
+    >>> again.start, again.run_id, again.clusterer.n_themes_
     ('warm from run 1', 2, 6)
     >>> study.close()
     """
@@ -362,6 +401,8 @@ def cluster_question(
             path=source.path,
             hint="check the column; non-answers such as 'n/a' are not clustered",
         )
+    codes = answer_languages(answered, languages)
+    embedding, nlp = clustering_setup(codes, embedding, study.nlp())
     model = (
         clusterer
         if clusterer is not None
@@ -370,11 +411,15 @@ def cluster_question(
             embedding=embedding,
             k_range=k_range,
             random_state=random_state,
-            nlp=study.nlp(),
+            nlp=nlp,
+            min_group_size=study.min_cell_size,  # a smaller group could not be shown
         )
     )
+    if model.languages is None and codes is not None:
+        model = type(model)(**{**model.get_params(deep=False), "languages": codes})
     previous = None if fresh or model.init is not None else _latest_run(study, source.id, question)
     if previous is not None:
+        previous = previous_themes(study, previous, survey_id=source.id)
         init = pd.Series(previous["cluster"].to_numpy(), index=previous["text"].to_numpy())
         # a copy of a given estimator (not sklearn's clone, which would deep-copy the pipeline)
         model = type(model)(**{**model.get_params(deep=False), "init": init})
@@ -402,6 +447,10 @@ def cluster_question(
         n_terms=n_terms,
         start=start,
         calibrated_on=calibrated_on,
+        languages=language_table(answered, codes, model),
+        answer_languages=answered[["respondent_id"]].assign(
+            language=codes["language"].to_numpy(object) if codes is not None else "und"
+        ),
     )
     if keep_run:
         params = _run_params(model, start)
@@ -433,7 +482,8 @@ def _run_params(model: ResponseClusterer, start: str) -> dict[str, Any]:
     params = model.get_params(deep=False)
     params.pop("nlp", None)
     params.pop("init", None)
-    return {**params, "start": start}
+    params.pop("languages", None)  # one code per answer: kept in the run's rows instead
+    return {**params, "start": start, "n_themes": int(model.n_themes_)}
 
 
 def replay_edits(study: Study, themes: QuestionThemes) -> QuestionThemes:
@@ -461,7 +511,7 @@ def replay_edits(study: Study, themes: QuestionThemes) -> QuestionThemes:
         study, themes.question, themes.model_output, survey_id=themes.survey_id
     )
     report = replayed.report
-    edited = _unique_names(
+    edited = unique_theme_names(
         replayed.assignments.drop(columns=["label"], errors="ignore"), nlp=study.nlp()
     )
     respondents = themes.respondents
@@ -474,82 +524,6 @@ def replay_edits(study: Study, themes: QuestionThemes) -> QuestionThemes:
         how="left",
         validate="many_to_one",
     )
-    table = _theme_table(joined, n_quotes=themes.n_quotes, n_terms=themes.n_terms, nlp=study.nlp())
+    table = theme_table(joined, n_quotes=themes.n_quotes, n_terms=themes.n_terms, nlp=study.nlp())
+    table = with_kinds(table, joined, themes.model_output, themes.clusterer)
     return replace(themes, assignments=joined, themes=table, edits=report)
-
-
-def _unique_names(assignments: pd.DataFrame, *, nlp: Any = None) -> pd.DataFrame:
-    """One name per theme: where two themes carry the same name (a split part named like
-    another theme, a rename), the later one gets its best phrase no theme has
-    (:func:`~research_kit.survey.theme_names.name_groups`), else a number ("fee (2)")."""
-    names = assignments.groupby("cluster", sort=True)["cluster_name"].first()
-    repeated = names[names.str.casefold().duplicated()]
-    if repeated.empty:
-        return assignments
-    others = name_groups(
-        assignments["text"],
-        assignments["cluster"],
-        relevance=assignments["confidence"],
-        nlp=nlp,
-        taken=names,
-    ).set_index("cluster")
-    seen: dict[str, int] = {}
-    unique = {}
-    for cluster, name in names.items():
-        key = name.casefold()
-        seen[key] = seen.get(key, 0) + 1
-        if seen[key] == 1:
-            unique[cluster] = name
-        elif others.at[cluster, "source"] == "phrase":
-            unique[cluster] = others.at[cluster, "name"]
-        else:
-            unique[cluster] = f"{name} ({seen[key]})"
-    return assignments.assign(cluster_name=assignments["cluster"].map(unique))
-
-
-def _theme_table(assignments: pd.DataFrame, *, n_quotes: int, n_terms: int, nlp: Any):
-    """One row per final cluster (after edits): terms recomputed, quotes most confident first."""
-    terms = cluster_terms(
-        assignments["text"], assignments["cluster"], n_terms=n_terms, nlp=nlp
-    ).set_index("cluster")
-    total = len(assignments)
-    rows = []
-    for cluster, members in assignments.groupby("cluster", sort=True):
-        rows.append(
-            {
-                "cluster": int(cluster),
-                "name": members["cluster_name"].iloc[0],
-                "size": len(members),
-                "share": len(members) / total,
-                "top_terms": terms.at[cluster, "top_terms"] if cluster in terms.index else [],
-                "quotes": _representative_quotes(members, n_quotes),
-                "mean_confidence": float(members["confidence"].mean()),
-                "low_confidence": int((members["confidence"] < LOW_CONFIDENCE).sum()),
-                "edited": bool(members["edited"].any()),
-            }
-        )
-    return _with_polarity(pd.DataFrame(rows, columns=THEME_COLUMNS), assignments, nlp)
-
-
-def _with_polarity(table: pd.DataFrame, assignments: pd.DataFrame, nlp: Any) -> pd.DataFrame:
-    """The themes table with each theme's polarity columns (:data:`POLARITY_COLUMNS`)."""
-    polarity = theme_polarity(assignments["text"], assignments["cluster"], nlp)
-    by_cluster = polarity.set_index("cluster")
-    for column in POLARITY_COLUMNS:
-        table[column] = table["cluster"].map(by_cluster[column])
-    return table
-
-
-def _representative_quotes(members: pd.DataFrame, n_quotes: int) -> list[str]:
-    """Representative answers: the most confident, diverse, never near-duplicates of each other
-    (:func:`~research_kit.survey.quotes.distinct_quotes`); longest first on ties."""
-    if n_quotes <= 0 or members.empty:
-        return []
-    ranked = (
-        members.assign(_length=members["text"].astype(str).str.len())
-        .sort_values(["confidence", "_length", "respondent_id"], ascending=[False, False, True])
-        .drop_duplicates("text")
-        .head(QUOTE_CANDIDATES)
-    )
-    texts = ranked["text"].astype(str).tolist()
-    return [texts[i] for i in distinct_quotes(texts, ranked["confidence"].to_numpy(), n_quotes)]

@@ -224,7 +224,9 @@ class ClusterExplorer:
         themes = self.themes
         model = themes.clusterer
         applied = int((themes.edits["status"] == "applied").sum())
-        message = f"{model.n_clusters_} themes, {themes.how_started()}"
+        message = f"{model.n_themes_} themes, {themes.how_started()}"
+        if len(model.groups_):
+            message += "; set aside, not themes: " + ", ".join(model.groups_["name"])
         if self.k_picker.value == "auto":
             message += f"; k: {model.criterion_}"
         if len(themes.edits):

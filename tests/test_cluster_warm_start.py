@@ -134,7 +134,7 @@ def test_a_malformed_init_is_refused(nlp, init) -> None:
 
 
 def test_sentence_option_starts_from_the_previous_clusters(changed, texts, nlp, monkeypatch):
-    monkeypatch.setattr(_cluster_model, "require_sentence_model", lambda: None)
+    monkeypatch.setattr(_cluster_model, "require_sentence_model", lambda embedding="sentence": None)
     monkeypatch.setattr(_cluster_model, "embed", _stand_in_vectors)
     _, base, rerun, n = changed
     first = ResponseClusterer(K, embedding="sentence", random_state=0, nlp=nlp).fit(texts[base])

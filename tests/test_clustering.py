@@ -309,7 +309,7 @@ def _hashed_bag_of_words(texts: list[str], show: bool = False) -> np.ndarray:
 
 def test_sentence_option_code_path_with_stand_in_vectors(answers, nlp, monkeypatch) -> None:
     texts, truth = answers
-    monkeypatch.setattr(_cluster_model, "require_sentence_model", lambda: None)
+    monkeypatch.setattr(_cluster_model, "require_sentence_model", lambda embedding="sentence": None)
     monkeypatch.setattr(_cluster_model, "embed", _hashed_bag_of_words)
     model = ResponseClusterer(5, embedding="sentence", random_state=0, nlp=nlp).fit([*texts, ""])
     assert adjusted_rand_score(truth, model.labels_[:-1]) > 0.8
@@ -323,7 +323,7 @@ def test_sentence_option_code_path_with_stand_in_vectors(answers, nlp, monkeypat
 
 def test_sentence_option_is_row_order_independent(answers, nlp, monkeypatch) -> None:
     texts, _ = answers
-    monkeypatch.setattr(_cluster_model, "require_sentence_model", lambda: None)
+    monkeypatch.setattr(_cluster_model, "require_sentence_model", lambda embedding="sentence": None)
     embedded: list[str] = []
 
     def counting_embed(batch: list[str], show: bool = False) -> np.ndarray:
@@ -344,7 +344,7 @@ def test_sentence_option_joint_mixture_scores_new_answers_like_fitted_ones(
     answers, nlp, monkeypatch
 ) -> None:
     texts, _ = answers
-    monkeypatch.setattr(_cluster_model, "require_sentence_model", lambda: None)
+    monkeypatch.setattr(_cluster_model, "require_sentence_model", lambda embedding="sentence": None)
     monkeypatch.setattr(_cluster_model, "embed", _hashed_bag_of_words)
     fit = ResponseClusterer(5, embedding="sentence", random_state=1, nlp=nlp).fit(texts)
     again = ResponseClusterer(5, embedding="sentence", random_state=1, nlp=nlp).fit(texts)

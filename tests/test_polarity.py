@@ -129,7 +129,7 @@ def test_splitting_mixed_themes_parts_most_pairs_and_keeps_themes_pure(bench, pa
     texts, where = bench.pair_survey(pairs)
     model = ResponseClusterer(bench.N_CLUSTERS, random_state=0, progress=False, polarity="split")
     labels = model.fit_predict(texts)
-    assert model.n_clusters_ == bench.N_CLUSTERS
+    assert model.n_themes_ == bench.N_CLUSTERS
     split = bench.same_theme(labels, where)
     default = ResponseClusterer(bench.N_CLUSTERS, random_state=0, progress=False)
     topical = bench.same_theme(default.fit_predict(texts), where)

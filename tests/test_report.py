@@ -111,7 +111,7 @@ def test_assemble_gives_every_section_with_content(sample_study_path):
     assert "raked" in method["Survey weighting"] and "design effect" in method["Survey weighting"]
     assert "design-based t-test" in method["Survey statistics"]
     themes = findings.answer_themes
-    assert f"grouped into {themes.clusterer.n_clusters_} themes" in method["Open-ended answers"]
+    assert f"grouped into {themes.clusterer.n_themes_} themes" in method["Open-ended answers"]
     assert themes.clusterer.criterion_.rstrip(".") in method["Open-ended answers"]
     assert "not available" not in render_html(findings).lower()
 

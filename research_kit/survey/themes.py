@@ -367,9 +367,14 @@ def cluster_question(
     >>> study = open_study(folder)
     >>> themes = cluster_question(study, 0, n_clusters=6)
     >>> len(themes.themes), int(themes.themes["size"].sum()) == len(themes.assignments)
-    (6, True)
-    >>> themes.themes["kind"].unique().tolist()  # no group of 5+ praise or other languages
-    ['theme']
+    (8, True)
+    >>> themes.themes["kind"].tolist().count("theme")  # and two groups set aside by language
+    6
+    >>> themes.languages[["language", "answers", "clustered"]]
+      language  answers  clustered
+    0       en     1502       True
+    1       es       74      False
+    2       vi       26      False
     >>> themes.counts[["answered", "non_answer", "blank"]].sum(axis=1).item() == 1850
     True
     >>> themes.start, themes.run_id

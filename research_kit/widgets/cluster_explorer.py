@@ -74,8 +74,8 @@ class ClusterExplorer:
     >>> from research_kit import open_study
     >>> study = open_study(folder)
     >>> explorer = ClusterExplorer(study, n_clusters=6)
-    >>> len(explorer.theme_picker.options)
-    6
+    >>> len(explorer.theme_picker.options)  # 6 themes and the Spanish and Vietnamese answers
+    8
     >>> explorer.rename_box.value = "Faster reviews"
     >>> explorer.rename()
     >>> "Faster reviews" in explorer.themes.themes["name"].tolist()

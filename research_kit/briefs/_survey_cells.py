@@ -7,6 +7,8 @@ Private to :mod:`research_kit.briefs`; used by :mod:`research_kit.briefs._survey
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -75,8 +77,17 @@ def box_words(table: pd.DataFrame) -> str:
     return box.replace(" + ", " or ")
 
 
-def example_answer(members: pd.DataFrame, scrub) -> str:
-    """One short answer that fits its theme well, redacted before it is shortened."""
+def example_answer(members: pd.DataFrame, scrub, quotes: Sequence[str] = ()) -> str:
+    """One short answer that fits its theme well, redacted before it is shortened.
+
+    The theme's first representative quote of a readable length (``quotes``, those of
+    :attr:`QuestionThemes.themes <research_kit.survey.themes.QuestionThemes>`: they say the
+    theme's name where its answers do), else its most confident answer of that length.
+    """
+    low, high = _EXAMPLE_LENGTH
+    for quote in quotes:
+        if low <= len(str(quote)) <= high:
+            return shorten(scrub(" ".join(str(quote).split())), _EXAMPLE_LIMIT)
     if members.empty:
         return ""
     ranked = members.assign(

@@ -421,7 +421,7 @@ def themes_section(study, basis: SurveyBasis, *, group, ward, facts, scrub=uncha
             ],
             "Distinctive terms": [", ".join(terms[c][:5]) for c in overall["category"]],
             "Example answer": [
-                example_answer(assigned[assigned["cluster"] == c], scrub)
+                example_answer(assigned[assigned["cluster"] == c], scrub, described.at[c, "quotes"])
                 for c in overall["category"]
             ],
         }

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from spacy.lang.en.stop_words import STOP_WORDS
 
-from research_kit.survey.quotes import distinct_quotes
+from research_kit.survey.quotes import distinct_quotes, quote_words
 from research_kit.survey.terms import cluster_terms
 from research_kit.survey.theme_names import name_groups
 from research_kit.text import theme_polarity
@@ -92,7 +94,9 @@ def theme_table(assignments: pd.DataFrame, *, n_quotes: int, n_terms: int, nlp: 
                 "size": len(members),
                 "share": len(members) / total,
                 "top_terms": terms.at[cluster, "top_terms"] if cluster in terms.index else [],
-                "quotes": representative_quotes(members, n_quotes),
+                "quotes": representative_quotes(
+                    members, n_quotes, name=str(members["cluster_name"].iloc[0])
+                ),
                 "mean_confidence": float(members["confidence"].mean()),
                 "low_confidence": int((members["confidence"] < LOW_CONFIDENCE).sum()),
                 "edited": bool(members["edited"].any()),
@@ -110,16 +114,48 @@ def _with_polarity(table: pd.DataFrame, assignments: pd.DataFrame, nlp: Any) -> 
     return table
 
 
-def representative_quotes(members: pd.DataFrame, n_quotes: int) -> list[str]:
-    """Representative answers: the most confident, diverse, never near-duplicates of each other
-    (:func:`~research_kit.survey.quotes.distinct_quotes`); longest first on ties."""
+def representative_quotes(members: pd.DataFrame, n_quotes: int, *, name: str = "") -> list[str]:
+    """Representative answers: diverse, never near-duplicates of each other
+    (:func:`~research_kit.survey.quotes.distinct_quotes`).
+
+    The first are those that say the theme's ``name`` (most of its words, stop words aside),
+    so the example shown beside a name reads as that theme; then the most confident; longest
+    first on ties.
+
+    Examples
+    --------
+    >>> members = pd.DataFrame({
+    ...     "respondent_id": ["R1", "R2", "R3"],
+    ...     "text": ["Get rid of cameras", "Nobody answers the phone", "Answer the phone!"],
+    ...     "confidence": [0.9, 0.5, 0.4],
+    ... })
+    >>> representative_quotes(members, 2, name="Answer the phone")
+    ['Nobody answers the phone', 'Answer the phone!']
+    """
     if n_quotes <= 0 or members.empty:
         return []
     ranked = (
-        members.assign(_length=members["text"].astype(str).str.len())
-        .sort_values(["confidence", "_length", "respondent_id"], ascending=[False, False, True])
+        members.assign(
+            _says_name=[_name_coverage(str(text), name) for text in members["text"]],
+            _length=members["text"].astype(str).str.len(),
+        )
+        .sort_values(
+            ["_says_name", "confidence", "_length", "respondent_id"],
+            ascending=[False, False, False, True],
+        )
         .drop_duplicates("text")
         .head(QUOTE_CANDIDATES)
     )
     texts = ranked["text"].astype(str).tolist()
-    return [texts[i] for i in distinct_quotes(texts, ranked["confidence"].to_numpy(), n_quotes)]
+    relevance = -np.arange(len(texts), dtype=float)  # the order above
+    return [texts[i] for i in distinct_quotes(texts, relevance, n_quotes)]
+
+
+def _name_coverage(text: str, name: str) -> float:
+    """Share of the name's content words (lemma-free: "answers" matches "answer") in ``text``."""
+    wanted = {word for word in quote_words(name) if word not in STOP_WORDS}
+    if not wanted:
+        return 0.0
+    words = quote_words(text)
+    found = sum(any(word.startswith(stem[:5]) for word in words) for stem in wanted)
+    return found / len(wanted)

@@ -187,3 +187,32 @@ def test_bundled_log_read_directly_mines():
     assert len(found) == len(log)
     assert found["start"].isna().sum() == log["start_timestamp"].isna().sum()
     check_times_add_up(found)
+
+
+def test_rework_leaves_out_other_transitions():
+    log = lifecycle_log(
+        [
+            ("A", "Review", "2025-01-01 09:00", "start"),
+            ("A", "Review", "2025-01-01 10:00", "suspend"),
+            ("A", "Review", "2025-01-01 11:00", "resume"),
+            ("A", "Review", "2025-01-01 12:00", "complete"),
+        ]
+    )
+    assert rework(log)[["events", "cases_with_rework"]].values.tolist() == [[1, 0]]
+
+
+def test_rows_with_start_times_pair_alike_with_or_without_lifecycle_events():
+    """A row with a start time is one instance, whether or not other cases record starts."""
+    rows = event_table(
+        {
+            "A": [("Apply", "2025-01-01 09:00"), ("Check", "2025-01-02 11:00", "2025-01-02 10:00")],
+            "B": [("Apply", "2025-01-03 09:00")],
+        }
+    )
+    rows["lifecycle"] = "complete"
+    with_starts = rows.copy()
+    with_starts.loc[2, "lifecycle"] = "start"  # B's Apply only started
+    plain = activity_instances(rows)
+    mixed = activity_instances(with_starts)
+    pd.testing.assert_frame_equal(plain.iloc[:2], mixed.iloc[:2])
+    assert mixed["status"].iloc[2] == "start_only"

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -216,18 +217,23 @@ def transition_kinds(log: pd.DataFrame) -> np.ndarray:
 
 
 def has_transitions(log: pd.DataFrame) -> bool:
-    """True when the table records start or schedule events that pairing would merge.
+    """True when the table records lifecycle transitions other than complete.
+
+    Such a table holds several events per piece of work (start, suspend …), which pairing
+    merges into instances.
 
     Examples
     --------
     >>> has_transitions(pd.DataFrame({"lifecycle": ["complete", "Start"]}))
     True
+    >>> has_transitions(pd.DataFrame({"lifecycle": ["complete", None]}))
+    False
     """
-    return bool(np.isin(transition_kinds(log), (_SCHEDULE, _START)).any())
+    return bool((transition_kinds(log) != _COMPLETE).any())
 
 
 def instance_events(log: pd.DataFrame) -> pd.DataFrame:
-    """One event per activity instance when the table records start or schedule events.
+    """One event per activity instance when the table records transitions beyond complete.
 
     The event is timed at the instance's completion (its start, or schedule, when it has none),
     so that a miner counting events counts instances. A table without such transitions is
@@ -257,8 +263,20 @@ def _pair(
     kind: np.ndarray,
     complete: np.ndarray,
     start: np.ndarray,
-) -> dict[str, list]:
+) -> dict[str, Any]:
     """FIFO pairing per (case, activity, resource); one pass over the events in table order."""
+    if not np.isin(kind, (_SCHEDULE, _START)).any():  # one instance per complete, no loop
+        keep = np.flatnonzero(kind == _COMPLETE)
+        return {
+            "case": case[keep],
+            "activity": activity[keep],
+            "resource": resource[keep],
+            "sched": np.full(len(keep), NAT, np.int64),
+            "start": start[keep],
+            "complete": complete[keep],
+            "overlapping": np.zeros(len(keep), bool),
+            "seen": keep,
+        }
     rows: dict[str, list] = {k: [] for k in ("case", "activity", "resource", "sched", "start")}
     rows.update(complete=[], overlapping=[], seen=[])
     schedules: dict[tuple[int, int, int], deque[int]] = {}
@@ -300,7 +318,7 @@ def _pair(
 
 
 def _instance_frame(
-    rows: dict[str, list],
+    rows: dict[str, Any],
     case_ids: pd.Index,
     activities: pd.Index,
     resources: pd.Index,

@@ -100,6 +100,21 @@ def test_resources_are_paired_apart():
     assert not found["overlapping"].any()
 
 
+def test_a_complete_by_another_resource_closes_a_start_handed_over():
+    log = lifecycle_log(
+        [
+            ("A", "Review", "2025-01-01 09:00", "start"),
+            ("A", "Review", "2025-01-01 11:00", "complete"),
+            ("A", "Sign", "2025-01-01 12:00", "start"),
+            ("A", "Sign", "2025-01-01 13:00", "complete"),
+        ],
+        resources=["Ann", "Bo", None, "Cy"],
+    )
+    found = activity_instances(log)
+    assert found[["resource", "status"]].values.tolist() == [["Ann", "paired"], ["Cy", "paired"]]
+    assert found["service_time"].tolist() == [pd.Timedelta(hours=2), pd.Timedelta(hours=1)]
+
+
 def test_order_by_start_or_by_completion():
     log = event_table(
         {

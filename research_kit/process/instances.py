@@ -13,8 +13,10 @@ Pairing rules, the same for CSV and XES:
 - Events are taken in the event table's order (case, then time, file order for ties). For each
   case, activity and resource (resource left out when the log has none), a ``start`` pairs with
   the oldest open ``schedule`` and a ``complete`` with the oldest open ``start`` (first in,
-  first out). Two starts before a complete are *overlapping* instances: both are kept, marked
-  ``overlapping``, and closed by the next completes in turn.
+  first out). A complete with no open start of its resource closes the oldest open start of
+  the same case and activity by any resource (work handed over, or a resource written on one
+  of the two events only). Two starts before a complete are *overlapping* instances: both
+  are kept, marked ``overlapping``, and closed by the next completes in turn.
 - Nothing is dropped silently: a start never completed is kept with ``complete`` NaT (status
   ``start_only``), a complete with no start with ``start`` NaT (``complete_only``, also a row
   whose ``start_timestamp`` is empty), a schedule never started or completed with both NaT
@@ -55,6 +57,8 @@ PAIRED_TRANSITIONS = ("schedule", "start", "complete")
 #: Status of an instance: how much of its lifecycle the log recorded.
 STATUSES = ("paired", "start_only", "complete_only", "schedule_only")
 _SCHEDULE, _START, _COMPLETE, _OTHER = 0, 1, 2, 3
+_FIELDS = ("case", "activity", "resource", "sched", "start", "complete", "overlapping", "seen")
+_DONE, _OVERLAP = _FIELDS.index("complete"), _FIELDS.index("overlapping")
 _COLUMNS = [
     CASE,
     ACTIVITY,
@@ -277,44 +281,58 @@ def _pair(
             "overlapping": np.zeros(len(keep), bool),
             "seen": keep,
         }
-    rows: dict[str, list] = {k: [] for k in ("case", "activity", "resource", "sched", "start")}
-    rows.update(complete=[], overlapping=[], seen=[])
+    # one list per instance: case, activity, resource, schedule, start, complete, overlapping,
+    # position of its first event (ties keep event order)
+    found: list[list[int]] = []
     schedules: dict[tuple[int, int, int], deque[int]] = {}
-    opened: dict[tuple[int, int, int], deque[int]] = {}
+    opened: dict[tuple[int, int, int], deque[int]] = {}  # open instances per key, oldest first
+    opened_any: dict[tuple[int, int], deque[int]] = {}  # the same per case and activity
 
     def new(key: tuple[int, int, int], seen: int, sched: int, begun: int, done: int) -> int:
-        for name, value in zip(("case", "activity", "resource"), key, strict=True):
-            rows[name].append(value)
-        for name, value in (("sched", sched), ("start", begun), ("complete", done)):
-            rows[name].append(value)
-        rows["overlapping"].append(False)
-        rows["seen"].append(seen)
-        return len(rows["seen"]) - 1
+        found.append([key[0], key[1], key[2], sched, begun, done, 0, seen])
+        return len(found) - 1
 
-    for at in range(len(kind)):
-        key = (int(case[at]), int(activity[at]), int(resource[at]))
-        what, time = kind[at], int(complete[at])
+    def oldest_open(queue: deque[int] | None) -> int | None:
+        # instances closed through the other queue are skipped here (lazy removal)
+        while queue and found[queue[0]][_DONE] != NAT:
+            queue.popleft()
+        return queue.popleft() if queue else None
+
+    # plain Python lists: the loop reads one event at a time, which numpy scalars slow down
+    events = zip(case.tolist(), activity.tolist(), resource.tolist(), kind.tolist(), strict=True)
+    times, starts = complete.tolist(), start.tolist()
+    for at, (case_code, activity_code, resource_code, what) in enumerate(events):
+        key, time = (case_code, activity_code, resource_code), times[at]
         if what == _SCHEDULE:
             schedules.setdefault(key, deque()).append(time)
         elif what == _START:
             waiting = schedules.get(key)
             open_now = opened.setdefault(key, deque())
             number = new(key, at, waiting.popleft() if waiting else NAT, time, NAT)
-            if open_now:  # a second start before the first completed
-                for other in (*open_now, number):
-                    rows["overlapping"][other] = True
+            still_open = [n for n in open_now if found[n][_DONE] == NAT]
+            if still_open:  # a second start before the first completed
+                for other in (*still_open, number):
+                    found[other][_OVERLAP] = 1
             open_now.append(number)
+            opened_any.setdefault(key[:2], deque()).append(number)
         elif what == _COMPLETE:
-            open_now = opened.get(key)
-            if open_now:
-                rows["complete"][open_now.popleft()] = time
+            # the same resource's oldest open start; else any resource's (work handed over,
+            # or the resource written on one of the two events only)
+            number = oldest_open(opened.get(key))
+            if number is None:
+                number = oldest_open(opened_any.get(key[:2]))
+            if number is not None:
+                found[number][_DONE] = time
+                if found[number][2] < 0:
+                    found[number][2] = key[2]
             else:
                 waiting = schedules.get(key)
-                new(key, at, waiting.popleft() if waiting else NAT, int(start[at]), time)
+                new(key, at, waiting.popleft() if waiting else NAT, starts[at], time)
     for key, left in schedules.items():  # schedules never started nor completed
         for sched in left:
             new(key, len(kind), sched, NAT, NAT)
-    return rows
+    table = np.array(found, dtype=np.int64).reshape(-1, len(_FIELDS))
+    return {name: table[:, at] for at, name in enumerate(_FIELDS)}
 
 
 def _instance_frame(
@@ -354,7 +372,7 @@ def _instance_frame(
             "waiting_time": _durations(waiting),
             "sojourn_time": _durations(sojourn),
             "status": _statuses(sched, start, complete),
-            "overlapping": np.asarray(rows["overlapping"], bool)[sequence],
+            "overlapping": np.asarray(rows["overlapping"]).astype(bool)[sequence],
         }
     )
     frame["instance"] = frame.groupby([CASE, ACTIVITY], sort=False).cumcount().to_numpy() + 1

@@ -16,6 +16,11 @@ from research_kit.process.filters import (
     filter_time_range,
     filter_top_variants,
 )
+from research_kit.process.instances import (
+    InstancePairing,
+    activity_instances,
+    activity_instances_with_details,
+)
 from research_kit.process.material import check, process_steps, study_event_log, study_process_map
 from research_kit.process.performance import bottlenecks, case_durations, rework
 from research_kit.process.render import (
@@ -35,7 +40,10 @@ from research_kit.study import register_study_method
 __all__ = [
     "Comparison",
     "EventLogReading",
+    "InstancePairing",
     "ProcessMap",
+    "activity_instances",
+    "activity_instances_with_details",
     "bottlenecks",
     "case_durations",
     "case_variants",

@@ -67,8 +67,9 @@ def read_event_log(
         the ``case:<key>`` columns.
     start_timestamp, resource, lifecycle : str, optional
         The columns holding the start time, the resource (who did it) and the lifecycle
-        transition. ``org:resource`` and ``lifecycle:transition`` are used when present and
-        not named.
+        transition. ``org:resource``, ``lifecycle:transition`` and ``start_timestamp`` (pm4py's
+        name for the start time) are used when present and not named; start times are parsed
+        like the completion times, an empty one read as missing.
     timezone : str
         Time zone of timestamps written without an offset (e.g. ``"America/Chicago"``).
     errors : {"raise", "drop"}

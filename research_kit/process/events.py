@@ -351,6 +351,8 @@ def _resolve_columns(
             used[role] = name
         elif role in XES_NAMES and XES_NAMES[role] in present and role not in present:
             used[role] = XES_NAMES[role]
+        elif role == START and START in present:  # pm4py's name for it, in CSV as in XES
+            used[role] = START
     doubled = pd.Series(list(used.values())).duplicated()
     if doubled.any():
         name = list(used.values())[int(np.flatnonzero(doubled)[0])]

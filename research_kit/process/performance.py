@@ -22,6 +22,7 @@ from research_kit.process._arrays import (
     variant_table,
 )
 from research_kit.process.discovery import directly_follows
+from research_kit.process.instances import instance_events
 
 
 def case_durations(log: pd.DataFrame, *, use_start: bool = True) -> pd.DataFrame:
@@ -60,13 +61,19 @@ def case_durations(log: pd.DataFrame, *, use_start: bool = True) -> pd.DataFrame
 def rework(log: pd.DataFrame) -> pd.DataFrame:
     """Activities done more than once in a case (pm4py's rework cases per activity), and loops.
 
+    When the table records lifecycle transitions (read with ``transition=None``), start,
+    schedule and complete events are first paired into activity instances
+    (:func:`~research_kit.process.activity_instances`), so that a start followed by its
+    complete counts once, not as a repeat.
+
     Returns
     -------
     pandas.DataFrame
-        Per activity: ``events``, ``cases`` (cases with the activity), ``cases_with_rework``
-        (cases in which it occurs more than once), ``rework_share`` (of the cases with the
-        activity), ``repeats`` (occurrences beyond the first in each case) and ``self_loops``
-        (times it directly follows itself). Sorted by cases with rework (most first).
+        Per activity: ``events`` (events, or instances when paired), ``cases`` (cases with the
+        activity), ``cases_with_rework`` (cases in which it occurs more than once),
+        ``rework_share`` (of the cases with the activity), ``repeats`` (occurrences beyond the
+        first in each case) and ``self_loops`` (times it directly follows itself). Sorted by
+        cases with rework (most first).
 
     Examples
     --------
@@ -77,8 +84,15 @@ def rework(log: pd.DataFrame) -> pd.DataFrame:
     >>> rework(log).iloc[0].to_dict()  # doctest: +NORMALIZE_WHITESPACE
     {'activity': 'Review', 'events': 4, 'cases': 2, 'cases_with_rework': 1,
      'rework_share': 0.5, 'repeats': 2, 'self_loops': 1}
+
+    Lifecycle events are paired first, so a start and its complete are one piece of work:
+
+    >>> log = event_table({"A": [("Review", "2025-01-01"), ("Review", "2025-01-02")]})
+    >>> log["lifecycle"] = ["start", "complete"]
+    >>> rework(log)[["events", "cases_with_rework", "self_loops"]].values.tolist()
+    [[1, 0, 0]]
     """
-    events = event_arrays(log)
+    events = event_arrays(instance_events(log))
     n = events.n_activities
     pairs, counts = np.unique(events.case * n + events.activity, return_counts=True)
     activity = pairs % n

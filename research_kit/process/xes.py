@@ -83,7 +83,8 @@ def read_xes(
         Which columns hold the case id, activity and time; trace attributes are named
         ``case:<key>``, so the trace name is ``case:concept:name``.
     start_timestamp, resource : str, optional
-        Columns holding a start time and the resource (``org:resource`` when not named).
+        Columns holding a start time and the resource (``start_timestamp`` and
+        ``org:resource`` when not named).
 
     Returns
     -------

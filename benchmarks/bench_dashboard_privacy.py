@@ -81,7 +81,7 @@ def figures() -> list[tuple[str, str, float, str]]:
                     for item, scale in basis.scales.items()
                 ]
                 themes, _ = survey_findings._themes_plan(
-                    basis, basis.themes.assignments, group=group, min_size=study.min_cell_size
+                    basis, basis.themes.assignments, group=group, min_cell_size=study.min_cell_size
                 )
                 for plan in [*plans, themes]:
                     families += 1

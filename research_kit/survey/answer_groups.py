@@ -22,7 +22,6 @@ when it assigns new answers.
 
 from __future__ import annotations
 
-import importlib
 import re
 import string
 import unicodedata
@@ -35,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from research_kit.errors import SurveyError
+from research_kit.text import detect_languages
 
 __all__ = [
     "FILLER_WORDS",
@@ -542,12 +542,5 @@ def answer_groups(
 
 
 def detected_languages(texts: Sequence[str]) -> pd.DataFrame:
-    """Each answer's language from :mod:`research_kit.text.languages` (when it is installed)."""
-    try:
-        module = importlib.import_module("research_kit.text.languages")
-    except ImportError as error:
-        raise SurveyError(
-            "languages='auto' needs the language detector (research_kit.text.languages)",
-            hint="pass the answers' language codes instead, or languages=None",
-        ) from error
-    return module.detect_languages(list(texts))
+    """Each answer's language, from :func:`research_kit.text.detect_languages`."""
+    return detect_languages(list(texts))

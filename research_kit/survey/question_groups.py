@@ -10,13 +10,12 @@ answers to translate, and a kept run's themes without its groups (for warm start
 
 from __future__ import annotations
 
-import importlib.util
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from research_kit.survey.answer_groups import LANGUAGE_NAMES, detected_languages
+from research_kit.survey.answer_groups import LANGUAGE_NAMES, detected_languages, main_language
 from research_kit.survey.cluster_runs import cluster_runs
 from research_kit.survey.multilingual import multilingual_model_available
 from research_kit.text import build_pipeline
@@ -41,7 +40,6 @@ __all__ = [
 LANGUAGE_COLUMNS = ["language", "language_name", "answers", "share", "clustered"]
 #: Columns of :meth:`QuestionThemes.for_translation <research_kit.survey.themes.QuestionThemes>`.
 TRANSLATION_COLUMNS = ["respondent_id", "language", "language_name", "text"]
-_DETECTOR = "research_kit.text.languages"
 
 
 def clustering_setup(codes: pd.DataFrame | None, embedding: str, nlp: Any) -> tuple[str, Any]:
@@ -60,17 +58,13 @@ def clustering_setup(codes: pd.DataFrame | None, embedding: str, nlp: Any) -> tu
     >>> embedding, nlp.lang
     ('tfidf', 'es')
     """
-    reliable = (
-        codes.loc[codes["reliable"], "language"]
-        if codes is not None
-        else pd.Series([], dtype=object)
-    )
-    counts = reliable[reliable != "und"].value_counts()
-    main = str(min(counts[counts == counts.max()].index)) if len(counts) else "en"
+    languages = codes["language"] if codes is not None else pd.Series([], dtype=object)
+    reliable = codes["reliable"] if codes is not None else pd.Series([], dtype=bool)
+    main = main_language(languages, reliable)
     if embedding == "auto":
-        several = len(counts) > 1
+        several = languages[reliable & (languages != "und")].nunique() > 1
         embedding = "multilingual" if several and multilingual_model_available() else "tfidf"
-    if main != "en":
+    if main not in ("en", "und"):
         nlp = build_pipeline("blank", lang=main)
     return embedding, nlp
 
@@ -93,14 +87,9 @@ def answer_languages(answered: pd.DataFrame, languages: Any) -> pd.DataFrame | N
     if languages is None:
         return None
     if isinstance(languages, str) and languages == "auto":
-        if importlib.util.find_spec(_DETECTOR.rpartition(".")[0]) is None or (
-            importlib.util.find_spec(_DETECTOR) is None
-        ):
-            return None  # no detector installed: no language groups
         found = detected_languages(list(answered["text"]))
-        reliable = found["reliable"] if "reliable" in found.columns else True
         return pd.DataFrame(
-            {"language": found["language"].to_numpy(object), "reliable": reliable}
+            {"language": found["language"].to_numpy(object), "reliable": found["reliable"]}
         ).astype({"reliable": bool})
     by_respondent = pd.Series(languages)
     codes = answered["respondent_id"].map(by_respondent)

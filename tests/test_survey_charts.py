@@ -238,3 +238,44 @@ def test_share_by_group_footnote_takes_its_settings_from_arguments_or_columns() 
     footnote = footnote.replace("\n", " ")
     assert "80% confidence" in footnote and "fewer than 7 people" in footnote
     assert "p < 0.05" in footnote
+
+
+def _tick_labels(axis) -> list[tuple[float, str]]:
+    axis.figure.canvas.draw()
+    low, high = axis.get_view_interval()
+    return [
+        (tick.get_loc(), tick.label1.get_text())
+        for tick in axis.get_major_ticks()
+        if low - 1e-12 <= tick.get_loc() <= high + 1e-12
+    ]
+
+
+@pytest.mark.parametrize("highest", [0.04, 0.19, 0.23, 0.48, 0.9])
+def test_percent_ticks_are_labelled_with_their_exact_value(highest: float) -> None:
+    # A 0-decimal formatter on ticks every 2.5% printed "0, 2, 5, 8, 10 %": each label must
+    # read back as its tick's own position.
+    breakdown = pd.DataFrame(
+        {
+            "group": ["Ward 1", "Ward 2"],
+            "share": [highest, highest / 2],
+            "ci_low": [highest * 0.9, highest / 3],
+            "ci_high": [highest, highest * 0.6],
+        }
+    )
+    ax = share_by_group(breakdown).axes[-1]
+    ticks = _tick_labels(ax.xaxis)
+    assert len(ticks) >= 3
+    for position, label in ticks:
+        assert label.endswith("%")
+        assert float(label.rstrip("%")) == pytest.approx(position * 100, abs=1e-9)
+
+
+def test_likert_ticks_are_sizes_and_the_centre_line_stays_behind_the_neutral_figures() -> None:
+    fig = likert_bars(_summary({"Fast": [0.3, 0.3, 0.1, 0.2, 0.1]}), order=AGREE)
+    ax = fig.axes[0]
+    for position, label in _tick_labels(ax.xaxis):
+        assert float(label.rstrip("%")) == pytest.approx(abs(position) * 100, abs=1e-9)
+    (centre,) = [line for line in ax.lines if list(line.get_xdata()) == [0, 0]]
+    lowest_bar = min(patch.get_zorder() for patch in _coloured(ax))
+    assert centre.get_zorder() < lowest_bar
+    assert all(text.get_zorder() > lowest_bar for text in ax.texts)

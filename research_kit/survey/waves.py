@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import PercentFormatter
 from scipy import stats
 
 from research_kit.errors import SurveyError
@@ -35,7 +34,7 @@ from research_kit.survey.responses import is_non_answer
 from research_kit.survey.variance import SurveyDesign, likert_mean, weighted_mean
 from research_kit.survey.wave_questions import match_questions, series_waves
 from research_kit.tables import read_csv_table
-from research_kit.viz import PALETTE, style
+from research_kit.viz import PALETTE, percent_axis, style
 
 if TYPE_CHECKING:
     from research_kit.study import Study
@@ -287,7 +286,7 @@ def _label_trend_axes(ax: plt.Axes, table: pd.DataFrame, waves: list, title: str
     ax.set_xlim(-0.5, len(waves) - 0.5)
     first = table.iloc[0]
     if first["statistic"] == "share":
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        percent_axis(ax.yaxis)
         ax.set_ylabel(textwrap.fill(f"share answering {first.get('value', '')}".strip(), 40))
     else:
         ax.set_ylabel(str(first["statistic"]))

@@ -5,8 +5,8 @@ for rating scales); text is large enough to read on a projector; charts are draw
 DataFrames by column name, as seaborn does. Suppressed cells (too few people to show) are
 hatched and labelled, never drawn as a value. Its parts, one concept each:
 
-- :mod:`~research_kit.viz.theme`: the palette and :func:`style`, the house style applied in a
-  ``with`` block, never to the user's global settings.
+- :mod:`~research_kit.viz.theme`: the palette, :func:`style`, the house style applied in a
+  ``with`` block, never to the user's global settings, and :func:`percent_axis`.
 - :mod:`~research_kit.viz.charts`: :func:`bar_chart`, :func:`heatmap`, :func:`line_chart`.
 - :mod:`~research_kit.viz.likert`: :func:`likert_bars`, diverging bars of rating scales.
 - :mod:`~research_kit.viz.shares`: :func:`share_by_group`, a share by group with intervals.
@@ -35,6 +35,7 @@ from research_kit.viz.theme import (
     NEUTRAL,
     PALETTE,
     SUPPRESSED_HATCH,
+    percent_axis,
     set_theme,
     style,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "inline_svg",
     "likert_bars",
     "line_chart",
+    "percent_axis",
     "set_theme",
     "share_by_group",
     "style",

@@ -14,7 +14,6 @@ import pandas as pd
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.ticker import FuncFormatter
 
 from research_kit.deprecation import renamed_keywords
 from research_kit.viz._panels import panel_grid, row_labels, split_panels, wrap_label
@@ -24,6 +23,7 @@ from research_kit.viz.theme import (
     NEUTRAL,
     PALETTE,
     SUPPRESSED_HATCH,
+    percent_axis,
     style,
 )
 
@@ -109,7 +109,9 @@ def likert_bars(
             layouts.append((ax, y, _diverging_segments(values, colours)))
         ax.set_yticks(range(len(rows)), [wrap_label(row, wrap) for row in rows])
         ax.set_ylim(len(rows) - 0.5, -0.5)
-        ax.axvline(0, color="#444444", linewidth=0.8, zorder=3)
+        # Behind the bars: it marks the midpoint between bars without crossing the neutral
+        # segment's percentage, which sits on it.
+        ax.axvline(0, color="#444444", linewidth=0.8, zorder=0.5)
         ax.grid(axis="y", visible=False)
         ax.set_ylabel("")
         if panel_title is not None:
@@ -149,7 +151,7 @@ def likert_bars(
         segments is None or any(colour is None for *_, colour in segments)
         for *_, segments in layouts
     )
-    axes[-1, 0].xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{abs(value):.0%}"))
+    percent_axis(axes[-1, 0].xaxis, unsigned=True)
     axes[-1, 0].set_xlabel("share of respondents who answered")
     handles = [
         Patch(facecolor=colour, edgecolor="white", label=wrap_label(value, 16))

@@ -14,11 +14,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
 
 from research_kit.deprecation import renamed_keywords
 from research_kit.viz._panels import panel_grid, row_labels, split_panels, wrap_label
-from research_kit.viz.theme import PALETTE, style
+from research_kit.viz.theme import PALETTE, percent_axis, style
 
 
 @renamed_keywords(group="by")
@@ -104,7 +103,7 @@ def share_by_group(
         if panel_title is not None:
             ax.set_title(wrap_label(panel_title, 70), loc="left", fontsize=11)
     axes[-1, 0].set_xlim(0, min(1.0, highest * 1.1 + 0.02) if highest else 1.0)
-    axes[-1, 0].xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    percent_axis(axes[-1, 0].xaxis)
     axes[-1, 0].set_xlabel("share of respondents who answered")
     note = _share_footnote(
         data,

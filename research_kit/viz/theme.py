@@ -13,6 +13,8 @@ from contextlib import contextmanager
 
 import matplotlib as mpl
 import seaborn as sns
+from matplotlib.axis import Axis
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 #: Paul Tol's "bright" qualitative scheme (colour-blind safe).
 PALETTE = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB")
@@ -61,6 +63,41 @@ def style() -> Iterator[None]:
     """
     with mpl.rc_context(_style_rc()):
         yield
+
+
+def percent_axis(axis: Axis, *, unsigned: bool = False) -> None:
+    """Tick an axis of shares (0 to 1) at round percentages, each labelled with its exact value.
+
+    Ticks fall on steps of 1, 2 or 5 times a power of ten percent, so a label never rounds
+    a tick that lies between whole percentages (a plain 0-decimal formatter labels ticks at
+    2.5% steps "0, 2, 5, 8, 10 %"). A label has a decimal only when its value needs one.
+    ``unsigned=True`` labels negative positions by their size (diverging rating-scale bars).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> with style():
+    ...     fig, ax = plt.subplots()
+    >>> ax.set_xlim(0, 0.2)
+    (0.0, 0.2)
+    >>> percent_axis(ax.xaxis)
+    >>> fig.canvas.draw()
+    >>> [tick.get_text() for tick in ax.get_xticklabels()]
+    ['0%', '5%', '10%', '15%', '20%']
+    >>> plt.close(fig)
+    """
+    axis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 5, 10]))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: _percent_label(value, unsigned)))
+
+
+def _percent_label(value: float, unsigned: bool) -> str:
+    """A share as a percentage with as few decimals as shows it exactly (up to two)."""
+    percent = abs(value) * 100 if unsigned else value * 100
+    for decimals in range(3):
+        if abs(round(percent, decimals) - percent) < 1e-9:
+            break
+    text = f"{percent:.{decimals}f}"
+    return ("0" if text.strip("-0.") == "" else text) + "%"
 
 
 def set_theme() -> None:

@@ -80,3 +80,33 @@ def test_quotes_are_escaped(study):
     report = explorer.step_view.value
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; left." in report
     assert "<script" not in report
+
+
+def test_variant_labels_say_how_each_path_differs(study):
+    explorer = ProcessExplorer(study)
+    labels = [label for label, value in explorer.variant_picker.options[1:]]
+    assert len(labels) > 5
+    # Cut at the picker's width (about 40 characters) the labels still differ, and none
+    # spends it on the first steps every path shares (the old labels read "N cases (x%):
+    # Submit application → Compl…", the same for tied counts).
+    assert len({label[:40] for label in labels}) == len(labels)
+    differences = [label.split(": ", 1)[1] for label in labels]
+    assert differences[0].startswith("the most common path")
+    top = explorer.variant_table.iloc[0]["activities"]
+    assert not any(d.startswith(top[0]) for d in differences)
+    for (_, value), difference in zip(
+        explorer.variant_picker.options[2:], differences[1:], strict=True
+    ):
+        new_steps = set(value.split(" → ")) - set(top)
+        if new_steps:  # new steps come first, before repeats and left-out steps
+            assert difference.startswith("+ ") and difference[2:].startswith(tuple(new_steps))
+    explorer.variant_picker.value = explorer.variant_table.iloc[1]["variant"]
+    assert explorer.variant_table.iloc[1]["variant"] in explorer.variant_view.value
+
+
+def test_the_first_step_says_why_it_has_no_wait(study):
+    explorer = ProcessExplorer(study)
+    first = explorer.spec.steps[0].id
+    report = explorer.step_report(first)
+    assert "no wait before it is measured: it begins the case" in report
+    assert " , " not in report and "percentile ." not in report

@@ -12,6 +12,7 @@ drawing, so steps are picked from a list beside the map.
 from __future__ import annotations
 
 import html
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
@@ -95,11 +96,13 @@ class ProcessExplorer:
         self.step_picker = widgets.Select(
             options=self._step_options(), rows=10, layout=widgets.Layout(width="100%")
         )
+        self.variant_view = widgets.HTML()
         self.map_view = widgets.HTML(layout=widgets.Layout(overflow="auto", width="100%"))
         self.step_view = widgets.HTML()
         self.status = widgets.HTML()
         for control in (self.activity_slider, self.path_slider, self.metric, self.variant_picker):
             control.observe(self._redraw, names="value")
+        self.variant_picker.observe(self._show_variant, names="value")
         self.step_picker.observe(self._show_step, names="value")
         self.widget = self._assemble()
         self._redraw()
@@ -121,6 +124,7 @@ class ProcessExplorer:
                 self.metric,
                 widgets.HTML("<b>Variants</b> (most common paths)"),
                 self.variant_picker,
+                self.variant_view,
             ],
             layout=widgets.Layout(width="34%"),
         )
@@ -187,10 +191,21 @@ class ProcessExplorer:
 
     def _variant_options(self, top: int) -> list[tuple[str, str]]:
         options = [(f"All cases ({self.log['case_id'].nunique():,})", ALL_VARIANTS)]
-        for row in self.variant_table.head(top).itertuples(index=False):
-            label = f"{row.count:,} cases ({row.share:.0%}): {_short(row.variant, 90)}"
-            options.append((label, row.variant))
+        shown = self.variant_table.head(top)
+        # Paths share their first steps, so a label cut at the picker's width would read the
+        # same for every variant: each says how it differs from the most common path instead
+        # (the full path shows under the list when chosen).
+        reference = tuple(shown["activities"].iloc[0]) if len(shown) else ()
+        for row in shown.itertuples(index=False):
+            difference = _variant_difference(tuple(row.activities), reference)
+            options.append((f"{row.count:,} cases ({row.share:.0%}): {difference}", row.variant))
         return options
+
+    def _show_variant(self, _change=None) -> None:
+        chosen = self.variant_picker.value
+        self.variant_view.value = (
+            "" if chosen == ALL_VARIANTS else f"<small>{html.escape(chosen)}</small>"
+        )
 
     # -- steps and evidence ----------------------------------------------------------------------
     def _load_evidence(self) -> pd.DataFrame:
@@ -220,12 +235,7 @@ class ProcessExplorer:
         step = self.spec.step(step_id)
         parts = [f"<h4>{html.escape(step.label)}</h4>"]
         if step_id in self._durations.index:
-            row = self._durations.loc[step_id]
-            parts.append(
-                f"<p>{int(row['cases']):,} cases; median wait before it "
-                f"<b>{html.escape(format_duration(row['median_wait']))}</b>, 90th percentile "
-                f"{html.escape(format_duration(row['p90_wait']))}.</p>"
-            )
+            parts.append(_wait_sentence(self._durations.loc[step_id]))
         if not self._evidence.empty and step_id in self._evidence.index:
             evidence = self._evidence.loc[step_id]
             names = ", ".join(evidence["code_names"]) or "none"
@@ -270,5 +280,42 @@ def _slider(description: str, value: float) -> widgets.FloatSlider:
     )
 
 
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _wait_sentence(row: pd.Series) -> str:
+    """The measured wait before a step, or why there is none (a case's first step)."""
+    cases = int(row["cases"])
+    if pd.isna(row["median_wait"]):
+        why = "it begins the case" if cases else "no case in the log reaches it"
+        return f"<p>{cases:,} cases; no wait before it is measured: {why}.</p>"
+    return (
+        f"<p>{cases:,} cases; median wait before it "
+        f"<b>{html.escape(format_duration(row['median_wait']))}</b>, 90th percentile "
+        f"{html.escape(format_duration(row['p90_wait']))}.</p>"
+    )
+
+
+def _variant_difference(steps: tuple[str, ...], reference: tuple[str, ...]) -> str:
+    """How a path differs from the most common one: steps added (+) and left out (−)."""
+    if steps == reference:
+        return f"the most common path ({len(steps)} steps)"
+    added = Counter(steps) - Counter(reference)
+    missing = Counter(reference) - Counter(steps)
+    if not added and not missing:
+        return "the same steps in another order"
+    # Steps new to the path first: they tell variants apart sooner than a repeated step.
+    added_names = [_added(name, n, name in reference) for name, n in added.items()]
+    added_names.sort(key=lambda name: name.endswith(("again", "more times")))
+    parts = [f"+ {_listed(added_names)}"] if added else []
+    parts += [f"− {_listed(list(missing))}"] if missing else []
+    return "; ".join(parts)
+
+
+def _added(name: str, times: int, repeated: bool) -> str:
+    if repeated:
+        return f"{name} again" if times == 1 else f"{name} {times} more times"
+    return name if times == 1 else f"{name} ×{times}"
+
+
+def _listed(names: list[str], most: int = 2) -> str:
+    """Up to ``most`` names in path order, then how many more."""
+    more = len(names) - most
+    return ", ".join(names[:most]) + (f" and {more} more" if more > 0 else "")

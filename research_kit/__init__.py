@@ -16,7 +16,7 @@ Examples
 from research_kit import interviews, process, survey
 from research_kit.checks import check_study, summarise_study
 from research_kit.errors import Problem, ResearchKitError
-from research_kit.study import Study, open_study, register_study_method
+from research_kit.study import Study, open_study, register_study_method, scratch_copy
 from research_kit.version import __version__
 
 # The whole-study check and summary, offered on every study too (study.check(), study.summary()).
@@ -32,6 +32,7 @@ __all__ = [
     "interviews",
     "open_study",
     "process",
+    "scratch_copy",
     "summarise_study",
     "survey",
 ]

@@ -12,7 +12,11 @@ notebook can still write ``study.documents()`` or ``study.survey()``.
 from __future__ import annotations
 
 import functools
+import shutil
+import sqlite3
+import tempfile
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +92,71 @@ def _create_study_folder(folder: Path) -> None:
             handle.write(default_study_yaml(folder.name))
     except FileExistsError:
         pass
+
+
+def scratch_copy(path: Path | str, into: Path | str | None = None) -> Path:
+    """Copy a study folder, database included, for work that must not change the study.
+
+    Notebooks that demonstrate edits (codings, theme names, accepted suggestions) open a
+    scratch copy, so that the study's dashboard and briefs show what they showed before. The
+    raw files are copied as they are; a SQLite database is copied with SQLite's backup API, so
+    a copy taken while another process writes is still consistent.
+
+    Parameters
+    ----------
+    path : Path or str
+        The study folder to copy.
+    into : Path or str, optional
+        The folder to create the copy in (it must not exist yet); by default a new temporary
+        folder named after the study.
+
+    Returns
+    -------
+    Path
+        The copy's folder: pass it to :func:`open_study`.
+
+    Raises
+    ------
+    StudyConfigError
+        If there is no study at ``path``, or its database is on a server or outside its
+        folder (the copy would share it).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "permits"
+    >>> open_study(folder).close()
+    >>> copy = scratch_copy(folder)
+    >>> copy != folder, sorted(p.name for p in copy.iterdir())
+    (True, ['notes', 'process', 'study.db', 'study.yml', 'survey'])
+    """
+    folder = Path(path).expanduser()
+    settings = read_settings(folder)
+    location = settings.database_location
+    database = Path(location).resolve()
+    if "://" in location or not database.is_relative_to(folder.resolve()):
+        # The copy's study.yml would name the same database: its edits would reach the study.
+        raise StudyConfigError(
+            "keeps its database outside its folder, so a scratch copy would share it",
+            path=folder / STUDY_FILE,
+            hint="copy the database too and point `database:` of a copied folder at the copy",
+        )
+    target = Path(into) if into is not None else Path(tempfile.mkdtemp(prefix="research_kit_"))
+    if into is None:
+        target = target / folder.resolve().name
+    skipped = {database.name} | {f"{database.name}-{end}" for end in ("wal", "shm", "journal")}
+    shutil.copytree(folder, target, ignore=lambda _, names: [n for n in names if n in skipped])
+    if database.is_file():
+        _copy_sqlite(database, target / database.relative_to(folder.resolve()))
+    return target
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database, even while another connection writes to it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    reading = closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True))
+    with reading as source_db, closing(sqlite3.connect(target)) as target_db:
+        source_db.backup(target_db)
 
 
 class Study:

@@ -92,3 +92,40 @@ def test_summary_counts_what_the_study_holds(tmp_path):
     assert summary[("event log small_log", "cases")] == len(SMALL_CASES)
     events = sum(len(activities) for activities in SMALL_CASES.values())
     assert summary[("event log small_log", "events")] == events
+
+
+def _codings(folder) -> list:
+    with open_study(folder) as study:
+        return research_kit.interviews.codings(study)["coding_id"].tolist()
+
+
+def test_a_scratch_copy_holds_the_study_and_takes_edits_alone(tmp_path):
+    original = tmp_path / "permits"
+    write_small_study(original)
+    with open_study(original) as study:
+        note = study.documents()[0]
+        research_kit.interviews.apply_code(
+            study, note.id, 0, 5, sorted(study.code_ids())[0], coder="A"
+        )
+    copy = research_kit.scratch_copy(original)
+    assert copy.parent != original.parent and copy.name == "permits"
+    assert _codings(copy) == _codings(original) != []  # the database came along
+    with open_study(copy) as study:
+        note = study.documents()[0]
+        research_kit.interviews.apply_code(
+            study, note.id, 6, 9, sorted(study.code_ids())[0], coder="B"
+        )
+    assert len(_codings(copy)) == len(_codings(original)) + 1
+
+
+def test_a_scratch_copy_refuses_a_database_it_would_share(tmp_path):
+    write_small_study(tmp_path / "permits")
+    settings = tmp_path / "permits" / "study.yml"
+    text = settings.read_text().replace("database: study.db", f"database: {tmp_path / 'x.db'}")
+    text += "allow_outside_paths: true\n"
+    settings.write_text(text)
+    with pytest.raises(StudyConfigError, match="scratch copy would share it"):
+        research_kit.scratch_copy(tmp_path / "permits")
+    assert not (tmp_path / "permits" / "copy").exists()
+    with pytest.raises(StudyConfigError):
+        research_kit.scratch_copy(tmp_path / "no study here")

@@ -17,7 +17,7 @@ import pytest
 from research_kit import open_study
 from research_kit.briefs import _survey_findings as survey_findings
 from research_kit.briefs import assemble_findings, export_html, export_pdf, render_html
-from research_kit.briefs.findings import SUPPRESSED
+from research_kit.briefs.content import SUPPRESSED
 from research_kit.errors import ResearchKitError
 from research_kit.interviews import import_shipped_codings
 

@@ -7,7 +7,7 @@ through WeasyPrint).
 """
 
 from research_kit.briefs.content import FigureSpec, Findings, Quote, Section, Table
-from research_kit.briefs.findings import assemble_findings
+from research_kit.briefs.findings import assemble_findings, filter_choices, study_material
 from research_kit.briefs.report import export_html, export_pdf, render_html, section_html
 
 __all__ = [
@@ -19,6 +19,8 @@ __all__ = [
     "assemble_findings",
     "export_html",
     "export_pdf",
+    "filter_choices",
     "render_html",
     "section_html",
+    "study_material",
 ]

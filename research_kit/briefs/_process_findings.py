@@ -39,26 +39,7 @@ _STEP_QUOTE_LENGTH = 200
 
 def process_section(study, log, coder, *, ward, facts, gate: StakeholderGate) -> Section:
     """The process section of a brief: the process map with evidence on its steps, and the log."""
-    spec = _gated_spec(study.process_map(), gate)
-    annotations = _gated_annotations(
-        # Whole quotes: the gate redacts before they are cut, so no half phone number is left.
-        pm.step_annotations(study, spec, log, coder=coder, quote_length=_WHOLE_QUOTE),
-        study.documents_table(),
-        gate,
-    )
-    alt = (
-        f"Swimlane map of the {spec.name} process, annotated with median waits and "
-        "interview evidence per step."
-    )
-    figures = [
-        FigureSpec(
-            viz.inline_svg(pm.swimlane_svg(spec, annotations=annotations), alt),
-            alt,
-            "The process as designed, with the median wait before each step (from the event log) "
-            "and how often interviews mention it.",
-            wide=True,
-        )
-    ]
+    figures = [_process_figure(study, log, coder, gate)]
     n_cases = log["case_id"].nunique()
     waits = pm.bottlenecks(log, by="activity")
     # A step few cases reach (withdrawal, say) is not a bottleneck, however long its wait.
@@ -152,6 +133,41 @@ def process_section(study, log, coder, *, ward, facts, gate: StakeholderGate) ->
         summary=summary,
         tables=tables,
         figures=figures,
+    )
+
+
+def _process_figure(study, log, coder, gate: StakeholderGate) -> FigureSpec:
+    """The process as designed with evidence on its steps; as mined when there is no map."""
+    if not study.settings.process_maps:
+        alt = (
+            "Map of the paths cases take, mined from the event log: each arrow is one step "
+            "following another, labelled with how many times it happened."
+        )
+        dfg = pm.directly_follows(log)
+        svg = pm.process_map_svg(dfg, starts=pm.start_activities(log), ends=pm.end_activities(log))
+        return FigureSpec(
+            viz.inline_svg(gate.svg(svg), alt),
+            alt,
+            "The process as the event log shows it (the study has no designed process map).",
+            wide=True,
+        )
+    spec = _gated_spec(study.process_map(), gate)
+    annotations = _gated_annotations(
+        # Whole quotes: the gate redacts before they are cut, so no half phone number is left.
+        pm.step_annotations(study, spec, log, coder=coder, quote_length=_WHOLE_QUOTE),
+        study.documents_table(),
+        gate,
+    )
+    alt = (
+        f"Swimlane map of the {spec.name} process, annotated with median waits and "
+        "interview evidence per step."
+    )
+    return FigureSpec(
+        viz.inline_svg(pm.swimlane_svg(spec, annotations=annotations), alt),
+        alt,
+        "The process as designed, with the median wait before each step (from the event log) "
+        "and how often interviews mention it.",
+        wide=True,
     )
 
 

@@ -26,13 +26,12 @@ raw here; the templates escape them.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
 from research_kit import interviews as iv
-from research_kit import privacy
 from research_kit import process as pm
 from research_kit.briefs._interview_findings import (
     interviews_section,
@@ -40,37 +39,33 @@ from research_kit.briefs._interview_findings import (
     primary_coder,
     resolve_theme,
 )
+from research_kit.briefs._method_findings import method_section
 from research_kit.briefs._process_findings import (
     PILOT_DATE,
     PILOT_PERMIT_TYPE,
     days,
     process_section,
 )
-from research_kit.briefs._survey_basis import SurveyBasis
 from research_kit.briefs._survey_findings import (
     survey_basis,
     survey_section,
     themes_section,
 )
-from research_kit.briefs._survey_method import survey_method_rows
 from research_kit.briefs._survey_waves import wave_clause
 from research_kit.briefs.content import (
     GROUP_LABELS,
     GROUPS,
-    SUPPRESSED,
     FigureSpec,
     Findings,
     Quote,
     Section,
     Table,
-    join_words,
-    plural,
     plus_minus,
     unchanged,
 )
 from research_kit.briefs.gate import stakeholder_gate
 from research_kit.deprecation import renamed_keywords
-from research_kit.errors import CodingError, ResearchKitError
+from research_kit.errors import ResearchKitError
 from research_kit.privacy import StakeholderGate
 from research_kit.survey.themes import QuestionThemes
 
@@ -85,6 +80,8 @@ __all__ = [
     "Section",
     "Table",
     "assemble_findings",
+    "filter_choices",
+    "study_material",
 ]
 
 
@@ -165,47 +162,49 @@ def assemble_findings(
             f"cannot break the survey down by {group!r}",
             hint="choose one of: " + ", ".join(GROUPS),
         )
-    primary = coder or primary_coder(study)
-    themes = iv.theme_summary(study, coder=primary)
-    theme_id = resolve_theme(themes, theme)
+    material = study_material(study)
+    _check_ward(study, ward, material)
     gate = stakeholder_gate(study, redact=redact)
-    # Whole names through the gate before charts wrap them into lines.
-    themes = themes.assign(theme=themes["theme"].map(gate.text))
-    if "top_codes" in themes:
-        themes["top_codes"] = themes["top_codes"].map(gate.text)
-    survey = study.survey()
-    if ward is not None and ward not in set(survey["ward"].dropna()):
-        known = sorted(survey["ward"].dropna().unique())
-        raise ResearchKitError(
-            f"the study has no ward {ward!r}", hint="choose one of: " + ", ".join(known)
-        )
-
-    log = study.event_log()
-    if ward is not None and "ward" in log.columns:
+    primary = (coder or primary_coder(study)) if material["interviews"] else None
+    themes = _interview_themes(study, primary, gate) if material["interviews"] else None
+    theme_id = resolve_theme(themes, theme) if themes is not None else _no_theme(theme)
+    log = study.event_log() if material["process"] else None
+    if log is not None and ward is not None and "ward" in log.columns:
         log = pm.filter_cases(log, ward=ward)
 
     facts: dict[str, Any] = {}
-    basis = survey_basis(study, survey, answer_themes)
-    answers = themes_section(
-        study, basis, group=group, ward=ward, facts=facts, scrub=gate.text if redact else unchanged
-    )
-    coder_labels = labelled_coders(study)
-    sections = [
-        interviews_section(
+    basis = survey_basis(study, study.survey(), answer_themes) if material["survey"] else None
+    sections = []
+    if themes is not None:
+        coder_labels = labelled_coders(study)
+        sections.append(
+            interviews_section(
+                study,
+                themes,
+                primary,
+                ward=ward,
+                theme_id=theme_id,
+                facts=facts,
+                gate=gate,
+                coder_label=coder_labels.get(primary, "the primary coder"),
+            )
+        )
+    if basis is not None:
+        sections.append(survey_section(study, basis, group=group, ward=ward, facts=facts))
+        answers = themes_section(
             study,
-            themes,
-            primary,
+            basis,
+            group=group,
             ward=ward,
-            theme_id=theme_id,
             facts=facts,
-            gate=gate,
-            coder_label=coder_labels.get(primary, "the primary coder"),
-        ),
-        survey_section(study, basis, group=group, ward=ward, facts=facts),
-        *([answers] if answers is not None else []),
-        process_section(study, log, primary, ward=ward, facts=facts, gate=gate),
-    ]
-    filters = {"ward": ward or "All wards", "group": GROUP_LABELS[group]}
+            scrub=gate.text if redact else unchanged,
+        )
+        sections += [answers] if answers is not None else []
+    if log is not None:
+        sections.append(process_section(study, log, primary, ward=ward, facts=facts, gate=gate))
+    filters = {"ward": ward or "All wards"}
+    if basis is not None:
+        filters["group"] = GROUP_LABELS[group]
     if theme_id:
         filters["theme"] = str(themes.set_index("theme_id").loc[theme_id, "theme"])
     findings = Findings(
@@ -216,13 +215,105 @@ def assemble_findings(
         generated=datetime.now().astimezone(),
         headlines=_headlines(facts, ward=ward),
         sections=sections,
-        method=_method_section(
-            study, primary, basis, study.event_log(), facts=facts, gate=gate, coders=coder_labels
+        method=method_section(
+            study,
+            primary,
+            basis,
+            study.event_log() if log is not None else None,
+            facts=facts,
+            gate=gate,
+            material=material,
         ),
         filters=filters,
-        answer_themes=basis.themes,
+        answer_themes=basis.themes if basis is not None else None,
     )
     return _through_gate(findings, gate)
+
+
+def study_material(study) -> dict[str, bool]:
+    """Which strands a study holds, each the material of one part of its brief.
+
+    ``interviews``: interview notes; ``survey``: a survey listed in ``study.yml``;
+    ``process``: an event log listed there. A brief shows the sections of the strands
+    present and says in its method which were not part of the study.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from research_kit import open_study
+    >>> with open_study(pathlib.Path(tempfile.mkdtemp()) / "new") as study:
+    ...     study_material(study)
+    {'interviews': False, 'survey': False, 'process': False}
+    """
+    return {
+        "interviews": bool(study.documents()),
+        "survey": bool(study.settings.surveys),
+        "process": bool(study.settings.event_logs),
+    }
+
+
+def filter_choices(study) -> dict[str, list[str]]:
+    """The choices a brief's filters offer for a study: wards, survey groups and themes.
+
+    Wards come from whichever material records them (survey respondents, notes, event-log
+    cases); survey groups only when the study has a survey, interview themes only when it has
+    notes. Theme names are the codebook's (pass them through the brief's gate to show them).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from research_kit import open_study
+    >>> with open_study(pathlib.Path(tempfile.mkdtemp()) / "new") as study:
+    ...     filter_choices(study)
+    {'ward': [], 'group': [], 'theme': []}
+    """
+    material = study_material(study)
+    return {
+        "ward": _known_wards(study, material),
+        "group": list(GROUPS) if material["survey"] else [],
+        "theme": [str(t) for t in iv.theme_summary(study)["theme"]]
+        if material["interviews"]
+        else [],
+    }
+
+
+def _interview_themes(study, coder: str | None, gate: StakeholderGate) -> pd.DataFrame:
+    themes = iv.theme_summary(study, coder=coder)
+    # Whole names through the gate before charts wrap them into lines.
+    themes = themes.assign(theme=themes["theme"].map(gate.text))
+    if "top_codes" in themes:
+        themes["top_codes"] = themes["top_codes"].map(gate.text)
+    return themes
+
+
+def _no_theme(theme: str | None) -> None:
+    if theme is not None:
+        raise ResearchKitError(
+            f"cannot show theme {theme!r}: the study has no interview notes",
+            hint="leave the theme filter empty",
+        )
+
+
+def _known_wards(study, material: dict[str, bool]) -> list[str]:
+    wards: set[str] = set()
+    if material["survey"] and "ward" in (survey := study.survey()).columns:
+        wards |= set(survey["ward"].dropna().map(str))
+    if material["interviews"] and "ward" in (notes := study.documents_table()).columns:
+        wards |= set(notes["ward"].dropna().map(str))
+    if material["process"] and "ward" in (log := study.event_log()).columns:
+        wards |= set(log["ward"].dropna().map(str))
+    return sorted(wards)
+
+
+def _check_ward(study, ward: str | None, material: dict[str, bool]) -> None:
+    if ward is None:
+        return
+    known = _known_wards(study, material)
+    if ward not in known:
+        raise ResearchKitError(
+            f"the study has no ward {ward!r}",
+            hint="choose one of: " + ", ".join(known) if known else "the study records no wards",
+        )
 
 
 # -- headlines and method ----------------------------------------------------------------------
@@ -293,98 +384,6 @@ def _headlines(facts: dict, *, ward: str | None) -> list[str]:
     return lines[:5]
 
 
-def _method_section(
-    study, coder, basis: SurveyBasis, log, *, facts: dict, gate: StakeholderGate, coders: dict
-) -> Section:
-    documents = study.documents_table()
-    by_role = documents.groupby("role").size().rename("n").reset_index()
-    # The number of interviews is published, so one hidden role could be worked back from it.
-    by_role = privacy.suppress_table(
-        by_role.assign(_all="all"),
-        row="_all",
-        column="role",
-        count="n",
-        min_cell_size=study.min_cell_size,
-        margins="rows",
-    )
-    roles = pd.DataFrame(
-        {
-            "Role": by_role["role"],
-            "Interviews": [
-                SUPPRESSED if s else str(int(n))
-                for n, s in zip(by_role["n"], by_role["suppressed"], strict=True)
-            ],
-        }
-    )
-    dates = _note_dates(documents["date"])
-    codebook = study.codebook()
-    n_themes = len(codebook.themes)
-    n_codes = len(list(codebook)) - n_themes
-    counts = iv.coders(study).set_index("coder")["codings"]
-    agreement = _agreement_text(study, coders)
-    times = pd.to_datetime(log["timestamp"], utc=True)
-    rows = [
-        (
-            "Interviews",
-            f"{len(documents)} semi-structured interviews with "
-            + join_words([plural(r) for r in sorted(set(documents["role"].dropna().map(str)))])
-            + "; participants are not named.",
-        ),
-        (
-            "Interview dates",
-            f"{min(dates):%-d %B %Y} to {max(dates):%-d %B %Y}" if dates else "not recorded",
-        ),
-        ("Codebook", f"{n_themes} themes and {n_codes} codes"),
-        (
-            "Coders",
-            join_words([f"{label} ({counts[c]} codings)" for c, label in coders.items()]) or "none",
-        ),
-        (
-            "Primary coder",
-            f"{coders.get(coder, 'one coder')} (themes and quotes use this coder's codings)"
-            if coder
-            else "none",
-        ),
-        ("Inter-coder agreement", agreement),
-        *survey_method_rows(study, basis, facts),
-        (
-            "Event log",
-            f"{log['case_id'].nunique():,} permit cases, {len(log):,} events, "
-            f"{times.min():%-d %B %Y} to {times.max():%-d %B %Y}",
-        ),
-        (
-            "Privacy",
-            f"groups and cells smaller than {study.min_cell_size} people are suppressed, and "
-            "so are others wherever a hidden number could be worked out or narrowed from the "
-            "totals; "
-            + gate.method_note()
-            + (
-                "; names, e-mails, phone numbers, addresses, participant ids and coder names "
-                "are redacted from every text"
-                if gate.redact
-                else "; quotes and example answers are NOT redacted (research team only)"
-            ),
-        ),
-    ]
-    return Section(
-        id="method",
-        title="How we did this",
-        summary=(
-            "Every number in this brief is recomputed from the raw study files and the study "
-            "database when the brief is made."
-        ),
-        tables=[
-            Table("Method at a glance", pd.DataFrame(rows, columns=["Aspect", "Detail"])),
-            Table(
-                "Interviews by role",
-                roles,
-                f"Roles with fewer than {study.min_cell_size} interviews are suppressed (and the "
-                "next smallest role when only one would be).",
-            ),
-        ],
-    )
-
-
 def _through_gate(findings: Findings, gate: StakeholderGate) -> Findings:
     """Every text of the brief through the privacy gate: the last line of defence.
 
@@ -422,49 +421,6 @@ def _through_gate(findings: Findings, gate: StakeholderGate) -> Findings:
     )
 
 
-# -- helpers -----------------------------------------------------------------------------------
-
-
-def _agreement_text(study, coders: dict[str, str]) -> str:
-    """Kappa for each pair of coders who shared interviews; alpha over all when there are more.
-
-    Coders are named by their brief labels ("Coder A" …). Cohen's kappa is defined for two
-    coders, so with three or more each pair has its own, on the interviews that pair coded.
-    """
-    table = iv.coders(study)
-    coding = set(table.loc[table["codings"] > 0, "coder"].astype(str))
-    coders = {name: label for name, label in coders.items() if name in coding}
-    if not coders:
-        return "no codings yet; no inter-coder agreement computed"
-    if len(coders) < 2:
-        return "one coder only; no inter-coder agreement computed"
-    pairs = iv.pairwise_agreement(study, coders=list(coders))
-    pairs = pairs[pairs["n_documents"] > 0]
-    if pairs.empty:
-        return "no interview was coded by two coders; no inter-coder agreement computed"
-    kappas = [
-        f"{coders[row.coder_a]} and {coders[row.coder_b]} both coded {int(row.n_documents)} "
-        f"interviews: Cohen's kappa {row.cohen_kappa:.2f}, Krippendorff's alpha "
-        f"{row.krippendorff_alpha:.2f}"
-        for row in pairs.itertuples(index=False)
-    ]
-    text = "; ".join(kappas) + " (overall, per excerpt and code)"
-    if len(coders) > 2:
-        text += "; " + _all_coders_alpha(study, coders)
-    return text
-
-
-def _all_coders_alpha(study, coders: dict[str, str]) -> str:
-    try:
-        overall = iv.coder_agreement(study, coders=list(coders)).iloc[-1]
-    except CodingError:
-        return f"no interview was coded by all {len(coders)} coders"
-    return (
-        f"all {len(coders)} coders coded {int(overall['n_documents'])} interviews: "
-        f"Krippendorff's alpha {overall['krippendorff_alpha']:.2f}"
-    )
-
-
 def _city_name(study_name: str) -> str:
     """The place a study is about, from its name ("Port Alder small-business …" → "Port Alder")."""
     words = []
@@ -473,23 +429,3 @@ def _city_name(study_name: str) -> str:
             break
         words.append(word)
     return " ".join(words) or str(study_name)
-
-
-def _note_dates(values: pd.Series) -> list[date]:
-    """Interview dates as Python dates, so a year such as 0001 or 9999 is shown, not dropped.
-
-    pandas' timestamps end at 1677 and 2262; a mistyped year is something the reader of the
-    method should see (``research-kit check`` does not flag it: it is a valid date).
-    """
-    dates = []
-    for value in values.dropna():
-        if isinstance(value, datetime):
-            dates.append(value.date())
-        elif isinstance(value, date):
-            dates.append(value)
-        else:
-            try:
-                dates.append(date.fromisoformat(str(value).strip()[:10]))
-            except ValueError:
-                continue  # not a date: check reports it against the attribute schema
-    return dates

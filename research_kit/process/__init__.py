@@ -16,6 +16,7 @@ from research_kit.process.filters import (
     filter_time_range,
     filter_top_variants,
 )
+from research_kit.process.handover import handover_figure, handovers
 from research_kit.process.instances import (
     InstancePairing,
     activity_instances,
@@ -60,6 +61,8 @@ __all__ = [
     "filter_time_range",
     "filter_top_variants",
     "format_duration",
+    "handover_figure",
+    "handovers",
     "parse_process_map",
     "process_map_figure",
     "process_map_svg",

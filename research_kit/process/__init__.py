@@ -2,6 +2,7 @@
 
 from research_kit.process.comparison import Comparison, compare, compare_groups, compare_periods
 from research_kit.process.discovery import directly_follows, end_activities, start_activities
+from research_kit.process.dotted import dotted_chart
 from research_kit.process.eventlog import (
     EventLogReading,
     read_event_log,
@@ -53,6 +54,7 @@ __all__ = [
     "compare_groups",
     "compare_periods",
     "directly_follows",
+    "dotted_chart",
     "end_activities",
     "event_table",
     "filter_activities",

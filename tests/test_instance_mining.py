@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -31,6 +32,7 @@ from research_kit.process import (
     start_activities,
     variants,
 )
+from research_kit.process._pairing import NAT, pair_events
 
 ORACLES = Path(__file__).parent / "data" / "process_analyst_oracles.json"
 TIMES = ["mean", "median", "min", "max", "p90", "total"]
@@ -143,3 +145,30 @@ def test_an_unfinished_start_is_a_step_timed_at_its_start():
     # Apply ended 09:00 on the 1st, Review started 10:00 on the 2nd
     assert dfg.set_index("target").loc["Review", "median"] == pd.Timedelta(hours=25)
     assert case_durations(log)["n_events"].tolist() == [3]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_vectorised_pairing_equals_the_event_by_event_loop(seed):
+    rng = np.random.default_rng(seed)
+    n = 400
+    case = np.sort(rng.integers(0, 12, n))
+    activity = rng.integers(0, 3, n)
+    resource = rng.integers(-1, 3, n)
+    # random transitions (start, complete, other), then a start that would open while another
+    # of its case and activity is open becomes a complete: no overlap, the vectorised path
+    kind = rng.choice([1, 2, 2, 3], n).astype(np.int8)
+    open_now: set[tuple[int, int]] = set()
+    for at, key in enumerate(zip(case.tolist(), activity.tolist(), strict=True)):
+        if kind[at] == 1 and key in open_now:
+            kind[at] = 2
+        if kind[at] == 1:
+            open_now.add(key)
+        elif kind[at] == 2:
+            open_now.discard(key)
+    complete = np.sort(rng.integers(0, 10**12, n))
+    start = np.where(rng.random(n) < 0.3, complete - 10**9, NAT)
+    fast = pair_events(case, activity, resource, kind, complete, start)
+    slow = pair_events(case, activity, resource, kind, complete, start, vectorised=False)
+    assert fast.keys() == slow.keys()
+    for field in fast:
+        np.testing.assert_array_equal(np.asarray(fast[field], np.int64), slow[field], field)

@@ -29,6 +29,50 @@ FIELDS = ("case", "activity", "resource", "sched", "start", "complete", "overlap
 _DONE, _OVERLAP = FIELDS.index("complete"), FIELDS.index("overlapping")
 
 
+def _pair_without_overlap(
+    case: np.ndarray,
+    activity: np.ndarray,
+    resource: np.ndarray,
+    kind: np.ndarray,
+    complete: np.ndarray,
+    start: np.ndarray,
+) -> dict[str, Any] | None:
+    """The pairing with numpy when no case and activity has two starts open at once.
+
+    Then a complete closes the start just before it among its case and activity's events
+    (whatever its resource: there is no other open start to prefer), and every other event
+    opens an instance of its own. None when the log has schedules or overlapping starts.
+    """
+    if (kind == SCHEDULE).any():
+        return None
+    events = np.flatnonzero(kind != OTHER)
+    order = events[np.lexsort((events, activity[events], case[events]))]
+    kinds = kind[order]
+    same = (case[order][1:] == case[order][:-1]) & (activity[order][1:] == activity[order][:-1])
+    after_start = np.r_[False, same & (kinds[:-1] == START_KIND)]
+    if (after_start & (kinds == START_KIND)).any():
+        return None  # a start while another is open: the general loop marks the overlap
+    closes = after_start & (kinds == COMPLETE)
+    opens = np.flatnonzero(~closes)
+    closed = np.r_[closes[1:], False][opens]  # a start whose next event completes it
+    first = order[opens]
+    last = order[np.where(closed, opens + 1, opens)]
+    is_start = kinds[opens] == START_KIND
+    own = resource[first]
+    found = {
+        "case": case[first],
+        "activity": activity[first],
+        "resource": np.where(own >= 0, own, resource[last]),
+        "sched": np.full(len(first), NAT, np.int64),
+        "start": np.where(is_start, complete[first], start[first]),
+        "complete": np.where(is_start & ~closed, NAT, complete[last]),
+        "overlapping": np.zeros(len(first), np.int64),
+        "seen": first,
+    }
+    sequence = np.argsort(first, kind="stable")
+    return {name: values[sequence] for name, values in found.items()}
+
+
 def transition_kinds(log: pd.DataFrame) -> np.ndarray:
     """Each event's lifecycle transition as a code: 0 schedule, 1 start, 2 complete, 3 other.
 
@@ -75,13 +119,21 @@ def pair_events(
     kind: np.ndarray,
     complete: np.ndarray,
     start: np.ndarray,
+    *,
+    vectorised: bool = True,
 ) -> dict[str, Any]:
     """FIFO pairing per (case, activity, resource); one pass over the events in table order.
 
     Takes integer codes (resource ``-1`` where unknown) and int64 ns times (:data:`NAT`
     where missing); gives one array per field of :data:`FIELDS`, one entry per instance in
-    the order they were opened (``seen``: position of the instance's first event).
+    the order they were opened (``seen``: position of the instance's first event). Logs
+    without schedules whose instances of a case and activity never overlap — most logs — are
+    paired with numpy (``vectorised``), the others one event at a time; both by the same rules.
     """
+    if vectorised:
+        found = _pair_without_overlap(case, activity, resource, kind, complete, start)
+        if found is not None:
+            return found
     if not np.isin(kind, (SCHEDULE, START_KIND)).any():  # one instance per complete, no loop
         keep = np.flatnonzero(kind == COMPLETE)
         return {

@@ -119,10 +119,9 @@ def _cases_per_key(keys: np.ndarray, cases: np.ndarray, distinct: np.ndarray) ->
     """How many different cases each of the ``distinct`` keys (ascending) occurs in."""
     if not len(keys):
         return np.zeros(0, np.int64)
-    unique_pairs = np.unique(np.stack([keys, cases], axis=1), axis=0)
-    return np.searchsorted(unique_pairs[:, 0], distinct, side="right") - np.searchsorted(
-        unique_pairs[:, 0], distinct, side="left"
-    )
+    span = int(cases.max()) + 1
+    once = np.unique(keys * span + cases) // span  # each (key, case) once, by key
+    return np.searchsorted(once, distinct, side="right") - np.searchsorted(once, distinct)
 
 
 def handover_figure(

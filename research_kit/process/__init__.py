@@ -2,6 +2,7 @@
 
 from research_kit.process.comparison import Comparison, compare, compare_groups, compare_periods
 from research_kit.process.discovery import directly_follows, end_activities, start_activities
+from research_kit.process.dotted import dotted_chart
 from research_kit.process.eventlog import (
     EventLogReading,
     read_event_log,
@@ -16,6 +17,7 @@ from research_kit.process.filters import (
     filter_time_range,
     filter_top_variants,
 )
+from research_kit.process.handover import handover_figure, handovers
 from research_kit.process.instances import (
     InstancePairing,
     activity_instances,
@@ -52,6 +54,7 @@ __all__ = [
     "compare_groups",
     "compare_periods",
     "directly_follows",
+    "dotted_chart",
     "end_activities",
     "event_table",
     "filter_activities",
@@ -60,6 +63,8 @@ __all__ = [
     "filter_time_range",
     "filter_top_variants",
     "format_duration",
+    "handover_figure",
+    "handovers",
     "parse_process_map",
     "process_map_figure",
     "process_map_svg",

@@ -7,12 +7,24 @@ time and variant numbering kept here. Internal to the process package.
 
 Conventions, the same in every process-mining function:
 
+- **Activity instances, not lifecycle events.** A table that records lifecycle transitions
+  beyond complete (read with ``read_event_log(path, transition=None)``) is first paired into
+  activity instances by the rules of :mod:`research_kit.process.instances`, and each instance
+  counts as one event: a start and its complete are one step of the directly-follows graph, of
+  a variant, of a case's length — never a self-loop. The instance is timed at its completion
+  (a start never completed at its start), with its start as its ``start_timestamp``; events
+  with other transitions (suspend, assign …) are not steps. The same log with one row per
+  instance and a ``start_timestamp`` column (an interval log) mines to the same results.
 - **Event order.** Within a case, events are taken in time order of ``timestamp`` (completion),
   with the table's row order kept for equal times — the order ``read_event_log`` gives. A table
   in another order is sorted that way first (a stable sort), so ties are never reordered.
-- **Waiting time on an edge** a → b: from a's completion to b's start when b has a
-  ``start_timestamp``, otherwise to b's completion — pm4py's performance DFG, which measures
-  completion → completion without start times and ``max(start of b, end of a) − end of a``
+  This is the ``order="complete"`` convention of
+  :func:`~research_kit.process.activity_instances`. pm4py sorts by ``start_timestamp`` when a
+  log has one; the two agree unless instances of a case overlap in time.
+- **Waiting time on an edge** a → b: from a's completion (the previous instance's end) to
+  b's start when b has a ``start_timestamp`` or a paired start event, otherwise to b's
+  completion — pm4py's performance DFG, which measures completion → completion without
+  start times and ``max(start of b, end of a) − end of a``
   with them. A wait is never negative: b starting before a ended counts as no wait.
   Pass ``use_start=False`` to measure completion → completion throughout.
 - **A case** starts at the earliest time it records (a start or a completion time) and ends at
@@ -36,14 +48,13 @@ import numpy as np
 import pandas as pd
 
 from research_kit.errors import EventLogError
-from research_kit.process.events import ACTIVITY, CASE, START, TIMESTAMP
+from research_kit.process._pairing import COMPLETE, NAT, pair_events, transition_kinds
+from research_kit.process.events import ACTIVITY, CASE, RESOURCE, START, TIMESTAMP
 
 #: What joins the activities of a variant into its name.
 ARROW = " → "
 #: Nanoseconds per millisecond (durations are kept in milliseconds).
 MS = 1_000_000
-#: The int64 value of a missing time (NaT).
-NAT = np.iinfo(np.int64).min
 _STATS = ("mean", "median", "min", "max", "p90", "total")
 
 
@@ -61,6 +72,8 @@ class EventArrays:
     row_activity: np.ndarray  # activity code of each row of the table as given
     first: np.ndarray  # position of each case's first event
     length: np.ndarray  # number of events of each case
+    resource: np.ndarray | None = None  # resource code of each event, -1 unknown (if asked)
+    resources: pd.Index | None = None  # the resource of each resource code
 
     @property
     def n_cases(self) -> int:
@@ -87,9 +100,13 @@ class EventArrays:
         return np.minimum.reduceat(earliest, self.first), np.maximum.reduceat(self.time, self.first)
 
 
-def event_arrays(log: pd.DataFrame, *, use_start: bool = True) -> EventArrays:
+def event_arrays(
+    log: pd.DataFrame, *, use_start: bool = True, with_resources: bool = False
+) -> EventArrays:
     """Read an event table once into integer arrays, in case-then-time order.
 
+    Lifecycle events are paired into activity instances first (see the module docstring).
+    ``with_resources`` also codes the ``resource`` column (all ``-1`` without one).
     Refuses a table without ``case_id``, ``activity`` or ``timestamp``, naming what to do.
 
     Examples
@@ -109,21 +126,66 @@ def event_arrays(log: pd.DataFrame, *, use_start: bool = True) -> EventArrays:
     row_case, case_ids = encode_column(log[CASE], CASE, sort=False)
     row_activity, activities = encode_column(log[ACTIVITY], ACTIVITY)
     time = to_nanoseconds(log[TIMESTAMP], TIMESTAMP)
-    start = time
-    if use_start and START in log.columns:
-        start = to_nanoseconds(log[START], START, allow_missing=True)
-        start = np.where(start == NAT, time, start)
+    start = (
+        to_nanoseconds(log[START], START, allow_missing=True)
+        if START in log.columns
+        else np.full(len(time), NAT, np.int64)
+    )
+    kind = transition_kinds(log)
+    paired = bool((kind != COMPLETE).any())
+    resource, resources = np.full(len(time), -1, np.int64), pd.Index([])
+    if RESOURCE in log.columns and (paired or with_resources):
+        codes, resources = pd.factorize(log[RESOURCE])
+        resource = codes.astype(np.int64)
     case, activity = row_case, row_activity
+    if paired:
+        case, activity, resource, time, start = _instances(
+            case, activity, resource, kind, time, start
+        )
+    start = np.where(start == NAT, time, start) if use_start else time
     same = case[1:] == case[:-1]
     in_order = bool(np.all(case[1:] >= case[:-1])) and not bool(np.any(np.diff(time)[same] < 0))
     if not in_order:
         order = np.lexsort((time, case))  # stable: equal times keep the table's order
         case, activity, time, start = case[order], activity[order], time[order], start[order]
+        resource = resource[order]
     first = np.flatnonzero(np.r_[True, case[1:] != case[:-1]]) if len(case) else case[:0]
     length = np.diff(np.r_[first, len(case)]).astype(np.int64)
     return EventArrays(
-        case, activity, time, start, case_ids, activities, row_case, row_activity, first, length
+        case,
+        activity,
+        time,
+        start,
+        case_ids,
+        activities,
+        row_case,
+        row_activity,
+        first,
+        length,
+        resource if with_resources else None,
+        pd.Index(resources) if with_resources else None,
     )
+
+
+def _instances(
+    case: np.ndarray,
+    activity: np.ndarray,
+    resource: np.ndarray,
+    kind: np.ndarray,
+    complete: np.ndarray,
+    start: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """One event per activity instance: case, activity, resource, end and start (NAT unknown).
+
+    An instance ends at its completion; one never completed ends at its start, one only
+    scheduled at its schedule. Instances come in the order they were opened, so that the
+    stable sort by case and end orders them as ``activity_instances`` does.
+    """
+    found = pair_events(case, activity, resource, kind, complete, start)
+    order = np.argsort(found["seen"], kind="stable")
+    begun, done = found["start"][order], found["complete"][order]
+    end = np.where(done != NAT, done, np.where(begun != NAT, begun, found["sched"][order]))
+    return found["case"][order], found["activity"][order], found["resource"][order], end, begun
 
 
 def encode_column(

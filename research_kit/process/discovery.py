@@ -28,12 +28,19 @@ def directly_follows(
     Parameters
     ----------
     log : pandas.DataFrame
-        An event table (see :func:`~research_kit.process.read_event_log`).
+        An event table (see :func:`~research_kit.process.read_event_log`). Read with every
+        transition (``transition=None``), its start and complete events are paired into
+        activity instances first: one instance is one step, at its completion, and a start
+        followed by its complete is never an edge.
     performance : bool
         Add the waiting-time statistics (leave out for a faster frequency-only graph).
     use_start : bool
-        Measure waits to the next activity's ``start_timestamp`` where the log has one (see the
-        module docstring); False measures completion → completion.
+        Measure waits from the previous instance's completion to the next one's start where
+        the log records it (a ``start_timestamp`` column or paired start events), as pm4py's
+        performance DFG does with ``start_timestamp``: ``max(start of b, end of a) − end of
+        a``. pm4py then orders a case's events by start; research_kit keeps completion order
+        (see :mod:`research_kit.process._arrays`), the same unless instances overlap. False
+        measures completion → completion.
 
     Returns
     -------

@@ -34,7 +34,6 @@ Pairing rules, the same for CSV and XES:
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,22 +42,24 @@ import pandas as pd
 
 from research_kit.process._arrays import (
     MS,
-    NAT,
     as_timedeltas,
     as_timestamps,
     check_choice,
     encode_column,
     to_nanoseconds,
 )
-from research_kit.process.events import ACTIVITY, CASE, LIFECYCLE, RESOURCE, START, TIMESTAMP
+from research_kit.process._pairing import (
+    NAT,
+    OTHER,
+    PAIRED_TRANSITIONS,
+    has_transitions,
+    pair_events,
+    transition_kinds,
+)
+from research_kit.process.events import ACTIVITY, CASE, RESOURCE, START, TIMESTAMP
 
-#: The lifecycle transitions that are paired into instances (case-insensitive).
-PAIRED_TRANSITIONS = ("schedule", "start", "complete")
 #: Status of an instance: how much of its lifecycle the log recorded.
 STATUSES = ("paired", "start_only", "complete_only", "schedule_only")
-_SCHEDULE, _START, _COMPLETE, _OTHER = 0, 1, 2, 3
-_FIELDS = ("case", "activity", "resource", "sched", "start", "complete", "overlapping", "seen")
-_DONE, _OVERLAP = _FIELDS.index("complete"), _FIELDS.index("overlapping")
 _COLUMNS = [
     CASE,
     ACTIVITY,
@@ -183,7 +184,7 @@ def activity_instances_with_details(
     else:
         resource, resources = np.full(len(log), -1, np.int64), pd.Index([])
     kind = transition_kinds(log)
-    rows = _pair(case, activity, resource, kind, complete, start)
+    rows = pair_events(case, activity, resource, kind, complete, start)
     frame = _instance_frame(rows, case_ids, activities, resources, order)
     status = frame["status"].value_counts()
     return InstancePairing(
@@ -193,146 +194,8 @@ def activity_instances_with_details(
         unmatched_completes=int(status.get("complete_only", 0)),
         unmatched_schedules=int(status.get("schedule_only", 0)),
         overlapping=int(frame["overlapping"].sum()),
-        other_events=int((kind == _OTHER).sum()),
+        other_events=int((kind == OTHER).sum()),
     )
-
-
-def transition_kinds(log: pd.DataFrame) -> np.ndarray:
-    """Each event's lifecycle transition as a code: 0 schedule, 1 start, 2 complete, 3 other.
-
-    Missing transitions (and a table without a ``lifecycle`` column) count as complete, the
-    XES lifecycle extension's default.
-
-    Examples
-    --------
-    >>> transition_kinds(pd.DataFrame({"lifecycle": ["START", "complete", None, "suspend"]}))
-    array([1, 2, 2, 3], dtype=int8)
-    """
-    if LIFECYCLE not in log.columns:
-        return np.full(len(log), _COMPLETE, np.int8)
-    codes, values = pd.factorize(log[LIFECYCLE])
-    names = [str(value).strip().casefold() for value in values]
-    lookup = np.array(
-        [PAIRED_TRANSITIONS.index(n) if n in PAIRED_TRANSITIONS else _OTHER for n in names]
-        + [_COMPLETE],  # code -1: missing
-        dtype=np.int8,
-    )
-    return lookup[codes]
-
-
-def has_transitions(log: pd.DataFrame) -> bool:
-    """True when the table records lifecycle transitions other than complete.
-
-    Such a table holds several events per piece of work (start, suspend …), which pairing
-    merges into instances.
-
-    Examples
-    --------
-    >>> has_transitions(pd.DataFrame({"lifecycle": ["complete", "Start"]}))
-    True
-    >>> has_transitions(pd.DataFrame({"lifecycle": ["complete", None]}))
-    False
-    """
-    return bool((transition_kinds(log) != _COMPLETE).any())
-
-
-def instance_events(log: pd.DataFrame) -> pd.DataFrame:
-    """One event per activity instance when the table records transitions beyond complete.
-
-    The event is timed at the instance's completion (its start, or schedule, when it has none),
-    so that a miner counting events counts instances. A table without such transitions is
-    returned as it is.
-
-    Examples
-    --------
-    >>> from research_kit.process import event_table
-    >>> log = event_table({"A": [("Review", "2025-01-01"), ("Review", "2025-01-02")]})
-    >>> log["lifecycle"] = ["start", "complete"]
-    >>> instance_events(log)[["case_id", "activity", "timestamp"]].values.tolist()
-    [['A', 'Review', Timestamp('2025-01-02 00:00:00+0000', tz='UTC')]]
-    """
-    if not has_transitions(log):
-        return log
-    found = activity_instances(log)
-    when = found["complete"].fillna(found["start"]).fillna(found["scheduled"])
-    return pd.DataFrame(
-        {CASE: found[CASE], ACTIVITY: found[ACTIVITY], TIMESTAMP: when, RESOURCE: found[RESOURCE]}
-    )
-
-
-def _pair(
-    case: np.ndarray,
-    activity: np.ndarray,
-    resource: np.ndarray,
-    kind: np.ndarray,
-    complete: np.ndarray,
-    start: np.ndarray,
-) -> dict[str, Any]:
-    """FIFO pairing per (case, activity, resource); one pass over the events in table order."""
-    if not np.isin(kind, (_SCHEDULE, _START)).any():  # one instance per complete, no loop
-        keep = np.flatnonzero(kind == _COMPLETE)
-        return {
-            "case": case[keep],
-            "activity": activity[keep],
-            "resource": resource[keep],
-            "sched": np.full(len(keep), NAT, np.int64),
-            "start": start[keep],
-            "complete": complete[keep],
-            "overlapping": np.zeros(len(keep), bool),
-            "seen": keep,
-        }
-    # one list per instance: case, activity, resource, schedule, start, complete, overlapping,
-    # position of its first event (ties keep event order)
-    found: list[list[int]] = []
-    schedules: dict[tuple[int, int, int], deque[int]] = {}
-    opened: dict[tuple[int, int, int], deque[int]] = {}  # open instances per key, oldest first
-    opened_any: dict[tuple[int, int], deque[int]] = {}  # the same per case and activity
-
-    def new(key: tuple[int, int, int], seen: int, sched: int, begun: int, done: int) -> int:
-        found.append([key[0], key[1], key[2], sched, begun, done, 0, seen])
-        return len(found) - 1
-
-    def oldest_open(queue: deque[int] | None) -> int | None:
-        # instances closed through the other queue are skipped here (lazy removal)
-        while queue and found[queue[0]][_DONE] != NAT:
-            queue.popleft()
-        return queue.popleft() if queue else None
-
-    # plain Python lists: the loop reads one event at a time, which numpy scalars slow down
-    events = zip(case.tolist(), activity.tolist(), resource.tolist(), kind.tolist(), strict=True)
-    times, starts = complete.tolist(), start.tolist()
-    for at, (case_code, activity_code, resource_code, what) in enumerate(events):
-        key, time = (case_code, activity_code, resource_code), times[at]
-        if what == _SCHEDULE:
-            schedules.setdefault(key, deque()).append(time)
-        elif what == _START:
-            waiting = schedules.get(key)
-            open_now = opened.setdefault(key, deque())
-            number = new(key, at, waiting.popleft() if waiting else NAT, time, NAT)
-            still_open = [n for n in open_now if found[n][_DONE] == NAT]
-            if still_open:  # a second start before the first completed
-                for other in (*still_open, number):
-                    found[other][_OVERLAP] = 1
-            open_now.append(number)
-            opened_any.setdefault(key[:2], deque()).append(number)
-        elif what == _COMPLETE:
-            # the same resource's oldest open start; else any resource's (work handed over,
-            # or the resource written on one of the two events only)
-            number = oldest_open(opened.get(key))
-            if number is None:
-                number = oldest_open(opened_any.get(key[:2]))
-            if number is not None:
-                found[number][_DONE] = time
-                if found[number][2] < 0:
-                    found[number][2] = key[2]
-            else:
-                waiting = schedules.get(key)
-                new(key, at, waiting.popleft() if waiting else NAT, starts[at], time)
-    for key, left in schedules.items():  # schedules never started nor completed
-        for sched in left:
-            new(key, len(kind), sched, NAT, NAT)
-    table = np.array(found, dtype=np.int64).reshape(-1, len(_FIELDS))
-    return {name: table[:, at] for at, name in enumerate(_FIELDS)}
 
 
 def _instance_frame(
@@ -420,6 +283,5 @@ __all__ = [
     "activity_instances",
     "activity_instances_with_details",
     "has_transitions",
-    "instance_events",
     "transition_kinds",
 ]

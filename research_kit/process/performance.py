@@ -22,7 +22,6 @@ from research_kit.process._arrays import (
     variant_table,
 )
 from research_kit.process.discovery import directly_follows
-from research_kit.process.instances import instance_events
 
 
 def case_durations(log: pd.DataFrame, *, use_start: bool = True) -> pd.DataFrame:
@@ -32,7 +31,8 @@ def case_durations(log: pd.DataFrame, *, use_start: bool = True) -> pd.DataFrame
     -------
     pandas.DataFrame
         ``case_id``, ``start`` (earliest start or completion time), ``end`` (last completion),
-        ``duration``, ``n_events`` and ``variant``; cases in order of first appearance.
+        ``duration``, ``n_events`` (activity instances when lifecycle events are paired) and
+        ``variant``; cases in order of first appearance.
 
     Examples
     --------
@@ -63,8 +63,8 @@ def rework(log: pd.DataFrame) -> pd.DataFrame:
 
     When the table records lifecycle transitions (read with ``transition=None``), start,
     schedule and complete events are first paired into activity instances
-    (:func:`~research_kit.process.activity_instances`), so that a start followed by its
-    complete counts once, not as a repeat.
+    (:func:`~research_kit.process.activity_instances`), as every miner here does, so that a
+    start followed by its complete counts once, not as a repeat.
 
     Returns
     -------
@@ -92,7 +92,7 @@ def rework(log: pd.DataFrame) -> pd.DataFrame:
     >>> rework(log)[["events", "cases_with_rework", "self_loops"]].values.tolist()
     [[1, 0, 0]]
     """
-    events = event_arrays(instance_events(log))
+    events = event_arrays(log)
     n = events.n_activities
     pairs, counts = np.unique(events.case * n + events.activity, return_counts=True)
     activity = pairs % n

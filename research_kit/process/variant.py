@@ -1,6 +1,8 @@
 """Variants: the distinct paths (sequences of activities) cases take, and each case's path.
 
-A variant is named by its activities joined with :data:`ARROW` (``Apply → Review``).
+A variant is named by its activities joined with :data:`ARROW` (``Apply → Review``); a log
+with start and complete events counts each activity instance once (see
+:mod:`research_kit.process._arrays`).
 Variants are numbered without joining strings per event (see
 :func:`research_kit.process._arrays.variant_table`), so a million events take well under a
 second.

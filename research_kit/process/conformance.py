@@ -176,7 +176,7 @@ def conformance(spec: ProcessMap, log: pd.DataFrame) -> Conformance:
     table = table.sort_values("_id").reset_index(drop=True)
     replays = [replayer.replay(activities) for activities in table["activities"]]
     found = [
-        trace_deviations(activities, replay, net, predecessors)
+        trace_deviations(activities, replay, replayer, predecessors)
         for activities, replay in zip(table["activities"], replays, strict=True)
     ]
     per_variant = _variant_frame(table, replays, found, spec)

@@ -27,8 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from research_kit.process.process_net import ProcessNet
-from research_kit.process.replay import TraceReplay
+from research_kit.process.replay import Replayer, TraceReplay
 
 #: The kinds of deviation, in the order tables list them.
 DEVIATION_KINDS = ("not on the map", "undesigned flow", "out of order", "skipped", "unfinished")
@@ -48,7 +47,7 @@ class Deviation:
 def trace_deviations(
     activities: tuple[str, ...],
     replay: TraceReplay,
-    net: ProcessNet,
+    replayer: Replayer,
     predecessors: dict[str, set[str]],
 ) -> list[Deviation]:
     """The deviations of one replayed trace, each named once (in order of first appearance).
@@ -69,11 +68,13 @@ def trace_deviations(
     ...     "flows: [{from: s, to: r}, {from: r, to: e}]\\n")
     >>> net = process_net(spec)
     >>> trace = ("Apply", "Approve", "Call")
-    >>> found = trace_deviations(trace, Replayer(net).replay(trace), net,
+    >>> replayer = Replayer(net)
+    >>> found = trace_deviations(trace, replayer.replay(trace), replayer,
     ...                          designed_predecessors(spec))
     >>> [(d.step_id, d.kind, d.source_step) for d in found]
     [('e', 'undesigned flow', 's'), (None, 'not on the map', None), ('r', 'skipped', None)]
     """
+    net = replayer.net
     found: dict[Deviation, None] = {}
     step_at = {position: net.transitions[t].step_id for position, t in replay.events}
     positions = sorted(step_at)
@@ -93,11 +94,17 @@ def trace_deviations(
         earlier = [step_at[p] for p in positions if p < position]
         source = earlier[-1] if earlier else None
         # Done too early: a designed predecessor came later and, through it, the design asked
-        # for the step again (a token was left before it) — that token is explained here.
-        waiting = replay.left.get(entry.get(step, -1), -1) > position
+        # for the step again (a token was left before it, or before silent steps leading to
+        # it) — that token is explained here, not reported as skipped or unfinished.
+        target = entry.get(step, -1)
+        waiting = [
+            place
+            for place, placed_at in replay.left.items()
+            if placed_at > position and (place == target or target in replayer.paths.get(place, {}))
+        ]
         if waiting and any(step_at[p] in before for p in positions if p > position):
             found[Deviation(step, activities[position], "out of order")] = None
-            explained.add(entry[step])
+            explained.update(waiting)
         elif source in before:
             found[Deviation(step, activities[position], "out of order")] = None
         else:

@@ -15,11 +15,8 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
-import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 try:
@@ -29,20 +26,12 @@ except ImportError:  # running from a checkout where the package is not installe
 
 from research_kit.process import conformance, read_event_log, read_process_map  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_mining import best_of  # noqa: E402
+
 SECTION = "conformance: bundled map and log (token replay)"
 MAP = ROOT / "interview_data" / "process" / "permit_process.yml"
 LOG = ROOT / "interview_data" / "process" / "permit_events.csv"
-REPEATS = 3
-
-
-def best_of(func: Callable[[], Any], repeats: int = REPEATS) -> tuple[float, Any]:
-    """Fastest of ``repeats`` wall-clock runs, and the last result."""
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        started = time.perf_counter()
-        result = func()
-        best = min(best, time.perf_counter() - started)
-    return best, result
 
 
 def figures() -> list[tuple[str, str, float, str]]:
@@ -62,7 +51,6 @@ def figures() -> list[tuple[str, str, float, str]]:
         (SECTION, "ours: fitting cases", 100 * float(overall["fitting_share"]), "%"),
     ]
     try:
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
         import make_conformance_oracle as oracle
 
         pm4py = oracle.load_pm4py()

@@ -31,6 +31,7 @@ parallel gateways, so steps done side by side show as ``out of order``.
 from __future__ import annotations
 
 import difflib
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -96,7 +97,8 @@ class Conformance:
     unmatched : pandas.DataFrame
         Names that do not meet: ``activity``, ``side`` (``"log only"``: no step carries it;
         ``"map only"``: a step's activity the log never records), ``step_id``, ``events``,
-        ``cases``, ``closest`` (the most similar name on the other side, if any).
+        ``cases``, ``closest`` (a likely misspelling of it on the other side: a name with the
+        same numbers and nearly the same letters, if any).
     """
 
     overall: pd.DataFrame = field(repr=False)
@@ -399,10 +401,15 @@ def _unmatched(spec: ProcessMap, log: pd.DataFrame, events) -> pd.DataFrame:
 
 
 def _closest(name: str, candidates: list[str]) -> str | None:
-    """The most similar name (a spelling or case difference), if any is close."""
-    lowered = {c.casefold(): c for c in candidates}
-    match = difflib.get_close_matches(name.casefold(), list(lowered), n=1, cutoff=0.8)
-    return lowered[match[0]] if match else None
+    """A likely misspelling of ``name`` among ``candidates``, if any.
+
+    Names that differ in their numbers ("T07-3" and "T07-5") are different activities, not
+    misspellings, however alike their letters.
+    """
+    digits = re.sub(r"\D", "", name)
+    alike = {c.casefold(): c for c in candidates if re.sub(r"\D", "", c) == digits}
+    match = difflib.get_close_matches(name.casefold(), list(alike), n=1, cutoff=0.8)
+    return alike[match[0]] if match else None
 
 
 def _warn_unmatched(unmatched: pd.DataFrame) -> None:

@@ -4,7 +4,7 @@
 into the per-step ``annotations`` the swimlane renderer draws: each step is filled from white
 to red by the share of cases that deviate at it, and gets a line saying how (``skipped 12% ·
 out of order 3%``). :func:`conformance_figure` draws the swimlane with them and adds the flows
-cases took that the map does not draw, as dotted red arcs labelled with their number of cases
+cases took that the map does not draw, as dotted orange arcs labelled with their number of cases
 (the most common ones; the full list is ``Conformance.undesigned_flows``).
 """
 
@@ -16,13 +16,15 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
-from research_kit.process._style import EDGE_PT, PAIN
+from research_kit.process._style import EDGE_PT, INK
 from research_kit.process.conformance import Conformance
 from research_kit.process.render import swimlane_figure, swimlane_layout
 from research_kit.process.spec import ProcessMap
 
 #: The fill of a step every case deviates at (steps are blended from white towards it).
 DEVIATION_FILL = "#F4A3A8"
+#: The colour of flows taken that the map does not draw (apart from the red of rework loops).
+UNDESIGNED_FLOW = "#D95F02"
 _SCALE = mpl.colors.LinearSegmentedColormap.from_list("deviation", ["#FFFFFF", DEVIATION_FILL])
 _SHORT = {
     "undesigned flow": "undesigned flow",
@@ -112,8 +114,8 @@ def conformance_figure(
     Returns
     -------
     matplotlib.figure.Figure
-        Steps filled by the share of cases deviating at them, with a line saying how; dashed
-        red arcs (SVG ids ``undesigned-flow-<n>``) for flows the map does not draw.
+        Steps filled by the share of cases deviating at them, with a line saying how; dotted
+        orange arcs (SVG ids ``undesigned-flow-<n>``) for flows the map does not draw.
 
     Examples
     --------
@@ -144,9 +146,9 @@ def conformance_figure(
         fig.get_figwidth() - 0.2,
         0.56,
         "Conformance: red fill = share of cases deviating at the step · "
-        "dotted red = flows taken that the map does not draw (cases)",
+        "dotted orange = flows taken that the map does not draw (cases)",
         fontsize=EDGE_PT,
-        color=PAIN,
+        color=INK,
         ha="right",
         va="center",
         gid="conformance-key",
@@ -170,7 +172,7 @@ def _draw_arc(ax, source, target, cases: int, number: int) -> None:
         mutation_scale=9,
         linestyle=(0, (1, 1.5)),
         linewidth=1.6,
-        color=PAIN,
+        color=UNDESIGNED_FLOW,
         shrinkA=6,
         shrinkB=6,
         zorder=6,
@@ -186,7 +188,7 @@ def _draw_arc(ax, source, target, cases: int, number: int) -> None:
         0.25 * y1 + 0.5 * cy + 0.25 * y2,
         f"{cases:,}",
         fontsize=EDGE_PT,
-        color=PAIN,
+        color=UNDESIGNED_FLOW,
         style="italic",
         ha="center",
         va="center",
@@ -198,6 +200,7 @@ def _draw_arc(ax, source, target, cases: int, number: int) -> None:
 
 __all__ = [
     "DEVIATION_FILL",
+    "UNDESIGNED_FLOW",
     "conformance_annotations",
     "conformance_figure",
 ]

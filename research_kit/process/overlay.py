@@ -175,7 +175,7 @@ def _draw_arc(ax, source, target, cases: int, number: int) -> None:
         color=UNDESIGNED_FLOW,
         shrinkA=6,
         shrinkB=6,
-        zorder=6,
+        zorder=3,  # over the drawn flows, under the steps and their labels
         gid=f"undesigned-flow-{number}",
     )
     ax.add_patch(arc)

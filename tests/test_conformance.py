@@ -127,12 +127,45 @@ def test_cases_and_log_fitness_equal_pm4py(name, shared_data):
     )
 
 
-def test_random_traces_replay_as_pm4py_does_live():
-    pytest.importorskip("pm4py")
+def _oracle_script():
     script = ROOT / "benchmarks" / "make_conformance_oracle.py"
     module_spec = importlib.util.spec_from_file_location("make_conformance_oracle", script)
     oracle = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(oracle)
+    return oracle
+
+
+@pytest.mark.parametrize("name", sorted(ORACLE["pairs"]))
+def test_the_oracle_builds_the_same_net_with_pm4py_live(name):
+    pytest.importorskip("pm4py")
+    spec = read_process_map(ROOT / ORACLE["pairs"][name]["map"])
+    net, initial, final = _oracle_script().pm4py_net(spec)
+    theirs = {
+        (
+            t.name,
+            t.label,
+            tuple(a.source.name for a in t.in_arcs),
+            tuple(a.target.name for a in t.out_arcs),
+        )
+        for t in net.transitions
+    }
+    ours = process_net(spec)
+    assert theirs == {
+        (
+            t.name,
+            t.label,
+            tuple(ours.places[p] for p in t.inputs),
+            tuple(ours.places[p] for p in t.outputs),
+        )
+        for t in ours.transitions
+    }
+    assert {p.name for p in initial} == {ours.places[p] for p in ours.initial}
+    assert {p.name for p in final} == {ours.places[p] for p in ours.final}
+
+
+def test_random_traces_replay_as_pm4py_does_live():
+    pytest.importorskip("pm4py")
+    oracle = _oracle_script()
     from pm4py.objects.log.obj import Event, EventLog, Trace
 
     spec = parse_process_map(LINEAR)

@@ -1,6 +1,12 @@
 """Process mapping: process maps from YAML, event logs (CSV/XES), mining and rendering."""
 
 from research_kit.process.comparison import Comparison, compare, compare_groups, compare_periods
+from research_kit.process.conformance import (
+    Conformance,
+    UnmatchedActivitiesWarning,
+    conformance,
+    study_conformance,
+)
 from research_kit.process.discovery import directly_follows, end_activities, start_activities
 from research_kit.process.dotted import dotted_chart
 from research_kit.process.eventlog import (
@@ -24,7 +30,9 @@ from research_kit.process.instances import (
     activity_instances_with_details,
 )
 from research_kit.process.material import check, process_steps, study_event_log, study_process_map
+from research_kit.process.overlay import conformance_annotations, conformance_figure
 from research_kit.process.performance import bottlenecks, case_durations, rework
+from research_kit.process.process_net import ProcessNet, process_net
 from research_kit.process.render import (
     format_duration,
     process_map_figure,
@@ -41,9 +49,13 @@ from research_kit.study import register_study_method
 
 __all__ = [
     "Comparison",
+    # conformance to the designed map
+    "Conformance",
     "EventLogReading",
     "InstancePairing",
     "ProcessMap",
+    "ProcessNet",
+    "UnmatchedActivitiesWarning",
     "activity_instances",
     "activity_instances_with_details",
     "bottlenecks",
@@ -53,6 +65,9 @@ __all__ = [
     "compare",
     "compare_groups",
     "compare_periods",
+    "conformance",
+    "conformance_annotations",
+    "conformance_figure",
     "directly_follows",
     "dotted_chart",
     "end_activities",
@@ -68,6 +83,7 @@ __all__ = [
     "parse_process_map",
     "process_map_figure",
     "process_map_svg",
+    "process_net",
     "process_steps",
     "read_event_log",
     "read_event_log_with_details",
@@ -79,6 +95,7 @@ __all__ = [
     "step_annotations",
     "step_durations",
     "step_evidence",
+    "study_conformance",
     "study_event_log",
     "study_process_map",
     "swimlane_figure",
@@ -90,3 +107,4 @@ __all__ = [
 # The process room's readers, offered on every study (study.process_map(), study.event_log()).
 register_study_method(study_process_map, name="process_map")
 register_study_method(study_event_log, name="event_log")
+register_study_method(study_conformance, name="conformance")

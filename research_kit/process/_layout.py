@@ -89,7 +89,8 @@ def swimlane_scene(spec: ProcessMap, *, kind: str, annotations: dict | None) -> 
                 LABEL_PT,
                 _DIAMOND_TEXT_WIDTH if step.kind == "decision" else _BOX_TEXT_WIDTH,
             ),
-            fill=FILLS.get(step.kind, "#FFFFFF"),
+            # An overlay (e.g. conformance_annotations) may recolour a step.
+            fill=evidence.get("fill") or FILLS.get(step.kind, "#FFFFFF"),
         )
         if kind == "blueprint" and step.system:
             system = spec.systems.get(step.system, step.system)
@@ -162,6 +163,8 @@ def _evidence_notes(evidence: dict) -> list[tuple[str, str]]:
         times.append(f"work {format_duration(evidence.get('median_processing'))}")
     if times:
         notes.append((" · ".join(times), TIME))
+    # Overlay lines (e.g. conformance_annotations): short texts shown under the step's label.
+    notes += [(str(line), PAIN) for line in evidence.get("flags") or []]
     return notes
 
 

@@ -58,7 +58,9 @@ def swimlane_figure(
         ``n_codings``, ``n_documents``, ``codes``, ``quotes`` (list of str), ``quote_documents``,
         ``median_wait`` and ``median_processing`` (Timedelta), all optional. Steps with codings
         show a count, steps with times show them, and steps with quotes get a numbered badge
-        that refers to a list of quotes under the diagram.
+        that refers to a list of quotes under the diagram. Overlays may add ``fill`` (a
+        colour for the step) and ``flags`` (short lines under its label), as
+        :func:`research_kit.process.conformance_annotations` does.
 
     Returns
     -------

@@ -1,6 +1,13 @@
 """Process mapping: process maps from YAML, event logs (CSV/XES), mining and rendering."""
 
+from research_kit.process.calendars import BusinessCalendar
 from research_kit.process.comparison import Comparison, compare, compare_groups, compare_periods
+from research_kit.process.deadlines import (
+    DeadlinePerformance,
+    deadline_cases,
+    deadline_performance,
+    wilson_interval,
+)
 from research_kit.process.discovery import directly_follows, end_activities, start_activities
 from research_kit.process.eventlog import (
     EventLogReading,
@@ -33,12 +40,17 @@ from research_kit.process.render import (
     swimlane_svg,
 )
 from research_kit.process.spec import ProcessMap, parse_process_map, read_process_map
+from research_kit.process.study_deadlines import study_deadlines
 from research_kit.process.variant import case_variants, variants
 from research_kit.process.xes import read_xes
+from research_kit.settings import Deadline
 from research_kit.study import register_study_method
 
 __all__ = [
+    "BusinessCalendar",
     "Comparison",
+    "Deadline",
+    "DeadlinePerformance",
     "EventLogReading",
     "InstancePairing",
     "ProcessMap",
@@ -51,6 +63,8 @@ __all__ = [
     "compare",
     "compare_groups",
     "compare_periods",
+    "deadline_cases",
+    "deadline_performance",
     "directly_follows",
     "end_activities",
     "event_table",
@@ -74,14 +88,17 @@ __all__ = [
     "step_annotations",
     "step_durations",
     "step_evidence",
+    "study_deadlines",
     "study_event_log",
     "study_process_map",
     "swimlane_figure",
     "swimlane_layout",
     "swimlane_svg",
     "variants",
+    "wilson_interval",
 ]
 
 # The process room's readers, offered on every study (study.process_map(), study.event_log()).
 register_study_method(study_process_map, name="process_map")
 register_study_method(study_event_log, name="event_log")
+register_study_method(study_deadlines, name="deadlines")

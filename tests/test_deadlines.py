@@ -374,3 +374,19 @@ def test_the_bundled_studys_deadlines_compute_and_its_check_stays_clean(sample_s
             study.deadlines("Nope")
     finally:
         study.close()
+
+
+def test_check_warns_about_a_deadline_naming_no_known_activity(sample_study_path):
+    settings = sample_study_path / "study.yml"
+    text = settings.read_text().replace("to: Issue permit", "to: Issue permits", 1)
+    settings.write_text(text)
+    study = research_kit.open_study(sample_study_path)
+    try:
+        problems = [p for p in study.check() if "deadline" in p.message]
+    finally:
+        study.close()
+    assert [p.severity for p in problems] == ["warning"]
+    assert "'Issue permits'" in problems[0].message
+    lines = text.splitlines()
+    line = next(n for n, content in enumerate(lines, 1) if "name: Permit decision" in content)
+    assert problems[0].line == line

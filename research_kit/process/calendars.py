@@ -95,8 +95,10 @@ class BusinessCalendar:
         day = np.datetime64(date, "D")
         return np.busday_offset(day, 0, roll="forward", busdaycal=self.numpy_calendar()).item()
 
-    def add_business_days(self, date: dt.date, days: int) -> dt.date:
+    def add_business_days(self, date: dt.date | Iterable, days: int) -> dt.date | list:
         """The ``days``-th business day after ``date`` (rolled forward first): a due date.
+
+        ``date`` may be one date or a sequence of them (``None`` stays ``None``).
 
         Examples
         --------
@@ -106,9 +108,15 @@ class BusinessCalendar:
         >>> city.add_business_days(dt.date(2025, 6, 28), 10)
         datetime.date(2025, 7, 15)
         """
-        day = np.datetime64(date, "D")
-        moved = np.busday_offset(day, days, roll="forward", busdaycal=self.numpy_calendar())
-        return moved.item()
+        if isinstance(date, dt.date):
+            return self.add_business_days([date], days)[0]
+        starts = _days(date)
+        known = ~np.isnat(starts)
+        moved = starts.copy()
+        moved[known] = np.busday_offset(
+            starts[known], days, roll="forward", busdaycal=self.numpy_calendar()
+        )
+        return [day.item() if ok else None for day, ok in zip(moved, known, strict=True)]
 
     def business_days_between(self, start: Iterable, end: Iterable) -> np.ndarray:
         """Business days elapsed from each start date to the end date beside it.

@@ -60,7 +60,17 @@ SUMMARY_VALUES = (
     "ci_low",
     "ci_high",
 )
-BREACH_COLUMNS = ["case_id", "start", "end", "state", "elapsed", "unit", "target", "over_by"]
+BREACH_COLUMNS = [
+    "case_id",
+    "start",
+    "end",
+    "state",
+    "elapsed",
+    "unit",
+    "target",
+    "due",
+    "over_by",
+]
 _NO_TOTAL = object()  # one-way tables carry no totals cell; the overall count is its margin
 
 
@@ -320,7 +330,7 @@ def _elapsed_and_due(
     if deadline.unit == "business days":
         calendar = calendar or BusinessCalendar()
         elapsed = calendar.business_days_between(start, clock)
-        due = [calendar.add_business_days(day, deadline.amount) if day else None for day in start]
+        due = calendar.add_business_days(start, deadline.amount)
     else:
         elapsed = calendar_days_between(start, clock)
         due = [day + dt.timedelta(days=deadline.amount) if day else None for day in start]

@@ -390,3 +390,27 @@ def test_check_warns_about_a_deadline_naming_no_known_activity(sample_study_path
     lines = text.splitlines()
     line = next(n for n, content in enumerate(lines, 1) if "name: Permit decision" in content)
     assert problems[0].line == line
+
+
+def test_as_of_measures_the_deadline_as_it_stood_then():
+    log = event_table(
+        {
+            "A": [("Submit", "2025-03-03 09:00"), ("Decide", "2025-03-20 09:00")],
+            "B": [("Submit", "2025-03-12 09:00")],  # after as_of: not known yet
+        }
+    )
+    deadline = Deadline("d", "Submit", "Decide", "10 days")
+    # On 03-10 (local, Port Alder) A is open 7 days in: undecided, its later decision unknown.
+    cases = deadline_cases(log, deadline, as_of="2025-03-10 12:00", timezone=LA)
+    assert cases[["case_id", "state", "elapsed", "status"]].values.tolist() == [
+        ["A", "open", 7, "undecided"]
+    ]
+
+
+def test_a_named_calendar_left_out_is_said_not_silently_dropped():
+    log = event_table({"A": [("Submit", "2025-07-03"), ("Decide", "2025-07-08")]})
+    deadline = Deadline("d", "Submit", "Decide", "2 business days", calendar="city")
+    with pytest.warns(UserWarning, match="calendar 'city'"):
+        cases = deadline_cases(log, deadline)
+    assert cases.loc[0, "elapsed"] == 3  # Thu 3, Fri 4, Mon 7: July 4 counted
+    assert deadline_cases(log, deadline, calendar=CITY).loc[0, "elapsed"] == 2

@@ -29,6 +29,7 @@ Conventions, stated once:
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -137,11 +138,15 @@ def deadline_cases(
     deadline : Deadline
         The target (``start`` and ``end`` are activity names of the log).
     calendar : BusinessCalendar, optional
-        For business-day targets; Monday to Friday without holidays when None.
+        For business-day targets; Monday to Friday without holidays when None (with a
+        warning when the deadline names a calendar: ``study.deadlines()`` resolves it).
+        Calendar-day targets ignore it.
     timezone : str
         The time zone whose dates are counted (the study's).
     as_of : Timestamp or str, optional
-        When open cases are measured to; the log's last event when None.
+        The moment the deadline is measured at (a time without a zone is in ``timezone``):
+        later events are left out and open cases are measured to it. The log's last event
+        when None.
     attributes : sequence of str
         Case attribute columns of the log to carry (each case's first non-missing value).
 
@@ -171,6 +176,16 @@ def deadline_cases(
     """
     _check_columns(log, ["case_id", "activity", "timestamp", *attributes])
     events = _ordered_events(log)
+    if as_of is not None:  # the deadline as it stood then: later events are not known yet
+        events = events[events["time"] <= _moment(as_of, timezone)].reset_index(drop=True)
+    if deadline.unit == "business days" and calendar is None and deadline.calendar:
+        warnings.warn(
+            f"deadline {deadline.name!r} counts on calendar {deadline.calendar!r}, but no "
+            "calendar was passed: counting Monday to Friday without holidays (pass "
+            "calendar=BusinessCalendar.from_setting(settings.calendars[...]), or use "
+            "study.deadlines())",
+            stacklevel=2,
+        )
     ids = pd.Index(pd.unique(events["case_id"]), name="case_id")
     start, start_row = _first(events, [deadline.start], ids)
     after = events.index.to_numpy() > events["case_id"].map(start_row).fillna(np.inf).to_numpy()
@@ -178,7 +193,7 @@ def deadline_cases(
     stop, _ = _first(events[after], list(deadline.stop), ids)
     stopped = stop.notna() & (end.isna() | (stop < end))
     end = end.mask(stopped)
-    latest = events["time"].max() if as_of is None else _utc(as_of)
+    latest = events["time"].max() if as_of is None else _moment(as_of, timezone)
     clock = (
         end.fillna(stop.where(stopped)).fillna(pd.Series(latest, index=ids)).where(start.notna())
     )
@@ -373,13 +388,16 @@ def _case_attribute(log: pd.DataFrame, name: str) -> pd.Series:
     return values.dropna(subset=[name]).groupby("case_id", sort=False)[name].first()
 
 
-def _utc(times: object) -> pd.Series | pd.Timestamp:
+def _utc(times: pd.Series) -> pd.Series:
     converted = pd.to_datetime(times)
-    if isinstance(converted, pd.Timestamp):
-        return converted.tz_localize("UTC") if converted.tz is None else converted.tz_convert("UTC")
     if converted.dt.tz is None:
         return converted.dt.tz_localize("UTC")
     return converted.dt.tz_convert("UTC")
+
+
+def _moment(value: pd.Timestamp | str, timezone: str) -> pd.Timestamp:
+    moment = pd.Timestamp(value)
+    return (moment.tz_localize(timezone) if moment.tz is None else moment).tz_convert("UTC")
 
 
 def _check_columns(log: pd.DataFrame, columns: list[str]) -> None:

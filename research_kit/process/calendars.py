@@ -181,4 +181,7 @@ def local_dates(times: pd.Series, timezone: str) -> pd.Series:
     if times.dt.tz is None:
         times = times.dt.tz_localize("UTC")
     local = times.dt.tz_convert(timezone)
-    return local.dt.date.where(local.notna(), None)
+    dates = [
+        None if missing else day for day, missing in zip(local.dt.date, local.isna(), strict=True)
+    ]
+    return pd.Series(dates, index=times.index, dtype=object)

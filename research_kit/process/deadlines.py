@@ -298,17 +298,20 @@ def _counts(cases: pd.DataFrame, by: str, deadline: Deadline, confidence: float)
     known = groups.notna()
     frame = cases[known]
     keys = groups[known]
-    count = lambda mask: mask.groupby(keys, sort=True).sum().astype("int64")  # noqa: E731
-    table = pd.DataFrame({"n_cases": frame.groupby(keys, sort=True).size()})
+
+    def count(mask: pd.Series) -> pd.Series:
+        return mask.groupby(keys, sort=True).sum().astype("Int64")  # stays whole when hidden
+
+    table = pd.DataFrame({"n_cases": frame.groupby(keys, sort=True).size().astype("Int64")})
     table["n_within"] = count(frame["status"] == "within")
     table["n_breached"] = count(frame["status"] == "breached")
     table["n_undecided"] = count(frame["status"] == "undecided")
     table["n_open"] = count(frame["state"] == "open")
     table["n_stopped"] = count(frame["state"] == "stopped")
     table["n_not_started"] = count(frame["state"] == "not started")
-    decided = table["n_within"] + table["n_breached"]
+    decided = (table["n_within"] + table["n_breached"]).astype("int64")
     with np.errstate(divide="ignore", invalid="ignore"):
-        table["share_within"] = table["n_within"] / decided.where(decided > 0)
+        table["share_within"] = table["n_within"].astype(float) / decided.where(decided > 0)
     table["ci_low"], table["ci_high"] = wilson_interval(
         table["n_within"], decided, confidence=confidence
     )

@@ -88,8 +88,12 @@ def resolve_deadline(deadline: Deadline, settings: StudySettings, activities: se
     """``deadline`` with step ids of the study's process maps replaced by their activities.
 
     A name that is an activity of the log stays as it is; a step id whose step links to an
-    activity (``activity:`` in the map) becomes that activity.
+    activity (``activity:`` in the map) becomes that activity. The maps are read only when a
+    name is not an activity of the log.
     """
+    names = (deadline.start, deadline.end, *deadline.stop)
+    if all(name in activities for name in names):
+        return deadline
     steps: dict[str, str] = {}
     for path in settings.process_maps:
         spec = read_process_map(path)

@@ -289,7 +289,7 @@ def calendar_settings(block: object, path: Path, problems: list[Problem], *, lin
 def _weekend(name: str, entry: dict, path: Path, problems: list[Problem], line) -> tuple:
     days = entry.get("weekend", ["sat", "sun"]) or []
     days = [days] if isinstance(days, str) else days
-    known = [str(day).strip().lower()[:3] for day in days] if isinstance(days, list) else None
+    known = [_weekday(day) for day in days] if isinstance(days, list) else None
     bad = [day for day, short in zip(days, known or [], strict=False) if short not in WEEKDAYS]
     if known is None or bad or len(set(known)) == len(WEEKDAYS):
         shown = bad[0] if bad else days
@@ -304,6 +304,13 @@ def _weekend(name: str, entry: dict, path: Path, problems: list[Problem], line) 
         )
         return ("sat", "sun")
     return tuple(day for day in WEEKDAYS if day in known)
+
+
+def _weekday(day: object) -> str | None:
+    """A weekday as "sat" ("sat", "Sat" or "Saturday"); anything else as None."""
+    text = str(day).strip().lower()
+    full = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+    return text[:3] if text in WEEKDAYS or text in full else None
 
 
 def _holidays(name: str, entry: dict, path: Path, problems: list[Problem], line) -> tuple:

@@ -18,7 +18,9 @@ Conventions, stated once:
   log's last event by default). Such a case is **breached** once its target has passed (it can
   no longer be met), and **undecided** before that. Open cases are never counted as within.
 - **Share within target** = within / (within + breached), undecided cases left out, with a
-  **Wilson score interval** (:func:`wilson_interval`).
+  **Wilson score interval** (:func:`wilson_interval`). In the last months of a log many cases
+  are still undecided and the decided ones are the quick ones: read ``n_undecided`` beside the
+  share (or pass an earlier ``as_of``).
 - **Breakdowns** (``by``: ``start_month`` or any case attribute column of the log, its first
   non-missing value in the case) go through :func:`research_kit.privacy.suppress_table`, one
   one-way table per column: groups of fewer than ``min_cell_size`` cases are hidden, and as many

@@ -20,7 +20,7 @@ Conventions, stated once:
 - **Share within target** = within / (within + breached), undecided cases left out, with a
   **Wilson score interval** (:func:`wilson_interval`). In the last months of a log many cases
   are still undecided and the decided ones are the quick ones: read ``n_undecided`` beside the
-  share (or pass an earlier ``as_of``).
+  share, and compare months whose cases have had time to finish.
 - **Breakdowns** (``by``: ``start_month`` or any case attribute column of the log, its first
   non-missing value in the case) go through :func:`research_kit.privacy.suppress_table`, one
   one-way table per column: groups of fewer than ``min_cell_size`` cases are hidden, and as many

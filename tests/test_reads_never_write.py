@@ -147,6 +147,7 @@ def test_process_evidence_and_mining_write_nothing(written_study, tmp_path):
         ("end_activities", lambda: pm.end_activities(log)),
         ("compare_periods", lambda: pm.compare_periods(log, "2025-07-01")),
         ("filter_top_variants", lambda: pm.filter_top_variants(log, 5)),
+        ("study.deadlines()", lambda: study.deadlines(by=["start_month", "ward"])),
     ]
     assert not _writers(study, reads)
 

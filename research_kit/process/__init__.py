@@ -1,11 +1,18 @@
 """Process mapping: process maps from YAML, event logs (CSV/XES), mining and rendering."""
 
+from research_kit.process.calendars import BusinessCalendar
 from research_kit.process.comparison import Comparison, compare, compare_groups, compare_periods
 from research_kit.process.conformance import (
     Conformance,
     UnmatchedActivitiesWarning,
     conformance,
     study_conformance,
+)
+from research_kit.process.deadlines import (
+    DeadlinePerformance,
+    deadline_cases,
+    deadline_performance,
+    wilson_interval,
 )
 from research_kit.process.discovery import directly_follows, end_activities, start_activities
 from research_kit.process.dotted import dotted_chart
@@ -43,14 +50,19 @@ from research_kit.process.render import (
     swimlane_svg,
 )
 from research_kit.process.spec import ProcessMap, parse_process_map, read_process_map
+from research_kit.process.study_deadlines import study_deadlines
 from research_kit.process.variant import case_variants, variants
 from research_kit.process.xes import read_xes
+from research_kit.settings import Deadline
 from research_kit.study import register_study_method
 
 __all__ = [
+    "BusinessCalendar",
     "Comparison",
     # conformance to the designed map
     "Conformance",
+    "Deadline",
+    "DeadlinePerformance",
     "EventLogReading",
     "InstancePairing",
     "ProcessMap",
@@ -68,6 +80,8 @@ __all__ = [
     "conformance",
     "conformance_annotations",
     "conformance_figure",
+    "deadline_cases",
+    "deadline_performance",
     "directly_follows",
     "dotted_chart",
     "end_activities",
@@ -96,15 +110,18 @@ __all__ = [
     "step_durations",
     "step_evidence",
     "study_conformance",
+    "study_deadlines",
     "study_event_log",
     "study_process_map",
     "swimlane_figure",
     "swimlane_layout",
     "swimlane_svg",
     "variants",
+    "wilson_interval",
 ]
 
 # The process room's readers, offered on every study (study.process_map(), study.event_log()).
 register_study_method(study_process_map, name="process_map")
 register_study_method(study_event_log, name="event_log")
 register_study_method(study_conformance, name="conformance")
+register_study_method(study_deadlines, name="deadlines")

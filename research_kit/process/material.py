@@ -76,12 +76,35 @@ def check(settings: StudySettings) -> list[Problem]:
     """Every problem with the study's process maps and event logs (files only)."""
     problems: list[Problem] = []
     activities: set[str] = set()
+    names: set[str] = set()  # what a deadline may name: step ids and activities of maps and logs
     for path in settings.process_maps:
-        found, _, map_activities = _check_process_map(path)
+        found, steps, map_activities = _check_process_map(path)
         problems += found
         activities |= map_activities
+        names |= steps | map_activities
     for log in settings.event_logs:
-        problems += _check_event_log(log, settings, activities)
+        problems += _check_event_log(log, settings, activities, seen=names)
+    return problems + _deadline_name_problems(settings, names)
+
+
+def _deadline_name_problems(settings: StudySettings, names: set[str]) -> list[Problem]:
+    """Deadlines that name an activity found in no map and no log (a typo measures nothing)."""
+    if not names:
+        return []
+    problems = []
+    for deadline in settings.deadlines:
+        unknown = [n for n in (deadline.start, deadline.end, *deadline.stop) if n not in names]
+        if unknown:
+            problems.append(
+                Problem(
+                    settings.path,
+                    f"deadline {deadline.name!r} names {', '.join(map(repr, unknown))}, which no "
+                    "process map step and no event log activity is called",
+                    "write an activity of the event log or a step id of the process map",
+                    line=deadline.line,
+                    severity="warning",
+                )
+            )
     return problems
 
 
@@ -92,13 +115,17 @@ def _check_process_map(path: Path) -> tuple[list[Problem], set[str], set[str]]:
     return problems, steps, activities
 
 
-def _check_event_log(source, settings: StudySettings, activities: set[str]) -> list[Problem]:
+def _check_event_log(
+    source, settings: StudySettings, activities: set[str], *, seen: set[str] | None = None
+) -> list[Problem]:
     try:
         reading = _read_source(source, settings, errors="drop")
     except EventLogError as exc:
         return [exc.as_problem()]
     problems = []
     log, unparsed = reading.events, reading.unparsed_lines
+    if seen is not None:
+        seen |= set(log["activity"].astype("object").dropna().unique())
     if unparsed:
         shown = ", ".join(map(str, unparsed[:5])) + (" …" if len(unparsed) > 5 else "")
         problems.append(

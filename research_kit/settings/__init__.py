@@ -5,7 +5,8 @@ participants (role, ward, …: which values are allowed), the minimum cell size 
 breakdowns are suppressed, and where the raw material lives: the notes folder, the codebook,
 survey exports (with which column is the respondent id, which are attributes, which questions
 are open-ended, which surveys are waves of one series: :mod:`research_kit.settings.surveys`),
-process maps and event logs (with their column mapping).
+process maps and event logs (with their column mapping), and the process's time targets with
+the business-day calendars they count on (:mod:`research_kit.settings.deadlines`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ import sqlalchemy as sa
 
 from research_kit.errors import Problem, StoreError, StudyConfigError, raise_first_error
 from research_kit.rawfiles import read_text
+from research_kit.settings.deadlines import (
+    CalendarSetting,
+    Deadline,
+    calendar_settings,
+    deadline_settings,
+)
 from research_kit.settings.surveys import SurveySource, survey_sources
 from research_kit.settings.surveys import survey_waves as survey_waves
 from research_kit.store import database_url
@@ -48,6 +55,8 @@ _TOP_LEVEL = (
     "timezone",
     "privacy",
     "allow_outside_paths",
+    "deadlines",
+    "calendars",
 )
 
 
@@ -119,6 +128,9 @@ class StudySettings:
     privacy_names: tuple[str, ...] = ()
     #: Whether paths may lead outside the study folder (``allow_outside_paths: true``).
     allow_outside_paths: bool = False
+    #: Time targets of the process (``deadlines:``) and the calendars they count on.
+    deadlines: tuple[Deadline, ...] = ()
+    calendars: dict[str, CalendarSetting] = field(default_factory=dict)
 
     @property
     def path(self) -> Path:
@@ -207,6 +219,7 @@ def validate_settings(folder: Path | str) -> tuple[StudySettings, list[Problem]]
         timezone=str(data.get("timezone") or "UTC"),
         privacy_names=_privacy_names(data, path, problems),
         allow_outside_paths=_allow_outside(data, path, problems),
+        **_deadlines(data, path, problems),
     )
     problems += _timezone_problems(settings, data, path)
     if not settings.allow_outside_paths:
@@ -342,6 +355,17 @@ def _event_logs(data: YamlMap, folder: Path, path: Path, problems: list[Problem]
             timezone=_optional_str(entry.get("timezone")),
             line=line,
         )
+
+
+def _deadlines(data: YamlMap, path: Path, problems: list[Problem]) -> dict[str, Any]:
+    calendars = calendar_settings(
+        data.get("calendars"), path, problems, line=data.line_of("calendars")
+    )
+    entries = _list(data, "deadlines", path, problems)
+    return {
+        "calendars": calendars,
+        "deadlines": deadline_settings(entries, calendars, path, problems),
+    }
 
 
 def _allow_outside(data: YamlMap, path: Path, problems: list[Problem]) -> bool:

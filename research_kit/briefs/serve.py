@@ -39,7 +39,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from research_kit.briefs.parameters import STUDY_ENV, brief_parameters
+from research_kit.briefs.parameters import STUDY_ENV, BriefNotebookError, brief_parameters
 from research_kit.errors import ResearchKitError
 from research_kit.resources import TEMPLATES_ENV, is_installed_package_path, packaged_path
 from research_kit.settings import STUDY_FILE, validate_settings
@@ -204,11 +204,17 @@ def _study_of(target: Path, study: str | Path | None) -> str | Path | None:
     return study
 
 
-def _default_title(study: str | Path | None) -> str:
-    """The study's name from its ``study.yml`` (empty if it cannot be read)."""
-    folder = study or os.environ.get("RESEARCH_KIT_STUDY")
+def _default_title(study: str | Path | None, target: Path) -> str:
+    """The study's name from its ``study.yml`` (empty if it cannot be read).
+
+    For a gallery with no study given, the first brief's study names it.
+    """
+    folder = study or os.environ.get(STUDY_ENV)
     if folder is None:
-        return ""
+        try:
+            folder = brief_parameters(min(target.glob("*.ipynb"))).study
+        except (ValueError, BriefNotebookError):  # no notebook, or none with a STUDY
+            return ""
     # study.yml is parsed in one place; a study with problems still shows its name.
     settings, _problems = validate_settings(folder)
     return settings.name if (Path(folder) / STUDY_FILE).is_file() else ""
@@ -278,7 +284,7 @@ def serve(
         preheat=preheat,
         open_browser=open_browser,
         organisation=organisation,
-        title=_default_title(study) if title is None else title,
+        title=_default_title(study, target) if title is None else title,
         logo=logo,
     )
     return subprocess.Popen(

@@ -70,3 +70,14 @@ def test_own_templates_replace_the_packaged_report(tmp_path, monkeypatch):
     monkeypatch.setenv("RESEARCH_KIT_TEMPLATES", str(tmp_path / "nowhere"))
     with pytest.raises(ResearchKitError, match="report templates are missing"):
         render_html(_findings())
+
+
+def test_serving_a_brief_of_the_installed_sample_is_refused_before_voila_starts(monkeypatch):
+    import sysconfig
+
+    from research_kit.briefs.serve import BRIEFS_DIR, BriefServeError, serve
+
+    monkeypatch.delenv("RESEARCH_KIT_STUDY", raising=False)
+    installed = Path(sysconfig.get_paths()["purelib"]) / "research_kit" / "interview_data"
+    with pytest.raises(BriefServeError, match="inside the Python installation"):
+        serve(BRIEFS_DIR / "findings.ipynb", study=installed, port=8899)

@@ -16,7 +16,13 @@ Examples
 from research_kit import interviews, process, survey
 from research_kit.checks import check_study, summarise_study
 from research_kit.errors import Problem, ResearchKitError
-from research_kit.study import Study, open_study, register_study_method, scratch_copy
+from research_kit.study import (
+    Study,
+    new_study,
+    open_study,
+    register_study_method,
+    scratch_copy,
+)
 from research_kit.version import __version__
 
 # The whole-study check and summary, offered on every study too (study.check(), study.summary()).
@@ -30,6 +36,7 @@ __all__ = [
     "__version__",
     "check_study",
     "interviews",
+    "new_study",
     "open_study",
     "process",
     "scratch_copy",

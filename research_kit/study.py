@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from research_kit.errors import StudyConfigError
+from research_kit.resources import copy_starter_files, is_installed_package_path
 from research_kit.settings import (
     STUDY_FILE,
     EventLogSource,
@@ -67,13 +68,23 @@ def open_study(path: Path | str, *, create: bool = True) -> Study:
     >>> study.close()
     """
     folder = Path(path).expanduser()
+    if is_installed_package_path(folder):
+        # The sample study installed with research_kit: a study writes its database into its
+        # folder, and nothing may be written into the Python installation.
+        raise StudyConfigError(
+            "is inside the Python installation (site-packages), where nothing may be written",
+            path=folder,
+            hint="work on a copy: research-kit demo copies the bundled sample to ./sample_study "
+            "(or research_kit.resources.copy_sample_study('my_copy')); pass that folder "
+            "with --study",
+        )
     if not (folder / STUDY_FILE).exists():
         if not create:
             raise StudyConfigError(
                 "is not a study folder (no study.yml)",
                 path=folder,
-                hint="open the folder that holds study.yml, or create a study with "
-                "research_kit.open_study(path)",
+                hint="open the folder that holds study.yml, or start a study there with "
+                "research-kit new FOLDER (in Python: research_kit.open_study(path))",
             )
         _create_study_folder(folder)
     return Study(folder)
@@ -92,6 +103,57 @@ def _create_study_folder(folder: Path) -> None:
             handle.write(default_study_yaml(folder.name))
     except FileExistsError:
         pass
+
+
+def new_study(path: Path | str) -> Path:
+    """Start a study in a new folder: a commented ``study.yml``, a starter codebook, raw folders.
+
+    The folder gets ``study.yml`` (every setting explained, the optional ones commented out),
+    ``codebook.yml`` (one theme and two codes to replace), ``note_template.md`` (a note with
+    its front matter, to copy into ``notes/``) and the folders ``notes/``, ``survey/`` and
+    ``process/`` (the last two with a ``README.txt`` saying what goes there). Nothing is put
+    in ``notes/``: every file there is read as an interview. The database is created when the
+    study is first opened.
+
+    Parameters
+    ----------
+    path : Path or str
+        The new study's folder: it must not exist yet, or be empty. Its name is the study's
+        name until you change ``name:`` in ``study.yml``.
+
+    Returns
+    -------
+    Path
+        The folder.
+
+    Raises
+    ------
+    StudyConfigError
+        If the folder already holds a study or any other file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = new_study(pathlib.Path(tempfile.mkdtemp()) / "permits_2027")
+    >>> sorted(p.name for p in folder.iterdir())  # doctest: +NORMALIZE_WHITESPACE
+    ['codebook.yml', 'note_template.md', 'notes', 'process', 'study.yml', 'survey']
+    >>> read_settings(folder).name
+    'permits_2027'
+    """
+    folder = Path(path).expanduser()
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        what = "is already a study" if (folder / STUDY_FILE).exists() else "is not empty"
+        raise StudyConfigError(
+            f"{what}: a new study starts in a new or empty folder",
+            path=folder,
+            hint="choose a folder name that does not exist yet, e.g. research-kit new my_study",
+        )
+    copy_starter_files(folder)
+    for name in RAW_FOLDERS:
+        (folder / name).mkdir(exist_ok=True)
+    name = folder.resolve().name
+    (folder / STUDY_FILE).write_text(default_study_yaml(name), encoding="utf-8")
+    return folder
 
 
 def scratch_copy(path: Path | str, into: Path | str | None = None) -> Path:

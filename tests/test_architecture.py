@@ -36,6 +36,7 @@ FLOORS: dict[str, int] = {
     "research_kit.yamlfiles": 1,
     "research_kit.deprecation": 1,
     "research_kit.version": 1,
+    "research_kit.resources": 1,
     "research_kit.migrations": 1,
     "research_kit.study": 2,
     "research_kit.interviews": 3,

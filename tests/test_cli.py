@@ -58,6 +58,7 @@ def test_summary_of_a_folder_that_is_not_a_study(tmp_path, capsys):
     assert main(["summary", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "is not a study folder" in err
+    assert "research-kit new" in err  # the hint says how to start one
     assert "Traceback" not in err
 
 
@@ -150,7 +151,7 @@ def test_demo_writes_the_findings_pdf_and_html(sample_study_path, tmp_path, caps
     printed = capsys.readouterr().out
     assert (out / "findings.pdf").read_bytes().startswith(b"%PDF")
     assert "<html" in (out / "findings.html").read_text(encoding="utf-8").lower()
-    assert "make serve" in printed
+    assert f"research-kit brief serve --study {sample_study_path}" in printed
     assert re.search(r"survey: [\d,]+ answers to .* in \d+ themes; largest .*±", printed)
     # The demo audits what it wrote, and says how many findings (it does not fail on them).
     assert f"privacy audit of {out / 'findings.pdf'}, {out / 'findings.html'}" in printed

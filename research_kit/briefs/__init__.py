@@ -2,8 +2,8 @@
 
 :func:`assemble_findings` gathers every number, chart and quote into the plain data of
 :mod:`research_kit.briefs.content` (its survey parts in ``_survey_findings``);
-:mod:`research_kit.briefs.report` renders them (Jinja2 templates in ``templates/report/``, PDF
-through WeasyPrint).
+:mod:`research_kit.briefs.report` renders them (Jinja2 templates shipped in
+``research_kit/templates/report/``, PDF through WeasyPrint).
 """
 
 from research_kit.briefs.content import FigureSpec, Findings, Quote, Section, Table

@@ -1,10 +1,10 @@
 """Render findings as a designed report: self-contained HTML, or PDF through WeasyPrint.
 
-The templates live in the repository's ``templates/report/`` folder (``findings.html.j2``, the
-``_section.html.j2`` partial the Voila dashboard also uses, and ``findings.css``). They are
-found relative to the package (the repository folder holding ``research_kit/``), which holds for
-the editable install used in development, CI and ``make demo``; set ``RESEARCH_KIT_TEMPLATES``
-to another ``templates`` folder to use your own design.
+The templates ship inside the package, in ``research_kit/templates/report/``
+(``findings.html.j2``, the ``_section.html.j2`` partial the Voila dashboard also uses, and
+``findings.css``), found with :mod:`importlib.resources` (:mod:`research_kit.resources`), so a
+plain ``pip install`` exports briefs; set ``RESEARCH_KIT_TEMPLATES`` to another ``templates``
+folder (holding ``report/``) to use your own design.
 
 Jinja2 autoescaping is always on: quotes, survey answers and code names appear as text, never
 as markup. Only the SVG charts drawn by research_kit's own renderers are marked safe. The PDF
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import mimetypes
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,23 +25,22 @@ from markupsafe import Markup
 
 from research_kit.briefs.content import SUPPRESSED, Findings, Section
 from research_kit.errors import ResearchKitError
+from research_kit.resources import TEMPLATES_ENV, packaged_path, template_folder
 
 __all__ = ["TEMPLATE_DIR", "export_html", "export_pdf", "render_html", "section_html"]
 
-#: Where the report templates live (overridable with ``RESEARCH_KIT_TEMPLATES``).
-# research_kit/briefs/report.py → the folder that holds research_kit/ (issue 19 ships them inside)
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "report"
+#: The packaged report templates (``RESEARCH_KIT_TEMPLATES`` overrides them).
+TEMPLATE_DIR = packaged_path("templates", "report")
 
 
 def _template_dir() -> Path:
-    override = os.environ.get("RESEARCH_KIT_TEMPLATES")
-    folder = Path(override) / "report" if override else TEMPLATE_DIR
+    folder = template_folder() / "report"
     if not (folder / "findings.html.j2").is_file():
         raise ResearchKitError(
             f"the report templates are missing from {folder}",
             path=folder,
-            hint="install research_kit from a clone (pip install -e .) so templates/ sits "
-            "beside the package, or set RESEARCH_KIT_TEMPLATES to a folder with report/",
+            hint=f"set {TEMPLATES_ENV} to a folder holding report/findings.html.j2, or unset "
+            "it to use the templates installed with research_kit",
         )
     return folder
 

@@ -1,7 +1,8 @@
 """Serve brief notebooks to stakeholders with Voila: sources stripped, loopback only, branded.
 
 :func:`serve` starts ``python -m voila`` on one brief notebook (or a folder of them, shown as a
-small gallery) with research_kit's Voila template (``templates/voila/templates/research_kit``:
+small gallery) with research_kit's Voila template (``research_kit/templates/voila/templates/
+research_kit``, shipped inside the package:
 the lab template with a header, Paul Tol's accessible colours, a print stylesheet and no
 resource fetched from the internet), the notebook sources stripped, a preheated kernel so the
 first view is fast, and the server bound to 127.0.0.1 unless told otherwise.
@@ -10,7 +11,9 @@ behind ``research-kit brief serve``.
 
 The template is found through ``JUPYTER_PATH`` (Voila looks for
 ``<dir>/voila/templates/<name>/`` in every Jupyter data directory), which :func:`voila_env`
-points at the repository's ``templates/`` folder.
+points at the packaged ``templates/`` folder (and, first, at ``RESEARCH_KIT_TEMPLATES`` when
+that is set). The brief notebooks ship with the package too (:data:`BRIEFS_DIR`), so
+``research-kit brief serve`` works from any folder after a plain ``pip install``.
 
 Examples
 --------
@@ -36,15 +39,17 @@ import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from research_kit.briefs.parameters import STUDY_ENV, BriefNotebookError, brief_parameters
 from research_kit.errors import ResearchKitError
+from research_kit.resources import TEMPLATES_ENV, is_installed_package_path, packaged_path
 from research_kit.settings import STUDY_FILE, validate_settings
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-#: The Jupyter data directory holding ``voila/templates/research_kit/``.
-TEMPLATES_ROOT = REPO_ROOT / "templates"
+#: The Jupyter data directory holding ``voila/templates/research_kit/`` (packaged).
+TEMPLATES_ROOT = packaged_path("templates")
 TEMPLATE_NAME = "research_kit"
 TEMPLATE_DIR = TEMPLATES_ROOT / "voila" / "templates" / TEMPLATE_NAME
-BRIEFS_DIR = REPO_ROOT / "notebooks" / "briefs"
+#: The packaged brief notebooks (in a clone, the same files as ``notebooks/briefs/``).
+BRIEFS_DIR = packaged_path("briefs", "notebooks")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -70,7 +75,7 @@ def _check_target(target: Path) -> Path:
         raise BriefServeError(
             "the research_kit Voila template is missing",
             path=TEMPLATE_DIR,
-            hint="run from a complete checkout of research_kit",
+            hint="reinstall research_kit (pip install --force-reinstall research-kit)",
         )
     return target
 
@@ -163,11 +168,17 @@ def voila_env(study: str | Path | None = None, base: Mapping[str, str] | None = 
     >>> env = voila_env("/tmp/some_study", base={"JUPYTER_PATH": "/x"})
     >>> env["JUPYTER_PATH"].split(os.pathsep) == [str(TEMPLATES_ROOT), "/x"]
     True
+    >>> own = voila_env(base={"RESEARCH_KIT_TEMPLATES": "/mine"})["JUPYTER_PATH"]
+    >>> own.split(os.pathsep) == ["/mine", str(TEMPLATES_ROOT)]
+    True
     >>> env["RESEARCH_KIT_STUDY"]
     '/tmp/some_study'
     """
     env = dict(os.environ if base is None else base)
-    paths = [str(TEMPLATES_ROOT)] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    # Your own templates first (Voila takes the first research_kit template it finds).
+    own = [env[TEMPLATES_ENV]] if env.get(TEMPLATES_ENV) else []
+    paths = [*own, str(TEMPLATES_ROOT)]
+    paths += [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     env["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
     env.setdefault("MPLBACKEND", "Agg")
     if study is not None:
@@ -175,9 +186,35 @@ def voila_env(study: str | Path | None = None, base: Mapping[str, str] | None = 
     return env
 
 
-def _default_title(study: str | Path | None) -> str:
-    """The study's name from its ``study.yml`` (empty if it cannot be read)."""
-    folder = study or os.environ.get("RESEARCH_KIT_STUDY") or REPO_ROOT / "interview_data"
+def _study_of(target: Path, study: str | Path | None) -> str | Path | None:
+    """The study a brief will read: ``study``, else ``RESEARCH_KIT_STUDY``, else the notebook's.
+
+    The bundled sample inside an installed research_kit is refused here, before Voila starts:
+    a study writes its database into its folder.
+    """
+    if study is None and not os.environ.get(STUDY_ENV) and target.is_file():
+        study = brief_parameters(target).study
+    if study is not None and is_installed_package_path(study):
+        raise BriefServeError(
+            "the brief would read the sample study inside the Python installation",
+            path=Path(study),
+            hint="give a study folder with --study (research-kit demo makes a copy of the "
+            "sample in ./sample_study)",
+        )
+    return study
+
+
+def _default_title(study: str | Path | None, target: Path) -> str:
+    """The study's name from its ``study.yml`` (empty if it cannot be read).
+
+    For a gallery with no study given, the first brief's study names it.
+    """
+    folder = study or os.environ.get(STUDY_ENV)
+    if folder is None:
+        try:
+            folder = brief_parameters(min(target.glob("*.ipynb"))).study
+        except (ValueError, BriefNotebookError):  # no notebook, or none with a STUDY
+            return ""
     # study.yml is parsed in one place; a study with problems still shows its name.
     settings, _problems = validate_settings(folder)
     return settings.name if (Path(folder) / STUDY_FILE).is_file() else ""
@@ -231,6 +268,7 @@ def serve(
         The notebook or folder does not exist, or the port is in use.
     """
     target = _check_target(Path(notebook_or_folder))
+    study = _study_of(target, study)
     if ip not in LOOPBACK:
         message = (
             f"serving on {ip}: the brief will be reachable from the network by anyone who can "
@@ -246,7 +284,7 @@ def serve(
         preheat=preheat,
         open_browser=open_browser,
         organisation=organisation,
-        title=_default_title(study) if title is None else title,
+        title=_default_title(study, target) if title is None else title,
         logo=logo,
     )
     return subprocess.Popen(

@@ -20,6 +20,7 @@ from research_kit.cli._cluster import add_cluster_command
 from research_kit.cli._database import add_database_commands
 from research_kit.cli._demo import add_demo_command
 from research_kit.cli._map import add_map_command
+from research_kit.cli._new import add_new_command
 from research_kit.cli._output import EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, format_summary
 from research_kit.cli._qdpx import add_qdpx_commands
 from research_kit.cli._study import add_study_commands
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"research-kit {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for add in (
+        add_new_command,
         add_study_commands,
         add_agreement_command,
         add_qdpx_commands,

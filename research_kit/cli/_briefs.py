@@ -23,7 +23,9 @@ def add_brief_commands(commands: argparse._SubParsersAction) -> None:
         "serve", help="serve a brief notebook (or a folder of them) as a dashboard"
     )
     brief_serve.add_argument(
-        "notebook", nargs="?", default="notebooks/briefs/findings.ipynb", help="notebook or folder"
+        "notebook",
+        nargs="?",
+        help="notebook or folder (default: the findings brief installed with research_kit)",
     )
     brief_serve.add_argument("--port", type=int, default=8866)
     brief_serve.add_argument(
@@ -39,7 +41,11 @@ def add_brief_commands(commands: argparse._SubParsersAction) -> None:
     brief_export = brief_commands.add_parser(
         "export", help="render a brief's findings as a PDF report or a self-contained HTML page"
     )
-    brief_export.add_argument("notebook", help="the brief notebook (its STUDY and AUDIENCE)")
+    brief_export.add_argument(
+        "notebook",
+        nargs="?",
+        help="the brief notebook (its STUDY and AUDIENCE; default: the installed findings brief)",
+    )
     brief_export.add_argument("--to", choices=("pdf", "html"), default="pdf")
     brief_export.add_argument("-o", "--output", required=True, help="file to write")
     brief_export.add_argument("--study", help="study folder (default: the notebook's STUDY)")
@@ -77,7 +83,7 @@ def _run_brief_serve(args: argparse.Namespace) -> int:
     from research_kit.briefs.serve import serve_forever
 
     return serve_forever(
-        args.notebook,
+        args.notebook or _findings_brief(),
         port=args.port,
         ip=args.ip,
         preheat=not args.no_preheat,
@@ -90,11 +96,18 @@ def _run_brief_serve(args: argparse.Namespace) -> int:
 def _run_brief_export(args: argparse.Namespace) -> int:
     from research_kit.briefs.parameters import brief_parameters
 
-    parameters = brief_parameters(args.notebook)
+    parameters = brief_parameters(args.notebook or _findings_brief())
     study_folder = Path(args.study) if args.study else parameters.study
     path = export_findings(study_folder, args.output, to=args.to, audience=parameters.audience)
     print(f"wrote {path}")
     return EXIT_OK
+
+
+def _findings_brief() -> Path:
+    """The findings brief notebook shipped with research_kit."""
+    from research_kit.briefs.serve import BRIEFS_DIR
+
+    return BRIEFS_DIR / "findings.ipynb"
 
 
 def export_findings(study_folder: Path, output: Path | str, *, to: str, audience: str) -> Path:

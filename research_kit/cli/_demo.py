@@ -24,13 +24,17 @@ from research_kit.cli._output import (
     print_problems,
 )
 from research_kit.errors import CodingError
+from research_kit.resources import copy_sample_study
 from research_kit.study import open_study
 
 if TYPE_CHECKING:
     from research_kit.briefs.content import Findings
     from research_kit.survey.themes import QuestionThemes
 
-__all__ = ["add_demo_command"]
+__all__ = ["SAMPLE_COPY", "add_demo_command"]
+
+#: Where ``research-kit demo`` with no study puts its copy of the bundled sample (in the cwd).
+SAMPLE_COPY = "sample_study"
 
 
 def add_demo_command(commands: argparse._SubParsersAction) -> None:
@@ -38,7 +42,12 @@ def add_demo_command(commands: argparse._SubParsersAction) -> None:
     demo = commands.add_parser(
         "demo", help="check the study, register its notes and codebook, print a summary"
     )
-    demo.add_argument("study", nargs="?", default="interview_data", help="study folder")
+    demo.add_argument(
+        "study",
+        nargs="?",
+        help=f"study folder (default: {SAMPLE_COPY}/, a copy of the bundled sample study, made "
+        "here when missing)",
+    )
     demo.add_argument("--out", default="out", help="folder for findings.pdf and findings.html")
     demo.add_argument(
         "--no-report", action="store_true", help="check, register and analyse only (no PDF/HTML)"
@@ -49,7 +58,7 @@ def add_demo_command(commands: argparse._SubParsersAction) -> None:
 def _run_demo(args: argparse.Namespace) -> int:
     from research_kit.interviews.coding_io import import_shipped_codings
 
-    folder = Path(args.study)
+    folder = _demo_folder(args.study)
     print(f"== 1. checking every raw file of {folder}")
     problems = check_folder(folder)
     print_problems(problems)
@@ -90,8 +99,22 @@ def _run_demo(args: argparse.Namespace) -> int:
         print(f"   {path} ({path.stat().st_size / 1024:,.0f} KiB, {seconds:.1f} s)")
         written.append(path)
     _demo_audit(folder, written)
-    print("== done. Open the PDF or the HTML page above; for the live dashboard run: make serve")
+    print(
+        "== done. Open the PDF or the HTML page above; for the live dashboard run: "
+        f"research-kit brief serve --study {folder} (in a clone: make serve)"
+    )
     return EXIT_OK
+
+
+def _demo_folder(study: str | None) -> Path:
+    """The study the demo runs on; by default a copy of the bundled sample, made when missing."""
+    if study is not None:
+        return Path(study)
+    folder = Path(SAMPLE_COPY)
+    if not folder.exists():
+        copy_sample_study(folder)
+        print(f"== 0. copied the bundled sample study to {folder}/ (the demo works on the copy)")
+    return folder
 
 
 def _demo_audit(folder: Path, written: list[Path]) -> None:

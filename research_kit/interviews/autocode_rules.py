@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RULES_FILE",
+    "RULES_FILE_KEYS",
     "RULE_KINDS",
     "AutocodeError",
     "AutocodeRules",
@@ -41,7 +42,8 @@ __all__ = [
 #: The rules file, in the study folder.
 RULES_FILE = "autocode.yml"
 RULE_KINDS = ("keywords", "lemmas", "patterns")
-_TOP_LEVEL_KEYS = ("rules", "version", "description")
+#: The top-level keys of autocode.yml (docs/autocode.md documents each).
+RULES_FILE_KEYS = ("rules", "version", "description")
 _PATTERNS_HELP = "https://spacy.io/usage/rule-based-matching#adding-patterns-attributes"
 
 
@@ -213,12 +215,12 @@ def _validate(
         Problem(
             path,
             f"unknown key {key!r}",
-            f"use one of: {', '.join(_TOP_LEVEL_KEYS)}" + did_you_mean(key, _TOP_LEVEL_KEYS),
+            f"use one of: {', '.join(RULES_FILE_KEYS)}" + did_you_mean(key, RULES_FILE_KEYS),
             _line_of(data, key),
             severity="warning",
         )
         for key in data
-        if key not in _TOP_LEVEL_KEYS
+        if key not in RULES_FILE_KEYS
     ]
     from spacy.vocab import Vocab
 

@@ -28,6 +28,8 @@ from research_kit.settings.deadlines import (
     calendar_settings,
     deadline_settings,
 )
+from research_kit.settings.starter import DEFAULT_MIN_CELL_SIZE as DEFAULT_MIN_CELL_SIZE
+from research_kit.settings.starter import default_study_yaml as default_study_yaml
 from research_kit.settings.surveys import SurveySource, survey_sources
 from research_kit.settings.surveys import survey_waves as survey_waves
 from research_kit.store import database_url
@@ -35,11 +37,11 @@ from research_kit.yamlfiles import YamlList, YamlMap, parse_yaml
 
 STUDY_FILE = "study.yml"
 ATTRIBUTE_TYPES = ("id", "text", "category", "date", "number")
-DEFAULT_MIN_CELL_SIZE = 5
 #: The largest min_cell_size accepted: more people than any city has, and small enough for
 #: every count column to compare with (a 10**30 would overflow them).
 MAX_MIN_CELL_SIZE = 10**9
-_TOP_LEVEL = (
+#: The top-level settings of study.yml (docs/study-yml.md documents each).
+STUDY_KEYS = (
     "name",
     "question",
     "min_cell_size",
@@ -148,32 +150,6 @@ class StudySettings:
         return self.database
 
 
-def default_study_yaml(name: str) -> str:
-    """The ``study.yml`` written into a new study folder."""
-    return f"""\
-# research_kit study settings. Paths are relative to this folder.
-name: {_yaml_quote(name)}
-question: ""            # the research question this study answers
-min_cell_size: {DEFAULT_MIN_CELL_SIZE}        # group breakdowns with fewer people are suppressed
-timezone: UTC           # time zone of event-log times written without an offset
-attributes:             # what is recorded about each participant (note front matter)
-  participant: {{type: id, required: true}}
-  role: {{type: category}}
-  ward: {{type: category}}
-  date: {{type: date}}
-  interviewer: {{type: text}}
-# Every path below stays inside this folder (a study travels as one folder); to point at
-# files elsewhere (a shared drive, ../other_study), add: allow_outside_paths: true
-notes: notes            # folder of interview notes (.md, .txt, .docx)
-codebook: codebook.yml
-codings: []             # codings files to import (research_kit CSV or REFI-QDA .qdpx)
-surveys: []
-process_maps: []
-event_logs: []
-database: study.db      # or a SQLAlchemy URL, e.g. postgresql+psycopg://host/db
-"""
-
-
 def read_settings(folder: Path | str) -> StudySettings:
     """Read and validate ``study.yml`` in ``folder``.
 
@@ -232,12 +208,12 @@ def _unknown_key_problems(data: YamlMap, path: Path) -> list[Problem]:
         Problem(
             path,
             f"unknown setting {key!r}",
-            f"known settings are: {', '.join(_TOP_LEVEL)}",
+            f"known settings are: {', '.join(STUDY_KEYS)}",
             line=data.line_of(key),
             severity="warning",
         )
         for key in data
-        if key not in _TOP_LEVEL
+        if key not in STUDY_KEYS
     ]
 
 

@@ -320,6 +320,23 @@ def test_settings_errors_name_the_file_and_line(tmp_path, block, where, words):
     assert f"study.yml:{errors[0].line}:" in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    ("block", "where", "words"),
+    [
+        ("deadlines:\n  - name: D\n    from: a\n    to: b\n    within: 3 days\n    calender: x\n",
+         "calender: x", "deadline 'D': unknown key 'calender'"),
+        ("calendars:\n  city:\n    holiday: [2025-01-01]\n", "holiday:",
+         "calendar 'city': unknown key 'holiday'"),
+    ],
+)  # fmt: skip
+def test_a_misspelt_key_is_warned_about_with_its_line(tmp_path, block, where, words):
+    # Ignored silently, "calender:" would count the deadline on Monday to Friday.
+    _, problems = _settings_with(tmp_path, block)
+    (warning,) = problems
+    assert warning.severity == "warning" and words in warning.message
+    assert warning.line == _line_of(tmp_path, where)
+
+
 def test_a_deadline_written_in_code_refuses_an_unknown_unit():
     with pytest.raises(StudyConfigError, match="fortnights"):
         Deadline("d", "a", "b", "2 fortnights")

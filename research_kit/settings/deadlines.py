@@ -31,6 +31,8 @@ from research_kit.errors import Problem, StudyConfigError
 from research_kit.yamlfiles import YamlMap
 
 __all__ = [
+    "CALENDAR_KEYS",
+    "DEADLINE_KEYS",
     "WEEKDAYS",
     "CalendarSetting",
     "Deadline",
@@ -56,6 +58,29 @@ _UNITS = {
 }
 _WITHIN = re.compile(r"\s*(\d+)\s+([a-z ]+?)\s*", re.IGNORECASE)
 _WITHIN_HINT = "write e.g. 'within: 30 days', 'within: 6 weeks' or 'within: 10 business days'"
+
+
+#: The keys a deadline entry and a calendar may have (docs/study-yml.md documents each).
+DEADLINE_KEYS = ("name", "from", "to", "within", "calendar", "stop")
+CALENDAR_KEYS = ("weekend", "holidays")
+
+
+def _unknown_keys(
+    entry: dict, known: tuple[str, ...], what: str, path: Path, problems: list[Problem]
+) -> None:
+    """A warning for each key the entry has but no reader uses: a misspelt 'calender:' would
+    otherwise be ignored and the deadline counted on Monday to Friday without a word."""
+    for key in entry:
+        if key not in known:
+            problems.append(
+                Problem(
+                    path,
+                    f"{what}: unknown key {key!r}",
+                    f"known keys are: {', '.join(known)}",
+                    line=entry.line_of(key) if isinstance(entry, YamlMap) else None,
+                    severity="warning",
+                )
+            )
 
 
 def parse_within(text: object) -> tuple[int, str]:
@@ -186,6 +211,7 @@ def _deadline(
         return entry.line_of(key) if isinstance(entry, YamlMap) else None
 
     name = str(entry.get("name") or f"deadline {index + 1}")
+    _unknown_keys(entry, DEADLINE_KEYS, f"deadline {name!r}", path, problems)
     missing = [key for key in ("from", "to", "within") if entry.get(key) in (None, "")]
     if missing:
         problems.append(
@@ -277,6 +303,7 @@ def calendar_settings(block: object, path: Path, problems: list[Problem], *, lin
                 )
             )
             continue
+        _unknown_keys(entry, CALENDAR_KEYS, f"calendar {name!r}", path, problems)
         calendars[str(name)] = CalendarSetting(
             name=str(name),
             weekend=_weekend(str(name), entry, path, problems, where),

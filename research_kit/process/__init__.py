@@ -26,9 +26,11 @@ from research_kit.process.performance import bottlenecks, case_durations, rework
 from research_kit.process.render import (
     format_duration,
     process_map_figure,
+    process_map_fit,
     process_map_svg,
     save_figure,
     swimlane_figure,
+    swimlane_fit,
     swimlane_layout,
     swimlane_svg,
 )
@@ -62,6 +64,7 @@ __all__ = [
     "format_duration",
     "parse_process_map",
     "process_map_figure",
+    "process_map_fit",
     "process_map_svg",
     "process_steps",
     "read_event_log",
@@ -77,6 +80,7 @@ __all__ = [
     "study_event_log",
     "study_process_map",
     "swimlane_figure",
+    "swimlane_fit",
     "swimlane_layout",
     "swimlane_svg",
     "variants",

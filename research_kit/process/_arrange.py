@@ -10,6 +10,13 @@ A small layered (Sugiyama-style) layout, run by :func:`arrange` on a :class:`._s
 4. flows are routed orthogonally through the free channels between columns and corridors
    between tracks, so they never run through a box; back edges arc over (or under) the boxes.
 
+Two options fit a drawing to a page. ``scene.row_columns`` wraps a long process like text:
+columns beyond that many start another row of lanes under the first, and a flow into a later
+row leaves its box downwards and runs, like a loop, through the corridors and a channel.
+``scene.direction == "TB"`` lays the drawing out left to right with every box's width and
+height exchanged and then mirrors it on the diagonal, so columns become rows of boxes, lanes
+become columns, and flows run down the page.
+
 Boxes are sized to their wrapped labels and columns to their widest box, so text never
 overlaps. Internal to the process package.
 """
@@ -23,6 +30,7 @@ from itertools import combinations
 
 from research_kit.process._scene import (
     MARGIN,
+    TITLE_H,
     Band,
     Edge,
     Node,
@@ -34,10 +42,12 @@ from research_kit.process._scene import (
 from research_kit.process._style import EDGE_PT, LABEL_PT, NOTE_PT, REWORK, text_width, wrap
 
 # Sizes are in inches (the drawing's data unit) and font sizes in points.
-_EDGE_TEXT_WIDTH = 1.05
+_EDGE_TEXT_WIDTH, _COMPACT_EDGE_TEXT_WIDTH = 1.05, 0.6
 _PAD_X, _PAD_Y, _MIN_W, _MIN_H = 0.12, 0.09, 0.85, 0.42
 _SLOT = 0.085  # distance between parallel flows in a channel or corridor
+_PORT_GAP = 0.08  # distance between flows leaving or entering one side of a box
 _CHANNEL_MIN, _CORRIDOR_MIN, _EMPTY_GAP = 0.42, 0.3, 0.22
+_COMPACT_CHANNEL_MIN, _COMPACT_CORRIDOR_MIN = 0.34, 0.26
 
 
 def arrange(scene: Scene) -> None:
@@ -57,15 +67,21 @@ def arrange(scene: Scene) -> None:
         _size(node)
     for edge in scene.edges:
         if edge.label:
-            edge.label_lines = wrap(edge.label, EDGE_PT, _EDGE_TEXT_WIDTH)
+            edge.label_lines = _label_lines(edge.label, scene.compact)
     _mark_back_edges(scene)
     _assign_columns(scene)
+    _wrap_rows(scene)
     _assign_tracks(scene)
+    if scene.direction == "TB":
+        for node in scene.nodes.values():  # laid out across, then mirrored
+            node.width, node.height = node.height, node.width
     requests = _route(scene)
     counts = _allocate(requests)
     _place(scene, counts)
     for edge in scene.edges:
         edge.points = _clean([_resolve(scene, point) for point in edge.route])
+    if scene.direction == "TB":
+        _transpose(scene)
 
 
 def _size(node: Node) -> None:
@@ -86,6 +102,14 @@ def _size(node: Node) -> None:
         icon = 0.2 if node.shape == "wait" else 0.0
         node.width = max(_MIN_W, text_w + 2 * _PAD_X + icon)
         node.height = max(_MIN_H, text_h + 2 * _PAD_Y)
+
+
+def _label_lines(label: str, compact: bool) -> list[str]:
+    """A flow label's lines; a compact one too wide for one line breaks at its " · " first."""
+    width = _COMPACT_EDGE_TEXT_WIDTH if compact else _EDGE_TEXT_WIDTH
+    if compact and " · " in label and text_width(label, EDGE_PT, style="italic") > width:
+        return [line for part in label.split(" · ") for line in wrap(part, EDGE_PT, width)]
+    return wrap(label, EDGE_PT, width)
 
 
 def _mark_back_edges(scene: Scene) -> None:
@@ -138,6 +162,42 @@ def _assign_columns(scene: Scene) -> None:
             indegree[target] -= 1
             if indegree[target] == 0:
                 queue.append(target)
+
+
+def _wrap_rows(scene: Scene) -> None:
+    """Fold the columns into rows of at most ``scene.row_columns``; each row repeats the lanes.
+
+    The columns are shared out evenly (13 columns in rows of 10 make rows of 7 and 6), and a
+    forward flow whose target lands in a later row at the same or an earlier column is marked
+    ``wrapped`` so that it is routed down to its row instead of across.
+    """
+    columns = max([node.column for node in scene.nodes.values()] + [0]) + 1
+    wanted = scene.row_columns
+    scene.rows = 1 if not wanted or columns <= wanted else math.ceil(columns / wanted)
+    if scene.rows == 1:
+        return
+    per_row = math.ceil(columns / scene.rows)
+    lanes = scene.bands
+    used = {(node.column // per_row, node.band) for node in scene.nodes.values()}
+    # A row shows only the lanes that have steps in it, in their order: rows stay short.
+    kept = [(row, i) for row in range(scene.rows) for i in range(len(lanes)) if (row, i) in used]
+    band_of = {key: index for index, key in enumerate(kept)}
+    scene.bands = [
+        Band(
+            lanes[i].id,
+            lanes[i].label,
+            lanes[i].gid + (f"-row{row + 1}" if row else ""),
+            lanes[i].row,
+        )
+        for row, i in kept
+    ]
+    for node in scene.nodes.values():
+        row = node.column // per_row
+        node.band = band_of[(row, node.band)]
+        node.column -= row * per_row
+    for edge in scene.edges:
+        u, v = scene.nodes[edge.source], scene.nodes[edge.target]
+        edge.wrapped = not edge.back and u is not v and v.column <= u.column
 
 
 def _assign_tracks(scene: Scene) -> None:
@@ -221,7 +281,10 @@ def _route(scene: Scene) -> dict[tuple[str, int], list[_Slot]]:
         return all((t, column) not in taken for t in range(t0, t1 + 1))
 
     def slot(kind, index, a, b, category=1, anchors=()):
-        request = _Slot(kind, index, min(a, b), max(a, b), category, frozenset(anchors))
+        # Flows share a line only out of (or into) a decision's tip: elsewhere each leaves its
+        # box at its own port, so a shared trunk would put two flows on one line.
+        anchors = frozenset(a for a in anchors if nodes[a[1]].shape == "decision")
+        request = _Slot(kind, index, min(a, b), max(a, b), category, anchors)
         requests[(kind, index)].append(request)
         if kind == "corr":
             load[index] += 1
@@ -231,18 +294,28 @@ def _route(scene: Scene) -> dict[tuple[str, int], list[_Slot]]:
         return ("n", node_id, f)
 
     _choose_sides(scene)
+    straight = {
+        id(edge)
+        for edge in scene.edges
+        if _runs_across(edge)
+        and nodes[edge.source].track == nodes[edge.target].track
+        and clear_row(
+            nodes[edge.source].track, nodes[edge.source].column + 1, nodes[edge.target].column - 1
+        )
+    }
+    ports = _ports(scene, straight)
     for edge in scene.edges:
         u, v = nodes[edge.source], nodes[edge.target]
         tu, tv, cu, cv = u.track, v.track, u.column, v.column
-        yu, yv = n(u.id, 0), n(v.id, 0)
+        yu, yv = n(u.id, ports.get((id(edge), 1), 0.0)), n(v.id, ports.get((id(edge), -1), 0.0))
         up = _sign(tv - tu)
         if edge.source == edge.target:
             # A small curl over the top-right corner, clear of the ports other flows use.
             top, right = ("n", u.id, -1, -0.13), ("n", u.id, 1, 0.13)
             edge.route = [(n(u.id, 0.65), n(u.id, -1)), (n(u.id, 0.65), top), (right, top)]
             edge.route += [(right, n(u.id, -0.5)), (n(u.id, 1), n(u.id, -0.5))]
-        elif edge.back:
-            edge.route = _back_route(u, v, slot, n)
+        elif edge.back or edge.wrapped:
+            edge.route = _back_route(u, v, slot, n, ports.get((id(edge), 2), (0.3, -0.3)))
         elif edge.side in ("top", "bottom"):
             f = -1 if edge.side == "top" else 1
             start = (n(u.id, 0), n(u.id, f))
@@ -273,6 +346,57 @@ def _route(scene: Scene) -> dict[tuple[str, int], list[_Slot]]:
     return requests
 
 
+def _runs_across(edge: Edge) -> bool:
+    """Whether a flow leaves its box on the right and enters the next on the left."""
+    return not (edge.back or edge.wrapped) and edge.source != edge.target
+
+
+def _ports(scene: Scene, straight: set[int]) -> dict[tuple[int, int], object]:
+    """Where each flow leaves and enters its boxes, spread so that no two share a line.
+
+    Keys are (id of the edge, 1) for the right side it leaves, (id, -1) for the left side it
+    enters — shares of the box's half-height, a straight flow in the middle and the others
+    above and below it in the order of the boxes they lead to — and (id, 2) for a loop or a
+    wrapped flow: the shares of the half-widths where it leaves the top or bottom of its
+    source (right half) and enters its target (left half). Decisions keep their tips.
+    """
+    nodes = scene.nodes
+    sides: dict[tuple[str, int], list[tuple[tuple, Edge]]] = defaultdict(list)
+    over: dict[tuple[str, int], list[tuple[tuple, Edge]]] = defaultdict(list)
+    for edge in scene.edges:
+        u, v = nodes[edge.source], nodes[edge.target]
+        if _runs_across(edge):
+            if edge.side == "right":
+                sides[(u.id, 1)].append(((v.track, v.column), edge))
+            sides[(v.id, -1)].append(((u.track, u.column), edge))
+        elif edge.source != edge.target:
+            over[(u.id, 1)].append(((v.column, v.track), edge))
+            over[(v.id, -1)].append(((u.column, u.track), edge))
+    ports: dict[tuple[int, int], object] = {}
+    for (node_id, side), members in sides.items():
+        node = nodes[node_id]
+        if node.shape == "decision" or len(members) < 2:
+            continue
+        members.sort(key=lambda item: item[0])
+        middle = next(
+            (i for i, (_, e) in enumerate(members) if id(e) in straight), (len(members) - 1) / 2
+        )
+        reach = max(node.height / 2 - 0.07, 0.0)
+        step = min(_PORT_GAP, reach / max(middle, len(members) - 1 - middle, 1))
+        for i, (_, edge) in enumerate(members):
+            ports[(id(edge), side)] = (i - middle) * step / (node.height / 2)
+    spread: dict[int, list[float]] = defaultdict(lambda: [0.3, -0.3])
+    for (node_id, end), members in over.items():
+        node = nodes[node_id]
+        members.sort(key=lambda item: item[0], reverse=end == 1)
+        step = min(_PORT_GAP, 0.35 * node.width / max(len(members), 1)) / (node.width / 2)
+        for i, (_, edge) in enumerate(members):
+            spread[id(edge)][0 if end == 1 else 1] = end * (0.3 + i * step)
+    for key, xs in spread.items():
+        ports[(key, 2)] = tuple(xs)
+    return ports
+
+
 def _choose_sides(scene: Scene) -> None:
     """Decisions send branches out of different tips: right, top or bottom."""
     outgoing: dict[str, list[Edge]] = defaultdict(list)
@@ -283,9 +407,9 @@ def _choose_sides(scene: Scene) -> None:
             continue
         used = set()
         track = scene.nodes[node_id].track
-        for edge in sorted(edges, key=lambda e: not e.back):
+        for edge in sorted(edges, key=lambda e: not (e.back or e.wrapped)):
             target = scene.nodes[edge.target].track
-            if edge.back:
+            if edge.back or edge.wrapped:
                 edge.side = "top" if target <= track else "bottom"
                 used.add(edge.side)
                 continue
@@ -297,11 +421,14 @@ def _choose_sides(scene: Scene) -> None:
                 used.add(wanted)
 
 
-def _back_route(u: Node, v: Node, slot, n) -> list:
-    """A loop back to an earlier step, arcing through the corridors above or below the boxes."""
+def _back_route(u: Node, v: Node, slot, n, xs: tuple[float, float]) -> list:
+    """A loop back to an earlier step, arcing through the corridors above or below the boxes.
+
+    ``xs`` are where the flow leaves ``u`` and enters ``v``, as shares of their half-widths.
+    """
     tu, tv, cu, cv = u.track, v.track, u.column, v.column
-    fu_x = 0.0 if u.shape == "decision" else 0.3
-    fv_x = 0.0 if v.shape == "decision" else -0.3
+    fu_x = 0.0 if u.shape == "decision" else xs[0]
+    fv_x = 0.0 if v.shape == "decision" else xs[1]
     up = tv <= tu
     fu, ku = (-1, tu) if up else (1, tu + 1)
     fv, kv = (1, tv + 1) if tv < tu else (-1, tv)
@@ -361,16 +488,20 @@ def _place(scene: Scene, counts: dict[tuple[str, int], int]) -> None:
         used = counts.get((kind, index), 0)
         return max(minimum if used else _EMPTY_GAP, used * _SLOT + pad)
 
-    channel_w = [gap("chan", c, _CHANNEL_MIN, 0.32) for c in range(columns + 1)]
+    channel_min = _COMPACT_CHANNEL_MIN if scene.compact else _CHANNEL_MIN
+    corridor_min = _COMPACT_CORRIDOR_MIN if scene.compact else _CORRIDOR_MIN
+    # Room beside the lines of a channel or corridor: less when fitting a page.
+    channel_pad, corridor_pad = (0.2, 0.14) if scene.compact else (0.32, 0.22)
+    channel_w = [gap("chan", c, channel_min, channel_pad) for c in range(columns + 1)]
     for edge in scene.edges:
         # A straight flow between neighbouring columns carries its label in the gap.
         if len(edge.route) == 2 and edge.label_lines and not edge.back:
             column = scene.nodes[edge.target].column
-            needed = label_size(edge)[0] + 0.3
+            needed = label_size(edge)[0 if scene.direction == "LR" else 1] + 0.3
             channel_w[column] = max(channel_w[column], needed)
     scene.boundaries = {band.first_track for band in scene.bands[1:]}
     corridor_h = [
-        gap("corr", k, _CORRIDOR_MIN, 0.22 + (2 * _SLOT if k in scene.boundaries else 0.0))
+        gap("corr", k, corridor_min, corridor_pad + (2 * _SLOT if k in scene.boundaries else 0.0))
         for k in range(tracks + 1)
     ]
     corridor_h = [max(h, 0.3) for h in corridor_h]  # room for badges and labels at the edges
@@ -383,8 +514,9 @@ def _place(scene: Scene, counts: dict[tuple[str, int], int]) -> None:
         if c < columns:
             column_x.append(x)
             x += column_w[c]
+    scene.extent = x
     scene.width = max(x + scene.right_margin, 4.0)
-    y = 0.75  # title
+    y = TITLE_H
     scene.corridor_y = []
     track_y = []
     for k in range(tracks + 1):
@@ -404,6 +536,26 @@ def _place(scene: Scene, counts: dict[tuple[str, int], int]) -> None:
         bottom, bottom_h = scene.corridor_y[last]
         band.top = top + (top_h / 2 if first > 0 else 0.0)
         band.bottom = bottom + (bottom_h / 2 if last < tracks else bottom_h)
+
+
+def _transpose(scene: Scene) -> None:
+    """Mirror a laid-out scene on its diagonal: left to right becomes top to bottom.
+
+    The drawing's top-left corner stays where the title and lane headers need it: the first
+    corridor starts at the left margin, the first channel under the title and lane headers.
+    """
+    to_x, to_y = MARGIN - TITLE_H, TITLE_H - MARGIN
+    for node in scene.nodes.values():
+        node.x, node.y = node.y + to_x, node.x + to_y
+        node.width, node.height = node.height, node.width
+    for edge in scene.edges:
+        edge.points = [(y + to_x, x + to_y) for x, y in edge.points]
+    for band in scene.bands:  # top and bottom now mean left and right
+        band.top, band.bottom = band.top + to_x, band.bottom + to_x
+    bottom = scene.diagram_bottom
+    scene.diagram_bottom = scene.extent + to_y
+    scene.extent = bottom + to_x
+    scene.width = max(scene.extent + MARGIN, 4.0)
 
 
 def _resolve(scene: Scene, point) -> tuple[float, float]:

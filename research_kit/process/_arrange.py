@@ -44,7 +44,7 @@ from research_kit.process._style import EDGE_PT, LABEL_PT, NOTE_PT, REWORK, text
 # Sizes are in inches (the drawing's data unit) and font sizes in points.
 _EDGE_TEXT_WIDTH, _COMPACT_EDGE_TEXT_WIDTH = 1.05, 0.6
 _PAD_X, _PAD_Y, _MIN_W, _MIN_H = 0.12, 0.09, 0.85, 0.42
-_SLOT = 0.085  # distance between parallel flows in a channel or corridor
+_SLOT, _COMPACT_SLOT = 0.085, 0.065  # distance between parallel flows in a channel or corridor
 _PORT_GAP = 0.08  # distance between flows leaving or entering one side of a box
 _CHANNEL_MIN, _CORRIDOR_MIN, _EMPTY_GAP = 0.42, 0.3, 0.22
 _COMPACT_CHANNEL_MIN, _COMPACT_CORRIDOR_MIN = 0.34, 0.26
@@ -389,9 +389,10 @@ def _ports(scene: Scene, straight: set[int]) -> dict[tuple[int, int], object]:
     for (node_id, end), members in over.items():
         node = nodes[node_id]
         members.sort(key=lambda item: item[0], reverse=end == 1)
-        step = min(_PORT_GAP, 0.35 * node.width / max(len(members), 1)) / (node.width / 2)
+        # Leaving on the right half of the top or bottom, entering on the left half.
+        step = min(_PORT_GAP / (node.width / 2), 0.6 / max(len(members) - 1, 1))
         for i, (_, edge) in enumerate(members):
-            spread[id(edge)][0 if end == 1 else 1] = end * (0.3 + i * step)
+            spread[id(edge)][0 if end == 1 else 1] = end * (0.25 + i * step)
     for key, xs in spread.items():
         ports[(key, 2)] = tuple(xs)
     return ports
@@ -484,9 +485,11 @@ def _place(scene: Scene, counts: dict[tuple[str, int], int]) -> None:
     column_w = [max([n.width for n in nodes if n.column == c] + [_MIN_W]) for c in range(columns)]
     track_h = [max([n.height for n in nodes if n.track == t] + [_MIN_H]) for t in range(tracks)]
 
+    slot = _COMPACT_SLOT if scene.compact else _SLOT
+
     def gap(kind, index, minimum, pad):
         used = counts.get((kind, index), 0)
-        return max(minimum if used else _EMPTY_GAP, used * _SLOT + pad)
+        return max(minimum if used else _EMPTY_GAP, used * slot + pad)
 
     channel_min = _COMPACT_CHANNEL_MIN if scene.compact else _CHANNEL_MIN
     corridor_min = _COMPACT_CORRIDOR_MIN if scene.compact else _CORRIDOR_MIN
@@ -501,7 +504,7 @@ def _place(scene: Scene, counts: dict[tuple[str, int], int]) -> None:
             channel_w[column] = max(channel_w[column], needed)
     scene.boundaries = {band.first_track for band in scene.bands[1:]}
     corridor_h = [
-        gap("corr", k, corridor_min, corridor_pad + (2 * _SLOT if k in scene.boundaries else 0.0))
+        gap("corr", k, corridor_min, corridor_pad + (2 * slot if k in scene.boundaries else 0.0))
         for k in range(tracks + 1)
     ]
     corridor_h = [max(h, 0.3) for h in corridor_h]  # room for badges and labels at the edges
@@ -571,13 +574,14 @@ def _coordinate(scene: Scene, ref, axis: str) -> float:
             return node.x + ref[2] * node.width / 2 + extra
         return node.y + ref[2] * node.height / 2 + extra
     request: _Slot = ref[1]
+    slot = _COMPACT_SLOT if scene.compact else _SLOT
     start, size = (scene.channel_x if request.kind == "chan" else scene.corridor_y)[request.index]
     used = scene.slot_counts[(request.kind, request.index)]
     if request.kind == "corr" and request.index in scene.boundaries:
         # Keep off the line between two lanes: alternate above and below it.
         side = -1 if request.slot % 2 == 0 else 1
-        return start + size / 2 + side * (1 + request.slot // 2) * _SLOT
-    return start + (size - used * _SLOT) / 2 + (request.slot + 0.5) * _SLOT
+        return start + size / 2 + side * (1 + request.slot // 2) * slot
+    return start + (size - used * slot) / 2 + (request.slot + 0.5) * slot
 
 
 def _clean(points: list[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -30,9 +30,8 @@ from research_kit.process.spec import ProcessMap
 #: Paper sizes in inches (portrait), printed with a one-inch margin all round.
 PAPER = {"letter": (8.5, 11.0), "a4": (8.27, 11.69), "legal": (8.5, 14.0)}
 PAGE_MARGIN = 1.0
-#: Shares of arcs the paths kept cover, tried in turn before activities are left out; then
-#: activities go, least frequent first, with paths covering the last share.
-_PATH_SHARES = (1.0, 0.99, 0.98, 0.97, 0.96, 0.95, 0.93, 0.9)
+#: Shares of arcs the paths kept cover, tried for each number of activities kept.
+_PATH_SHARES = (1.0, 0.95, 0.9, 0.8)
 
 
 def page_area(page: str | tuple[float, float]) -> tuple[float, float]:
@@ -111,48 +110,51 @@ def fit_mined(
     area = page_area(page)
     directions = [direction] if direction else ["LR", "TB"]
     frequency = activity_counts(dfg, starts)
-    steps = [(len(frequency), share) for share in _PATH_SHARES]
-    steps += [(n, _PATH_SHARES[-1]) for n in range(len(frequency) - 1, 0, -1)]
-    if not simplify:
-        steps = steps[:1]
 
-    def attempt(index: int) -> tuple[Scene, float, dict]:
-        n_activities, path_share = steps[index]
-        kept = _simplified(dfg, starts, ends, frequency, n_activities, path_share)
-        shown = _coverage(dfg, starts, ends, *kept, frequency)
-        build = partial(
-            _mined_layout,
-            kept[0],
-            starts=kept[1],
-            ends=kept[2],
-            footnote=_coverage_note(shown),
-            **options,
+    def attempt(n_activities: int) -> tuple[Scene, float, dict]:
+        """The best layout keeping the ``n_activities`` most frequent activities.
+
+        Fewer paths do not always make a smaller drawing (a dropped path can lengthen the
+        longest one), so each share of paths is tried and the largest print kept; on a tie,
+        the one that shows more paths.
+        """
+        trials = []
+        for path_share in _PATH_SHARES if simplify else _PATH_SHARES[:1]:
+            kept = _simplified(dfg, starts, ends, frequency, n_activities, path_share)
+            shown = _coverage(dfg, starts, ends, *kept, frequency)
+            build = partial(
+                _mined_layout,
+                kept[0],
+                starts=kept[1],
+                ends=kept[2],
+                footnote=_coverage_note(shown),
+                frequency=frequency,
+                **options,
+            )
+            scene, scale = _best_layout(build, area, directions)
+            trials.append((scene, scale, shown))
+            if fits(trials[-1]):
+                break
+        return max(
+            trials, key=lambda t: (min(t[1] * SMALLEST_PT, min_font_pt), t[2]["paths_shown"])
         )
-        return (*_best_layout(build, area, directions), shown)
 
     def fits(trial: tuple) -> bool:
         return trial[1] * SMALLEST_PT >= min_font_pt - 1e-9
 
-    # The steps only ever take away, so the first that fits is found by bisection; when
-    # nothing fits (a tiny page), the simplest map is the closest.
-    best = attempt(0)
-    low, high, found = 1, len(steps) - 1, None
-    while not fits(best) and found is None and low <= high:
-        middle = (low + high) // 2
+    # Fewer activities make a smaller drawing, so the most that fit are found by bisection;
+    # when nothing fits (a tiny page), the simplest map is the closest.
+    best = attempt(len(frequency))
+    low, high, found = 1, len(frequency) - 1, None
+    while simplify and not fits(best) and low <= high:
+        middle = (low + high + 1) // 2
         trial = attempt(middle)
         if fits(trial):
-            found, high = trial, middle - 1
-            while low <= high:
-                middle = (low + high) // 2
-                trial = attempt(middle)
-                if fits(trial):
-                    found, high = trial, middle - 1
-                else:
-                    low = middle + 1
+            found, low = trial, middle + 1
         else:
-            low = middle + 1
-    if not fits(best):
-        best = found or attempt(len(steps) - 1)
+            high = middle - 1
+    if not fits(best) and simplify:
+        best = found or attempt(1)
     scene, scale, shown = best
     return scene, _facts(scene, area, scale, shown, min_font_pt)
 

@@ -234,11 +234,14 @@ def mined_scene(
     row_columns: int | None = None,
     footnote: str = "",
     compact: bool = False,
+    frequency: dict[str, int] | None = None,
 ) -> Scene:
     """Lay out a directly-follows graph as a process map, ready to draw.
 
     The options mean what they mean for :func:`research_kit.process.render.process_map_figure`;
-    ``direction``, ``row_columns``, ``footnote`` and ``compact`` are :class:`._scene.Scene`'s.
+    ``direction``, ``row_columns``, ``footnote`` and ``compact`` are :class:`._scene.Scene`'s;
+    ``frequency`` (events per activity) is counted from ``dfg`` unless given — a simplified
+    map passes the whole map's, so that a box shows all its activity's events.
 
     Examples
     --------
@@ -257,7 +260,8 @@ def mined_scene(
         needed["waiting time"] = statistic
     require_columns(dfg, needed, "<directly-follows table>")
     frame = dfg.reset_index(drop=True)
-    frequency = activity_counts(frame, starts)
+    if frequency is None:
+        frequency = activity_counts(frame, starts)
     if min_count is not None:
         frame = frame[frame["count"] >= min_count]
     starts_frame = _boundary(starts, min_count)

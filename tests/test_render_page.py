@@ -278,3 +278,12 @@ def test_parallel_flows_are_routed_apart_with_their_own_labels():
         for a, b in itertools.combinations(paths.values(), 2):
             assert not np.array_equal(a, b)  # a→b and b→a do not share one line
         _check_labels(fig)
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_every_label_of_the_whole_dense_map_sits_on_its_own_flow(shared_data, direction):
+    # 114 arrows, not simplified: flows that run close together still carry their own labels.
+    mined = _mined(shared_data / "process" / "receipt.csv")
+    fig = process_map_figure(**mined, direction=direction)
+    assert len(_edge_paths(fig)) == 114
+    _check_labels(fig)

@@ -188,6 +188,7 @@ def _wrap_rows(scene: Scene) -> None:
             lanes[i].label,
             lanes[i].gid + (f"-row{row + 1}" if row else ""),
             lanes[i].row,
+            wrap_row=row,
         )
         for row, i in kept
     ]

@@ -119,7 +119,7 @@ def _draw_in_style(scene: Scene) -> Figure:
     for node in scene.nodes.values():
         _draw_node(ax, node)
     labels = place_labels(scene)
-    for edge, (x, y) in labels:
+    for edge, x, y, ha, va in labels:
         _text(
             ax,
             x,
@@ -128,8 +128,9 @@ def _draw_in_style(scene: Scene) -> Figure:
             size=EDGE_PT,
             colour=INK if edge.colour in (FLOW, HANDOFF) else edge.colour,
             style="italic",
-            ha="center",
-            va="center",
+            ha=ha,
+            va=va,
+            multialignment="center",
             gid=f"{edge.gid}-label",
             linespacing=1.1,
             bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.92},
@@ -217,6 +218,9 @@ def _draw_bands(ax, scene: Scene) -> None:
             va="center",
             gid=f"{band.gid}-label",
         )
+    for above, band in zip(scene.bands, scene.bands[1:], strict=False):
+        if band.wrap_row != above.wrap_row:  # where the drawing continues on its next row
+            ax.plot([MARGIN, right], [band.top, band.top], color="#2F3B4C", lw=2.2, zorder=1)
     for title, top, bottom in scene.groups:
         ax.add_patch(
             Rectangle(

@@ -84,6 +84,7 @@ class Band:
     row: str | None = None
     tracks: int = 1
     first_track: int = 0
+    wrap_row: int = 0  # the row of lanes it belongs to when a drawing is wrapped
     top: float = 0.0
     bottom: float = 0.0
 

@@ -10,12 +10,13 @@ A small layered (Sugiyama-style) layout, run by :func:`arrange` on a :class:`._s
 4. flows are routed orthogonally through the free channels between columns and corridors
    between tracks, so they never run through a box; back edges arc over (or under) the boxes.
 
-Two options fit a drawing to a page. ``scene.row_columns`` wraps a long process like text:
-columns beyond that many start another row of lanes under the first, and a flow into a later
-row leaves its box downwards and runs, like a loop, through the corridors and a channel.
-``scene.direction == "TB"`` lays the drawing out left to right with every box's width and
-height exchanged and then mirrors it on the diagonal, so columns become rows of boxes, lanes
-become columns, and flows run down the page.
+Two options fit a drawing to a page (:mod:`._fold`). ``scene.row_columns`` wraps a long
+process like text: columns beyond that many start another row of lanes under the first, and a
+flow into a later row leaves its box downwards and runs, like a loop, through the corridors and
+a channel. ``scene.direction == "TB"`` lays the drawing out left to right with every box's
+width and height exchanged and then mirrors it on the diagonal, so columns become rows of
+boxes, lanes become columns, and flows run down the page. Every flow leaves and enters its
+boxes at a port of its own, so no two flows share a line (except a decision's branches).
 
 Boxes are sized to their wrapped labels and columns to their widest box, so text never
 overlaps. Internal to the process package.
@@ -28,6 +29,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from itertools import combinations
 
+from research_kit.process._fold import transpose, wrap_rows
 from research_kit.process._scene import (
     MARGIN,
     TITLE_H,
@@ -70,7 +72,7 @@ def arrange(scene: Scene) -> None:
             edge.label_lines = _label_lines(edge.label, scene.compact)
     _mark_back_edges(scene)
     _assign_columns(scene)
-    _wrap_rows(scene)
+    wrap_rows(scene)
     _assign_tracks(scene)
     if scene.direction == "TB":
         for node in scene.nodes.values():  # laid out across, then mirrored
@@ -81,7 +83,7 @@ def arrange(scene: Scene) -> None:
     for edge in scene.edges:
         edge.points = _clean([_resolve(scene, point) for point in edge.route])
     if scene.direction == "TB":
-        _transpose(scene)
+        transpose(scene)
 
 
 def _size(node: Node) -> None:
@@ -162,43 +164,6 @@ def _assign_columns(scene: Scene) -> None:
             indegree[target] -= 1
             if indegree[target] == 0:
                 queue.append(target)
-
-
-def _wrap_rows(scene: Scene) -> None:
-    """Fold the columns into rows of at most ``scene.row_columns``; each row repeats the lanes.
-
-    The columns are shared out evenly (13 columns in rows of 10 make rows of 7 and 6), and a
-    forward flow whose target lands in a later row at the same or an earlier column is marked
-    ``wrapped`` so that it is routed down to its row instead of across.
-    """
-    columns = max([node.column for node in scene.nodes.values()] + [0]) + 1
-    wanted = scene.row_columns
-    scene.rows = 1 if not wanted or columns <= wanted else math.ceil(columns / wanted)
-    if scene.rows == 1:
-        return
-    per_row = math.ceil(columns / scene.rows)
-    lanes = scene.bands
-    used = {(node.column // per_row, node.band) for node in scene.nodes.values()}
-    # A row shows only the lanes that have steps in it, in their order: rows stay short.
-    kept = [(row, i) for row in range(scene.rows) for i in range(len(lanes)) if (row, i) in used]
-    band_of = {key: index for index, key in enumerate(kept)}
-    scene.bands = [
-        Band(
-            lanes[i].id,
-            lanes[i].label,
-            lanes[i].gid + (f"-row{row + 1}" if row else ""),
-            lanes[i].row,
-            wrap_row=row,
-        )
-        for row, i in kept
-    ]
-    for node in scene.nodes.values():
-        row = node.column // per_row
-        node.band = band_of[(row, node.band)]
-        node.column -= row * per_row
-    for edge in scene.edges:
-        u, v = scene.nodes[edge.source], scene.nodes[edge.target]
-        edge.wrapped = not edge.back and u is not v and v.column <= u.column
 
 
 def _assign_tracks(scene: Scene) -> None:
@@ -390,10 +355,14 @@ def _ports(scene: Scene, straight: set[int]) -> dict[tuple[int, int], object]:
     for (node_id, end), members in over.items():
         node = nodes[node_id]
         members.sort(key=lambda item: item[0], reverse=end == 1)
-        # Leaving on the right half of the top or bottom, entering on the left half.
-        step = min(_PORT_GAP / (node.width / 2), 0.6 / max(len(members) - 1, 1))
+        # Leaving on the right half of the top or bottom, entering on the left half — or
+        # across the whole side when nothing leaves it (the end of a mined map).
+        whole = end == -1 and not over.get((node_id, 1))
+        room = 1.7 if whole else 0.6
+        step = min(_PORT_GAP / (node.width / 2), room / max(len(members) - 1, 1))
+        first = -step * (len(members) - 1) / 2 if whole else end * 0.25
         for i, (_, edge) in enumerate(members):
-            spread[id(edge)][0 if end == 1 else 1] = end * (0.25 + i * step)
+            spread[id(edge)][0 if end == 1 else 1] = first + i * step * (1 if whole else end)
     for key, xs in spread.items():
         ports[(key, 2)] = tuple(xs)
     return ports
@@ -540,26 +509,6 @@ def _place(scene: Scene, counts: dict[tuple[str, int], int]) -> None:
         bottom, bottom_h = scene.corridor_y[last]
         band.top = top + (top_h / 2 if first > 0 else 0.0)
         band.bottom = bottom + (bottom_h / 2 if last < tracks else bottom_h)
-
-
-def _transpose(scene: Scene) -> None:
-    """Mirror a laid-out scene on its diagonal: left to right becomes top to bottom.
-
-    The drawing's top-left corner stays where the title and lane headers need it: the first
-    corridor starts at the left margin, the first channel under the title and lane headers.
-    """
-    to_x, to_y = MARGIN - TITLE_H, TITLE_H - MARGIN
-    for node in scene.nodes.values():
-        node.x, node.y = node.y + to_x, node.x + to_y
-        node.width, node.height = node.height, node.width
-    for edge in scene.edges:
-        edge.points = [(y + to_x, x + to_y) for x, y in edge.points]
-    for band in scene.bands:  # top and bottom now mean left and right
-        band.top, band.bottom = band.top + to_x, band.bottom + to_x
-    bottom = scene.diagram_bottom
-    scene.diagram_bottom = scene.extent + to_y
-    scene.extent = bottom + to_x
-    scene.width = max(scene.extent + MARGIN, 4.0)
 
 
 def _resolve(scene: Scene, point) -> tuple[float, float]:

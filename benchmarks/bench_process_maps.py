@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -141,7 +142,9 @@ def swimlane_rows() -> list[tuple[str, str, float, str]]:
     ]
     for page_name, page in PAGES.items():
         key = page_name.replace(" ", "-")
-        seconds, fig = best_of(lambda key=key: swimlane_figure(spec, page=key))
+        with warnings.catch_warnings():  # it says when the map cannot print at 7 pt
+            warnings.simplefilter("ignore", UserWarning)
+            seconds, fig = best_of(lambda key=key: swimlane_figure(spec, page=key))
         width, height = fig.get_size_inches()
         fit = swimlane_fit(spec, page=key).iloc[0]
         rows += [

@@ -13,6 +13,7 @@ carries the SVG id ``step-<id>`` and each lane ``lane-<id>``.
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import matplotlib as mpl
@@ -72,7 +73,8 @@ def swimlane_figure(
         ``"a4-portrait"``, ``"a4-landscape"`` (one-inch margins) or the text block as (width,
         height) in inches. The drawing is wrapped into rows of lanes (and, unless
         ``direction`` says, drawn top to bottom or left to right) so that it prints at full
-        size with no text under 7 pt where it can; see :func:`swimlane_fit`.
+        size with no text under 7 pt; see :func:`swimlane_fit`. A map too large for that is
+        drawn as large as the page allows, with a ``UserWarning``: steps are never left out.
     direction : {"LR", "TB"}, optional
         Flows run left to right (lanes are rows) or top to bottom (lanes are columns). By
         default left to right without a page; with a page, whichever prints larger (on a tie,
@@ -100,7 +102,17 @@ def swimlane_figure(
     >>> bool(tall.get_size_inches()[1] > fig.get_size_inches()[1])
     True
     """
-    return draw_scene(_swimlane(spec, kind, annotations, page, direction)[0])
+    scene, fit = _swimlane(spec, kind, annotations, page, direction)
+    if fit and not fit["fits"]:
+        # A designed map is never simplified: say so rather than print type nobody can read.
+        warnings.warn(
+            f"the process map {spec.name!r} prints at {fit['smallest_pt']:.1f} pt on page "
+            f"{page!r} even wrapped into {fit['rows']} rows: use a larger page, e.g. "
+            "page=(width, height) in inches, or draw parts of the map separately",
+            UserWarning,
+            stacklevel=2,
+        )
+    return draw_scene(scene)
 
 
 def swimlane_fit(

@@ -32,6 +32,8 @@ PAPER = {"letter": (8.5, 11.0), "a4": (8.27, 11.69), "legal": (8.5, 14.0)}
 PAGE_MARGIN = 1.0
 #: Shares of arcs the paths kept cover, tried for each number of activities kept.
 _PATH_SHARES = (1.0, 0.95, 0.9, 0.8)
+#: A simplified map keeps at most this many arrows per box (Disco's default map is sparser).
+_ARROWS_PER_BOX = 3
 
 
 def page_area(page: str | tuple[float, float]) -> tuple[float, float]:
@@ -133,11 +135,22 @@ def fit_mined(
             )
             scene, scale = _best_layout(build, area, directions)
             trials.append((scene, scale, shown))
-            if fits(trials[-1]):
+            if fits(trials[-1]) and (readable(shown) or not simplify):
                 break
         return max(
-            trials, key=lambda t: (min(t[1] * SMALLEST_PT, min_font_pt), t[2]["paths_shown"])
+            trials,
+            key=lambda t: (
+                min(t[1] * SMALLEST_PT, min_font_pt),
+                readable(t[2]) or not simplify,
+                t[2]["paths_shown"],
+            ),
         )
+
+    def readable(shown: dict) -> bool:
+        # Past a few arrows per box a map is spaghetti even in large type: rarer paths go
+        # first (boxes for start and end count).
+        boxes = shown["activities_shown"] + 2
+        return shown["paths_shown"] <= _ARROWS_PER_BOX * boxes
 
     def fits(trial: tuple) -> bool:
         return trial[1] * SMALLEST_PT >= min_font_pt - 1e-9

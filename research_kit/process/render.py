@@ -294,8 +294,8 @@ def process_map_figure(
         With a page: when the whole map cannot print with text of at least ``min_font_pt``,
         keep the most frequent paths (:func:`~research_kit.process.filter_paths`, which keeps
         the map connected) and then the most frequent activities, step by step until it
-        fits. The figure then says what it shows, e.g. "showing 22 of 27 activities and 60 of
-        114 paths, covering 96% of events".
+        fits, keeping at most 3 arrows per box. The figure then says what it shows, e.g.
+        "showing 10 of 27 activities and 21 of 114 paths, covering 97% of events".
 
     Examples
     --------

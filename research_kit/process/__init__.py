@@ -43,9 +43,11 @@ from research_kit.process.process_net import ProcessNet, process_net
 from research_kit.process.render import (
     format_duration,
     process_map_figure,
+    process_map_fit,
     process_map_svg,
     save_figure,
     swimlane_figure,
+    swimlane_fit,
     swimlane_layout,
     swimlane_svg,
 )
@@ -96,6 +98,7 @@ __all__ = [
     "handovers",
     "parse_process_map",
     "process_map_figure",
+    "process_map_fit",
     "process_map_svg",
     "process_net",
     "process_steps",
@@ -114,6 +117,7 @@ __all__ = [
     "study_event_log",
     "study_process_map",
     "swimlane_figure",
+    "swimlane_fit",
     "swimlane_layout",
     "swimlane_svg",
     "variants",

@@ -10,6 +10,14 @@ A small layered (Sugiyama-style) layout, run by :func:`arrange` on a :class:`._s
 4. flows are routed orthogonally through the free channels between columns and corridors
    between tracks, so they never run through a box; back edges arc over (or under) the boxes.
 
+Two options fit a drawing to a page (:mod:`._fold`). ``scene.row_columns`` wraps a long
+process like text: columns beyond that many start another row of lanes under the first, and a
+flow into a later row leaves its box downwards and runs, like a loop, through the corridors and
+a channel. ``scene.direction == "TB"`` lays the drawing out left to right with every box's
+width and height exchanged and then mirrors it on the diagonal, so columns become rows of
+boxes, lanes become columns, and flows run down the page. Every flow leaves and enters its
+boxes at a port of its own, so no two flows share a line (except a decision's branches).
+
 Boxes are sized to their wrapped labels and columns to their widest box, so text never
 overlaps. Internal to the process package.
 """
@@ -21,8 +29,10 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from itertools import combinations
 
+from research_kit.process._fold import transpose, wrap_rows
 from research_kit.process._scene import (
     MARGIN,
+    TITLE_H,
     Band,
     Edge,
     Node,
@@ -34,10 +44,12 @@ from research_kit.process._scene import (
 from research_kit.process._style import EDGE_PT, LABEL_PT, NOTE_PT, REWORK, text_width, wrap
 
 # Sizes are in inches (the drawing's data unit) and font sizes in points.
-_EDGE_TEXT_WIDTH = 1.05
+_EDGE_TEXT_WIDTH, _COMPACT_EDGE_TEXT_WIDTH = 1.05, 0.6
 _PAD_X, _PAD_Y, _MIN_W, _MIN_H = 0.12, 0.09, 0.85, 0.42
-_SLOT = 0.085  # distance between parallel flows in a channel or corridor
+_SLOT, _COMPACT_SLOT = 0.085, 0.065  # distance between parallel flows in a channel or corridor
+_PORT_GAP = 0.08  # distance between flows leaving or entering one side of a box
 _CHANNEL_MIN, _CORRIDOR_MIN, _EMPTY_GAP = 0.42, 0.3, 0.22
+_COMPACT_CHANNEL_MIN, _COMPACT_CORRIDOR_MIN = 0.34, 0.26
 
 
 def arrange(scene: Scene) -> None:
@@ -57,15 +69,21 @@ def arrange(scene: Scene) -> None:
         _size(node)
     for edge in scene.edges:
         if edge.label:
-            edge.label_lines = wrap(edge.label, EDGE_PT, _EDGE_TEXT_WIDTH)
+            edge.label_lines = _label_lines(edge.label, scene.compact)
     _mark_back_edges(scene)
     _assign_columns(scene)
+    wrap_rows(scene)
     _assign_tracks(scene)
+    if scene.direction == "TB":
+        for node in scene.nodes.values():  # laid out across, then mirrored
+            node.width, node.height = node.height, node.width
     requests = _route(scene)
     counts = _allocate(requests)
     _place(scene, counts)
     for edge in scene.edges:
         edge.points = _clean([_resolve(scene, point) for point in edge.route])
+    if scene.direction == "TB":
+        transpose(scene)
 
 
 def _size(node: Node) -> None:
@@ -86,6 +104,14 @@ def _size(node: Node) -> None:
         icon = 0.2 if node.shape == "wait" else 0.0
         node.width = max(_MIN_W, text_w + 2 * _PAD_X + icon)
         node.height = max(_MIN_H, text_h + 2 * _PAD_Y)
+
+
+def _label_lines(label: str, compact: bool) -> list[str]:
+    """A flow label's lines; a compact one too wide for one line breaks at its " · " first."""
+    width = _COMPACT_EDGE_TEXT_WIDTH if compact else _EDGE_TEXT_WIDTH
+    if compact and " · " in label and text_width(label, EDGE_PT, style="italic") > width:
+        return [line for part in label.split(" · ") for line in wrap(part, EDGE_PT, width)]
+    return wrap(label, EDGE_PT, width)
 
 
 def _mark_back_edges(scene: Scene) -> None:
@@ -221,7 +247,10 @@ def _route(scene: Scene) -> dict[tuple[str, int], list[_Slot]]:
         return all((t, column) not in taken for t in range(t0, t1 + 1))
 
     def slot(kind, index, a, b, category=1, anchors=()):
-        request = _Slot(kind, index, min(a, b), max(a, b), category, frozenset(anchors))
+        # Flows share a line only out of (or into) a decision's tip: elsewhere each leaves its
+        # box at its own port, so a shared trunk would put two flows on one line.
+        anchors = frozenset(a for a in anchors if nodes[a[1]].shape == "decision")
+        request = _Slot(kind, index, min(a, b), max(a, b), category, anchors)
         requests[(kind, index)].append(request)
         if kind == "corr":
             load[index] += 1
@@ -231,18 +260,28 @@ def _route(scene: Scene) -> dict[tuple[str, int], list[_Slot]]:
         return ("n", node_id, f)
 
     _choose_sides(scene)
+    straight = {
+        id(edge)
+        for edge in scene.edges
+        if _runs_across(edge)
+        and nodes[edge.source].track == nodes[edge.target].track
+        and clear_row(
+            nodes[edge.source].track, nodes[edge.source].column + 1, nodes[edge.target].column - 1
+        )
+    }
+    ports = _ports(scene, straight)
     for edge in scene.edges:
         u, v = nodes[edge.source], nodes[edge.target]
         tu, tv, cu, cv = u.track, v.track, u.column, v.column
-        yu, yv = n(u.id, 0), n(v.id, 0)
+        yu, yv = n(u.id, ports.get((id(edge), 1), 0.0)), n(v.id, ports.get((id(edge), -1), 0.0))
         up = _sign(tv - tu)
         if edge.source == edge.target:
             # A small curl over the top-right corner, clear of the ports other flows use.
             top, right = ("n", u.id, -1, -0.13), ("n", u.id, 1, 0.13)
             edge.route = [(n(u.id, 0.65), n(u.id, -1)), (n(u.id, 0.65), top), (right, top)]
             edge.route += [(right, n(u.id, -0.5)), (n(u.id, 1), n(u.id, -0.5))]
-        elif edge.back:
-            edge.route = _back_route(u, v, slot, n)
+        elif edge.back or edge.wrapped:
+            edge.route = _back_route(u, v, slot, n, ports.get((id(edge), 2), (0.3, -0.3)))
         elif edge.side in ("top", "bottom"):
             f = -1 if edge.side == "top" else 1
             start = (n(u.id, 0), n(u.id, f))
@@ -273,6 +312,62 @@ def _route(scene: Scene) -> dict[tuple[str, int], list[_Slot]]:
     return requests
 
 
+def _runs_across(edge: Edge) -> bool:
+    """Whether a flow leaves its box on the right and enters the next on the left."""
+    return not (edge.back or edge.wrapped) and edge.source != edge.target
+
+
+def _ports(scene: Scene, straight: set[int]) -> dict[tuple[int, int], object]:
+    """Where each flow leaves and enters its boxes, spread so that no two share a line.
+
+    Keys are (id of the edge, 1) for the right side it leaves, (id, -1) for the left side it
+    enters — shares of the box's half-height, a straight flow in the middle and the others
+    above and below it in the order of the boxes they lead to — and (id, 2) for a loop or a
+    wrapped flow: the shares of the half-widths where it leaves the top or bottom of its
+    source (right half) and enters its target (left half). Decisions keep their tips.
+    """
+    nodes = scene.nodes
+    sides: dict[tuple[str, int], list[tuple[tuple, Edge]]] = defaultdict(list)
+    over: dict[tuple[str, int], list[tuple[tuple, Edge]]] = defaultdict(list)
+    for edge in scene.edges:
+        u, v = nodes[edge.source], nodes[edge.target]
+        if _runs_across(edge):
+            if edge.side == "right":
+                sides[(u.id, 1)].append(((v.track, v.column), edge))
+            sides[(v.id, -1)].append(((u.track, u.column), edge))
+        elif edge.source != edge.target:
+            over[(u.id, 1)].append(((v.column, v.track), edge))
+            over[(v.id, -1)].append(((u.column, u.track), edge))
+    ports: dict[tuple[int, int], object] = {}
+    for (node_id, side), members in sides.items():
+        node = nodes[node_id]
+        if node.shape == "decision" or len(members) < 2:
+            continue
+        members.sort(key=lambda item: item[0])
+        middle = next(
+            (i for i, (_, e) in enumerate(members) if id(e) in straight), (len(members) - 1) / 2
+        )
+        reach = max(node.height / 2 - 0.07, 0.0)
+        step = min(_PORT_GAP, reach / max(middle, len(members) - 1 - middle, 1))
+        for i, (_, edge) in enumerate(members):
+            ports[(id(edge), side)] = (i - middle) * step / (node.height / 2)
+    spread: dict[int, list[float]] = defaultdict(lambda: [0.3, -0.3])
+    for (node_id, end), members in over.items():
+        node = nodes[node_id]
+        members.sort(key=lambda item: item[0], reverse=end == 1)
+        # Leaving on the right half of the top or bottom, entering on the left half — or
+        # across the whole side when nothing leaves it (the end of a mined map).
+        whole = end == -1 and not over.get((node_id, 1))
+        room = 1.7 if whole else 0.6
+        step = min(_PORT_GAP / (node.width / 2), room / max(len(members) - 1, 1))
+        first = -step * (len(members) - 1) / 2 if whole else end * 0.25
+        for i, (_, edge) in enumerate(members):
+            spread[id(edge)][0 if end == 1 else 1] = first + i * step * (1 if whole else end)
+    for key, xs in spread.items():
+        ports[(key, 2)] = tuple(xs)
+    return ports
+
+
 def _choose_sides(scene: Scene) -> None:
     """Decisions send branches out of different tips: right, top or bottom."""
     outgoing: dict[str, list[Edge]] = defaultdict(list)
@@ -283,9 +378,9 @@ def _choose_sides(scene: Scene) -> None:
             continue
         used = set()
         track = scene.nodes[node_id].track
-        for edge in sorted(edges, key=lambda e: not e.back):
+        for edge in sorted(edges, key=lambda e: not (e.back or e.wrapped)):
             target = scene.nodes[edge.target].track
-            if edge.back:
+            if edge.back or edge.wrapped:
                 edge.side = "top" if target <= track else "bottom"
                 used.add(edge.side)
                 continue
@@ -297,11 +392,14 @@ def _choose_sides(scene: Scene) -> None:
                 used.add(wanted)
 
 
-def _back_route(u: Node, v: Node, slot, n) -> list:
-    """A loop back to an earlier step, arcing through the corridors above or below the boxes."""
+def _back_route(u: Node, v: Node, slot, n, xs: tuple[float, float]) -> list:
+    """A loop back to an earlier step, arcing through the corridors above or below the boxes.
+
+    ``xs`` are where the flow leaves ``u`` and enters ``v``, as shares of their half-widths.
+    """
     tu, tv, cu, cv = u.track, v.track, u.column, v.column
-    fu_x = 0.0 if u.shape == "decision" else 0.3
-    fv_x = 0.0 if v.shape == "decision" else -0.3
+    fu_x = 0.0 if u.shape == "decision" else xs[0]
+    fv_x = 0.0 if v.shape == "decision" else xs[1]
     up = tv <= tu
     fu, ku = (-1, tu) if up else (1, tu + 1)
     fv, kv = (1, tv + 1) if tv < tu else (-1, tv)
@@ -357,20 +455,26 @@ def _place(scene: Scene, counts: dict[tuple[str, int], int]) -> None:
     column_w = [max([n.width for n in nodes if n.column == c] + [_MIN_W]) for c in range(columns)]
     track_h = [max([n.height for n in nodes if n.track == t] + [_MIN_H]) for t in range(tracks)]
 
+    slot = _COMPACT_SLOT if scene.compact else _SLOT
+
     def gap(kind, index, minimum, pad):
         used = counts.get((kind, index), 0)
-        return max(minimum if used else _EMPTY_GAP, used * _SLOT + pad)
+        return max(minimum if used else _EMPTY_GAP, used * slot + pad)
 
-    channel_w = [gap("chan", c, _CHANNEL_MIN, 0.32) for c in range(columns + 1)]
+    channel_min = _COMPACT_CHANNEL_MIN if scene.compact else _CHANNEL_MIN
+    corridor_min = _COMPACT_CORRIDOR_MIN if scene.compact else _CORRIDOR_MIN
+    # Room beside the lines of a channel or corridor: less when fitting a page.
+    channel_pad, corridor_pad = (0.2, 0.14) if scene.compact else (0.32, 0.22)
+    channel_w = [gap("chan", c, channel_min, channel_pad) for c in range(columns + 1)]
     for edge in scene.edges:
         # A straight flow between neighbouring columns carries its label in the gap.
         if len(edge.route) == 2 and edge.label_lines and not edge.back:
             column = scene.nodes[edge.target].column
-            needed = label_size(edge)[0] + 0.3
+            needed = label_size(edge)[0 if scene.direction == "LR" else 1] + 0.3
             channel_w[column] = max(channel_w[column], needed)
     scene.boundaries = {band.first_track for band in scene.bands[1:]}
     corridor_h = [
-        gap("corr", k, _CORRIDOR_MIN, 0.22 + (2 * _SLOT if k in scene.boundaries else 0.0))
+        gap("corr", k, corridor_min, corridor_pad + (2 * slot if k in scene.boundaries else 0.0))
         for k in range(tracks + 1)
     ]
     corridor_h = [max(h, 0.3) for h in corridor_h]  # room for badges and labels at the edges
@@ -383,8 +487,9 @@ def _place(scene: Scene, counts: dict[tuple[str, int], int]) -> None:
         if c < columns:
             column_x.append(x)
             x += column_w[c]
+    scene.extent = x
     scene.width = max(x + scene.right_margin, 4.0)
-    y = 0.75  # title
+    y = TITLE_H
     scene.corridor_y = []
     track_y = []
     for k in range(tracks + 1):
@@ -419,13 +524,14 @@ def _coordinate(scene: Scene, ref, axis: str) -> float:
             return node.x + ref[2] * node.width / 2 + extra
         return node.y + ref[2] * node.height / 2 + extra
     request: _Slot = ref[1]
+    slot = _COMPACT_SLOT if scene.compact else _SLOT
     start, size = (scene.channel_x if request.kind == "chan" else scene.corridor_y)[request.index]
     used = scene.slot_counts[(request.kind, request.index)]
     if request.kind == "corr" and request.index in scene.boundaries:
         # Keep off the line between two lanes: alternate above and below it.
         side = -1 if request.slot % 2 == 0 else 1
-        return start + size / 2 + side * (1 + request.slot // 2) * _SLOT
-    return start + (size - used * _SLOT) / 2 + (request.slot + 0.5) * _SLOT
+        return start + size / 2 + side * (1 + request.slot // 2) * slot
+    return start + (size - used * slot) / 2 + (request.slot + 0.5) * slot
 
 
 def _clean(points: list[tuple[float, float]]) -> list[tuple[float, float]]:

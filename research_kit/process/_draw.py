@@ -12,19 +12,19 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from itertools import pairwise
 
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyBboxPatch, PathPatch, Polygon, Rectangle
 from matplotlib.path import Path as MplPath
 
+from research_kit.process._labels import place_labels
 from research_kit.process._scene import (
     MARGIN,
+    TITLE_H,
     Edge,
     Node,
     Scene,
     block_height,
-    label_size,
     note_weight,
 )
 from research_kit.process._style import (
@@ -49,6 +49,7 @@ from research_kit.process._style import (
 from research_kit.viz import style as viz_style
 
 _CALLOUT_W, _CALLOUT_GAP = 7.5, 0.4  # columns of the quote list under a diagram
+_FOOTNOTE_PT = 7.5
 _HOURGLASS = ((-0.045, -0.07), (0.045, -0.07), (-0.045, 0.07), (0.045, 0.07))
 
 
@@ -72,14 +73,38 @@ def draw_scene(scene: Scene) -> Figure:
         return _draw_in_style(scene)
 
 
+def figure_height(scene: Scene) -> float:
+    """The full height in inches of a laid-out scene once drawn: diagram, note, legend, quotes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from research_kit.process._layout import mined_scene
+    >>> dfg = pd.DataFrame({"source": ["a"], "target": ["b"], "count": [5]})
+    >>> scene = mined_scene(dfg, starts=None, ends=None, metric="frequency", min_count=None,
+    ...                     statistic="median", title="Permits")
+    >>> figure_height(scene) > scene.diagram_bottom
+    True
+    """
+    return _parts(scene)[-1]
+
+
+def _parts(scene: Scene) -> tuple[list, list, list, float]:
+    """What goes under the diagram (note lines, legend rows, quote columns) and the full height."""
+    inner = scene.width - 2 * MARGIN
+    footnote = wrap(scene.footnote, _FOOTNOTE_PT, inner) if scene.footnote else []
+    legend_rows = _legend_rows(scene, inner)
+    callout_columns = _callout_columns(scene, inner)
+    height = scene.diagram_bottom + 0.15 + len(footnote) * _FOOTNOTE_PT * LINE / 72
+    height += 0.3 * len(legend_rows) + (0.15 if legend_rows else 0.0)
+    callout_h = max([sum(line[-1] for line in column) for column in callout_columns] + [0.0])
+    height += callout_h + (0.45 if callout_columns else 0.0) + MARGIN
+    return footnote, legend_rows, callout_columns, height
+
+
 def _draw_in_style(scene: Scene) -> Figure:
     width = scene.width
-    legend_rows = _legend_rows(scene, width - 2 * MARGIN)
-    legend_h = 0.3 * len(legend_rows) + (0.15 if legend_rows else 0.0)
-    callout_columns = _callout_columns(scene, width - 2 * MARGIN)
-    callout_h = max([sum(line[-1] for line in column) for column in callout_columns] + [0.0])
-    callout_h += 0.45 if callout_columns else 0.0
-    scene.height = scene.diagram_bottom + 0.15 + legend_h + callout_h + MARGIN
+    footnote, legend_rows, callout_columns, scene.height = _parts(scene)
     fig = Figure(figsize=(width, scene.height), facecolor="white")
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
@@ -89,13 +114,12 @@ def _draw_in_style(scene: Scene) -> Figure:
     _text(ax, MARGIN, 0.56, scene.subtitle, size=9, colour=MUTED, va="center", gid="subtitle")
     if scene.kind != "mined":
         _draw_bands(ax, scene)
-    obstacles = [_box_of(node) for node in scene.nodes.values()]
     for edge in scene.edges:
         _draw_edge(ax, edge)
     for node in scene.nodes.values():
         _draw_node(ax, node)
-    labels = _place_labels(scene, obstacles)
-    for edge, (x, y) in labels:
+    labels = place_labels(scene)
+    for edge, x, y, ha, va in labels:
         _text(
             ax,
             x,
@@ -104,14 +128,28 @@ def _draw_in_style(scene: Scene) -> Figure:
             size=EDGE_PT,
             colour=INK if edge.colour in (FLOW, HANDOFF) else edge.colour,
             style="italic",
-            ha="center",
-            va="center",
+            ha=ha,
+            va=va,
+            multialignment="center",
             gid=f"{edge.gid}-label",
             linespacing=1.1,
             bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.92},
             zorder=6,
         )
     y = scene.diagram_bottom + 0.15
+    for line in footnote:
+        step = _FOOTNOTE_PT * LINE / 72
+        _text(
+            ax,
+            MARGIN,
+            y + step / 2,
+            line,
+            size=_FOOTNOTE_PT,
+            colour=MUTED,
+            va="center",
+            gid="footnote",
+        )
+        y += step
     for row in legend_rows:
         _draw_legend_row(ax, row, y + 0.15)
         y += 0.3
@@ -138,6 +176,9 @@ def _draw_in_style(scene: Scene) -> Figure:
 
 
 def _draw_bands(ax, scene: Scene) -> None:
+    if scene.direction == "TB":
+        _draw_columns(ax, scene)
+        return
     left = MARGIN + scene.group_width
     right = scene.width - MARGIN
     for i, band in enumerate(scene.bands):
@@ -177,6 +218,9 @@ def _draw_bands(ax, scene: Scene) -> None:
             va="center",
             gid=f"{band.gid}-label",
         )
+    for above, band in zip(scene.bands, scene.bands[1:], strict=False):
+        if band.wrap_row != above.wrap_row:  # where the drawing continues on its next row
+            ax.plot([MARGIN, right], [band.top, band.top], color="#2F3B4C", lw=2.2, zorder=1)
     for title, top, bottom in scene.groups:
         ax.add_patch(
             Rectangle(
@@ -224,6 +268,35 @@ def _draw_bands(ax, scene: Scene) -> None:
             zorder=7,
             gid="blueprint-" + re.sub(r"\W+", "-", labels[0]).strip("-") + "-label",
             bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85},
+        )
+
+
+def _draw_columns(ax, scene: Scene) -> None:
+    """Lanes of a top-to-bottom drawing: columns with their titles on top."""
+    top = TITLE_H + scene.group_width
+    for i, band in enumerate(scene.bands):
+        width = band.bottom - band.top
+        for y, height, fill, z in (
+            (top, scene.diagram_bottom - top, LANE_FILLS[i % 2], 0),
+            (top, scene.header_width, HEADER_FILL, 0.5),
+        ):
+            patch = Rectangle(
+                (band.top, y), width, height, facecolor=fill, edgecolor="#C9D1DB", linewidth=0.8
+            )
+            patch.set(zorder=z, gid=band.gid if z == 0 else None)
+            ax.add_patch(patch)
+        _text(
+            ax,
+            band.top + width / 2,
+            top + scene.header_width / 2,
+            "\n".join(wrap(band.label, LANE_PT, width - 0.1, weight="bold")),
+            size=LANE_PT,
+            weight="bold",
+            colour="#2F3B4C",
+            ha="center",
+            va="center",
+            multialignment="center",
+            gid=f"{band.gid}-label",
         )
 
 
@@ -384,85 +457,6 @@ def _rounded_path(points: list[tuple[float, float]], radius: float = 0.07) -> Mp
     vertices.append(points[-1])
     codes.append(MplPath.LINETO)
     return MplPath(vertices, codes)
-
-
-def _place_labels(scene: Scene, boxes: list[tuple]) -> list[tuple[Edge, tuple[float, float]]]:
-    """Put each flow label where it covers no box, no other label and as few lines as possible."""
-    segments = [(edge, a, b) for edge in scene.edges for a, b in pairwise(edge.points)]
-    placed: list[tuple] = []
-    result = []
-    ordered = sorted(
-        (e for e in scene.edges if e.label_lines and len(e.points) > 1),
-        key=lambda e: not e.label_first,
-    )
-    for edge in ordered:
-        w, h = label_size(edge)
-        best, best_cost = None, math.inf
-        for rank, (x, y) in enumerate(_label_candidates(edge, w, h)):
-            rect = (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
-            cost = 0.01 * rank
-            covered = sum(_overlap(rect, box) for box in boxes + placed)
-            cost += 100 * covered + (3 if covered > 0 else 0)
-            cost += sum(
-                0.3 for other, a, b in segments if other is not edge and _crosses(rect, a, b)
-            )
-            if rect[0] < 0 or rect[2] > scene.width or rect[1] < 0.65:
-                cost += 5
-            if cost < best_cost:
-                best, best_cost = (x, y), cost
-        placed.append((best[0] - w / 2, best[1] - h / 2, best[0] + w / 2, best[1] + h / 2))
-        result.append((edge, best))
-    return result
-
-
-def _label_candidates(edge: Edge, w: float, h: float) -> list[tuple[float, float]]:
-    points = edge.points
-    pairs = list(pairwise(points))
-    candidates = []
-    if edge.label_first:
-        (x0, y0), (x1, y1) = pairs[0]
-        length = math.dist((x0, y0), (x1, y1)) or 1.0
-        dx, dy = (x1 - x0) / length, (y1 - y0) / length
-        for distance in (0.06, 0.2, 0.4):
-            if dy == 0:  # horizontal: just after the tip, above or below the line
-                cx = x0 + dx * (distance + w / 2)
-                candidates += [(cx, y0 - h / 2 - 0.02), (cx, y0 + h / 2 + 0.02)]
-            else:  # vertical: beside the line, just past the tip
-                cy = y0 + dy * (distance + h / 2)
-                candidates += [(x0 + w / 2 + 0.04, cy), (x0 - w / 2 - 0.04, cy)]
-    if edge.back:  # a loop's label sits on its long arc, not by the box it leaves
-        pairs.sort(key=lambda pair: -math.dist(*pair))
-    for (x0, y0), (x1, y1) in pairs:
-        for t in (0.5, 0.3, 0.7, 0.15, 0.85):
-            cx, cy = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
-            candidates.append((cx, cy))
-            if y0 == y1:
-                candidates += [(cx, cy - h / 2 - 0.03), (cx, cy + h / 2 + 0.03)]
-            else:
-                candidates += [(cx + w / 2 + 0.04, cy), (cx - w / 2 - 0.04, cy)]
-    return candidates
-
-
-def _overlap(a: tuple, b: tuple) -> float:
-    dx = min(a[2], b[2]) - max(a[0], b[0])
-    dy = min(a[3], b[3]) - max(a[1], b[1])
-    return dx * dy if dx > 0 and dy > 0 else 0.0
-
-
-def _crosses(rect: tuple, a: tuple[float, float], b: tuple[float, float]) -> bool:
-    x0, x1 = sorted((a[0], b[0]))
-    y0, y1 = sorted((a[1], b[1]))
-    return x0 <= rect[2] and x1 >= rect[0] and y0 <= rect[3] and y1 >= rect[1]
-
-
-def _box_of(node: Node) -> tuple[float, float, float, float]:
-    pad = 0.03
-    return (
-        node.x - node.width / 2 - pad,
-        node.y - node.height / 2 - pad,
-        node.x + node.width / 2 + pad,
-        node.y + node.height / 2 + pad,
-    )
 
 
 def _legend_rows(scene: Scene, width: float) -> list[list[tuple[str, str, float]]]:

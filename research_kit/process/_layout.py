@@ -24,6 +24,8 @@ from research_kit.process._style import (
     HANDOFF,
     INK,
     LABEL_PT,
+    LANE_PT,
+    LINE,
     MUTED,
     NOTE_PT,
     PAIN,
@@ -35,8 +37,11 @@ from research_kit.process.spec import BLUEPRINT_ROWS, ProcessMap
 from research_kit.tables import require_columns
 
 # Sizes are in inches (the drawing's data unit).
-_BOX_TEXT_WIDTH, _DIAMOND_TEXT_WIDTH = 1.2, 0.75
-_HEADER_W, _GROUP_W, _LINE_LABEL_W = 1.55, 0.32, 1.45
+# Text widths of boxes and diamonds, and the lane header's width, drawn roomy (on screen) or
+# compact (fitted to a page, where every inch counts).
+_ROOMY = {"box": 1.2, "diamond": 0.75, "header": 1.55, "line": 3.3}
+_COMPACT = {"box": 1.0, "diamond": 0.7, "header": 1.15, "line": 2.3}
+_GROUP_W, _LINE_LABEL_W = 0.32, 1.45
 
 _ROW_TITLES = {  # long and short forms; the short one is used when the long does not fit
     "customer": ("Customer actions", "Customer"),
@@ -52,11 +57,21 @@ _BLUEPRINT_LINES = (
 )
 
 
-def swimlane_scene(spec: ProcessMap, *, kind: str, annotations: dict | None) -> Scene:
+def swimlane_scene(
+    spec: ProcessMap,
+    *,
+    kind: str,
+    annotations: dict | None,
+    direction: str = "LR",
+    row_columns: int | None = None,
+    compact: bool = False,
+) -> Scene:
     """Lay out a process map as a swimlane diagram or service blueprint, ready to draw.
 
     ``kind`` and ``annotations`` mean what they mean for
-    :func:`research_kit.process.render.swimlane_figure`, which draws the result.
+    :func:`research_kit.process.render.swimlane_figure`, which draws the result;
+    ``direction``, ``row_columns`` and ``compact`` are :class:`._scene.Scene`'s (a
+    blueprint's rows of lanes are always drawn left to right).
 
     Examples
     --------
@@ -68,7 +83,11 @@ def swimlane_scene(spec: ProcessMap, *, kind: str, annotations: dict | None) -> 
     """
     if kind not in ("swimlane", "blueprint"):
         raise ValueError(f"kind must be 'swimlane' or 'blueprint', not {kind!r}")
+    check_direction(direction)
+    if kind == "blueprint" and direction == "TB":
+        raise ValueError("a service blueprint is drawn left to right: use direction='LR'")
     annotations = annotations or {}
+    sizes = _COMPACT if compact else _ROOMY
     lanes = list(spec.lanes)
     if kind == "blueprint":
         rank = {row: i for i, row in enumerate(BLUEPRINT_ROWS)}
@@ -87,7 +106,7 @@ def swimlane_scene(spec: ProcessMap, *, kind: str, annotations: dict | None) -> 
             wrap(
                 step.label,
                 LABEL_PT,
-                _DIAMOND_TEXT_WIDTH if step.kind == "decision" else _BOX_TEXT_WIDTH,
+                sizes["diamond"] if step.kind == "decision" else sizes["box"],
             ),
             # An overlay (e.g. conformance_annotations) may recolour a step.
             fill=evidence.get("fill") or FILLS.get(step.kind, "#FFFFFF"),
@@ -135,16 +154,32 @@ def swimlane_scene(spec: ProcessMap, *, kind: str, annotations: dict | None) -> 
         edges=edges,
         bands=bands,
         starts=[step.id for step in spec.steps if step.kind == "start"],
-        header_width=_HEADER_W,
+        header_width=sizes["header"] if direction == "LR" else _column_header(lanes, sizes),
         group_width=_GROUP_W if kind == "blueprint" else 0.0,
         right_margin=_LINE_LABEL_W if kind == "blueprint" else MARGIN,
         callouts=callouts,
         legend=legend,
+        direction=direction,
+        row_columns=row_columns,
+        compact=compact,
     )
     arrange(scene)
     if kind == "blueprint":
-        _blueprint_marks(scene)
+        for row in range(scene.rows):
+            _blueprint_marks(scene, scene.bands[row * len(lanes) : (row + 1) * len(lanes)])
     return scene
+
+
+def check_direction(direction: str) -> None:
+    """Refuse a drawing direction other than ``"LR"`` (left to right) or ``"TB"`` (top down)."""
+    if direction not in ("LR", "TB"):
+        raise ValueError(f"direction must be 'LR' or 'TB', not {direction!r}")
+
+
+def _column_header(lanes: list, sizes: dict) -> float:
+    """Height of the lane titles over the columns of a top-to-bottom swimlane."""
+    lines = max([len(wrap(lane.label, LANE_PT, sizes["box"], "bold")) for lane in lanes] + [1])
+    return lines * LANE_PT * LINE / 72 + 0.16
 
 
 def _evidence_notes(evidence: dict) -> list[tuple[str, str]]:
@@ -198,10 +233,18 @@ def mined_scene(
     min_count: int | None,
     statistic: str,
     title: str,
+    direction: str = "LR",
+    row_columns: int | None = None,
+    footnote: str = "",
+    compact: bool = False,
+    frequency: dict[str, int] | None = None,
 ) -> Scene:
     """Lay out a directly-follows graph as a process map, ready to draw.
 
-    The options mean what they mean for :func:`research_kit.process.render.process_map_figure`.
+    The options mean what they mean for :func:`research_kit.process.render.process_map_figure`;
+    ``direction``, ``row_columns``, ``footnote`` and ``compact`` are :class:`._scene.Scene`'s;
+    ``frequency`` (events per activity) is counted from ``dfg`` unless given — a simplified
+    map passes the whole map's, so that a box shows all its activity's events.
 
     Examples
     --------
@@ -213,12 +256,15 @@ def mined_scene(
     """
     if metric not in ("frequency", "performance", "both"):
         raise ValueError(f"metric must be 'frequency', 'performance' or 'both', not {metric!r}")
+    check_direction(direction)
+    sizes = _COMPACT if compact else _ROOMY
     needed = {"source": "source", "target": "target", "count": "count"}
     if metric != "frequency":
         needed["waiting time"] = statistic
     require_columns(dfg, needed, "<directly-follows table>")
     frame = dfg.reset_index(drop=True)
-    frequency = _activity_counts(frame, starts)
+    if frequency is None:
+        frequency = activity_counts(frame, starts)
     if min_count is not None:
         frame = frame[frame["count"] >= min_count]
     starts_frame = _boundary(starts, min_count)
@@ -241,7 +287,7 @@ def mined_scene(
             f"activity-{i}",
             "activity",
             0,
-            wrap(activity, LABEL_PT, _BOX_TEXT_WIDTH),
+            wrap(activity, LABEL_PT, sizes["box"]),
             notes=[(f"{count:,}", INK)] if count else [],
             fill=_blend("#FFFFFF", "#9FC3E7", share),
         )
@@ -275,7 +321,7 @@ def mined_scene(
                 " · ".join(parts),
                 gid=f"edge-{index}",
                 colour=colour,
-                width=0.7 + 3.3 * math.sqrt(count / most),
+                width=0.7 + sizes["line"] * math.sqrt(count / most),
                 order=count,
             )
         )
@@ -292,13 +338,24 @@ def mined_scene(
         edges=edges,
         bands=[band],
         starts=["__start__"] if "__start__" in nodes else activities[:1],
+        direction=direction,
+        row_columns=row_columns,
+        footnote=footnote,
+        compact=compact,
     )
     arrange(scene)
     return scene
 
 
-def _activity_counts(dfg: pd.DataFrame, starts: pd.DataFrame | None) -> dict[str, int]:
-    """Events per activity: flows into it plus cases starting with it (or the larger flow)."""
+def activity_counts(dfg: pd.DataFrame, starts: pd.DataFrame | None) -> dict[str, int]:
+    """Events per activity: flows into it plus cases starting with it (or the larger flow).
+
+    Examples
+    --------
+    >>> dfg = pd.DataFrame({"source": ["a", "b"], "target": ["b", "c"], "count": [5, 3]})
+    >>> activity_counts(dfg, pd.DataFrame({"activity": ["a"], "count": [5]}))
+    {'a': 5, 'b': 5, 'c': 3}
+    """
     into = dfg.groupby(dfg["target"].astype(str))["count"].sum()
     out = dfg.groupby(dfg["source"].astype(str))["count"].sum()
     if starts is not None and len(starts):
@@ -318,21 +375,22 @@ def _boundary(frame: pd.DataFrame | None, min_count: int | None) -> pd.DataFrame
     return frame.reset_index(drop=True)
 
 
-def _blueprint_marks(scene: Scene) -> None:
+def _blueprint_marks(scene: Scene, bands: list[Band]) -> None:
+    """The blueprint's lines and row titles over one row of lanes."""
     rank = {row: i for i, row in enumerate(BLUEPRINT_ROWS)}
-    ranks = [rank.get(band.row, len(rank)) for band in scene.bands]
+    ranks = [rank.get(band.row, len(rank)) for band in bands]
     for above, below, label in _BLUEPRINT_LINES:
         upper = [i for i, r in enumerate(ranks) if r <= rank[above]]
         lower = [i for i, r in enumerate(ranks) if rank[below] <= r < len(rank)]
         if upper and lower and max(upper) + 1 == min(lower):
-            scene.lines.append((scene.bands[max(upper)].bottom, label))
+            scene.lines.append((bands[max(upper)].bottom, label))
     start = 0
-    while start < len(scene.bands):
+    while start < len(bands):
         end = start
-        while end + 1 < len(scene.bands) and ranks[end + 1] == ranks[start]:
+        while end + 1 < len(bands) and ranks[end + 1] == ranks[start]:
             end += 1
-        row = scene.bands[start].row if ranks[start] < len(rank) else None
-        top, bottom = scene.bands[start].top, scene.bands[end].bottom
+        row = bands[start].row if ranks[start] < len(rank) else None
+        top, bottom = bands[start].top, bands[end].bottom
         long, short = _ROW_TITLES[row]
         title = long if text_width(long, 8, "bold") < bottom - top - 0.15 else short
         scene.groups.append((title, top, bottom))

@@ -27,6 +27,8 @@ from research_kit.process._style import (
 
 #: Blank space around a drawing, in inches.
 MARGIN = 0.2
+#: Room for the title and subtitle above the diagram, in inches.
+TITLE_H = 0.75
 
 
 @dataclass(eq=False)
@@ -69,6 +71,7 @@ class Edge:
     points: list[tuple[float, float]] = field(default_factory=list)
     label_lines: list[str] = field(default_factory=list)
     label_first: bool = False  # put the label near the source (decision branches)
+    wrapped: bool = False  # a forward flow continued on a later row of a wrapped drawing
 
 
 @dataclass(eq=False)
@@ -81,6 +84,7 @@ class Band:
     row: str | None = None
     tracks: int = 1
     first_track: int = 0
+    wrap_row: int = 0  # the row of lanes it belongs to when a drawing is wrapped
     top: float = 0.0
     bottom: float = 0.0
 
@@ -105,11 +109,17 @@ class Scene:
     groups: list[tuple[str, float, float]] = field(default_factory=list)
     width: float = 0.0
     height: float = 0.0
+    extent: float = 0.0  # where the diagram ends on the right, before the margin
     diagram_bottom: float = 0.0
     channel_x: list[tuple[float, float]] = field(default_factory=list)  # (left, width)
     corridor_y: list[tuple[float, float]] = field(default_factory=list)  # (top, height)
     slot_counts: dict[tuple[str, int], int] = field(default_factory=dict)
     boundaries: set[int] = field(default_factory=set)  # corridors on a line between lanes
+    direction: str = "LR"  # flows run left to right ("LR") or top to bottom ("TB")
+    row_columns: int | None = None  # wrap after this many columns into another row of lanes
+    rows: int = 1  # rows of lanes once wrapped
+    footnote: str = ""  # printed under the diagram (what a simplified map leaves out)
+    compact: bool = False  # narrower text, gaps and labels: fitted to a page
 
 
 def note_weight(colour: str) -> str:

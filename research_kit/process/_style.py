@@ -17,6 +17,8 @@ from research_kit.viz import PALETTE
 
 #: Font sizes, in points: step labels, the small lines under them, flow labels, lane titles.
 LABEL_PT, NOTE_PT, EDGE_PT, LANE_PT = 9.0, 7.0, 7.0, 9.0
+#: The smallest type of any drawing (notes, flow labels, badges), in points.
+SMALLEST_PT = 7.0
 #: Line height, in font sizes.
 LINE = 1.3
 #: Text, flows and secondary text.

@@ -13,6 +13,7 @@ carries the SVG id ``step-<id>`` and each lane ``lane-<id>``.
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import matplotlib as mpl
@@ -21,6 +22,7 @@ from matplotlib.figure import Figure
 
 from research_kit.deprecation import deprecated_alias
 from research_kit.process._draw import draw_scene
+from research_kit.process._fit import fit_mined, fit_swimlane
 from research_kit.process._layout import mined_scene, swimlane_scene
 from research_kit.process._scene import format_duration
 from research_kit.process.spec import ProcessMap
@@ -29,9 +31,11 @@ from research_kit.viz import style as viz_style
 __all__ = [
     "format_duration",
     "process_map_figure",
+    "process_map_fit",
     "process_map_svg",
     "save_figure",
     "swimlane_figure",
+    "swimlane_fit",
     "swimlane_layout",
     "swimlane_svg",
 ]
@@ -41,7 +45,12 @@ _SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "research_kit", "text.usetex"
 
 
 def swimlane_figure(
-    spec: ProcessMap, *, kind: str = "swimlane", annotations: dict | None = None
+    spec: ProcessMap,
+    *,
+    kind: str = "swimlane",
+    annotations: dict | None = None,
+    page: str | tuple[float, float] | None = None,
+    direction: str | None = None,
 ) -> Figure:
     """Draw a process map as a swimlane diagram or a service blueprint.
 
@@ -61,6 +70,18 @@ def swimlane_figure(
         that refers to a list of quotes under the diagram. Overlays may add ``fill`` (a
         colour for the step) and ``flags`` (short lines under its label), as
         :func:`research_kit.process.conformance_annotations` does.
+    page : str or (float, float), optional
+        Fit the drawing to a page: ``"letter-portrait"``, ``"letter-landscape"``,
+        ``"a4-portrait"``, ``"a4-landscape"`` (one-inch margins) or the text block as (width,
+        height) in inches. The drawing is wrapped into rows of lanes (and, unless
+        ``direction`` says, drawn top to bottom or left to right) so that it prints at full
+        size with no text under 7 pt; see :func:`swimlane_fit`. A map too large for that is
+        drawn as large as the page allows, with a ``UserWarning``: steps are never left out.
+    direction : {"LR", "TB"}, optional
+        Flows run left to right (lanes are rows) or top to bottom (lanes are columns). By
+        default left to right without a page; with a page, whichever prints larger (on a tie,
+        top to bottom on a portrait page, left to right on a landscape one). Blueprints are
+        always left to right.
 
     Returns
     -------
@@ -79,12 +100,77 @@ def swimlane_figure(
     >>> fig = swimlane_figure(spec)
     >>> sorted(t.get_text() for t in fig.axes[0].texts if t.get_gid() == "step-r-label")
     ['Review']
+    >>> tall = swimlane_figure(spec, direction="TB")  # lanes become columns
+    >>> bool(tall.get_size_inches()[1] > fig.get_size_inches()[1])
+    True
     """
-    return draw_scene(swimlane_scene(spec, kind=kind, annotations=annotations))
+    scene, fit = _swimlane(spec, kind, annotations, page, direction)
+    if fit and not fit["fits"]:
+        # A designed map is never simplified: say so rather than print type nobody can read.
+        warnings.warn(
+            f"the process map {spec.name!r} prints at {fit['smallest_pt']:.1f} pt on page "
+            f"{page!r} even wrapped into {fit['rows']} rows: use a larger page, e.g. "
+            "page=(width, height) in inches, or draw parts of the map separately",
+            UserWarning,
+            stacklevel=2,
+        )
+    return draw_scene(scene)
+
+
+def swimlane_fit(
+    spec: ProcessMap,
+    *,
+    kind: str = "swimlane",
+    annotations: dict | None = None,
+    page: str | tuple[float, float] = "letter-portrait",
+    direction: str | None = None,
+) -> pd.DataFrame:
+    """How :func:`swimlane_figure` fits a page: direction, rows, size, and print scale.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``direction`` ("LR" or "TB"), ``rows`` (rows of lanes the steps are wrapped
+        into), ``width_in`` and ``height_in`` (the figure), ``page_width_in`` and
+        ``page_height_in`` (the text block), ``print_scale`` (figure to page; at least 1 when
+        it fits, and then it is printed at full size), ``smallest_pt`` (the smallest text at
+        that scale, capped at full size), and what is shown: ``activities_shown`` /
+        ``activities_total`` (steps), ``paths_shown`` / ``paths_total`` (flows),
+        ``events_covered`` (1.0: a designed map is never simplified).
+
+    Examples
+    --------
+    >>> from research_kit.process.spec import parse_process_map
+    >>> spec = parse_process_map(
+    ...     "name: Tiny\\nlanes: [{id: desk, label: Desk}]\\n"
+    ...     "steps: [{id: s, label: Apply, lane: desk, kind: start},"
+    ...     "        {id: e, label: Done, lane: desk, kind: end}]\\n"
+    ...     "flows: [{from: s, to: e}]\\n")
+    >>> fit = swimlane_fit(spec, page="letter-portrait").iloc[0]
+    >>> int(fit["rows"]), float(fit["smallest_pt"]), bool(fit["fits"])
+    (1, 7.0, True)
+    """
+    if page is None:
+        raise ValueError("swimlane_fit needs a page, e.g. page='letter-portrait'")
+    return pd.DataFrame([_swimlane(spec, kind, annotations, page, direction)[1]])
+
+
+def _swimlane(spec, kind, annotations, page, direction) -> tuple:
+    if page is None:
+        scene = swimlane_scene(
+            spec, kind=kind, annotations=annotations, direction=direction or "LR"
+        )
+        return scene, {}
+    return fit_swimlane(spec, kind=kind, annotations=annotations, page=page, direction=direction)
 
 
 def swimlane_svg(
-    spec: ProcessMap, *, kind: str = "swimlane", annotations: dict | None = None
+    spec: ProcessMap,
+    *,
+    kind: str = "swimlane",
+    annotations: dict | None = None,
+    page: str | tuple[float, float] | None = None,
+    direction: str | None = None,
 ) -> str:
     """Draw a process map (see :func:`swimlane_figure`) and return it as SVG text.
 
@@ -100,11 +186,19 @@ def swimlane_svg(
     >>> svg.startswith("<?xml") and 'id="step-s"' in svg and 'id="lane-desk"' in svg
     True
     """
-    return _svg_text(swimlane_figure(spec, kind=kind, annotations=annotations))
+    figure = swimlane_figure(
+        spec, kind=kind, annotations=annotations, page=page, direction=direction
+    )
+    return _svg_text(figure)
 
 
 def swimlane_layout(
-    spec: ProcessMap, *, kind: str = "swimlane", annotations: dict | None = None
+    spec: ProcessMap,
+    *,
+    kind: str = "swimlane",
+    annotations: dict | None = None,
+    page: str | tuple[float, float] | None = None,
+    direction: str | None = None,
 ) -> pd.DataFrame:
     """Where :func:`swimlane_figure` puts each step, as a table.
 
@@ -114,7 +208,9 @@ def swimlane_layout(
         One row per step: ``step_id``, ``label``, ``lane``, ``shape`` (task, decision, wait,
         start, end), ``column``, ``track`` (row of boxes counted over all lanes), ``x`` and
         ``y`` (centre, inches from the drawing's top-left corner), ``width``, ``height``, and
-        the band of the step's lane (``lane_top``, ``lane_bottom``).
+        the band of the step's lane (``lane_top``, ``lane_bottom``; drawn top to bottom, its
+        left and right). ``column`` and ``track`` count within the step's row of lanes when
+        the drawing is wrapped for a page.
 
     Examples
     --------
@@ -127,7 +223,7 @@ def swimlane_layout(
     >>> swimlane_layout(spec)[["step_id", "lane", "column", "shape"]].values.tolist()
     [['s', 'a', 0, 'start'], ['t', 'b', 1, 'task'], ['e', 'a', 2, 'end']]
     """
-    scene = swimlane_scene(spec, kind=kind, annotations=annotations)
+    scene = _swimlane(spec, kind, annotations, page, direction)[0]
     rows = []
     for step in spec.steps:
         node = scene.nodes[step.id]
@@ -160,6 +256,10 @@ def process_map_figure(
     min_count: int | None = None,
     statistic: str = "median",
     title: str = "Process map",
+    page: str | tuple[float, float] | None = None,
+    direction: str | None = None,
+    min_font_pt: float = 7.0,
+    simplify: bool = True,
 ) -> Figure:
     """Draw a mined directly-follows graph as a process map (no lanes).
 
@@ -180,6 +280,24 @@ def process_map_figure(
         The ``dfg`` column used for waiting times (``median``, ``mean``, ``p90`` …).
     title : str
         Printed above the map.
+    page : str or (float, float), optional
+        Fit the map to a page: ``"letter-portrait"``, ``"letter-landscape"``,
+        ``"a4-portrait"``, ``"a4-landscape"`` (one-inch margins) or the text block as (width,
+        height) in inches. The map is wrapped into rows and drawn in the direction that prints
+        largest; if even so a label would print under ``min_font_pt``, it is simplified (see
+        ``simplify``). :func:`process_map_fit` says how it fitted.
+    direction : {"LR", "TB"}, optional
+        Flows run left to right or top to bottom. By default left to right without a page;
+        with a page, whichever prints larger (on a tie, top to bottom on a portrait page and
+        left to right on a landscape one).
+    min_font_pt : float
+        With a page: the smallest text size allowed at print size.
+    simplify : bool
+        With a page: when the whole map cannot print with text of at least ``min_font_pt``,
+        keep the most frequent paths (:func:`~research_kit.process.filter_paths`, which keeps
+        the map connected) and then the most frequent activities, step by step until it
+        fits, keeping at most 3 arrows per box. The figure then says what it shows, e.g.
+        "showing 10 of 27 activities and 21 of 114 paths, covering 97% of events".
 
     Examples
     --------
@@ -189,17 +307,72 @@ def process_map_figure(
     >>> fig = process_map_figure(dfg, metric="both")
     >>> sorted(t.get_text() for t in fig.axes[0].texts if (t.get_gid() or "").startswith("edge"))
     ['10 · 2.0 d', '8 · 5.0 h']
+    >>> fig = process_map_figure(dfg, page="letter-portrait")
+    >>> round(float(fig.get_size_inches()[0]), 2)  # as wide as the page's text block
+    6.5
     """
-    return draw_scene(
-        mined_scene(
-            dfg,
-            starts=starts,
-            ends=ends,
-            metric=metric,
-            min_count=min_count,
-            statistic=statistic,
-            title=title,
-        )
+    return draw_scene(_mined(dfg, locals())[0])
+
+
+def process_map_fit(
+    dfg: pd.DataFrame,
+    *,
+    starts: pd.DataFrame | None = None,
+    ends: pd.DataFrame | None = None,
+    metric: str = "frequency",
+    min_count: int | None = None,
+    statistic: str = "median",
+    title: str = "Process map",
+    page: str | tuple[float, float] = "letter-portrait",
+    direction: str | None = None,
+    min_font_pt: float = 7.0,
+    simplify: bool = True,
+) -> pd.DataFrame:
+    """How :func:`process_map_figure` fits a page, and how much of the map it shows.
+
+    The options are :func:`process_map_figure`'s.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``direction``, ``rows``, ``width_in``, ``height_in``, ``page_width_in``,
+        ``page_height_in``, ``print_scale``, ``smallest_pt`` (as for :func:`swimlane_fit`),
+        and the coverage kept: ``activities_shown`` of ``activities_total``, ``paths_shown``
+        of ``paths_total`` (arrows, start and end ones included), and ``events_covered``
+        (share of events that belong to the activities shown).
+
+    Examples
+    --------
+    >>> dfg = pd.DataFrame({"source": ["Apply", "Review"], "target": ["Review", "Approve"],
+    ...                     "count": [10, 8]})
+    >>> fit = process_map_fit(dfg, page="letter-landscape")
+    >>> fit[["direction", "rows", "smallest_pt", "paths_shown", "paths_total"]].values.tolist()
+    [['LR', 1, 7.0, 2, 2]]
+    """
+    if page is None:
+        raise ValueError("process_map_fit needs a page, e.g. page='letter-portrait'")
+    return pd.DataFrame([_mined(dfg, locals())[1]])
+
+
+def _mined(dfg: pd.DataFrame, options: dict) -> tuple:
+    """The scene of a mined map, fitted to a page when one is given, and how it fits."""
+    shared = {
+        "starts": options["starts"],
+        "ends": options["ends"],
+        "metric": options["metric"],
+        "min_count": options["min_count"],
+        "statistic": options["statistic"],
+        "title": options["title"],
+    }
+    if options["page"] is None:
+        return mined_scene(dfg, direction=options["direction"] or "LR", **shared), {}
+    return fit_mined(
+        dfg,
+        page=options["page"],
+        direction=options["direction"],
+        min_font_pt=options["min_font_pt"],
+        simplify=options["simplify"],
+        **shared,
     )
 
 

@@ -294,6 +294,18 @@ def test_overlay_colours_deviating_steps_and_draws_undesigned_flows():
     assert patches["step-issue"].get_facecolor() != white
 
 
+def test_the_overlay_fits_a_page_like_the_swimlane_it_draws_on():
+    spec = parse_process_map(LINEAR)
+    log = _log({"A": ["Apply", "Check", "Issue"], "B": ["Apply", "Check", "Review", "Issue"]})
+    result = _quiet_conformance(spec, log)
+    wide = conformance_figure(spec, result)
+    tall = conformance_figure(spec, result, page="letter-portrait", direction="TB")
+    (width, height), (wide_width, wide_height) = tall.get_size_inches(), wide.get_size_inches()
+    assert height > width and wide_width > wide_height  # flows run down the page
+    arcs = [p for p in tall.axes[0].patches if (p.get_gid() or "").startswith("undesigned")]
+    assert len(arcs) == 1
+
+
 def test_study_method_reads_the_bundled_map_and_log(sample_study_path):
     import research_kit
 

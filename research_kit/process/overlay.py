@@ -91,6 +91,8 @@ def conformance_figure(
     annotations: dict | None = None,
     flows: int = 8,
     min_share: float = 0.01,
+    page: str | tuple[float, float] | None = None,
+    direction: str | None = None,
 ) -> Figure:
     """Draw the process map with where reality departs from it.
 
@@ -110,6 +112,8 @@ def conformance_figure(
         case have no step to start from and are left to the table).
     min_share : float
         As in :func:`conformance_annotations`.
+    page, direction : optional
+        Fit the drawing to a page, as in :func:`~research_kit.process.swimlane_figure`.
 
     Returns
     -------
@@ -136,8 +140,9 @@ def conformance_figure(
         evidence = merged.setdefault(step_id, {})
         evidence["fill"] = overlay["fill"]
         evidence["flags"] = list(evidence.get("flags") or []) + overlay["flags"]
-    fig = swimlane_figure(spec, kind=kind, annotations=merged)
-    where = swimlane_layout(spec, kind=kind, annotations=merged).set_index("step_id")
+    shape = {"kind": kind, "annotations": merged, "page": page, "direction": direction}
+    fig = swimlane_figure(spec, **shape)
+    where = swimlane_layout(spec, **shape).set_index("step_id")
     drawn = result.undesigned_flows.dropna(subset=["source"]).head(flows)
     ax = fig.axes[0]
     for number, flow in enumerate(drawn.itertuples(index=False)):

@@ -148,3 +148,39 @@ def test_a_filter_for_material_the_study_lacks_says_so(briefs):
     with open_study(briefs["survey"]["study"]) as study, pytest.raises(ResearchKitError) as err:
         assemble_findings(study, theme="waiting")
     assert "no interview notes" in str(err.value)
+
+
+def _structure(node, seen: set) -> list:
+    """Every element of a PDF structure tree below ``node``, depth first."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    if isinstance(node, IndirectObject):
+        if node.idnum in seen:
+            return []
+        seen.add(node.idnum)
+        node = node.get_object()
+    if isinstance(node, ArrayObject):
+        return [element for child in node for element in _structure(child, seen)]
+    if not isinstance(node, DictionaryObject) or ("/S" not in node and "/K" not in node):
+        return []
+    return [node] + (_structure(node["/K"], seen) if "/K" in node else [])
+
+
+@pytest.mark.parametrize("kind", list(STRANDS))
+def test_the_pdf_is_tagged_for_screen_readers(briefs, kind):
+    pypdf = pytest.importorskip("pypdf")
+    reader = pypdf.PdfReader(briefs[kind]["pdf"])
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en" and bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert reader.metadata.title == briefs[kind]["findings"].title
+    elements = _structure(root["/StructTreeRoot"], set())
+    kinds = [str(element.get("/S")) for element in elements]
+    assert kinds.count("/H1") == 1 and "/Table" in kinds
+    for element in elements:
+        if element.get("/S") == "/Figure":
+            assert str(element.get("/Alt", "")).strip()  # every chart says what it shows
+        if element.get("/S") == "/TH":
+            assert element["/A"].get_object()["/Scope"] in ("/Column", "/Row")
+    figures = sum(len(section.figures) for section in briefs[kind]["findings"].sections)
+    assert kinds.count("/Figure") >= figures

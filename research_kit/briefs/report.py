@@ -198,8 +198,56 @@ def export_pdf(findings: Findings, path: Path | str, **options: Any) -> Path:
         base_url=str(_template_dir()),
         url_fetcher=_local_only,
     )
-    document.write_pdf(path)
+    # PDF/UA-1: a tagged PDF (structure tree, /MarkInfo, figures' alternative text from their
+    # aria-label, the language and the title shown in the window) for screen readers.
+    document.write_pdf(path, pdf_variant="pdf/ua-1")
+    _scope_header_cells(path)
     return path
+
+
+def _scope_header_cells(path: Path) -> None:
+    """Give each table header cell of the PDF's structure tree its /Scope.
+
+    WeasyPrint tags ``<th>`` as /TH but leaves out the HTML ``scope``; PDF/UA checkers
+    (Matterhorn 15-003) want it: header rows of a /THead are column headers, a ``<th>`` in a
+    body row heads its row.
+    """
+    import pypdf
+    from pypdf.generic import DictionaryObject, NameObject
+
+    writer = pypdf.PdfWriter(clone_from=str(path))
+    tree = writer.root_object.get("/StructTreeRoot")
+    if tree is None:
+        return
+    for cell, in_head in _header_cells(tree.get_object()):
+        attributes = cell.get("/A")
+        attributes = attributes.get_object() if attributes is not None else DictionaryObject()
+        attributes[NameObject("/O")] = NameObject("/Table")
+        attributes[NameObject("/Scope")] = NameObject("/Column" if in_head else "/Row")
+        cell[NameObject("/A")] = attributes
+    with open(path, "wb") as out:
+        writer.write(out)
+
+
+def _header_cells(node, in_head: bool = False, seen: set | None = None):
+    """Every /TH element below ``node``, with whether it sits in a /THead."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    seen = set() if seen is None else seen
+    if isinstance(node, IndirectObject):
+        if node.idnum in seen:
+            return
+        seen.add(node.idnum)
+        node = node.get_object()
+    if isinstance(node, ArrayObject):
+        for child in node:
+            yield from _header_cells(child, in_head, seen)
+    elif isinstance(node, DictionaryObject) and node.get("/Type") != "/MCR":
+        kind = node.get("/S")
+        if kind == "/TH":
+            yield node, in_head
+        if "/K" in node:
+            yield from _header_cells(node["/K"], in_head or kind == "/THead", seen)
 
 
 def _local_only(url: str, *args: Any, **kwargs: Any):

@@ -1,5 +1,6 @@
 """Process mapping: process maps from YAML, event logs (CSV/XES), mining and rendering."""
 
+from research_kit.process.bpmn import process_map_bpmn, save_bpmn
 from research_kit.process.comparison import Comparison, compare, compare_groups, compare_periods
 from research_kit.process.discovery import directly_follows, end_activities, start_activities
 from research_kit.process.eventlog import (
@@ -61,6 +62,7 @@ __all__ = [
     "filter_top_variants",
     "format_duration",
     "parse_process_map",
+    "process_map_bpmn",
     "process_map_figure",
     "process_map_svg",
     "process_steps",
@@ -69,6 +71,7 @@ __all__ = [
     "read_process_map",
     "read_xes",
     "rework",
+    "save_bpmn",
     "save_figure",
     "start_activities",
     "step_annotations",

@@ -1,6 +1,7 @@
 """Process mapping: process maps from YAML, event logs (CSV/XES), mining and rendering."""
 
 from research_kit.process.bpmn import process_map_bpmn, save_bpmn
+from research_kit.process.chunked import ChunkedMining, mine_csv_in_chunks
 from research_kit.process.comparison import Comparison, compare, compare_groups, compare_periods
 from research_kit.process.discovery import directly_follows, end_activities, start_activities
 from research_kit.process.eventlog import (
@@ -39,6 +40,7 @@ from research_kit.process.xes import read_xes
 from research_kit.study import register_study_method
 
 __all__ = [
+    "ChunkedMining",
     "Comparison",
     "EventLogReading",
     "InstancePairing",
@@ -61,6 +63,7 @@ __all__ = [
     "filter_time_range",
     "filter_top_variants",
     "format_duration",
+    "mine_csv_in_chunks",
     "parse_process_map",
     "process_map_bpmn",
     "process_map_figure",

@@ -11,6 +11,12 @@ from research_kit.process.eventlog import (
 )
 from research_kit.process.events import event_table
 from research_kit.process.evidence import step_annotations, step_durations, step_evidence
+from research_kit.process.export import (
+    dfg_table,
+    save_dfg,
+    save_event_log_csv,
+    save_event_log_xes,
+)
 from research_kit.process.filters import (
     filter_activities,
     filter_cases,
@@ -54,6 +60,7 @@ __all__ = [
     "compare",
     "compare_groups",
     "compare_periods",
+    "dfg_table",
     "directly_follows",
     "end_activities",
     "event_table",
@@ -75,6 +82,9 @@ __all__ = [
     "read_xes",
     "rework",
     "save_bpmn",
+    "save_dfg",
+    "save_event_log_csv",
+    "save_event_log_xes",
     "save_figure",
     "start_activities",
     "step_annotations",

@@ -126,3 +126,11 @@ def test_alternatives_out_of_a_task_leave_through_an_exclusive_gateway() -> None
         f.get("targetRef"): f.get("sourceRef") for f in document.iter(f"{{{BPMN}}}sequenceFlow")
     }
     assert sources["Event_e1"] == sources["Event_e2"] == gateway.get("id")
+
+
+def test_map_command_writes_bpmn(sample_study_path: Path, tmp_path: Path, schema) -> None:
+    from research_kit.cli import main
+
+    output = tmp_path / "permit.bpmn"
+    assert main(["map", "--study", str(sample_study_path), "-o", str(output)]) == 0
+    assert schema.validate(etree.parse(str(output)))

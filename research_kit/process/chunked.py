@@ -21,7 +21,7 @@ A case must be mined whole, so the reader has to see each case's events together
   needs free disk space about the size of the log.
 
 Memory: one chunk (plus a carried-over case, or one bucket) and the merged counts; with
-``performance=True`` also 12 bytes per directly-follows pair, because exact medians and 90th
+``performance=True`` also 16 bytes per directly-follows pair, because exact medians and 90th
 percentiles of waits need every wait.
 """
 

@@ -103,3 +103,10 @@ def test_lifecycle_filter_across_chunks(tmp_path: Path) -> None:
     assert mined.lifecycle_dropped == 2
     with pytest.raises(EventLogError, match="no event has the lifecycle transition"):
         mine_csv_in_chunks(path, chunk_rows=1, transition="schedule", progress=False)
+
+
+def test_cases_of_one_event_give_an_empty_graph(tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text("case_id,activity,timestamp\nA,x,2025-01-01\nB,y,2025-01-02\n")
+    _assert_same(path, chunk_rows=1)
+    assert mine_csv_in_chunks(path, progress=False).dfg.empty

@@ -21,8 +21,8 @@ A case must be mined whole, so the reader has to see each case's events together
   needs free disk space about the size of the log.
 
 Memory: one chunk (plus a carried-over case, or one bucket) and the merged counts; with
-``performance=True`` also 16 bytes per directly-follows pair, because exact medians and 90th
-percentiles of waits need every wait.
+``performance=True`` also 8 bytes per directly-follows pair (its wait, kept by edge), because
+exact medians and 90th percentiles need every wait.
 """
 
 from __future__ import annotations
@@ -267,9 +267,7 @@ class _Merged:
     def __init__(self, *, performance: bool, use_start: bool) -> None:
         self.performance, self.use_start = performance, use_start
         self.codes: dict[str, int] = {}
-        self.sources: list[np.ndarray] = []
-        self.targets: list[np.ndarray] = []
-        self.waits: list[np.ndarray] = []
+        self.edge_waits: dict[tuple[int, int], list[np.ndarray]] = {}
         self.edge_counts: Counter[tuple[int, int]] = Counter()
         self.variant_counts: Counter[tuple[str, ...]] = Counter()
         self.starts: Counter[int] = Counter()
@@ -289,16 +287,20 @@ class _Merged:
         )
         activity = local[arrays.activity]
         pairs = arrays.pairs()
-        if self.performance:
-            self.sources.append(activity[pairs])
-            self.targets.append(activity[pairs + 1])
-            self.waits.append(arrays.waits(pairs).astype(np.int64))
-        else:
-            keys, counts = np.unique(
-                activity[pairs].astype(np.int64) << 32 | activity[pairs + 1], return_counts=True
-            )
-            for key, count in zip(keys.tolist(), counts.tolist(), strict=True):
-                self.edge_counts[(key >> 32, key & 0xFFFFFFFF)] += count
+        keys = activity[pairs].astype(np.int64) << 32 | activity[pairs + 1]
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        bounds = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else keys
+        ends = np.r_[bounds[1:], len(keys)] if len(keys) else keys
+        # Waits kept per edge (8 bytes a pair), so that no array of every pair is ever built.
+        waits = arrays.waits(pairs)[order] if self.performance else None
+        for key, start, end in zip(
+            keys[bounds].tolist(), bounds.tolist(), ends.tolist(), strict=True
+        ):
+            edge = (key >> 32, key & 0xFFFFFFFF)
+            self.edge_counts[edge] += end - start
+            if waits is not None:
+                self.edge_waits.setdefault(edge, []).append(waits[start:end].astype(np.int64))
         found = variants(events)
         for sequence, count in zip(found["activities"], found["count"].tolist(), strict=True):
             self.variant_counts[sequence] += count
@@ -322,16 +324,12 @@ class _Merged:
 
     def _dfg(self, names: pd.Index) -> pd.DataFrame:
         n = max(len(names), 1)
+        pairs = sorted(self.edge_counts)
+        keys = np.array([s * n + t for s, t in pairs], dtype=np.int64)
+        counts = np.array([self.edge_counts[p] for p in pairs], dtype=np.int64)
+        stats: dict[str, pd.Series] = {}
         if self.performance:
-            sources = np.concatenate(self.sources or [np.empty(0, np.int32)]).astype(np.int64)
-            targets = np.concatenate(self.targets or [np.empty(0, np.int32)])
-            waits = np.concatenate(self.waits or [np.empty(0, np.int64)])
-            keys, counts, stats = group_stats(sources * n + targets, waits)
-        else:
-            pairs = sorted(self.edge_counts)
-            keys = np.array([s * n + t for s, t in pairs], dtype=np.int64)
-            counts = np.array([self.edge_counts[p] for p in pairs], dtype=np.int64)
-            stats = {}
+            stats = self._wait_stats(pairs)
         frame = pd.DataFrame(
             {
                 "source": names.take(keys // n),
@@ -341,6 +339,18 @@ class _Merged:
             }
         )
         return sort_rows(frame, ["count", "source", "target"], [False, True, True])
+
+    def _wait_stats(self, pairs: list[tuple[int, int]]) -> dict[str, pd.Series]:
+        """The wait statistics of each edge, one edge's waits in memory at a time."""
+        empty = np.empty(0, dtype=np.int64)
+        per_edge = [group_stats(empty, empty)[2]]  # the columns, even with no edge
+        for edge in pairs:
+            waits = np.concatenate(self.edge_waits.pop(edge))
+            per_edge.append(group_stats(np.zeros(len(waits), dtype=np.int64), waits)[2])
+        return {
+            name: pd.concat([stats[name] for stats in per_edge], ignore_index=True)
+            for name in per_edge[0]
+        }
 
     def _variants(self) -> pd.DataFrame:
         sequences = list(self.variant_counts)

@@ -100,3 +100,16 @@ def test_dfg_as_csv_and_json(sample_log: pd.DataFrame, tmp_path: Path) -> None:
     records = json.loads(save_dfg(dfg, tmp_path / "dfg.json").read_text(encoding="utf-8"))
     assert [r["count"] for r in records] == dfg["count"].tolist()
     assert records[0]["median_seconds"] == pytest.approx(dfg["median"].iloc[0].total_seconds())
+
+
+def test_pm4py_reads_our_csv_back(sample_log: pd.DataFrame, tmp_path: Path) -> None:
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pm4py = pytest.importorskip("pm4py")
+        path = save_event_log_csv(sample_log, tmp_path / "out.csv")
+        theirs = pm4py.format_dataframe(pd.read_csv(path, dtype={"case:concept:name": str}))
+    theirs = theirs.sort_values(["case:concept:name", "time:timestamp"], kind="stable")
+    ours = sample_log.sort_values(["case_id", "timestamp"], kind="stable")
+    assert theirs["concept:name"].tolist() == ours["activity"].tolist()
+    times = pd.to_datetime(theirs["time:timestamp"], utc=True).dt.as_unit("ns")
+    assert times.tolist() == ours["timestamp"].tolist()

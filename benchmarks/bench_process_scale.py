@@ -7,8 +7,8 @@
    wall clock, and the ratio. Mining at 1M events against pm4py is in ``bench_mining.py``.
 2. **Mining 10,000,000 events in chunks**: ten such logs (1M cases) are written one after
    another into a temporary CSV (deleted afterwards), and ``mine_csv_in_chunks`` (Arrow
-   streaming reader, 1M-row chunks, DFG with waits, variants, start/end activities) runs in a
-   fresh subprocess that reports its wall-clock time (after imports) and peak resident memory
+   streaming reader, 500,000-row chunks, DFG with waits, variants, start/end activities) runs
+   in a fresh subprocess that reports its wall-clock time (after imports) and peak resident memory
    (``VmHWM`` of ``/proc/self/status``, the interpreter and imports included; Linux). For
    scale the same is done on the 1M-event file, and the in-memory path (``read_event_log`` +
    ``directly_follows`` + ``variants``) on the 1M file. Set ``RESEARCH_KIT_BENCH_10M=0`` to

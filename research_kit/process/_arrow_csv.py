@@ -56,8 +56,8 @@ def read_csv_cells(path: Path) -> pd.DataFrame | None:
 def csv_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     """The file's rows in chunks of at most ``chunk_rows``, each with its file ``line`` numbers.
 
-    Memory holds one Arrow block (a few MB) and one chunk. Lines are counted as in
-    ``read_event_log``: the header is line 1 and each record one line.
+    Memory holds a chunk and the Arrow blocks (4 MB each) it is gathered from. Lines are
+    counted as in ``read_event_log``: the header is line 1 and each record one line.
 
     Raises
     ------
@@ -80,23 +80,38 @@ def csv_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     try:
         reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 22),
             parse_options=_parse_options(separator),
             convert_options=_convert_options(header),
         )
         line = 2
-        for batch in reader:
-            for offset in range(0, batch.num_rows, chunk_rows):
-                piece = batch.slice(offset, chunk_rows).to_pandas()
-                piece["line"] = range(line, line + len(piece))
-                line += len(piece)
-                yield piece
+        for table in _tables_of(reader, chunk_rows):
+            piece = table.to_pandas()
+            piece["line"] = range(line, line + len(piece))
+            line += len(piece)
+            yield piece
     except pa.ArrowInvalid as exc:
         raise EventLogError(
             f"a row cannot be read ({str(exc).splitlines()[0][:200]})",
             path=path,
             hint="read the file with read_event_log to see the line, or export it again",
         ) from exc
+
+
+def _tables_of(reader: pacsv.CSVStreamingReader, rows: int) -> Iterator[pa.Table]:
+    """Arrow's record batches (a few MB each) gathered into tables of ``rows`` rows."""
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for batch in reader:
+        pending.append(batch)
+        count += batch.num_rows
+        while count >= rows:
+            table = pa.Table.from_batches(pending)
+            yield table.slice(0, rows)
+            rest = table.slice(rows)
+            pending, count = rest.to_batches(), rest.num_rows
+    if count:
+        yield pa.Table.from_batches(pending)
 
 
 def _dialect(sample: bytes, *, complete: bool) -> tuple[str, list[str]] | None:

@@ -1,4 +1,5 @@
-"""``research-kit map``: a process map drawn to SVG, PNG or PDF, with evidence pinned if asked."""
+"""``research-kit map``: a process map drawn to SVG, PNG or PDF (evidence pinned if asked), or
+written as BPMN 2.0 XML for bpmn.io, Camunda Modeler or Signavio (``-o map.bpmn``)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ def add_map_command(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="pin interview quotes and measured waits on the steps",
     )
-    drawing.add_argument("-o", "--output", required=True, help="file to write (.svg/.png/.pdf)")
+    drawing.add_argument(
+        "-o", "--output", required=True, help="file to write (.svg/.png/.pdf, or .bpmn)"
+    )
     drawing.set_defaults(run=_run_map)
 
 
@@ -32,11 +35,17 @@ def _run_map(args: argparse.Namespace) -> int:
     from research_kit.process.evidence import step_annotations
     from research_kit.process.render import save_figure, swimlane_figure
 
-    if Path(args.output).suffix.lower() not in (".svg", ".png", ".pdf"):
-        print(f"error: {args.output}: write the map as .svg, .png or .pdf", file=sys.stderr)
+    suffix = Path(args.output).suffix.lower()
+    if suffix not in (".svg", ".png", ".pdf", ".bpmn"):
+        print(f"error: {args.output}: write the map as .svg, .png, .pdf or .bpmn", file=sys.stderr)
         return EXIT_UNUSABLE
     with open_study(args.study, create=False) as study:
         spec = study.process_map()
+        if suffix == ".bpmn":
+            from research_kit.process.bpmn import save_bpmn
+
+            print(f"wrote {save_bpmn(spec, args.output)}")
+            return EXIT_OK
         notes = step_annotations(study, spec) if args.evidence else None
         path = save_figure(swimlane_figure(spec, kind=args.kind, annotations=notes), args.output)
     print(f"wrote {path}")

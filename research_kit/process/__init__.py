@@ -1,6 +1,8 @@
 """Process mapping: process maps from YAML, event logs (CSV/XES), mining and rendering."""
 
+from research_kit.process.bpmn import process_map_bpmn, save_bpmn
 from research_kit.process.calendars import BusinessCalendar
+from research_kit.process.chunked import ChunkedMining, mine_csv_in_chunks
 from research_kit.process.comparison import Comparison, compare, compare_groups, compare_periods
 from research_kit.process.conformance import (
     Conformance,
@@ -23,6 +25,12 @@ from research_kit.process.eventlog import (
 )
 from research_kit.process.events import event_table
 from research_kit.process.evidence import step_annotations, step_durations, step_evidence
+from research_kit.process.export import (
+    dfg_table,
+    save_dfg,
+    save_event_log_csv,
+    save_event_log_xes,
+)
 from research_kit.process.filters import (
     filter_activities,
     filter_cases,
@@ -60,6 +68,7 @@ from research_kit.study import register_study_method
 
 __all__ = [
     "BusinessCalendar",
+    "ChunkedMining",
     "Comparison",
     # conformance to the designed map
     "Conformance",
@@ -84,6 +93,7 @@ __all__ = [
     "conformance_figure",
     "deadline_cases",
     "deadline_performance",
+    "dfg_table",
     "directly_follows",
     "dotted_chart",
     "end_activities",
@@ -96,7 +106,9 @@ __all__ = [
     "format_duration",
     "handover_figure",
     "handovers",
+    "mine_csv_in_chunks",
     "parse_process_map",
+    "process_map_bpmn",
     "process_map_figure",
     "process_map_fit",
     "process_map_svg",
@@ -107,6 +119,10 @@ __all__ = [
     "read_process_map",
     "read_xes",
     "rework",
+    "save_bpmn",
+    "save_dfg",
+    "save_event_log_csv",
+    "save_event_log_xes",
     "save_figure",
     "start_activities",
     "step_annotations",

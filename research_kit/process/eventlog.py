@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from research_kit.errors import EventLogError
+from research_kit.process._arrow_csv import read_csv_cells
 from research_kit.process.events import (
     ACTIVITY,
     CASE,
@@ -183,7 +184,9 @@ def read_event_log_with_details(
             path, columns=columns, timezone=timezone, errors=errors, transition=transition
         )
     check_choices(errors, transition)
-    frame = read_csv_table(path, error_class=EventLogError)
+    frame = read_csv_cells(path)  # Arrow, when the file is plain UTF-8 CSV
+    if frame is None:
+        frame = read_csv_table(path, error_class=EventLogError)
     frame["line"] = np.arange(2, len(frame) + 2)
     return tidy_events(
         frame, path, columns, timezone=timezone, errors=errors, transition=transition

@@ -111,13 +111,15 @@ def tidy_events(
     errors: str = "raise",
     transition: str | None = "complete",
     source_lines: np.ndarray | None = None,
+    require_transition: bool = True,
 ) -> EventLogReading:
     """Turn a raw table of events (text cells and a ``line`` column) into a tidy event table.
 
     The shared second half of every reader: maps ``columns`` (standard name → the frame's
     column, ``None`` for optional ones not named), filters lifecycle transitions, parses
     timestamps and sorts. ``source_lines`` (XES) gives the file line of event number ``line``
-    so that messages can point into the file.
+    so that messages can point into the file. ``require_transition=False`` accepts a frame
+    with no event of the wanted transition (one chunk of a larger log may have none).
 
     Returns
     -------
@@ -134,10 +136,10 @@ def tidy_events(
     """
     check_choices(errors, transition)
     where = _Where(source_lines)
-    used = _resolve_columns(frame, columns, path)
+    used = resolve_columns(frame, columns, path)
     events = _standardise(frame, used)
     _check_required_values(events, path, where)
-    events, dropped = _filter_lifecycle(events, transition, path)
+    events, dropped = _filter_lifecycle(events, transition, path, required=require_transition)
     events[TIMESTAMP], bad, outside = parse_timestamps(events[TIMESTAMP], timezone)
     if START in used:
         events[START], bad_start, outside_start = parse_timestamps(
@@ -332,10 +334,20 @@ def check_choices(errors: str, transition: str | None) -> None:
         raise ValueError(f"transition must be a string or None, not {transition!r}")
 
 
-def _resolve_columns(
+def resolve_columns(
     frame: pd.DataFrame, columns: dict[str, str | None], path: Path
 ) -> dict[str, str]:
-    """Standard name → the frame's column, using XES standard names where a name is missing."""
+    """Standard name → the frame's column, using XES standard names where a name is missing.
+
+    Raises :class:`~research_kit.errors.EventLogError` when a named column is missing or one
+    column is named for two roles.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame(columns=["case:concept:name", "concept:name", "when"])
+    >>> resolve_columns(raw, {"timestamp": "when"}, Path("log.csv"))
+    {'case_id': 'case:concept:name', 'activity': 'concept:name', 'timestamp': 'when'}
+    """
     present = set(map(str, frame.columns))
     used: dict[str, str] = {}
     for role in (CASE, ACTIVITY, TIMESTAMP):
@@ -389,7 +401,7 @@ def _check_required_values(events: pd.DataFrame, path: Path, where: _Where) -> N
 
 
 def _filter_lifecycle(
-    events: pd.DataFrame, transition: str | None, path: Path
+    events: pd.DataFrame, transition: str | None, path: Path, *, required: bool = True
 ) -> tuple[pd.DataFrame, int]:
     if transition is None or LIFECYCLE not in events:
         return events, 0
@@ -402,14 +414,25 @@ def _filter_lifecycle(
     dropped = int((~keep).sum())
     if dropped == 0:
         return events, 0
-    if not keep.any():
-        raise EventLogError(
-            f"no event has the lifecycle transition {transition!r}",
-            path=path,
-            hint="pass transition=None (lifecycle=None for read_xes) to keep every event, or "
-            "name the transition to keep",
-        )
+    if required and not keep.any():
+        raise no_transition_error(transition, path)
     return events.loc[keep], dropped
+
+
+def no_transition_error(transition: str, path: Path) -> EventLogError:
+    """The error for a log in which no event has the lifecycle transition asked for.
+
+    Examples
+    --------
+    >>> print(no_transition_error("complete", Path("log.csv")).hint)  # doctest: +ELLIPSIS
+    pass transition=None ...
+    """
+    return EventLogError(
+        f"no event has the lifecycle transition {transition!r}",
+        path=path,
+        hint="pass transition=None (lifecycle=None for read_xes) to keep every event, or "
+        "name the transition to keep",
+    )
 
 
 def _handle_unparsed(

@@ -21,6 +21,7 @@ import pytest
 from research_kit import open_study
 from research_kit.briefs.serve import free_port, serve, wait_until_ready
 from research_kit.interviews import import_shipped_codings
+from tests._axe import axe_violations
 
 ROOT = Path(__file__).resolve().parents[1]
 BRIEF = ROOT / "notebooks" / "briefs" / "findings.ipynb"
@@ -201,3 +202,8 @@ def test_the_dashboard_passes_the_privacy_audit(browser_page, brief_study, tmp_p
     with open_study(brief_study) as study:
         found = privacy_audit(study, [page])
     assert found.empty, found.to_string()
+
+
+def test_the_dashboard_has_no_axe_violation(browser_page):
+    pytest.importorskip("axe_playwright_python")
+    assert axe_violations(browser_page) == []

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests._axe import axe_violations
 
 ROOT = Path(__file__).resolve().parents[1]
 BRIEF = ROOT / "notebooks" / "briefs" / "study_overview.ipynb"
@@ -54,27 +54,14 @@ def _wait_for(url: str, process: subprocess.Popen, timeout: float = 600) -> None
 
 @pytest.fixture
 def voila_brief(sample_study_path):
-    port = _free_port()
-    env = {**os.environ, "RESEARCH_KIT_STUDY": str(sample_study_path), "MPLBACKEND": "Agg"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "voila",
-            str(BRIEF),
-            "--no-browser",
-            "--Voila.ip=127.0.0.1",
-            f"--port={port}",
-            "--strip_sources=True",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    """The overview brief served as stakeholders get it: research_kit's Voila template."""
+    from research_kit.briefs.serve import free_port, serve, wait_until_ready
+
+    port = free_port()
+    process = serve(BRIEF, port=port, study=sample_study_path, preheat=False, quiet=True)
     url = f"http://127.0.0.1:{port}/"
     try:
-        _wait_for(url, process)
+        wait_until_ready(url, timeout=600, process=process)  # a hang guard
         yield url
     finally:
         process.terminate()
@@ -95,6 +82,7 @@ def test_brief_renders_figures_and_no_source_code(voila_brief, sample_study_path
         body = page.inner_text("body")
         (tmp_path / "overview.html").write_text(page.content(), encoding="utf-8")
         page.screenshot(path=str(tmp_path / "brief.png"), full_page=True)
+        violations = axe_violations(page)
         browser.close()
     from research_kit import open_study
     from research_kit.briefs.audit import privacy_audit
@@ -106,3 +94,27 @@ def test_brief_renders_figures_and_no_source_code(voila_brief, sample_study_path
     assert "Port Alder small-business permitting study" in body
     assert "open_study" not in body, "sources must be stripped from the brief"
     assert found.empty, found.to_string()
+    assert violations == []
+
+
+def test_the_gallery_of_briefs_has_no_axe_violation(sample_study_path):
+    from playwright.sync_api import sync_playwright
+
+    from research_kit.briefs.serve import BRIEFS_DIR, free_port, serve, wait_until_ready
+
+    port = free_port()
+    process = serve(BRIEFS_DIR, port=port, study=sample_study_path, preheat=False, quiet=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_ready(url, timeout=600, process=process)  # a hang guard
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.goto(url, timeout=600_000)
+            page.get_by_role("link", name="findings", exact=False).first.wait_for(timeout=600_000)
+            violations = axe_violations(page)
+            browser.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=600)  # a hang guard
+    assert violations == []

@@ -38,6 +38,7 @@ from research_kit.process.instances import (
 )
 from research_kit.process.material import check, process_steps, study_event_log, study_process_map
 from research_kit.process.overlay import conformance_annotations, conformance_figure
+from research_kit.process.pages import swimlane_page_plan, swimlane_pages
 from research_kit.process.performance import bottlenecks, case_durations, rework
 from research_kit.process.process_net import ProcessNet, process_net
 from research_kit.process.render import (
@@ -119,6 +120,8 @@ __all__ = [
     "swimlane_figure",
     "swimlane_fit",
     "swimlane_layout",
+    "swimlane_page_plan",
+    "swimlane_pages",
     "swimlane_svg",
     "variants",
     "wilson_interval",

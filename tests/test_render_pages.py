@@ -11,7 +11,13 @@ import warnings
 
 import pytest
 
-from research_kit.process import read_process_map
+from research_kit.process import (
+    conformance,
+    conformance_annotations,
+    conformance_pages,
+    read_event_log,
+    read_process_map,
+)
 from research_kit.process.pages import swimlane_page_plan, swimlane_pages
 from research_kit.process.spec import parse_process_map
 from tests.test_render_page import PAGES, print_size
@@ -50,6 +56,14 @@ def _marks(fig) -> list[str]:
     return [text for gid, text in _texts(fig, "step-continues").items() if gid.endswith("-label")]
 
 
+def _named(mark: str, spec) -> set[tuple[int, str]]:
+    """The (page, step id) pairs a mark names: "from p. 1: A; p. 4: B, C"."""
+    named = set()
+    for number, chunk in re.findall(r"p\. (\d+): ([^;]+)", mark):
+        named |= {(int(number), s.id) for s in spec.steps if s.label in chunk}
+    return named
+
+
 def test_every_page_prints_at_7_pt_or_more(drawn):
     page, figures = drawn
     assert len(figures) > 1  # the bundled map does not fit one page at 7 pt
@@ -80,14 +94,13 @@ def test_every_flow_is_drawn_or_marked_on_both_its_pages(drawn, bundled_spec):
         entering = [m for m in _marks(figures[there - 1]) if m.startswith("from ")]
         way = "back to" if there < here else "to"
         assert any(m.startswith(f"{way} p. {there}: {target.label}") for m in leaving), flow
-        assert any(f"p. {here}: {source.label}" in m for m in entering), flow
+        assert any((here, source.id) in _named(m, bundled_spec) for m in entering), flow
     assert cut > 0
     # and no mark names a page or step that is not there
     for fig in figures:
         for mark in _marks(fig):
-            for number, label in re.findall(r"p\. (\d+): ([^;]+)", mark):
-                step = next(s for s in bundled_spec.steps if s.label == label.strip())
-                assert page_of[step.id] == int(number)
+            named = _named(mark, bundled_spec)
+            assert named and all(page_of[step] == number for number, step in named), mark
 
 
 def test_page_counters_and_one_legend(drawn, bundled_spec):
@@ -116,7 +129,7 @@ def test_a_small_map_is_one_page_without_marks():
         "flows: [{from: s, to: r}, {from: r, to: e}]\n"
     )
     (fig,) = swimlane_pages(spec, page="letter-portrait")
-    assert _texts(fig)["title"] == "Tiny (page 1 of 1)"
+    assert _texts(fig)["title"] == "Tiny"  # no counter on a single page
     assert _marks(fig) == [] and _steps_on(fig) == {"s", "r", "e"}
 
 
@@ -130,3 +143,32 @@ def test_a_page_too_small_for_one_step_warns_and_still_shows_every_step():
     with pytest.warns(UserWarning, match="even one step to a page"):
         figures = swimlane_pages(spec, page=(1.0, 1.0))
     assert set().union(*(_steps_on(f) for f in figures)) == {"s", "e"}
+
+
+def test_conformance_pages_draw_the_overlay_page_by_page(bundled_spec):
+    from tests.conftest import SAMPLE_STUDY
+
+    log = read_event_log(SAMPLE_STUDY / "process" / "permit_events.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # activities of the log on no step
+        result = conformance(bundled_spec, log)
+    figures = conformance_pages(bundled_spec, result, page="letter-portrait", flows=20)
+    plan = swimlane_page_plan(
+        bundled_spec,
+        page="letter-portrait",
+        annotations=conformance_annotations(result),
+    ).set_index("step_id")
+    drawn = result.undesigned_flows.dropna(subset=["source"]).head(20)
+    same = drawn["source"].map(plan["page"]) == drawn["target"].map(plan["page"])
+    arcs = [
+        p.get_gid()
+        for fig in figures
+        for p in fig.axes[0].patches
+        if (p.get_gid() or "").startswith("undesigned-flow-")
+    ]
+    assert len(arcs) == int(same.sum())
+    for fig in figures:
+        assert print_size(fig, "letter-portrait")[1] >= 7.0 - 1e-9
+        (key,) = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "conformance-key"]
+        if not same.all():
+            assert f"{int((~same).sum())} more across pages" in key.replace("\n", " ")

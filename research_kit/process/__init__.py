@@ -37,7 +37,11 @@ from research_kit.process.instances import (
     activity_instances_with_details,
 )
 from research_kit.process.material import check, process_steps, study_event_log, study_process_map
-from research_kit.process.overlay import conformance_annotations, conformance_figure
+from research_kit.process.overlay import (
+    conformance_annotations,
+    conformance_figure,
+    conformance_pages,
+)
 from research_kit.process.pages import swimlane_page_plan, swimlane_pages
 from research_kit.process.performance import bottlenecks, case_durations, rework
 from research_kit.process.process_net import ProcessNet, process_net
@@ -83,6 +87,7 @@ __all__ = [
     "conformance",
     "conformance_annotations",
     "conformance_figure",
+    "conformance_pages",
     "deadline_cases",
     "deadline_performance",
     "directly_follows",

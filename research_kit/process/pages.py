@@ -297,7 +297,7 @@ def _page_spec(spec: ProcessMap, steps: list[str], page_of: dict | None, number:
                 step,
                 *(marks[m] for m in out_of[step.id]),
             ]
-    name = f"{spec.name} (page {number} of {total})"
+    name = f"{spec.name} (page {number} of {total})" if total > 1 else spec.name
     sub = ProcessMap(
         name,
         spec.description,
@@ -311,11 +311,14 @@ def _page_spec(spec: ProcessMap, steps: list[str], page_of: dict | None, number:
 
 
 def _mark_label(spec: ProcessMap, there: list[str], inward: bool, page_of, number: int) -> str:
-    """What a continuation mark says: "to p. 3: Plan review", "from p. 1: Apply; p. 4: …"."""
-    parts = []
+    """What a mark says: "to p. 3: Plan review", "from p. 1: Apply; p. 4: Fire review, Pay"."""
+    by_page: dict[int, list[str]] = {}
     for step_id in there:
-        where = page_of[step_id] if page_of else 99
-        parts.append(f"p. {where}: {spec.step(step_id).label}")
+        by_page.setdefault(page_of[step_id] if page_of else 99, []).append(step_id)
+    parts = [
+        f"p. {where}: " + ", ".join(spec.step(step_id).label for step_id in steps)
+        for where, steps in sorted(by_page.items())
+    ]
     if inward:
         return "from " + "; ".join(parts)
     return ("back to " if page_of and page_of[there[0]] < number else "to ") + parts[0]

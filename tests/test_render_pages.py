@@ -172,3 +172,14 @@ def test_conformance_pages_draw_the_overlay_page_by_page(bundled_spec):
         (key,) = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "conformance-key"]
         if not same.all():
             assert f"{int((~same).sum())} more across pages" in key.replace("\n", " ")
+
+
+def test_a_page_draws_only_the_lanes_with_steps_on_it(drawn, bundled_spec):
+    _, figures = drawn
+    lane_of = {step.id: step.lane for step in bundled_spec.steps}
+    for fig in figures:
+        drawn_lanes = {
+            re.sub(r"-row\d+$", "", gid.removeprefix("lane-").removesuffix("-label"))
+            for gid in _texts(fig, "lane-")
+        }
+        assert drawn_lanes == {lane_of[step] for step in _steps_on(fig)}

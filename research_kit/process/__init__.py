@@ -42,7 +42,7 @@ from research_kit.process.overlay import (
     conformance_figure,
     conformance_pages,
 )
-from research_kit.process.pages import swimlane_page_plan, swimlane_pages
+from research_kit.process.pages import swimlane_page_plan, swimlane_pages, swimlane_pages_svg
 from research_kit.process.performance import bottlenecks, case_durations, rework
 from research_kit.process.process_net import ProcessNet, process_net
 from research_kit.process.render import (
@@ -127,6 +127,7 @@ __all__ = [
     "swimlane_layout",
     "swimlane_page_plan",
     "swimlane_pages",
+    "swimlane_pages_svg",
     "swimlane_svg",
     "variants",
     "wilson_interval",

@@ -27,9 +27,10 @@ from research_kit.process._fit import fit_swimlane, page_area
 from research_kit.process._layout import swimlane_scene
 from research_kit.process._scene import Scene
 from research_kit.process._style import SMALLEST_PT
+from research_kit.process.render import figure_svg
 from research_kit.process.spec import ProcessMap, Step
 
-__all__ = ["CONTINUATION_FILL", "swimlane_page_plan", "swimlane_pages"]
+__all__ = ["CONTINUATION_FILL", "swimlane_page_plan", "swimlane_pages", "swimlane_pages_svg"]
 
 #: Fill of the continuation marks where a flow leaves or enters a page.
 CONTINUATION_FILL = "#E4E9F0"
@@ -104,6 +105,20 @@ def swimlane_pages(
     """
     sheets = _plan(spec, page, kind, annotations, direction, min_font_pt)
     return [draw_scene(sheet.scene) for sheet in sheets]
+
+
+def swimlane_pages_svg(spec: ProcessMap, **options) -> list[str]:
+    """Draw a process map over pages (see :func:`swimlane_pages`) and return each as SVG text.
+
+    Examples
+    --------
+    >>> from research_kit.process import read_process_map
+    >>> spec = read_process_map("interview_data/process/permit_process.yml")
+    >>> pages = swimlane_pages_svg(spec, page="letter-portrait")
+    >>> len(pages) > 1 and all('id="step-' in svg for svg in pages)
+    True
+    """
+    return [figure_svg(fig) for fig in swimlane_pages(spec, **options)]
 
 
 def swimlane_page_plan(
@@ -298,10 +313,12 @@ def _page_spec(spec: ProcessMap, steps: list[str], page_of: dict | None, number:
                 *(marks[m] for m in out_of[step.id]),
             ]
     name = f"{spec.name} (page {number} of {total})" if total > 1 else spec.name
+    # Only the lanes with steps on the page: an unwrapped page would draw every lane.
+    used = {step.lane for step in ordered}
     sub = ProcessMap(
         name,
         spec.description,
-        list(spec.lanes),
+        [lane for lane in spec.lanes if lane.id in used],
         ordered,
         list(flows.values()),
         dict(spec.systems),

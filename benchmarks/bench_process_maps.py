@@ -4,8 +4,9 @@ Draws (best of 3, wall clock) the dense real map — ``receipt.csv`` of the shar
 data, 27 activities and 114 arrows with its start and end — the bundled mined map
 (``interview_data/process/permit_events.csv``) and the bundled swimlane
 (``permit_process.yml``): as one long drawing (no page) and fitted to a letter page in both
-orientations. For each it reports the seconds to draw (figure and SVG text), the figure's
-aspect ratio (width / height), and on a page the smallest text at print size (the smallest
+orientations, and the swimlane cut into pages at full size (``swimlane_pages``). For each
+it reports the seconds to draw (figure and SVG text), the figure's aspect ratio (width /
+height), and on a page the smallest text at print size (the smallest
 font of the figure times the scale it prints at, never enlarged) and, for mined maps, how much
 of the map is shown. Without the reference data only the bundled figures are reported.
 
@@ -36,6 +37,7 @@ from research_kit.process import (
     start_activities,
     swimlane_figure,
     swimlane_fit,
+    swimlane_pages,
 )
 from research_kit.process.render import process_map_svg
 
@@ -161,6 +163,26 @@ def swimlane_rows() -> list[tuple[str, str, float, str]]:
                 f"bundled swimlane: direction and rows, {page_name}",
                 fit["rows"],
                 f"rows {fit['direction']}",
+            ),
+        ]
+    return rows + swimlane_page_rows(spec)
+
+
+def swimlane_page_rows(spec) -> list[tuple[str, str, float, str]]:
+    """The swimlane over several pages at full size: pages, smallest text, drawing time."""
+    rows = []
+    for page_name, page in PAGES.items():
+        key = page_name.replace(" ", "-")
+        seconds, figs = best_of(lambda key=key: swimlane_pages(spec, page=key))
+        name = f"bundled swimlane on {page_name} pages"
+        rows += [
+            (SECTION, f"{name}: draw all pages", seconds, "s"),
+            (SECTION, f"{name}: pages", len(figs), "pages"),
+            (
+                SECTION,
+                f"{name}: smallest text at print, smallest page",
+                min(smallest_at_print(fig, page) for fig in figs),
+                "pt",
             ),
         ]
     return rows

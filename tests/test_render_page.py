@@ -61,7 +61,7 @@ def spec(sample_study_path):
     return read_process_map(sample_study_path / "process" / "permit_process.yml")
 
 
-def _print_size(fig, page: str) -> tuple[float, float]:
+def print_size(fig, page: str) -> tuple[float, float]:
     """The scale the figure prints at on the page (never enlarged) and its smallest text, in pt."""
     width, height = fig.get_size_inches()
     area_w, area_h = page_area(page)
@@ -106,7 +106,7 @@ def _check_labels(fig) -> None:
 @pytest.mark.parametrize("page", PAGES)
 def test_bundled_mined_map_prints_no_text_under_7pt(bundled_map, page):
     fig = process_map_figure(**bundled_map, page=page)
-    scale, smallest = _print_size(fig, page)
+    scale, smallest = print_size(fig, page)
     assert smallest >= 7.0 - 1e-9
     assert scale == 1.0  # it fits the text block at full size
     fit = process_map_fit(**bundled_map, page=page).iloc[0]
@@ -121,7 +121,7 @@ def test_bundled_mined_map_prints_no_text_under_7pt(bundled_map, page):
 def test_dense_real_maps_are_simplified_until_they_print_at_7pt(shared_data, log_name, page):
     mined = _mined(shared_data / "process" / log_name)
     fig = process_map_figure(**mined, page=page)
-    _, smallest = _print_size(fig, page)
+    _, smallest = print_size(fig, page)
     assert smallest >= 7.0 - 1e-9
     fit = process_map_fit(**mined, page=page).iloc[0]
     drawn = _edge_paths(fig)
@@ -172,11 +172,11 @@ def test_swimlane_fit_reports_its_print_size_truthfully(spec, page):
     else:  # the bundled map has 24 steps in 7 lanes: too large for a letter page at 7 pt
         with pytest.warns(UserWarning, match="larger page"):
             fig = swimlane_figure(spec, page=page)
-    scale, smallest = _print_size(fig, page)
+    scale, smallest = print_size(fig, page)
     assert fit["smallest_pt"] == pytest.approx(smallest, abs=0.01)
     assert fit["fits"] == (smallest >= 7.0 - 1e-9)
     # Wrapping into rows prints larger than the one long row drawn without a page.
-    whole_scale, _ = _print_size(swimlane_figure(spec), page)
+    whole_scale, _ = print_size(swimlane_figure(spec), page)
     assert scale > 1.2 * whole_scale
     for step in spec.steps:  # every step is still drawn, with its label
         assert any(t.get_gid() == f"step-{step.id}-label" for t in fig.axes[0].texts)
@@ -198,7 +198,7 @@ def test_a_small_swimlane_fits_at_full_size(page):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # it fits: no warning
         fig = swimlane_figure(spec, page=page)
-    scale, smallest = _print_size(fig, page)
+    scale, smallest = print_size(fig, page)
     assert scale == 1.0 and smallest >= 7.0
     assert swimlane_fit(spec, page=page).iloc[0]["fits"]
 

@@ -16,7 +16,13 @@ import pytest
 
 from research_kit import open_study
 from research_kit.briefs import _survey_findings as survey_findings
-from research_kit.briefs import assemble_findings, export_html, export_pdf, render_html
+from research_kit.briefs import (
+    assemble_findings,
+    export_html,
+    export_pdf,
+    render_html,
+    section_html,
+)
 from research_kit.briefs.content import SUPPRESSED
 from research_kit.errors import ResearchKitError
 from research_kit.interviews import import_shipped_codings
@@ -217,3 +223,49 @@ def test_render_html_links_the_stylesheet_when_not_standalone(hostile):
     findings, _, _ = hostile
     linked = render_html(findings, standalone=False)
     assert 'href="findings.css"' in linked and "<style>" not in linked
+
+
+def _text_sizes(page) -> list[float]:
+    """The printed size in points of every text object of a PDF page (pypdfium2)."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+
+    sizes = []
+    for obj in page.get_objects(max_depth=10):
+        if obj.type == pdfium.raw.FPDF_PAGEOBJ_TEXT:
+            size = ctypes.c_float()
+            pdfium.raw.FPDFTextObj_GetFontSize(obj.raw, ctypes.byref(size))
+            matrix = obj.get_matrix()
+            sizes.append(size.value * (matrix.a**2 + matrix.b**2) ** 0.5)
+    return sizes
+
+
+def test_the_pdf_prints_the_swimlane_over_pages_at_7_pt(hostile):
+    pdfium = pytest.importorskip("pypdfium2")
+    findings, html, pdf_path = hostile
+    (figure,) = findings.section("process").figures
+    assert len(figure.print_pages) > 1
+    # the screen keeps one drawing; print shows the pages instead
+    assert html.count('class="rk-svg rk-print-page"') == len(figure.print_pages)
+    assert "rk-section-wide" not in html.split('id="process"')[0].rsplit("<section", 1)[-1]
+    document = pdfium.PdfDocument(str(pdf_path))
+    try:
+        counters = []
+        for page in document:
+            text = page.get_textpage().get_text_range()
+            found = re.findall(r"\(page (\d+) of (\d+)\)", text)
+            if found:
+                counters += found
+                assert min(_text_sizes(page)) >= 7.0 - 0.01
+    finally:
+        document.close()
+    total = len(figure.print_pages)
+    assert counters == [(str(n), str(total)) for n in range(1, total + 1)]
+
+
+def test_the_dashboard_section_keeps_one_scrollable_swimlane(hostile):
+    findings, _, _ = hostile
+    html = section_html(findings.section("process"))
+    assert "rk-print-page" not in html and "rk-figure-wide" in html
+    assert html.count("<svg") == 1

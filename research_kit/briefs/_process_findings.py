@@ -35,6 +35,9 @@ _COMMON_STEP = 0.10
 #: Step evidence on the swimlane: quotes are read whole, redacted, then cut to this length.
 _WHOLE_QUOTE = 100_000
 _STEP_QUOTE_LENGTH = 200
+#: The text block, in inches, a page of the swimlane fills in the PDF: A4 portrait (174 by
+#: 255 mm inside the report's margins) less room for a caption.
+_PRINT_PAGE = (6.8, 9.2)
 
 
 def process_section(study, log, coder, *, ward, facts, gate: StakeholderGate) -> Section:
@@ -162,12 +165,19 @@ def _process_figure(study, log, coder, gate: StakeholderGate) -> FigureSpec:
         f"Swimlane map of the {spec.name} process, annotated with median waits and "
         "interview evidence per step."
     )
+    # On paper the map is cut into portrait pages that print every label at 7 pt or more;
+    # the screen keeps one drawing to scroll.
+    pages = pm.swimlane_pages_svg(spec, annotations=annotations, page=_PRINT_PAGE)
     return FigureSpec(
         viz.inline_svg(pm.swimlane_svg(spec, annotations=annotations), alt),
         alt,
         "The process as designed, with the median wait before each step (from the event log) "
         "and how often interviews mention it.",
         wide=True,
+        print_pages=[
+            viz.inline_svg(svg, f"{alt} Page {n} of {len(pages)}.")
+            for n, svg in enumerate(pages, start=1)
+        ],
     )
 
 

@@ -67,6 +67,9 @@ class FigureSpec:
     caption: str = ""
     #: A wide diagram (a swimlane map): the PDF gives it a landscape page of its own.
     wide: bool = False
+    #: The figure cut into pages for print (a swimlane too large for one page at 7 pt): the
+    #: PDF shows these, each on a portrait page of its own; the screen shows ``svg``.
+    print_pages: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -400,7 +400,13 @@ def _through_gate(findings: Findings, gate: StakeholderGate) -> Findings:
             summary=text(part.summary),
             tables=[Table(text(t.caption), gate.frame(t.frame), text(t.note)) for t in part.tables],
             figures=[
-                FigureSpec(gate.svg(f.svg), text(f.alt), text(f.caption), wide=f.wide)
+                FigureSpec(
+                    gate.svg(f.svg),
+                    text(f.alt),
+                    text(f.caption),
+                    wide=f.wide,
+                    print_pages=[gate.svg(page) for page in f.print_pages],
+                )
                 for f in part.figures
             ],
             quotes=[Quote(text(q.text), text(q.attribution), text(q.theme)) for q in part.quotes],

@@ -164,6 +164,7 @@ def render_html(
         standalone=standalone,
         css=Markup(css) if standalone else None,  # our own stylesheet file, not user text
         logo_uri=logo_uri,
+        paged=True,  # figures cut into pages for print come too (the stylesheet shows them)
     )
 
 

@@ -45,7 +45,12 @@ from research_kit.process.instances import (
     activity_instances_with_details,
 )
 from research_kit.process.material import check, process_steps, study_event_log, study_process_map
-from research_kit.process.overlay import conformance_annotations, conformance_figure
+from research_kit.process.overlay import (
+    conformance_annotations,
+    conformance_figure,
+    conformance_pages,
+)
+from research_kit.process.pages import swimlane_page_plan, swimlane_pages, swimlane_pages_svg
 from research_kit.process.performance import bottlenecks, case_durations, rework
 from research_kit.process.process_net import ProcessNet, process_net
 from research_kit.process.render import (
@@ -91,6 +96,7 @@ __all__ = [
     "conformance",
     "conformance_annotations",
     "conformance_figure",
+    "conformance_pages",
     "deadline_cases",
     "deadline_performance",
     "dfg_table",
@@ -135,6 +141,9 @@ __all__ = [
     "swimlane_figure",
     "swimlane_fit",
     "swimlane_layout",
+    "swimlane_page_plan",
+    "swimlane_pages",
+    "swimlane_pages_svg",
     "swimlane_svg",
     "variants",
     "wilson_interval",

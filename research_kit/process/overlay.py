@@ -16,8 +16,9 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
-from research_kit.process._style import EDGE_PT, INK
+from research_kit.process._style import EDGE_PT, INK, wrap
 from research_kit.process.conformance import Conformance
+from research_kit.process.pages import swimlane_page_plan, swimlane_pages
 from research_kit.process.render import swimlane_figure, swimlane_layout
 from research_kit.process.spec import ProcessMap
 
@@ -135,23 +136,21 @@ def conformance_figure(
     >>> [p.get_gid() for p in fig.axes[0].patches if (p.get_gid() or "").startswith("undes")]
     ['undesigned-flow-0']
     """
-    merged = {step_id: dict(values) for step_id, values in (annotations or {}).items()}
-    for step_id, overlay in conformance_annotations(result, min_share=min_share).items():
-        evidence = merged.setdefault(step_id, {})
-        evidence["fill"] = overlay["fill"]
-        evidence["flags"] = list(evidence.get("flags") or []) + overlay["flags"]
-    shape = {"kind": kind, "annotations": merged, "page": page, "direction": direction}
+    shape = {
+        "kind": kind,
+        "annotations": _merged(annotations, result, min_share),
+        "page": page,
+        "direction": direction,
+    }
     fig = swimlane_figure(spec, **shape)
     where = swimlane_layout(spec, **shape).set_index("step_id")
-    drawn = result.undesigned_flows.dropna(subset=["source"]).head(flows)
     ax = fig.axes[0]
-    for number, flow in enumerate(drawn.itertuples(index=False)):
+    for number, flow in enumerate(_undesigned(result, flows).itertuples(index=False)):
         _draw_arc(ax, where.loc[flow.source], where.loc[flow.target], flow.cases, number)
     ax.text(
         fig.get_figwidth() - 0.2,
         0.56,
-        "Conformance: red fill = share of cases deviating at the step · "
-        "dotted orange = flows taken that the map does not draw (cases)",
+        _KEY,
         fontsize=EDGE_PT,
         color=INK,
         ha="right",
@@ -159,6 +158,97 @@ def conformance_figure(
         gid="conformance-key",
     )
     return fig
+
+
+def conformance_pages(
+    spec: ProcessMap,
+    result: Conformance,
+    *,
+    kind: str = "swimlane",
+    annotations: dict | None = None,
+    flows: int = 8,
+    min_share: float = 0.01,
+    page: str | tuple[float, float] = "letter-portrait",
+    direction: str | None = None,
+) -> list[Figure]:
+    """Draw :func:`conformance_figure` over several full-size pages, as :func:`swimlane_pages`.
+
+    The options are :func:`conformance_figure`'s. An undesigned flow between two steps on one
+    page is drawn there; one between steps on different pages cannot be, and each page's key
+    says how many of those (of the ``flows`` drawn) are left to the table.
+
+    Returns
+    -------
+    list of matplotlib.figure.Figure
+        The pages of :func:`~research_kit.process.swimlane_pages`, with the conformance fill
+        and flags on the steps, the undesigned flows within a page as dotted orange arcs (SVG
+        ids ``undesigned-flow-<n>``), and the key under the title.
+
+    Examples
+    --------
+    >>> from research_kit.process import conformance, event_table, parse_process_map
+    >>> spec = parse_process_map(
+    ...     "name: x\\nlanes: [{id: a, label: A}]\\n"
+    ...     "steps: [{id: s, label: Apply, lane: a, kind: start, activity: Apply},"
+    ...     "        {id: r, label: Review, lane: a, activity: Review},"
+    ...     "        {id: e, label: Approve, lane: a, kind: end, activity: Approve}]\\n"
+    ...     "flows: [{from: s, to: r}, {from: r, to: e}]\\n")
+    >>> log = event_table({"A": [("Apply", "2025-01-01"), ("Approve", "2025-01-02")]})
+    >>> (page,) = conformance_pages(spec, conformance(spec, log))
+    >>> [p.get_gid() for p in page.axes[0].patches if (p.get_gid() or "").startswith("undes")]
+    ['undesigned-flow-0']
+    """
+    shape = {
+        "kind": kind,
+        "annotations": _merged(annotations, result, min_share),
+        "page": page,
+        "direction": direction,
+    }
+    figures = swimlane_pages(spec, **shape)
+    where = swimlane_page_plan(spec, **shape).set_index("step_id")
+    across = 0
+    for number, flow in enumerate(_undesigned(result, flows).itertuples(index=False)):
+        source, target = where.loc[flow.source], where.loc[flow.target]
+        if source["page"] != target["page"]:
+            across += 1
+            continue
+        ax = figures[int(source["page"]) - 1].axes[0]
+        _draw_arc(ax, source, target, flow.cases, number)
+    key = _PAGE_KEY + (f" · {across} more across pages: see the table" if across else "")
+    for fig in figures:
+        subtitle = next(t for t in fig.axes[0].texts if t.get_gid() == "subtitle")
+        # The subtitle's line holds the key, in two lines if need be: a portrait page has
+        # no room for both side by side.
+        subtitle.set_text("\n".join(wrap(key, EDGE_PT, fig.get_figwidth() - 0.7)))
+        subtitle.set_fontsize(EDGE_PT)
+        subtitle.set_linespacing(1.1)
+        subtitle.set_gid("conformance-key")
+    return figures
+
+
+_KEY = (
+    "Conformance: red fill = share of cases deviating at the step · "
+    "dotted orange = flows taken that the map does not draw (cases)"
+)
+_PAGE_KEY = (
+    "Red fill: share of cases deviating at the step · dotted orange: flows taken that the "
+    "map does not draw (cases) · grey: flows that continue on another page"
+)
+
+
+def _merged(annotations: dict | None, result: Conformance, min_share: float) -> dict:
+    """The evidence per step with the conformance overlay (fill and flags) added to it."""
+    merged = {step_id: dict(values) for step_id, values in (annotations or {}).items()}
+    for step_id, overlay in conformance_annotations(result, min_share=min_share).items():
+        evidence = merged.setdefault(step_id, {})
+        evidence["fill"] = overlay["fill"]
+        evidence["flags"] = list(evidence.get("flags") or []) + overlay["flags"]
+    return merged
+
+
+def _undesigned(result: Conformance, flows: int):
+    """The undesigned flows to draw: those most cases took, from a step (not a case start)."""
+    return result.undesigned_flows.dropna(subset=["source"]).head(flows)
 
 
 def _draw_arc(ax, source, target, cases: int, number: int) -> None:
@@ -208,4 +298,5 @@ __all__ = [
     "UNDESIGNED_FLOW",
     "conformance_annotations",
     "conformance_figure",
+    "conformance_pages",
 ]

@@ -29,6 +29,7 @@ from research_kit.process.spec import ProcessMap
 from research_kit.viz import style as viz_style
 
 __all__ = [
+    "figure_svg",
     "format_duration",
     "process_map_figure",
     "process_map_fit",
@@ -189,7 +190,7 @@ def swimlane_svg(
     figure = swimlane_figure(
         spec, kind=kind, annotations=annotations, page=page, direction=direction
     )
-    return _svg_text(figure)
+    return figure_svg(figure)
 
 
 def swimlane_layout(
@@ -385,7 +386,7 @@ def process_map_svg(dfg: pd.DataFrame, **options) -> str:
     >>> "<svg" in process_map_svg(dfg)
     True
     """
-    return _svg_text(process_map_figure(dfg, **options))
+    return figure_svg(process_map_figure(dfg, **options))
 
 
 def save_figure(fig: Figure, path: Path | str, *, dpi: int = 150) -> Path:
@@ -412,7 +413,15 @@ def save_figure(fig: Figure, path: Path | str, *, dpi: int = 150) -> Path:
     return path
 
 
-def _svg_text(fig: Figure) -> str:
+def figure_svg(fig: Figure) -> str:
+    """A drawn figure as SVG text, text kept as text and no date (as :func:`save_figure`).
+
+    Examples
+    --------
+    >>> fig = process_map_figure(pd.DataFrame({"source": ["A"], "target": ["B"], "count": [3]}))
+    >>> figure_svg(fig).startswith("<?xml")
+    True
+    """
     buffer = io.StringIO()
     with viz_style(), mpl.rc_context(_SVG_RC):
         fig.savefig(buffer, format="svg", metadata={"Date": None}, facecolor="white")

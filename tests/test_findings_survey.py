@@ -117,7 +117,9 @@ def test_survey_numbers_are_the_weighted_top_box_estimates(sample):
 
     assert section.notice is None
     assert all(t.note.startswith("Weighted to the population") for t in section.tables)
-    assert "design-based t-test" in section.tables[1].note
+    # the table says it in plain words; the method section names the test
+    assert "design-based t-test" not in section.tables[1].note
+    assert "more than chance" in section.tables[1].note
     assert not any("unweighted" in line for line in findings.headlines)
     method = findings.method.tables[0].frame.set_index("Aspect")["Detail"]
     effect = design_effect(weights).iloc[0]
@@ -125,6 +127,7 @@ def test_survey_numbers_are_the_weighted_top_box_estimates(sample):
     assert "0.2\u20135 times the mean" in method["Survey weighting"]
     assert "Ward, Age and Race/ethnicity" in method["Survey weighting"]
     assert "significant at p < 0.05" in method["Survey statistics"]
+    assert "design-based t-test" in method["Survey statistics"]
 
 
 def test_every_survey_figure_has_alt_text_and_a_caption(sample):
@@ -256,9 +259,10 @@ def test_without_population_margins_the_brief_says_unweighted(tmp_path_factory, 
     assert all(t.note.startswith("Unweighted") for t in section.tables)
     shown = section.tables[0].frame.set_index("Statement")["Agree"]
     assert [shown[item] for item in plain["item"]] == [f"{s:.0%}" for s in plain["share"]]
-    assert "two-proportion z-test" in section.tables[1].note
+    assert "two-proportion z-test" not in section.tables[1].note  # plain words there
     assert any(line.endswith("(unweighted shares).") for line in findings.headlines)
     method = findings.method.tables[0].frame.set_index("Aspect")["Detail"]
+    assert "two-proportion z-test" in method["Survey statistics"]
     assert method["Survey weighting"].startswith("none (the study gives no population margins)")
     assert "Unweighted shares" in findings.section("themes").tables[0].note
 

@@ -279,3 +279,18 @@ def test_likert_ticks_are_sizes_and_the_centre_line_stays_behind_the_neutral_fig
     lowest_bar = min(patch.get_zorder() for patch in _coloured(ax))
     assert centre.get_zorder() < lowest_bar
     assert all(text.get_zorder() > lowest_bar for text in ax.texts)
+
+
+def test_share_by_group_can_say_its_footnote_in_plain_words_at_a_given_width() -> None:
+    fig = share_by_group(
+        _breakdown(),
+        category="Parking",
+        test="design-based t-test, Holm-adjusted",
+        width=6.8,
+        plain_footnote=True,
+    )
+    footnote = fig.get_supxlabel().replace("\n", " ")
+    assert "t-test" not in footnote and "Holm" not in footnote
+    assert "more than chance" in footnote and "Suppressed" in footnote
+    assert fig.get_size_inches()[0] == pytest.approx(6.8)
+    plt.close(fig)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from research_kit import viz
 from research_kit.briefs._survey_cells import box_words, versus, with_hidden
-from research_kit.briefs.content import GROUP_LABELS, FigureSpec, wrap
+from research_kit.briefs.content import GROUP_LABELS, PRINT_WIDTH, FigureSpec, wrap
 from research_kit.errors import ResearchKitError
 from research_kit.survey.breakdown import crosstab
 
@@ -29,7 +29,9 @@ def agreement_by_group_figure(
             category=item,
             category_column="item",
             min_cell_size=min_cell_size,
-            title=wrap(f"\u201c{item}\u201d: {box_words(chart)}, by {label.lower()}", 70),
+            title=wrap(f"\u201c{item}\u201d: {box_words(chart)}, by {label.lower()}", 60),
+            width=PRINT_WIDTH,
+            plain_footnote=True,  # the test is named in the method section
         )
     parts = []
     for row in chart.itertuples():
@@ -93,7 +95,9 @@ def theme_by_group_figure(
             breakdown,
             category=cluster,
             min_cell_size=min_cell_size,
-            title=wrap(f"Answers in the theme \u201c{name}\u201d, by {label}", 70),
+            title=wrap(f"Answers in the theme \u201c{name}\u201d, by {label}", 60),
+            width=PRINT_WIDTH,
+            plain_footnote=True,  # the test is named in the method section
         )
     parts = [
         f"{row.group} suppressed"

@@ -23,6 +23,7 @@ from research_kit.briefs._survey_charts import agreement_by_group_figure, theme_
 from research_kit.briefs._survey_waves import change_since_last_wave
 from research_kit.briefs.content import (
     GROUP_LABELS,
+    PRINT_WIDTH,
     SUPPRESSED,
     FigureSpec,
     Section,
@@ -183,8 +184,9 @@ def survey_section(study, basis: SurveyBasis, *, group, ward, facts) -> Section:
     test = str(by_group["test"].dropna().iloc[0]) if by_group["test"].notna().any() else ""
     facts["survey_test"] = test
     note = _weighting_note(basis, min_cell_size) + (
-        f" \u201cHigher\u201d or \u201clower\u201d: the group's share differs from that of "
-        f"all other respondents ({test}, p < 0.05)."
+        " \u201cHigher\u201d or \u201clower\u201d: the group's share differs from that of "
+        "all other respondents by more than chance would explain (the test is named in "
+        "\u201cHow we did this\u201d)."
         if test
         else ""
     )
@@ -286,7 +288,7 @@ def _survey_notices(basis: SurveyBasis) -> list[str]:
 def _weighting_note(basis: SurveyBasis, min_cell_size: int) -> str:
     if basis.weighted:
         text = (
-            "Weighted to the population (raked to "
+            "Weighted to the population (adjusted to match it by "
             + join_words(raking_variables(basis.weighting))
             + "): estimates for everyone the survey stands for, with 95% margins of error. "
         )
@@ -326,12 +328,11 @@ def _likert_figures(levels: pd.DataFrame, overall: pd.DataFrame, basis) -> list[
         data["category"] = [
             names[position[(i, c)]] for i, c in zip(data["item"], data["category"], strict=True)
         ]
-        data["item"] = data["item"].map(lambda s: wrap(s, 44))
+        data["item"] = data["item"].map(lambda s: wrap(s, 30))  # drawn at the printed width
         weighted = "weighted to the population" if basis.weighted else "unweighted"
         with plt.rc_context({"text.parse_math": False}):
-            fig = viz.likert_bars(
-                data, order=names, wrap=44, title=f"How respondents answered ({weighted})"
-            )
+            title = f"How respondents answered ({weighted})"
+            fig = viz.likert_bars(data, order=names, wrap=30, title=title, width=PRINT_WIDTH)
         alt = (
             f"Diverging bar chart of the answers to {len(items)} survey questions, {weighted}; "
             "share agreeing or satisfied: "

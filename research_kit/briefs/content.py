@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GROUPS",
     "GROUP_LABELS",
+    "PRINT_WIDTH",
     "SUPPRESSED",
     "FigureSpec",
     "Findings",
@@ -47,6 +48,10 @@ GROUP_LABELS = {
 }
 #: What a brief shows in place of a number hidden to protect a small group.
 SUPPRESSED = "suppressed"
+#: Width in inches a brief draws its charts at: the PDF's text block (A4 portrait, 174 mm
+#: inside the margins, less a little), so a chart prints at scale 1 and its 8.5 pt notes stay
+#: 8.5 pt on paper instead of shrinking below 7 pt.
+PRINT_WIDTH = 6.8
 
 
 @dataclass

@@ -42,6 +42,7 @@ def likert_bars(
     title: str | None = None,
     label_min: float = 0.08,
     wrap: int = 32,
+    width: float = 9,
 ) -> Figure:
     """Diverging stacked bars of rating-scale answers, centred on the neutral midpoint.
 
@@ -73,6 +74,9 @@ def likert_bars(
         Smallest share whose segment gets a percentage label.
     wrap : int
         Width at which long item and group labels wrap.
+    width : float
+        The figure's width in inches (the brief draws at its printed width, so the text
+        prints at its own size).
 
     Returns
     -------
@@ -97,7 +101,7 @@ def likert_bars(
     panels = split_panels(data, item if by is not None else None)
     row_column = by if by is not None else item
     colours = _diverging_colours(len(scale))
-    fig, axes = panel_grid(panels, row_column, width=9, row_height=0.5, margin=1.2)
+    fig, axes = panel_grid(panels, row_column, width=width, row_height=0.5, margin=1.2)
     layouts = []  # (axes, bar position, segments or None when the whole bar is hidden)
     for ax, (panel_title, frame) in zip(axes[:, 0], panels, strict=True):
         rows = row_labels(frame, row_column)

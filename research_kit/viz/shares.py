@@ -39,6 +39,8 @@ def share_by_group(
     min_cell_size: int | None = None,
     title: str | None = None,
     wrap: int = 28,
+    width: float = 8,
+    plain_footnote: bool = False,
 ) -> Figure:
     """A category's share by group with confidence intervals, groups that differ marked.
 
@@ -66,6 +68,12 @@ def share_by_group(
         The figure's title.
     wrap : int
         Width at which long group labels wrap.
+    width : float
+        The figure's width in inches (the brief draws at its printed width, so the text
+        prints at its own size).
+    plain_footnote : bool
+        Say in plain words what the lines and dots mean instead of naming the test (for
+        readers who are not statisticians; name the test elsewhere, e.g. a method appendix).
 
     Returns
     -------
@@ -92,7 +100,7 @@ def share_by_group(
             raise ValueError(f"no rows of category {category!r} in {category_column!r}")
     by_category = category is None and category_column in data.columns
     panels = split_panels(data, category_column if by_category else None)
-    fig, axes = panel_grid(panels, by, width=8, row_height=0.45, margin=1.4)
+    fig, axes = panel_grid(panels, by, width=width, row_height=0.45, margin=1.4)
     columns = _Columns(share, ci_low, ci_high, significant, suppressed)
     highest = 0.0
     any_hidden = False
@@ -113,9 +121,11 @@ def share_by_group(
         min_cell_size=_setting(data, "min_cell_size", min_cell_size, 5),
         significant=significant in data.columns,
         any_hidden=any_hidden,
+        plain=plain_footnote,
     )
     fig.supxlabel(
-        textwrap.fill(note, 110, break_on_hyphens=False),
+        # about as many characters a line as the 8.5 pt note fits across the figure
+        textwrap.fill(note, round(110 * width / 8), break_on_hyphens=False),
         x=0.01,
         ha="left",
         fontsize=8.5,
@@ -218,8 +228,11 @@ def _share_footnote(
     min_cell_size: int,
     significant: bool,
     any_hidden: bool,
+    plain: bool = False,
 ) -> str:
     """The footnote of :func:`share_by_group`: the intervals, the test and the suppression."""
+    if plain:
+        return _plain_footnote(confidence, min_cell_size, significant, any_hidden)
     stated = _setting(data, "test", None, None)
     named = test or (str(stated) if stated is not None else None)
     note = f"Lines: {confidence:.0%} confidence intervals."
@@ -233,5 +246,23 @@ def _share_footnote(
         note += (
             f" Suppressed: fewer than {min_cell_size} people in a cell, or hidden so that such a"
             " cell cannot be worked out from the totals."
+        )
+    return note
+
+
+def _plain_footnote(
+    confidence: float, min_cell_size: int, significant: bool, any_hidden: bool
+) -> str:
+    """The footnote of :func:`share_by_group` in plain words, naming no test."""
+    note = f"Lines show the range the true share is likely in ({confidence:.0%} of the time)."
+    if significant:
+        note += (
+            " A filled dot marks a group that differs from everyone else by more than chance"
+            " would explain; a hollow dot, one that does not."
+        )
+    if any_hidden:
+        note += (
+            f" Suppressed: fewer than {min_cell_size} people, or hidden so that such a small"
+            " group cannot be worked out from the totals."
         )
     return note

@@ -1,4 +1,4 @@
-"""The dashboard's cache gives the same brief as no cache, and the ward filter reaches every section.
+"""The dashboard's cache gives the brief made without it; the ward filter reaches every section.
 
 :class:`research_kit.briefs.cache.FindingsCache` keeps what a filter does not change between
 calls of ``assemble_findings``; a brief assembled through a cache that has seen other filters
@@ -15,7 +15,7 @@ import pytest
 from research_kit import open_study
 from research_kit.briefs import assemble_findings
 from research_kit.briefs.cache import FindingsCache
-from research_kit.briefs.dashboard import warm_up_filters
+from research_kit.briefs.dashboard import changed_boxes
 from research_kit.briefs.findings import filter_choices
 from research_kit.interviews import import_shipped_codings
 
@@ -93,9 +93,9 @@ def test_a_theme_change_recomputes_only_the_interviews(study, answer_themes):
     cache = FindingsCache()
     assemble_findings(study, cache=cache, answer_themes=answer_themes)
     theme = filter_choices(study)["theme"][0]
-    before = set(cache._parts)  # noqa: SLF001 - which parts were added
+    before = set(cache._parts)
     assemble_findings(study, cache=cache, answer_themes=answer_themes, theme=theme)
-    added = set(cache._parts) - before  # noqa: SLF001
+    added = set(cache._parts) - before
     assert [key[0] for key in added] == ["interviews"]
 
 
@@ -104,7 +104,9 @@ def test_the_ward_filter_reaches_every_section(study, answer_themes):
     whole = assemble_findings(study, cache=cache, answer_themes=answer_themes)
     ward = assemble_findings(study, cache=cache, answer_themes=answer_themes, ward="Ward 2")
     assert [s.id for s in ward.sections] == [s.id for s in whole.sections]
-    for narrow, wide in zip([*ward.sections, ward.method], [*whole.sections, whole.method]):
+    for narrow, wide in zip(
+        [*ward.sections, ward.method], [*whole.sections, whole.method], strict=True
+    ):
         says_not_filtered = "not broken down by ward" in narrow.summary
         assert says_not_filtered or _section_view(narrow) != _section_view(wide), narrow.id
     interviews = next(s for s in ward.sections if s.id == "interviews")
@@ -112,9 +114,9 @@ def test_the_ward_filter_reaches_every_section(study, answer_themes):
     assert "not broken down by ward" not in whole.sections[0].summary
 
 
-def test_warm_up_covers_every_ward_and_group(study):
-    choices = filter_choices(study)
-    order = warm_up_filters(choices)
-    assert [f["ward"] for f in order[: len(choices["ward"])]] == choices["ward"]
-    assert {f.get("by") for f in order} >= set(choices["group"]) - {"ward"}
-    assert len(order) == len({tuple(sorted(f.items())) for f in order})
+def test_only_changed_boxes_are_redrawn():
+    shown = {"survey": "<p>a</p>", "process": "<p>b</p>"}
+    assert changed_boxes(shown, {"survey": "<p>a</p>", "process": "<p>c</p>"}) == {
+        "process": "<p>c</p>"
+    }
+    assert changed_boxes(shown, dict(shown)) == {}

@@ -1,44 +1,18 @@
-"""The findings dashboard's helpers: which filters to prepare ahead, and which boxes changed.
+"""The findings dashboard's helpers: which of its boxes a filter change redraws.
 
 The findings notebook (``notebooks/briefs/findings.ipynb``) keeps a
-:class:`~research_kit.briefs.cache.FindingsCache` and, once its first view is shown, fills it
-in the background with the filters a reader is most likely to choose next
-(:func:`warm_up_filters`), one combination at a time so a reader's own change is answered
-between two of them. Voila's preheated kernel runs the notebook before anyone opens it, so on
-a served dashboard most filter changes find their sections ready. :func:`changed_boxes` tells
-the notebook which of its boxes a new brief changes, so it redraws only those.
+:class:`~research_kit.briefs.cache.FindingsCache`, so a filter change recomputes only the
+sections it touches; :func:`changed_boxes` tells it which of its boxes the new brief changes,
+so it sends only those to the browser.
+
+The notebook does not prepare other filters in the background: a kernel computing a section
+answers no widget message until it is done, so a warm-up step made the reader's own changes and
+the first view wait (measured with ``benchmarks/bench_dashboard.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-
-def warm_up_filters(
-    choices: Mapping[str, list[str]], *, default_group: str | None = "ward"
-) -> list[dict[str, str]]:
-    """The filter combinations worth preparing, most likely first.
-
-    Each ward with the default survey group, then each other survey group for all wards, then
-    each theme for all wards; the combinations of a ward with another group come last.
-
-    Examples
-    --------
-    >>> warm_up_filters({"ward": ["Ward 1", "Ward 2"], "group": ["ward", "age"], "theme": ["T"]})
-    ... # doctest: +NORMALIZE_WHITESPACE
-    [{'ward': 'Ward 1'}, {'ward': 'Ward 2'}, {'by': 'age'}, {'theme': 'T'},
-     {'ward': 'Ward 1', 'by': 'age'}, {'ward': 'Ward 2', 'by': 'age'}]
-    >>> warm_up_filters({"ward": [], "group": [], "theme": []})
-    []
-    """
-    wards = list(choices.get("ward", []))
-    groups = [g for g in choices.get("group", []) if g != default_group]
-    themes = list(choices.get("theme", []))
-    order: list[dict[str, str]] = [{"ward": ward} for ward in wards]
-    order += [{"by": group} for group in groups]
-    order += [{"theme": theme} for theme in themes]
-    order += [{"ward": ward, "by": group} for group in groups for ward in wards]
-    return order
 
 
 def changed_boxes(shown: Mapping[str, str], new: Mapping[str, str]) -> dict[str, str]:

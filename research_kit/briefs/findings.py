@@ -26,6 +26,9 @@ raw here; the templates escape them.
 
 from __future__ import annotations
 
+from collections import Counter
+from copy import copy
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -52,6 +55,7 @@ from research_kit.briefs._survey_findings import (
     themes_section,
 )
 from research_kit.briefs._survey_waves import wave_clause
+from research_kit.briefs.cache import FindingsCache
 from research_kit.briefs.content import (
     GROUP_LABELS,
     GROUPS,
@@ -76,6 +80,7 @@ __all__ = [
     "PILOT_PERMIT_TYPE",
     "FigureSpec",
     "Findings",
+    "FindingsCache",
     "Quote",
     "Section",
     "Table",
@@ -97,6 +102,7 @@ def assemble_findings(
     coder: str | None = None,
     redact: bool = True,
     answer_themes: QuestionThemes | None = None,
+    cache: FindingsCache | None = None,
 ) -> Findings:
     """Gather the headlines, sections and method appendix of a study's findings.
 
@@ -131,6 +137,10 @@ def assemble_findings(
         not depend on the filters, so a dashboard clusters once. By default the answers are
         clustered (``k`` per ``_survey_findings.ANSWER_THEMES_K``), weighted like the rest of
         the survey.
+    cache : FindingsCache, optional
+        Keeps what a filter does not change between calls on the same open study (a
+        dashboard): the survey's weights and themes, the gate, and each section under the
+        filters it depends on. The findings are the same as without it.
 
     Returns
     -------
@@ -162,46 +172,88 @@ def assemble_findings(
             f"cannot break the survey down by {group!r}",
             hint="choose one of: " + ", ".join(GROUPS),
         )
-    material = study_material(study)
-    _check_ward(study, ward, material)
-    gate = stakeholder_gate(study, redact=redact)
+    cache = FindingsCache() if cache is None else cache
+    material = cache.value("material", lambda: study_material(study))
+    _check_ward(study, ward, cache.value("wards", lambda: _known_wards(study, material)))
+    # The gate tallies the attributions of this brief's quotes (the method reports them): a
+    # copy per brief, its tally fed by the cached sections.
+    gate = copy(cache.value(("gate", redact), lambda: stakeholder_gate(study, redact=redact)))
+    gate.attributions = Counter()
     primary = (coder or primary_coder(study)) if material["interviews"] else None
-    themes = _interview_themes(study, primary, gate) if material["interviews"] else None
+    themes = (
+        cache.value(("themes", primary, redact), lambda: _interview_themes(study, primary, gate))
+        if material["interviews"]
+        else None
+    )
     theme_id = resolve_theme(themes, theme) if themes is not None else _no_theme(theme)
-    log = study.event_log() if material["process"] else None
+    full_log = cache.value("log", study.event_log) if material["process"] else None
+    log = full_log
     if log is not None and ward is not None and "ward" in log.columns:
         log = pm.filter_cases(log, ward=ward)
 
     facts: dict[str, Any] = {}
-    basis = survey_basis(study, study.survey(), answer_themes) if material["survey"] else None
+    basis = (
+        cache.value("basis", lambda: survey_basis(study, study.survey(), answer_themes))
+        if material["survey"]
+        else None
+    )
     sections = []
     if themes is not None:
         coder_labels = labelled_coders(study)
         sections.append(
-            interviews_section(
-                study,
-                themes,
-                primary,
-                ward=ward,
-                theme_id=theme_id,
-                facts=facts,
-                gate=gate,
-                coder_label=coder_labels.get(primary, "the primary coder"),
+            cache.section(
+                ("interviews", primary, ward, theme_id, redact),
+                lambda own: _not_by_ward(
+                    interviews_section(
+                        study,
+                        themes,
+                        primary,
+                        ward=ward,
+                        theme_id=theme_id,
+                        facts=own,
+                        gate=gate,
+                        coder_label=coder_labels.get(primary, "the primary coder"),
+                    ),
+                    ward,
+                    "Theme counts are from all interviews (they are not broken down by ward); "
+                    f"only the quotes follow the ward filter ({ward}).",
+                ),
+                facts,
+                gate.attributions,
             )
         )
     if basis is not None:
-        sections.append(survey_section(study, basis, group=group, ward=ward, facts=facts))
-        answers = themes_section(
-            study,
-            basis,
-            group=group,
-            ward=ward,
-            facts=facts,
-            scrub=gate.text if redact else unchanged,
+        sections.append(
+            cache.section(
+                ("survey", group, ward),
+                lambda own: survey_section(study, basis, group=group, ward=ward, facts=own),
+                facts,
+                gate.attributions,
+            )
+        )
+        answers = cache.section(
+            ("answers", group, ward, redact),
+            lambda own: themes_section(
+                study,
+                basis,
+                group=group,
+                ward=ward,
+                facts=own,
+                scrub=gate.text if redact else unchanged,
+            ),
+            facts,
+            gate.attributions,
         )
         sections += [answers] if answers is not None else []
     if log is not None:
-        sections.append(process_section(study, log, primary, ward=ward, facts=facts, gate=gate))
+        sections.append(
+            cache.section(
+                ("process", primary, ward, redact),
+                lambda own: process_section(study, log, primary, ward=ward, facts=own, gate=gate),
+                facts,
+                gate.attributions,
+            )
+        )
     filters = {"ward": ward or "All wards"}
     if basis is not None:
         filters["group"] = GROUP_LABELS[group]
@@ -215,14 +267,13 @@ def assemble_findings(
         generated=datetime.now().astimezone(),
         headlines=_headlines(facts, ward=ward),
         sections=sections,
-        method=method_section(
-            study,
-            primary,
-            basis,
-            study.event_log() if log is not None else None,
-            facts=facts,
-            gate=gate,
-            material=material,
+        method=_not_by_ward(
+            method_section(
+                study, primary, basis, full_log, facts=facts, gate=gate, material=material
+            ),
+            ward,
+            "The method describes the whole study (it is not broken down by ward); the ward "
+            "filter narrows the sections above.",
         ),
         filters=filters,
         answer_themes=basis.themes if basis is not None else None,
@@ -286,6 +337,17 @@ def _interview_themes(study, coder: str | None, gate: StakeholderGate) -> pd.Dat
     return themes
 
 
+def _not_by_ward(section: Section, ward: str | None, line: str) -> Section:
+    """A section that the ward filter does not (wholly) narrow, saying so in its summary.
+
+    Interviews are few and coded as a whole: theme counts per ward would single out small
+    groups, so the interview table and chart stay study-wide; the method is the study's.
+    """
+    if ward is None:
+        return section
+    return replace(section, summary=f"{section.summary} {line}".strip())
+
+
 def _no_theme(theme: str | None) -> None:
     if theme is not None:
         raise ResearchKitError(
@@ -305,10 +367,9 @@ def _known_wards(study, material: dict[str, bool]) -> list[str]:
     return sorted(wards)
 
 
-def _check_ward(study, ward: str | None, material: dict[str, bool]) -> None:
+def _check_ward(study, ward: str | None, known: list[str]) -> None:
     if ward is None:
         return
-    known = _known_wards(study, material)
     if ward not in known:
         raise ResearchKitError(
             f"the study has no ward {ward!r}",

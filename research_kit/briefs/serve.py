@@ -22,6 +22,8 @@ Examples
 True
 >>> "--VoilaConfiguration.template=research_kit" in cmd
 True
+>>> any(arg.endswith("PoolFirstKernelManager") for arg in cmd)
+True
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ TEMPLATE_DIR = TEMPLATES_ROOT / "voila" / "templates" / TEMPLATE_NAME
 #: The packaged brief notebooks (in a clone, the same files as ``notebooks/briefs/``).
 BRIEFS_DIR = packaged_path("briefs", "notebooks")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+#: Voila's kernel manager when preheating (:mod:`research_kit.briefs.preheat`).
+POOL_FIRST = "research_kit.briefs.preheat.PoolFirstKernelManager"
 
 
 class BriefServeError(ResearchKitError):
@@ -155,7 +159,12 @@ def voila_command(
         "--VoilaConfiguration.show_tracebacks=False",
     ]
     if preheat:
-        cmd += ["--preheat_kernel=True", "--pool_size=1"]
+        cmd += [
+            "--preheat_kernel=True",
+            "--pool_size=1",
+            # A page opened before the preheated kernel has started waits for it.
+            f"--VoilaConfiguration.multi_kernel_manager_class={POOL_FIRST}",
+        ]
     cmd.append("--no-browser" if not open_browser else "--Voila.open_browser=True")
     return cmd + list(extra_args)
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import time
-import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,32 +31,13 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(url: str, process: subprocess.Popen, timeout: float = 600) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"voila exited: {process.stderr.read()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError("voila did not answer in time")
-
-
-@pytest.fixture
-def voila_brief(sample_study_path):
-    """The overview brief served as stakeholders get it: research_kit's Voila template."""
+@contextmanager
+def _served(notebook_or_folder: Path, study: Path) -> Iterator[str]:
+    """A brief (or a gallery of them) served with research_kit's Voila template; its URL."""
     from research_kit.briefs.serve import free_port, serve, wait_until_ready
 
     port = free_port()
-    process = serve(BRIEF, port=port, study=sample_study_path, preheat=False, quiet=True)
+    process = serve(notebook_or_folder, port=port, study=study, preheat=False, quiet=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         wait_until_ready(url, timeout=600, process=process)  # a hang guard
@@ -66,6 +45,13 @@ def voila_brief(sample_study_path):
     finally:
         process.terminate()
         process.wait(timeout=600)  # a hang guard
+
+
+@pytest.fixture
+def voila_brief(sample_study_path):
+    """The overview brief served as stakeholders get it: research_kit's Voila template."""
+    with _served(BRIEF, sample_study_path) as url:
+        yield url
 
 
 def test_brief_renders_figures_and_no_source_code(voila_brief, sample_study_path, tmp_path):
@@ -100,21 +86,13 @@ def test_brief_renders_figures_and_no_source_code(voila_brief, sample_study_path
 def test_the_gallery_of_briefs_has_no_axe_violation(sample_study_path):
     from playwright.sync_api import sync_playwright
 
-    from research_kit.briefs.serve import BRIEFS_DIR, free_port, serve, wait_until_ready
+    from research_kit.briefs.serve import BRIEFS_DIR
 
-    port = free_port()
-    process = serve(BRIEFS_DIR, port=port, study=sample_study_path, preheat=False, quiet=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_until_ready(url, timeout=600, process=process)  # a hang guard
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page()
-            page.goto(url, timeout=600_000)
-            page.get_by_role("link", name="findings", exact=False).first.wait_for(timeout=600_000)
-            violations = axe_violations(page)
-            browser.close()
-    finally:
-        process.terminate()
-        process.wait(timeout=600)  # a hang guard
+    with _served(BRIEFS_DIR, sample_study_path) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(url, timeout=600_000)
+        page.get_by_role("link", name="findings", exact=False).first.wait_for(timeout=600_000)
+        violations = axe_violations(page)
+        browser.close()
     assert violations == []

@@ -174,7 +174,10 @@ def assemble_findings(
         )
     cache = FindingsCache() if cache is None else cache
     material = cache.value("material", lambda: study_material(study))
-    _check_ward(study, ward, cache.value("wards", lambda: _known_wards(study, material)))
+    survey = cache.value("survey", study.survey) if material["survey"] else None
+    full_log = cache.value("log", study.event_log) if material["process"] else None
+    notes = study.documents_table if material["interviews"] else lambda: None
+    _check_ward(study, ward, cache.value("wards", lambda: _known_wards(survey, notes(), full_log)))
     # The gate tallies the attributions of this brief's quotes (the method reports them): a
     # copy per brief, its tally fed by the cached sections.
     gate = copy(cache.value(("gate", redact), lambda: stakeholder_gate(study, redact=redact)))
@@ -186,14 +189,13 @@ def assemble_findings(
         else None
     )
     theme_id = resolve_theme(themes, theme) if themes is not None else _no_theme(theme)
-    full_log = cache.value("log", study.event_log) if material["process"] else None
     log = full_log
     if log is not None and ward is not None and "ward" in log.columns:
         log = pm.filter_cases(log, ward=ward)
 
     facts: dict[str, Any] = {}
     basis = (
-        cache.value("basis", lambda: survey_basis(study, study.survey(), answer_themes))
+        cache.value("basis", lambda: survey_basis(study, survey, answer_themes))
         if material["survey"]
         else None
     )
@@ -320,7 +322,11 @@ def filter_choices(study) -> dict[str, list[str]]:
     """
     material = study_material(study)
     return {
-        "ward": _known_wards(study, material),
+        "ward": _known_wards(
+            study.survey() if material["survey"] else None,
+            study.documents_table() if material["interviews"] else None,
+            study.event_log() if material["process"] else None,
+        ),
         "group": list(GROUPS) if material["survey"] else [],
         "theme": [str(t) for t in iv.theme_summary(study)["theme"]]
         if material["interviews"]
@@ -356,14 +362,12 @@ def _no_theme(theme: str | None) -> None:
         )
 
 
-def _known_wards(study, material: dict[str, bool]) -> list[str]:
+def _known_wards(*tables: pd.DataFrame | None) -> list[str]:
+    """Every ward the study's survey, notes or event log records (None: no such material)."""
     wards: set[str] = set()
-    if material["survey"] and "ward" in (survey := study.survey()).columns:
-        wards |= set(survey["ward"].dropna().map(str))
-    if material["interviews"] and "ward" in (notes := study.documents_table()).columns:
-        wards |= set(notes["ward"].dropna().map(str))
-    if material["process"] and "ward" in (log := study.event_log()).columns:
-        wards |= set(log["ward"].dropna().map(str))
+    for table in tables:
+        if table is not None and "ward" in table.columns:
+            wards |= set(table["ward"].dropna().map(str))
     return sorted(wards)
 
 

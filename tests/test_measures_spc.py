@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from research_kit.measures import chart_summary, xmr
+from research_kit.measures import RuleLengths, chart_summary, xmr
 from research_kit.measures.rules import (
     near_limit_points,
     run_lengths,
@@ -214,8 +214,8 @@ def test_a_shared_peak_takes_the_later_trend():
 def test_lengths_are_configurable():
     values = [1.0, 2, 3, 4, 5, 0, 0, 0, 0, 0, 0]
     assert not xmr(values, screen=False)["trend"].any()
-    assert xmr(values, screen=False, trend_length=5)["trend"].iloc[:5].all()
-    assert xmr(values, screen=False, shift_length=6)["shift"].iloc[5:].all()
+    assert xmr(values, screen=False, rules=RuleLengths(trend=5))["trend"].iloc[:5].all()
+    assert xmr(values, screen=False, rules=RuleLengths(shift=6))["shift"].iloc[5:].all()
 
 
 def test_no_polarity_gives_high_or_low_and_no_assurance():

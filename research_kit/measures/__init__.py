@@ -7,7 +7,20 @@ verdict of each point and the assurance verdict against the target;
 described in :mod:`research_kit.measures.rules`, and in ``docs/measures.md``.
 """
 
+from research_kit.measures.attribute import p_chart, rate_chart_by, u_chart
 from research_kit.measures.points import chart_summary
+from research_kit.measures.rules import RuleLengths
+from research_kit.measures.runchart import anhoej_critical_values, run_chart
 from research_kit.measures.xmr import xmr, xmr_by
 
-__all__ = ["chart_summary", "xmr", "xmr_by"]
+__all__ = [
+    "RuleLengths",
+    "anhoej_critical_values",
+    "chart_summary",
+    "p_chart",
+    "rate_chart_by",
+    "run_chart",
+    "u_chart",
+    "xmr",
+    "xmr_by",
+]

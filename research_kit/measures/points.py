@@ -18,6 +18,8 @@ import pandas as pd
 
 from research_kit.measures.layout import Segments, phase_numbers
 from research_kit.measures.rules import (
+    NHS_RULES,
+    RuleLengths,
     assurance,
     first_rule,
     improvement_sign,
@@ -111,7 +113,10 @@ def prepare(
     if signs is None:
         sign = np.full(len(frame), improvement_sign(improvement))
     else:
-        sign = np.array([improvement_sign(None if pd.isna(s) else s) for s in frame["_sign"]])
+        # one look-up per distinct polarity, not per row
+        polarity = frame["_sign"].astype(object).where(frame["_sign"].notna(), None)
+        known = {name: improvement_sign(name) for name in pd.unique(polarity)}
+        sign = polarity.map(known).to_numpy(dtype=int)
     target_values = frame["_target"].to_numpy(dtype=float)
     if targets is None and target is not None:
         target_values = np.full(len(frame), float(target))
@@ -153,9 +158,7 @@ def judged_points(
     *,
     value: str,
     extra: dict[str, np.ndarray] | None = None,
-    shift_length: int = 7,
-    trend_length: int = 7,
-    near_limits: tuple[int, int] = (2, 3),
+    rules: RuleLengths = NHS_RULES,
 ) -> pd.DataFrame:
     """Apply the rules to the segment matrices and return one tidy row per point."""
     segments = prepared.segments
@@ -165,9 +168,7 @@ def judged_points(
         centre,
         limits,
         two_sigma,
-        shift_length=shift_length,
-        trend_length=trend_length,
-        near_limits=near_limits,
+        rules=rules,
     )
     long = {name: segments.to_long(matrix) for name, matrix in found.items()}
     lower, upper = (segments.to_long(limit) for limit in limits)
@@ -195,6 +196,8 @@ def judged_points(
     frame = prepared.frame.copy()
     for name, column in columns.items():
         frame[name] = column
+    # object, so that "no verdict" stays None whether or not other series have one
+    frame["assurance"] = pd.Series(columns["assurance"], index=frame.index, dtype=object)
     return frame
 
 
@@ -226,25 +229,29 @@ def chart_summary(points: pd.DataFrame, *, by: str | Sequence[str] | None = None
     0  8                      1  special_cause_concern  consistent_fail
     """
     keys = [*_as_list(by), "phase"]
-    grouped = points.groupby(keys, sort=False, dropna=False)
-    summary = grouped.agg(
+    counted = points[keys].assign(
+        common_cause=(points["rule"] == "").to_numpy(),
+        special_cause_improvement=(points["variation"] == "special_cause_improvement").to_numpy(),
+        special_cause_concern=(points["variation"] == "special_cause_concern").to_numpy(),
+    )
+    grouped = counted.groupby(keys, sort=False, dropna=False)
+    summary = points.groupby(keys, sort=False, dropna=False).agg(
         mean=("mean", "first"),
         lower_limit=("lower_limit", "first"),
         upper_limit=("upper_limit", "first"),
         n=("rule", "size"),
-        common_cause=("rule", lambda rule: int((rule == "").sum())),
-        special_cause_improvement=(
-            "variation",
-            lambda v: int((v == "special_cause_improvement").sum()),
-        ),
-        special_cause_concern=("variation", lambda v: int((v == "special_cause_concern").sum())),
-        variation=("variation", "last"),
-        assurance=("assurance", "last"),
-    ).reset_index()
+    )
+    counts = grouped[["common_cause", "special_cause_improvement", "special_cause_concern"]].sum()
+    verdicts = points.groupby(keys, sort=False, dropna=False)[["variation", "assurance"]].nth(-1)
+    summary = summary.join(counts.astype(int)).reset_index()
+    summary[["variation", "assurance"]] = verdicts.to_numpy()
     last_phase = (
         summary.groupby(_as_list(by), sort=False)["phase"].transform("max")
         if by
         else summary["phase"].max()
     )
-    summary.loc[summary["phase"] != last_phase, "assurance"] = None
+    earlier = (summary["phase"] != last_phase).to_numpy()
+    summary["assurance"] = pd.Series(
+        np.where(earlier, None, summary["assurance"].to_numpy(dtype=object)), dtype=object
+    )
     return summary

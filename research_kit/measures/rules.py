@@ -4,13 +4,13 @@ The rules, as NHSRplotthedots implements them (the reference our tests reproduce
 judged within one phase of one series:
 
 * **outside_limits** — a point above the upper or below the lower process limit;
-* **trend** — ``trend_length`` (default 7) points in a row, each strictly higher (or each
+* **trend** — ``RuleLengths.trend`` (default 7) points in a row, each strictly higher (or each
   strictly lower) than the one before: every point of such a streak is flagged;
-* **two_of_three** — in a window of ``near_limits[1]`` (default 3) consecutive points all
-  strictly on one side of the mean, at least ``near_limits[0]`` (default 2) lie beyond two
-  sigma (two thirds of the way to a limit) but inside the limits: those near points are
-  flagged, the others of the window are not;
-* **shift** — ``shift_length`` (default 7) points in a row on one side of the mean: every
+* **two_of_three** — in a window of 3 consecutive points all strictly on one side of the
+  mean, at least 2 lie beyond two
+  sigma (two thirds of the way to a limit) but inside the limits (``RuleLengths.near_limits``):
+  those near points are flagged, the others of the window are not;
+* **shift** — ``RuleLengths.shift`` (default 7) points in a row on one side of the mean: every
   point of such a run is flagged.
 
 Edge cases, chosen with the NHS convention and tested:
@@ -34,6 +34,7 @@ or falling) times the polarity gives the variation verdict.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -45,6 +46,35 @@ VARIATIONS = {
     -1: "special_cause_concern",
     0: "common_cause",
 }
+
+
+@dataclass(frozen=True)
+class RuleLengths:
+    """How many points each rule needs: the NHS's lengths by default.
+
+    Parameters
+    ----------
+    shift : int
+        Points in a row on one side of the mean (7; Wheeler and statprocon use 8).
+    trend : int
+        Points in a row each strictly higher, or each strictly lower, than the last (7).
+    near_limits : tuple of int
+        ``(needed, window)``: at least ``needed`` of ``window`` points in a row beyond two
+        sigma, all on one side of the mean ((2, 3)).
+
+    Examples
+    --------
+    >>> RuleLengths(shift=8)
+    RuleLengths(shift=8, trend=7, near_limits=(2, 3))
+    """
+
+    shift: int = 7
+    trend: int = 7
+    near_limits: tuple[int, int] = (2, 3)
+
+
+#: The lengths of "Making Data Count": 7 for shifts and trends, 2 of 3 near the limits.
+NHS_RULES = RuleLengths()
 
 
 def improvement_sign(improvement: Improvement) -> int:
@@ -153,9 +183,7 @@ def special_causes(
     limits: tuple[np.ndarray, np.ndarray],
     near: tuple[np.ndarray, np.ndarray],
     *,
-    shift_length: int = 7,
-    trend_length: int = 7,
-    near_limits: tuple[int, int] = (2, 3),
+    rules: RuleLengths = NHS_RULES,
 ) -> dict[str, np.ndarray]:
     """Judge every point of a segments × positions matrix by the four rules.
 
@@ -165,10 +193,8 @@ def special_causes(
         The points and the centre line, one row per phase of a series (NaN padded).
     limits, near : tuple of numpy.ndarray
         ``(lower, upper)`` process limits, and the two-sigma lines inside them.
-    shift_length, trend_length : int
-        Points in a run on one side of the mean, and in a rising or falling streak.
-    near_limits : tuple of int
-        ``(needed, window)``: the two-of-three rule's counts.
+    rules : RuleLengths
+        How many points each rule needs.
 
     Returns
     -------
@@ -190,9 +216,9 @@ def special_causes(
     with np.errstate(invalid="ignore"):
         outside = (values > upper) | (values < lower)
         close = ~outside & ((values < near_lower) | (values > near_upper))
-    trend, trend_direction = trend_points(values, trend_length)
-    two_of_three = near_limit_points(close, side, *near_limits)
-    shift = run_lengths(side) >= shift_length
+    trend, trend_direction = trend_points(values, rules.trend)
+    two_of_three = near_limit_points(close, side, *rules.near_limits)
+    shift = run_lengths(side) >= rules.shift
     direction = np.where(trend & ~outside, trend_direction, side)
     fired = outside | trend | two_of_three | shift
     return {

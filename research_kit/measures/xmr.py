@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from research_kit.measures.points import judged_points, prepare
-from research_kit.measures.rules import Improvement
+from research_kit.measures.rules import NHS_RULES, Improvement, RuleLengths
 
 #: 2.66 = 3 / d2 with d2 = 1.128 for moving ranges of two points (rounded, as the NHS does).
 LIMIT_FACTOR = 2.66
@@ -95,9 +95,7 @@ def xmr_by(
     rebase: Sequence | None = None,
     baseline: int | None = None,
     screen: bool = True,
-    shift_length: int = 7,
-    trend_length: int = 7,
-    near_limits: tuple[int, int] = (2, 3),
+    rules: RuleLengths = NHS_RULES,
 ) -> pd.DataFrame:
     """XmR charts of many series at once, from a long table.
 
@@ -121,10 +119,8 @@ def xmr_by(
         Compute each phase's limits from its first ``baseline`` points only.
     screen : bool
         Leave large moving ranges out of the mean moving range (see the module docstring).
-    shift_length, trend_length : int
-        Points in a run on one side of the mean, and in a rising or falling trend (7, 7).
-    near_limits : tuple of int
-        ``(needed, window)`` of the two-of-three rule, (2, 3).
+    rules : RuleLengths
+        How many points the shift, trend and two-of-three rules need (7, 7, 2 of 3).
 
     Returns
     -------
@@ -179,9 +175,7 @@ def xmr_by(
         (np.broadcast_to(mean - near, shape), np.broadcast_to(mean + near, shape)),
         value=value,
         extra=extra,
-        shift_length=shift_length,
-        trend_length=trend_length,
-        near_limits=near_limits,
+        rules=rules,
     )
 
 
@@ -194,9 +188,7 @@ def xmr(
     rebase: Sequence | None = None,
     baseline: int | None = None,
     screen: bool = True,
-    shift_length: int = 7,
-    trend_length: int = 7,
-    near_limits: tuple[int, int] = (2, 3),
+    rules: RuleLengths = NHS_RULES,
 ) -> pd.DataFrame:
     """An XmR chart of one series: limits, the rules that fired, and the verdicts.
 
@@ -217,10 +209,8 @@ def xmr(
         Compute each phase's limits from its first ``baseline`` points only.
     screen : bool
         Leave moving ranges ≥ 3.267 × their mean out of the mean moving range (default).
-    shift_length, trend_length : int
-        Points in a run on one side of the mean, and in a rising or falling trend (7, 7).
-    near_limits : tuple of int
-        ``(needed, window)`` of the two-of-three rule, (2, 3).
+    rules : RuleLengths
+        How many points the shift, trend and two-of-three rules need (7, 7, 2 of 3).
 
     Returns
     -------
@@ -251,8 +241,6 @@ def xmr(
         rebase=rebase,
         baseline=baseline,
         screen=screen,
-        shift_length=shift_length,
-        trend_length=trend_length,
-        near_limits=near_limits,
+        rules=rules,
     )
     return points.drop(columns=["target_"], errors="ignore")

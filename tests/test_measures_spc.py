@@ -265,3 +265,56 @@ def test_statprocon_limits_agree_on_random_series():
         assert float(theirs.upper_range_limit()[0]) == pytest.approx(
             3.268 * ours["mean_moving_range"].iloc[0], abs=0.0005 * (1 + 3.268) + 1e-12
         )
+
+
+# --- the vectorised rules against a point-by-point reading of NHSRplotthedots' definitions ---
+
+
+def _reference_flags(y, mean, lower, upper, near_lower, near_upper, n=7):
+    """Loops that follow the package's helpers one window at a time (slow and plain)."""
+    size = len(y)
+    side = [int(np.sign(v - mean)) for v in y]
+    outside = [v > upper or v < lower for v in y]
+    close = [not o and (v < near_lower or v > near_upper) for v, o in zip(y, outside, strict=True)]
+    shift_end = [
+        j >= n - 1 and side[j] != 0 and len(set(side[j - n + 1 : j + 1])) == 1 for j in range(size)
+    ]
+    trend_end = []
+    for j in range(size):
+        steps = [np.sign(y[k] - y[k - 1]) for k in range(j - n + 2, j + 1)] if j >= n - 1 else []
+        trend_end.append(
+            bool(steps) and (all(s == 1 for s in steps) or all(s == -1 for s in steps))
+        )
+
+    def part_of(ends):
+        return [any(ends[j : j + n]) for j in range(size)]
+
+    windows = [
+        s for s in range(size - 2) if sum(close[s : s + 3]) >= 2 and abs(sum(side[s : s + 3])) == 3
+    ]
+    two_of_three = [close[j] and any(s <= j < s + 3 for s in windows) for j in range(size)]
+    return outside, part_of(trend_end), two_of_three, part_of(shift_end)
+
+
+def test_rules_agree_with_a_plain_reading_on_random_series():
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        size = int(rng.integers(1, 40))
+        # small integers: ties and points exactly on the mean are common
+        y = rng.integers(0, 6, size).astype(float)
+        if rng.random() < 0.5:
+            y = y + np.cumsum(rng.integers(-1, 3, size))
+        chart = xmr(y, screen=bool(rng.random() < 0.5))
+        first = chart.iloc[0]
+        expected = _reference_flags(
+            y,
+            first["mean"],
+            first["lower_limit"],
+            first["upper_limit"],
+            first["lower_two_sigma"],
+            first["upper_two_sigma"],
+        )
+        for rule, flags in zip(
+            ["outside_limits", "trend", "two_of_three", "shift"], expected, strict=True
+        ):
+            assert chart[rule].tolist() == flags, (rule, y.tolist())

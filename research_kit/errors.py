@@ -143,6 +143,10 @@ class EventLogError(InputError):
     """An event log cannot be read or lacks a column the study needs."""
 
 
+class MeasuresError(InputError):
+    """The measures file (``measures.yml``) or a measure's values file is not valid."""
+
+
 class AuditError(ResearchKitError):
     """A file given to the privacy audit is missing or cannot be read in any format it knows."""
 

@@ -3,24 +3,42 @@
 Every chart takes values (or a long table of many measures) and returns a tidy DataFrame,
 one row per point, with the centre line, the limits, the rules that fired, the variation
 verdict of each point and the assurance verdict against the target;
-:func:`chart_summary` gives one row per chart and phase. The rules and their edge cases are
-described in :mod:`research_kit.measures.rules`, and in ``docs/measures.md``.
+:func:`chart_summary` gives one row per chart and phase. A study describes its measures in
+``measures.yml`` (:mod:`research_kit.measures.definitions`); :func:`measure_values` reads a
+measure's CSV and :func:`chart_measure` charts it as the measure says. The rules and their
+edge cases are described in :mod:`research_kit.measures.rules` and in ``docs/measures.md``.
 """
 
 from research_kit.measures.attribute import p_chart, rate_chart_by, u_chart
+from research_kit.measures.definitions import (
+    Measure,
+    MeasureSource,
+    Target,
+    read_measures,
+    validate_measures,
+)
 from research_kit.measures.points import chart_summary
 from research_kit.measures.rules import RuleLengths
 from research_kit.measures.runchart import anhoej_critical_values, run_chart
+from research_kit.measures.values import chart_measure, check, measure_values
 from research_kit.measures.xmr import xmr, xmr_by
 
 __all__ = [
+    "Measure",
+    "MeasureSource",
     "RuleLengths",
+    "Target",
     "anhoej_critical_values",
+    "chart_measure",
     "chart_summary",
+    "check",
+    "measure_values",
     "p_chart",
     "rate_chart_by",
+    "read_measures",
     "run_chart",
     "u_chart",
+    "validate_measures",
     "xmr",
     "xmr_by",
 ]

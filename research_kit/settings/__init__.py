@@ -59,6 +59,7 @@ STUDY_KEYS = (
     "allow_outside_paths",
     "deadlines",
     "calendars",
+    "measures",
 )
 
 
@@ -133,6 +134,8 @@ class StudySettings:
     #: Time targets of the process (``deadlines:``) and the calendars they count on.
     deadlines: tuple[Deadline, ...] = ()
     calendars: dict[str, CalendarSetting] = field(default_factory=dict)
+    #: The performance measures file (``measures:``, docs/measures-yml.md).
+    measures: Path | None = None
 
     @property
     def path(self) -> Path:
@@ -196,6 +199,7 @@ def validate_settings(folder: Path | str) -> tuple[StudySettings, list[Problem]]
         privacy_names=_privacy_names(data, path, problems),
         allow_outside_paths=_allow_outside(data, path, problems),
         **_deadlines(data, path, problems),
+        measures=_optional_path(folder, data.get("measures", "measures.yml")),
     )
     problems += _timezone_problems(settings, data, path)
     if not settings.allow_outside_paths:
@@ -388,7 +392,7 @@ def _outside_path_problems(settings: StudySettings, data: YamlMap, path: Path) -
 def _named_paths(settings: StudySettings, data: YamlMap) -> list[tuple[str, Path, int | None]]:
     """Every path study.yml names, with its setting and line."""
     named: list[tuple[str, Path, int | None]] = []
-    for key in ("notes", "codebook"):
+    for key in ("notes", "codebook", "measures"):
         target = getattr(settings, key)
         if target is not None:
             named.append((key, target, data.line_of(key)))

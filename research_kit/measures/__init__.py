@@ -10,6 +10,7 @@ edge cases are described in :mod:`research_kit.measures.rules` and in ``docs/mea
 """
 
 from research_kit.measures.attribute import p_chart, rate_chart_by, u_chart
+from research_kit.measures.computed import log_measure_values
 from research_kit.measures.definitions import (
     Measure,
     MeasureSource,
@@ -32,6 +33,7 @@ __all__ = [
     "chart_measure",
     "chart_summary",
     "check",
+    "log_measure_values",
     "measure_values",
     "p_chart",
     "rate_chart_by",

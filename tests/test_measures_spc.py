@@ -318,3 +318,17 @@ def test_rules_agree_with_a_plain_reading_on_random_series():
             ["outside_limits", "trend", "two_of_three", "shift"], expected, strict=True
         ):
             assert chart[rule].tolist() == flags, (rule, y.tolist())
+
+
+@pytest.mark.parametrize(
+    "periods",
+    [
+        pd.date_range("2025-01-01", periods=10, freq="MS"),
+        pd.date_range("2025-01-01", periods=10, freq="MS", tz="America/Chicago"),
+        [f"2025-{month:02d}" for month in range(1, 11)],
+    ],
+)
+def test_a_rebase_date_starts_its_phase_whatever_the_periods_are(periods):
+    rebase = ["2025-05"] if isinstance(periods, list) else ["2025-05-01"]
+    chart = xmr(np.arange(10.0), periods=periods, rebase=rebase)
+    assert chart["phase"].tolist() == [0] * 4 + [1] * 6

@@ -85,10 +85,16 @@ def phase_numbers(periods: pd.Series | np.ndarray, rebase: Sequence | None) -> n
     >>> phase_numbers(np.array([1, 2, 3, 4, 5]), [3])
     array([0, 0, 1, 1, 1])
     """
-    periods = np.asarray(periods)
+    periods = pd.Series(periods)
     if rebase is None or len(rebase) == 0:
         return np.zeros(len(periods), dtype=int)
-    points = np.asarray(rebase)
-    if np.issubdtype(periods.dtype, np.datetime64):
-        points = pd.to_datetime(points).to_numpy(dtype=periods.dtype)
-    return np.searchsorted(np.sort(points), periods, side="right").astype(int)
+    points = pd.Series(list(rebase))
+    if pd.api.types.is_datetime64_any_dtype(periods):
+        # rebase dates are read in the periods' own time zone (a reform starts at local midnight)
+        points = pd.to_datetime(points, format="mixed")
+        zone = periods.dt.tz
+        if zone is not None:
+            points = (
+                points.dt.tz_localize(zone) if points.dt.tz is None else points.dt.tz_convert(zone)
+            )
+    return np.searchsorted(np.sort(points.to_numpy()), periods.to_numpy(), side="right").astype(int)

@@ -105,3 +105,54 @@ def test_a_real_permit_log_weekly_and_monthly(shared_data):
     assert (backlog["value"] >= 0).all()
     chart = chart_measure(measure, monthly)
     assert len(chart) == len(monthly) and chart["upper_limit"].notna().all()
+
+
+SAMPLE_MEASURES = """
+measures:
+  - id: knew_status
+    name: Applicants who always knew the status of their application
+    polarity: higher_is_better
+    frequency: yearly
+    source:
+      survey: permitting_2026
+      question: I always knew the status of my application
+      answers: [Agree, Strongly agree]
+  - id: days_to_check
+    name: Median days to the completeness check
+    polarity: lower_is_better
+    source:
+      event_log: permits
+      statistic: median_days
+      from: Submit application
+      to: Completeness check
+"""
+
+
+def test_the_sample_study_measures_its_survey_and_its_log(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from research_kit import open_study
+    from research_kit.checks import check_folder
+    from research_kit.measures import read_measures, survey_measure_values
+    from research_kit.survey import wave_change
+
+    folder = tmp_path / "study"
+    sample = Path(__file__).resolve().parents[1] / "interview_data"
+    shutil.copytree(sample, folder, ignore=shutil.ignore_patterns("study.db*"))
+    (folder / "measures.yml").write_text(SAMPLE_MEASURES.lstrip(), encoding="utf-8")
+    assert [p for p in check_folder(folder) if Path(p.path).name == "measures.yml"] == []
+
+    knew, days = read_measures(folder / "measures.yml")
+    with open_study(folder) as study:
+        table = wave_change(
+            study, knew.source.options["question"], value=knew.source.options["answers"]
+        )
+        log = study.event_log(days.source.name)
+        timezone = study.settings.timezone
+    values = survey_measure_values(knew, table)
+    assert values["wave_number"].tolist() == [1, 2]
+    assert ((values["ci_low"] <= values["value"]) & (values["value"] <= values["ci_high"])).all()
+    monthly = log_measure_values(days, log, timezone=timezone)
+    assert (monthly["value"] > 0).all() and monthly["period"].is_monotonic_increasing
+    assert len(chart_measure(days, monthly)) == len(monthly)

@@ -10,7 +10,7 @@ edge cases are described in :mod:`research_kit.measures.rules` and in ``docs/mea
 """
 
 from research_kit.measures.attribute import p_chart, rate_chart_by, u_chart
-from research_kit.measures.computed import log_measure_values
+from research_kit.measures.computed import log_measure_values, survey_measure_values
 from research_kit.measures.definitions import (
     Measure,
     MeasureSource,
@@ -39,6 +39,7 @@ __all__ = [
     "rate_chart_by",
     "read_measures",
     "run_chart",
+    "survey_measure_values",
     "u_chart",
     "validate_measures",
     "xmr",

@@ -1,4 +1,4 @@
-"""Measures computed from an event log: median days, backlog, share within a deadline.
+"""Measures computed from the study's own material: an event log, or survey waves.
 
 A measure whose ``source`` is ``event_log:`` is computed from the tables the process room
 returns — the event table (``case_id``, ``activity``, ``timestamp``) and, for a deadline
@@ -16,6 +16,10 @@ log file itself. Conventions, stated once:
   are kept, so the share charts as a P chart.
 
 Periods are the measure's ``frequency`` in the study's time zone, each named by its first day.
+
+A measure whose source is ``survey:`` is the share of its ``answers`` in each wave, read from
+the table :func:`research_kit.survey.wave_change` returns (weighted where the wave is, with
+its margin of error); see :func:`survey_measure_values`.
 """
 
 from __future__ import annotations
@@ -168,3 +172,56 @@ def _deadline_share(measure: Measure, cases: pd.DataFrame | None, timezone: str)
             "denominator": denominator.to_numpy(),
         }
     )
+
+
+def survey_measure_values(measure: Measure, waves: pd.DataFrame) -> pd.DataFrame:
+    """A survey measure's values: the share of its answers in each wave, with its margin.
+
+    Parameters
+    ----------
+    measure : Measure
+        A measure whose source is ``survey:``.
+    waves : pandas.DataFrame
+        :func:`research_kit.survey.wave_change` of the measure's question with
+        ``value=measure.source.options["answers"]`` (its ``by`` groups become ``group``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``measure, period`` (the wave, oldest first), ``wave_number`` (1, 2, …), ``value``
+        (the estimate), ``n``, ``ci_low``, ``ci_high``, ``margin_of_error`` and, for a
+        breakdown, ``group``. Suppressed cells (too few respondents) are left out.
+
+    Examples
+    --------
+    >>> from research_kit.measures.definitions import MeasureSource
+    >>> waves = pd.DataFrame({"group": ["all", "all"], "wave": ["2025", "2026"],
+    ...                       "n": [895, 1475], "estimate": [0.148, 0.241],
+    ...                       "ci_low": [0.12, 0.22], "ci_high": [0.17, 0.26],
+    ...                       "margin_of_error": [0.025, 0.021], "suppressed": [False, False]})
+    >>> source = MeasureSource("survey", "residents", {"question": "Q", "answers": ["Agree"]})
+    >>> values = survey_measure_values(Measure("knew", "Knew", "higher_is_better", source), waves)
+    >>> values[["period", "wave_number", "value", "margin_of_error"]]
+      period  wave_number  value  margin_of_error
+    0   2025            1  0.148            0.025
+    1   2026            2  0.241            0.021
+    """
+    if measure.source.kind != "survey":
+        raise MeasuresError(f"measure {measure.id!r} is not computed from a survey")
+    order = {wave: number for number, wave in enumerate(pd.unique(waves["wave"]), start=1)}
+    shown = waves[~waves["suppressed"].fillna(False).astype(bool)]
+    frame = pd.DataFrame(
+        {
+            "measure": measure.id,
+            "period": shown["wave"].to_numpy(),
+            "wave_number": shown["wave"].map(order).to_numpy(),
+            "value": shown["estimate"].to_numpy(dtype=float),
+            "n": shown["n"].to_numpy(),
+            "ci_low": shown["ci_low"].to_numpy(dtype=float),
+            "ci_high": shown["ci_high"].to_numpy(dtype=float),
+            "margin_of_error": shown["margin_of_error"].to_numpy(dtype=float),
+        }
+    )
+    if shown["group"].nunique() > 1 or (shown["group"] != "all").any():
+        frame.insert(1, "group", shown["group"].to_numpy())
+    return frame.reset_index(drop=True)

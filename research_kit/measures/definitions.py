@@ -426,10 +426,11 @@ _SOURCE_CHECKS: dict[str, Callable[..., None]] = {
 
 
 def _default_chart(source: MeasureSource | None) -> str:
-    """P for shares (a numerator and a denominator, a deadline share, a survey share)."""
+    """P for counted shares (a numerator and a denominator, a deadline share); a survey's
+    weighted share per wave is no count of cases, so it is charted as its values (XmR)."""
     if source is None:
         return "xmr"
-    if source.kind == "survey" or source.options.get("statistic") == "share_within_deadline":
+    if source.options.get("statistic") == "share_within_deadline":
         return "p"
     return "p" if source.options.get("numerator") else "xmr"
 

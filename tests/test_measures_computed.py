@@ -156,3 +156,40 @@ def test_the_sample_study_measures_its_survey_and_its_log(tmp_path):
     monthly = log_measure_values(days, log, timezone=timezone)
     assert (monthly["value"] > 0).all() and monthly["period"].is_monotonic_increasing
     assert len(chart_measure(days, monthly)) == len(monthly)
+
+
+def test_the_study_offers_its_measures_values_and_charts(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from research_kit import open_study
+    from research_kit.errors import MeasuresError
+
+    folder = tmp_path / "study"
+    sample = Path(__file__).resolve().parents[1] / "interview_data"
+    shutil.copytree(sample, folder, ignore=shutil.ignore_patterns("study.db*"))
+    text = SAMPLE_MEASURES.lstrip() + (
+        "  - id: complete_in_time\n"
+        "    name: Completeness decided within 30 days\n"
+        "    polarity: higher_is_better\n"
+        "    target: 0.9\n"
+        "    source: {event_log: permits, statistic: share_within_deadline,"
+        " deadline: Completeness determination}\n"
+    )
+    (folder / "measures.yml").write_text(text, encoding="utf-8")
+    with open_study(folder) as study:
+        assert [m.id for m in study.measures()] == [
+            "knew_status",
+            "days_to_check",
+            "complete_in_time",
+        ]
+        share = study.measure_values("complete_in_time")
+        chart = study.measure_chart("complete_in_time")
+        survey = study.measure_values("knew_status")
+        with pytest.raises(MeasuresError, match="did you mean 'days_to_check'"):
+            study.measure_values("days_to_chek")
+    assert (share["numerator"] <= share["denominator"]).all()
+    assert share["value"].between(0, 1).all()
+    assert {"lower_limit", "upper_limit", "assurance"} <= set(chart.columns)
+    assert chart["lower_limit"].ge(0).all() and chart["upper_limit"].le(1).all()
+    assert len(survey) == 2

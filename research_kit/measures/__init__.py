@@ -21,8 +21,14 @@ from research_kit.measures.definitions import (
 from research_kit.measures.points import chart_summary
 from research_kit.measures.rules import RuleLengths
 from research_kit.measures.runchart import anhoej_critical_values, run_chart
+from research_kit.measures.study_measures import (
+    study_measure_chart,
+    study_measure_values,
+    study_measures,
+)
 from research_kit.measures.values import chart_measure, check, measure_values
 from research_kit.measures.xmr import xmr, xmr_by
+from research_kit.study import register_study_method
 
 __all__ = [
     "Measure",
@@ -39,9 +45,16 @@ __all__ = [
     "rate_chart_by",
     "read_measures",
     "run_chart",
+    "study_measure_chart",
+    "study_measure_values",
+    "study_measures",
     "survey_measure_values",
     "u_chart",
     "validate_measures",
     "xmr",
     "xmr_by",
 ]
+
+register_study_method(study_measures, name="measures")
+register_study_method(study_measure_values, name="measure_values")
+register_study_method(study_measure_chart, name="measure_chart")

@@ -40,16 +40,23 @@ def _cases(shared_data):
         yield case, points[points["case_id"] == case["case_id"]].sort_values("i")
 
 
+def _as_list(value):
+    """A rebase option: none, one date, or several."""
+    if not value:
+        return None
+    return [value] if isinstance(value, str) else list(value)
+
+
 def _chart(case, expected):
     options = case["options"]
     return xmr(
         expected["y"].to_numpy(),
         periods=pd.to_datetime(expected["x"]).to_numpy(),
-        improvement=options["improvement_direction"],
-        target=options["target"],
-        rebase=[options["rebase"]] if options["rebase"] else None,
-        baseline=options["fix_after_n_points"],
-        screen=options["screen_outliers"],
+        improvement=options.get("improvement_direction", "increase"),
+        target=options.get("target"),
+        rebase=_as_list(options.get("rebase")),
+        baseline=options.get("fix_after_n_points"),
+        screen=options.get("screen_outliers", True),
     )
 
 
@@ -211,6 +218,15 @@ def test_a_shared_peak_takes_the_later_trend():
     assert direction.ravel().tolist() == [1] * 6 + [-1] * 7
 
 
+def test_the_end_of_a_trend_before_a_tie_reads_as_nhsrplotthedots_reads_it():
+    # a rise of 7, a tie, then a fall of 7 from the tied value: point 6 belongs to the rise
+    # only, but its next point is flagged, so it takes the (flat) step to it: "Decreasing"
+    values = np.array([[1.0, 2, 3, 4, 5, 6, 7, 7, 6, 5, 4, 3, 2, 1]])
+    flagged, direction = trend_points(values, 7)
+    assert flagged.all()
+    assert direction.ravel().tolist() == [1] * 6 + [-1] * 8
+
+
 def test_lengths_are_configurable():
     values = [1.0, 2, 3, 4, 5, 0, 0, 0, 0, 0, 0]
     assert not xmr(values, screen=False)["trend"].any()
@@ -296,6 +312,31 @@ def _reference_flags(y, mean, lower, upper, near_lower, near_upper, n=7):
     return outside, part_of(trend_end), two_of_three, part_of(shift_end)
 
 
+def _reference_labels(y, flags, mean):
+    """ptd_special_cause_type's labels: precedence, and its reading of a trend's direction."""
+    outside, trend, two_of_three, shift = flags
+    size = len(y)
+    steps = [np.sign(y[j + 1] - y[j]) for j in range(size - 1)]
+    labels = []
+    for j in range(size):
+        above = "Above" if y[j] > mean else "Below"
+        if outside[j]:
+            labels.append("Above UCL" if above == "Above" else "Below LCL")
+        elif trend[j]:
+            right = j + 1 < size and trend[j + 1]
+            step = (
+                (steps[j] if j < size - 1 else steps[-1]) if right else (steps[j - 1] if j else 0)
+            )
+            labels.append(f"7 Point Trend ({'In' if step == 1 else 'De'}creasing)")
+        elif two_of_three[j]:
+            labels.append(f"2 in 3 {above} CL")
+        elif shift[j]:
+            labels.append(f"7 Points {above} CL")
+        else:
+            labels.append("Common Cause")
+    return labels
+
+
 def test_rules_agree_with_a_plain_reading_on_random_series():
     rng = np.random.default_rng(5)
     for _ in range(300):
@@ -318,6 +359,8 @@ def test_rules_agree_with_a_plain_reading_on_random_series():
             ["outside_limits", "trend", "two_of_three", "shift"], expected, strict=True
         ):
             assert chart[rule].tolist() == flags, (rule, y.tolist())
+        labels = [_label(r, d) for r, d in zip(chart["rule"], chart["direction"], strict=True)]
+        assert labels == _reference_labels(y, expected, first["mean"]), y.tolist()
 
 
 @pytest.mark.parametrize(

@@ -23,9 +23,10 @@ Edge cases, chosen with the NHS convention and tested:
 * **Runs and trends never cross a rebase.** Each phase is judged on its own, with its own
   limits; a run that continues across the rebase starts counting again at zero.
 * **A point on two trends** (the peak between a rise and a fall of 7 each) takes the
-  direction of the later one. NHSRplotthedots takes "the right side" in a way that, in the
-  rare case of a trend ending just before a tie or a reversal that starts another trend, can
-  name the direction of a step that belongs to no trend; we name the trend the point is in.
+  direction of the later one. We reproduce NHSRplotthedots exactly here, quirk included: a
+  trend point whose next point is also flagged takes the direction of the step to that
+  point, so the last point of a rise followed by a tie (or a drop) that starts another trend
+  is read as falling. It is rare, and matching the reference keeps every verdict equal.
 
 Precedence when several rules fire on one point, for its ``rule`` and direction: outside
 limits, then trend, then two of three, then shift. The direction (+1 high or rising, −1 low
@@ -143,9 +144,12 @@ def trend_points(values: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarra
     on_left = np.hstack([pad, in_trend])  # the step into the point is part of a trend
     on_right = np.hstack([in_trend, pad])  # the step out of it is
     zero = np.zeros((values.shape[0], 1), dtype=np.int64)
-    direction = np.where(on_right, np.hstack([steps, zero]), np.hstack([zero, steps]))
     flagged = on_left | on_right
-    return flagged, np.where(flagged, direction, 0)
+    # As NHSRplotthedots: a flagged point whose next point is flagged too takes the direction
+    # of the step to it, any other the step into it; a step that is not a rise reads falling.
+    next_flagged = np.hstack([flagged[:, 1:], pad])
+    step = np.where(flagged & next_flagged, np.hstack([steps, zero]), np.hstack([zero, steps]))
+    return flagged, np.where(flagged, np.where(step == 1, 1, -1), 0)
 
 
 def near_limit_points(near: np.ndarray, side: np.ndarray, needed: int, window: int) -> np.ndarray:

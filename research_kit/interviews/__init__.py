@@ -25,16 +25,13 @@ from research_kit.interviews.codebook_edits import (
 )
 from research_kit.interviews.coding import (
     accept_document_change,
-    add_memo,
     apply_code,
     apply_codes,
     coders,
     codings,
-    memos,
     remove_code,
     remove_coding,
     stale_codings,
-    update_memo,
 )
 from research_kit.interviews.coding_io import (
     CodingsFileError,
@@ -63,6 +60,7 @@ from research_kit.interviews.material import (
     study_documents,
     study_documents_table,
 )
+from research_kit.interviews.memoing import add_memo, delete_memo, memos, update_memo
 from research_kit.interviews.refi import (
     QdpxError,
     QdpxImport,
@@ -109,6 +107,7 @@ __all__ = [
     "coders",
     "codings",
     "cohen_kappa",
+    "delete_memo",
     "disagreements",
     "documents_table",
     "export_code_matrix",

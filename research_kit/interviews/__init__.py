@@ -48,6 +48,7 @@ from research_kit.interviews.export import (
     codebook_table,
     export_code_matrix,
     export_codebook,
+    export_memos,
     export_quotes,
 )
 from research_kit.interviews.material import (
@@ -113,6 +114,7 @@ __all__ = [
     "export_code_matrix",
     "export_codebook",
     "export_codings",
+    "export_memos",
     "export_qdc",
     "export_qdpx",
     "export_quotes",

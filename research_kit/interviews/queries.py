@@ -218,18 +218,18 @@ def _unit_keys(coded: pd.DataFrame, within: str, distance: int) -> pd.Series:
 def _stretches(coded: pd.DataFrame, gap: int) -> pd.Series:
     """Join codings into stretches: sorted by start, a coding starting before the stretch's
     end plus ``gap`` joins it (gap 0: only overlapping spans, end exclusive)."""
-    keys = pd.Series("", index=coded.index, dtype=object)
     ordered = coded.sort_values(["document_id", "start", "end"], kind="stable")
+    keys = []
     document, reach, number = None, -1, 0
-    for index, document_id, start, end in zip(
-        ordered.index, ordered["document_id"], ordered["start"], ordered["end"], strict=True
+    for document_id, start, end in zip(
+        ordered["document_id"], ordered["start"], ordered["end"], strict=True
     ):
         if document_id != document or start >= reach + gap:
             document, number = document_id, number + 1
             reach = end
         reach = max(reach, end)
-        keys[index] = f"stretch:{number}"
-    return keys
+        keys.append(f"stretch:{number}")
+    return pd.Series(keys, index=ordered.index, dtype=object).reindex(coded.index)
 
 
 def _units_found(

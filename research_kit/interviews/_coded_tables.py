@@ -3,16 +3,18 @@
 :func:`coding_tables` joins :func:`research_kit.interviews.codings` with the notes' attributes
 (``study.documents_table()``) and the codebook (``study.codebook().to_frame()``); the small
 helpers here say which columns are attributes and how a missing attribute value is shown, so
-that :mod:`.analysis`, :mod:`.quotations` and :mod:`.export` count and label alike.
+that :mod:`.analysis`, :mod:`.quotations`, :mod:`.export`, :mod:`.cases` and :mod:`.queries`
+count, label and filter alike (codes by id or name, ``where`` filters on attributes).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from research_kit.errors import CodingError, did_you_mean
 from research_kit.interviews.coding import codings
 
 if TYPE_CHECKING:
@@ -24,6 +26,9 @@ __all__ = [
     "attribute_columns",
     "coding_tables",
     "is_missing",
+    "matches_where",
+    "participant_documents",
+    "resolve_codes",
     "value_label",
     "value_order",
 ]
@@ -69,14 +74,19 @@ def coding_tables(
     >>> study.close()
     """
     coded = codings(study, coder=coder)
-    documents = study.documents_table()
-    documents = documents.assign(participant=_participants(documents))
+    documents = participant_documents(study)
     codes = _code_table(study, coded["code_id"])
     attributes = documents.drop(columns=[c for c in DOCUMENT_FILE_COLUMNS if c in documents])
     coded = coded.merge(attributes, on="document_id", how="left")
     coded["participant"] = coded["participant"].fillna(coded["document_id"])
     coded = coded.merge(codes, on="code_id", how="left")
     return coded, codes, documents
+
+
+def participant_documents(study: Study) -> pd.DataFrame:
+    """``study.documents_table()`` with ``participant`` filled: a note naming none is its own."""
+    documents = study.documents_table()
+    return documents.assign(participant=_participants(documents))
 
 
 def _participants(documents: pd.DataFrame) -> pd.Series:
@@ -130,3 +140,61 @@ def is_missing(value: Any) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):  # lists and other containers
         return False
+
+
+def resolve_codes(
+    names: str | Iterable[str], codes: pd.DataFrame, study: Study, kind: str = "code"
+) -> set[str]:
+    """Code ids for code ids or names (any case); an unknown one is refused by name."""
+    by_id = set(codes["code_id"])
+    pairs = zip(codes["code_id"], codes["code"], strict=True)
+    by_name = {_normalise(name): code_id for code_id, name in pairs}
+    found = set()
+    for name in [names] if isinstance(names, str) else list(names):
+        if name in by_id:
+            found.add(name)
+        elif _normalise(name) in by_name:
+            found.add(by_name[_normalise(name)])
+        else:
+            raise CodingError(
+                f"the codebook has no {kind} {name!r}{did_you_mean(name, sorted(by_id))}",
+                path=study.settings.codebook,
+                hint=f"use a {kind} id or name from study.codebook().to_frame()",
+            )
+    return found
+
+
+def matches_where(
+    table: pd.DataFrame,
+    documents: pd.DataFrame,
+    where: Mapping[str, Any] | None,
+    study: Study,
+) -> pd.Series:
+    """Which rows of ``table`` (with the notes' attribute columns) pass the ``where`` filters.
+
+    ``where`` maps an attribute to a value or a list of values; matching ignores case and
+    surrounding spaces. An attribute no note has is refused by name.
+    """
+    keep = pd.Series(True, index=table.index)
+    for attribute, accepted in (where or {}).items():
+        if attribute not in documents.columns:
+            known = attribute_columns(documents)
+            raise CodingError(
+                f"no note has the attribute {attribute!r}{did_you_mean(attribute, known)}",
+                path=study.settings.notes,
+                hint=f"filter on one of: {', '.join(known)}",
+            )
+        keep &= table[attribute].map(_matcher(accepted)).astype(bool)
+    return keep
+
+
+def _matcher(accepted: Any):
+    if isinstance(accepted, (list, tuple, set, frozenset)):
+        wanted = {_normalise(value) for value in accepted}
+    else:
+        wanted = {_normalise(accepted)}
+    return lambda value: not is_missing(value) and _normalise(value) in wanted
+
+
+def _normalise(value: Any) -> str:
+    return str(value).strip().casefold()

@@ -70,6 +70,10 @@ function render({ model, el }) {
     box.innerHTML = model.get("value");
     void box.offsetHeight;  // lay out now, so the time below includes it
     box.dataset.renderMs = String(performance.now() - began);
+    // ...and until the frame after it is painted (a view not yet on the page lays out later)
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      box.dataset.frameMs = String(performance.now() - began);
+    }));
     box.dataset.drawn = String(Number(box.dataset.drawn || 0) + 1);
     const selected = box.querySelector(".rk-sel");
     if (selected) selected.scrollIntoView({ block: "nearest" });

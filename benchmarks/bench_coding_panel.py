@@ -11,9 +11,9 @@ and a Reload click (reading the note and all its codings again).
 
 With Playwright and Debian's chromium, the same note is also opened in JupyterLab and timed
 in the browser: the note view's first draw (from setting its HTML to the next painted frame,
-as the front end measures it), and a mouse selection → ``1`` (tick) → ``a`` (apply) until the status line says
-"Applied" and the note is redrawn (wall clock seen by Playwright, so it includes its own
-round trips).
+as the front end measures it), and a mouse selection → ``1`` (tick) → ``a`` (apply), each
+step until the note is redrawn or the preview line changed (wall clock seen by Playwright,
+so it includes its own round trips).
 """
 
 from __future__ import annotations

@@ -208,6 +208,33 @@ def test_remove_names_and_removes_only_the_chosen_coding(panel, study):
     assert codes_on(study, span) == {"portal_problems"}
 
 
+def test_the_memo_browser_searches_filters_and_edits(panel, study):
+    panel.memo_box.value = "Ask about the permit counter"
+    panel.memo_button.click()
+    panel.memo_target.value = "code"
+    panel.code_boxes["waiting"].value = True
+    panel.memo_box.value = "Waiting means months here"
+    panel.memo_button.click()
+    assert len(panel.memo_list.options) == 2
+    panel.memo_search.value = "COUNTER"
+    assert [label.split(" · ")[1] for label, _ in panel.memo_list.options] == [
+        "document P01_business-owner"
+    ]
+    panel.memo_search.value = ""
+    panel.memo_filter.value = "code"
+    ((label, memo_id),) = panel.memo_list.options
+    assert "code Waiting" in label
+    panel.memo_list.value = memo_id
+    assert panel.memo_edit.value == "Waiting means months here"
+    panel.memo_edit.value = "Waiting means seven months here"
+    panel.memo_update_button.click()
+    assert memos(study, on="code")["text"].tolist() == ["Waiting means seven months here"]
+    panel.memo_edit.value = " "
+    panel.memo_update_button.click()
+    assert "the memo is empty" in panel.last_message
+    assert memos(study, on="code")["text"].tolist() == ["Waiting means seven months here"]
+
+
 # -- a live codebook -------------------------------------------------------------------------------
 def test_rename_merge_add_and_split_from_the_panel(panel, study):
     span = mouse(panel, "The drawings file was too big")

@@ -1,8 +1,8 @@
 """The coding panel's controls and how they are laid out (private).
 
 :class:`CodingLayout` creates every widget of :class:`~research_kit.widgets.CodingPanel` (the
-note picker, the page bar, the highlighted text, the selection tools, the code list, the memo
-and suggestion tabs) and arranges them; the panel gives them behaviour. Kept apart so that what
+note picker, the page bar, the note view, the selection tools, the code list, the preview line,
+the memo tab with its memo browser, the suggestion and codebook tabs) and arranges them; the panel gives them behaviour. Kept apart so that what
 the panel looks like can change without touching what each click does.
 """
 
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as widgets
 
 from research_kit.interviews.segments import SEGMENT_KINDS
+from research_kit.schema import MEMO_TARGETS
 from research_kit.widgets.highlight import codes_in_order, swatch_html
 from research_kit.widgets.note_view import NoteView
 
@@ -108,6 +109,17 @@ class CodingLayout:
         self.memo_box = widgets.Textarea(placeholder="memo", rows=4, layout=full())
         self.memo_button = widgets.Button(description="Save memo", icon="save")
         self.memo_view = widgets.HTML()
+        self.memo_search = widgets.Text(placeholder="search all memos", layout=full())
+        self.memo_filter = widgets.Dropdown(
+            options=[("all memos", "")] + [(f"on a {k}", k) for k in MEMO_TARGETS],
+            value="",
+            description="Show",
+        )
+        self.memo_list = widgets.Select(rows=6, layout=full())
+        self.memo_edit = widgets.Textarea(
+            placeholder="choose a memo above to edit it", rows=3, layout=full()
+        )
+        self.memo_update_button = widgets.Button(description="Save changes", icon="save")
 
         self.suggestion_list = widgets.Select(rows=8, layout=full())
         self.accept_button = widgets.Button(description="Accept", button_style="success")
@@ -124,7 +136,19 @@ class CodingLayout:
                 self.coding_codes,
             ]
         )
-        memo_tab = widgets.VBox([self.memo_target, self.memo_box, self.memo_button, self.memo_view])
+        memo_tab = widgets.VBox(
+            [
+                self.memo_target,
+                self.memo_box,
+                self.memo_button,
+                self.memo_view,
+                widgets.HTML("<b>All memos</b>: search, filter, choose one to edit it"),
+                widgets.HBox([self.memo_search, self.memo_filter]),
+                self.memo_list,
+                self.memo_edit,
+                self.memo_update_button,
+            ]
+        )
         suggestion_tab = widgets.VBox(
             [self.suggestion_list, widgets.HBox([self.accept_button, self.reject_button])]
         )

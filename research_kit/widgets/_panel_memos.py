@@ -4,6 +4,8 @@
 the open note, on the one ticked code, or on the coding chosen under "Codings here"; when that
 target is missing the memo is refused and nothing is written (a memo is never sent to whatever
 happened to be ticked a few clicks earlier: the panel clears its ticks after every action).
+Below, a memo browser lists every memo of the study, searched by text and filtered by what
+it is on; choosing one puts its text in an editor, and Save changes replaces it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import html
 
 from research_kit.errors import CodingError
-from research_kit.interviews.coding import add_memo, memos
+from research_kit.interviews.coding import add_memo, memos, update_memo
+from research_kit.widgets._suggestions import first_words
 
 
 class MemoActions:
@@ -54,6 +57,7 @@ class MemoActions:
             self.memo_box.value = ""
         self._untick()
         self._show_memos()
+        self._browse_memos()
         self._say(f"Saved memo {memo_id} on {kind} {target}.", "ok")
 
     def _show_memos(self) -> None:
@@ -73,3 +77,52 @@ class MemoActions:
             if items
             else f'<div style="color:#666">No memo on this {kind} yet.</div>'
         )
+
+    # -- the memo browser -----------------------------------------------------------------------
+    def _connect_memo_browser(self, on_change, on_click) -> None:
+        on_change(self.memo_search, self._browse_memos)
+        on_change(self.memo_filter, self._browse_memos)
+        on_change(self.memo_list, self._memo_picked)
+        on_click(self.memo_update_button, self._update_memo)
+
+    def _browse_memos(self) -> None:
+        found = memos(self.study)
+        if self.memo_filter.value:
+            found = found[found["on"] == self.memo_filter.value]
+        wanted = self.memo_search.value.strip().casefold()
+        if wanted:
+            found = found[found["text"].str.casefold().str.contains(wanted, regex=False)]
+        chosen = self.memo_list.value
+        with self._quiet():
+            self.memo_list.options = [
+                (self._memo_label(row), int(row.memo_id)) for row in found.itertuples(index=False)
+            ]
+            kept = chosen in set(found["memo_id"].tolist())
+            self.memo_list.value = chosen if kept else None
+            if not kept:
+                self.memo_edit.value = ""
+
+    def _memo_label(self, row) -> str:
+        target = self.names.get(row.target, row.target) if row.on == "code" else row.target
+        about = f"{row.on} {target}".strip()
+        return f"#{row.memo_id} · {about} · {row.coder or '—'} · {first_words(str(row.text))}"
+
+    def _memo_picked(self) -> None:
+        memo_id = self.memo_list.value
+        if memo_id is None:
+            return
+        found = memos(self.study)
+        text = found.loc[found["memo_id"] == memo_id, "text"]
+        with self._quiet():
+            self.memo_edit.value = str(text.iloc[0]) if len(text) else ""
+
+    def _update_memo(self) -> None:
+        memo_id = self.memo_list.value
+        if memo_id is None:
+            raise CodingError("no memo is chosen", hint="choose one in the list of all memos")
+        if not self.memo_edit.value.strip():
+            raise CodingError("the memo is empty", hint="write something, or leave it as it was")
+        update_memo(self.study, memo_id, self.memo_edit.value)
+        self._browse_memos()
+        self._show_memos()
+        self._say(f"Saved changes to memo {memo_id}.", "ok")

@@ -142,6 +142,7 @@ class CodingPanel(CodingLayout, LiveCodebook, MemoActions, MouseAndKeys, Suggest
         self._paragraph_starts: list[int] = []
         self._quiet_depth = 0
         self._build(study.documents(), segment_by)
+        self._run(self._browse_memos)
         if self.document_picker.options:
             self._run(lambda: self._open_document(self.document_picker.value))
 
@@ -174,6 +175,7 @@ class CodingPanel(CodingLayout, LiveCodebook, MemoActions, MouseAndKeys, Suggest
         on_change(self.suggestion_list, self._suggestion_chosen)
         self._connect_code_boxes()
         self._connect_codebook_tab(on_click)
+        self._connect_memo_browser(on_change, on_click)
         self._connect_note_view()
         on_click(self.reload_button, lambda: self._open_document(self.document_picker.value))
         on_click(self.previous_page, lambda: self._turn_page(-1))

@@ -2,8 +2,9 @@
 
 :class:`CodingLayout` creates every widget of :class:`~research_kit.widgets.CodingPanel` (the
 note picker, the page bar, the note view, the selection tools, the code list, the preview line,
-the memo tab with its memo browser, the suggestion and codebook tabs) and arranges them; the panel gives them behaviour. Kept apart so that what
-the panel looks like can change without touching what each click does.
+the memo tab with its memo browser, the suggestion and codebook tabs) and arranges them; the
+panel gives them behaviour. Kept apart so that what the panel looks like can change without
+touching what each click does.
 """
 
 from __future__ import annotations

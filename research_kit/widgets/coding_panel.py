@@ -23,7 +23,7 @@ Apply, Remove and Save memo would touch before they are pressed. The codebook is
 and edited from the panel's Codebook tab.
 
 A note longer than ``page_chars`` is shown one page at a time (pages end at paragraph breaks);
-the text above a selection far down a page is folded away.
+the note view scrolls to the selection.
 
 :func:`render_document_html` is the pure function that draws the highlighted text; it makes one
 pass over the sorted coding boundaries and escapes every piece of user text. The panel's
@@ -51,7 +51,7 @@ from research_kit.interviews.coding import (
     remove_code,
     remove_coding,
 )
-from research_kit.interviews.segments import SEGMENT_KINDS, paragraphs, segment
+from research_kit.interviews.segments import SEGMENT_KINDS, segment
 from research_kit.store import utcnow
 from research_kit.widgets._coding_layout import CodingLayout
 from research_kit.widgets._panel_codebook import LiveCodebook
@@ -64,7 +64,6 @@ if TYPE_CHECKING:
     from research_kit.interviews.documents import Document
     from research_kit.study import Study
 
-_FOLD_AFTER_CHARS = 1_500  # fold the page above a selection further down than this
 _STATUS_COLOURS = {"ok": "#1a7f37", "info": "#444444", "error": "#b42318"}
 
 
@@ -139,7 +138,6 @@ class CodingPanel(CodingLayout, LiveCodebook, MemoActions, MouseAndKeys, Suggest
         self._codings = pd.DataFrame(columns=CODING_COLUMNS)
         self._segments = pd.DataFrame(columns=["segment", "start", "end", "text"])
         self._pages: list[tuple[int, int]] = [(0, 0)]
-        self._paragraph_starts: list[int] = []
         self._quiet_depth = 0
         self._build(study.documents(), segment_by)
         self._run(self._browse_memos)
@@ -228,7 +226,6 @@ class CodingPanel(CodingLayout, LiveCodebook, MemoActions, MouseAndKeys, Suggest
         self.document = self.study.document(document_id)
         self._text = self.document.text
         self._pages = page_breaks(self._text, self.page_chars)
-        self._paragraph_starts = [start for start, _ in paragraphs(self._text)]
         self.selection = None
         with self._quiet():
             for field in (self.start_field, self.end_field):
@@ -284,16 +281,7 @@ class CodingPanel(CodingLayout, LiveCodebook, MemoActions, MouseAndKeys, Suggest
             window=window,
             selection=self.selection,
             segment_starts=self._segment_starts,
-            fold_before=self._fold_for(window),
         )
-
-    def _fold_for(self, window: tuple[int, int]) -> int | None:
-        """Where to fold the page so the selection shows near the top (one paragraph before)."""
-        if self.selection is None or not window[0] <= self.selection[0] < window[1]:
-            return None
-        index = bisect.bisect_right(self._paragraph_starts, self.selection[0]) - 2
-        fold = self._paragraph_starts[index] if index >= 0 else window[0]
-        return fold if fold - window[0] > _FOLD_AFTER_CHARS else None
 
     def _turn_page(self, step: int) -> None:
         page = (self.page_picker.value or 0) + step

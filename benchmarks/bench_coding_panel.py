@@ -12,8 +12,8 @@ and a Reload click (reading the note and all its codings again).
 With Playwright and Debian's chromium, the same note is also opened in JupyterLab and timed
 in the browser: the note view's first draw (from setting its HTML to the next painted frame,
 as the front end measures it), and a mouse selection → ``1`` (tick) → ``a`` (apply), each
-step until the note is redrawn or the preview line changed (wall clock seen by Playwright,
-so it includes its own round trips).
+step until the selection is marked, the preview line changed or the note is redrawn (wall
+clock seen by Playwright, so it includes its own round trips).
 """
 
 from __future__ import annotations
@@ -198,22 +198,22 @@ def _in_the_browser(folder: Path, tmp: Path) -> list[tuple[str, str, float, str]
             draw_ms = float(note.get_attribute("data-frame-ms"))
             began = time.perf_counter()
             drag_over(page, needle, 2, len(needle) - 2)
-            _wait_for_redraw(page, int(note.get_attribute("data-drawn")))
+            _wait_for_redraw(page, int(note.get_attribute("data-marked")), "marked")
             selected = time.perf_counter()
             page.keyboard.press("1")
             expect(page.locator(".rk-preview")).to_contain_text("Apply will add", timeout=600_000)
             ticked = time.perf_counter()
             page.keyboard.press("a")
-            _wait_for_redraw(page, int(note.get_attribute("data-drawn")))
+            _wait_for_redraw(page, int(note.get_attribute("data-drawn")), "drawn")
             applied = time.perf_counter()
-            if not page.locator(".rk-doc .rk-sel.h").count():
-                raise RuntimeError("the applied code is not highlighted in the browser")
+            if not page.evaluate("[...CSS.highlights.get('rk-selection')].length === 1"):
+                raise RuntimeError("the selection is not marked in the browser")
             redraw_ms = float(note.get_attribute("data-render-ms"))
         finally:
             browser.close()
     return [
         (SECTION, "browser: first draw of the note view, to the painted frame", draw_ms, "ms"),
-        (SECTION, "browser: mouse selection until redrawn", (selected - began) * 1e3, "ms"),
+        (SECTION, "browser: mouse selection until marked", (selected - began) * 1e3, "ms"),
         (
             SECTION,
             "browser: key 1 until the preview names the code",
@@ -226,11 +226,11 @@ def _in_the_browser(folder: Path, tmp: Path) -> list[tuple[str, str, float, str]
     ]
 
 
-def _wait_for_redraw(page, drawn: int) -> None:
-    """Wait until the note view has drawn itself again after its ``drawn``-th draw."""
+def _wait_for_redraw(page, count: int, what: str) -> None:
+    """Wait until the note view has ``drawn`` (or ``marked``) more than ``count`` times."""
     page.wait_for_function(
-        "(drawn) => Number(document.querySelector('.rk-note').dataset.drawn) > drawn",
-        arg=drawn,
+        "([count, what]) => Number(document.querySelector('.rk-note').dataset[what]) > count",
+        arg=[count, what],
         timeout=600_000,
         polling=10,
     )

@@ -67,6 +67,10 @@ def test_code_with_the_mouse_reload_rename_and_merge(sample_study_path, tmp_path
         # emoji before them are four UTF-16 units but two code points.
         drag_over(page, "froze again", 2, 8)
         _status(page, "with the mouse")
+        # ...and the browser marks the snapped span, mapping code points back to the text
+        page.wait_for_function(
+            "() => [...CSS.highlights.get('rk-selection')].map(String).join() === 'froze again'"
+        )
         page.get_by_role("checkbox", name="Portal problems").check()
         page.get_by_role("checkbox", name="Helpful staff").check()
         expect(page.locator(".rk-preview")).to_contain_text(

@@ -298,7 +298,8 @@ def test_other_coders_segments_and_pages(study):
     panel.find_button.click()
     assert panel.page_picker.value == last_page
     # the match is marked on its page, which the note view scrolls to (nothing is folded)
-    assert "rk-sel" in panel.text_view.value and "<details" not in panel.text_view.value
+    assert panel.text_view.selection == list(panel.selection)
+    assert "<details" not in panel.text_view.value
     panel.segment_list.value = (0,)
     assert panel.page_picker.value == 0
     panel.document_picker.value = "P04_inspector"

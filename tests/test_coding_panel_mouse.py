@@ -63,10 +63,14 @@ def ticked(panel: CodingPanel) -> list[str]:
 def test_a_mouse_selection_snaps_to_words_in_code_points(panel, study):
     panel.document_picker.value = "P99_emoji"
     text = panel._text
+    drawn = panel.text_view.value
     # from inside "portal" to inside "froze", across two emoji (each one code point here)
     mouse(panel, "portal 😀😀 froze", inner=slice(2, -2))
     start, end = panel.selection
     assert text[start:end] == "portal 😀😀 froze"
+    # the browser marks the snapped span; the note is not redrawn for a selection
+    assert panel.text_view.selection == [start, end]
+    assert panel.text_view.value == drawn
     panel.code_boxes["portal_problems"].value = True
     panel.apply_button.click()
     saved = codings(study, document_id="P99_emoji")
@@ -137,6 +141,7 @@ def test_shortcut_keys_tick_apply_and_clear(panel, study):
     panel.text_view.receive({"kind": "key", "key": "1"})
     panel.text_view.receive({"kind": "key", "key": "Escape"})
     assert panel.selection is None and ticked(panel) == []
+    assert panel.text_view.selection == []
 
 
 # -- what you tick is what is saved ----------------------------------------------------------------

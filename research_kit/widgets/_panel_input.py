@@ -67,6 +67,6 @@ class MouseAndKeys:
     def _clear(self) -> None:
         self.selection = None
         self._untick()
-        self._render_page()
+        self._mark_selection()
         self._show_selection()
         self._show_memos()

@@ -279,9 +279,13 @@ class CodingPanel(CodingLayout, LiveCodebook, MemoActions, MouseAndKeys, Suggest
             self.colours,
             labels=self.names,
             window=window,
-            selection=self.selection,
             segment_starts=self._segment_starts,
         )
+        self._mark_selection()
+
+    def _mark_selection(self) -> None:
+        """Show the selection in the note view (the browser marks it; nothing is redrawn)."""
+        self.text_view.selection = list(self.selection) if self.selection else []
 
     def _turn_page(self, step: int) -> None:
         page = (self.page_picker.value or 0) + step
@@ -312,9 +316,13 @@ class CodingPanel(CodingLayout, LiveCodebook, MemoActions, MouseAndKeys, Suggest
             if source != "segments":
                 self.segment_list.value = ()
             page = self._page_of(start)
-            if page != self.page_picker.value:
+            turned = page != self.page_picker.value
+            if turned:
                 self.page_picker.value = page
-        self._render_page()
+        if turned:
+            self._render_page()
+        else:
+            self._mark_selection()
         self._show_selection(keep_coding=source == "codings")
         self._show_memos()
 

@@ -14,7 +14,9 @@ browser sends back what the researcher does with the mouse and keyboard as messa
 Offsets are Unicode code points of the text as read, like every offset in the study: the
 browser counts UTF-16 units, so the front end converts (an emoji is one code point but two
 UTF-16 units). A selection is snapped to whole words on the Python side by
-:func:`snap_to_words`, so the rule is tested without a browser.
+:func:`snap_to_words`, so the rule is tested without a browser, and comes back as the
+``selection`` trait, which the browser marks with a CSS highlight: selecting never redraws
+the note.
 """
 
 from __future__ import annotations
@@ -43,6 +45,57 @@ function codePoints(text) {
   }
   return count;
 }
+
+// The UTF-16 index in ``text`` of the code point number ``points``.
+function unitIndex(text, points) {
+  let index = 0;
+  while (points > 0 && index < text.length) {
+    const unit = text.charCodeAt(index);
+    index += unit >= 0xd800 && unit <= 0xdbff && index + 1 < text.length ? 2 : 1;
+    points--;
+  }
+  return index;
+}
+
+// The note's text nodes (not the style sheet's), in order.
+function textNodes(doc) {
+  const walker = document.createTreeWalker(doc, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  let node;
+  while ((node = walker.nextNode())) {
+    if (!node.parentElement.closest("style")) nodes.push(node);
+  }
+  return nodes;
+}
+
+// A DOM range over the code points start..end of the note (clipped to the page shown).
+function rangeOf(doc, start, end) {
+  const nodes = textNodes(doc);
+  const range = document.createRange();
+  let at = Number(doc.dataset.start);
+  let begun = false;
+  start = Math.max(start, at);
+  for (const node of nodes) {
+    const size = codePoints(node.data);
+    if (!begun && start < at + size) {
+      range.setStart(node, unitIndex(node.data, start - at));
+      begun = true;
+    }
+    if (begun && end <= at + size) {
+      range.setEnd(node, unitIndex(node.data, end - at));
+      return range;
+    }
+    at += size;
+  }
+  if (!begun) return null;
+  const last = nodes[nodes.length - 1];
+  range.setEnd(last, last.data.length);
+  return range;
+}
+
+// One highlight for every note view on the page; each view keeps its own range in it.
+const SELECTED = typeof CSS !== "undefined" && CSS.highlights ? new Highlight() : null;
+if (SELECTED) CSS.highlights.set("rk-selection", SELECTED);
 
 function render({ model, el }) {
   const box = document.createElement("div");
@@ -75,8 +128,33 @@ function render({ model, el }) {
       box.dataset.frameMs = String(performance.now() - began);
     }));
     box.dataset.drawn = String(Number(box.dataset.drawn || 0) + 1);
-    const selected = box.querySelector(".rk-sel");
-    if (selected) selected.scrollIntoView({ block: "nearest" });
+    mark();
+  }
+
+  // Show the selection without redrawing the note: a CSS highlight over a DOM range (the
+  // browser's own selection where CSS highlights are not supported), scrolled into view.
+  let marked = null;
+  function mark() {
+    if (SELECTED && marked) SELECTED.delete(marked);
+    marked = null;
+    const doc = box.querySelector(".rk-doc");
+    const span = model.get("selection") || [];
+    if (doc && span.length === 2) marked = rangeOf(doc, span[0], span[1]);
+    if (marked && SELECTED) {
+      SELECTED.add(marked);
+    } else if (marked) {
+      const selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(marked);
+    }
+    if (marked) {
+      const where = marked.getBoundingClientRect();
+      const view = el.getBoundingClientRect();
+      if (where.top < view.top || where.bottom > view.bottom) {
+        el.scrollTop += where.top - view.top - el.clientHeight / 3;
+      }
+    }
+    box.dataset.marked = String(Number(box.dataset.marked || 0) + 1);
   }
 
   function onMouseUp(event) {
@@ -114,6 +192,7 @@ function render({ model, el }) {
 
   draw();
   model.on("change:value", draw);
+  model.on("change:selection", mark);
   box.addEventListener("mouseup", onMouseUp);
   box.addEventListener("keydown", onKeyDown);
   window.addEventListener("focus", onFocus);
@@ -121,6 +200,8 @@ function render({ model, el }) {
     clearInterval(poll);
     window.removeEventListener("focus", onFocus);
     model.off("change:value", draw);
+    model.off("change:selection", mark);
+    if (SELECTED && marked) SELECTED.delete(marked);
   };
 }
 
@@ -131,6 +212,7 @@ _CSS = """
 .rk-note { outline: none; min-height: 100%; }
 .rk-note:focus-visible { box-shadow: inset 0 0 0 2px #4477aa; }
 .rk-note .h { cursor: pointer; }
+::highlight(rk-selection) { background-color: #ffe58f; }
 """
 
 
@@ -141,6 +223,9 @@ class NoteView(anywidget.AnyWidget):
     ----------
     value : str
         The HTML to show (from :func:`~research_kit.widgets.render_document_html`).
+    selection : list of int
+        ``[start, end]`` of the selected span (code points), marked in the browser without
+        redrawing the note; ``[]`` for none.
     poll_seconds : float
         How often a visible page asks whether the codebook changed.
 
@@ -157,6 +242,7 @@ class NoteView(anywidget.AnyWidget):
     _esm = traitlets.Unicode(_ESM).tag(sync=True)
     _css = traitlets.Unicode(_CSS).tag(sync=True)
     value = traitlets.Unicode("").tag(sync=True)
+    selection = traitlets.List(traitlets.Int(), default_value=[]).tag(sync=True)
     poll_seconds = traitlets.Float(3.0).tag(sync=True)
 
     def __init__(self, **kwargs) -> None:

@@ -11,9 +11,9 @@ and a Reload click (reading the note and all its codings again).
 
 With Playwright and Debian's chromium, the same note is also opened in JupyterLab and timed
 in the browser: the note view's first draw (from setting its HTML to the next painted frame,
-as the front end measures it), and a mouse selection → ``1`` (tick) → ``a`` (apply), each
-step until the selection is marked, the preview line changed or the note is redrawn (wall
-clock seen by Playwright, so it includes its own round trips).
+as the front end measures it), and a mouse selection (from the button's release) → ``1``
+(tick) → ``a`` (apply), each step until the selection is marked, the preview line changed or
+the note is redrawn (wall clock seen by Playwright, so it includes its own round trips).
 """
 
 from __future__ import annotations
@@ -175,7 +175,7 @@ def _in_the_browser(folder: Path, tmp: Path) -> list[tuple[str, str, float, str]
     if CHROMIUM is None:
         return []
     sys.path.insert(0, str(ROOT))
-    from tests._jupyterlab import drag_over, jupyterlab, run_notebook, write_notebook
+    from tests._jupyterlab import POINTS_OF, jupyterlab, run_notebook, write_notebook
 
     write_notebook(
         tmp / "panel.ipynb",
@@ -196,8 +196,12 @@ def _in_the_browser(folder: Path, tmp: Path) -> list[tuple[str, str, float, str]
             expect(page.locator(".rk-doc")).to_be_attached(timeout=600_000)
             expect(note).to_have_attribute("data-frame-ms", re.compile("."), timeout=600_000)
             draw_ms = float(note.get_attribute("data-frame-ms"))
-            began = time.perf_counter()
-            drag_over(page, needle, 2, len(needle) - 2)
+            (x1, y1), (x2, y2) = page.evaluate(POINTS_OF, [needle, [2, len(needle) - 2]])
+            page.mouse.move(x1, y1)
+            page.mouse.down()
+            page.mouse.move(x2, y2, steps=8)
+            began = time.perf_counter()  # from the mouse button's release
+            page.mouse.up()
             _wait_for_redraw(page, int(note.get_attribute("data-marked")), "marked")
             selected = time.perf_counter()
             page.keyboard.press("1")

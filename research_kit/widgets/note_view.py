@@ -93,8 +93,12 @@ function rangeOf(doc, start, end) {
   return range;
 }
 
-// One highlight for every note view on the page; each view keeps its own range in it.
-const SELECTED = typeof CSS !== "undefined" && CSS.highlights ? new Highlight() : null;
+// One highlight for every note view on the page (each view keeps its own range in it),
+// shared by every copy of this module that the page loads.
+const SELECTED =
+  typeof CSS !== "undefined" && CSS.highlights
+    ? CSS.highlights.get("rk-selection") || new Highlight()
+    : null;
 if (SELECTED) CSS.highlights.set("rk-selection", SELECTED);
 
 function render({ model, el }) {

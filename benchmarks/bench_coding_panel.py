@@ -158,7 +158,12 @@ def _measure(study, rng: random.Random) -> list[tuple[str, str, float, str]]:
         (SECTION, "pages in the panel", len(panel._pages), "pages"),
         (SECTION, "open the note in the panel", open_s * 1e3, "ms"),
         (SECTION, "choose a segment (redraw, best of 3)", choose_s * 1e3, "ms"),
-        (SECTION, "mouse selection: snap + mark, no redraw (best of 3)", min(mouse_selects) * 1e3, "ms"),
+        (
+            SECTION,
+            "mouse selection: snap + mark, no redraw (best of 3)",
+            min(mouse_selects) * 1e3,
+            "ms",
+        ),
         (SECTION, "select → apply → refresh, Python (best of 3)", min(mouse_clicks) * 1e3, "ms"),
         (SECTION, "Apply click: save + refresh (best of 3)", min(clicks) * 1e3, "ms"),
         (SECTION, "  of which the redraw (page, legend, lists)", redraw_s * 1e3, "ms"),

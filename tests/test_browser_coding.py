@@ -1,5 +1,6 @@
 """The coding panel in JupyterLab, in a real (headless) Chromium: code with the mouse, reload,
-rename and merge codes from the panel. One test, since starting JupyterLab is slow."""
+the issue's wrong-code sequence, rename and merge codes from the panel. One test, since
+starting JupyterLab is slow."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import shutil
 import pytest
 
 from research_kit import open_study
-from research_kit.interviews import codings
+from research_kit.interviews import codings, memos
 from tests._jupyterlab import drag_over, jupyterlab, run_notebook, write_notebook
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -89,6 +90,21 @@ def test_code_with_the_mouse_reload_rename_and_merge(sample_study_path, tmp_path
         highlight.click()
         expect(page.locator(".rk-preview")).to_contain_text("Remove will delete the coding")
         expect(page.get_by_role("checkbox", checked=True)).to_have_count(0)
+        # The issue's sequence: a memo on the chosen coding, Find next, Apply with only
+        # Helpful staff ticked: only Helpful staff is applied, to the match.
+        page.get_by_role("tab", name="Memo").click()
+        page.get_by_role("button", name="coding", exact=True).click()
+        page.get_by_placeholder("memo", exact=True).fill("Upload froze.")
+        page.get_by_role("button", name="Save memo").click()
+        _status(page, "Saved memo")
+        page.get_by_placeholder("find a phrase in this note").fill("kind")
+        page.get_by_role("button", name="Find next").click()
+        _status(page, "Match 1 of 1")
+        page.get_by_role("tab", name="Code", exact=True).click()
+        expect(page.get_by_role("checkbox", checked=True)).to_have_count(0)
+        page.get_by_role("checkbox", name="Helpful staff").check()
+        page.get_by_role("button", name="Apply", exact=True).click()
+        _status(page, "Applied Helpful staff to P99_emoji")
 
         page.get_by_role("tab", name="Codebook").click()
         _choose(page, "Code", "· Helpful staff")
@@ -117,5 +133,10 @@ def test_code_with_the_mouse_reload_rename_and_merge(sample_study_path, tmp_path
 
     with open_study(sample_study_path) as study:
         saved = codings(study, document_id="P99_emoji")
-    assert set(saved["text"]) == {"froze again"}
-    assert set(saved["code_id"]) == {"portal_problems", "trust_and_relationships"}
+        on_codings = memos(study, on="coding")
+    assert set(zip(saved["text"], saved["code_id"], strict=True)) == {
+        ("froze again", "portal_problems"),
+        ("froze again", "trust_and_relationships"),  # Helpful staff, renamed, then merged
+        ("kind", "trust_and_relationships"),
+    }
+    assert on_codings["text"].tolist() == ["Upload froze."]

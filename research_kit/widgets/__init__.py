@@ -9,15 +9,18 @@ from research_kit.widgets.highlight import (
     page_breaks,
     render_document_html,
 )
+from research_kit.widgets.note_view import NoteView, snap_to_words
 from research_kit.widgets.process_explorer import ProcessExplorer
 
 __all__ = [
     "ClusterExplorer",
     "CodingPanel",
+    "NoteView",
     "ProcessExplorer",
     "code_colours",
     "legend_html",
     "page_breaks",
     "render_document_html",
+    "snap_to_words",
     "theme_quotes",
 ]

@@ -57,6 +57,8 @@ def codebook_to_yaml(codebook: Codebook) -> str:
                 entry[field] = value
         if code.process_step:
             entry["process_step"] = code.process_step
+        if not code.codable:
+            entry["codable"] = False
         entries.append(entry)
     body = yaml.safe_dump(
         {"version": codebook.version or 1, "codes": entries},

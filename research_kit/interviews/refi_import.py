@@ -32,12 +32,13 @@ from research_kit.interviews._qdpx_plan import (
     with_codebook_file,
 )
 from research_kit.interviews._qdpx_project import read_codes, read_project
-from research_kit.interviews._qdpx_records import read_extras
+from research_kit.interviews._qdpx_records import read_extras, read_sets
 from research_kit.interviews.codebook import Codebook
 from research_kit.interviews.codebook_edits import codebook_to_yaml, edit_codebook, sync_codes
 from research_kit.interviews.documents import read_note
 from research_kit.interviews.refi_model import MISSING_SOURCES, QdpxError, first_child, local_name
 from research_kit.interviews.refi_records import (
+    CodeSet,
     insert_case,
     insert_code_set,
     insert_media_source,
@@ -152,7 +153,9 @@ def read_qdc(path: Path | str) -> Codebook:
 def import_qdc(study: Study, path: Path | str) -> int:
     """Merge a REFI-QDA codebook into the study's codebook; return how many codes were added.
 
-    A code whose name the study already has keeps the study's id, place and colour.
+    A code whose name the study already has keeps the study's id, place and colour. The
+    codebook's Sets are stored as sets of those codes
+    (:func:`~research_kit.interviews.refi_records.read_code_sets`).
     """
     path = Path(path)
     data = read_capped(path)
@@ -161,11 +164,16 @@ def import_qdc(study: Study, path: Path | str) -> int:
     if codes_element is None:
         raise QdpxError("has no Codes element", path=path, hint="is this a REFI-QDA codebook?")
     incoming = list(read_codes(codes_element, None, path))
+    found_sets = read_sets(root, path)
 
     def change(book: Codebook, conn) -> tuple[int, Codebook]:
         book = with_codebook_file(study, book)
-        merged, _, added = merge_codes(book, incoming)
+        merged, code_ids, added = merge_codes(book, incoming)
         check_merged_codebook(merged)
+        now = utcnow()
+        for found in found_sets:
+            members = tuple(dict.fromkeys(code_ids[g] for g in found.members if g in code_ids))
+            insert_code_set(conn, CodeSet(found.name, found.description, members), now)
         return added, merged if added else book
 
     return edit_codebook(study, change)

@@ -401,3 +401,16 @@ def test_qdc_commands_and_the_crlf_option(hand_made, tmp_path, capsys):
             text = codings(study).query("document_id == 'Interview 1'").iloc[0]["text"]
         # counted as one character, offsets 2–37 skip both line breaks; as two, they do not
         assert (text == expected) if expected else text.startswith("\r\nWe waited")
+
+
+def test_merging_codes_keeps_their_sets_and_media_codings(hand_made, tmp_path):
+    from research_kit.interviews import merge_codes
+
+    with open_study(tmp_path / "s") as study:
+        import_qdpx(study, hand_made)
+        add_code_set(study, "Both", codes=["delay", "helpful_staff"])
+        merge_codes(study, ["helpful_staff"], "delay")
+        sets = {s.name: s.codes for s in read_code_sets(study)}
+        picture = next(m for m in read_media_sources(study) if m.kind == "picture")
+    assert sets["People"] == ("delay", "service") and sets["Both"] == ("delay",)
+    assert picture.selections[0].codes == (("delay", "Ana"),)

@@ -54,6 +54,7 @@ __all__ = [
     "insert_case",
     "insert_code_set",
     "insert_media_source",
+    "move_code_references",
     "read_cases",
     "read_code_sets",
     "read_media_sources",
@@ -382,3 +383,32 @@ def insert_media_source(conn, source: MediaSource, now: datetime) -> None:
     ]
     if rows:
         conn.execute(schema.media_selections.insert(), rows)
+
+
+def move_code_references(conn, sources: list[str], into: str) -> None:
+    """Point sets and media codings at ``into`` instead of the merged-away ``sources``.
+
+    Called inside the open transaction of a merge, so that a set keeps its member (and a
+    picture its coding) when two codes become one.
+    """
+    members = schema.set_members
+    sets_with_into = sa.select(members.c.set_id).where(
+        members.c.member_kind == "code", members.c.member_id == into
+    )
+    is_source = sa.and_(members.c.member_kind == "code", members.c.member_id.in_(sources))
+    conn.execute(members.delete().where(is_source, members.c.set_id.in_(sets_with_into)))
+    rows = conn.execute(sa.select(members.c.set_id, members.c.member_id).where(is_source)).all()
+    seen: set[int] = set()
+    for set_id, member in rows:  # two merged-away codes in one set become one member
+        where = sa.and_(is_source, members.c.set_id == set_id, members.c.member_id == member)
+        if set_id in seen:
+            conn.execute(members.delete().where(where))
+        else:
+            conn.execute(members.update().where(where).values(member_id=into))
+            seen.add(set_id)
+    selections = schema.media_selections
+    for row in conn.execute(sa.select(selections.c.id, selections.c.codes)).all():
+        moved = [[into if code in sources else code, coder] for code, coder in row.codes]
+        moved = [list(pair) for pair in dict.fromkeys(tuple(pair) for pair in moved)]
+        if moved != [list(pair) for pair in row.codes]:
+            conn.execute(selections.update().where(selections.c.id == row.id).values(codes=moved))

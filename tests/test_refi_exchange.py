@@ -18,7 +18,13 @@ from lxml import etree
 from research_kit import open_study
 from research_kit.cli import main
 from research_kit.interviews import codings, memos
-from research_kit.interviews.refi import export_qdc, export_qdpx, import_qdc, import_qdpx
+from research_kit.interviews.refi import (
+    QdpxError,
+    export_qdc,
+    export_qdpx,
+    import_qdc,
+    import_qdpx,
+)
 from research_kit.interviews.refi_records import (
     add_case,
     add_code_set,
@@ -414,3 +420,16 @@ def test_merging_codes_keeps_their_sets_and_media_codings(hand_made, tmp_path):
         picture = next(m for m in read_media_sources(study) if m.kind == "picture")
     assert sets["People"] == ("delay", "service") and sets["Both"] == ("delay",)
     assert picture.selections[0].codes == (("delay", "Ana"),)
+
+
+def test_a_media_selection_without_a_position_is_refused_and_nothing_changes(tmp_path):
+    broken = HAND_MADE.replace('begin="1500"', 'begin="soon"')
+    path = tmp_path / "broken.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", broken)
+        archive.writestr(f"sources/{TEXT_SOURCE}.txt", TEXT)
+    with open_study(tmp_path / "s") as study:
+        with pytest.raises(QdpxError, match=r"AudioSelection in source 'call\.mp3'"):
+            import_qdpx(study, path, missing_sources="skip")
+        assert read_media_sources(study) == [] and read_code_sets(study) == []
+        assert not (study.folder / "media").exists()

@@ -212,8 +212,9 @@ def _read_media(element, archive: Archive, known_codes, names) -> ImportedMedia:
 
 def _position(element, names, source: str, path: Path) -> dict[str, int]:
     try:
-        return {name: int(element.get(name)) for name in names}
-    except (TypeError, ValueError) as exc:
+        # the schema says integers; a tool that writes "12.0" still means 12
+        return {name: round(float(element.get(name))) for name in names}
+    except (TypeError, ValueError, OverflowError) as exc:
         raise QdpxError(
             f"a {local_name(element)} in source {source!r} has no valid {', '.join(names)}",
             path=path,

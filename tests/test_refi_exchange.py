@@ -257,8 +257,8 @@ def _valid(shared_data: Path, archive: Path) -> bool:
 
 
 # -- the hand-made project -----------------------------------------------------------------------
-def test_hand_made_import_keeps_every_feature(hand_made, tmp_path):
-    with open_study(tmp_path / "s") as study:
+def test_hand_made_import_keeps_every_feature(hand_made, empty_study_path):
+    with open_study(empty_study_path) as study:
         summary = import_qdpx(study, hand_made)
         assert (summary.sources, summary.media_sources, summary.sets, summary.cases) == (2, 4, 2, 2)
         book = {code.name: code for code in study.codebook()}
@@ -409,10 +409,10 @@ def test_qdc_commands_and_the_crlf_option(hand_made, tmp_path, capsys):
         assert (text == expected) if expected else text.startswith("\r\nWe waited")
 
 
-def test_merging_codes_keeps_their_sets_and_media_codings(hand_made, tmp_path):
+def test_merging_codes_keeps_their_sets_and_media_codings(hand_made, empty_study_path):
     from research_kit.interviews import merge_codes
 
-    with open_study(tmp_path / "s") as study:
+    with open_study(empty_study_path) as study:
         import_qdpx(study, hand_made)
         add_code_set(study, "Both", codes=["delay", "helpful_staff"])
         merge_codes(study, ["helpful_staff"], "delay")
@@ -422,13 +422,15 @@ def test_merging_codes_keeps_their_sets_and_media_codings(hand_made, tmp_path):
     assert picture.selections[0].codes == (("delay", "Ana"),)
 
 
-def test_a_media_selection_without_a_position_is_refused_and_nothing_changes(tmp_path):
+def test_a_media_selection_without_a_position_is_refused_and_nothing_changes(
+    tmp_path, empty_study_path
+):
     broken = HAND_MADE.replace('begin="1500"', 'begin="soon"')
     path = tmp_path / "broken.qdpx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("project.qde", broken)
         archive.writestr(f"sources/{TEXT_SOURCE}.txt", TEXT)
-    with open_study(tmp_path / "s") as study:
+    with open_study(empty_study_path) as study:
         with pytest.raises(QdpxError, match=r"AudioSelection in source 'call\.mp3'"):
             import_qdpx(study, path, missing_sources="skip")
         assert read_media_sources(study) == [] and read_code_sets(study) == []

@@ -435,3 +435,37 @@ def test_a_media_selection_without_a_position_is_refused_and_nothing_changes(
             import_qdpx(study, path, missing_sources="skip")
         assert read_media_sources(study) == [] and read_code_sets(study) == []
         assert not (study.folder / "media").exists()
+
+
+def test_pdf_selections_map_onto_a_pdf_written_by_a_real_engine(tmp_path):
+    # WeasyPrint places text with its own page transforms (points, y flipped), as PDF
+    # writers do; the rectangles are where a reader sees the paragraphs (1 inch margins).
+    weasyprint = pytest.importorskip("weasyprint")
+    html = (
+        '<body style="font-size:12pt;margin:72pt"><p>First paragraph about permits.</p>'
+        "<p>Second paragraph: the clerk was helpful and kind.</p>"
+        '<p style="page-break-before:always">Page two text here.</p></body>'
+    )
+    pdf = weasyprint.HTML(string=html).write_pdf()
+    selections = "".join(
+        f'<PDFSelection guid="77777777-0000-4000-8000-00000000001{n}" page="{page}" '
+        f'firstX="100" firstY="{top}" secondX="560" secondY="{bottom}">'
+        f"{_coding(10 + n, OTHER)}</PDFSelection>"
+        for n, (page, top, bottom) in enumerate([(0, 150, 170), (1, 60, 90)])
+    )
+    project = f"""<Project xmlns="urn:QDA-XML:project:1.0" name="p" origin="Hand 1.0">
+      <Users><User guid="{USER}" name="Ana"/></Users>
+      <CodeBook><Codes><Code guid="{OTHER}" name="Delay" isCodable="true"/></Codes></CodeBook>
+      <Sources><PDFSource guid="{PDF_TEXT}" name="Report.pdf" path="internal://{PDF_TEXT}.pdf">
+      {selections}</PDFSource></Sources></Project>"""
+    path = tmp_path / "pdf.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", project)
+        archive.writestr(f"sources/{PDF_TEXT}.pdf", pdf)
+    with open_study(tmp_path / "s") as study:
+        summary = import_qdpx(study, path)
+        texts = sorted(codings(study)["text"])
+        note = study.document("Report").text
+    assert (summary.sources, summary.media_sources, summary.codings) == (1, 0, 2)
+    assert texts == ["Page two text here.", "Second paragraph: the clerk was helpful and kind."]
+    assert note.startswith("First paragraph about permits.\nSecond paragraph")

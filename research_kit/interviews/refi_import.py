@@ -42,6 +42,7 @@ from research_kit.interviews.refi_records import (
     insert_case,
     insert_code_set,
     insert_media_source,
+    stored_code_sets,
 )
 from research_kit.staging import StagedFiles, write_together
 from research_kit.store import coder_id, utcnow
@@ -171,9 +172,13 @@ def import_qdc(study: Study, path: Path | str) -> int:
         merged, code_ids, added = merge_codes(book, incoming)
         check_merged_codebook(merged)
         now = utcnow()
+        # importing the same codebook again adds no codes, and no second copy of its sets
+        stored = {(s.name, s.description, s.codes) for s in stored_code_sets(conn)}
         for found in found_sets:
-            members = tuple(dict.fromkeys(code_ids[g] for g in found.members if g in code_ids))
-            insert_code_set(conn, CodeSet(found.name, found.description, members), now)
+            members = tuple(sorted({code_ids[g] for g in found.members if g in code_ids}))
+            if (found.name, found.description, members) not in stored:
+                insert_code_set(conn, CodeSet(found.name, found.description, members), now)
+                stored.add((found.name, found.description, members))
         return added, merged if added else book
 
     return edit_codebook(study, change)

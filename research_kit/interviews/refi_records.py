@@ -58,6 +58,7 @@ __all__ = [
     "read_cases",
     "read_code_sets",
     "read_media_sources",
+    "stored_code_sets",
 ]
 
 #: The columns of :func:`cases_table`.
@@ -170,19 +171,7 @@ def read_code_sets(study: Study) -> list[CodeSet]:
     >>> study.close()
     """
     with study.store.read() as conn:
-        rows = conn.execute(sa.select(schema.code_sets).order_by(schema.code_sets.c.id)).all()
-        members = _members(conn, schema.set_members, "set_id")
-    return [
-        CodeSet(
-            name=row.name,
-            description=row.description,
-            codes=members.get((row.id, "code"), ()),
-            documents=members.get((row.id, "document"), ()),
-            media=members.get((row.id, "media"), ()),
-            id=row.id,
-        )
-        for row in rows
-    ]
+        return stored_code_sets(conn)
 
 
 def read_cases(study: Study) -> list[Case]:
@@ -312,6 +301,23 @@ def add_case(
     case = Case(name, description, dict(attributes or {}), tuple(documents))
     with study.store.transaction() as conn:
         return insert_case(conn, case, utcnow())
+
+
+def stored_code_sets(conn) -> list[CodeSet]:
+    """The sets stored, read inside an open transaction (see :func:`read_code_sets`)."""
+    rows = conn.execute(sa.select(schema.code_sets).order_by(schema.code_sets.c.id)).all()
+    members = _members(conn, schema.set_members, "set_id")
+    return [
+        CodeSet(
+            name=row.name,
+            description=row.description,
+            codes=members.get((row.id, "code"), ()),
+            documents=members.get((row.id, "document"), ()),
+            media=members.get((row.id, "media"), ()),
+            id=row.id,
+        )
+        for row in rows
+    ]
 
 
 def insert_code_set(conn, code_set: CodeSet, now: datetime) -> int:

@@ -50,6 +50,8 @@ TEXT_SOURCE, PICTURE, AUDIO, VIDEO, PDF_TEXT, PDF_SCAN = (
 )
 VARIABLES = {name: f"44444444-0000-4000-8000-00000000000{i}" for i, name in enumerate("rya")}
 TEXT = "We waited six weeks for the permit.\nThe clerk was helpful."
+TRANSCRIPT = "99999999-0000-4000-8000-000000000001"
+TRANSCRIPT_TEXT = "Ana: The permit took six weeks. Clerk: I see."
 PICTURE_BYTES = b"\x89PNG\r\n\x1a\n not really a picture"
 AUDIO_BYTES = b"ID3 not really audio"
 
@@ -135,6 +137,14 @@ HAND_MADE = f"""<?xml version="1.0" encoding="utf-8"?>
       </PictureSelection>
     </PictureSource>
     <AudioSource guid="{AUDIO}" name="call.mp3" path="internal://{AUDIO}.mp3">
+      <Transcript guid="{TRANSCRIPT}" name="Call transcript" plainTextPath="internal://{TRANSCRIPT}.txt">
+        <SyncPoint guid="99999999-0000-4000-8000-000000000002" position="5" timeStamp="1500"/>
+        <SyncPoint guid="99999999-0000-4000-8000-000000000003" position="31" timeStamp="9000"/>
+        <TranscriptSelection guid="99999999-0000-4000-8000-000000000004"
+            fromSyncPoint="99999999-0000-4000-8000-000000000002"
+            toSyncPoint="99999999-0000-4000-8000-000000000003">{_coding(8, OTHER)}
+        </TranscriptSelection>
+      </Transcript>
       <AudioSelection guid="77777777-0000-4000-8000-000000000003" name="complaint"
           begin="1500" end="9000">{_coding(4, OTHER)}</AudioSelection>
       {_value("y", "Integer", "2")}
@@ -174,6 +184,7 @@ def hand_made(tmp_path: Path) -> Path:
         archive.writestr(f"sources/{TEXT_SOURCE}.txt", TEXT)
         archive.writestr(f"sources/{PICTURE}.png", PICTURE_BYTES)
         archive.writestr(f"sources/{AUDIO}.mp3", AUDIO_BYTES)
+        archive.writestr(f"sources/{TRANSCRIPT}.txt", TRANSCRIPT_TEXT)
         lines = [(72, 700, "Dear applicant,"), (72, 680, "Your permit is approved.")]
         archive.writestr(f"sources/{PDF_TEXT}.pdf", make_pdf(lines))
         archive.writestr(f"sources/{PDF_SCAN}.pdf", make_pdf([]))  # no text layer
@@ -260,7 +271,10 @@ def _valid(shared_data: Path, archive: Path) -> bool:
 def test_hand_made_import_keeps_every_feature(hand_made, empty_study_path):
     with open_study(empty_study_path) as study:
         summary = import_qdpx(study, hand_made)
-        assert (summary.sources, summary.media_sources, summary.sets, summary.cases) == (2, 4, 2, 2)
+        assert (summary.sources, summary.media_sources, summary.sets, summary.cases) == (3, 4, 2, 2)
+        # the audio's transcript is a note, its selection placed through its sync points
+        heard = codings(study).query("document_id == 'Call transcript'")["text"].tolist()
+        assert heard == ["The permit took six weeks."]
         book = {code.name: code for code in study.codebook()}
         assert book["Service"].codable is False and book["Helpful staff"].codable is True
         assert "codable: false" in study.settings.codebook.read_text(encoding="utf-8")
@@ -398,6 +412,7 @@ def test_qdc_commands_and_the_crlf_option(hand_made, tmp_path, capsys):
     with zipfile.ZipFile(crlf, "w") as archive:
         archive.writestr("project.qde", project)
         archive.writestr(f"sources/{TEXT_SOURCE}.txt", "\r\n\r\n" + TEXT)
+        archive.writestr(f"sources/{TRANSCRIPT}.txt", TRANSCRIPT_TEXT)
     for option, expected in (("one", "We waited six weeks for the permit."), ("two", None)):
         folder = tmp_path / f"crlf-{option}"
         with open_study(folder):

@@ -37,6 +37,8 @@ __all__ = [
     "Project",
     "Selection",
     "Source",
+    "counts_crlf_as_one",
+    "crlf_positions",
     "guid_of",
     "note_refs",
     "optional_guid",
@@ -44,6 +46,7 @@ __all__ = [
     "read_codes",
     "read_codings",
     "read_project",
+    "source_text",
     "text_of",
     "variable_names",
     "variable_values_of",
@@ -124,7 +127,7 @@ def read_project(
 ) -> Project:
     origin = root.get("origin") or ""
     if crlf_as_one is None:
-        crlf_as_one = "atlas.ti" in origin.lower()
+        crlf_as_one = counts_crlf_as_one(origin)
     users = {}
     for user in child_elements(first_child(root, "Users"), "User"):
         guid = guid_of(user.get("guid"), archive.path, "User")
@@ -170,6 +173,17 @@ def read_project(
     )
 
 
+def counts_crlf_as_one(origin: str) -> bool:
+    """Whether the tool that wrote a project counts "\\r\\n" as one character (ATLAS.ti).
+
+    Examples
+    --------
+    >>> counts_crlf_as_one("ATLAS.ti 23.2.3"), counts_crlf_as_one("NVivo 14")
+    (True, False)
+    """
+    return "atlas.ti" in origin.lower()
+
+
 def _duplicate_guid_error(what: str, guid: str, path: Path | None) -> QdpxError:
     return QdpxError(
         f"two {what} elements share the guid {guid}, so references to it are ambiguous",
@@ -205,7 +219,7 @@ def _read_source(element, archive, missing, crlf_as_one, known_codes) -> Source 
     guid = guid_of(element.get("guid"), archive.path, "TextSource")
     file_name = PurePosixPath(unquote(element.get("plainTextPath") or "").split("://")[-1]).stem
     name = (element.get("name") or "").strip() or file_name or guid
-    text, member = _source_text(element, archive, missing, f"text source {name!r}")
+    text, member = source_text(element, archive, missing, f"text source {name!r}")
     if text is None:
         return None
     source = Source(
@@ -218,7 +232,7 @@ def _read_source(element, archive, missing, crlf_as_one, known_codes) -> Source 
         description=text_of(first_child(element, "Description")),
         attributes=variable_values_of(element),
     )
-    crlf = _crlf_positions(text) if crlf_as_one else []
+    crlf = crlf_positions(text) if crlf_as_one else []
     length = len(text) - len(crlf)
     for selection in child_elements(element, "PlainTextSelection"):
         source.selections.append(
@@ -227,7 +241,7 @@ def _read_source(element, archive, missing, crlf_as_one, known_codes) -> Source 
     return source
 
 
-def _source_text(element, archive, missing, what) -> tuple[str | None, str]:
+def source_text(element, archive, missing, what) -> tuple[str | None, str]:
     """The text of a TextSource or Note: inline PlainTextContent or the plainTextPath file."""
     inline = first_child(element, "PlainTextContent")
     reference = element.get("plainTextPath") or ""
@@ -333,7 +347,7 @@ def variable_names(root, path: Path) -> dict[str, str]:
 def _read_note(element, archive, missing) -> Note | None:
     guid = guid_of(element.get("guid"), archive.path, "Note")
     name = (element.get("name") or "").strip()
-    text, _ = _source_text(element, archive, missing, f"note {name or guid!r}")
+    text, _ = source_text(element, archive, missing, f"note {name or guid!r}")
     text = text or ""
     if name and not text.lstrip().startswith(name):
         text = f"{name}\n\n{text}" if text.strip() else name
@@ -435,12 +449,12 @@ def _typed(kind: str, text: str) -> Any:
     return text
 
 
-def _crlf_positions(text: str) -> list[int]:
+def crlf_positions(text: str) -> list[int]:
     """Where each "\\r\\n" starts when every earlier "\\r\\n" counts as one character.
 
     Examples
     --------
-    >>> _crlf_positions("a\\r\\nb\\r\\nc")
+    >>> crlf_positions("a\\r\\nb\\r\\nc")
     [1, 3]
     """
     positions = []

@@ -4,13 +4,15 @@ A step of :func:`~research_kit.interviews.refi_import.import_qdpx` after
 :func:`~research_kit.interviews._qdpx_project.read_project`: Sets (code and source groups) and
 Cases (with their variable values and sources) are read as they are; a PDF source whose file
 has a text layer and whose every ``PDFSelection`` covers text becomes a text source (its
-selections turned into offsets by :mod:`._qdpx_pdf`); picture, audio and video sources, and the
-other PDFs, are read as references with their coded regions. Every GUID is checked, so that
-planning never meets a reference that points nowhere.
+selections turned into offsets by :mod:`._qdpx_pdf`), and so does every Transcript of an audio
+or video source (its TranscriptSelections turned into offsets through their SyncPoints);
+picture, audio and video sources, and the other PDFs, are read as references with their coded
+regions. Every GUID is checked, so that planning never meets a reference that points nowhere.
 """
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,9 +26,13 @@ from research_kit.interviews._qdpx_project import (
     Project,
     Selection,
     Source,
+    counts_crlf_as_one,
+    crlf_positions,
     guid_of,
+    note_refs,
     optional_guid,
     read_codings,
+    source_text,
     text_of,
     variable_names,
     variable_values_of,
@@ -98,31 +104,45 @@ class Extras:
     sets: list[ImportedSet]
     cases: list[ImportedCase]
     media: list[ImportedMedia]
-    pdf_sources: list[Source]
+    text_sources: list[Source]
+    skipped_transcripts: int = 0
 
 
-def read_extras(root: etree._Element, archive: Archive, project: Project) -> Extras:
-    """Read Sets, Cases and non-text sources; PDFs with a text layer come back as sources."""
+def read_extras(
+    root: etree._Element,
+    archive: Archive,
+    project: Project,
+    missing: str,
+    crlf_as_one: bool | None,
+) -> Extras:
+    """Read Sets, Cases and non-text sources; PDFs with a text layer and transcripts come
+    back as text sources."""
     path = archive.path
     names = variable_names(root, path)
     known_codes = {code.guid for code in project.codes}
-    media, pdf_sources = [], []
+    if crlf_as_one is None:
+        crlf_as_one = counts_crlf_as_one(project.origin)
+    media, text_sources = [], []
+    skipped = 0  # transcripts missing from the archive (with missing="skip") or blank
     for element in child_elements(first_child(root, "Sources")):
         if local_name(element) not in MEDIA_ELEMENTS:
             continue
         item = _read_media(element, archive, known_codes, names)
+        transcripts = _read_transcripts(element, item, archive, missing, crlf_as_one, known_codes)
+        skipped += sum(transcript is None for transcript in transcripts)
+        text_sources += [transcript for transcript in transcripts if transcript is not None]
         as_text = _pdf_as_text(item, archive) if item.kind == "pdf" else None
         if as_text is None:
             media.append(item)
         else:
-            pdf_sources.append(as_text)
+            text_sources.append(as_text)
     cases = _read_cases(root, path, names)
-    by_guid = {source.guid: source for source in pdf_sources}
+    by_guid = {source.guid: source for source in text_sources}
     for case in cases:  # as for text sources, a case's values become its notes' attributes
         for guid in case.members:
             if guid in by_guid:
                 by_guid[guid].attributes = case.attributes | by_guid[guid].attributes
-    return Extras(sets=read_sets(root, path), cases=cases, media=media, pdf_sources=pdf_sources)
+    return Extras(read_sets(root, path), cases, media, text_sources, skipped)
 
 
 def read_sets(root, path: Path) -> list[ImportedSet]:
@@ -261,3 +281,76 @@ def _pdf_as_text(item: ImportedMedia, archive: Archive) -> Source | None:
         description=item.description,
         attributes=dict(item.attributes),
     )
+
+
+def _read_transcripts(
+    element, item, archive, missing, crlf_as_one, known_codes
+) -> list[Source | None]:
+    """The Transcripts of an audio or video source, each a text source with its selections
+    (``None`` for one that is missing, with ``missing="skip"``, or blank).
+
+    A TranscriptSelection runs from the ``position`` of its ``fromSyncPoint`` to that of its
+    ``toSyncPoint`` (the start or the end of the text when one is not given).
+    """
+    sources = []
+    for transcript in child_elements(element, "Transcript"):
+        guid = guid_of(transcript.get("guid"), archive.path, "Transcript")
+        name = (transcript.get("name") or "").strip() or f"{item.name} transcript"
+        text, member = source_text(transcript, archive, missing, f"transcript {name!r}")
+        if text is None:
+            sources.append(None)
+            continue
+        crlf = crlf_positions(text) if crlf_as_one else []
+        length = len(text) - len(crlf)
+        points = {
+            guid_of(point.get("guid"), archive.path, "SyncPoint"): point.get("position")
+            for point in child_elements(transcript, "SyncPoint")
+        }
+        source = Source(
+            guid=guid,
+            name=name,
+            text=text,
+            member=member,
+            user_guid=optional_guid(transcript.get("creatingUser")) or item.user_guid,
+            note_refs=note_refs(transcript),
+            description=text_of(first_child(transcript, "Description")),
+        )
+        for selection in child_elements(transcript, "TranscriptSelection"):
+            start = _sync_position(selection, "fromSyncPoint", points, 0, name, archive.path)
+            end = _sync_position(selection, "toSyncPoint", points, length, name, archive.path)
+            if not 0 <= start <= end <= length:
+                raise QdpxError(
+                    f"a TranscriptSelection ({start}–{end}) in transcript {name!r} lies "
+                    f"outside its text ({length} characters)",
+                    path=archive.path,
+                    hint="the archive's text does not match its codings; export it again",
+                )
+            source.selections.append(
+                Selection(
+                    guid=guid_of(selection.get("guid"), archive.path, "TranscriptSelection"),
+                    start=start + bisect.bisect_left(crlf, start),
+                    end=end + bisect.bisect_left(crlf, end),
+                    user_guid=optional_guid(selection.get("creatingUser")),
+                    codings=read_codings(selection, name, archive.path, known_codes),
+                    note_refs=note_refs(selection),
+                    description=text_of(first_child(selection, "Description")),
+                )
+            )
+        sources.append(source if source.text.strip() or source.selections else None)
+    return sources
+
+
+def _sync_position(selection, attribute, points, default, name, path) -> int:
+    reference = selection.get(attribute)
+    if not reference:
+        return default
+    position = points.get(optional_guid(reference))
+    try:
+        return int(position)
+    except (TypeError, ValueError) as exc:
+        raise QdpxError(
+            f"a TranscriptSelection in transcript {name!r} refers to sync point "
+            f"{reference!r}, which has no position in that transcript",
+            path=path,
+            hint="the project file is inconsistent; export it again from your QDA program",
+        ) from exc

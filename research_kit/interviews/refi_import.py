@@ -62,8 +62,8 @@ class QdpxImport:
     sources : int
         Text sources imported, each as a new note (PDFs with a text layer among them).
     skipped_sources : int
-        Text sources not imported: blank texts without selections, and (with
-        ``missing_sources="skip"``) texts missing from the archive.
+        Text sources (transcripts among them) not imported: blank texts without selections,
+        and (with ``missing_sources="skip"``) texts missing from the archive.
     codes : int
         Codes in the archive's codebook.
     new_codes : int
@@ -200,10 +200,12 @@ def import_qdpx(
     keeps its id, place and colour; new codes keep their colour and description); users become
     coders; every coding is stored on its excerpt; Notes become memos on the study, a note, a
     code or a coding. A PDF source whose file has a text layer that its every selection covers
-    becomes a note too, its selections mapped to offsets in that text; picture, audio, video
-    and the other PDF sources are kept as references (their files under ``media/``, their
-    coded regions with their codes: :func:`~research_kit.interviews.refi_records.
-    read_media_sources`) and exported back. Sets become stored sets of codes, notes and media
+    becomes a note too, its selections mapped to offsets in that text, and so does each
+    transcript of an audio or video source (its selections placed by their sync points);
+    picture, audio, video and the other PDF sources are kept as references (their files
+    under ``media/``, their coded regions with their codes:
+    :func:`~research_kit.interviews.refi_records.read_media_sources`) and exported back.
+    Sets become stored sets of codes, notes and media
     (:func:`~research_kit.interviews.refi_records.read_code_sets`), Cases stored cases with
     their attributes and sources (:func:`~research_kit.interviews.refi_records.read_cases`).
     Text sources whose text is blank and that have no selections are not imported (NVivo
@@ -276,8 +278,9 @@ def import_qdpx(
                 hint="export the project again as REFI-QDA (.qdpx) from your QDA program",
             )
         project = read_project(root, archive, missing_sources, crlf_as_one)
-        extras = read_extras(root, archive, project)
-        project.sources.extend(extras.pdf_sources)
+        extras = read_extras(root, archive, project, missing_sources, crlf_as_one)
+        project.sources.extend(extras.text_sources)
+        project.skipped_sources += extras.skipped_transcripts
         # Planned and written under the study's write lock: the codebook and the notes folder
         # are read as they are at that instant, and the notes, the codebook and the database
         # rows land together or not at all (a killed import leaves nothing behind).

@@ -10,7 +10,6 @@ import argparse
 import json
 
 from research_kit.cli._output import EXIT_OK
-from research_kit.interviews.refi import export_qdc, import_qdc
 from research_kit.study import open_study
 
 __all__ = ["add_qdc_commands", "add_qdpx_commands"]
@@ -90,6 +89,8 @@ def add_qdc_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_qdc_import(args: argparse.Namespace) -> int:
+    from research_kit.interviews.refi import import_qdc  # loaded only for this command
+
     with open_study(args.study, create=False) as study:
         added = import_qdc(study, args.file)
     print(f"imported {args.file} into {args.study}: {added} new codes")
@@ -97,6 +98,8 @@ def _run_qdc_import(args: argparse.Namespace) -> int:
 
 
 def _run_qdc_export(args: argparse.Namespace) -> int:
+    from research_kit.interviews.refi import export_qdc  # loaded only for this command
+
     with open_study(args.study, create=False) as study:
         path = export_qdc(study, args.output)
     print(f"wrote {path}")

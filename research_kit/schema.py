@@ -178,7 +178,7 @@ pending_files = sa.Table(
 )
 
 
-SET_MEMBER_KINDS = ("code", "document", "media")
+SET_MEMBER_KINDS = ("code", "document", "media", "memo")
 
 code_sets = sa.Table(
     "code_sets",
@@ -200,7 +200,7 @@ set_members = sa.Table(
     ),
     sa.Column("member_kind", sa.String(20), primary_key=True),
     sa.Column("member_id", sa.String(200), primary_key=True),
-    sa.CheckConstraint("member_kind IN ('code', 'document', 'media')", name="member_known"),
+    sa.CheckConstraint("member_kind IN ('code', 'document', 'media', 'memo')", name="member_known"),
 )
 
 cases = sa.Table(

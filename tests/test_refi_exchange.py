@@ -51,6 +51,7 @@ TEXT_SOURCE, PICTURE, AUDIO, VIDEO, PDF_TEXT, PDF_SCAN = (
 VARIABLES = {name: f"44444444-0000-4000-8000-00000000000{i}" for i, name in enumerate("rya")}
 TEXT = "We waited six weeks for the permit.\nThe clerk was helpful."
 TRANSCRIPT = "99999999-0000-4000-8000-000000000001"
+MEMO = "aaaaaaaa-0000-4000-8000-000000000001"
 TRANSCRIPT_TEXT = "Ana: The permit took six weeks. Clerk: I see."
 PICTURE_BYTES = b"\x89PNG\r\n\x1a\n not really a picture"
 AUDIO_BYTES = b"ID3 not really audio"
@@ -161,12 +162,18 @@ HAND_MADE = f"""<?xml version="1.0" encoding="utf-8"?>
           firstY="2" secondX="3" secondY="4">{_coding(7, OTHER)}</PDFSelection>
     </PDFSource>
   </Sources>
+  <Notes>
+    <Note guid="{MEMO}" name="Queue memo" creatingUser="{USER}">
+      <PlainTextContent>Queue memo: the line went out the door.</PlainTextContent>
+    </Note>
+  </Notes>
   <Sets>
     <Set guid="88888888-0000-4000-8000-000000000001" name="Waiting">
       <Description>Everything about waiting.</Description>
       <MemberCode targetGUID="{OTHER}"/>
       <MemberSource targetGUID="{TEXT_SOURCE}"/>
       <MemberSource targetGUID="{VIDEO}"/>
+      <MemberNote targetGUID="{MEMO}"/>
     </Set>
     <Set guid="88888888-0000-4000-8000-000000000002" name="People">
       <MemberCode targetGUID="{CHILD}"/>
@@ -196,6 +203,7 @@ def _exchange_snapshot(study) -> dict:
     book = study.codebook()
     name = {code.id: code.name for code in book}
     media_name = {m.id: m.name for m in read_media_sources(study)}
+    memo_text = {str(m.memo_id): m.text for m in memos(study).itertuples()}
 
     def media_file(source):
         if source.path is None:
@@ -214,6 +222,7 @@ def _exchange_snapshot(study) -> dict:
                 sorted(name[c] for c in s.codes),
                 sorted(s.documents),
                 sorted(media_name[m] for m in s.media),
+                sorted(memo_text[m] for m in s.memos),
             )
             for s in read_code_sets(study)
         ),
@@ -303,6 +312,9 @@ def test_hand_made_import_keeps_every_feature(hand_made, empty_study_path):
         assert sets["Waiting"].description == "Everything about waiting."
         assert sets["Waiting"].documents == ("Interview 1",)
         assert sets["Waiting"].media == ("lobby",)
+        [memo] = sets["Waiting"].memos
+        texts = dict(zip(memos(study)["memo_id"].astype(str), memos(study)["text"], strict=True))
+        assert texts[memo] == "Queue memo: the line went out the door."
         assert sets["People"].codes == ("helpful_staff", "service")
         table = cases_table(study)
         assert list(table.columns) == ["case_id", "case", "attribute", "value"]

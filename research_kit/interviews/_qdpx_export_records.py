@@ -215,7 +215,7 @@ def set_elements(
     member_code: Callable[[str], dict[str, str]] | None = None,
     namespace_tag: Callable[[str], str] = tag,
 ) -> None:
-    """Sets with their member codes (those in the codebook) and exported sources.
+    """Sets with their member codes (those in the codebook), exported sources and memos.
 
     ``member_code`` gives a MemberCode's attributes from its GUID (the codebook schema names
     it ``guid``, the project schema ``targetGUID``); ``namespace_tag`` the tags' namespace.
@@ -242,3 +242,7 @@ def set_elements(
                 if (kind, member) in exported:
                     guid = guids("source" if kind == "document" else "media", member)
                     etree.SubElement(element, namespace_tag("MemberSource"), targetGUID=guid)
+        for memo_id in code_set.memos:
+            if ("memo", memo_id) in exported:
+                guid = guids("memo", memo_id)
+                etree.SubElement(element, namespace_tag("MemberNote"), targetGUID=guid)

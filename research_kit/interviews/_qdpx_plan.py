@@ -54,6 +54,7 @@ class Plan:
     notes: list[tuple[Source, str, Path, bytes]]
     codings: list[tuple[str, int, int, str, str, datetime | None, list[str]]]
     memos: list[tuple[str, str, str, str | None, datetime | None]]
+    memo_notes: list[str | None]  # the Note each memo was made from (None: a description)
     selections: int
     project: Project
     sets: list[CodeSet]
@@ -108,7 +109,10 @@ def plan_import(
     for code in project.codes:
         owners[code.guid] = ("code", code_ids[code.guid])
     memos = [_resolve_memo(memo, owners) for memo in memos]
-    memos += _note_memos(project, owners, codings, notes, coder_of)
+    memo_notes: list[str | None] = [None] * len(memos)
+    from_notes, note_guids = _note_memos(project, owners, codings, notes, coder_of)
+    memos += from_notes
+    memo_notes += note_guids
     media = _plan_media(study, extras.media, code_ids, coder_of, conn)
     members = {guid: ("code", code_id) for guid, code_id in code_ids.items()}
     members |= {source.guid: ("document", document_id) for source, document_id, _, _ in notes}
@@ -122,10 +126,17 @@ def plan_import(
         notes=notes,
         codings=codings,
         memos=[_with_author(memo, coder_of) for memo in memos],
+        memo_notes=memo_notes,
         selections=selections,
         project=project,
         sets=[
-            CodeSet(found.name, found.description, **_grouped(found.members, members))
+            # memos get their ids when written: the set holds its Notes' GUIDs until then
+            CodeSet(
+                found.name,
+                found.description,
+                **_grouped(found.members, members),
+                memos=tuple(guid for guid in found.notes if guid in project.notes),
+            )
             for found in extras.sets
         ],
         cases=[
@@ -200,8 +211,11 @@ def _plan_media(
     return planned
 
 
-def _note_memos(project, owners, codings, notes, coder_of) -> list:
-    """Notes → memos, on whatever refers to them (NoteRefs, Links); the study otherwise."""
+def _note_memos(project, owners, codings, notes, coder_of) -> tuple[list, list]:
+    """Notes → memos, on whatever refers to them (NoteRefs, Links); the study otherwise.
+
+    Returns the memos and, for each, the GUID of the Note it was made from.
+    """
     referrers: dict[str, list[tuple[str, Any]]] = {}
     for guid in project.project_note_refs:
         referrers.setdefault(guid, []).append(("study", ""))
@@ -221,13 +235,15 @@ def _note_memos(project, owners, codings, notes, coder_of) -> list:
         for note_guid, other in ((origin, target), (target, origin)):
             if note_guid in project.notes and other in owners:
                 referrers.setdefault(note_guid, []).append(owners[other])
-    memos = []
+    memos, guids = [], []
     for guid, note in project.notes.items():
         for on, target in referrers.get(guid) or [("study", "")]:
             memos.append((on, target, note.text, note.user_guid, note.created))
+            guids.append(guid)
     if project.description.strip():
         memos.append(("study", "", project.description, None, None))
-    return memos
+        guids.append(None)
+    return memos, guids
 
 
 def _resolve_memo(memo, owners):

@@ -65,6 +65,7 @@ class ImportedSet:
     name: str
     description: str
     members: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -162,6 +163,11 @@ def read_sets(root, path: Path) -> list[ImportedSet]:
                 name=(element.get("name") or "").strip() or "unnamed set",
                 description=text_of(first_child(element, "Description")),
                 members=members,
+                notes=[
+                    guid
+                    for ref in child_elements(element, "MemberNote")
+                    if (guid := optional_guid(ref.get("targetGUID")))
+                ],
             )
         )
     return sets

@@ -223,6 +223,7 @@ def _project_element(study: Study) -> tuple[etree._Element, dict[str, str], dict
     code_sets = read_code_sets(study)
     if code_sets:
         sets = etree.SubElement(root, tag("Sets"))
+        exported |= {("memo", str(memo_id)) for memo_id in notes["memo_id"]}
         set_elements(sets, code_sets, guids, set(all_codes.codes), exported)
     _note_elements(root, notes, guids, code_notes, source_elements, coding_elements)
     return root, sources, files

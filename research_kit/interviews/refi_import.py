@@ -326,13 +326,14 @@ def _apply_import(study: Study, plan: Plan, archive: Archive, conn, files: Stage
         conn.execute(schema.documents.insert().values(**schema.document_row(document, now)))
     coder_ids = {name: coder_id(conn, name) for name in sorted(set(plan.coders.values()))}
     keys = _insert_codings(conn, plan, documents, coder_ids, now)
-    _insert_memos(conn, plan, keys, coder_ids, now)
+    memo_ids = _insert_memos(conn, plan, keys, coder_ids, now)
     for media, member in plan.media:
         if media.path is not None and member is not None:
             files.put(study.folder / media.path, archive.read(member))
         insert_media_source(conn, media, now)
     for code_set in plan.sets:
-        insert_code_set(conn, code_set, now)
+        notes = tuple(str(i) for guid in code_set.memos for i in memo_ids.get(guid, ()))
+        insert_code_set(conn, replace(code_set, memos=notes), now)
     for case in plan.cases:
         insert_case(conn, case, now)
 
@@ -392,9 +393,12 @@ def _insert_codings(conn, plan: Plan, documents, coder_ids, now) -> dict[tuple, 
     return {key: ids[(excerpt_ids[key[:3]], key[3], coder_ids[key[4]])] for key in created}
 
 
-def _insert_memos(conn, plan: Plan, coding_ids, coder_ids, now) -> None:
+def _insert_memos(conn, plan: Plan, coding_ids, coder_ids, now) -> dict[str, list[int]]:
+    """Insert the memos; return the ids of those made from a Note that a Set holds, by GUID."""
+    in_sets = {guid for code_set in plan.sets for guid in code_set.memos}
+    ids: dict[str, list[int]] = {}
     rows = []
-    for on, target, text, author, created in plan.memos:
+    for (on, target, text, author, created), note in zip(plan.memos, plan.memo_notes, strict=True):
         if on == "coding":
             target = coding_ids[target]
         rows.append(
@@ -407,5 +411,9 @@ def _insert_memos(conn, plan: Plan, coding_ids, coder_ids, now) -> None:
                 "updated_at": created or now,
             }
         )
+        if note in in_sets:  # its id is needed: inserted on its own
+            memo_id = conn.execute(schema.memos.insert(), rows.pop()).inserted_primary_key[0]
+            ids.setdefault(note, []).append(memo_id)
     if rows:
         conn.execute(schema.memos.insert(), rows)
+    return ids

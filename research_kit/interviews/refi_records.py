@@ -67,13 +67,13 @@ CASE_TABLE_COLUMNS = ("case_id", "case", "attribute", "value")
 
 @dataclass(frozen=True)
 class CodeSet:
-    """A named group of codes, notes (``documents``) and non-text sources (``media``).
+    """A named group of codes, notes (``documents``), non-text sources (``media``) and memos.
 
     Attributes
     ----------
     name, description : str
-    codes, documents, media : tuple of str
-        Member code ids, note (document) ids and media source ids.
+    codes, documents, media, memos : tuple of str
+        Member code ids, note (document) ids, media source ids and memo ids (as text).
     id : int or None
         The database id (``None`` until stored).
     """
@@ -84,6 +84,7 @@ class CodeSet:
     documents: tuple[str, ...] = ()
     media: tuple[str, ...] = ()
     id: int | None = None
+    memos: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -315,6 +316,7 @@ def stored_code_sets(conn) -> list[CodeSet]:
             documents=members.get((row.id, "document"), ()),
             media=members.get((row.id, "media"), ()),
             id=row.id,
+            memos=members.get((row.id, "memo"), ()),
         )
         for row in rows
     ]
@@ -331,6 +333,7 @@ def insert_code_set(conn, code_set: CodeSet, now: datetime) -> int:
         ("code", code_set.codes),
         ("document", code_set.documents),
         ("media", code_set.media),
+        ("memo", code_set.memos),
     )
     rows = [
         {"set_id": set_id, "member_kind": kind, "member_id": member}

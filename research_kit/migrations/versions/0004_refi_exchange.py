@@ -36,7 +36,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.CheckConstraint(
-            "member_kind IN ('code', 'document', 'media')",
+            "member_kind IN ('code', 'document', 'media', 'memo')",
             name=op.f("ck_set_members_member_known"),
         ),
     )

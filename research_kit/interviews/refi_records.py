@@ -3,8 +3,8 @@
 REFI-QDA projects carry more than coded text, and a study keeps it so that an export gives it
 back:
 
-- a :class:`CodeSet` is a named group of codes (a code group), notes and non-text sources
-  (REFI-QDA ``Set``; ATLAS.ti's code and document groups, NVivo's sets);
+- a :class:`CodeSet` is a named group of codes (a code group), notes, non-text sources and
+  memos (REFI-QDA ``Set``; ATLAS.ti's code, document and memo groups, NVivo's sets);
 - a :class:`Case` is a unit of analysis (a participant, a site, an office) with attributes and
   the notes and sources about it (REFI-QDA ``Case``); :func:`cases_table` gives them as a
   tidy table, one row per case and attribute, for analyses by case;

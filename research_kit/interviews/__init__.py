@@ -80,6 +80,18 @@ from research_kit.interviews.refi import (
     import_qdpx,
     read_qdc,
 )
+from research_kit.interviews.refi_records import (
+    Case,
+    CodeSet,
+    MediaSelection,
+    MediaSource,
+    add_case,
+    add_code_set,
+    cases_table,
+    read_cases,
+    read_code_sets,
+    read_media_sources,
+)
 from research_kit.interviews.reliability import cohen_kappa, krippendorff_alpha, percent_agreement
 from research_kit.interviews.segments import paragraphs, segment
 from research_kit.interviews.suggester import (
@@ -91,15 +103,21 @@ from research_kit.interviews.suggester import (
 from research_kit.study import register_study_method
 
 __all__ = [
+    "Case",
     "Code",
+    "CodeSet",
     "CodeSuggester",
     "Codebook",
     "CodingsFileError",
     "Document",
+    "MediaSelection",
+    "MediaSource",
     "QdpxError",
     "QdpxImport",
     "accept_document_change",
+    "add_case",
     "add_code",
+    "add_code_set",
     "add_memo",
     "apply_code",
     "apply_codes",
@@ -109,6 +127,7 @@ __all__ = [
     "case_codes",
     "case_documents",
     "cases",
+    "cases_table",
     "check",
     "code_by_attribute",
     "code_cooccurrence",
@@ -146,8 +165,11 @@ __all__ = [
     "parse_codebook",
     "percent_agreement",
     "quotes",
+    "read_cases",
+    "read_code_sets",
     "read_codebook",
     "read_codings_csv",
+    "read_media_sources",
     "read_note",
     "read_notes",
     "read_qdc",

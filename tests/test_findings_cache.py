@@ -8,6 +8,8 @@ must equal one assembled from scratch: same sections, summaries, tables, figures
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -166,3 +168,23 @@ def test_the_dashboard_does_not_draw_print_pages(study, answer_themes, monkeypat
     assert len(process.print_pages) > 1 and drawn == [1]  # the PDF reads them: drawn once
     assert render_html(findings).count('class="rk-svg rk-print-page"') == len(process.print_pages)
     assert drawn == [1]
+
+
+def test_the_reader_goes_first_between_two_parts_of_a_prepared_brief():
+    cache, order, started = FindingsCache(), [], threading.Event()
+
+    def assemble(**filters):
+        cache.value("first part", lambda: order.append("prepared first part"))
+        started.set()
+        while not preparer.reader_waiting:  # the reader has chosen a filter meanwhile
+            time.sleep(0.01)
+        cache.value("second part", lambda: order.append("prepared second part"))
+
+    preparer = BriefPreparer(assemble, [{"ward": "Ward 1"}])
+    cache.before_build = preparer.pause
+    thread = preparer.start()
+    assert started.wait(timeout=60)  # a hang guard
+    with preparer.first():
+        order.append("the reader's change")
+    thread.join(timeout=60)
+    assert order == ["prepared first part", "the reader's change", "prepared second part"]

@@ -49,18 +49,27 @@ class FindingsCache:
     ----------
     hits, misses : int
         How many parts were found in the cache, and how many were computed.
+    before_build : callable or None
+        Called before each part is computed: a moment between parts, where a dashboard
+        preparing briefs in a thread lets the reader's own change go first
+        (:meth:`research_kit.briefs.dashboard.BriefPreparer.pause`).
     """
 
     def __init__(self) -> None:
         self._parts: dict[Hashable, Any] = {}
         self.hits = 0
         self.misses = 0
+        self.before_build: Callable[[], None] | None = None
 
     def __len__(self) -> int:
         return len(self._parts)
 
     def __contains__(self, key: Hashable) -> bool:
         return key in self._parts
+
+    def _before_build(self, key: Hashable) -> None:
+        if self.before_build is not None and key not in self._parts:
+            self.before_build()
 
     def value(self, key: Hashable, build: Callable[[], T]) -> T:
         """The part kept under ``key``, made by ``build()`` the first time.
@@ -70,6 +79,7 @@ class FindingsCache:
         >>> FindingsCache().value(("gate", True), lambda: "gate")
         'gate'
         """
+        self._before_build(key)
         if key in self._parts:
             self.hits += 1
         else:
@@ -99,6 +109,7 @@ class FindingsCache:
         ('done', {'kept': 1, 'new': 2})
         """
 
+        self._before_build(key)  # first: a reader's change, let through here, may add it
         kept = key in self._parts
 
         def built() -> tuple[T, dict, Counter]:

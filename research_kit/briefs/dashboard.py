@@ -11,8 +11,10 @@ visit to them is answered from the cache. A thread, not a step of the kernel's e
 kernel busy in a step answers no widget message until the step ends, whereas the thread leaves
 the kernel's own thread free to answer (measured with ``benchmarks/bench_dashboard.py``). The
 reader's own change always goes first: it takes the preparer's lock, which the thread gives
-up after each filter and does not take again while the reader waits. One brief is assembled
-at a time, because the charts are drawn with matplotlib, whose figures and styles are global.
+up between the parts of a brief (the cache's ``before_build`` calls
+:meth:`BriefPreparer.pause`) and does not take again while the reader waits. One brief is
+worked on at a time, because the charts are drawn with matplotlib, whose figures and styles
+are global.
 """
 
 from __future__ import annotations
@@ -91,8 +93,14 @@ class BriefPreparer:
         self._filters = [dict(f) for f in filters]
         self._lock = threading.Lock()
         self._readers = 0
+        self._thread: threading.Thread | None = None
         self.prepared: list[dict] = []
         self.error: Exception | None = None
+
+    @property
+    def reader_waiting(self) -> bool:
+        """Whether a reader's own change waits for, or holds, the lock."""
+        return self._readers > 0
 
     @contextlib.contextmanager
     def first(self) -> Iterator[None]:
@@ -106,9 +114,19 @@ class BriefPreparer:
 
     def start(self) -> threading.Thread:
         """Start preparing in a daemon thread (it never keeps the kernel from stopping)."""
-        thread = threading.Thread(target=self._run, name="rk-brief-preparer", daemon=True)
-        thread.start()
-        return thread
+        self._thread = threading.Thread(target=self._run, name="rk-brief-preparer", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def pause(self) -> None:
+        """In the thread, between two parts of a brief: let a waiting reader go first.
+
+        Does nothing in any other thread, or when no reader waits (pass it as the cache's
+        ``before_build``).
+        """
+        if self._readers and threading.current_thread() is self._thread:
+            self._lock.release()
+            self._take_turn()
 
     def _run(self) -> None:
         for filters in self._filters:

@@ -58,6 +58,8 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 POOL_FIRST = "research_kit.briefs.preheat.PoolFirstKernelManager"
 #: Names the file that manager writes once the preheated kernel has run the brief.
 READY_ENV = "RESEARCH_KIT_READY_FILE"
+#: Thread counts of the BLAS libraries numpy may use, set to 1 for the brief's kernels.
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class BriefServeError(ResearchKitError):
@@ -185,6 +187,8 @@ def voila_env(study: str | Path | None = None, base: Mapping[str, str] | None = 
     True
     >>> env["RESEARCH_KIT_STUDY"]
     '/tmp/some_study'
+    >>> env["OPENBLAS_NUM_THREADS"]
+    '1'
     """
     env = dict(os.environ if base is None else base)
     # Your own templates first (Voila takes the first research_kit template it finds).
@@ -193,6 +197,12 @@ def voila_env(study: str | Path | None = None, base: Mapping[str, str] | None = 
     paths += [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     env["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
     env.setdefault("MPLBACKEND", "Agg")
+    # One thread per kernel for BLAS: the brief's matrices are small (respondents x a few
+    # dozen columns), and a server runs several kernels at once; OpenBLAS's threads then spin
+    # against each other (a least-squares step of the survey's variances went from about 2 ms
+    # to 180 ms on a busy two-core machine).
+    for variable in BLAS_THREADS:
+        env.setdefault(variable, "1")
     if study is not None:
         env["RESEARCH_KIT_STUDY"] = str(Path(study).expanduser().resolve())
     return env

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -171,20 +170,22 @@ def test_the_dashboard_does_not_draw_print_pages(study, answer_themes, monkeypat
 
 
 def test_the_reader_goes_first_between_two_parts_of_a_prepared_brief():
-    cache, order, started = FindingsCache(), [], threading.Event()
+    cache, order = FindingsCache(), []
+    started, reader_in = threading.Event(), threading.Event()
 
     def assemble(**filters):
         cache.value("first part", lambda: order.append("prepared first part"))
         started.set()
-        while not preparer.reader_waiting:  # the reader has chosen a filter meanwhile
-            time.sleep(0.01)
+        assert reader_in.wait(timeout=60)  # the reader has chosen a filter meanwhile
         cache.value("second part", lambda: order.append("prepared second part"))
 
     preparer = BriefPreparer(assemble, [{"ward": "Ward 1"}])
-    cache.before_build = preparer.pause
+    cache.guard = preparer.guard
     thread = preparer.start()
     assert started.wait(timeout=60)  # a hang guard
     with preparer.first():
-        order.append("the reader's change")
+        reader_in.set()
+        cache.value("the reader's part", lambda: order.append("the reader's change"))
     thread.join(timeout=60)
     assert order == ["prepared first part", "the reader's change", "prepared second part"]
+    assert preparer.prepared == [{"ward": "Ward 1"}]

@@ -10,11 +10,11 @@ ward, each survey group) into that cache in a thread, while the reader reads, so
 visit to them is answered from the cache. A thread, not a step of the kernel's event loop: a
 kernel busy in a step answers no widget message until the step ends, whereas the thread leaves
 the kernel's own thread free to answer (measured with ``benchmarks/bench_dashboard.py``). The
-reader's own change always goes first: it takes the preparer's lock, which the thread gives
-up between the parts of a brief (the cache's ``before_build`` calls
-:meth:`BriefPreparer.pause`) and does not take again while the reader waits. One brief is
-worked on at a time, because the charts are drawn with matplotlib, whose figures and styles
-are global.
+reader's own change goes first: each part of a brief is computed under the preparer's lock
+(the cache's ``guard`` is :meth:`BriefPreparer.guard`), which the thread takes only while no
+reader's change is running; a filter seen before needs no part computed, so it never waits.
+One part is computed at a time, because the charts are drawn with matplotlib, whose figures
+and styles are global.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ class BriefPreparer:
     >>> preparer.start().join()
     >>> made, preparer.prepared
     ([{'ward': 'Ward 1'}], [{'ward': 'Ward 1'}])
-    >>> with preparer.first():  # the reader's own change: the thread waits meanwhile
+    >>> with preparer.first(), preparer.guard():  # the reader's change, computing a part
     ...     made.append("the reader's")
     """
 
@@ -104,13 +104,31 @@ class BriefPreparer:
 
     @contextlib.contextmanager
     def first(self) -> Iterator[None]:
-        """Hold the thread back while the reader's own brief is assembled."""
+        """Hold the thread back while the reader's own brief is assembled.
+
+        The thread finishes the part it is computing (if any) and starts no other meanwhile.
+        """
         self._readers += 1
         try:
-            with self._lock:
-                yield
+            yield
         finally:
             self._readers -= 1
+
+    @contextlib.contextmanager
+    def guard(self) -> Iterator[None]:
+        """The context a part of a brief is computed in: one part at a time, the reader first.
+
+        Pass it as the cache's ``guard``. In the preparer's thread it waits until no reader's
+        change runs; in any other thread it waits only for the part being computed.
+        """
+        if threading.current_thread() is self._thread:
+            self._take_turn()
+        else:
+            self._lock.acquire()
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     def start(self) -> threading.Thread:
         """Start preparing in a daemon thread (it never keeps the kernel from stopping)."""
@@ -118,26 +136,15 @@ class BriefPreparer:
         self._thread.start()
         return self._thread
 
-    def pause(self) -> None:
-        """In the thread, between two parts of a brief: let a waiting reader go first.
-
-        Does nothing in any other thread, or when no reader waits (pass it as the cache's
-        ``before_build``).
-        """
-        if self._readers and threading.current_thread() is self._thread:
-            self._lock.release()
-            self._take_turn()
-
     def _run(self) -> None:
         for filters in self._filters:
-            self._take_turn()
+            while self._readers:  # no new brief while the reader's change runs
+                time.sleep(self.POLL_S)
             try:
                 self._assemble(**filters)
             except Exception as exc:  # any failure: the dashboard still answers the reader
                 self.error = exc
                 return
-            finally:
-                self._lock.release()
             self.prepared.append(filters)
 
     def _take_turn(self) -> None:

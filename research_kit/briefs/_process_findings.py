@@ -16,6 +16,7 @@ from research_kit import viz
 from research_kit.briefs._interview_findings import clean_quote
 from research_kit.briefs.content import (
     FigureSpec,
+    LazyPages,
     Section,
     Table,
     shorten,
@@ -165,19 +166,24 @@ def _process_figure(study, log, coder, gate: StakeholderGate) -> FigureSpec:
         f"Swimlane map of the {spec.name} process, annotated with median waits and "
         "interview evidence per step."
     )
+
     # On paper the map is cut into portrait pages that print every label at 7 pt or more;
     # the screen keeps one drawing to scroll.
-    pages = pm.swimlane_pages_svg(spec, annotations=annotations, page=_PRINT_PAGE)
+    def print_pages() -> list[str]:
+        pages = pm.swimlane_pages_svg(spec, annotations=annotations, page=_PRINT_PAGE)
+        return [
+            viz.inline_svg(svg, f"{alt} Page {n} of {len(pages)}.")
+            for n, svg in enumerate(pages, start=1)
+        ]
+
     return FigureSpec(
         viz.inline_svg(pm.swimlane_svg(spec, annotations=annotations), alt),
         alt,
         "The process as designed, with the median wait before each step (from the event log) "
         "and how often interviews mention it.",
         wide=True,
-        print_pages=[
-            viz.inline_svg(svg, f"{alt} Page {n} of {len(pages)}.")
-            for n, svg in enumerate(pages, start=1)
-        ],
+        # Drawn only when read: the PDF shows them, the dashboard never does.
+        print_pages=LazyPages(print_pages),
     )
 
 

@@ -64,6 +64,7 @@ from research_kit.briefs.content import (
     Quote,
     Section,
     Table,
+    map_pages,
     plus_minus,
     unchanged,
 )
@@ -470,7 +471,7 @@ def _through_gate(findings: Findings, gate: StakeholderGate) -> Findings:
                     text(f.alt),
                     text(f.caption),
                     wide=f.wide,
-                    print_pages=[gate.svg(page) for page in f.print_pages],
+                    print_pages=map_pages(f.print_pages, gate.svg),
                 )
                 for f in part.figures
             ],

@@ -22,7 +22,13 @@ from research_kit.measures.definitions import (
     read_measures,
     validate_measures,
 )
-from research_kit.measures.describe import measure_alt_text, rule_words, verdict_words
+from research_kit.measures.describe import (
+    measure_alt_text,
+    rule_words,
+    run_chart_rules,
+    signal_sentence,
+    verdict_words,
+)
 from research_kit.measures.points import chart_summary
 from research_kit.measures.rules import RuleLengths
 from research_kit.measures.runchart import anhoej_critical_values, run_chart
@@ -54,6 +60,8 @@ __all__ = [
     "read_measures",
     "rule_words",
     "run_chart",
+    "run_chart_rules",
+    "signal_sentence",
     "study_measure_chart",
     "study_measure_values",
     "study_measures",

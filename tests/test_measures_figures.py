@@ -160,6 +160,32 @@ def test_small_multiples_one_panel_per_group_with_its_own_limits():
     assert len(fig.legends) == 1
 
 
+def test_small_multiples_with_phases_show_every_panel_whole():
+    # ward B's values lie far below ward A's: a range fixed on A's panel would clip B
+    data = pd.DataFrame(
+        {
+            "ward": ["A"] * 24 + ["B"] * 24,
+            "period": list(MONTHS) * 2,
+            "value": np.r_[DAYS, DAYS - 20],
+        }
+    )
+    points = xmr_by(data, by="ward", rebase=["2025-07-01"])
+    fig = measure_small_multiples(points, by="ward", title="Days by ward")
+    for ax, (_, part) in zip(fig.axes, points.groupby("ward"), strict=True):
+        low, high = ax.get_ylim()
+        shown = part[["value", "lower_limit", "upper_limit"]].to_numpy()
+        assert low <= shown.min() and shown.max() <= high
+
+
+def test_shares_are_drawn_as_percentages():
+    shares = p_chart([40, 42, 38, 45], [100, 120, 90, 110], periods=MONTHS[:4], target=0.5)
+    fig = measure_figure(shares, title="Share on time", unit="share")
+    fig.canvas.draw()
+    labels = [label.get_text() for label in fig.axes[0].get_yticklabels()]
+    assert labels and all(label.endswith("%") for label in labels)
+    assert "target 50%" in _legend_words(fig)
+
+
 def test_one_series_at_a_time():
     points = xmr_by(pd.DataFrame({"g": ["a", "b"] * 4, "period": np.repeat(range(4), 2),
                                   "value": np.arange(8.0)}), by="g")  # fmt: skip

@@ -17,6 +17,7 @@ from research_kit.measures import (
     measure_small_multiples,
     p_chart,
     run_chart,
+    verdict_words,
     xmr,
     xmr_by,
 )
@@ -245,3 +246,31 @@ def test_alt_text_of_a_shift_and_of_run_charts_and_groups():
                          "value": [5.0, 6, 5, 6, 5, 6, 1, 2, 1, 2, 1, 9]})  # fmt: skip
     text = measure_alt_text(xmr_by(data, by="ward"), name="Days", by="ward")
     assert "Days, ward A" in text and "Days, ward B" in text
+
+
+def test_real_series_monthly_ae_and_yearly_nyc_indicators(shared_data):
+    ae = pd.read_csv(shared_data / "measures" / "england_ae_4hr_performance_monthly.csv")
+    points = xmr(
+        ae["value"],
+        periods=pd.to_datetime(ae["period"]),
+        improvement="increase",
+        target=float(ae["target"].iloc[0]),
+    )
+    fig = measure_figure(points, title="A&E within 4 hours", unit="share")
+    assert f"target {ae['target'].iloc[0]:.0%}" in _legend_words(fig)
+    text = measure_alt_text(points, name="A&E within 4 hours", unit="share")
+    assert "Against the target of 95%" in text
+    assert verdict_words(points["assurance"].iloc[-1]) in text
+
+    # fiscal years are numbers, not dates: eight points per indicator, one panel each
+    nyc = pd.read_csv(shared_data / "measures" / "nyc_mmr_critical_indicators_long.csv")
+    chosen = nyc[nyc["indicator_id"].isin(nyc["indicator_id"].unique()[:4])]
+    years = xmr_by(chosen, by="indicator_id", period="fiscal_year")
+    fig = measure_small_multiples(years, by="indicator_id", period="fiscal_year", title="MMR")
+    assert len(fig.axes) == 4
+    fig.canvas.draw()
+    ticks = [label.get_text() for label in fig.axes[-1].get_xticklabels() if label.get_text()]
+    assert ticks and all(text.replace("\u2212", "-").isdigit() for text in ticks)
+    described = measure_alt_text(years, name="MMR", by="indicator_id", period="fiscal_year")
+    assert described.count("XmR chart of MMR, indicator_id") == 4
+    assert "from period 2016 to period 2023" in described

@@ -219,11 +219,6 @@ class MeasureExplorer(widgets.VBox):
         )
         return f"<b>What the chart says</b><ul>{items}</ul>{details}"
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(widgets.VBox(self.children))
-
 
 def _phase_options(points: pd.DataFrame, phases: list) -> list[tuple[str, str]]:
     """``(label, value)`` of each phase: its number from 1 and its first and last period."""

@@ -5,11 +5,15 @@ one row per point, with the centre line, the limits, the rules that fired, the v
 verdict of each point and the assurance verdict against the target;
 :func:`chart_summary` gives one row per chart and phase. A study describes its measures in
 ``measures.yml`` (:mod:`research_kit.measures.definitions`); :func:`measure_values` reads a
-measure's CSV and :func:`chart_measure` charts it as the measure says. The rules and their
+measure's CSV and :func:`chart_measure` charts it as the measure says;
+:func:`measure_figure` and :func:`measure_small_multiples` draw the points
+(:mod:`research_kit.measures.charts`) and :func:`measure_alt_text` says them in words
+(:mod:`research_kit.measures.describe`). The rules and their
 edge cases are described in :mod:`research_kit.measures.rules` and in ``docs/measures.md``.
 """
 
 from research_kit.measures.attribute import p_chart, rate_chart_by, u_chart
+from research_kit.measures.charts import measure_figure, measure_small_multiples
 from research_kit.measures.computed import log_measure_values, survey_measure_values
 from research_kit.measures.definitions import (
     Measure,
@@ -17,6 +21,13 @@ from research_kit.measures.definitions import (
     Target,
     read_measures,
     validate_measures,
+)
+from research_kit.measures.describe import (
+    measure_alt_text,
+    rule_words,
+    run_chart_rules,
+    signal_sentence,
+    verdict_words,
 )
 from research_kit.measures.points import chart_summary
 from research_kit.measures.rules import RuleLengths
@@ -40,17 +51,24 @@ __all__ = [
     "chart_summary",
     "check",
     "log_measure_values",
+    "measure_alt_text",
+    "measure_figure",
+    "measure_small_multiples",
     "measure_values",
     "p_chart",
     "rate_chart_by",
     "read_measures",
+    "rule_words",
     "run_chart",
+    "run_chart_rules",
+    "signal_sentence",
     "study_measure_chart",
     "study_measure_values",
     "study_measures",
     "survey_measure_values",
     "u_chart",
     "validate_measures",
+    "verdict_words",
     "xmr",
     "xmr_by",
 ]

@@ -4,13 +4,16 @@ against a count made here from the codings and the notes' front matter by other 
 from __future__ import annotations
 
 import itertools
+import zipfile
 
 import pandas as pd
 import pytest
+from lxml import etree
 
 from research_kit import open_study
 from research_kit.errors import CodingError
 from research_kit.interviews import (
+    add_case,
     apply_code,
     case_attributes,
     case_code_matrix,
@@ -19,8 +22,10 @@ from research_kit.interviews import (
     cases,
     code_query,
     codings,
+    export_qdpx,
     import_qdpx,
     import_shipped_codings,
+    read_cases,
     remove_coding,
 )
 
@@ -242,3 +247,75 @@ def test_cases_and_queries_on_an_imported_qdpx(shared_data, tmp_path):
         found = code_query(study, codes_all=[first, second], subcodes=False)
         excerpts = _excerpt_codes(study)
         assert len(found) == sum({first, second} <= codes for codes in excerpts.values())
+
+
+# -- stored REFI-QDA cases and participants: one notion of case ------------------------------------
+def test_a_stored_case_holds_its_notes_whatever_their_participant(coded):
+    """A note a stored case holds belongs to it (the case's name wins over ``participant``);
+    its own attributes join its notes'; the other notes keep their participant's case."""
+    add_case(
+        coded,
+        "Front desk",
+        documents=["P01_business-owner", "P02_business-owner"],
+        attributes={"site": "City Hall", "role": "front desk"},
+    )
+    add_case(coded, "Only a recording", attributes={"site": "Annex"})
+    notes = _note_attributes(coded)
+    table = cases(coded).set_index("case_id")
+    assert "P01" not in table.index and "P02" not in table.index
+    desk = table.loc["Front desk"]
+    assert (desk["n_documents"], desk["document_ids"]) == (
+        2,
+        "P01_business-owner, P02_business-owner",
+    )
+    assert desk["site"] == "City Hall"
+    roles = {str(notes.loc["P01_business-owner", "role"]), "front desk"}
+    assert desk["role"] == "; ".join(sorted(roles | {str(notes.loc["P02_business-owner", "role"])}))
+    assert table.loc["Only a recording", "n_documents"] == 0  # a stored case without notes
+    assert table.loc["P04", "document_ids"] == "P04_inspector"  # untouched
+    members = case_documents(coded).set_index("document_id")["case_id"]
+    assert members["P01_business-owner"] == members["P02_business-owner"] == "Front desk"
+    # what was coded in the two notes is the case's
+    all_codings = codings(coded)
+    mine = all_codings[
+        all_codings["document_id"].isin(["P01_business-owner", "P02_business-owner"])
+    ]
+    matrix = case_code_matrix(coded).set_index("case_id")
+    assert (
+        int(matrix.loc["Front desk"].sum()) == mine.groupby("code_id")["excerpt_id"].nunique().sum()
+    )
+    assert int(matrix.loc["Only a recording"].sum()) == 0
+    code_id = mine["code_id"].iloc[0]
+    found = code_query(coded, codes_any=[code_id], within="case", result="cases", subcodes=False)
+    assert "Front desk" in set(found["case_id"]) and "P01" not in set(found["case_id"])
+
+
+def _normalised(table: pd.DataFrame) -> pd.DataFrame:
+    """Attributes as text (a round trip may type a value differently), columns by name."""
+    table = table.sort_values("case_id").reset_index(drop=True)
+    return table[sorted(table.columns)].astype(str)
+
+
+def _by_name(study) -> pd.DataFrame:
+    names = {code.id: code.name for code in study.codebook()}
+    return case_code_matrix(study).rename(columns=names)
+
+
+@pytest.mark.shared
+def test_participants_travel_as_refi_cases_and_come_back_equal(coded, shared_data, tmp_path):
+    exported = export_qdpx(coded, tmp_path / "sample.qdpx")
+    schema = etree.XMLSchema(etree.parse(str(shared_data / "refi-qda" / "Project-mrt2019.xsd")))
+    project = etree.fromstring(zipfile.ZipFile(exported).read("project.qde"))
+    assert schema.validate(project), schema.error_log
+    names = {case.get("name") for case in project.iter("{*}Case")}
+    assert names == set(cases(coded)["case_id"])
+    with open_study(tmp_path / "again") as again:
+        import_qdpx(again, exported)
+        assert {case.name for case in read_cases(again)} == names  # stored now
+        pd.testing.assert_frame_equal(_normalised(cases(again)), _normalised(cases(coded)))
+        # a fresh study names its codes' ids afresh: compare by code name
+        pd.testing.assert_frame_equal(_by_name(again), _by_name(coded))
+        # the same rows (a new study may list the notes' attributes in another order)
+        assert sorted(map(tuple, case_attributes(again).astype(str).values)) == sorted(
+            map(tuple, case_attributes(coded).astype(str).values)
+        )

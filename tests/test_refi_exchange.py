@@ -391,15 +391,19 @@ def test_sets_and_cases_written_by_hand_are_exported(sample_study_path, tmp_path
         )
         add_code_set(study, "Costs", codes=["cost_of_delay"], description="money")
         exported = export_qdpx(study, tmp_path / "study.qdpx")
+        participants = {str(doc.attributes["participant"]) for doc in study.documents()}
     with open_study(tmp_path / "fresh") as fresh:
         import_qdpx(fresh, exported)
-        [case] = read_cases(fresh)
+        stored = {case.name: case for case in read_cases(fresh)}
         [code_set] = read_code_sets(fresh)
+    # the stored case as stored; every other participant travels as a case too
+    case = stored["P01"]
     assert (case.name, case.attributes, case.documents) == (
         "P01",
         {"years_in_business": 3},
         ("P01_business-owner",),
     )
+    assert set(stored) == participants
     assert (code_set.name, code_set.description, code_set.codes) == (
         "Costs",
         "money",

@@ -20,6 +20,7 @@ from research_kit.interviews.cases import (
     case_code_matrix,
     case_codes,
     case_documents,
+    case_records,
     cases,
 )
 from research_kit.interviews.codebook import Code, Codebook, parse_codebook, read_codebook
@@ -126,6 +127,7 @@ __all__ = [
     "case_code_matrix",
     "case_codes",
     "case_documents",
+    "case_records",
     "cases",
     "cases_table",
     "check",

@@ -16,6 +16,7 @@ import pandas as pd
 
 from research_kit.errors import CodingError, did_you_mean
 from research_kit.interviews.coding import codings
+from research_kit.interviews.refi_records import read_cases
 
 if TYPE_CHECKING:
     from research_kit.study import Study
@@ -29,6 +30,7 @@ __all__ = [
     "matches_where",
     "participant_documents",
     "resolve_codes",
+    "stored_case_of",
     "value_label",
     "value_order",
 ]
@@ -54,12 +56,13 @@ def coding_tables(
     -------
     coded : pandas.DataFrame
         :func:`research_kit.interviews.codings` joined with the notes' attributes and the code
-        table; ``participant`` is the note's participant, or the note itself when it names none.
+        table; ``participant`` is the note's participant, or the note itself when it names none;
+        ``case_id`` the note's case (see :func:`participant_documents`).
     codes : pandas.DataFrame
         ``code_id``, ``code``, ``theme_id``, ``theme`` and ``order`` (codebook order), codes no
         longer in the codebook last.
     documents : pandas.DataFrame
-        ``study.documents_table()`` with its ``participant`` filled the same way.
+        ``study.documents_table()`` with its ``participant`` and ``case_id`` filled the same way.
 
     Examples
     --------
@@ -79,14 +82,52 @@ def coding_tables(
     attributes = documents.drop(columns=[c for c in DOCUMENT_FILE_COLUMNS if c in documents])
     coded = coded.merge(attributes, on="document_id", how="left")
     coded["participant"] = coded["participant"].fillna(coded["document_id"])
+    # a coding on a note gone from the folder still finds its stored case, or keeps its own
+    coded["case_id"] = _case_ids(study, coded["document_id"], coded["participant"])
     coded = coded.merge(codes, on="code_id", how="left")
     return coded, codes, documents
 
 
 def participant_documents(study: Study) -> pd.DataFrame:
-    """``study.documents_table()`` with ``participant`` filled: a note naming none is its own."""
+    """``study.documents_table()`` with ``participant`` filled and each note's ``case_id``.
+
+    ``participant`` is the note's attribute, or the note itself when it names none. ``case_id``
+    is the stored case (:func:`~research_kit.interviews.refi_records.read_cases`) that holds
+    the note, whatever its ``participant`` says (the first stored, when several hold it), and
+    otherwise the participant: the one rule of :mod:`research_kit.interviews.cases`.
+    """
     documents = study.documents_table()
-    return documents.assign(participant=_participants(documents))
+    participants = _participants(documents)
+    case_ids = _case_ids(study, documents["document_id"], participants)
+    return documents.assign(participant=participants, case_id=case_ids)
+
+
+def _case_ids(study: Study, document_ids: pd.Series, participants: pd.Series) -> pd.Series:
+    """Each note's stored case, or else its participant."""
+    stored = document_ids.map(stored_case_of(study)).astype(object)
+    return stored.where(stored.notna(), participants).astype(object)
+
+
+def stored_case_of(study: Study) -> dict[str, str]:
+    """Note id → the name of the first stored case that holds it (notes no case holds: absent).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from research_kit import open_study
+    >>> from research_kit.interviews.refi_records import add_case
+    >>> study = open_study(pathlib.Path(tempfile.mkdtemp()) / "s")
+    >>> _ = add_case(study, "Front desk", documents=["letter", "call"])
+    >>> _ = add_case(study, "Ana", documents=["call"])
+    >>> stored_case_of(study)
+    {'call': 'Front desk', 'letter': 'Front desk'}
+    >>> study.close()
+    """
+    found: dict[str, str] = {}
+    for case in read_cases(study):
+        for document_id in case.documents:
+            found.setdefault(document_id, case.name)
+    return found
 
 
 def _participants(documents: pd.DataFrame) -> pd.Series:
@@ -118,7 +159,8 @@ def _code_table(study: Study, used: Iterable[str]) -> pd.DataFrame:
 
 
 def attribute_columns(documents: pd.DataFrame) -> list[str]:
-    return [c for c in documents.columns if c not in (*DOCUMENT_FILE_COLUMNS, "document_id")]
+    skip = (*DOCUMENT_FILE_COLUMNS, "document_id", "case_id")
+    return [c for c in documents.columns if c not in skip]
 
 
 def value_label(value: Any) -> str:

@@ -2,16 +2,19 @@
 non-text sources and Sets.
 
 Part of :func:`~research_kit.interviews.refi_export.export_qdpx`: note, case and media
-attributes become Variables with VariableValues; stored cases become Cases (with their
-attributes and SourceRefs); picture, audio, video and PDF sources kept as references become
-their REFI-QDA source elements with their selections and codings (and their files in the
-archive when the study holds them); sets become Sets of codes and sources. ``guids`` is the
-export's GUID maker (``guids(kind, key)``), so every object keeps its GUID from one export to
-the next.
+attributes become Variables with VariableValues; every case of
+:func:`~research_kit.interviews.cases.cases` becomes a Case with its attributes and SourceRefs
+(stored cases as stored, participants' cases from their notes: see
+:func:`~research_kit.interviews.cases.case_records`); picture, audio, video and PDF sources
+kept as references become their REFI-QDA source elements with their selections and codings
+(and their files in the archive when the study holds them); sets become Sets of codes and
+sources. ``guids`` is the export's GUID maker (``guids(kind, key)``), so every object keeps its
+GUID from one export to the next.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
@@ -29,6 +32,7 @@ __all__ = [
     "media_elements",
     "set_elements",
     "timestamp",
+    "typed_like",
     "variable_kinds",
     "variable_value_elements",
 ]
@@ -75,6 +79,29 @@ def variable_kinds(attribute_sets: Iterable[dict[str, Any]]) -> dict[str, str]:
             if value is not None and value != "":
                 kinds.setdefault(name, set()).add(_variable_type(value))
     return {name: found.pop() if len(found) == 1 else "Text" for name, found in kinds.items()}
+
+
+def typed_like(attributes: dict[str, Any], kinds: dict[str, str]) -> dict[str, Any]:
+    """``attributes`` with ISO text made a date (or datetime) where ``kinds`` types it so.
+
+    A stored case keeps its attributes as JSON, where a date becomes text; typed like the
+    notes' variable of the same name, it does not turn that variable into Text on export.
+
+    Examples
+    --------
+    >>> typed_like({"date": "2026-04-02", "ward": "Ward 5"}, {"date": "Date"})
+    {'date': datetime.date(2026, 4, 2), 'ward': 'Ward 5'}
+    """
+    parsers = {"Date": date.fromisoformat, "DateTime": datetime.fromisoformat}
+    typed = {}
+    for name, value in attributes.items():
+        parse = parsers.get(kinds.get(name, ""))
+        if parse is not None and isinstance(value, str):
+            # not a date after all: it stays text, and the variable becomes Text
+            with contextlib.suppress(ValueError):
+                value = parse(value)
+        typed[name] = value
+    return typed
 
 
 def _variable_type(value: Any) -> str:
@@ -133,8 +160,10 @@ def case_elements(
         return
     holder = etree.SubElement(root, tag("Cases"))
     for case in cases:
+        # a stored case by its id; a participant's case (not stored) by its name
+        key = case.id if case.id is not None else f"participant:{case.name}"
         element = etree.SubElement(
-            holder, tag("Case"), guid=guids("case", case.id), name=xml_safe(case.name)
+            holder, tag("Case"), guid=guids("case", key), name=xml_safe(case.name)
         )
         _description(element, case.description)
         variable_value_elements(element, case.attributes, variables, guids)

@@ -86,7 +86,8 @@ def apply_code(
     Raises
     ------
     CodingError
-        Unknown document or code, empty coder, or a span outside the text.
+        Unknown document or code, a code marked ``codable: false`` (it only groups others),
+        empty coder, or a span outside the text; nothing is written.
     DocumentChangedError
         The note changed since it was first coded.
 
@@ -162,7 +163,10 @@ def apply_codes(study: Study, frame: pd.DataFrame) -> list[int]:
     # write lock, after any committed codebook edit has reached it, so a code added by hand can
     # be applied and a code someone merged away a moment ago cannot.
     with write_together(study.store, study.folder) as (conn, _):
-        known_codes = _register_codebook(conn, study.codebook())
+        book = study.codebook()
+        known_codes = _register_codebook(conn, book)
+        # a code marked ``codable: false`` only groups others (REFI-QDA isCodable="false")
+        grouping = frozenset(code.id for code in book if not code.codable)
         hashes = _register_documents(conn, documents.values())
         coder_ids: dict[str, int] = {}
         for row in frame.itertuples(index=False):
@@ -170,7 +174,7 @@ def apply_codes(study: Study, frame: pd.DataFrame) -> list[int]:
             _check_current(document, hashes[document.id])
             start, end = _checked_span(document, int(row.start), int(row.end))
             origin = getattr(row, "origin", "manual") or "manual"
-            _check_coding(row.code_id, known_codes, origin, row.coder)
+            _check_coding(row.code_id, known_codes, grouping, origin, row.coder)
             coder = str(row.coder).strip()
             if coder not in coder_ids:
                 coder_ids[coder] = coder_id(conn, coder)
@@ -448,11 +452,19 @@ def _checked_span(document: Document, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _check_coding(code_id: str, known: frozenset[str], origin: str, coder: object) -> None:
+def _check_coding(
+    code_id: str, known: frozenset[str], grouping: frozenset[str], origin: str, coder: object
+) -> None:
     if code_id not in known:
         raise CodingError(
             f"code {code_id!r} is not in the codebook",
             hint="add it to codebook.yml first, or use an existing code id",
+        )
+    if code_id in grouping:
+        raise CodingError(
+            f"code {code_id!r} is marked 'codable: false' in the codebook: it only groups "
+            "other codes and cannot be applied to text",
+            hint="apply one of the codes under it, or remove 'codable: false' from codebook.yml",
         )
     if origin not in CODING_ORIGINS:
         raise CodingError(f"origin must be one of {', '.join(CODING_ORIGINS)}, not {origin!r}")

@@ -14,7 +14,9 @@ A query looks at *units* of coded material and keeps those whose codes pass the 
   "overlapping" queries find;
 - ``within="near"``: a stretch where each coding starts within ``distance`` characters of the
   end of the one before ("A near B in the same note");
-- ``within="note"``: a whole note; ``within="case"``: everything a participant said.
+- ``within="note"``: a whole note; ``within="case"``: everything a participant said (every
+  note of a case, by the one rule of :mod:`research_kit.interviews.cases`: a stored REFI-QDA
+  case holds its notes, otherwise the ``participant`` attribute names the case).
 
 and the test is ``codes_all`` (every one of these), ``codes_any`` (at least one) and
 ``codes_none`` (none of these). A code stands for itself and, with ``subcodes=True``, for the
@@ -210,7 +212,7 @@ def _unit_keys(coded: pd.DataFrame, within: str, distance: int) -> pd.Series:
     if within == "note":
         return coded["document_id"].map(lambda document_id: f"note:{document_id}")
     if within == "case":
-        return coded["participant"].map(lambda case_id: f"case:{case_id}")
+        return coded["case_id"].map(lambda case_id: f"case:{case_id}")
     gap = 0 if within == "overlap" else distance + 1
     return _stretches(coded, gap)
 
@@ -244,7 +246,7 @@ def _units_found(
         coded = coded.assign(unit=pd.Series(dtype=object))
     grouped = coded.groupby("unit", sort=False)
     table = grouped.agg(
-        case_id=("participant", "first"),
+        case_id=("case_id", "first"),
         document_id=("document_id", "first"),
         start=("start", "min"),
         end=("end", "max"),
@@ -294,7 +296,7 @@ def _stretch_texts(study: Study, table: pd.DataFrame, coded: pd.DataFrame) -> li
 
 
 def _cases_found(study: Study, coded: pd.DataFrame) -> pd.DataFrame:
-    grouped = coded.groupby("participant", sort=True)
+    grouped = coded.groupby("case_id", sort=True)
     found = {"n_units": grouped["unit"].nunique(), "found_in": grouped["document_id"].nunique()}
     table = pd.DataFrame(found)
     table.index.name = "case_id"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import uuid
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,9 +29,11 @@ from research_kit.interviews._qdpx_export_records import (
     media_elements,
     set_elements,
     timestamp,
+    typed_like,
     variable_kinds,
     variable_value_elements,
 )
+from research_kit.interviews.cases import case_records
 from research_kit.interviews.codebook import Code, Codebook
 from research_kit.interviews.documents import Document, read_notes
 from research_kit.interviews.refi_model import (
@@ -43,7 +46,7 @@ from research_kit.interviews.refi_model import (
     tag,
     xml_safe,
 )
-from research_kit.interviews.refi_records import read_cases, read_code_sets, read_media_sources
+from research_kit.interviews.refi_records import read_code_sets, read_media_sources
 from research_kit.version import __version__
 
 if TYPE_CHECKING:
@@ -157,7 +160,10 @@ def _project_element(study: Study) -> tuple[etree._Element, dict[str, str], dict
     documents = _export_documents(study, coded)
     notes = memos(study)
     media = read_media_sources(study)
-    cases = read_cases(study)
+    known = variable_kinds([d.attributes for d in documents] + [m.attributes for m in media])
+    cases = [  # every case of cases(study), stored or named by participant
+        replace(case, attributes=typed_like(case.attributes, known)) for case in case_records(study)
+    ]
     media_coders = {coder for m in media for s in m.selections for _, coder in s.codes}
     people = sorted(set(coders(study)["coder"]) | set(notes["coder"].dropna()) | media_coders)
 

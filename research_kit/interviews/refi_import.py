@@ -207,7 +207,9 @@ def import_qdpx(
     :func:`~research_kit.interviews.refi_records.read_media_sources`) and exported back.
     Sets become stored sets of codes, notes and media
     (:func:`~research_kit.interviews.refi_records.read_code_sets`), Cases stored cases with
-    their attributes and sources (:func:`~research_kit.interviews.refi_records.read_cases`).
+    their attributes and sources (:func:`~research_kit.interviews.refi_records.read_cases`);
+    a note a Case holds belongs to that case in :func:`~research_kit.interviews.cases.cases`
+    whatever its ``participant`` attribute says (nothing is written into the note for it).
     Text sources whose text is blank and that have no selections are not imported (NVivo
     exports an empty text file for sources it keeps only as .docx). A source's
     variables (VariableValues on it or on a Case that refers to it) become the note's front

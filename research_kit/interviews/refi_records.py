@@ -6,8 +6,11 @@ back:
 - a :class:`CodeSet` is a named group of codes (a code group), notes, non-text sources and
   memos (REFI-QDA ``Set``; ATLAS.ti's code, document and memo groups, NVivo's sets);
 - a :class:`Case` is a unit of analysis (a participant, a site, an office) with attributes and
-  the notes and sources about it (REFI-QDA ``Case``); :func:`cases_table` gives them as a
-  tidy table, one row per case and attribute, for analyses by case;
+  the notes and sources about it (REFI-QDA ``Case``), as imported or written with
+  :func:`add_case`. These are the *stored* records; the study's cases for analysis are
+  :func:`research_kit.interviews.cases` (one rule: a note a stored case holds belongs to that
+  case, whatever its ``participant`` attribute says; other notes belong to their participant's
+  case), which the QDPX export writes, every one of them, as REFI-QDA Cases;
 - a :class:`MediaSource` is a picture, audio, video or PDF (without a text layer) kept as a
   reference: its file under the study's ``media/`` folder (when the archive held it) and its
   coded regions (:class:`MediaSelection`: a rectangle, a page, or a time span) with their codes.
@@ -176,7 +179,12 @@ def read_code_sets(study: Study) -> list[CodeSet]:
 
 
 def read_cases(study: Study) -> list[Case]:
-    """The study's cases, in the order they were stored (see the module example)."""
+    """The study's stored cases (imported or added), in the order they were stored.
+
+    Every one, with all its notes and media, as the REFI-QDA project gave it; the study's
+    cases for analysis, participants' cases among them, are
+    :func:`research_kit.interviews.cases` (see the module example).
+    """
     with study.store.read() as conn:
         rows = conn.execute(sa.select(schema.cases).order_by(schema.cases.c.id)).all()
         members = _members(conn, schema.case_members, "case_id")
@@ -194,10 +202,13 @@ def read_cases(study: Study) -> list[Case]:
 
 
 def cases_table(study: Study) -> pd.DataFrame:
-    """One row per case and attribute (``case_id, case, attribute, value``), tidy.
+    """One row per stored case and attribute (``case_id, case, attribute, value``), tidy.
 
-    A case without attributes still has a row, with ``attribute`` and ``value`` missing, so
-    that every case is counted.
+    The stored records only (``case_id`` is the database id, ``value`` as stored): what an
+    import brought in or :func:`add_case` wrote. For analysis by case use
+    :func:`research_kit.interviews.case_attributes`, which joins these to the participants'
+    cases and the notes' attributes. A case without attributes still has a row, with
+    ``attribute`` and ``value`` missing, so that every case is counted.
 
     Examples
     --------
@@ -298,7 +309,11 @@ def add_case(
     attributes: dict[str, Any] | None = None,
     description: str = "",
 ) -> int:
-    """Store a case with its attributes and notes; return its id (see the module example)."""
+    """Store a case with its attributes and notes; return its id (see the module example).
+
+    From then on its notes belong to this case in :func:`research_kit.interviews.cases`
+    (whatever their ``participant`` says), and its attributes are the case's.
+    """
     case = Case(name, description, dict(attributes or {}), tuple(documents))
     with study.store.transaction() as conn:
         return insert_case(conn, case, utcnow())

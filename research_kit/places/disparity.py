@@ -271,7 +271,7 @@ def disparity_sentence(row: pd.Series, *, percent: bool | None = None, digits: i
     >>> wards = pd.DataFrame({"ward": ["W1", "W2"], "yes": [30, 50], "n": [100, 100]})
     >>> rows = disparity(wards, by="ward", numerator="yes", denominator="n")
     >>> print(disparity_sentence(rows.iloc[0]))  # doctest: +NORMALIZE_WHITESPACE
-    W1: 30.0% against 50.0% in W2 (the reference), 20.0 points lower (95% CI 6.4 to 32.6).
+    W1: 30.0% against 50.0% in W2 (the reference), 20.0 points lower (95% CI 6.4 to 32.6 points).
     The difference is larger than the margin of error.
     """
     group = row["group"]
@@ -291,11 +291,13 @@ def disparity_sentence(row: pd.Series, *, percent: bool | None = None, digits: i
         f"{_fmt(row['reference_value'], percent, digits, row)} in {row['reference']} "
         f"(the reference), {abs(difference):.{digits}f}{unit} {side}"
     )
+    if round(difference, digits) == 0:
+        text = text.rsplit(", ", 1)[0] + ", no difference"
     if pd.notna(row["rate_difference_ci_low"]):
         # the interval of the difference said the same way round as the difference
         sign = scale if side == "higher" else -scale
         ends = sorted([row["rate_difference_ci_low"] * sign, row["rate_difference_ci_high"] * sign])
-        text += f" ({level} CI {ends[0]:.{digits}f} to {ends[1]:.{digits}f})"
+        text += f" ({level} CI {ends[0]:.{digits}f} to {ends[1]:.{digits}f}{unit})"
     within = row["within_margin_of_error"]
     if pd.isna(within):
         return text + ". Its margin of error is not known."

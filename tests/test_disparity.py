@@ -74,6 +74,36 @@ def test_rate_difference_has_newcombe_interval(wards):
     assert w1["direction"] == "worse"
 
 
+@pytest.mark.parametrize(
+    ("a", "n1", "c", "n2", "low", "high"),
+    [  # Newcombe (1998), Statistics in Medicine 17:873, Table II, method 10
+        (56, 70, 48, 80, 0.0524, 0.3339),
+        (9, 10, 3, 10, 0.1705, 0.8090),
+        (6, 7, 2, 7, 0.0582, 0.8062),
+        (5, 56, 0, 29, -0.0381, 0.1926),
+    ],
+)
+def test_newcombe_interval_matches_the_published_table(a, n1, c, n2, low, high):
+    table = pd.DataFrame({"g": ["x", "ref"], "yes": [a, c], "n": [n1, n2]})
+    out = disparity(table, by="g", numerator="yes", denominator="n", reference="ref")
+    x = row(out, "x")
+    assert x["rate_difference_ci_low"] == pytest.approx(low, abs=5e-5)
+    assert x["rate_difference_ci_high"] == pytest.approx(high, abs=5e-5)
+    if c == 0:  # no logarithm of a zero count: the ratio's interval stays missing
+        assert pd.isna(x["rate_ratio_ci_low"])
+
+
+def test_katz_interval_on_newcombes_first_example():
+    table = pd.DataFrame({"g": ["x", "ref"], "yes": [56, 48], "n": [70, 80]})
+    x = row(disparity(table, by="g", numerator="yes", denominator="n", reference="ref"), "x")
+    # RR = (56/70) / (48/80) = 0.8 / 0.6 = 1.3333
+    # se(log RR) = sqrt(1/56 - 1/70 + 1/48 - 1/80) = sqrt(0.0119048) = 0.109109
+    # exp(log 1.3333 ± 1.96 × 0.109109) = (1.0766, 1.6512)
+    assert x["rate_ratio"] == pytest.approx(4 / 3)
+    assert x["rate_ratio_ci_low"] == pytest.approx(1.0766, abs=1e-4)
+    assert x["rate_ratio_ci_high"] == pytest.approx(1.6512, abs=1e-4)
+
+
 def test_reference_row_and_suppressed_row(wards):
     out = disparity(wards, by="ward", numerator="yes", denominator="n")
     w2, w4 = row(out, "W2"), row(out, "W4")

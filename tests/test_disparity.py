@@ -143,6 +143,18 @@ def test_weighted_estimates_use_the_delta_method_on_the_log_scale():
     pd.testing.assert_frame_equal(by_margin, out, atol=1e-4)
 
 
+def test_a_margin_of_error_is_read_at_the_tables_own_level():
+    # a 90% margin of error: se = moe / 1.6449 (the 95% quantile of the normal)
+    table = pd.DataFrame(
+        {"ward": ["A", "B"], "share": [0.8, 0.6], "moe": [0.05, 0.05], "confidence": 0.9}
+    )
+    out = disparity(table, by="ward", value="share", margin_of_error="moe")
+    se = 0.05 / 1.6448536269514722
+    assert row(out, "B")["rate_difference_ci_high"] == pytest.approx(
+        -0.2 + Z * math.sqrt(2 * se**2)
+    )
+
+
 def test_lower_is_better_picks_the_lowest_and_names_direction():
     table = pd.DataFrame({"ward": ["A", "B", "C"], "days": [10.0, 20.0, 5.0], "se": 1.0})
     out = disparity(table, by="ward", value="days", se="se", polarity="lower_is_better")

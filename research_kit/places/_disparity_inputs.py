@@ -117,18 +117,29 @@ def plain_frame(table: pd.DataFrame, columns: Columns) -> pd.DataFrame:
     else:
         frame["value"] = number(columns.value)
     frame["weight"] = frame["n"]
-    frame["se"], frame["low"], frame["high"] = standard_errors(columns, number, frame["value"])
+    levels = (
+        pd.to_numeric(table["confidence"], errors="coerce").fillna(0.95).to_numpy(float)
+        if "confidence" in table.columns
+        else np.full(len(table), 0.95)
+    )
+    frame["se"], frame["low"], frame["high"] = standard_errors(columns, number, levels)
     return frame
 
 
-def standard_errors(columns: Columns, number, value: pd.Series) -> tuple[np.ndarray, ...]:
-    """Standard error and interval of each estimate from whatever the table carries."""
+def standard_errors(columns: Columns, number, levels: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Standard error and interval of each estimate from whatever the table carries.
+
+    A margin of error or an interval is turned back into a standard error at the level it was
+    made at: the table's own ``confidence`` column when it has one (deadline shares do), else
+    0.95, the level of every breakdown's default.
+    """
     low, high = number(columns.low), number(columns.high)
+    # the breakdowns' margins use Student's t; at survey sizes that is the normal z
+    z = critical_value(levels)
     if columns.se is not None:
         se = number(columns.se)
     elif columns.margin_of_error is not None:
-        # the breakdowns' margins use Student's t; with survey sizes it is the normal z
-        se = number(columns.margin_of_error) / critical_value(0.95)
+        se = number(columns.margin_of_error) / z
     else:
-        se = (high - low) / (2 * critical_value(0.95))
+        se = (high - low) / (2 * z)
     return se, low, high

@@ -35,9 +35,10 @@ __all__ = [
 ]
 
 
-def critical_value(confidence: float) -> float:
-    """The two-sided standard normal quantile for ``confidence`` (1.96 for 0.95)."""
-    return float(norm.ppf(1 - (1 - confidence) / 2))
+def critical_value(confidence: float | np.ndarray) -> float | np.ndarray:
+    """The two-sided standard normal quantile for ``confidence`` (1.96 for 0.95), element-wise."""
+    quantile = norm.ppf(1 - (1 - np.asarray(confidence, dtype=float)) / 2)
+    return float(quantile) if np.ndim(quantile) == 0 else quantile
 
 
 def wilson_interval(a: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:

@@ -267,3 +267,17 @@ def test_natural_breaks_match_an_exhaustive_search():
     )
     edges = class_breaks(values, scheme="natural_breaks", k=3)
     assert edges[1] == values[best[0] - 1] and edges[2] == values[best[1] - 1]
+
+
+def test_a_shapefile_gets_the_command_that_converts_it(tmp_path):
+    problems = boundary_problems(tmp_path / "wards.shp", key="ward")
+    assert len(problems) == 1 and "ogr2ogr -f GeoJSON" in problems[0].hint
+
+
+def test_a_boundary_file_outside_the_study_is_refused(sample_study_path):
+    settings = sample_study_path / "study.yml"
+    settings.write_text(
+        settings.read_text().replace("path: places/wards.geojson", "path: ../wards.geojson")
+    )
+    problems = [p for p in check_folder(sample_study_path) if "outside" in p.message]
+    assert len(problems) == 1 and problems[0].message.startswith("boundaries '../wards.geojson'")

@@ -260,9 +260,11 @@ def _draw(shapes, shown, edges, colours, labels, title, value_label, percent, wi
             linewidth=0.6,
         )
         patch.set_gid(f"place-{index}")
-        ax.add_patch(patch)
+        # add_artist, not add_patch: the limits are set from the shapes' bounds below, and
+        # add_patch would walk every vertex as a Bezier segment to find them (4 s for NYC).
+        ax.add_artist(patch)
         if row.reliability in ("medium", "low"):
-            ax.add_patch(
+            ax.add_artist(
                 PathPatch(
                     path,
                     facecolor="none",
@@ -292,6 +294,9 @@ def _bounds(shapes) -> tuple[float, float, float, float]:
 
 def _label_places(ax, shapes, shown, percent: bool) -> None:
     size = 9 if len(shown) <= 12 else 6
+    # Past a couple of dozen places the values would crowd the small ones: names only (the
+    # colour, the hover title and the table give the value).
+    with_values = len(shown) <= 24
     for geometry, row in zip(shapes["geometry"], shown.itertuples(), strict=True):
         point = geometry.representative_point()
         if row.status == "suppressed":
@@ -301,7 +306,11 @@ def _label_places(ax, shapes, shown, percent: bool) -> None:
                 {"facecolor": "white", "edgecolor": "none", "pad": 1.0},
             )
         else:
-            shown_value = "" if row.status == "no data" else f"\n{format_value(row.value, percent)}"
+            shown_value = (
+                f"\n{format_value(row.value, percent)}"
+                if with_values and row.status == "shown"
+                else ""
+            )
             text, colour, box = f"{row.place}{shown_value}", text_colour(row.colour), None
         ax.text(
             point.x, point.y, text, ha="center", va="center", fontsize=size, color=colour, bbox=box

@@ -281,3 +281,32 @@ def test_a_boundary_file_outside_the_study_is_refused(sample_study_path):
     )
     problems = [p for p in check_folder(sample_study_path) if "outside" in p.message]
     assert len(problems) == 1 and problems[0].message.startswith("boundaries '../wards.geojson'")
+
+
+def test_holes_stay_holes_and_a_feature_without_geometry_is_a_warning(tmp_path):
+    outer = [[0, 0], [0.03, 0], [0.03, 0.03], [0, 0.03], [0, 0]]
+    # Wound the same way as the outside, as some exports write holes: still drawn as a hole.
+    hole = [[0.01, 0.01], [0.02, 0.01], [0.02, 0.02], [0.01, 0.02], [0.01, 0.01]]
+    ring = {
+        "type": "Feature",
+        "properties": {"ward": "Ring"},
+        "geometry": {"type": "Polygon", "coordinates": [outer, hole]},
+    }
+    empty = {"type": "Feature", "properties": {"ward": "Gone"}, "geometry": None}
+    path = _write(tmp_path / "w.geojson", [ring, empty])
+    assert [p.severity for p in boundary_problems(path, key="ward")] == ["warning"]
+    table = pd.DataFrame({"ward": ["Ring"], "share": [0.5]})
+    drawn = choropleth(table, "share", boundaries=path)
+    figure = drawn.figure
+    ax = figure.axes[0]
+    for text in list(ax.texts):  # the label sits on the hole's centre; look at the fill only
+        text.remove()
+    figure.canvas.draw()
+    pixels = np.asarray(figure.canvas.buffer_rgba())
+
+    def colour_at(x: float, y: float) -> tuple:
+        column, row = ax.transData.transform((x, y))
+        return tuple(pixels[int(pixels.shape[0] - row), int(column)][:3])
+
+    assert colour_at(0.015, 0.015) == (255, 255, 255)  # the hole shows the white page
+    assert colour_at(0.004, 0.015) != (255, 255, 255)  # the ring is filled

@@ -184,15 +184,19 @@ def _read(path: Path, key: str) -> tuple[pd.DataFrame, list[Problem]]:
             problems.append(problem)
         if geometry is not None:
             places.setdefault(place_key(value), []).append(geometry)
-    if not problems:
+    if not _errors(problems):
         problems += _crs_problems(path, [g for parts in places.values() for g in parts])
-    if problems:
+    if _errors(problems):
         return empty, problems
     rows = [
         (place, parts[0] if len(parts) == 1 else shapely.union_all(parts))
         for place, parts in places.items()
     ]
-    return pd.DataFrame(rows, columns=["place", "geometry"]), []
+    return pd.DataFrame(rows, columns=["place", "geometry"]), problems
+
+
+def _errors(problems: list[Problem]) -> bool:
+    return any(problem.severity == "error" for problem in problems)
 
 
 def _features(path: Path) -> tuple[list[dict], list[Problem]]:
@@ -242,6 +246,9 @@ def _geometry(feature: dict, path: Path, where: str):
     """The feature's shape and the problem with it (None when it is a valid polygon)."""
     raw = feature.get("geometry")
     kind = raw.get("type") if isinstance(raw, dict) else None
+    if raw is None:  # exports keep features whose shape was deleted: nothing to draw
+        hint = "the place is left off maps; give it a shape or remove the feature"
+        return None, Problem(path, f"{where} has no geometry", hint, severity="warning")
     if kind not in _POLYGONAL:
         hint = "a place needs a Polygon or MultiPolygon (not a point or line)"
         return None, Problem(path, f"{where} has geometry {kind}", hint)

@@ -86,7 +86,9 @@ def test_the_sample_map_draws_every_ward_from_a_real_breakdown(sample_study_path
             assert shown.loc[row.group, "value"] == pytest.approx(row.share)
     svg = drawn.svg()
     assert svg.count('class="rk-place"') == 6 and svg.count('tabindex="0"') == 6
-    assert "Ward 1" in drawn.alt or "Ward" in drawn.alt
+    visible = table[~table["suppressed"]].sort_values("share")
+    assert f"highest {visible['group'].iloc[-1]} " in drawn.alt
+    assert f"lowest {visible['group'].iloc[0]} " in drawn.alt
 
 
 def test_a_suppressed_place_is_hatched_labelled_and_never_coloured(tmp_path):

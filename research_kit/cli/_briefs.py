@@ -49,6 +49,11 @@ def add_brief_commands(commands: argparse._SubParsersAction) -> None:
     brief_export.add_argument("--to", choices=("pdf", "html"), default="pdf")
     brief_export.add_argument("-o", "--output", required=True, help="file to write")
     brief_export.add_argument("--study", help="study folder (default: the notebook's STUDY)")
+    brief_export.add_argument(
+        "--audience",
+        help="who the brief is for: public (role-only quotes), council (ward by ward first) or "
+        "department (process detail); default: the notebook's AUDIENCE",
+    )
     brief_export.set_defaults(run=_run_brief_export)
 
     audit = commands.add_parser(
@@ -98,7 +103,8 @@ def _run_brief_export(args: argparse.Namespace) -> int:
 
     parameters = brief_parameters(args.notebook or _findings_brief())
     study_folder = Path(args.study) if args.study else parameters.study
-    path = export_findings(study_folder, args.output, to=args.to, audience=parameters.audience)
+    audience = args.audience or parameters.audience
+    path = export_findings(study_folder, args.output, to=args.to, audience=audience)
     print(f"wrote {path}")
     return EXIT_OK
 

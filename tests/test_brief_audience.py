@@ -9,6 +9,7 @@ would hand the public brief the council's quotes, and the tests below would see 
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from dataclasses import replace
@@ -23,6 +24,7 @@ from research_kit.briefs.audiences import AUDIENCES, audience_policy
 from research_kit.briefs.cache import FindingsCache
 from research_kit.briefs.content import Section
 from research_kit.briefs.findings import filter_choices
+from research_kit.briefs.parameters import brief_parameters
 from research_kit.errors import ResearchKitError
 from research_kit.interviews import import_shipped_codings
 
@@ -210,3 +212,19 @@ def test_brief_export_takes_the_audience(study, monkeypatch, tmp_path, capsys):
     )
     assert "public, council, department" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_brief_serve_passes_the_audience_to_the_notebook(monkeypatch):
+    from research_kit.briefs import serve
+    from research_kit.briefs.audiences import AUDIENCE_ENV
+    from research_kit.cli import main
+
+    monkeypatch.delenv(AUDIENCE_ENV, raising=False)
+    seen = []
+    monkeypatch.setattr(
+        serve, "serve_forever", lambda *a, **k: seen.append(os.environ[AUDIENCE_ENV]) or 0
+    )
+    assert main(["brief", "serve", "--audience", "Council"]) == 0
+    assert seen == ["council"]
+    notebook = serve.BRIEFS_DIR / "findings.ipynb"
+    assert brief_parameters(notebook).audience == "council"  # what the served brief reads

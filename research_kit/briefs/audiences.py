@@ -1,7 +1,8 @@
 """Who a brief is for, and what that changes in it: one small policy per audience.
 
 A brief is made for one of three audiences (``assemble_findings(study, audience=...)``,
-``AUDIENCE`` in a brief notebook, ``research-kit brief export --audience``). The audience
+``AUDIENCE`` in a brief notebook — the findings brief reads it from ``RESEARCH_KIT_AUDIENCE``
+— or ``research-kit brief export|serve --audience``). The audience
 changes what the sections show, not only the cover line:
 
 - **public** (the default, the strictest): quotes are attributed by role only, never by ward,
@@ -26,7 +27,10 @@ from dataclasses import dataclass
 
 from research_kit.errors import ResearchKitError
 
-__all__ = ["AUDIENCES", "Audience", "audience_policy"]
+__all__ = ["AUDIENCES", "AUDIENCE_ENV", "Audience", "audience_policy"]
+
+#: The environment variable a brief notebook reads its audience from (``brief serve --audience``).
+AUDIENCE_ENV = "RESEARCH_KIT_AUDIENCE"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,11 @@ def add_brief_commands(commands: argparse._SubParsersAction) -> None:
     brief_serve.add_argument("--logo", help="an image file for the header's logo slot")
     brief_serve.add_argument(
         "--no-preheat", action="store_true", help="start the kernel on the first view instead"
+    )
+    brief_serve.add_argument(
+        "--audience",
+        help="public, council or department (sets RESEARCH_KIT_AUDIENCE, which the findings "
+        "brief reads; default: the notebook's AUDIENCE)",
     )
     brief_serve.set_defaults(run=_run_brief_serve)
     brief_export = brief_commands.add_parser(
@@ -85,7 +91,12 @@ def _run_privacy_audit(args: argparse.Namespace) -> int:
 
 
 def _run_brief_serve(args: argparse.Namespace) -> int:
+    from research_kit.briefs.audiences import AUDIENCE_ENV, audience_policy
     from research_kit.briefs.serve import serve_forever
+
+    if args.audience:
+        # The Voila kernels inherit this process's environment; the brief reads it.
+        os.environ[AUDIENCE_ENV] = audience_policy(args.audience).name
 
     return serve_forever(
         args.notebook or _findings_brief(),

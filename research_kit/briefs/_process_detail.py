@@ -98,10 +98,11 @@ def _deviations_table(study, log: pd.DataFrame) -> Table:
         result = pm.conformance(study.process_map(), log)
     fitting = float(result.overall["fitting_share"].iloc[0])
     deviations = result.deviations.head(_TOP)
+    steps = deviations["label"].fillna(deviations["activity"]).astype(str)
     frame = pd.DataFrame(
         {
-            "Step": deviations["label"].fillna(deviations["activity"]).astype(str),
-            "Deviation": deviations["deviation"].astype(str),
+            # One column: a step with several kinds of deviation is not a group heading.
+            "Step: deviation": steps + ": " + deviations["deviation"].astype(str),
             "Cases": deviations["cases"].astype(int),
             "Share of cases": deviations["share"].map(lambda s: f"{s:.0%}"),
         }

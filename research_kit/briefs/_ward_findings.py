@@ -21,10 +21,10 @@ __all__ = ["wards_section"]
 #: Column headings of the ward table, by the material they count.
 _COUNTS = {
     "survey": "Survey respondents",
-    "interviews": "Interview participants",
-    "process": "Cases in the event log",
+    "interviews": "Interviewees",
+    "process": "Cases",
 }
-_MEDIAN = "Median time, first to last event (days)"
+_MEDIAN = "Median days per case"
 
 
 def wards_section(
@@ -67,7 +67,16 @@ def wards_section(
         )
         if wards
         else "The study records no wards, so its material cannot be compared by ward.",
-        tables=[Table("Material and case times by ward", frame)] if wards else [],
+        tables=[
+            Table(
+                "Material and case times by ward",
+                frame,
+                "Cases: in the event log. Median days per case: from its first to its last "
+                "recorded event.",
+            )
+        ]
+        if wards
+        else [],
         figures=figures,
     )
 

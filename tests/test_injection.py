@@ -260,7 +260,7 @@ def test_codings_csv_round_trips_exactly(hostile_study, tmp_path):
 def findings(hostile_study):
     from research_kit.briefs.findings import assemble_findings
 
-    return assemble_findings(hostile_study, audience="staff")
+    return assemble_findings(hostile_study, audience="department")
 
 
 def test_brief_html_escapes_everything(findings):

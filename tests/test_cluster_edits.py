@@ -126,7 +126,9 @@ def test_upgrade_from_0001_keeps_codings_and_adds_the_cluster_tables(tmp_path):
         assert "cluster_edits" not in {r[0] for r in raw.execute("SELECT name FROM sqlite_master")}
 
     store = Store(path)  # opening migrates
-    assert store.schema_version == store.head_revision == "0003"
+    # Migrated to the head, through 0003 (which added the cluster tables) and whatever follows.
+    assert store.schema_version == store.head_revision
+    assert int(store.head_revision) >= 3
     assert store.count("codings") == 1 and store.count("coders") == 1
     assert store.integrity_check() == []
     with store.transaction() as conn:

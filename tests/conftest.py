@@ -21,6 +21,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import pgserver
+from _sample_brief import SampleBrief
+
+# One BLAS/OpenMP thread per test process, set before numpy loads. `make test` runs one worker
+# per core; each worker's own OpenBLAS threads then spin against the other worker's, which made
+# the survey variance's small least-squares fits 20 to 80 times slower. Child processes
+# (notebook kernels, the Voila server, the installed wheel) inherit the setting.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_STUDY = ROOT / "interview_data"
@@ -110,3 +118,16 @@ def empty_study_path(tmp_path: Path, db_backend: str, request: pytest.FixtureReq
     settings.write_text(re.sub(r"(?m)^database:.*$", f"database: {database}", settings.read_text()))
     (folder / "study.db").unlink(missing_ok=True)
     return folder
+
+
+@pytest.fixture(scope="session")
+def sample_brief(tmp_path_factory: pytest.TempPathFactory) -> SampleBrief:
+    """The sample's brief (shipped codings, six answer themes), assembled once per run.
+
+    Shared by the xdist workers (see ``tests/_sample_brief.py``): its findings come as a fresh
+    copy on every call; its study folder, PDF and HTML must not be changed.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    return SampleBrief(root / "sample_brief")

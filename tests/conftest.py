@@ -131,3 +131,19 @@ def sample_brief(tmp_path_factory: pytest.TempPathFactory) -> SampleBrief:
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent  # the run's folder, above each worker's own
     return SampleBrief(root / "sample_brief")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the files that hold slow tests first, each file's tests in their own order.
+
+    ``make test`` hands whole files to its workers (``--dist loadfile``) in collection order:
+    a slow file near the end (``test_wheel.py``, say) left one worker busy alone while the
+    other had finished. With the slow files first, the many quick files and doctests fill in
+    at the end instead.
+    """
+    slow = {
+        item.path
+        for item in items
+        if item.get_closest_marker("slow") or item.get_closest_marker("browser")
+    }
+    items.sort(key=lambda item: item.path not in slow)  # stable: the rest keeps its order

@@ -21,6 +21,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import pgserver
+from _sample_brief import SampleBrief
+
+# One BLAS/OpenMP thread per test process, set before numpy loads. `make test` runs one worker
+# per core; each worker's own OpenBLAS threads then spin against the other worker's, which made
+# the survey variance's small least-squares fits 20 to 80 times slower. Child processes
+# (notebook kernels, the Voila server, the installed wheel) inherit the setting.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_STUDY = ROOT / "interview_data"
@@ -110,3 +118,32 @@ def empty_study_path(tmp_path: Path, db_backend: str, request: pytest.FixtureReq
     settings.write_text(re.sub(r"(?m)^database:.*$", f"database: {database}", settings.read_text()))
     (folder / "study.db").unlink(missing_ok=True)
     return folder
+
+
+@pytest.fixture(scope="session")
+def sample_brief(tmp_path_factory: pytest.TempPathFactory) -> SampleBrief:
+    """The sample's brief (shipped codings, six answer themes), assembled once per run.
+
+    Shared by the xdist workers (see ``tests/_sample_brief.py``): its findings come as a fresh
+    copy on every call; its study folder, PDF and HTML must not be changed.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    return SampleBrief(root / "sample_brief")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the files that hold slow tests first, each file's tests in their own order.
+
+    ``make test`` hands whole files to its workers (``--dist loadfile``) in collection order:
+    a slow file near the end (``test_wheel.py``, say) left one worker busy alone while the
+    other had finished. With the slow files first, the many quick files and doctests fill in
+    at the end instead.
+    """
+    slow = {
+        item.path
+        for item in items
+        if item.get_closest_marker("slow") or item.get_closest_marker("browser")
+    }
+    items.sort(key=lambda item: item.path not in slow)  # stable: the rest keeps its order

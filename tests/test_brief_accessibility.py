@@ -6,15 +6,10 @@ The live dashboard is checked the same way in ``tests/test_brief_browser.py``.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from research_kit import open_study
-from research_kit.briefs import _survey_findings as survey_findings
-from research_kit.briefs import assemble_findings, export_html
-from research_kit.interviews import import_shipped_codings
 from tests._axe import axe_violations
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,13 +23,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def exported_brief(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("axe") / "study"
-    shutil.copytree(ROOT / "interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
-    with pytest.MonkeyPatch.context() as patch, open_study(folder) as study:
-        patch.setattr(survey_findings, "ANSWER_THEMES_K", 6)  # choosing k is the slow step
-        import_shipped_codings(study)
-        return export_html(assemble_findings(study), folder.parent / "brief.html")
+def exported_brief(sample_brief) -> Path:
+    return sample_brief.html()  # the sample's HTML brief, assembled once per run (conftest)
 
 
 @pytest.mark.parametrize("width", [1280, 760])

@@ -9,15 +9,10 @@ text block each page's content reaches.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from research_kit import open_study
-from research_kit.briefs import _survey_findings as survey_findings
-from research_kit.briefs import assemble_findings, export_pdf
-from research_kit.interviews import import_shipped_codings
 from tests._pdf_pages import page_measures
 
 pytest.importorskip("pypdfium2")
@@ -48,15 +43,9 @@ JARGON = (
 
 
 @pytest.fixture(scope="module")
-def brief(tmp_path_factory):
-    """The sample study's findings and their PDF."""
-    folder = tmp_path_factory.mktemp("paper") / "study"
-    shutil.copytree(ROOT / "interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
-    with open_study(folder) as study, pytest.MonkeyPatch.context() as patch:
-        import_shipped_codings(study)
-        patch.setattr(survey_findings, "ANSWER_THEMES_K", 6)  # choosing k is the slow step
-        findings = assemble_findings(study)
-    return findings, export_pdf(findings, folder.parent / "findings.pdf")
+def brief(sample_brief):
+    """The sample study's findings and their PDF (assembled once per run, see conftest)."""
+    return sample_brief.findings(), sample_brief.pdf()
 
 
 @pytest.fixture(scope="module")

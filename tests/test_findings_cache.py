@@ -36,9 +36,9 @@ def study(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def answer_themes(study):
-    """The survey's answer themes, clustered once: every brief here shares them."""
-    return assemble_findings(study).answer_themes
+def answer_themes(sample_brief):
+    """The survey's answer themes, clustered once per run (conftest): every brief shares them."""
+    return sample_brief.findings().answer_themes
 
 
 def _section_view(section) -> tuple:

@@ -122,11 +122,11 @@ def test_assemble_gives_every_section_with_content(sample_study_path):
     assert "not available" not in render_html(findings).lower()
 
 
-def test_filters_change_the_numbers(sample_study_path, monkeypatch):
+def test_filters_change_the_numbers(sample_study_path, sample_brief, monkeypatch):
     monkeypatch.setattr(survey_findings, "ANSWER_THEMES_K", 6)
     with open_study(sample_study_path) as study:
         import_shipped_codings(study)
-        everyone = assemble_findings(study)
+        everyone = sample_brief.findings()  # assemble_findings(study), made once per run
         reuse = {"answer_themes": everyone.answer_themes}  # as the dashboard does
         # The council's brief picks quotes by ward (a public one never does).
         ward = assemble_findings(study, ward="Ward 2", audience="council", **reuse)

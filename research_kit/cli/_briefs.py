@@ -49,6 +49,15 @@ def add_brief_commands(commands: argparse._SubParsersAction) -> None:
     brief_export.add_argument("--to", choices=("pdf", "html"), default="pdf")
     brief_export.add_argument("-o", "--output", required=True, help="file to write")
     brief_export.add_argument("--study", help="study folder (default: the notebook's STUDY)")
+    brief_export.add_argument(
+        "--packet",
+        action="store_true",
+        help="the Stat meeting packet instead: a summary page of every measure's status, then "
+        "a page per measure (chart, status, owner, narrative, follow-up actions)",
+    )
+    brief_export.add_argument(
+        "--as-of", help="the meeting's date for overdue actions, YYYY-MM-DD (default: today)"
+    )
     brief_export.set_defaults(run=_run_brief_export)
 
     audit = commands.add_parser(
@@ -98,6 +107,13 @@ def _run_brief_export(args: argparse.Namespace) -> int:
 
     parameters = brief_parameters(args.notebook or _findings_brief())
     study_folder = Path(args.study) if args.study else parameters.study
+    if getattr(args, "packet", False):
+        from research_kit.briefs.packet import export_packet
+
+        with open_study(study_folder, create=False) as study:
+            path = export_packet(study, args.output, to=args.to, as_of=args.as_of)
+        print(f"wrote {path}")
+        return EXIT_OK
     path = export_findings(study_folder, args.output, to=args.to, audience=parameters.audience)
     print(f"wrote {path}")
     return EXIT_OK

@@ -53,6 +53,7 @@ GENERATED = {
         "interview_data/process/permit_events.csv",
         "benchmarks/data/sample_event_log_facts.json",
     ],
+    "make_sample_measures.py": ["interview_data/measures/permit_center_calls.csv"],
 }
 
 

@@ -5,15 +5,19 @@ one row per point, with the centre line, the limits, the rules that fired, the v
 verdict of each point and the assurance verdict against the target;
 :func:`chart_summary` gives one row per chart and phase. A study describes its measures in
 ``measures.yml`` (:mod:`research_kit.measures.definitions`); :func:`measure_values` reads a
-measure's CSV and :func:`chart_measure` charts it as the measure says; :func:`measure_status`
-gives one status table of all measures (bands against targets, verdicts, trends, owners) and
-:func:`status_by_group` one measure by group with small groups suppressed; ``actions.yml``
-holds the follow-up actions of a Stat meeting (:func:`read_actions`). The rules and their
+measure's CSV and :func:`chart_measure` charts it as the measure says;
+:func:`measure_figure` and :func:`measure_small_multiples` draw the points
+(:mod:`research_kit.measures.charts`) and :func:`measure_alt_text` says them in words
+(:mod:`research_kit.measures.describe`); :func:`measure_status` gives one status table of all
+measures (bands against targets, verdicts, trends, owners) and :func:`status_by_group` one
+measure by group with small groups suppressed; ``actions.yml`` holds the follow-up actions of
+a Stat meeting (:func:`read_actions`). The rules and their
 edge cases are described in :mod:`research_kit.measures.rules` and in ``docs/measures.md``.
 """
 
 from research_kit.measures.actions import actions_table, read_actions, validate_actions
 from research_kit.measures.attribute import p_chart, rate_chart_by, u_chart
+from research_kit.measures.charts import measure_figure, measure_small_multiples
 from research_kit.measures.computed import log_measure_values, survey_measure_values
 from research_kit.measures.definitions import (
     Measure,
@@ -22,6 +26,7 @@ from research_kit.measures.definitions import (
     read_measures,
     validate_measures,
 )
+from research_kit.measures.describe import measure_alt_text, rule_words, verdict_words
 from research_kit.measures.points import chart_summary
 from research_kit.measures.rules import RuleLengths
 from research_kit.measures.runchart import anhoej_critical_values, run_chart
@@ -65,6 +70,9 @@ __all__ = [
     "chart_summary",
     "check",
     "log_measure_values",
+    "measure_alt_text",
+    "measure_figure",
+    "measure_small_multiples",
     "measure_status",
     "measure_values",
     "p_chart",
@@ -72,6 +80,7 @@ __all__ = [
     "rate_chart_by",
     "read_actions",
     "read_measures",
+    "rule_words",
     "run_chart",
     "status_band",
     "status_by_group",
@@ -84,6 +93,7 @@ __all__ = [
     "u_chart",
     "validate_actions",
     "validate_measures",
+    "verdict_words",
     "xmr",
     "xmr_by",
 ]

@@ -137,7 +137,7 @@ def test_the_packet_has_a_summary_then_a_section_per_measure(packet):
     assert overdue[["Action", "Days overdue"]].values.tolist() == [
         ["Add a second plan reviewer on Tuesdays", 10]
     ]
-    assert any("1 of them overdue" in line for line in findings.headlines)
+    assert findings.headlines[-1] == "2 follow-up actions open, 1 overdue."
 
 
 def test_each_measure_page_has_its_chart_status_owner_narrative_and_actions(packet):

@@ -116,6 +116,23 @@ def _target_text(row) -> str:
     return "none"
 
 
+#: Short words for the verdicts in the status table (the measure's page says them in full).
+SHORT_WORDS = {
+    "common_cause": "no signal",
+    "special_cause_improvement": "improving",
+    "special_cause_concern": "concern",
+    "special_cause_neutral_high": "high",
+    "special_cause_neutral_low": "low",
+    "consistent_pass": "pass",
+    "consistent_fail": "fail",
+    "inconsistent": "hit and miss",
+}
+
+
+def _short(word: str | None, symbol: str) -> str:
+    return f"{symbol} {SHORT_WORDS.get(word, word)}".strip() if word else "none"
+
+
 def _verdict(word: str | None, symbol: str) -> str:
     return f"{symbol} {ms.STATUS_WORDS.get(word, word)}".strip() if word else "none"
 
@@ -131,16 +148,19 @@ def status_view(status: pd.DataFrame) -> pd.DataFrame:
             ],
             "Target": [_target_text(row) for _, row in status.iterrows()],
             "Status": [ms.STATUS_WORDS.get(s, "no target") for s in status["status"]],
-            "Variation": [
-                _verdict(v, s)
-                for v, s in zip(status["variation"], status["variation_symbol"], strict=True)
-            ],
-            "Assurance": [
-                _verdict(a, s)
-                for a, s in zip(status["assurance"], status["assurance_symbol"], strict=True)
+            # variation and assurance in one column, so the measure's name has room
+            "Variation; assurance": [
+                f"{_short(v, vs)}; {_short(a, asym)}"
+                for v, vs, a, asym in zip(
+                    status["variation"],
+                    status["variation_symbol"],
+                    status["assurance"],
+                    status["assurance_symbol"],
+                    strict=True,
+                )
             ],
             # one column for both changes: the summary page is A4 portrait
-            "Change on last period / year": [
+            "Change (period / year)": [
                 f"{change_text(last, u)} / {change_text(year, u)}"
                 for last, year, u in zip(
                     status["change_last_period"],

@@ -162,7 +162,7 @@ def assemble_findings(
     >>> _ = iv.import_shipped_codings(study)  # an explicit write; the brief only reads
     >>> findings = assemble_findings(study, ward="Ward 2")
     >>> [section.id for section in findings.sections], findings.method.id
-    (['interviews', 'survey', 'themes', 'process'], 'method')
+    (['interviews', 'survey', 'themes', 'process', 'measures'], 'method')
     >>> 3 <= len(findings.headlines) <= 5
     True
     >>> study.close()

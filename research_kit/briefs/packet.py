@@ -114,20 +114,20 @@ def assemble_packet(
 
 
 def _headlines(status: pd.DataFrame, actions: pd.DataFrame) -> list[str]:
+    """Three lines at most: the summary page must hold the status table too."""
     lines = [f"{len(status)} measures: {status_counts(status)}."]
-    concern = status.loc[status["variation"] == "special_cause_concern", "name"].tolist()
-    if concern:
-        lines.append("A special cause of concern in: " + ", ".join(concern) + ".")
-    better = status.loc[status["variation"] == "special_cause_improvement", "name"].tolist()
-    if better:
-        lines.append("Improving beyond chance: " + ", ".join(better) + ".")
-    failing = status.loc[status["assurance"] == "consistent_fail", "name"].tolist()
-    if failing:
-        lines.append("Will miss the target unless the process changes: " + ", ".join(failing) + ".")
-    open_ = actions[actions["status"].isin(ms.actions.OPEN_STATUSES)]
-    lines.append(
-        f"{len(open_)} follow-up actions open, {int(actions['overdue'].sum())} of them overdue."
-    )
+    signals = [
+        f"{word}: " + ", ".join(status.loc[status["variation"] == verdict, "name"])
+        for verdict, word in (
+            ("special_cause_concern", "A concern"),
+            ("special_cause_improvement", "Improving"),
+        )
+        if (status["variation"] == verdict).any()
+    ]
+    if signals:
+        lines.append("; ".join(signals) + ".")
+    still_open = actions["status"].isin(ms.actions.OPEN_STATUSES).sum()
+    lines.append(f"{still_open} follow-up actions open, {int(actions['overdue'].sum())} overdue.")
     return lines
 
 
@@ -157,8 +157,6 @@ def _summary_section(
     return Section(
         id="status",
         title="Status of every measure",
-        summary="Each measure's latest value against its target, what its chart says and who "
-        "owns it. A page per measure follows.",
         tables=tables,
     )
 

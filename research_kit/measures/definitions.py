@@ -451,9 +451,7 @@ def _target(entry: YamlMap, where: str, context: _Context) -> Target | None:
         return Target(value=_number(target))
     if isinstance(target, YamlMap):
         low, high = _number(target.get("low")), _number(target.get("high"))
-        context.problems += unknown_keys(
-            target, ("low", "high"), context.path, f"{where}'s target"
-        )
+        context.problems += unknown_keys(target, ("low", "high"), context.path, f"{where}'s target")
         if low is None or high is None or low > high:
             context.add(
                 f"{where}: a target range needs numbers 'low' ≤ 'high'",

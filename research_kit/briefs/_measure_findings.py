@@ -36,7 +36,7 @@ __all__ = [
 #: Units whose values are shares (0–1), shown as percentages.
 SHARE_UNITS = ("share", "proportion", "%", "percent")
 #: A chart's height in a brief, as a share of its width (room for the legend below).
-CHART_ASPECT = 0.45
+CHART_ASPECT = 0.36
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,7 @@ def study_charts(study) -> MeasureCharts:
     for measure in measures:
         try:
             values[measure.id] = study.measure_values(measure.id)
-            # a measure by group is charted and judged on the groups pooled (the city's)
-            pooled = ms.pooled_values(values[measure.id])
-            charts[measure.id] = ms.chart_measure(measure, pooled)
+            charts[measure.id] = study.measure_chart(measure.id, pooled=True)
         except (ResearchKitError, ValueError) as error:
             failed[measure.id] = str(error)
     return MeasureCharts(measures, charts, values, failed)
@@ -202,8 +200,11 @@ def _what_changed(points: pd.DataFrame, row, unit: str) -> list[tuple[str, str]]
     last_phase = points[points["phase"] == points["phase"].max()] if "phase" in points else points
     fired = last_phase[last_phase["rule"].fillna("") != ""] if "rule" in last_phase else []
     lines = [
-        ("Since the last period", change_text(row["change_last_period"], unit)),
-        ("Since a year ago", change_text(row["change_last_year"], unit)),
+        (
+            "Change",
+            f"{change_text(row['change_last_period'], unit)} on the last period, "
+            f"{change_text(row['change_last_year'], unit)} on a year ago",
+        )
     ]
     if "phase" in points and points["phase"].max() > points["phase"].min():
         start = points.loc[points["phase"] == points["phase"].max(), "period"].iloc[0]
@@ -279,8 +280,10 @@ def measure_parts(
         ("Variation", _verdict(row["variation"], row["variation_symbol"])),
         ("Assurance", _verdict(row["assurance"], row["assurance_symbol"])),
         *_what_changed(points, row, unit),
-        ("Owner", measure.owner or "not named"),
-        ("Department", measure.department or "not named"),
+        (
+            "Owner",
+            ", ".join(part for part in (measure.owner, measure.department) if part) or "not named",
+        ),
     ]
     tables = [Table("Status and what changed", pd.DataFrame(facts, columns=["Aspect", "Detail"]))]
     group = _group_table(study, measure, charts.values[measure.id], caution)

@@ -99,6 +99,8 @@ def assemble_packet(
         for measure in charts.measures
         if measure.id in rows.index
     ]
+    closing = _actions_section(status, actions)
+    sections += [closing] if closing is not None else []
     packet = Findings(
         title=f"Stat meeting packet: {study.name}",
         subtitle="Performance review",
@@ -137,27 +139,47 @@ def _summary_section(
     note = SYMBOLS_NOTE.format(caution=caution)
     if failed:
         note += " Not shown (their values could not be read): " + ", ".join(failed) + "."
-    tables = [Table("Status of every measure", status_view(status), note)]
-    overdue = actions[actions["overdue"]]
-    if len(overdue):
-        names = dict(zip(status["measure"], status["name"], strict=True))
-        tables.append(
-            Table(
-                "Overdue follow-up actions",
-                pd.DataFrame(
-                    {
-                        "Measure": overdue["measure"].map(names).fillna(overdue["measure"]),
-                        "Action": overdue["action"],
-                        "Owner": overdue["owner"].replace("", "not named"),
-                        "Days overdue": overdue["days_overdue"].astype(int),
-                    }
-                ),
-            )
-        )
+    view = status_view(status)
+    # the owner answers for the overdue actions; the list of them closes the packet, where
+    # its length cannot leave a nearly empty page behind the status table
+    late = actions[actions["overdue"]].groupby("measure").size()
+    counts = status["measure"].map(late).fillna(0).astype(int).to_numpy()
+    view["Overdue"] = counts
     return Section(
         id="status",
         title="Status of every measure",
-        tables=tables,
+        tables=[Table("Status of every measure", view, note)],
+    )
+
+
+def _actions_section(status: pd.DataFrame, actions: pd.DataFrame) -> Section | None:
+    """Every follow-up action, overdue ones first, then by due date."""
+    if actions.empty:
+        return None
+    names = dict(zip(status["measure"], status["name"], strict=True))
+    ordered = actions.sort_values(
+        ["overdue", "due"], ascending=[False, True], kind="mergesort", na_position="last"
+    )
+    frame = pd.DataFrame(
+        {
+            "Measure": ordered["measure"].map(names).fillna(ordered["measure"]),
+            "Action": ordered["action"],
+            "Owner": ordered["owner"].replace("", "not named"),
+            "Due": [f"{due:%-d %b %Y}" if due else "" for due in ordered["due"]],
+            "State": [
+                f"OVERDUE by {days} days" if late else state.replace("_", " ")
+                for state, late, days in zip(
+                    ordered["status"], ordered["overdue"], ordered["days_overdue"], strict=True
+                )
+            ],
+        }
+    )
+    overdue = int(actions["overdue"].sum())
+    return Section(
+        id="actions",
+        title="Follow-up actions",
+        summary=f"{len(actions)} actions, {overdue} overdue.",
+        tables=[Table("Every follow-up action, overdue first", frame)],
     )
 
 

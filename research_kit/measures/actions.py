@@ -21,6 +21,7 @@ import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from research_kit.errors import MeasuresError, Problem, did_you_mean, raise_first_error
@@ -213,4 +214,6 @@ def actions_table(actions: pd.DataFrame, *, as_of: dt.date | str | None = None) 
         (day - due).days if status in OPEN_STATUSES and due is not None and due < day else 0
         for due, status in zip(table["due"], table["status"], strict=True)
     ]
-    return table.assign(overdue=[days > 0 for days in late], days_overdue=late)
+    late = np.asarray(late, dtype=int)
+    # typed even when empty: an empty object column would not select rows
+    return table.assign(overdue=late > 0, days_overdue=late)

@@ -24,7 +24,7 @@ from research_kit.measures.actions import (
 )
 from research_kit.measures.computed import log_measure_values, survey_measure_values
 from research_kit.measures.definitions import Measure, read_measures
-from research_kit.measures.status import DEFAULT_CAUTION, measure_status
+from research_kit.measures.status import DEFAULT_CAUTION, measure_status, pooled_values
 from research_kit.measures.values import chart_measure, measure_values
 from research_kit.process import study_deadlines, study_event_log
 from research_kit.study import Study
@@ -105,9 +105,14 @@ def study_measure_values(study: Study, measure_id: str) -> pd.DataFrame:
     )
 
 
-def study_measure_chart(study: Study, measure_id: str) -> pd.DataFrame:
-    """One measure charted as ``measures.yml`` says (chart, polarity, target, rebase)."""
-    return chart_measure(_measure(study, measure_id), study_measure_values(study, measure_id))
+def study_measure_chart(study: Study, measure_id: str, *, pooled: bool = False) -> pd.DataFrame:
+    """One measure charted as ``measures.yml`` says (chart, polarity, target, rebase).
+
+    ``pooled=True`` charts a measure broken down by group on its groups pooled
+    (:func:`~research_kit.measures.pooled_values`: the city's line), as the status table does.
+    """
+    values = study_measure_values(study, measure_id)
+    return chart_measure(_measure(study, measure_id), pooled_values(values) if pooled else values)
 
 
 def study_measure_status(study: Study, *, caution: float = DEFAULT_CAUTION) -> pd.DataFrame:
@@ -138,7 +143,7 @@ def study_measure_status(study: Study, *, caution: float = DEFAULT_CAUTION) -> p
     0       a    6.0  on_track                 2.0
     """
     measures = study_measures(study)
-    charts = {measure.id: study_measure_chart(study, measure.id) for measure in measures}
+    charts = {m.id: study_measure_chart(study, m.id, pooled=True) for m in measures}
     return measure_status(measures, charts, caution=caution)
 
 
@@ -158,7 +163,6 @@ def study_actions(study: Study, *, as_of: dt.date | str | None = None) -> pd.Dat
     """
     path = actions_path(study.settings.measures or study.folder / "measures.yml")
     if not path.exists():
-        empty = pd.DataFrame(columns=[*ACTION_COLUMNS, "overdue", "days_overdue"])
-        return empty
+        return actions_table(pd.DataFrame(columns=ACTION_COLUMNS), as_of=as_of)
     known = [measure.id for measure in study_measures(study)]
     return actions_table(read_actions(path, measures=known), as_of=as_of)

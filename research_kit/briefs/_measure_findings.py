@@ -23,6 +23,7 @@ from research_kit.viz import figure_svg
 
 __all__ = [
     "MeasureCharts",
+    "actions_view",
     "change_text",
     "measure_parts",
     "measures_section",
@@ -249,8 +250,9 @@ def _group_table(study, measure, values: pd.DataFrame, caution: float) -> Table 
     return Table(f"{measure.name} by group, {period_text(gap['period'])}", frame, note)
 
 
-def _actions_table(actions: pd.DataFrame) -> Table:
-    frame = pd.DataFrame(
+def actions_view(actions: pd.DataFrame) -> pd.DataFrame:
+    """Follow-up actions in words: what, who, when, and the state (overdue ones flagged)."""
+    return pd.DataFrame(
         {
             "Action": actions["action"],
             "Owner": actions["owner"].replace("", "not named"),
@@ -261,9 +263,9 @@ def _actions_table(actions: pd.DataFrame) -> Table:
                     actions["status"], actions["overdue"], actions["days_overdue"], strict=True
                 )
             ],
-        }
+        },
+        index=actions.index,
     )
-    return Table("Follow-up actions", frame)
 
 
 def measure_parts(
@@ -291,7 +293,7 @@ def measure_parts(
     own = actions[actions["measure"] == measure.id]
     overdue = int(own["overdue"].sum())
     if len(own):
-        tables.append(_actions_table(own))
+        tables.append(Table("Follow-up actions", actions_view(own)))
     summary = " ".join(part for part in (measure.definition, measure.narrative) if part)
     return Section(
         id=f"measure-{measure.id}",

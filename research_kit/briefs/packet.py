@@ -23,6 +23,7 @@ import pandas as pd
 from research_kit import measures as ms
 from research_kit.briefs._measure_findings import (
     SYMBOLS_NOTE,
+    actions_view,
     measure_parts,
     status_counts,
     status_view,
@@ -160,20 +161,8 @@ def _actions_section(status: pd.DataFrame, actions: pd.DataFrame) -> Section | N
     ordered = actions.sort_values(
         ["overdue", "due"], ascending=[False, True], kind="mergesort", na_position="last"
     )
-    frame = pd.DataFrame(
-        {
-            "Measure": ordered["measure"].map(names).fillna(ordered["measure"]),
-            "Action": ordered["action"],
-            "Owner": ordered["owner"].replace("", "not named"),
-            "Due": [f"{due:%-d %b %Y}" if due else "" for due in ordered["due"]],
-            "State": [
-                f"OVERDUE by {days} days" if late else state.replace("_", " ")
-                for state, late, days in zip(
-                    ordered["status"], ordered["overdue"], ordered["days_overdue"], strict=True
-                )
-            ],
-        }
-    )
+    frame = actions_view(ordered)
+    frame.insert(0, "Measure", ordered["measure"].map(names).fillna(ordered["measure"]))
     overdue = int(actions["overdue"].sum())
     return Section(
         id="actions",

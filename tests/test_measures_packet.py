@@ -255,3 +255,10 @@ def test_the_command_line_writes_the_packet(study_folder, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "Stat meeting packet" in output.read_text("utf-8")
+
+
+def test_a_meeting_day_that_is_not_a_date_is_refused(study_folder):
+    from research_kit.errors import ResearchKitError
+
+    with open_study(study_folder) as study, pytest.raises(ResearchKitError, match="YYYY-MM-DD"):
+        assemble_packet(study, as_of="next Tuesday")

@@ -257,3 +257,22 @@ def test_each_problem_of_an_actions_file_is_reported_on_its_line(tmp_path):
     assert "did you mean 'days'" in next(p.message for p in problems if p.line == 2)
     with pytest.raises(MeasuresError, match=r"actions.yml:2"):
         read_actions(path, measures=["days"])
+
+
+def test_research_kit_check_reports_the_actions_file(tmp_path):
+    from research_kit import open_study
+    from research_kit.checks import check_folder
+
+    folder = tmp_path / "study"
+    with open_study(folder):
+        pass
+    (folder / "days.csv").write_text("period,value\n1,4\n2,6\n")
+    (folder / "measures.yml").write_text(
+        "measures:\n  - {id: days, name: Days, polarity: neither, source: {csv: days.csv}}\n"
+    )
+    (folder / "actions.yml").write_text(
+        "actions:\n  - {measure: days, action: A, due: 2026-01-10}\n"
+        "  - {measure: dayz, action: B, due: 2026-01-10}\n"
+    )
+    problems = [p for p in check_folder(folder) if str(p.path).endswith("actions.yml")]
+    assert [(p.line, "'dayz'" in p.message) for p in problems] == [(3, True)]

@@ -314,6 +314,16 @@ def status_counts(status: pd.DataFrame) -> str:
     return ", ".join(parts) or "no measure has a target"
 
 
+def _needs_attention(status: pd.DataFrame) -> str:
+    """The measure a reader should see first: off track, then a concern, then the first."""
+    rank = (
+        status["status"].map({"off_track": 0, "caution": 1}).fillna(2)
+        + status["variation"].eq("special_cause_concern").map({True: -0.5, False: 0.0})
+        + status["assurance"].eq("consistent_fail").map({True: -0.25, False: 0.0})
+    )
+    return str(status.loc[rank.idxmin(), "measure"])
+
+
 def measures_section(study, *, caution: float = ms.DEFAULT_CAUTION) -> Section:
     """The findings brief's measures section: one status table of every measure."""
     charts = study_charts(study)
@@ -321,9 +331,20 @@ def measures_section(study, *, caution: float = ms.DEFAULT_CAUTION) -> Section:
     note = SYMBOLS_NOTE.format(caution=caution)
     if charts.failed:
         note += " Not shown (their values could not be read): " + ", ".join(charts.failed) + "."
+    figures = []
+    if len(status):
+        first = _needs_attention(status)
+        measure = next(m for m in charts.measures if m.id == first)
+        figure = _chart(measure, charts.charts[first])
+        figure.caption = f"The measure most in need of attention: {measure.name}."
+        # printed as a page-able figure: the PDF puts the status table first and the chart
+        # after it, so a chart that does not fit below the table leaves no short page behind
+        figure.print_pages = [figure.svg]
+        figures.append(figure)
     return Section(
         id="measures",
         title="Performance measures",
+        figures=figures,
         summary=(
             f"{len(status)} performance measures against their targets: {status_counts(status)}."
             if len(status)

@@ -33,6 +33,7 @@ from research_kit.briefs.content import Findings, Section, Table
 from research_kit.briefs.findings import through_gate
 from research_kit.briefs.gate import stakeholder_gate
 from research_kit.briefs.report import export_html, export_pdf
+from research_kit.errors import ResearchKitError
 
 __all__ = ["assemble_packet", "export_packet"]
 
@@ -89,7 +90,7 @@ def assemble_packet(
     >>> [section.id for section in packet.sections]
     ['status', 'measure-a']
     """
-    day = pd.Timestamp(as_of or dt.date.today()).date()
+    day = _meeting_day(as_of)
     charts = study_charts(study)
     status = ms.measure_status(charts.measures, charts.charts, caution=caution)
     actions = study.actions(as_of=day)
@@ -114,6 +115,18 @@ def assemble_packet(
         filters={"as of": f"{day:%-d %B %Y}"},
     )
     return through_gate(packet, stakeholder_gate(study, redact=redact))
+
+
+def _meeting_day(as_of: dt.date | str | None) -> dt.date:
+    if as_of is None:
+        return dt.date.today()
+    try:
+        return pd.Timestamp(as_of).date()
+    except ValueError as error:
+        raise ResearchKitError(
+            f"the packet's date {as_of!r} is not a date",
+            hint="give it as YYYY-MM-DD, e.g. --as-of 2026-07-15",
+        ) from error
 
 
 def _headlines(status: pd.DataFrame, actions: pd.DataFrame) -> list[str]:

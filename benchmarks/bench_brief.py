@@ -4,8 +4,9 @@ Serves ``notebooks/briefs/findings.ipynb`` with :func:`research_kit.briefs.serve
 temporary copy of the sample study and loads it in headless Chromium (``/usr/bin/chromium``):
 
 - cold: a server without preheated kernels; the page load starts a kernel and runs the notebook;
-- preheated: a server with ``preheat_kernel`` (pool of one); after the pool has filled, a page
-  load takes the kernel whose notebook has already run. Target: ≤ 4 s.
+- preheated: a server with ``preheat_kernel`` (pool of one); once it reports ready (its
+  preheated kernel has run the notebook), a page load takes that kernel; the best of that
+  and a second load after the pool has refilled. Target: ≤ 2 s.
 
 Each time is from ``page.goto`` to the survey section being visible. Skipped (no figures) when
 Chromium or Playwright is missing.
@@ -45,7 +46,7 @@ ARGS = [
 ]
 SECTION = "brief in the browser (findings.ipynb)"
 PAPER = "brief on paper (findings PDF of the sample study)"
-#: Time allowed for the preheated kernel to start and run the notebook before measuring.
+#: Time allowed for the pool to refill (start a kernel and run the notebook) after a load.
 POOL_FILL_S = 20.0
 
 
@@ -61,13 +62,14 @@ def _load_seconds(context, url: str) -> float:
 
 def _measure(study: Path, context, *, preheat: bool) -> float:
     port = free_port()
-    process = serve(BRIEF, port=port, study=study, preheat=preheat)
+    ready = study.parent / "ready" if preheat else None
+    process = serve(BRIEF, port=port, study=study, preheat=preheat, ready_file=ready)
     url = f"http://127.0.0.1:{port}/"
     try:
-        wait_until_ready(url, timeout=600, process=process)  # a hang guard
+        # A hang guard; with a preheated kernel, until it has run the brief.
+        wait_until_ready(url, timeout=600, process=process, ready_file=ready)
         if not preheat:
             return _load_seconds(context, url)
-        time.sleep(POOL_FILL_S)  # the pool fills at start-up
         first = _load_seconds(context, url)
         time.sleep(POOL_FILL_S)  # and refills after a kernel is taken
         return min(first, _load_seconds(context, url))
@@ -147,7 +149,7 @@ def figures() -> list[tuple[str, str, float, str]]:
     return [
         *paper,
         (SECTION, "widgets visible, cold kernel", cold, "s"),
-        (SECTION, "widgets visible, preheated kernel (target ≤ 4 s)", warm, "s"),
+        (SECTION, "widgets visible, preheated kernel, when ready (target ≤ 2 s)", warm, "s"),
     ]
 
 

@@ -1,12 +1,19 @@
-"""Coding panel on a two-hour transcript: render time and the refresh after an Apply click.
+"""Coding panel on a two-hour transcript: render time and select → apply → refresh.
 
 A temporary copy of the sample study gets one synthetic note of 20,000 words (about 120,000
 characters, Q/A turns built from the sample notes' vocabulary) and 1,500 codings by one coder,
-applied in one transaction with ``apply_codes``. Measured, best of 3: drawing the whole note
-with ``render_document_html``, drawing one page as the panel does, opening the note in the
-panel, choosing a segment, an Apply click (the write through ``apply_codes``, then redrawing
-page, legend and lists), the redraw alone, and a Reload click (reading the note and all its
-codings again).
+applied in one transaction with ``apply_codes``. Measured in Python, best of 3: drawing the
+whole note with ``render_document_html`` (the payload the note view receives; the panel shows
+the whole note as one page), opening the note in the panel, choosing a segment, a mouse
+selection as the note view reports it (snapped to words, then redrawn), an Apply click (the
+write through ``apply_codes``, then redrawing the note, legend and lists), the redraw alone,
+and a Reload click (reading the note and all its codings again).
+
+With Playwright and Debian's chromium, the same note is also opened in JupyterLab and timed
+in the browser: the note view's first draw (from setting its HTML to the next painted frame,
+as the front end measures it), and a mouse selection (from the button's release) → ``1``
+(tick) → ``a`` (apply), each step until the selection is marked, the preview line changed or
+the note is redrawn (wall clock seen by Playwright, so it includes its own round trips).
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import random
 import re
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -25,7 +33,9 @@ from research_kit import open_study
 from research_kit.interviews import apply_codes, codings
 from research_kit.widgets import CodingPanel, render_document_html
 
-SAMPLE = Path(__file__).resolve().parents[1] / "interview_data"
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "interview_data"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 WORDS = 20_000
 CODINGS = 1_500
 DOCUMENT_ID = "T01_transcript"
@@ -88,9 +98,10 @@ def figures() -> list[tuple[str, str, float, str]]:
         (folder / "notes" / f"{DOCUMENT_ID}.md").write_text(transcript(rng), encoding="utf-8")
         study = open_study(folder)
         try:
-            return _measure(study, rng)
+            rows = _measure(study, rng)
         finally:
             study.close()
+        return rows + _in_the_browser(folder, Path(tmp))
 
 
 def _measure(study, rng: random.Random) -> list[tuple[str, str, float, str]]:
@@ -113,6 +124,22 @@ def _measure(study, rng: random.Random) -> list[tuple[str, str, float, str]]:
     segments = iter(range(10, 10_000, 7))
     choose_s = best_of(lambda: setattr(panel.segment_list, "value", (next(segments),)))
 
+    word_starts = [match.start() for match in re.finditer(r"\w+", text)]
+    mouse_clicks, mouse_selects = [], []
+    for _ in range(3):
+        # a drag from inside one word to inside a word about 15 words on, as the browser sends
+        first = rng.randrange(0, len(word_starts) - 20)
+        message = {"kind": "select", "start": word_starts[first] + 1}
+        message["end"] = word_starts[first + 15] + 1
+        began = time.perf_counter()
+        panel.text_view.receive(message)
+        mouse_selects.append(time.perf_counter() - began)
+        panel.code_boxes[rng.choice(leaf_codes)].value = True
+        panel.apply_button.click()
+        mouse_clicks.append(time.perf_counter() - began)
+        if not panel.last_message.startswith("Applied"):
+            raise RuntimeError(f"the Apply click failed: {panel.last_message}")
+
     clicks = []
     for _ in range(3):
         panel.segment_list.value = (next(segments),)
@@ -131,10 +158,94 @@ def _measure(study, rng: random.Random) -> list[tuple[str, str, float, str]]:
         (SECTION, "pages in the panel", len(panel._pages), "pages"),
         (SECTION, "open the note in the panel", open_s * 1e3, "ms"),
         (SECTION, "choose a segment (redraw, best of 3)", choose_s * 1e3, "ms"),
+        (
+            SECTION,
+            "mouse selection: snap + mark, no redraw (best of 3)",
+            min(mouse_selects) * 1e3,
+            "ms",
+        ),
+        (SECTION, "select → apply → refresh, Python (best of 3)", min(mouse_clicks) * 1e3, "ms"),
         (SECTION, "Apply click: save + refresh (best of 3)", min(clicks) * 1e3, "ms"),
         (SECTION, "  of which the redraw (page, legend, lists)", redraw_s * 1e3, "ms"),
         (SECTION, "Reload click: re-read note and codings, redraw", reload_s * 1e3, "ms"),
     ]
+
+
+def _in_the_browser(folder: Path, tmp: Path) -> list[tuple[str, str, float, str]]:
+    """The note view in JupyterLab: its draw time, and select → apply → refresh."""
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        return []
+    if CHROMIUM is None:
+        return []
+    sys.path.insert(0, str(ROOT))
+    from tests._jupyterlab import POINTS_OF, jupyterlab, run_notebook, write_notebook
+
+    write_notebook(
+        tmp / "panel.ipynb",
+        "from research_kit import open_study\nfrom research_kit.widgets import CodingPanel\n"
+        f"study = open_study({str(folder)!r})\npanel = CodingPanel(study, coder='J.R.')\n"
+        f"panel.document_picker.value = {DOCUMENT_ID!r}\npanel",
+    )
+    text = (folder / "notes" / f"{DOCUMENT_ID}.md").read_text(encoding="utf-8")
+    needle = " ".join(text.split("\n\n")[40].split()[3:15])
+    with jupyterlab(tmp) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            run_notebook(page, url, "panel.ipynb")
+            note = page.locator(".rk-note")
+            expect(page.locator(".rk-doc")).to_be_attached(timeout=600_000)
+            expect(note).to_have_attribute("data-frame-ms", re.compile("."), timeout=600_000)
+            page.set_default_timeout(120_000)  # hang guards from here on
+            draw_ms = float(note.get_attribute("data-frame-ms"))
+            (x1, y1), (x2, y2) = page.evaluate(POINTS_OF, [needle, [2, len(needle) - 2]])
+            page.mouse.move(x1, y1)
+            page.mouse.down()
+            page.mouse.move(x2, y2, steps=8)
+            marked = int(note.get_attribute("data-marked"))  # read before, or a fast mark is missed
+            began = time.perf_counter()  # from the mouse button's release
+            page.mouse.up()
+            _wait_for_redraw(page, marked, "marked")
+            selected = time.perf_counter()
+            page.keyboard.press("1")
+            expect(page.locator(".rk-preview")).to_contain_text("Apply will add", timeout=120_000)
+            drawn = int(note.get_attribute("data-drawn"))
+            ticked = time.perf_counter()
+            page.keyboard.press("a")
+            _wait_for_redraw(page, drawn, "drawn")
+            applied = time.perf_counter()
+            if not page.evaluate("[...CSS.highlights.get('rk-selection')].length === 1"):
+                raise RuntimeError("the selection is not marked in the browser")
+            redraw_ms = float(note.get_attribute("data-render-ms"))
+        finally:
+            browser.close()
+    return [
+        (SECTION, "browser: first draw of the note view, to the painted frame", draw_ms, "ms"),
+        (SECTION, "browser: mouse selection until marked", (selected - began) * 1e3, "ms"),
+        (
+            SECTION,
+            "browser: key 1 until the preview names the code",
+            (ticked - selected) * 1e3,
+            "ms",
+        ),
+        (SECTION, "browser: key a until saved and redrawn", (applied - ticked) * 1e3, "ms"),
+        (SECTION, "browser:   of which the redraw (HTML + layout)", redraw_ms, "ms"),
+        (SECTION, "browser: select → apply → refresh in all", (applied - began) * 1e3, "ms"),
+    ]
+
+
+def _wait_for_redraw(page, count: int, what: str) -> None:
+    """Wait until the note view has ``drawn`` (or ``marked``) more than ``count`` times."""
+    page.wait_for_function(
+        "([count, what]) => Number(document.querySelector('.rk-note').dataset[what]) > count",
+        arg=[count, what],
+        timeout=120_000,
+        polling=10,
+    )
 
 
 if __name__ == "__main__":

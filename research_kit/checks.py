@@ -1,10 +1,11 @@
 """Checking and summarising a whole study: ``research-kit check`` and ``research-kit summary``.
 
 This module sits on the top floor, beside the CLI: :func:`check_folder` composes the checks
-each room makes of its own material (``interviews``, ``survey``, ``process`` and ``measures``
-each offer ``check(settings)``), adds the settings and the database (integrity, unfinished changes,
-``codebook.yml`` against the codes table), and returns every problem found, in file order. It
-never writes anything. :func:`summarise_study` says what a study holds, as a tidy table.
+each room makes of its own material (``interviews``, ``survey``, ``process``, ``measures`` and
+``places`` each offer ``check(settings)``), adds the settings and the database (integrity,
+unfinished changes, ``codebook.yml`` against the codes table), and returns every problem found,
+in file order. It never writes anything. :func:`summarise_study` says what a study holds, as a
+tidy table.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from research_kit import interviews, measures, process, survey
+from research_kit import interviews, measures, places, process, survey
 from research_kit.errors import Problem, ResearchKitError
 from research_kit.interviews.codebook import validate_codebook
 from research_kit.interviews.codebook_edits import codebook_differences
@@ -45,6 +46,7 @@ def check_folder(folder: Path | str) -> list[Problem]:
     problems += interviews.check(settings, process_steps=process.process_steps(settings))
     problems += survey.check(settings)
     problems += measures.check(settings)
+    problems += places.check(settings)
     problems += _check_database(settings)
     return _in_file_order(problems)
 

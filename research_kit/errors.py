@@ -147,6 +147,10 @@ class MeasuresError(InputError):
     """The measures file (``measures.yml``) or a measure's values file is not valid."""
 
 
+class BoundaryError(InputError):
+    """A boundary file (the shapes of wards or districts) cannot be read or does not fit."""
+
+
 class AuditError(ResearchKitError):
     """A file given to the privacy audit is missing or cannot be read in any format it knows."""
 

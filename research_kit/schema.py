@@ -1,7 +1,9 @@
 """The study database's tables, in one SQLAlchemy metadata.
 
 The schema holds what people add to a study (documents seen, codes, excerpts, codings, coders,
-memos, the survey cluster runs they kept and their edits to them), and the study files a
+memos, the survey cluster runs they kept and their edits to them, and what a REFI-QDA project
+brings beside text codings: sets of codes and sources, cases with their attributes, and picture,
+audio, video and PDF sources kept as references), and the study files a
 committed write is still moving into place (``pending_files``, see ``staging``); raw files stay
 in the study folder. A constraint naming convention makes the schema identical on SQLite and
 PostgreSQL and lets Alembic migrations name what they alter. Change a table here only together
@@ -176,6 +178,87 @@ pending_files = sa.Table(
 )
 
 
+SET_MEMBER_KINDS = ("code", "document", "media", "memo")
+
+code_sets = sa.Table(
+    "code_sets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+set_members = sa.Table(
+    "set_members",
+    metadata,
+    sa.Column(
+        "set_id",
+        sa.Integer,
+        sa.ForeignKey("code_sets.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("member_kind", sa.String(20), primary_key=True),
+    sa.Column("member_id", sa.String(200), primary_key=True),
+    sa.CheckConstraint("member_kind IN ('code', 'document', 'media', 'memo')", name="member_known"),
+)
+
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("attributes", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+case_members = sa.Table(
+    "case_members",
+    metadata,
+    sa.Column(
+        "case_id", sa.Integer, sa.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("member_kind", sa.String(20), primary_key=True),
+    sa.Column("member_id", sa.String(200), primary_key=True),
+    sa.CheckConstraint("member_kind IN ('document', 'media')", name="member_known"),
+)
+
+MEDIA_KINDS = ("picture", "audio", "video", "pdf")
+
+media_sources = sa.Table(
+    "media_sources",
+    metadata,
+    sa.Column("id", sa.String(200), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("name", sa.String(1000), nullable=False),
+    sa.Column("path", sa.String(1000), nullable=True),
+    sa.Column("original_path", sa.String(1000), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("attributes", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("kind IN ('picture', 'audio', 'video', 'pdf')", name="kind_known"),
+)
+
+media_selections = sa.Table(
+    "media_selections",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "source_id",
+        sa.String(200),
+        sa.ForeignKey("media_sources.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("name", sa.String(1000), nullable=False),
+    sa.Column("position", sa.JSON, nullable=False),
+    sa.Column("codes", sa.JSON, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
 def document_row(document: Any, now: datetime) -> dict[str, Any]:
     """The ``documents`` row of a note (anything with id, path, text, hash, encoding, attributes).
 
@@ -194,18 +277,25 @@ def document_row(document: Any, now: datetime) -> dict[str, Any]:
         "content_hash": document.content_hash,
         "encoding": document.encoding,
         "n_chars": len(document.text),
-        "attributes": {str(key): _jsonable(value) for key, value in document.attributes.items()},
+        "attributes": {str(key): jsonable(value) for key, value in document.attributes.items()},
         "first_seen_at": now,
         "updated_at": now,
     }
 
 
-def _jsonable(value: Any) -> Any:
-    """A front-matter value as JSON can hold it (dates and other objects become text)."""
+def jsonable(value: Any) -> Any:
+    """A front-matter value as JSON can hold it (dates and other objects become text).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> jsonable({"on": date(2026, 1, 2), "n": [1, "a"]})
+    {'on': '2026-01-02', 'n': [1, 'a']}
+    """
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in value]
+        return [jsonable(item) for item in value]
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     return str(value)

@@ -5,7 +5,9 @@ One Voila server (preheated kernel, research_kit template, loopback only) serves
 answer and a hostile interview note have been written. The tests wait for the widgets, change
 the ward and the survey group, and check that the survey table changes, that nothing is fetched
 from a non-loopback host, that no page error happened, that sources are stripped and that the
-hostile text shows as text. A screenshot goes to ``out/brief.png``.
+hostile text shows as text; that a filter change shows an "Updating…" line while it runs, and
+that the browser console warns of no mismatched front-end version. A screenshot goes to
+``out/brief.png``.
 """
 
 from __future__ import annotations
@@ -111,8 +113,9 @@ def browser_page(brief_server, tmp_path_factory):
             viewport={"width": 1280, "height": 900},
         )
         page = context.pages[0] if context.pages else context.new_page()
-        page.requests, page.errors = [], []
+        page.requests, page.errors, page.console = [], [], []
         page.on("request", lambda request: page.requests.append(request.url))
+        page.on("console", lambda message: page.console.append(message.text))
         page.on("pageerror", lambda error: page.errors.append(str(error)))
         page.on(
             "dialog",
@@ -207,3 +210,32 @@ def test_the_dashboard_passes_the_privacy_audit(browser_page, brief_study, tmp_p
 def test_the_dashboard_has_no_axe_violation(browser_page):
     pytest.importorskip("axe_playwright_python")
     assert axe_violations(browser_page) == []
+
+
+#: Records whether an element of class ``rk-updating`` was ever added to the page.
+WATCH_UPDATING = """() => {
+    window.rkUpdatingShown = false;
+    const shows = (node) => node.nodeType === 1
+        && (node.matches('.rk-updating') || node.querySelector('.rk-updating') !== null);
+    new MutationObserver((records) => {
+        for (const record of records) {
+            if ([...record.addedNodes].some(shows)) { window.rkUpdatingShown = true; }
+        }
+    }).observe(document.body, {subtree: true, childList: true});
+}"""
+
+
+def test_a_filter_change_shows_that_it_is_updating(browser_page):
+    page = browser_page
+    page.evaluate(WATCH_UPDATING)
+    before = _survey_text(page)
+    _choose(page, "Ward", "Ward 4")
+    _wait_for_change(page, before)
+    assert page.evaluate("() => window.rkUpdatingShown")
+    # Shown while the change runs, gone once the new numbers are there.
+    page.locator(".rk-updating").wait_for(state="detached", timeout=600_000)
+
+
+def test_no_front_end_version_mismatch(browser_page):
+    mismatches = [line for line in browser_page.console if "atisf" in line and "version" in line]
+    assert mismatches == []

@@ -93,6 +93,32 @@ def test_bulk_apply_is_all_or_nothing(study):
     assert codings(study).empty
 
 
+def test_a_code_marked_not_codable_is_refused_and_nothing_written(study):
+    """``codable: false`` marks a code that only groups others (REFI-QDA isCodable)."""
+    book = study.settings.codebook
+    text = book.read_text(encoding="utf-8")
+    marked = text.replace(
+        "    name: Finding your way\n", "    name: Finding your way\n    codable: false\n", 1
+    )
+    assert marked != text
+    book.write_text(marked, encoding="utf-8")
+    start, end, _ = _paragraph(study, 1)
+    with pytest.raises(CodingError, match="'finding_your_way' is marked 'codable: false'"):
+        apply_code(study, DOC, start, end, "finding_your_way", coder="J.R.")
+    frame = pd.DataFrame(
+        [
+            {"document_id": DOC, "start": start, "end": end, "code_id": "unclear_requirements"},
+            {"document_id": DOC, "start": start, "end": end, "code_id": "finding_your_way"},
+        ]
+    ).assign(coder="J.R.")
+    with pytest.raises(CodingError, match="codable: false"):
+        apply_codes(study, frame)
+    assert codings(study).empty
+    # a code under it is applied as before
+    apply_code(study, DOC, start, end, "unclear_requirements", coder="J.R.")
+    assert codings(study)["code_id"].tolist() == ["unclear_requirements"]
+
+
 @pytest.mark.parametrize(
     ("start", "end", "code", "coder", "message"),
     [

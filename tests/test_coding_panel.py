@@ -187,10 +187,13 @@ def test_remove_a_chosen_coding(panel, study):
     panel.segment_list.value = (2, 3)  # a wider selection still lists the coding inside it
     assert [value for _, value in panel.codings_here.options] == [coding_id]
     panel.codings_here.value = coding_id
-    assert panel.code_boxes["cost_of_delay"].value
+    # Choosing a coding names its codes and what Remove will delete; it ticks nothing.
+    assert not any(box.value for box in panel.code_boxes.values())
+    assert "Cost of delay" in panel.coding_codes.value
+    assert "Remove will delete the coding Cost of delay by J.R." in panel.action_preview.value
     panel.remove_button.click()
     assert codings(study).empty
-    assert panel.last_message.startswith("Removed Cost of delay")
+    assert panel.last_message.startswith("Removed the coding Cost of delay")
 
 
 def test_memos_are_saved_on_their_target_and_escaped(panel, study):
@@ -294,9 +297,11 @@ def test_other_coders_segments_and_pages(study):
     panel.find_box.value = panel._text[-40:]
     panel.find_button.click()
     assert panel.page_picker.value == last_page
-    assert "<details" in panel.text_view.value  # the page above the match is folded away
-    panel.segment_list.value = (0,)
+    # the match is marked on its page, which the note view scrolls to (nothing is folded)
+    assert panel.text_view.selection == list(panel.selection)
     assert "<details" not in panel.text_view.value
+    panel.segment_list.value = (0,)
+    assert panel.page_picker.value == 0
     panel.document_picker.value = "P04_inspector"
     assert panel.selection is None and panel.page_picker.value == 0
     assert panel.last_message.startswith("Opened P04_inspector")

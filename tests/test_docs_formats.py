@@ -24,6 +24,7 @@ from research_kit.settings import (
     SurveySource,
     validate_settings,
 )
+from research_kit.settings.boundaries import BoundarySource
 from research_kit.settings.deadlines import CALENDAR_KEYS, DEADLINE_KEYS
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -55,6 +56,7 @@ def test_study_yml_doc_lists_every_setting_the_parser_reads():
     assert sections["privacy"] == {"names"}
     assert sections["deadlines"] == set(DEADLINE_KEYS)
     assert sections["calendars"] == set(CALENDAR_KEYS)
+    assert sections["boundaries"] == _fields(BoundarySource, "line")
 
 
 def test_the_full_study_yml_example_is_valid_and_sets_every_field(tmp_path):

@@ -1,5 +1,6 @@
-"""Exports: formula-safe CSV and Excel (hostile strings read back neutralised), the 0/1 code
-matrix, and the codebook as an escaped Markdown / HTML / spreadsheet table."""
+"""Exports: formula-safe CSV (hostile strings read back neutralised) and verbatim Excel (text
+cells, never formulas), the 0/1 code matrix, and the codebook as an escaped Markdown / HTML /
+spreadsheet table."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from research_kit.interviews.export import (
     export_quotes,
     markdown_cell,
 )
-from research_kit.privacy import neutralise_formula, safe_for_spreadsheet
+from research_kit.privacy import looks_like_formula, neutralise_formula, safe_for_spreadsheet
 
 SAMPLE_STUDY = Path(__file__).resolve().parents[1] / "interview_data"
 HOSTILE_ID = "P15_resident"
@@ -174,21 +175,64 @@ def test_quotes_csv_is_formula_safe_utf8_with_bom(hostile, tmp_path):
     assert "text" in header and "code_id" in header
 
 
-def test_quotes_xlsx_is_formula_safe(hostile, tmp_path):
+def test_quotes_xlsx_is_verbatim_and_never_a_formula(hostile, tmp_path):
     path = export_quotes(hostile, tmp_path / "quotes.xlsx", where={"participant": "P15"})
     sheet = openpyxl.load_workbook(path)["quotes"]
-    cells = [cell for row in sheet.iter_rows() for cell in row]
-    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]  # no formulas at all
-    _assert_nothing_runnable(cell.value for cell in cells)
+    _assert_text_cells_exact_and_inert(sheet)
     header = [cell.value for cell in next(sheet.iter_rows())]
-    text_column = header.index("text")
-    texts = [row[text_column] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert "'" + HYPERLINK in texts and SCRIPT in texts and "'" + TAB_FORMULA in texts
-    start_column = header.index("start")
-    starts = [row[start_column] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    texts = [row[header.index("text")] for row in rows]
+    assert HYPERLINK in texts and SCRIPT in texts and TAB_FORMULA in texts and COMMAND in texts
+    assert {row[header.index("interviewer")] for row in rows} == {"@SUM(A1:A2)"}
+    starts = [row[header.index("start")] for row in rows]
     assert all(isinstance(start, int) for start in starts)  # numbers stay numbers
     read_back = pd.read_excel(path)
     assert len(read_back) == 7
+
+
+def test_sample_quotes_and_memos_xlsx_equal_the_text(sample_study_path, tmp_path):
+    """Every text cell of the sample's quotes export is the stored text, character for character."""
+    from research_kit.interviews import add_memo, export_memos, import_shipped_codings, quotes
+
+    with open_study(sample_study_path) as study:
+        import_shipped_codings(study)
+        source = quotes(study)
+        path = export_quotes(study, tmp_path / "quotes.xlsx")
+        memo_text = "- a bullet, as researchers write them\n=not a formula\t "
+        add_memo(study, memo_text, on="code", target="cost_of_delay")
+        memo_path = export_memos(study, tmp_path / "memos.xlsx")
+    assert not source.empty  # the sample ships coded; a test of nothing proves nothing
+    sheet = openpyxl.load_workbook(path)["quotes"]
+    _assert_text_cells_exact_and_inert(sheet)
+    header = [cell.value for cell in next(sheet.iter_rows())]
+    assert header == list(source.columns)
+    rows = list(sheet.iter_rows(min_row=2))
+    assert len(rows) == len(source)
+    risky = 0
+    for column in ("text", "participant", "code", "theme", "coders", "setting"):
+        cells = [row[header.index(column)] for row in rows]
+        expected = source[column].tolist()
+        expected_cells = [value if isinstance(value, str) else None for value in expected]
+        assert [cell.value for cell in cells] == expected_cells
+        risky += sum(neutralise_formula(v) != v for v in expected if isinstance(v, str))
+    assert risky > 0  # some quotes start like a formula ("- ") and still come back unchanged
+    memo_sheet = openpyxl.load_workbook(memo_path)["memos"]
+    _assert_text_cells_exact_and_inert(memo_sheet)
+    memo_header = [cell.value for cell in next(memo_sheet.iter_rows())]
+    memo_row = next(memo_sheet.iter_rows(min_row=2, values_only=True))
+    assert memo_row[memo_header.index("text")] == memo_text
+
+
+def _assert_text_cells_exact_and_inert(sheet) -> None:
+    """No formula cell; every text is a text cell; one that starts like a formula is marked
+    quote-prefixed (Excel keeps it text when edited)."""
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    for cell in cells:
+        if isinstance(cell.value, str):
+            assert cell.data_type == "s", cell.coordinate
+            assert bool(cell.quotePrefix) == looks_like_formula(cell.value), cell.coordinate
+            assert not cell.value.startswith("'"), cell.coordinate
 
 
 def test_quotes_xlsx_drops_characters_excel_cannot_hold(hostile, tmp_path, monkeypatch):
@@ -197,8 +241,9 @@ def test_quotes_xlsx_drops_characters_excel_cannot_hold(hostile, tmp_path, monke
     sneaky = pd.DataFrame({"text": ["\x01=1+1", "bell\x07"], "n": [1, 2]})
     monkeypatch.setattr(export, "quotes", lambda study, **filters: sneaky)
     path = export_quotes(hostile, tmp_path / "sneaky.xlsx")
-    values = [row[0] for row in openpyxl.load_workbook(path).active.iter_rows(values_only=True)]
-    assert values == ["text", "'=1+1", "bell"]
+    sheet = openpyxl.load_workbook(path).active
+    assert [row[0] for row in sheet.iter_rows(values_only=True)] == ["text", "=1+1", "bell"]
+    _assert_text_cells_exact_and_inert(sheet)
 
 
 def test_exports_refuse_unknown_suffixes_and_missing_folders(hostile, tmp_path):
@@ -249,13 +294,15 @@ def test_export_code_matrix(hostile, tmp_path, suffix):
         table = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False)
     else:
         table = pd.read_excel(path, keep_default_na=False)
-        sheet = openpyxl.load_workbook(path).active
-        assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+        _assert_text_cells_exact_and_inert(openpyxl.load_workbook(path).active)
     assert len(table) == 6
     assert table["cost_of_delay"].tolist() == [1, 1, 0, 0, 0, 0]
     assert table["cost_of_delay"].dtype.kind == "i"
-    assert table["text"].iloc[0] == "'" + HYPERLINK
-    _assert_nothing_runnable(table["text"])
+    if suffix == ".csv":
+        assert table["text"].iloc[0] == "'" + HYPERLINK
+        _assert_nothing_runnable(table["text"])
+    else:
+        assert table["text"].iloc[0] == HYPERLINK
 
 
 # -- codebook --------------------------------------------------------------------------------------
@@ -342,5 +389,6 @@ def test_export_codebook_in_every_format(hostile, tmp_path):
     assert table["include"].iloc[-1] == "'=SUM(1)+cmd"
     assert table["definition"].iloc[-1] == "First line with a back\\slash\nsecond line"
     sheet = openpyxl.load_workbook(export_codebook(hostile, tmp_path / "codebook.xlsx")).active
-    _assert_nothing_runnable(cell.value for row in sheet.iter_rows() for cell in row)
+    _assert_text_cells_exact_and_inert(sheet)
+    assert "=SUM(1)+cmd" in [cell.value for row in sheet.iter_rows() for cell in row]
     assert sheet.max_row == 1 + len(hostile.codebook())

@@ -8,14 +8,16 @@ must equal one assembled from scratch: same sections, summaries, tables, figures
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 
 from research_kit import open_study
-from research_kit.briefs import assemble_findings
+from research_kit import process as pm
+from research_kit.briefs import assemble_findings, render_html, section_html
 from research_kit.briefs.cache import FindingsCache
-from research_kit.briefs.dashboard import changed_boxes
+from research_kit.briefs.dashboard import BriefPreparer, changed_boxes, likely_filters
 from research_kit.briefs.findings import filter_choices
 from research_kit.interviews import import_shipped_codings
 
@@ -120,3 +122,70 @@ def test_only_changed_boxes_are_redrawn():
         "process": "<p>c</p>"
     }
     assert changed_boxes(shown, dict(shown)) == {}
+
+
+def test_prepared_filters_are_answered_from_the_cache(study, answer_themes):
+    cache = FindingsCache()
+
+    def assemble(**filters):
+        return assemble_findings(study, cache=cache, answer_themes=answer_themes, **filters)
+
+    assemble()
+    choices = filter_choices(study)
+    ward, group = likely_filters(choices)[0], likely_filters(choices)[-1]
+    preparer = BriefPreparer(assemble, [ward, group])
+    with preparer.first():  # the reader's own change while the thread waits for its turn
+        thread = preparer.start()
+        assemble(ward=choices["ward"][-1])
+    thread.join(timeout=600)  # a hang guard
+    assert preparer.error is None and preparer.prepared == [ward, group]
+    computed = cache.misses
+    assert _view(assemble(**ward)) == _view(assemble_findings(study, **ward))
+    assemble(**group)
+    assert cache.misses == computed
+
+
+def test_a_failing_preparation_leaves_the_rest_unprepared():
+    def fail(**filters):
+        raise ValueError(filters)
+
+    preparer = BriefPreparer(fail, [{"ward": "Ward 1"}, {"ward": "Ward 2"}])
+    preparer.start().join(timeout=60)
+    assert isinstance(preparer.error, ValueError) and preparer.prepared == []
+
+
+def test_the_dashboard_does_not_draw_print_pages(study, answer_themes, monkeypatch):
+    drawn = []
+    original = pm.swimlane_pages_svg
+    monkeypatch.setattr(
+        pm, "swimlane_pages_svg", lambda *a, **k: drawn.append(1) or original(*a, **k)
+    )
+    findings = assemble_findings(study, answer_themes=answer_themes, ward="Ward 5")
+    boxes = [section_html(s) for s in [*findings.sections, findings.method]]
+    assert "rk-print-page" not in "".join(boxes) and drawn == []
+    process = findings.section("process").figures[0]
+    assert len(process.print_pages) > 1 and drawn == [1]  # the PDF reads them: drawn once
+    assert render_html(findings).count('class="rk-svg rk-print-page"') == len(process.print_pages)
+    assert drawn == [1]
+
+
+def test_the_reader_goes_first_between_two_parts_of_a_prepared_brief():
+    cache, order = FindingsCache(), []
+    started, reader_in = threading.Event(), threading.Event()
+
+    def assemble(**filters):
+        cache.value("first part", lambda: order.append("prepared first part"))
+        started.set()
+        assert reader_in.wait(timeout=60)  # the reader has chosen a filter meanwhile
+        cache.value("second part", lambda: order.append("prepared second part"))
+
+    preparer = BriefPreparer(assemble, [{"ward": "Ward 1"}])
+    cache.guard = preparer.guard
+    thread = preparer.start()
+    assert started.wait(timeout=60)  # a hang guard
+    with preparer.first():
+        reader_in.set()
+        cache.value("the reader's part", lambda: order.append("the reader's change"))
+    thread.join(timeout=60)
+    assert order == ["prepared first part", "the reader's change", "prepared second part"]
+    assert preparer.prepared == [{"ward": "Ward 1"}]

@@ -17,6 +17,7 @@ from research_kit.measures import (
     measure_small_multiples,
     p_chart,
     run_chart,
+    verdict_words,
     xmr,
     xmr_by,
 )
@@ -160,6 +161,32 @@ def test_small_multiples_one_panel_per_group_with_its_own_limits():
     assert len(fig.legends) == 1
 
 
+def test_small_multiples_with_phases_show_every_panel_whole():
+    # ward B's values lie far below ward A's: a range fixed on A's panel would clip B
+    data = pd.DataFrame(
+        {
+            "ward": ["A"] * 24 + ["B"] * 24,
+            "period": list(MONTHS) * 2,
+            "value": np.r_[DAYS, DAYS - 20],
+        }
+    )
+    points = xmr_by(data, by="ward", rebase=["2025-07-01"])
+    fig = measure_small_multiples(points, by="ward", title="Days by ward")
+    for ax, (_, part) in zip(fig.axes, points.groupby("ward"), strict=True):
+        low, high = ax.get_ylim()
+        shown = part[["value", "lower_limit", "upper_limit"]].to_numpy()
+        assert low <= shown.min() and shown.max() <= high
+
+
+def test_shares_are_drawn_as_percentages():
+    shares = p_chart([40, 42, 38, 45], [100, 120, 90, 110], periods=MONTHS[:4], target=0.5)
+    fig = measure_figure(shares, title="Share on time", unit="share")
+    fig.canvas.draw()
+    labels = [label.get_text() for label in fig.axes[0].get_yticklabels()]
+    assert labels and all(label.endswith("%") for label in labels)
+    assert "target 50%" in _legend_words(fig)
+
+
 def test_one_series_at_a_time():
     points = xmr_by(pd.DataFrame({"g": ["a", "b"] * 4, "period": np.repeat(range(4), 2),
                                   "value": np.arange(8.0)}), by="g")  # fmt: skip
@@ -219,3 +246,31 @@ def test_alt_text_of_a_shift_and_of_run_charts_and_groups():
                          "value": [5.0, 6, 5, 6, 5, 6, 1, 2, 1, 2, 1, 9]})  # fmt: skip
     text = measure_alt_text(xmr_by(data, by="ward"), name="Days", by="ward")
     assert "Days, ward A" in text and "Days, ward B" in text
+
+
+def test_real_series_monthly_ae_and_yearly_nyc_indicators(shared_data):
+    ae = pd.read_csv(shared_data / "measures" / "england_ae_4hr_performance_monthly.csv")
+    points = xmr(
+        ae["value"],
+        periods=pd.to_datetime(ae["period"]),
+        improvement="increase",
+        target=float(ae["target"].iloc[0]),
+    )
+    fig = measure_figure(points, title="A&E within 4 hours", unit="share")
+    assert f"target {ae['target'].iloc[0]:.0%}" in _legend_words(fig)
+    text = measure_alt_text(points, name="A&E within 4 hours", unit="share")
+    assert "Against the target of 95%" in text
+    assert verdict_words(points["assurance"].iloc[-1]) in text
+
+    # fiscal years are numbers, not dates: eight points per indicator, one panel each
+    nyc = pd.read_csv(shared_data / "measures" / "nyc_mmr_critical_indicators_long.csv")
+    chosen = nyc[nyc["indicator_id"].isin(nyc["indicator_id"].unique()[:4])]
+    years = xmr_by(chosen, by="indicator_id", period="fiscal_year")
+    fig = measure_small_multiples(years, by="indicator_id", period="fiscal_year", title="MMR")
+    assert len(fig.axes) == 4
+    fig.canvas.draw()
+    ticks = [label.get_text() for label in fig.axes[-1].get_xticklabels() if label.get_text()]
+    assert ticks and all(text.replace("\u2212", "-").isdigit() for text in ticks)
+    described = measure_alt_text(years, name="MMR", by="indicator_id", period="fiscal_year")
+    assert described.count("XmR chart of MMR, indicator_id") == 4
+    assert "from period 2016 to period 2023" in described

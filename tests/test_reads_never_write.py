@@ -90,7 +90,7 @@ def test_briefs_and_their_exports_write_nothing(written_study, tmp_path):
     wards = sorted(str(ward) for ward in study.survey()["ward"].dropna().unique())
     themes = iv.theme_summary(study)["theme_id"].tolist()
     coders = iv.coders(study)["coder"].tolist()
-    audiences = ["public", "council", "staff"]
+    audiences = ["public", "council", "department"]
     # Every ward, group, theme, coder and audience the brief offers, each in at least one call
     # (the filters combined, so the brief is assembled a handful of times, not once per value).
     reads = [("assemble_findings(study)", lambda: assemble_findings(study))]

@@ -305,7 +305,10 @@ def test_atlas_standard_export_without_sources(shared_data, tmp_path):
         summary = study.import_qdpx(archive, missing_sources="skip")
         assert summary.codes == summary.new_codes == 14
         assert summary.sources == summary.codings == 0
-        assert summary.skipped_sources == 12 and summary.users == 3
+        # its 6 text sources and 3 transcripts are missing; its 6 picture, PDF, audio and
+        # video sources are kept as references, and its 16 Sets as sets
+        assert summary.skipped_sources == 9 and summary.users == 3
+        assert summary.media_sources == 6 and summary.sets == 16
         assert summary.memos == 2
         book = {code.name: code for code in study.codebook()}
         assert book["Coke::diet Coke"].definition == "non sucré"

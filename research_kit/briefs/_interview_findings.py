@@ -61,9 +61,22 @@ def resolve_theme(themes: pd.DataFrame, theme: str | None) -> str | None:
 
 
 def interviews_section(
-    study, themes, coder, *, ward, theme_id, facts, gate: StakeholderGate, coder_label: str
+    study,
+    themes,
+    coder,
+    *,
+    ward,
+    theme_id,
+    facts,
+    gate: StakeholderGate,
+    coder_label: str,
+    ward_attribution: bool = True,
 ) -> Section:
-    """The interviews section of a brief: its theme table, figures and quotes."""
+    """The interviews section of a brief: its theme table, figures and quotes.
+
+    ``ward_attribution=False`` (a brief for the public) attributes quotes by role only; the
+    caller passes ``ward=None`` when quotes are not to be chosen by ward either.
+    """
     n_documents = len(study.documents_table())
     ranked = themes.sort_values("excerpts", ascending=False, kind="stable")
     table = pd.DataFrame(
@@ -125,7 +138,13 @@ def interviews_section(
         name = str(themes.set_index("theme_id").loc[one, "theme"])
         quotes += [
             Quote(q.text, q.attribution, name)
-            for q in _strongest_quotes(found, per_theme, gate, known=("ward",) if ward else ())
+            for q in _strongest_quotes(
+                found,
+                per_theme,
+                gate,
+                known=("ward",) if ward else (),
+                ward_attribution=ward_attribution,
+            )
         ]
     notice = None
     if ward_too_small and coded:
@@ -147,7 +166,12 @@ def interviews_section(
 
 
 def _strongest_quotes(
-    found: pd.DataFrame, count: int, gate: StakeholderGate, *, known: tuple[str, ...] = ()
+    found: pd.DataFrame,
+    count: int,
+    gate: StakeholderGate,
+    *,
+    known: tuple[str, ...] = (),
+    ward_attribution: bool = True,
 ) -> list[Quote]:
     """Prefer direct speech of a readable length, one quote per participant.
 
@@ -177,9 +201,8 @@ def _strongest_quotes(
         if row.participant in seen:
             continue
         seen.add(row.participant)
-        attribution = gate.attribution(
-            known=known, role=getattr(row, "role", None), ward=getattr(row, "ward", None)
-        )
+        ward = getattr(row, "ward", None) if ward_attribution else None  # None: never shown
+        attribution = gate.attribution(known=known, role=getattr(row, "role", None), ward=ward)
         picked.append(Quote(shorten(row.clean), attribution))
         if len(picked) == count:
             break

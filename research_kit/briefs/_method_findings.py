@@ -16,6 +16,7 @@ from research_kit import privacy
 from research_kit.briefs._interview_findings import labelled_coders
 from research_kit.briefs._survey_basis import SurveyBasis
 from research_kit.briefs._survey_method import survey_method_rows
+from research_kit.briefs.audiences import Audience
 from research_kit.briefs.content import SUPPRESSED, Section, Table, join_words, plural
 from research_kit.errors import CodingError
 from research_kit.privacy import StakeholderGate
@@ -32,9 +33,12 @@ def method_section(
     facts: dict,
     gate: StakeholderGate,
     material: dict[str, bool],
+    audience: Audience | None = None,
 ) -> Section:
     tables = []
     rows = []
+    if audience is not None:
+        rows.append(("Audience", f"{audience.reader}: this brief is {audience.description}"))
     if material["interviews"]:
         interview_rows, roles = _interview_method(study, coder)
         rows += interview_rows

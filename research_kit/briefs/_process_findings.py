@@ -16,13 +16,14 @@ from research_kit import viz
 from research_kit.briefs._interview_findings import clean_quote
 from research_kit.briefs.content import (
     FigureSpec,
+    LazyPages,
     Section,
     Table,
     shorten,
 )
 from research_kit.privacy import StakeholderGate
 
-__all__ = ["PILOT_DATE", "PILOT_PERMIT_TYPE", "days", "process_section"]
+__all__ = ["PILOT_DATE", "PILOT_PERMIT_TYPE", "days", "process_section", "wait_table"]
 
 #: The Small Business Express pilot: cases started on or after this date, of this permit type,
 #: are compared with those before (the sample study's process change).
@@ -40,27 +41,24 @@ _STEP_QUOTE_LENGTH = 200
 _PRINT_PAGE = (6.8, 9.2)
 
 
-def process_section(study, log, coder, *, ward, facts, gate: StakeholderGate) -> Section:
-    """The process section of a brief: the process map with evidence on its steps, and the log."""
-    figures = [_process_figure(study, log, coder, gate)]
+def process_section(
+    study, log, coder, *, ward, facts, gate: StakeholderGate, ward_attribution: bool = True
+) -> Section:
+    """The process section of a brief: the process map with evidence on its steps, and the log.
+
+    ``ward_attribution=False`` (a brief for the public) attributes the quotes on the map by
+    role only.
+    """
+    figures = [_process_figure(study, log, coder, gate, ward_attribution=ward_attribution)]
     n_cases = log["case_id"].nunique()
     waits = pm.bottlenecks(log, by="activity")
     # A step few cases reach (withdrawal, say) is not a bottleneck, however long its wait.
     waits = waits[waits["count"] >= _COMMON_STEP * n_cases]
     waits = waits.sort_values("median", ascending=False, kind="stable").head(5)
-    table = pd.DataFrame(
-        {
-            "Step": waits["activity"],
-            "Waits": waits["count"].astype(int),
-            "Median wait": waits["median"].map(pm.format_duration),
-            "90th percentile": waits["p90"].map(pm.format_duration),
-            "Share of all waiting": waits["share_of_wait"].map(lambda s: f"{s:.0%}"),
-        }
-    )
     tables = [
         Table(
             "Longest waits: the time before each step starts, longest median first",
-            table,
+            wait_table(waits),
             f"Steps reached by at least {_COMMON_STEP:.0%} of cases. "
             "Durations: d = days, wk = weeks, h = hours.",
         )
@@ -139,7 +137,22 @@ def process_section(study, log, coder, *, ward, facts, gate: StakeholderGate) ->
     )
 
 
-def _process_figure(study, log, coder, gate: StakeholderGate) -> FigureSpec:
+def wait_table(waits: pd.DataFrame) -> pd.DataFrame:
+    """The waits before steps (:func:`research_kit.process.bottlenecks` rows) for readers."""
+    return pd.DataFrame(
+        {
+            "Step": waits["activity"],
+            "Waits": waits["count"].astype(int),
+            "Median wait": waits["median"].map(pm.format_duration),
+            "90th percentile": waits["p90"].map(pm.format_duration),
+            "Share of all waiting": waits["share_of_wait"].map(lambda s: f"{s:.0%}"),
+        }
+    )
+
+
+def _process_figure(
+    study, log, coder, gate: StakeholderGate, *, ward_attribution: bool
+) -> FigureSpec:
     """The process as designed with evidence on its steps; as mined when there is no map."""
     if not study.settings.process_maps:
         alt = (
@@ -160,24 +173,30 @@ def _process_figure(study, log, coder, gate: StakeholderGate) -> FigureSpec:
         pm.step_annotations(study, spec, log, coder=coder, quote_length=_WHOLE_QUOTE),
         study.documents_table(),
         gate,
+        ward_attribution=ward_attribution,
     )
     alt = (
         f"Swimlane map of the {spec.name} process, annotated with median waits and "
         "interview evidence per step."
     )
+
     # On paper the map is cut into portrait pages that print every label at 7 pt or more;
     # the screen keeps one drawing to scroll.
-    pages = pm.swimlane_pages_svg(spec, annotations=annotations, page=_PRINT_PAGE)
+    def print_pages() -> list[str]:
+        pages = pm.swimlane_pages_svg(spec, annotations=annotations, page=_PRINT_PAGE)
+        return [
+            viz.inline_svg(svg, f"{alt} Page {n} of {len(pages)}.")
+            for n, svg in enumerate(pages, start=1)
+        ]
+
     return FigureSpec(
         viz.inline_svg(pm.swimlane_svg(spec, annotations=annotations), alt),
         alt,
         "The process as designed, with the median wait before each step (from the event log) "
         "and how often interviews mention it.",
         wide=True,
-        print_pages=[
-            viz.inline_svg(svg, f"{alt} Page {n} of {len(pages)}.")
-            for n, svg in enumerate(pages, start=1)
-        ],
+        # Drawn only when read: the PDF shows them, the dashboard never does.
+        print_pages=LazyPages(print_pages),
     )
 
 
@@ -201,7 +220,9 @@ def _gated_spec(spec, gate: StakeholderGate):
     )
 
 
-def _gated_annotations(annotations: dict, documents: pd.DataFrame, gate) -> dict:
+def _gated_annotations(
+    annotations: dict, documents: pd.DataFrame, gate, *, ward_attribution: bool
+) -> dict:
     """Step evidence for the swimlane with its quotes redacted and attributed by the gate.
 
     The evidence names the note each quote comes from; a brief shows the gate's attribution
@@ -218,7 +239,8 @@ def _gated_annotations(annotations: dict, documents: pd.DataFrame, gate) -> dict
                 if people is not None and document_id in people.index
                 else {}
             )
-            sources.append(gate.attribution(role=row.get("role"), ward=row.get("ward")))
+            ward = row.get("ward") if ward_attribution else None  # None: never shown
+            sources.append(gate.attribution(role=row.get("role"), ward=ward))
         evidence["quotes"] = [
             shorten(gate.text(clean_quote(q)), _STEP_QUOTE_LENGTH)
             for q in evidence.get("quotes") or []

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Hashable
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -49,18 +50,31 @@ class FindingsCache:
     ----------
     hits, misses : int
         How many parts were found in the cache, and how many were computed.
+    guard : callable or None
+        ``guard()`` gives a context in which a part is computed (found missing, then made):
+        a dashboard preparing briefs in a thread makes it a lock shared with the reader's
+        changes, so that two parts are never drawn at once and the reader goes first
+        (:meth:`research_kit.briefs.dashboard.BriefPreparer.guard`).
     """
 
     def __init__(self) -> None:
         self._parts: dict[Hashable, Any] = {}
         self.hits = 0
         self.misses = 0
+        self.guard: Callable[[], AbstractContextManager] | None = None
 
     def __len__(self) -> int:
         return len(self._parts)
 
     def __contains__(self, key: Hashable) -> bool:
         return key in self._parts
+
+    def _guarded(self, key: Hashable, get: Callable[[], T]) -> T:
+        """``get()``, inside the guard when the part is missing (and a guard is set)."""
+        if self.guard is None or key in self._parts:
+            return get()
+        with self.guard():
+            return get()
 
     def value(self, key: Hashable, build: Callable[[], T]) -> T:
         """The part kept under ``key``, made by ``build()`` the first time.
@@ -70,6 +84,9 @@ class FindingsCache:
         >>> FindingsCache().value(("gate", True), lambda: "gate")
         'gate'
         """
+        return self._guarded(key, lambda: self._value(key, build))
+
+    def _value(self, key: Hashable, build: Callable[[], T]) -> T:
         if key in self._parts:
             self.hits += 1
         else:
@@ -99,15 +116,17 @@ class FindingsCache:
         ('done', {'kept': 1, 'new': 2})
         """
 
-        kept = key in self._parts
-
         def built() -> tuple[T, dict, Counter]:
             own: dict = {}
             before = Counter(counts)
             part = build(own)
             return part, own, Counter(counts) - before
 
-        part, own, added = self.value(key, built)
+        def get() -> tuple[bool, tuple[T, dict, Counter]]:
+            # Whether it was kept is known only in the guard: another thread may add it.
+            return key in self._parts, self._value(key, built)
+
+        kept, (part, own, added) = self._guarded(key, get)
         facts.update(own)
         if kept and counts is not None:  # a fresh section has added its counts itself
             counts.update(added)

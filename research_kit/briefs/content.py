@@ -9,9 +9,10 @@ uses, so that numbers and lists read the same everywhere.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import pandas as pd
 
@@ -25,10 +26,12 @@ __all__ = [
     "SUPPRESSED",
     "FigureSpec",
     "Findings",
+    "LazyPages",
     "Quote",
     "Section",
     "Table",
     "join_words",
+    "map_pages",
     "plural",
     "plus_minus",
     "shorten",
@@ -63,6 +66,78 @@ class Table:
     note: str = ""
 
 
+class LazyPages(Sequence[str]):
+    """Print pages drawn only when something reads them (the PDF); the dashboard never does.
+
+    Cutting a swimlane into pages draws every page (most of a second for the sample), yet only
+    the PDF shows them: ``draw()`` runs the first time the pages are read (their number,
+    an item, a loop) and its result is kept (:func:`map_pages` changes each page just as
+    lazily: the privacy gate's pass over a brief). Equal to any sequence of the same pages.
+
+    Examples
+    --------
+    >>> calls = []
+    >>> pages = LazyPages(lambda: calls.append(1) or ["<svg>1</svg>", "<svg>2</svg>"])
+    >>> upper = map_pages(pages, str.upper)
+    >>> len(calls)
+    0
+    >>> len(upper), upper[0], list(pages) == ["<svg>1</svg>", "<svg>2</svg>"], len(calls)
+    (2, '<SVG>1</SVG>', True, 1)
+    >>> upper == ["<SVG>1</SVG>", "<SVG>2</SVG>"]
+    True
+    """
+
+    def __init__(self, draw: Callable[[], Sequence[str]]) -> None:
+        self._draw = draw
+        self._pages: list[str] | None = None
+
+    def _drawn(self) -> list[str]:
+        if self._pages is None:
+            self._pages = list(self._draw())
+        return self._pages
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index):
+        return self._drawn()[index]
+
+    def __len__(self) -> int:
+        return len(self._drawn())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._drawn())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return self._drawn() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to lists, so unhashable like them
+
+    def __repr__(self) -> str:
+        drawn = "not drawn yet" if self._pages is None else f"{len(self._pages)} pages"
+        return f"LazyPages({drawn})"
+
+
+def map_pages(pages: Sequence[str], change: Callable[[str], str]) -> LazyPages:
+    """``pages``, each passed through ``change`` only when the result is first read.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> pages = map_pages(["<svg>1</svg>"], lambda page: seen.append(page) or page.upper())
+    >>> len(seen)
+    0
+    >>> list(pages), seen
+    (['<SVG>1</SVG>'], ['<svg>1</svg>'])
+    """
+    return LazyPages(lambda: [change(page) for page in pages])
+
+
 @dataclass
 class FigureSpec:
     """A chart as SVG text from our own renderers, with alt text for screen readers."""
@@ -73,8 +148,9 @@ class FigureSpec:
     #: A wide diagram (a swimlane map): the PDF gives it a landscape page of its own.
     wide: bool = False
     #: The figure cut into pages for print (a swimlane too large for one page at 7 pt): the
-    #: PDF shows these, each on a portrait page of its own; the screen shows ``svg``.
-    print_pages: list[str] = field(default_factory=list)
+    #: PDF shows these, each on a portrait page of its own; the screen shows ``svg``. Often
+    #: :class:`LazyPages`, drawn only when the PDF reads them.
+    print_pages: Sequence[str] = field(default_factory=list)
 
 
 @dataclass

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections import Counter
 from copy import copy
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +35,7 @@ import pandas as pd
 
 from research_kit import interviews as iv
 from research_kit import process as pm
+from research_kit.briefs._filter_notes import active_filters, with_filter_notes
 from research_kit.briefs._interview_findings import (
     interviews_section,
     labelled_coders,
@@ -44,6 +44,7 @@ from research_kit.briefs._interview_findings import (
 )
 from research_kit.briefs._measure_findings import measures_section
 from research_kit.briefs._method_findings import method_section
+from research_kit.briefs._process_detail import process_detail_section
 from research_kit.briefs._process_findings import (
     PILOT_DATE,
     PILOT_PERMIT_TYPE,
@@ -56,6 +57,8 @@ from research_kit.briefs._survey_findings import (
     themes_section,
 )
 from research_kit.briefs._survey_waves import wave_clause
+from research_kit.briefs._ward_findings import wards_section
+from research_kit.briefs.audiences import Audience, audience_policy
 from research_kit.briefs.cache import FindingsCache
 from research_kit.briefs.content import (
     GROUP_LABELS,
@@ -65,6 +68,7 @@ from research_kit.briefs.content import (
     Quote,
     Section,
     Table,
+    map_pages,
     plus_minus,
     unchanged,
 )
@@ -96,7 +100,7 @@ __all__ = [
 def assemble_findings(
     study,
     *,
-    audience: str = "public",
+    audience: str | Audience = "public",
     ward: str | None = None,
     by: str | None = None,
     theme: str | None = None,
@@ -115,8 +119,12 @@ def assemble_findings(
     Parameters
     ----------
     study : Study
-    audience : str
-        Who the brief is for ("public", "council", "staff" …); shown on the cover.
+    audience : str or Audience
+        Who the brief is for: "public" (the default), "council" or "department"
+        (:mod:`research_kit.briefs.audiences`). It changes what the sections show, not only
+        the cover: a public brief attributes quotes by role only and never picks them by ward;
+        a council brief opens with every ward side by side; a department brief adds the
+        process detail.
     ward : str, optional
         Narrow quotes, the survey table and the event log to one ward.
     by : str, optional
@@ -150,7 +158,7 @@ def assemble_findings(
     Raises
     ------
     ResearchKitError
-        For a group, ward or theme the study does not have.
+        For a group, ward or theme the study does not have, or an unknown audience.
 
     Examples
     --------
@@ -167,6 +175,7 @@ def assemble_findings(
     True
     >>> study.close()
     """
+    policy = audience_policy(audience)
     group = by or "ward"
     if group not in GROUPS:
         raise ResearchKitError(
@@ -178,7 +187,8 @@ def assemble_findings(
     survey = cache.value("survey", study.survey) if material["survey"] else None
     full_log = cache.value("log", study.event_log) if material["process"] else None
     notes = study.documents_table if material["interviews"] else lambda: None
-    _check_ward(study, ward, cache.value("wards", lambda: _known_wards(survey, notes(), full_log)))
+    wards = cache.value("wards", lambda: _known_wards(survey, notes(), full_log))
+    _check_ward(study, ward, wards)
     # The gate tallies the attributions of this brief's quotes (the method reports them): a
     # copy per brief, its tally fed by the cached sections.
     gate = copy(cache.value(("gate", redact), lambda: stakeholder_gate(study, redact=redact)))
@@ -201,25 +211,37 @@ def assemble_findings(
         else None
     )
     sections = []
+    if policy.ward_overview:
+        sections.append(
+            cache.value(
+                ("ward_overview", ward),
+                lambda: wards_section(
+                    study,
+                    wards,
+                    survey=survey,
+                    notes=notes(),
+                    log=full_log,
+                    ward=ward,
+                ),
+            )
+        )
     if themes is not None:
         coder_labels = labelled_coders(study)
+        # A brief for the public never picks quotes by ward: they stay study-wide.
+        quote_ward = ward if policy.quotes_by_ward else None
         sections.append(
             cache.section(
-                ("interviews", primary, ward, theme_id, redact),
-                lambda own: _not_by_ward(
-                    interviews_section(
-                        study,
-                        themes,
-                        primary,
-                        ward=ward,
-                        theme_id=theme_id,
-                        facts=own,
-                        gate=gate,
-                        coder_label=coder_labels.get(primary, "the primary coder"),
-                    ),
-                    ward,
-                    "Theme counts are from all interviews (they are not broken down by ward); "
-                    f"only the quotes follow the ward filter ({ward}).",
+                ("interviews", primary, quote_ward, theme_id, redact, policy.ward_attribution),
+                lambda own: interviews_section(
+                    study,
+                    themes,
+                    primary,
+                    ward=quote_ward,
+                    theme_id=theme_id,
+                    facts=own,
+                    gate=gate,
+                    coder_label=coder_labels.get(primary, "the primary coder"),
+                    ward_attribution=policy.ward_attribution,
                 ),
                 facts,
                 gate.attributions,
@@ -251,37 +273,61 @@ def assemble_findings(
     if log is not None:
         sections.append(
             cache.section(
-                ("process", primary, ward, redact),
-                lambda own: process_section(study, log, primary, ward=ward, facts=own, gate=gate),
+                ("process", primary, ward, redact, policy.ward_attribution),
+                lambda own: process_section(
+                    study,
+                    log,
+                    primary,
+                    ward=ward,
+                    facts=own,
+                    gate=gate,
+                    ward_attribution=policy.ward_attribution,
+                ),
                 facts,
                 gate.attributions,
             )
         )
+        if policy.process_detail:
+            sections.append(
+                cache.value(
+                    ("process_detail", ward),
+                    lambda: process_detail_section(study, log, ward=ward),
+                )
+            )
     if material["measures"]:
-        measures = cache.section(("measures",), lambda own: measures_section(study), facts)
-        sections.append(
-            _not_by_ward(measures, ward, "Measures are for the whole city (not by ward).")
-        )
+        sections.append(cache.section(("measures",), lambda own: measures_section(study), facts))
+    set_filters = active_filters(
+        ward=ward, theme=theme_id and _theme_name(themes, theme_id), group=group
+    )
+    log_has_ward = full_log is not None and "ward" in full_log.columns
+
+    def noted(section: Section) -> Section:
+        return with_filter_notes(section, set_filters, audience=policy, log_has_ward=log_has_ward)
+
     filters = {"ward": ward or "All wards"}
     if basis is not None:
         filters["group"] = GROUP_LABELS[group]
     if theme_id:
-        filters["theme"] = str(themes.set_index("theme_id").loc[theme_id, "theme"])
+        filters["theme"] = _theme_name(themes, theme_id)
     findings = Findings(
         title=f"Findings: {study.name}",
         subtitle=_city_name(study.name),
         question=study.question,
-        audience=audience,
+        audience=policy.reader,
         generated=datetime.now().astimezone(),
         headlines=_headlines(facts, ward=ward),
-        sections=sections,
-        method=_not_by_ward(
+        sections=[noted(section) for section in sections],
+        method=noted(
             method_section(
-                study, primary, basis, full_log, facts=facts, gate=gate, material=material
-            ),
-            ward,
-            "The method describes the whole study (it is not broken down by ward); the ward "
-            "filter narrows the sections above.",
+                study,
+                primary,
+                basis,
+                full_log,
+                facts=facts,
+                gate=gate,
+                material=material,
+                audience=policy,
+            )
         ),
         filters=filters,
         answer_themes=basis.themes if basis is not None else None,
@@ -352,15 +398,8 @@ def _interview_themes(study, coder: str | None, gate: StakeholderGate) -> pd.Dat
     return themes
 
 
-def _not_by_ward(section: Section, ward: str | None, line: str) -> Section:
-    """A section that the ward filter does not (wholly) narrow, saying so in its summary.
-
-    Interviews are few and coded as a whole: theme counts per ward would single out small
-    groups, so the interview table and chart stay study-wide; the method is the study's.
-    """
-    if ward is None:
-        return section
-    return replace(section, summary=f"{section.summary} {line}".strip())
+def _theme_name(themes: pd.DataFrame, theme_id: str) -> str:
+    return str(themes.set_index("theme_id").loc[theme_id, "theme"])
 
 
 def _no_theme(theme: str | None) -> None:
@@ -479,7 +518,7 @@ def _through_gate(findings: Findings, gate: StakeholderGate) -> Findings:
                     text(f.alt),
                     text(f.caption),
                     wide=f.wide,
-                    print_pages=[gate.svg(page) for page in f.print_pages],
+                    print_pages=map_pages(f.print_pages, gate.svg),
                 )
                 for f in part.figures
             ],

@@ -35,6 +35,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import warnings
@@ -55,6 +56,10 @@ BRIEFS_DIR = packaged_path("briefs", "notebooks")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 #: Voila's kernel manager when preheating (:mod:`research_kit.briefs.preheat`).
 POOL_FIRST = "research_kit.briefs.preheat.PoolFirstKernelManager"
+#: Names the file that manager writes once the preheated kernel has run the brief.
+READY_ENV = "RESEARCH_KIT_READY_FILE"
+#: Thread counts of the BLAS libraries numpy may use, set to 1 for the brief's kernels.
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class BriefServeError(ResearchKitError):
@@ -182,6 +187,8 @@ def voila_env(study: str | Path | None = None, base: Mapping[str, str] | None = 
     True
     >>> env["RESEARCH_KIT_STUDY"]
     '/tmp/some_study'
+    >>> env["OPENBLAS_NUM_THREADS"]
+    '1'
     """
     env = dict(os.environ if base is None else base)
     # Your own templates first (Voila takes the first research_kit template it finds).
@@ -190,6 +197,12 @@ def voila_env(study: str | Path | None = None, base: Mapping[str, str] | None = 
     paths += [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     env["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
     env.setdefault("MPLBACKEND", "Agg")
+    # One thread per kernel for BLAS: the brief's matrices are small (respondents x a few
+    # dozen columns), and a server runs several kernels at once; OpenBLAS's threads then spin
+    # against each other (a least-squares step of the survey's variances went from about 2 ms
+    # to 180 ms on a busy two-core machine).
+    for variable in BLAS_THREADS:
+        env.setdefault(variable, "1")
     if study is not None:
         env["RESEARCH_KIT_STUDY"] = str(Path(study).expanduser().resolve())
     return env
@@ -241,6 +254,7 @@ def serve(
     title: str | None = None,
     logo: str | Path | None = None,
     quiet: bool = True,
+    ready_file: str | Path | None = None,
 ) -> subprocess.Popen:
     """Start Voila serving a brief notebook (or a gallery of them); return the process.
 
@@ -265,6 +279,10 @@ def serve(
         logo image file (inlined).
     quiet : bool
         Discard Voila's log (stderr is kept for error messages when False).
+    ready_file : str or Path, optional
+        With ``preheat``, a file the server writes the brief's path to once its preheated
+        kernel has run the notebook: from then on a page opened shows its widgets at once.
+        Pass the same file to :func:`wait_until_ready`.
 
     Returns
     -------
@@ -296,9 +314,13 @@ def serve(
         title=_default_title(study, target) if title is None else title,
         logo=logo,
     )
+    env = voila_env(study)
+    if ready_file is not None:
+        Path(ready_file).unlink(missing_ok=True)  # only this server's run counts
+        env[READY_ENV] = str(Path(ready_file).resolve())
     return subprocess.Popen(
         cmd,
-        env=voila_env(study),
+        env=env,
         cwd=str(target if target.is_dir() else target.parent),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL if quiet else None,
@@ -313,12 +335,17 @@ def url_for(ip: str, port: int) -> str:
 
 
 def wait_until_ready(
-    url: str, timeout: float = 60.0, process: subprocess.Popen | None = None
+    url: str,
+    timeout: float = 60.0,
+    process: subprocess.Popen | None = None,
+    ready_file: str | Path | None = None,
 ) -> None:
     """Wait until the server behind ``url`` accepts connections, else raise.
 
     Only the TCP port is probed: requesting the page itself would make Voila start (and run)
-    a kernel for nothing.
+    a kernel for nothing. With ``ready_file`` (the one given to :func:`serve`), also wait until
+    the preheated kernel has run the brief, so that a page opened then shows its widgets at
+    once (a page opened earlier waits for that kernel).
 
     Raises
     ------
@@ -336,9 +363,11 @@ def wait_until_ready(
             )
         try:
             with socket.create_connection(address, timeout=1):
-                return
+                if ready_file is None or Path(ready_file).is_file():
+                    return
         except OSError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     raise BriefServeError(
         f"Voila did not answer at {url} within {timeout:.0f} s",
         hint="the notebook may be slow to start; try a longer timeout",
@@ -357,7 +386,12 @@ def serve_forever(
     title: str | None = None,
     logo: str | Path | None = None,
 ) -> int:
-    """Serve until interrupted (Ctrl-C); return Voila's exit status. For the command line."""
+    """Serve until interrupted (Ctrl-C); return Voila's exit status. For the command line.
+
+    With ``preheat``, it also says when the first view is prepared (the preheated kernel has
+    run the brief): a page opened from then on shows its widgets at once.
+    """
+    ready_file = Path(tempfile.mkdtemp(prefix="rk-serve-")) / "ready"
     process = serve(
         notebook_or_folder,
         port=port,
@@ -369,11 +403,14 @@ def serve_forever(
         title=title,
         logo=logo,
         quiet=False,
+        ready_file=ready_file,
     )
     url = url_for(ip, port)
     target = Path(notebook_or_folder)
     print(f"serving {target} on {url} (Ctrl-C to stop)", flush=True)
     try:
+        if preheat:
+            _announce_ready(process, ready_file, url)
         return process.wait()
     except KeyboardInterrupt:
         process.terminate()
@@ -382,3 +419,13 @@ def serve_forever(
         except subprocess.TimeoutExpired:
             process.kill()
         return 0
+
+
+def _announce_ready(process: subprocess.Popen, ready_file: Path, url: str) -> None:
+    """Print once the preheated kernel has run the brief (or return when the server stops)."""
+    print("preparing the first view\u2026", flush=True)
+    while process.poll() is None:
+        if ready_file.is_file():
+            print(f"ready: {url} shows its widgets at once", flush=True)
+            return
+        time.sleep(0.2)

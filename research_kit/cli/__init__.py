@@ -22,7 +22,7 @@ from research_kit.cli._demo import add_demo_command
 from research_kit.cli._map import add_map_command
 from research_kit.cli._new import add_new_command
 from research_kit.cli._output import EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, format_summary
-from research_kit.cli._qdpx import add_qdpx_commands
+from research_kit.cli._qdpx import add_qdc_commands, add_qdpx_commands
 from research_kit.cli._study import add_study_commands
 from research_kit.errors import ResearchKitError
 from research_kit.version import __version__
@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
         add_study_commands,
         add_agreement_command,
         add_qdpx_commands,
+        add_qdc_commands,
         add_cluster_command,
         add_map_command,
         add_brief_commands,

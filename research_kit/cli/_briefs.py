@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,11 @@ def add_brief_commands(commands: argparse._SubParsersAction) -> None:
     brief_serve.add_argument(
         "--no-preheat", action="store_true", help="start the kernel on the first view instead"
     )
+    brief_serve.add_argument(
+        "--audience",
+        help="public, council or department (sets RESEARCH_KIT_AUDIENCE, which the findings "
+        "brief reads; default: the notebook's AUDIENCE)",
+    )
     brief_serve.set_defaults(run=_run_brief_serve)
     brief_export = brief_commands.add_parser(
         "export", help="render a brief's findings as a PDF report or a self-contained HTML page"
@@ -49,6 +55,11 @@ def add_brief_commands(commands: argparse._SubParsersAction) -> None:
     brief_export.add_argument("--to", choices=("pdf", "html"), default="pdf")
     brief_export.add_argument("-o", "--output", required=True, help="file to write")
     brief_export.add_argument("--study", help="study folder (default: the notebook's STUDY)")
+    brief_export.add_argument(
+        "--audience",
+        help="who the brief is for: public (role-only quotes), council (ward by ward first) or "
+        "department (process detail); default: the notebook's AUDIENCE",
+    )
     brief_export.add_argument(
         "--packet",
         action="store_true",
@@ -89,7 +100,12 @@ def _run_privacy_audit(args: argparse.Namespace) -> int:
 
 
 def _run_brief_serve(args: argparse.Namespace) -> int:
+    from research_kit.briefs.audiences import AUDIENCE_ENV, audience_policy
     from research_kit.briefs.serve import serve_forever
+
+    if args.audience:
+        # The Voila kernels inherit this process's environment; the brief reads it.
+        os.environ[AUDIENCE_ENV] = audience_policy(args.audience).name
 
     return serve_forever(
         args.notebook or _findings_brief(),
@@ -114,7 +130,8 @@ def _run_brief_export(args: argparse.Namespace) -> int:
             path = export_packet(study, args.output, to=args.to, as_of=args.as_of)
         print(f"wrote {path}")
         return EXIT_OK
-    path = export_findings(study_folder, args.output, to=args.to, audience=parameters.audience)
+    audience = args.audience or parameters.audience
+    path = export_findings(study_folder, args.output, to=args.to, audience=audience)
     print(f"wrote {path}")
     return EXIT_OK
 

@@ -1,4 +1,5 @@
-"""Qualitative coding of interview notes: documents, excerpts, the codebook, codings, agreement."""
+"""Qualitative coding of interview notes: documents, excerpts, the codebook, codings, memos,
+cases (participants) and coding queries, agreement."""
 
 from research_kit.interviews.agreement import (
     coder_agreement,
@@ -14,6 +15,14 @@ from research_kit.interviews.analysis import (
     theme_summary,
 )
 from research_kit.interviews.autocode import apply_rules, read_rules
+from research_kit.interviews.cases import (
+    case_attributes,
+    case_code_matrix,
+    case_codes,
+    case_documents,
+    case_records,
+    cases,
+)
 from research_kit.interviews.codebook import Code, Codebook, parse_codebook, read_codebook
 from research_kit.interviews.codebook_edits import (
     add_code,
@@ -25,16 +34,13 @@ from research_kit.interviews.codebook_edits import (
 )
 from research_kit.interviews.coding import (
     accept_document_change,
-    add_memo,
     apply_code,
     apply_codes,
     coders,
     codings,
-    memos,
     remove_code,
     remove_coding,
     stale_codings,
-    update_memo,
 )
 from research_kit.interviews.coding_io import (
     CodingsFileError,
@@ -51,6 +57,7 @@ from research_kit.interviews.export import (
     codebook_table,
     export_code_matrix,
     export_codebook,
+    export_memos,
     export_quotes,
 )
 from research_kit.interviews.material import (
@@ -63,6 +70,8 @@ from research_kit.interviews.material import (
     study_documents,
     study_documents_table,
 )
+from research_kit.interviews.memoing import add_memo, delete_memo, memos, update_memo
+from research_kit.interviews.queries import code_query
 from research_kit.interviews.refi import (
     QdpxError,
     QdpxImport,
@@ -71,6 +80,18 @@ from research_kit.interviews.refi import (
     import_qdc,
     import_qdpx,
     read_qdc,
+)
+from research_kit.interviews.refi_records import (
+    Case,
+    CodeSet,
+    MediaSelection,
+    MediaSource,
+    add_case,
+    add_code_set,
+    cases_table,
+    read_cases,
+    read_code_sets,
+    read_media_sources,
 )
 from research_kit.interviews.reliability import cohen_kappa, krippendorff_alpha, percent_agreement
 from research_kit.interviews.segments import paragraphs, segment
@@ -83,25 +104,39 @@ from research_kit.interviews.suggester import (
 from research_kit.study import register_study_method
 
 __all__ = [
+    "Case",
     "Code",
+    "CodeSet",
     "CodeSuggester",
     "Codebook",
     "CodingsFileError",
     "Document",
+    "MediaSelection",
+    "MediaSource",
     "QdpxError",
     "QdpxImport",
     "accept_document_change",
+    "add_case",
     "add_code",
+    "add_code_set",
     "add_memo",
     "apply_code",
     "apply_codes",
     "apply_rules",
+    "case_attributes",
+    "case_code_matrix",
+    "case_codes",
+    "case_documents",
+    "case_records",
+    "cases",
+    "cases_table",
     "check",
     "code_by_attribute",
     "code_cooccurrence",
     "code_frequencies",
     "code_ids",
     "code_matrix",
+    "code_query",
     "codebook_html",
     "codebook_markdown",
     "codebook_table",
@@ -109,11 +144,13 @@ __all__ = [
     "coders",
     "codings",
     "cohen_kappa",
+    "delete_memo",
     "disagreements",
     "documents_table",
     "export_code_matrix",
     "export_codebook",
     "export_codings",
+    "export_memos",
     "export_qdc",
     "export_qdpx",
     "export_quotes",
@@ -130,8 +167,11 @@ __all__ = [
     "parse_codebook",
     "percent_agreement",
     "quotes",
+    "read_cases",
+    "read_code_sets",
     "read_codebook",
     "read_codings_csv",
+    "read_media_sources",
     "read_note",
     "read_notes",
     "read_qdc",
@@ -168,6 +208,9 @@ _STUDY_METHODS = {
     "code_ids": code_ids,
     "import_qdpx": import_qdpx,
     "export_qdpx": export_qdpx,
+    "cases": cases,
+    "case_code_matrix": case_code_matrix,
+    "code_query": code_query,
 }
 for _name, _function in _STUDY_METHODS.items():
     register_study_method(_function, name=_name)

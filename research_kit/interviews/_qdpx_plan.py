@@ -3,8 +3,10 @@
 The third step of :func:`~research_kit.interviews.refi_import.import_qdpx`: the imported codes
 are merged into the codebook (a name the study has keeps its code), each text source gets a new
 note file whose bytes are checked to read back as exactly the source's text, users become
-coders, and Notes and descriptions become memos on whatever refers to them. :func:`merge_codes`
-also serves :func:`~research_kit.interviews.refi_import.import_qdc`.
+coders, Notes and descriptions become memos on whatever refers to them, and Sets, Cases and
+non-text sources (each kept file given a new name under ``media/``) are resolved to the study's
+codes, notes and media ids. :func:`merge_codes` also serves
+:func:`~research_kit.interviews.refi_import.import_qdc`.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from research_kit import schema
 from research_kit.errors import CodebookError, NoteError
 from research_kit.interviews._qdpx_archive import Archive
 from research_kit.interviews._qdpx_project import ImportedCode, Project, Source
+from research_kit.interviews._qdpx_records import Extras, ImportedMedia
 from research_kit.interviews.codebook import Code, Codebook, parse_codebook, slugify
 from research_kit.interviews.codebook_edits import codebook_to_yaml
 from research_kit.interviews.documents import read_note, split_front_matter
 from research_kit.interviews.refi_model import QdpxError
+from research_kit.interviews.refi_records import Case, CodeSet, MediaSelection, MediaSource
 from research_kit.rawfiles import decode_text
 
 if TYPE_CHECKING:
@@ -50,11 +54,17 @@ class Plan:
     notes: list[tuple[Source, str, Path, bytes]]
     codings: list[tuple[str, int, int, str, str, datetime | None, list[str]]]
     memos: list[tuple[str, str, str, str | None, datetime | None]]
+    memo_notes: list[str | None]  # the Note each memo was made from (None: a description)
     selections: int
     project: Project
+    sets: list[CodeSet]
+    cases: list[Case]
+    media: list[tuple[MediaSource, str | None]]  # with the archive member of its file
 
 
-def plan_import(study: Study, project: Project, archive: Archive, prefix: str | None, conn) -> Plan:
+def plan_import(
+    study: Study, project: Project, extras: Extras, archive: Archive, prefix: str | None, conn
+) -> Plan:
     book = with_codebook_file(study, study.codebook())
     merged, code_ids, added = merge_codes(book, project.codes)
     if added:
@@ -99,7 +109,14 @@ def plan_import(study: Study, project: Project, archive: Archive, prefix: str | 
     for code in project.codes:
         owners[code.guid] = ("code", code_ids[code.guid])
     memos = [_resolve_memo(memo, owners) for memo in memos]
-    memos += _note_memos(project, owners, codings, notes, coder_of)
+    memo_notes: list[str | None] = [None] * len(memos)
+    from_notes, note_guids = _note_memos(project, owners, codings, notes, coder_of)
+    memos += from_notes
+    memo_notes += note_guids
+    media = _plan_media(study, extras.media, code_ids, coder_of, conn)
+    members = {guid: ("code", code_id) for guid, code_id in code_ids.items()}
+    members |= {source.guid: ("document", document_id) for source, document_id, _, _ in notes}
+    members |= {guid: ("media", item.id) for guid, (item, _) in media.items()}
     return Plan(
         codebook=merged,
         codebook_changed=bool(added),
@@ -109,13 +126,96 @@ def plan_import(study: Study, project: Project, archive: Archive, prefix: str | 
         notes=notes,
         codings=codings,
         memos=[_with_author(memo, coder_of) for memo in memos],
+        memo_notes=memo_notes,
         selections=selections,
         project=project,
+        sets=[
+            # memos get their ids when written: the set holds its Notes' GUIDs until then
+            CodeSet(
+                found.name,
+                found.description,
+                **_grouped(found.members, members),
+                memos=tuple(guid for guid in found.notes if guid in project.notes),
+            )
+            for found in extras.sets
+        ],
+        cases=[
+            Case(
+                found.name,
+                found.description,
+                found.attributes,
+                **_grouped(found.members, members, kinds=("document", "media")),
+            )
+            for found in extras.cases
+        ],
+        media=list(media.values()),
     )
 
 
-def _note_memos(project, owners, codings, notes, coder_of) -> list:
-    """Notes → memos, on whatever refers to them (NoteRefs, Links); the study otherwise."""
+def _grouped(guids, members, kinds=("code", "document", "media")) -> dict[str, tuple[str, ...]]:
+    """Member GUIDs → ids by kind (``codes``, ``documents``, ``media``); unknown ones dropped.
+
+    A member the import did not bring in (a blank source, one missing from the archive) has
+    nothing in the study to point at.
+    """
+    found: dict[str, list[str]] = {kind: [] for kind in kinds}
+    for guid in guids:
+        kind, member = members.get(guid, (None, None))
+        if kind in found:
+            found[kind].append(member)
+    plural = {"code": "codes", "document": "documents", "media": "media"}
+    return {plural[kind]: tuple(dict.fromkeys(ids)) for kind, ids in found.items()}
+
+
+def _plan_media(
+    study: Study, items: list[ImportedMedia], code_ids, coder_of, conn
+) -> dict[str, tuple[MediaSource, str | None]]:
+    """Each non-text source → a MediaSource with a new id and file name under ``media/``."""
+    folder = study.folder / "media"
+    taken = {p.stem.casefold() for p in folder.iterdir()} if folder.is_dir() else set()
+    taken |= {i.casefold() for i in conn.execute(sa.select(schema.media_sources.c.id)).scalars()}
+    planned = {}
+    for item in items:
+        media_id = _unique_stem(_note_stem(re.sub(r"\.\w{1,5}$", "", item.name)), taken)
+        taken.add(media_id.casefold())
+        suffix = Path(item.member or item.original_path or item.name).suffix.lower()
+        path = f"media/{media_id}{suffix}" if item.member else None
+        selections = tuple(
+            MediaSelection(
+                name=found.name,
+                position=found.position,
+                codes=tuple(
+                    dict.fromkeys(
+                        (
+                            code_ids[coding.code_guid],
+                            coder_of(coding.user_guid, found.user_guid, item.user_guid),
+                        )
+                        for coding in found.codings
+                    )
+                ),
+                description=found.description,
+            )
+            for found in item.selections
+        )
+        source = MediaSource(
+            id=media_id,
+            kind=item.kind,
+            name=item.name,
+            path=path,
+            original_path=item.original_path,
+            description=item.description,
+            attributes=item.attributes,
+            selections=selections,
+        )
+        planned[item.guid] = (source, item.member)
+    return planned
+
+
+def _note_memos(project, owners, codings, notes, coder_of) -> tuple[list, list]:
+    """Notes → memos, on whatever refers to them (NoteRefs, Links); the study otherwise.
+
+    Returns the memos and, for each, the GUID of the Note it was made from.
+    """
     referrers: dict[str, list[tuple[str, Any]]] = {}
     for guid in project.project_note_refs:
         referrers.setdefault(guid, []).append(("study", ""))
@@ -135,13 +235,15 @@ def _note_memos(project, owners, codings, notes, coder_of) -> list:
         for note_guid, other in ((origin, target), (target, origin)):
             if note_guid in project.notes and other in owners:
                 referrers.setdefault(note_guid, []).append(owners[other])
-    memos = []
+    memos, guids = [], []
     for guid, note in project.notes.items():
         for on, target in referrers.get(guid) or [("study", "")]:
             memos.append((on, target, note.text, note.user_guid, note.created))
+            guids.append(guid)
     if project.description.strip():
         memos.append(("study", "", project.description, None, None))
-    return memos
+        guids.append(None)
+    return memos, guids
 
 
 def _resolve_memo(memo, owners):
@@ -193,6 +295,7 @@ def merge_codes(book: Codebook, codes: list[ImportedCode]) -> tuple[Codebook, di
             exclude,
             example,
             colour=code.colour,
+            codable=code.codable,
         )
         merged[code_id] = new
         by_name[name.casefold()] = new

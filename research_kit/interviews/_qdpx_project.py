@@ -37,8 +37,19 @@ __all__ = [
     "Project",
     "Selection",
     "Source",
+    "counts_crlf_as_one",
+    "crlf_positions",
+    "guid_of",
+    "note_refs",
+    "optional_guid",
+    "parse_time",
     "read_codes",
+    "read_codings",
     "read_project",
+    "source_text",
+    "text_of",
+    "variable_names",
+    "variable_values_of",
 ]
 
 _GUID = re.compile(r"^\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$", re.I)
@@ -85,6 +96,7 @@ class ImportedCode:
     colour: str | None
     description: str
     note_refs: list[str] = field(default_factory=list)
+    codable: bool = True
 
 
 @dataclass
@@ -115,10 +127,10 @@ def read_project(
 ) -> Project:
     origin = root.get("origin") or ""
     if crlf_as_one is None:
-        crlf_as_one = "atlas.ti" in origin.lower()
+        crlf_as_one = counts_crlf_as_one(origin)
     users = {}
     for user in child_elements(first_child(root, "Users"), "User"):
-        guid = _guid(user.get("guid"), archive.path, "User")
+        guid = guid_of(user.get("guid"), archive.path, "User")
         if guid in users:
             raise _duplicate_guid_error("User", guid, archive.path)
         users[guid] = (user.get("name") or user.get("id") or guid).strip() or guid
@@ -136,8 +148,7 @@ def read_project(
     skipped = 0
     for element in child_elements(first_child(root, "Sources")):
         if local_name(element) != "TextSource":
-            skipped += 1
-            continue
+            continue  # pictures, PDFs, audio and video: read by _qdpx_records
         source = _read_source(element, archive, missing, crlf_as_one, known_codes)
         if source is None or (not source.text.strip() and not source.selections):
             skipped += 1
@@ -145,21 +156,32 @@ def read_project(
         sources.append(source)
     _add_case_attributes(root, sources, archive.path)
     links = [
-        (_optional_guid(link.get("originGUID")), _optional_guid(link.get("targetGUID")))
+        (optional_guid(link.get("originGUID")), optional_guid(link.get("targetGUID")))
         for link in child_elements(first_child(root, "Links"), "Link")
     ]
     return Project(
         origin=origin,
-        default_user=_optional_guid(root.get("creatingUserGUID")),
+        default_user=optional_guid(root.get("creatingUserGUID")),
         users=users,
         codes=codes,
         sources=sources,
         skipped_sources=skipped,
         notes=notes,
-        project_note_refs=_note_refs(root),
+        project_note_refs=note_refs(root),
         links=links,
-        description=_text_of(first_child(root, "Description")),
+        description=text_of(first_child(root, "Description")),
     )
+
+
+def counts_crlf_as_one(origin: str) -> bool:
+    """Whether the tool that wrote a project counts "\\r\\n" as one character (ATLAS.ti).
+
+    Examples
+    --------
+    >>> counts_crlf_as_one("ATLAS.ti 23.2.3"), counts_crlf_as_one("NVivo 14")
+    (True, False)
+    """
+    return "atlas.ti" in origin.lower()
 
 
 def _duplicate_guid_error(what: str, guid: str, path: Path | None) -> QdpxError:
@@ -176,7 +198,7 @@ def read_codes(
     """Codes in document order (parents before children); a repeated guid is refused."""
     seen = set() if seen is None else seen
     for element in child_elements(holder, "Code"):
-        guid = _guid(element.get("guid"), path, "Code")
+        guid = guid_of(element.get("guid"), path, "Code")
         if guid in seen:
             raise _duplicate_guid_error("Code", guid, path)
         seen.add(guid)
@@ -186,17 +208,18 @@ def read_codes(
             name=(element.get("name") or "").strip() or "unnamed code",
             parent_guid=parent_guid,
             colour=colour if colour and HEX_COLOUR.match(colour) else None,
-            description=_text_of(first_child(element, "Description")),
-            note_refs=_note_refs(element),
+            description=text_of(first_child(element, "Description")),
+            note_refs=note_refs(element),
+            codable=(element.get("isCodable") or "true").strip().lower() not in ("false", "0"),
         )
         yield from read_codes(element, guid, path, seen)
 
 
 def _read_source(element, archive, missing, crlf_as_one, known_codes) -> Source | None:
-    guid = _guid(element.get("guid"), archive.path, "TextSource")
+    guid = guid_of(element.get("guid"), archive.path, "TextSource")
     file_name = PurePosixPath(unquote(element.get("plainTextPath") or "").split("://")[-1]).stem
     name = (element.get("name") or "").strip() or file_name or guid
-    text, member = _source_text(element, archive, missing, f"text source {name!r}")
+    text, member = source_text(element, archive, missing, f"text source {name!r}")
     if text is None:
         return None
     source = Source(
@@ -204,12 +227,12 @@ def _read_source(element, archive, missing, crlf_as_one, known_codes) -> Source 
         name=name,
         text=text,
         member=member,
-        user_guid=_optional_guid(element.get("creatingUser")),
-        note_refs=_note_refs(element),
-        description=_text_of(first_child(element, "Description")),
-        attributes=_variable_values_of(element),
+        user_guid=optional_guid(element.get("creatingUser")),
+        note_refs=note_refs(element),
+        description=text_of(first_child(element, "Description")),
+        attributes=variable_values_of(element),
     )
-    crlf = _crlf_positions(text) if crlf_as_one else []
+    crlf = crlf_positions(text) if crlf_as_one else []
     length = len(text) - len(crlf)
     for selection in child_elements(element, "PlainTextSelection"):
         source.selections.append(
@@ -218,7 +241,7 @@ def _read_source(element, archive, missing, crlf_as_one, known_codes) -> Source 
     return source
 
 
-def _source_text(element, archive, missing, what) -> tuple[str | None, str]:
+def source_text(element, archive, missing, what) -> tuple[str | None, str]:
     """The text of a TextSource or Note: inline PlainTextContent or the plainTextPath file."""
     inline = first_child(element, "PlainTextContent")
     reference = element.get("plainTextPath") or ""
@@ -257,7 +280,7 @@ def _source_text(element, archive, missing, what) -> tuple[str | None, str]:
 
 
 def _read_selection(element, source, length, crlf, path, known_codes) -> Selection:
-    guid = _guid(element.get("guid"), path, "PlainTextSelection")
+    guid = guid_of(element.get("guid"), path, "PlainTextSelection")
     try:
         start, end = int(element.get("startPosition")), int(element.get("endPosition"))
     except (TypeError, ValueError) as exc:
@@ -278,38 +301,53 @@ def _read_selection(element, source, length, crlf, path, known_codes) -> Selecti
         guid=guid,
         start=start + bisect.bisect_left(crlf, start),
         end=end + bisect.bisect_left(crlf, end),
-        user_guid=_optional_guid(element.get("creatingUser")),
-        note_refs=_note_refs(element),
-        description=_text_of(first_child(element, "Description")),
+        user_guid=optional_guid(element.get("creatingUser")),
+        note_refs=note_refs(element),
+        description=text_of(first_child(element, "Description")),
     )
+    selection.codings.extend(read_codings(element, source.name, path, known_codes))
+    return selection
+
+
+def read_codings(element, where: str, path: Path, known_codes: set[str]) -> list[Coding]:
+    """The Codings of a selection (of any kind), each checked to name a known code."""
+    codings = []
     for coding in child_elements(element, "Coding"):
         code_ref = first_child(coding, "CodeRef")
-        coding_guid = _guid(coding.get("guid"), path, "Coding")
-        target = _optional_guid(code_ref.get("targetGUID")) if code_ref is not None else None
+        coding_guid = guid_of(coding.get("guid"), path, "Coding")
+        target = optional_guid(code_ref.get("targetGUID")) if code_ref is not None else None
         if target not in known_codes:
             raise QdpxError(
-                f"coding {coding_guid} in source {source.name!r} refers to code "
+                f"coding {coding_guid} in source {where!r} refers to code "
                 f"{code_ref.get('targetGUID') if code_ref is not None else None!r}, which is "
                 "not in the codebook of project.qde",
                 path=path,
                 hint="the project file is inconsistent; export it again from your QDA program",
             )
-        selection.codings.append(
+        codings.append(
             Coding(
                 guid=coding_guid,
                 code_guid=target,
-                user_guid=_optional_guid(coding.get("creatingUser")),
-                created=_parse_time(coding.get("creationDateTime")),
-                note_refs=_note_refs(coding),
+                user_guid=optional_guid(coding.get("creatingUser")),
+                created=parse_time(coding.get("creationDateTime")),
+                note_refs=note_refs(coding),
             )
         )
-    return selection
+    return codings
+
+
+def variable_names(root, path: Path) -> dict[str, str]:
+    """Variable GUID → name, from the project's Variables."""
+    return {
+        guid_of(variable.get("guid"), path, "Variable"): (variable.get("name") or "").strip()
+        for variable in child_elements(first_child(root, "Variables"), "Variable")
+    }
 
 
 def _read_note(element, archive, missing) -> Note | None:
-    guid = _guid(element.get("guid"), archive.path, "Note")
+    guid = guid_of(element.get("guid"), archive.path, "Note")
     name = (element.get("name") or "").strip()
-    text, _ = _source_text(element, archive, missing, f"note {name or guid!r}")
+    text, _ = source_text(element, archive, missing, f"note {name or guid!r}")
     text = text or ""
     if name and not text.lstrip().startswith(name):
         text = f"{name}\n\n{text}" if text.strip() else name
@@ -319,12 +357,12 @@ def _read_note(element, archive, missing) -> Note | None:
         guid=guid,
         name=name,
         text=text,
-        user_guid=_optional_guid(element.get("creatingUser")),
-        created=_parse_time(element.get("creationDateTime")),
+        user_guid=optional_guid(element.get("creatingUser")),
+        created=parse_time(element.get("creationDateTime")),
     )
 
 
-def _variable_values_of(element) -> dict[str, Any]:
+def variable_values_of(element) -> dict[str, Any]:
     values = {}
     for holder in child_elements(element, "VariableValue"):
         ref = first_child(holder, "VariableRef")
@@ -332,23 +370,18 @@ def _variable_values_of(element) -> dict[str, Any]:
             continue
         for child in holder:
             if local_name(child).endswith("Value") and child.text is not None:
-                values[_optional_guid(ref.get("targetGUID"))] = _typed(
-                    local_name(child), child.text
-                )
+                values[optional_guid(ref.get("targetGUID"))] = _typed(local_name(child), child.text)
     return values
 
 
 def _add_case_attributes(root, sources: list[Source], path: Path) -> None:
     """Turn variable GUIDs into names; add values that Cases give for their sources."""
-    names = {
-        _guid(variable.get("guid"), path, "Variable"): (variable.get("name") or "").strip()
-        for variable in child_elements(first_child(root, "Variables"), "Variable")
-    }
+    names = variable_names(root, path)
     by_guid = {source.guid: source for source in sources}
     for case in child_elements(first_child(root, "Cases"), "Case"):
-        values = _variable_values_of(case)
+        values = variable_values_of(case)
         for ref in child_elements(case, "SourceRef"):
-            source = by_guid.get(_optional_guid(ref.get("targetGUID")))
+            source = by_guid.get(optional_guid(ref.get("targetGUID")))
             if source is not None:
                 source.attributes = values | source.attributes
     for source in sources:
@@ -359,21 +392,21 @@ def _add_case_attributes(root, sources: list[Source], path: Path) -> None:
         }
 
 
-def _text_of(element) -> str:
+def text_of(element) -> str:
     return (element.text or "") if element is not None else ""
 
 
-def _note_refs(element) -> list[str]:
+def note_refs(element) -> list[str]:
     return [
         guid
         for ref in child_elements(element, "NoteRef")
-        if (guid := _optional_guid(ref.get("targetGUID")))
+        if (guid := optional_guid(ref.get("targetGUID")))
     ]
 
 
-def _guid(value: str | None, path: Path | None, what: str) -> str:
+def guid_of(value: str | None, path: Path | None, what: str) -> str:
     """Normalise a GUID (braces dropped, lower case); refuse a missing or malformed one."""
-    guid = _optional_guid(value)
+    guid = optional_guid(value)
     if guid is None:
         raise QdpxError(
             f"a {what} has a missing or malformed guid ({value!r})",
@@ -383,12 +416,12 @@ def _guid(value: str | None, path: Path | None, what: str) -> str:
     return guid
 
 
-def _optional_guid(value: str | None) -> str | None:
+def optional_guid(value: str | None) -> str | None:
     match = _GUID.match(value.strip()) if value else None
     return match.group(1).lower() if match else None
 
 
-def _parse_time(value: str | None) -> datetime | None:
+def parse_time(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
@@ -410,18 +443,18 @@ def _typed(kind: str, text: str) -> Any:
         if kind == "DateValue":
             return date.fromisoformat(text)
         if kind == "DateTimeValue":
-            return _parse_time(text) or text
+            return parse_time(text) or text
     except ValueError:
         return text
     return text
 
 
-def _crlf_positions(text: str) -> list[int]:
+def crlf_positions(text: str) -> list[int]:
     """Where each "\\r\\n" starts when every earlier "\\r\\n" counts as one character.
 
     Examples
     --------
-    >>> _crlf_positions("a\\r\\nb\\r\\nc")
+    >>> crlf_positions("a\\r\\nb\\r\\nc")
     [1, 3]
     """
     positions = []

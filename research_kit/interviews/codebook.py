@@ -3,8 +3,10 @@
 A codebook is a YAML file with a flat list of codes; a code without a ``parent`` is a top-level
 code (a theme), any other names its parent's id. Each code has an id (stable, used by codings;
 made from the name when absent), a name, a definition, inclusion and exclusion notes, an example,
-a colour, and optionally the id of the process step it is about. Validation reports every
-problem with its line so that a researcher can fix the file in one pass.
+a colour, optionally the id of the process step it is about, and whether it can be applied to
+text (``codable: false`` marks a code that only groups others, REFI-QDA's ``isCodable``).
+Validation reports every problem with its line so that a researcher can fix the file in one
+pass.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ CODE_FIELDS = (
     "example",
     "colour",
     "process_step",
+    "codable",
 )
 _FIELD_ALIASES = {"color": "colour", "description": "definition"}
 
@@ -49,6 +52,7 @@ class Code:
     colour: str | None = None
     process_step: str | None = None
     line: int | None = None
+    codable: bool = True
 
 
 @dataclass
@@ -156,6 +160,7 @@ class Codebook:
                     "example": code.example,
                     "colour": code.colour,
                     "process_step": code.process_step,
+                    "codable": code.codable,
                 }
             )
         return pd.DataFrame(rows, columns=list(_FRAME_COLUMNS))
@@ -199,6 +204,7 @@ _FRAME_COLUMNS = (
     "example",
     "colour",
     "process_step",
+    "codable",
 )
 
 
@@ -337,6 +343,15 @@ def _read_code(entry: object, path: Path, line: int | None) -> tuple[Code | None
             )
         )
         colour = None
+    if not isinstance(fields.get("codable", True), bool):
+        problems.append(
+            Problem(
+                path,
+                f"codable {fields['codable']!r} of code {code_id!r} is not true or false",
+                "write 'codable: false' for a code that only groups others, or leave it out",
+                line=entry.line_of("codable") if isinstance(entry, YamlMap) else line,
+            )
+        )
     parent = fields.get("parent")
     code = Code(
         id=code_id,
@@ -349,6 +364,7 @@ def _read_code(entry: object, path: Path, line: int | None) -> tuple[Code | None
         colour=colour,
         process_step=str(fields["process_step"]) if fields.get("process_step") else None,
         line=line,
+        codable=fields.get("codable", True) is not False,
     )
     if not code.definition:
         problems.append(

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection
 from research_kit import schema
 from research_kit.errors import CodebookError
 from research_kit.interviews.codebook import Code, Codebook, slugify
+from research_kit.interviews.refi_records import move_code_references
 from research_kit.staging import write_together
 from research_kit.store import Store, utcnow
 
@@ -57,6 +58,8 @@ def codebook_to_yaml(codebook: Codebook) -> str:
                 entry[field] = value
         if code.process_step:
             entry["process_step"] = code.process_step
+        if not code.codable:
+            entry["codable"] = False
         entries.append(entry)
     body = yaml.safe_dump(
         {"version": codebook.version or 1, "codes": entries},
@@ -144,7 +147,8 @@ def move_code(study: Study, code_id: str, new_parent: str | None) -> None:
 
 
 def merge_codes(study: Study, sources: list[str], into: str) -> int:
-    """Merge codes into one: their codings and memos move to ``into``; they leave the codebook.
+    """Merge codes into one: their codings, memos and set memberships move to ``into``; they
+    leave the codebook.
 
     Children of a merged code move under ``into``. Returns the number of codings moved.
     """
@@ -166,6 +170,7 @@ def merge_codes(study: Study, sources: list[str], into: str) -> int:
             .where(schema.memos.c.target_kind == "code", schema.memos.c.target_id.in_(merged_away))
             .values(target_id=into, updated_at=utcnow())
         )
+        move_code_references(conn, merged_away, into)  # sets and media codings follow
         conn.execute(schema.codes.delete().where(schema.codes.c.id.in_(merged_away)))
         return moved, Codebook(codes, codebook.path, codebook.version)
 

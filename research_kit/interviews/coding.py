@@ -1,9 +1,10 @@
-"""Coding: applying codes to spans of interview notes, by named coders, and memos.
+"""Coding: applying codes to spans of interview notes, by named coders.
 
 A coding ties a code to an excerpt (a span of a document's text, in code points, end exclusive)
 for one coder, with its origin: ``manual``, ``rule`` (accepted from auto-coding rules) or
 ``suggestion`` (accepted from the model's suggestions). Every call here is one database
-transaction, so each click in the coding panel is saved at once. Each excerpt remembers the
+transaction, so each click in the coding panel is saved at once (memos live in
+:mod:`.memoing`). Each excerpt remembers the
 hash of the note it was cut from: a note edited after coding is reported by
 :func:`stale_codings` (which codings no longer match their text) and never silently re-aligned.
 """
@@ -21,8 +22,13 @@ from research_kit import schema
 from research_kit.errors import CodingError, DocumentChangedError
 from research_kit.interviews.codebook import Codebook
 from research_kit.interviews.codebook_edits import sync_codes
+from research_kit.interviews.memoing import (  # noqa: F401  (re-exported: older imports)
+    add_memo,
+    memos,
+    update_memo,
+)
 from research_kit.interviews.segments import SEGMENT_COLUMNS, segment
-from research_kit.schema import CODING_ORIGINS, MEMO_TARGETS
+from research_kit.schema import CODING_ORIGINS
 from research_kit.staging import write_together
 from research_kit.store import coder_id, insert_or_get, utcnow
 
@@ -80,7 +86,8 @@ def apply_code(
     Raises
     ------
     CodingError
-        Unknown document or code, empty coder, or a span outside the text.
+        Unknown document or code, a code marked ``codable: false`` (it only groups others),
+        empty coder, or a span outside the text; nothing is written.
     DocumentChangedError
         The note changed since it was first coded.
 
@@ -156,7 +163,10 @@ def apply_codes(study: Study, frame: pd.DataFrame) -> list[int]:
     # write lock, after any committed codebook edit has reached it, so a code added by hand can
     # be applied and a code someone merged away a moment ago cannot.
     with write_together(study.store, study.folder) as (conn, _):
-        known_codes = _register_codebook(conn, study.codebook())
+        book = study.codebook()
+        known_codes = _register_codebook(conn, book)
+        # a code marked ``codable: false`` only groups others (REFI-QDA isCodable="false")
+        grouping = frozenset(code.id for code in book if not code.codable)
         hashes = _register_documents(conn, documents.values())
         coder_ids: dict[str, int] = {}
         for row in frame.itertuples(index=False):
@@ -164,7 +174,7 @@ def apply_codes(study: Study, frame: pd.DataFrame) -> list[int]:
             _check_current(document, hashes[document.id])
             start, end = _checked_span(document, int(row.start), int(row.end))
             origin = getattr(row, "origin", "manual") or "manual"
-            _check_coding(row.code_id, known_codes, origin, row.coder)
+            _check_coding(row.code_id, known_codes, grouping, origin, row.coder)
             coder = str(row.coder).strip()
             if coder not in coder_ids:
                 coder_ids[coder] = coder_id(conn, coder)
@@ -258,87 +268,6 @@ def coders(study: Study) -> pd.DataFrame:
     with study.store.read() as conn:
         rows = conn.execute(query).all()
     return pd.DataFrame(rows, columns=["coder_id", "coder", "codings"])
-
-
-# -- memos -----------------------------------------------------------------------------------------
-def add_memo(
-    study: Study,
-    text: str,
-    *,
-    on: str = "study",
-    target: str | int | None = None,
-    coder: str | None = None,
-) -> int:
-    """Write a memo on the study, a document, a code or a coding; return its id.
-
-    Parameters
-    ----------
-    text : str
-        The memo.
-    on : {"study", "document", "code", "coding"}
-        What it is about.
-    target : str or int, optional
-        The document id, code id or coding id (not needed for the study).
-    coder : str, optional
-        Who wrote it.
-    """
-    if on not in MEMO_TARGETS:
-        raise CodingError(f"a memo is on one of {', '.join(MEMO_TARGETS)}, not {on!r}")
-    if on != "study" and target is None:
-        raise CodingError(f"a memo on a {on} needs the {on}'s id as target")
-    if not str(text).strip():
-        raise CodingError("the memo is empty", hint="write something, or do not save it")
-    now = utcnow()
-    with study.store.transaction() as conn:
-        author = coder_id(conn, coder) if coder else None
-        return conn.execute(
-            schema.memos.insert().values(
-                target_kind=on,
-                target_id=str(target if target is not None else ""),
-                coder_id=author,
-                text=str(text),
-                created_at=now,
-                updated_at=now,
-            )
-        ).inserted_primary_key[0]
-
-
-def update_memo(study: Study, memo_id: int, text: str) -> None:
-    """Replace a memo's text (the old text is not kept)."""
-    with study.store.transaction() as conn:
-        updated = conn.execute(
-            schema.memos.update()
-            .where(schema.memos.c.id == int(memo_id))
-            .values(text=str(text), updated_at=utcnow())
-        ).rowcount
-    if not updated:
-        raise CodingError(f"there is no memo {memo_id}")
-
-
-def memos(study: Study, *, on: str | None = None, target: str | int | None = None) -> pd.DataFrame:
-    """Memos as a table: ``memo_id``, ``on``, ``target``, ``coder``, ``text``, times."""
-    m, k = schema.memos, schema.coders
-    query = (
-        sa.select(
-            m.c.id.label("memo_id"),
-            m.c.target_kind.label("on"),
-            m.c.target_id.label("target"),
-            k.c.name.label("coder"),
-            m.c.text,
-            m.c.created_at,
-            m.c.updated_at,
-        )
-        .select_from(m.outerjoin(k, m.c.coder_id == k.c.id))
-        .order_by(m.c.id)
-    )
-    if on is not None:
-        query = query.where(m.c.target_kind == on)
-    if target is not None:
-        query = query.where(m.c.target_id == str(target))
-    with study.store.read() as conn:
-        rows = conn.execute(query).mappings().all()
-    columns = ["memo_id", "on", "target", "coder", "text", "created_at", "updated_at"]
-    return pd.DataFrame(rows, columns=columns)
 
 
 # -- changed notes ---------------------------------------------------------------------------------
@@ -523,11 +452,19 @@ def _checked_span(document: Document, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _check_coding(code_id: str, known: frozenset[str], origin: str, coder: object) -> None:
+def _check_coding(
+    code_id: str, known: frozenset[str], grouping: frozenset[str], origin: str, coder: object
+) -> None:
     if code_id not in known:
         raise CodingError(
             f"code {code_id!r} is not in the codebook",
             hint="add it to codebook.yml first, or use an existing code id",
+        )
+    if code_id in grouping:
+        raise CodingError(
+            f"code {code_id!r} is marked 'codable: false' in the codebook: it only groups "
+            "other codes and cannot be applied to text",
+            hint="apply one of the codes under it, or remove 'codable: false' from codebook.yml",
         )
     if origin not in CODING_ORIGINS:
         raise CodingError(f"origin must be one of {', '.join(CODING_ORIGINS)}, not {origin!r}")

@@ -1,11 +1,13 @@
 """Exports of coded interviews: quotes, a 0/1 code matrix and the codebook, safe to open anywhere.
 
-Tables go to CSV or Excel by the file's suffix. Every text cell passes through
+Tables go to CSV or Excel by the file's suffix. In CSV every text cell passes through
 :func:`research_kit.privacy.safe_for_spreadsheet` (a cell that starts like a formula gets a
-leading apostrophe, so a quote such as ``=HYPERLINK(…)`` stays text), CSV is written as UTF-8
-with a byte-order mark so Excel shows accents right, and numbers stay numbers. The codebook is
-also written as a Markdown table (pipes, backslashes, ``<`` and line breaks escaped) ready to
-paste into a report or turn into a PDF, or as an HTML table with every text escaped.
+leading apostrophe, so a quote such as ``=HYPERLINK(…)`` stays text) and the file is UTF-8 with
+a byte-order mark so Excel shows accents right; in Excel
+(:func:`research_kit.privacy.write_xlsx`) quotes and memos are the exact text, in text cells
+that never run. Numbers stay numbers. The codebook is also written as a Markdown table (pipes,
+backslashes, ``<`` and line breaks escaped) ready to paste into a report or turn into a PDF, or
+as an HTML table with every text escaped.
 
 Quotes carry the participants' attributes: check who will read an export before sharing it.
 """
@@ -22,8 +24,9 @@ import pandas as pd
 from research_kit.deprecation import deprecated_call
 from research_kit.errors import InputError, check_choice
 from research_kit.interviews._coded_tables import coding_tables
+from research_kit.interviews.memoing import memos
 from research_kit.interviews.quotations import quotes
-from research_kit.privacy import safe_for_spreadsheet
+from research_kit.privacy import safe_for_spreadsheet, write_xlsx
 
 if TYPE_CHECKING:
     from research_kit.study import Study
@@ -32,8 +35,6 @@ TABLE_SUFFIXES = (".csv", ".xlsx")
 CODEBOOK_SUFFIXES = (".md", ".markdown", ".html", ".csv", ".xlsx")
 CODEBOOK_COLUMNS = ("theme", "code", "definition", "include", "exclude", "example")
 _EXCERPT_COLUMNS = ["document_id", "start", "end", "text"]
-# Control characters XML 1.0 (and so .xlsx) cannot hold; tab, CR and LF are allowed.
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ENTITY = re.compile(r"&(?=#?\w+;)")
 
 
@@ -71,6 +72,44 @@ def export_quotes(study: Study, path: Path | str, **filters: Any) -> Path:
     """
     path = _check_suffix(path, TABLE_SUFFIXES, "quotes")
     return _write_table(quotes(study, **filters), path, sheet="quotes")
+
+
+def export_memos(study: Study, path: Path | str, **filters: Any) -> Path:
+    """Write memos (see :func:`research_kit.interviews.memos`) to CSV or Excel, formula-safe.
+
+    Parameters
+    ----------
+    study : Study
+    path : Path or str
+        The file to write; ``.csv`` or ``.xlsx`` (where each memo is its exact text).
+    **filters
+        Passed to :func:`research_kit.interviews.memos` (``on``, ``target``, ``coder``,
+        ``search``).
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Examples
+    --------
+    >>> import shutil, tempfile, pathlib
+    >>> from research_kit import open_study
+    >>> from research_kit.interviews import add_memo
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "s"
+    >>> _ = shutil.copytree("interview_data", folder, ignore=shutil.ignore_patterns("study.db*"))
+    >>> study = open_study(folder)
+    >>> _ = add_memo(study, "- check the fee table", on="code", target="cost_of_delay")
+    >>> written = export_memos(study, folder / "memos.xlsx")
+    >>> pd.read_excel(written)["text"].tolist()
+    ['- check the fee table']
+    >>> study.close()
+    """
+    path = _check_suffix(path, TABLE_SUFFIXES, "memos")
+    table = memos(study, **filters)
+    for column in ("created_at", "updated_at"):
+        table[column] = pd.to_datetime(table[column], utc=True)
+    return _write_table(table, path, sheet="memos")
 
 
 # -- code matrix -----------------------------------------------------------------------------------
@@ -355,19 +394,4 @@ def _write_table(frame: pd.DataFrame, path: Path, *, sheet: str) -> Path:
         safe = safe_for_spreadsheet(frame)
         safe.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
         return path
-    # Drop what .xlsx cannot hold before neutralising, so nothing formula-like is uncovered.
-    cleaned = frame.copy()
-    for position in range(cleaned.shape[1]):
-        column = cleaned.iloc[:, position]
-        if not pd.api.types.is_numeric_dtype(column):
-            cleaned.isetitem(position, column.astype(object).map(_xlsx_text, na_action="ignore"))
-    cleaned.columns = [_xlsx_text(column) for column in cleaned.columns]
-    safe = safe_for_spreadsheet(cleaned)
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        safe.to_excel(writer, sheet_name=sheet, index=False, freeze_panes=(1, 0))
-    return path
-
-
-def _xlsx_text(value: Any) -> Any:
-    """Drop control characters an .xlsx file cannot hold (they would abort the write)."""
-    return _XML_ILLEGAL.sub("", value) if isinstance(value, str) else value
+    return write_xlsx(frame, path, sheet=sheet)

@@ -13,8 +13,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from research_kit.errors import CodingError, did_you_mean
-from research_kit.interviews._coded_tables import attribute_columns, coding_tables, is_missing
+from research_kit.interviews._coded_tables import (
+    attribute_columns,
+    coding_tables,
+    matches_where,
+    resolve_codes,
+)
 
 if TYPE_CHECKING:
     from research_kit.study import Study
@@ -79,20 +83,12 @@ def quotes(
     coded, codes, documents = coding_tables(study, coder=coder)
     attributes = [c for c in attribute_columns(documents) if c != "participant"]
     if code is not None:
-        wanted = _resolve_codes(code, codes, study, kind="code")
+        wanted = resolve_codes(code, codes, study, kind="code")
         coded = coded[coded["code_id"].isin(wanted)]
     if theme is not None:
-        wanted = _resolve_codes(theme, codes[codes["code_id"] == codes["theme_id"]], study, "theme")
+        wanted = resolve_codes(theme, codes[codes["code_id"] == codes["theme_id"]], study, "theme")
         coded = coded[coded["theme_id"].isin(wanted)]
-    for attribute, accepted in (where or {}).items():
-        if attribute not in documents.columns:
-            known = attribute_columns(documents)
-            raise CodingError(
-                f"no note has the attribute {attribute!r}{did_you_mean(attribute, known)}",
-                path=study.settings.notes,
-                hint=f"filter on one of: {', '.join(known)}",
-            )
-        coded = coded[coded[attribute].map(_matcher(accepted)).astype(bool)]
+    coded = coded[matches_where(coded, documents, where, study)]
     group = ["excerpt_id", "code_id"]
     coded = coded.sort_values(["document_id", "start", "end", "order", "coder"], kind="stable")
     coders = coded.groupby(group, sort=False)["coder"].agg(lambda names: ", ".join(names.unique()))
@@ -103,39 +99,6 @@ def quotes(
     columns += ["coders", "text", "start", "end"]
     table = table[columns].reset_index(drop=True)
     return table if limit is None else table.head(limit)
-
-
-def _matcher(accepted: Any):
-    if isinstance(accepted, (list, tuple, set, frozenset)):
-        wanted = {_normalise(value) for value in accepted}
-    else:
-        wanted = {_normalise(accepted)}
-    return lambda value: not is_missing(value) and _normalise(value) in wanted
-
-
-def _normalise(value: Any) -> str:
-    return str(value).strip().casefold()
-
-
-def _resolve_codes(
-    names: str | Iterable[str], codes: pd.DataFrame, study: Study, kind: str
-) -> set[str]:
-    by_id = set(codes["code_id"])
-    pairs = zip(codes["code_id"], codes["code"], strict=True)
-    by_name = {_normalise(name): code_id for code_id, name in pairs}
-    found = set()
-    for name in [names] if isinstance(names, str) else list(names):
-        if name in by_id:
-            found.add(name)
-        elif _normalise(name) in by_name:
-            found.add(by_name[_normalise(name)])
-        else:
-            raise CodingError(
-                f"the codebook has no {kind} {name!r}{did_you_mean(name, sorted(by_id))}",
-                path=study.settings.codebook,
-                hint=f"use a {kind} id or name from study.codebook().to_frame()",
-            )
-    return found
 
 
 def theme_summary(study: Study, *, coder: str | None = None) -> pd.DataFrame:

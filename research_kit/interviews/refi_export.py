@@ -12,20 +12,28 @@ folder's name and each object's id, so exporting again gives the same GUIDs.
 
 from __future__ import annotations
 
-import math
 import os
-import re
 import uuid
 import zipfile
-from datetime import UTC, date, datetime
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import sqlalchemy as sa
 from lxml import etree
 
 from research_kit import schema
+from research_kit.interviews._qdpx_export_records import (
+    case_elements,
+    media_elements,
+    set_elements,
+    timestamp,
+    typed_like,
+    variable_kinds,
+    variable_value_elements,
+)
+from research_kit.interviews.cases import case_records
 from research_kit.interviews.codebook import Code, Codebook
 from research_kit.interviews.documents import Document, read_notes
 from research_kit.interviews.refi_model import (
@@ -35,14 +43,16 @@ from research_kit.interviews.refi_model import (
     PROJECT_NS,
     QdpxError,
     local_name,
+    tag,
+    xml_safe,
 )
+from research_kit.interviews.refi_records import read_code_sets, read_media_sources
 from research_kit.version import __version__
 
 if TYPE_CHECKING:
     from research_kit.study import Study
 
 _GUID_NAMESPACE = uuid.UUID("6f1d1c9e-5b0a-5d2e-9a77-3c1f0e2b7d41")
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -84,10 +94,10 @@ def export_qdpx(study: Study, path: Path | str) -> Path:
     """
     path = Path(path)
     _require_folder(path)
-    root, sources = _project_element(study)
+    root, sources, files = _project_element(study)
     members = {"project.qde": _xml_bytes(root)}
     members |= {f"sources/{guid}.txt": text.encode("utf-8") for guid, text in sources.items()}
-    _write_zip(path, members)
+    _write_zip(path, members | files)
     return path
 
 
@@ -115,11 +125,24 @@ def export_qdc(study: Study, path: Path | str) -> Path:
             path=book.path,
             hint="add codes to codebook.yml first",
         )
-    root = etree.Element(_tag("CodeBook", CODEBOOK_NS), nsmap={None: CODEBOOK_NS})
+    root = etree.Element(tag("CodeBook", CODEBOOK_NS), nsmap={None: CODEBOOK_NS})
     root.set("origin", _origin())
-    codes = etree.SubElement(root, _tag("Codes", CODEBOOK_NS))
+    codes = etree.SubElement(root, tag("Codes", CODEBOOK_NS))
     guids = _Guids(study.folder.name)
     _code_elements(codes, book, guids, CODEBOOK_NS, {})
+    code_sets = [
+        code_set for code_set in read_code_sets(study) if set(code_set.codes) & set(book.codes)
+    ]
+    if code_sets:
+        set_elements(
+            etree.SubElement(root, tag("Sets", CODEBOOK_NS)),
+            code_sets,
+            guids,
+            set(book.codes),
+            set(),
+            member_code=lambda guid: {"guid": guid},
+            namespace_tag=lambda name: tag(name, CODEBOOK_NS),
+        )
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_bytes(_xml_bytes(root))
     os.replace(temporary, path)
@@ -127,8 +150,8 @@ def export_qdc(study: Study, path: Path | str) -> Path:
 
 
 # -- export machinery ----------------------------------------------------------------------------
-def _project_element(study: Study) -> tuple[etree._Element, dict[str, str]]:
-    """Build ``project.qde`` and the source texts (by GUID) for the study."""
+def _project_element(study: Study) -> tuple[etree._Element, dict[str, str], dict[str, bytes]]:
+    """Build ``project.qde``, the source texts (by GUID) and the media files (by member)."""
     from research_kit.interviews.coding import coders, codings, memos
 
     guids = _Guids(study.folder.name)
@@ -136,41 +159,53 @@ def _project_element(study: Study) -> tuple[etree._Element, dict[str, str]]:
     coded = codings(study)
     documents = _export_documents(study, coded)
     notes = memos(study)
-    people = sorted(set(coders(study)["coder"]) | set(notes["coder"].dropna()))
+    media = read_media_sources(study)
+    known = variable_kinds([d.attributes for d in documents] + [m.attributes for m in media])
+    cases = [  # every case of cases(study), stored or named by participant
+        replace(case, attributes=typed_like(case.attributes, known)) for case in case_records(study)
+    ]
+    media_coders = {coder for m in media for s in m.selections for _, coder in s.codes}
+    people = sorted(set(coders(study)["coder"]) | set(notes["coder"].dropna()) | media_coders)
 
-    root = etree.Element(_tag("Project"), nsmap={None: PROJECT_NS})
-    root.set("name", _xml_safe(study.name) or study.folder.name)
+    root = etree.Element(tag("Project"), nsmap={None: PROJECT_NS})
+    root.set("name", xml_safe(study.name) or study.folder.name)
     root.set("origin", _origin())
     if people:
-        users = etree.SubElement(root, _tag("Users"))
+        users = etree.SubElement(root, tag("Users"))
         for person in people:
-            etree.SubElement(
-                users, _tag("User"), guid=guids("user", person), name=_xml_safe(person)
-            )
+            etree.SubElement(users, tag("User"), guid=guids("user", person), name=xml_safe(person))
 
     code_notes: dict[str, etree._Element] = {}
     all_codes = _codes_with_orphans(study, book, set(coded["code_id"]))
     if len(all_codes):
-        codes = etree.SubElement(etree.SubElement(root, _tag("CodeBook")), _tag("Codes"))
+        codes = etree.SubElement(etree.SubElement(root, tag("CodeBook")), tag("Codes"))
         _code_elements(codes, all_codes, guids, PROJECT_NS, code_notes)
 
-    variables = _variables(documents)
+    variables = variable_kinds(
+        [d.attributes for d in documents]
+        + [c.attributes for c in cases]
+        + [m.attributes for m in media]
+    )
     if variables:
-        holder = etree.SubElement(root, _tag("Variables"))
+        holder = etree.SubElement(root, tag("Variables"))
         for name, kind in variables.items():
             etree.SubElement(
                 holder,
-                _tag("Variable"),
+                tag("Variable"),
                 guid=guids("variable", name),
-                name=_xml_safe(name),
+                name=xml_safe(name),
                 typeOfVariable=kind,
             )
 
+    exported = {("document", d.id) for d in documents} | {("media", m.id) for m in media}
+    case_elements(root, cases, variables, guids, exported)
+
     sources: dict[str, str] = {}
+    files: dict[str, bytes] = {}
     source_elements: dict[str, etree._Element] = {}
     coding_elements: dict[str, etree._Element] = {}
-    if documents:
-        holder = etree.SubElement(root, _tag("Sources"))
+    if documents or media:
+        holder = etree.SubElement(root, tag("Sources"))
         by_document: dict[str, dict[tuple[int, int], list]] = {}
         for row in coded.itertuples(index=False):
             spans = by_document.setdefault(row.document_id, {})
@@ -180,18 +215,24 @@ def _project_element(study: Study) -> tuple[etree._Element, dict[str, str]]:
             sources[guid] = document.text
             element = etree.SubElement(
                 holder,
-                _tag("TextSource"),
+                tag("TextSource"),
                 guid=guid,
-                name=_xml_safe(document.id),
+                name=xml_safe(document.id),
                 plainTextPath=f"internal://{guid}.txt",
             )
             source_elements[document.id] = element
             spans = by_document.get(document.id, {})
             _selection_elements(element, document, spans, guids, coding_elements)
-            _variable_values(element, document, variables, guids)
+            variable_value_elements(element, document.attributes, variables, guids)
+        files = media_elements(holder, media, study.folder, variables, guids, set(all_codes.codes))
 
+    code_sets = read_code_sets(study)
+    if code_sets:
+        sets = etree.SubElement(root, tag("Sets"))
+        exported |= {("memo", str(memo_id)) for memo_id in notes["memo_id"]}
+        set_elements(sets, code_sets, guids, set(all_codes.codes), exported)
     _note_elements(root, notes, guids, code_notes, source_elements, coding_elements)
-    return root, sources
+    return root, sources, files
 
 
 def _export_documents(study: Study, coded: pd.DataFrame) -> list[Document]:
@@ -241,16 +282,16 @@ def _code_elements(holder, book: Codebook, guids, namespace: str, note_holders: 
         parent = elements[code.parent] if depth else holder
         element = etree.SubElement(
             parent,
-            _tag("Code", namespace),
+            tag("Code", namespace),
             guid=guids("code", code.id),
-            name=_xml_safe(code.name),
-            isCodable="true",
+            name=xml_safe(code.name),
+            isCodable="true" if code.codable else "false",
         )
         if code.colour and HEX_COLOUR.match(code.colour):
             element.set("color", code.colour)
         description = _description(code)
         if description:
-            etree.SubElement(element, _tag("Description", namespace)).text = _xml_safe(description)
+            etree.SubElement(element, tag("Description", namespace)).text = xml_safe(description)
         elements[code.id] = note_holders[code.id] = element
 
 
@@ -284,9 +325,9 @@ def _selection_elements(source, document, spans, guids, coding_elements) -> None
         excerpt = " ".join(document.text[start:end].split())
         selection = etree.SubElement(
             source,
-            _tag("PlainTextSelection"),
+            tag("PlainTextSelection"),
             guid=guids("selection", key),
-            name=_xml_safe(excerpt[:60]),
+            name=xml_safe(excerpt[:60]),
             startPosition=str(start),
             endPosition=str(end),
         )
@@ -294,80 +335,34 @@ def _selection_elements(source, document, spans, guids, coding_elements) -> None
         for row in rows:
             coding = etree.SubElement(
                 selection,
-                _tag("Coding"),
+                tag("Coding"),
                 guid=guids("coding", f"{key}:{row.code_id}:{row.coder}"),
                 creatingUser=guids("user", row.coder),
             )
-            stamp = _timestamp(row.created_at)
+            stamp = timestamp(row.created_at)
             if stamp:
                 coding.set("creationDateTime", stamp)
-            etree.SubElement(coding, _tag("CodeRef"), targetGUID=guids("code", row.code_id))
+            etree.SubElement(coding, tag("CodeRef"), targetGUID=guids("code", row.code_id))
             coding_elements[str(row.coding_id)] = coding
-
-
-def _variables(documents: list[Document]) -> dict[str, str]:
-    """Attribute name → REFI variable type (one type per attribute; Text when they differ)."""
-    kinds: dict[str, set[str]] = {}
-    for document in documents:
-        for name, value in document.attributes.items():
-            if value is not None and value != "":
-                kinds.setdefault(name, set()).add(_variable_type(value))
-    return {name: found.pop() if len(found) == 1 else "Text" for name, found in kinds.items()}
-
-
-def _variable_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "Boolean"
-    if isinstance(value, int):
-        return "Integer"
-    if isinstance(value, float):
-        return "Float" if math.isfinite(value) and "e" not in repr(value) else "Text"
-    if isinstance(value, datetime):
-        return "DateTime"
-    if isinstance(value, date):
-        return "Date"
-    return "Text"
-
-
-def _variable_values(source, document, variables, guids) -> None:
-    for name, value in document.attributes.items():
-        if value is None or value == "" or name not in variables:
-            continue
-        holder = etree.SubElement(source, _tag("VariableValue"))
-        etree.SubElement(holder, _tag("VariableRef"), targetGUID=guids("variable", name))
-        kind = variables[name]
-        etree.SubElement(holder, _tag(f"{kind}Value")).text = _variable_text(value, kind)
-
-
-def _variable_text(value: Any, kind: str) -> str:
-    if kind == "Boolean":
-        return "true" if value else "false"
-    if kind == "DateTime":
-        return _timestamp(value) or str(value)
-    if kind in ("Date", "Integer", "Float"):
-        return value.isoformat() if isinstance(value, date) else repr(value)
-    if isinstance(value, list):
-        return _xml_safe(", ".join(str(item) for item in value))
-    return _xml_safe(value.isoformat() if isinstance(value, date) else str(value))
 
 
 def _note_elements(root, notes, guids, code_holders, source_holders, coding_holders) -> None:
     """Memos → Notes, each referenced from what it is about (the project when nothing else)."""
     if notes.empty:
         return
-    holder = etree.Element(_tag("Notes"))
+    holder = etree.Element(tag("Notes"))
     project_refs = []
     targets = {"code": code_holders, "document": source_holders, "coding": coding_holders}
     for memo in notes.itertuples(index=False):
         guid = guids("memo", memo.memo_id)
-        text = _xml_safe(memo.text)
-        note = etree.SubElement(holder, _tag("Note"), guid=guid, name=text.split("\n")[0][:60])
+        text = xml_safe(memo.text)
+        note = etree.SubElement(holder, tag("Note"), guid=guid, name=text.split("\n")[0][:60])
         if isinstance(memo.coder, str):
             note.set("creatingUser", guids("user", memo.coder))
-        stamp = _timestamp(memo.created_at)
+        stamp = timestamp(memo.created_at)
         if stamp:
             note.set("creationDateTime", stamp)
-        etree.SubElement(note, _tag("PlainTextContent")).text = text
+        etree.SubElement(note, tag("PlainTextContent")).text = text
         owner = targets.get(memo.on, {}).get(str(memo.target))
         if owner is None:
             project_refs.append(guid)
@@ -387,12 +382,12 @@ def _note_elements(root, notes, guids, code_holders, source_holders, coding_hold
     else:
         anchor.addprevious(holder)
     for guid in project_refs:
-        etree.SubElement(root, _tag("NoteRef"), targetGUID=guid)
+        etree.SubElement(root, tag("NoteRef"), targetGUID=guid)
 
 
 def _insert_note_ref(owner: etree._Element, guid: str) -> None:
     """Put a NoteRef where the owner's schema sequence allows it."""
-    ref = etree.Element(_tag("NoteRef"), targetGUID=guid)
+    ref = etree.Element(tag("NoteRef"), targetGUID=guid)
     after = {"Code": ("Code",), "TextSource": ("VariableValue",), "Coding": ()}[local_name(owner)]
     for child in owner:
         if local_name(child) in after:
@@ -440,24 +435,6 @@ def _xml_bytes(root: etree._Element) -> bytes:
 
 def _origin() -> str:
     return f"research_kit {__version__}"
-
-
-def _tag(name: str, namespace: str = PROJECT_NS) -> str:
-    return f"{{{namespace}}}{name}"
-
-
-def _xml_safe(value: object) -> str:
-    return _NOT_XML.sub("", str(value))
-
-
-def _timestamp(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
-        return None
-    if not isinstance(value, datetime):
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 __all__ = ["export_qdc", "export_qdpx"]

@@ -6,8 +6,9 @@ codebook (users import them from :mod:`research_kit.interviews`; the writing dir
 the zip safely, parse the XML with DTDs and entities refused: :mod:`._qdpx_archive`; read every
 text source and check every selection and coding against it: :mod:`._qdpx_project`), plan
 (merge the codes into the codebook, choose a new note file per source and check it reads back
-as exactly the source's text, resolve users to coders and Notes to memo targets:
-:mod:`._qdpx_plan`), and apply, here (write the note files and the codebook, then the database
+as exactly the source's text, resolve users to coders and Notes to memo targets, and Sets,
+Cases and picture, audio, video and PDF sources (read by :mod:`._qdpx_records`) to the study's
+ids: :mod:`._qdpx_plan`), and apply, here (write the note files and the codebook, then the database
 rows, in one transaction; remove the notes and restore the codebook if anything fails). What
 an import brought in comes back as a :class:`QdpxImport`.
 """
@@ -31,10 +32,18 @@ from research_kit.interviews._qdpx_plan import (
     with_codebook_file,
 )
 from research_kit.interviews._qdpx_project import read_codes, read_project
+from research_kit.interviews._qdpx_records import read_extras, read_sets
 from research_kit.interviews.codebook import Codebook
 from research_kit.interviews.codebook_edits import codebook_to_yaml, edit_codebook, sync_codes
 from research_kit.interviews.documents import read_note
 from research_kit.interviews.refi_model import MISSING_SOURCES, QdpxError, first_child, local_name
+from research_kit.interviews.refi_records import (
+    CodeSet,
+    insert_case,
+    insert_code_set,
+    insert_media_source,
+    stored_code_sets,
+)
 from research_kit.staging import StagedFiles, write_together
 from research_kit.store import coder_id, utcnow
 
@@ -51,10 +60,10 @@ class QdpxImport:
     Attributes
     ----------
     sources : int
-        Text sources imported, each as a new note.
+        Text sources imported, each as a new note (PDFs with a text layer among them).
     skipped_sources : int
-        Sources not imported: pictures, PDF, audio, video, blank texts without selections, and
-        (with ``missing_sources="skip"``) texts missing from the archive.
+        Text sources (transcripts among them) not imported: blank texts without selections,
+        and (with ``missing_sources="skip"``) texts missing from the archive.
     codes : int
         Codes in the archive's codebook.
     new_codes : int
@@ -69,6 +78,13 @@ class QdpxImport:
         Memos made from the archive's Notes and descriptions.
     documents : tuple of str
         The ids of the new notes, in the archive's order.
+    media_sources : int
+        Picture, audio, video and PDF (without a text layer) sources kept as references (see
+        :func:`~research_kit.interviews.refi_records.read_media_sources`).
+    sets : int
+        Sets (groups of codes and sources) stored.
+    cases : int
+        Cases stored, with their attributes and sources.
 
     Examples
     --------
@@ -88,6 +104,9 @@ class QdpxImport:
     users: int
     memos: int
     documents: tuple[str, ...]
+    media_sources: int = 0
+    sets: int = 0
+    cases: int = 0
 
     def counts(self) -> dict[str, int]:
         """Every count by name, in the order of the attributes (``documents`` left out)."""
@@ -135,7 +154,9 @@ def read_qdc(path: Path | str) -> Codebook:
 def import_qdc(study: Study, path: Path | str) -> int:
     """Merge a REFI-QDA codebook into the study's codebook; return how many codes were added.
 
-    A code whose name the study already has keeps the study's id, place and colour.
+    A code whose name the study already has keeps the study's id, place and colour. The
+    codebook's Sets are stored as sets of those codes
+    (:func:`~research_kit.interviews.refi_records.read_code_sets`).
     """
     path = Path(path)
     data = read_capped(path)
@@ -144,11 +165,20 @@ def import_qdc(study: Study, path: Path | str) -> int:
     if codes_element is None:
         raise QdpxError("has no Codes element", path=path, hint="is this a REFI-QDA codebook?")
     incoming = list(read_codes(codes_element, None, path))
+    found_sets = read_sets(root, path)
 
     def change(book: Codebook, conn) -> tuple[int, Codebook]:
         book = with_codebook_file(study, book)
-        merged, _, added = merge_codes(book, incoming)
+        merged, code_ids, added = merge_codes(book, incoming)
         check_merged_codebook(merged)
+        now = utcnow()
+        # importing the same codebook again adds no codes, and no second copy of its sets
+        stored = {(s.name, s.description, s.codes) for s in stored_code_sets(conn)}
+        for found in found_sets:
+            members = tuple(sorted({code_ids[g] for g in found.members if g in code_ids}))
+            if (found.name, found.description, members) not in stored:
+                insert_code_set(conn, CodeSet(found.name, found.description, members), now)
+                stored.add((found.name, found.description, members))
         return added, merged if added else book
 
     return edit_codebook(study, change)
@@ -169,9 +199,19 @@ def import_qdpx(
     that text; the codes are merged into the codebook (a code whose name the study already has
     keeps its id, place and colour; new codes keep their colour and description); users become
     coders; every coding is stored on its excerpt; Notes become memos on the study, a note, a
-    code or a coding. Picture, PDF, audio and video sources are not imported (counted in
-    ``skipped_sources``), nor are text sources whose text is blank and that have no selections
-    (NVivo exports an empty text file for sources it keeps only as .docx). A source's
+    code or a coding. A PDF source whose file has a text layer that its every selection covers
+    becomes a note too, its selections mapped to offsets in that text, and so does each
+    transcript of an audio or video source (its selections placed by their sync points);
+    picture, audio, video and the other PDF sources are kept as references (their files
+    under ``media/``, their coded regions with their codes:
+    :func:`~research_kit.interviews.refi_records.read_media_sources`) and exported back.
+    Sets become stored sets of codes, notes and media
+    (:func:`~research_kit.interviews.refi_records.read_code_sets`), Cases stored cases with
+    their attributes and sources (:func:`~research_kit.interviews.refi_records.read_cases`);
+    a note a Case holds belongs to that case in :func:`~research_kit.interviews.cases.cases`
+    whatever its ``participant`` attribute says (nothing is written into the note for it).
+    Text sources whose text is blank and that have no selections are not imported (NVivo
+    exports an empty text file for sources it keeps only as .docx). A source's
     variables (VariableValues on it or on a Case that refers to it) become the note's front
     matter; an attribute of type ``id`` that the study requires (``participant``) defaults to
     the note's id; other required attributes are left for ``research-kit check`` to report.
@@ -240,12 +280,15 @@ def import_qdpx(
                 hint="export the project again as REFI-QDA (.qdpx) from your QDA program",
             )
         project = read_project(root, archive, missing_sources, crlf_as_one)
+        extras = read_extras(root, archive, project, missing_sources, crlf_as_one)
+        project.sources.extend(extras.text_sources)
+        project.skipped_sources += extras.skipped_transcripts
         # Planned and written under the study's write lock: the codebook and the notes folder
         # are read as they are at that instant, and the notes, the codebook and the database
         # rows land together or not at all (a killed import leaves nothing behind).
         with write_together(study.store, study.folder) as (conn, files):
-            plan = plan_import(study, project, archive, coder_prefix, conn)
-            _apply_import(study, plan, conn, files)
+            plan = plan_import(study, project, extras, archive, coder_prefix, conn)
+            _apply_import(study, plan, archive, conn, files)
     return _summary(plan)
 
 
@@ -260,10 +303,13 @@ def _summary(plan: Plan) -> QdpxImport:
         users=len(set(plan.coders.values())),
         memos=len(plan.memos),
         documents=tuple(document_id for _, document_id, _, _ in plan.notes),
+        media_sources=len(plan.media),
+        sets=len(plan.sets),
+        cases=len(plan.cases),
     )
 
 
-def _apply_import(study: Study, plan: Plan, conn, files: StagedFiles) -> None:
+def _apply_import(study: Study, plan: Plan, archive: Archive, conn, files: StagedFiles) -> None:
     """Stage the notes and the codebook and insert the database rows, in one transaction."""
     documents = {}
     for source, document_id, target, data in plan.notes:
@@ -282,7 +328,16 @@ def _apply_import(study: Study, plan: Plan, conn, files: StagedFiles) -> None:
         conn.execute(schema.documents.insert().values(**schema.document_row(document, now)))
     coder_ids = {name: coder_id(conn, name) for name in sorted(set(plan.coders.values()))}
     keys = _insert_codings(conn, plan, documents, coder_ids, now)
-    _insert_memos(conn, plan, keys, coder_ids, now)
+    memo_ids = _insert_memos(conn, plan, keys, coder_ids, now)
+    for media, member in plan.media:
+        if media.path is not None and member is not None:
+            files.put(study.folder / media.path, archive.read(member))
+        insert_media_source(conn, media, now)
+    for code_set in plan.sets:
+        notes = tuple(str(i) for guid in code_set.memos for i in memo_ids.get(guid, ()))
+        insert_code_set(conn, replace(code_set, memos=notes), now)
+    for case in plan.cases:
+        insert_case(conn, case, now)
 
 
 def _insert_codings(conn, plan: Plan, documents, coder_ids, now) -> dict[tuple, int]:
@@ -340,9 +395,12 @@ def _insert_codings(conn, plan: Plan, documents, coder_ids, now) -> dict[tuple, 
     return {key: ids[(excerpt_ids[key[:3]], key[3], coder_ids[key[4]])] for key in created}
 
 
-def _insert_memos(conn, plan: Plan, coding_ids, coder_ids, now) -> None:
+def _insert_memos(conn, plan: Plan, coding_ids, coder_ids, now) -> dict[str, list[int]]:
+    """Insert the memos; return the ids of those made from a Note that a Set holds, by GUID."""
+    in_sets = {guid for code_set in plan.sets for guid in code_set.memos}
+    ids: dict[str, list[int]] = {}
     rows = []
-    for on, target, text, author, created in plan.memos:
+    for (on, target, text, author, created), note in zip(plan.memos, plan.memo_notes, strict=True):
         if on == "coding":
             target = coding_ids[target]
         rows.append(
@@ -355,5 +413,9 @@ def _insert_memos(conn, plan: Plan, coding_ids, coder_ids, now) -> None:
                 "updated_at": created or now,
             }
         )
+        if note in in_sets:  # its id is needed: inserted on its own
+            memo_id = conn.execute(schema.memos.insert(), rows.pop()).inserted_primary_key[0]
+            ids.setdefault(note, []).append(memo_id)
     if rows:
         conn.execute(schema.memos.insert(), rows)
+    return ids

@@ -36,6 +36,7 @@ MAX_CODE_DEPTH = 250
 MISSING_SOURCES = ("error", "skip")
 #: A colour as REFI-QDA and research_kit write it: ``#rrggbb`` or ``#rgb``.
 HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 class QdpxError(InputError):
@@ -87,6 +88,28 @@ def first_child(element: etree._Element | None, name: str) -> etree._Element | N
     return found[0] if found else None
 
 
+def tag(name: str, namespace: str = PROJECT_NS) -> str:
+    """The namespaced tag of a REFI-QDA element, for writing.
+
+    Examples
+    --------
+    >>> tag("Code")
+    '{urn:QDA-XML:project:1.0}Code'
+    """
+    return f"{{{namespace}}}{name}"
+
+
+def xml_safe(value: object) -> str:
+    """``value`` as text without the characters XML 1.0 cannot hold (control characters).
+
+    Examples
+    --------
+    >>> xml_safe("bell\x07 rings")
+    'bell rings'
+    """
+    return _NOT_XML.sub("", str(value))
+
+
 __all__ = [
     "CODEBOOK_NS",
     "HEX_COLOUR",
@@ -99,4 +122,6 @@ __all__ = [
     "child_elements",
     "first_child",
     "local_name",
+    "tag",
+    "xml_safe",
 ]

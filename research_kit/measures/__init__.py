@@ -26,7 +26,13 @@ from research_kit.measures.definitions import (
     read_measures,
     validate_measures,
 )
-from research_kit.measures.describe import measure_alt_text, rule_words, verdict_words
+from research_kit.measures.describe import (
+    measure_alt_text,
+    rule_words,
+    run_chart_rules,
+    signal_sentence,
+    verdict_words,
+)
 from research_kit.measures.points import chart_summary
 from research_kit.measures.rules import RuleLengths
 from research_kit.measures.runchart import anhoej_critical_values, run_chart
@@ -82,6 +88,8 @@ __all__ = [
     "read_measures",
     "rule_words",
     "run_chart",
+    "run_chart_rules",
+    "signal_sentence",
     "status_band",
     "status_by_group",
     "study_actions",

@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from research_kit.viz import PALETTE, style
+from research_kit.viz import PALETTE, percent_axis, style
 
 __all__ = ["MARKERS", "measure_figure", "measure_small_multiples"]
 
@@ -49,6 +49,8 @@ MARKERS: dict[str, tuple[str, str, str]] = {
     "special_cause_neutral_low": ("special cause: low (neither good nor bad)", PALETTE[5], "d"),
     "long_run": ("in an unusually long run", PALETTE[1], "s"),
 }
+#: The unit of a measure whose values are shares (0 to 1): drawn and labelled as percentages.
+SHARE = "share"
 LINE_COLOUR = "#333333"
 LIMIT_COLOUR = "#555555"
 TARGET_COLOUR = PALETTE[2]
@@ -110,8 +112,16 @@ def _draw_phase_lines(ax: plt.Axes, phase: pd.DataFrame, x: pd.Series, run: bool
         ax.plot(x, limit, color=LIMIT_COLOUR, linewidth=1.1, linestyle="--", drawstyle="steps-mid")
 
 
+def _value_text(value: float, unit: str) -> str:
+    return f"{value:.0%}" if unit == SHARE else f"{value:g}"
+
+
 def _draw_target(
-    ax: plt.Axes, points: pd.DataFrame, x: pd.Series, target_range: tuple[float, float] | None
+    ax: plt.Axes,
+    points: pd.DataFrame,
+    x: pd.Series,
+    target_range: tuple[float, float] | None,
+    unit: str,
 ) -> list:
     """The target as a line, a trajectory (steps) or a band; its legend entries."""
     handles: list = []
@@ -119,7 +129,11 @@ def _draw_target(
         low, high = target_range
         ax.axhspan(low, high, color=TARGET_COLOUR, alpha=0.15, linewidth=0, zorder=0)
         handles.append(
-            Patch(color=TARGET_COLOUR, alpha=0.3, label=f"target range {low:g}–{high:g}")
+            Patch(
+                color=TARGET_COLOUR,
+                alpha=0.3,
+                label=f"target range {_value_text(low, unit)}–{_value_text(high, unit)}",
+            )
         )
     if "target" not in points.columns or points["target"].isna().all():
         return handles
@@ -127,7 +141,8 @@ def _draw_target(
     trajectory = target.dropna().nunique() > 1
     dashes = (0, (6, 2)) if trajectory else ":"
     ax.plot(x, target, color=TARGET_COLOUR, linewidth=1.6, linestyle=dashes, drawstyle="steps-post")
-    label = "target trajectory" if trajectory else f"target {target.dropna().iloc[-1]:g}"
+    last = target.dropna().iloc[-1]
+    label = "target trajectory" if trajectory else f"target {_value_text(last, unit)}"
     handles.append(
         Line2D([], [], color=TARGET_COLOUR, linewidth=1.6, linestyle=dashes, label=label)
     )
@@ -166,10 +181,16 @@ def _draw_phases(
             color=LINE_COLOUR,
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0},
         )
-    if len(starts):
-        # headroom for the labels above the highest line
-        low, high = ax.get_ylim()
-        ax.set_ylim(low, high + 0.12 * (high - low))
+
+
+def _headroom(ax: plt.Axes) -> None:
+    """Room above the highest line for the phase labels (once all panels are drawn: a fixed
+    range set on one panel of shared axes would clip the others)."""
+    if not ax.texts:
+        return
+    ax.autoscale_view()
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, high + 0.12 * (high - low))
 
 
 def _draw_points(ax: plt.Axes, points: pd.DataFrame, x: pd.Series, value: str) -> set[str]:
@@ -198,9 +219,12 @@ def _format_axes(ax: plt.Axes, x: pd.Series, unit: str) -> None:
     if pd.api.types.is_datetime64_any_dtype(x):
         # about one tick per inch, so dates never crowd in a narrow panel
         width = ax.get_position().width * ax.figure.get_figwidth()
-        locator = mdates.AutoDateLocator(minticks=2, maxticks=max(3, int(width)))
+        # three ticks at least, so two years of months get month ticks, not two year ticks
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=max(6, int(width)))
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    if unit == SHARE:
+        percent_axis(ax.yaxis)
     ax.tick_params(labelsize=SMALL_TEXT + 1)
     ax.set_xlabel("")
     ax.set_ylabel(unit, fontsize=SMALL_TEXT + 1)
@@ -234,7 +258,7 @@ def draw_measure(
     phases = points["phase"] if "phase" in points.columns else pd.Series(0, index=points.index)
     for _, rows in points.groupby(phases, sort=True):
         _draw_phase_lines(ax, rows, x[rows.index], run)
-    target_handles = _draw_target(ax, points, x, target_range)
+    target_handles = _draw_target(ax, points, x, target_range, unit)
     kinds = _draw_points(ax, points, x, value)
     _draw_phases(ax, points, x, phase_labels)
     _format_axes(ax, x, unit)
@@ -330,6 +354,7 @@ def measure_figure(
         target_range=target_range,
         phase_labels=phase_labels,
     )
+    _headroom(ax)
     ax.set_title(title, loc="left", fontweight="bold", fontsize=SMALL_TEXT + 4)
     _legend(fig, handles, columns=min(3, len(handles)))
     return fig
@@ -409,6 +434,9 @@ def measure_small_multiples(
         )
         handles.update({handle.get_label(): handle for handle in drawn})
         ax.set_title(str(group), loc="left", fontsize=SMALL_TEXT + 2)
+    # shared y axes: the headroom of the panel with the most is given to all
+    for ax in sorted(axes.flat[: len(groups)], key=lambda ax: -len(ax.texts))[:1]:
+        _headroom(ax)
     for ax in axes.flat[len(groups) :]:
         ax.remove()
     for ax in axes.flat[max(0, len(groups) - columns) : len(groups)]:

@@ -4,8 +4,9 @@
 :mod:`research_kit.measures.charts`): what kind of chart, over which periods, the latest value,
 the current phase's mean and process limits, the last special cause and the rule that found
 it, the variation verdict and, against a target, the assurance verdict — each in words a
-reader needs no SPC training for. :func:`rule_words` and :func:`verdict_words` give the same
-words to widgets and briefs.
+reader needs no SPC training for. :func:`signal_sentence` says one series in a sentence (for a
+panel beside the chart); :func:`rule_words` and :func:`verdict_words` give the same words to
+widgets and briefs.
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["RULE_WORDS", "VERDICT_WORDS", "measure_alt_text", "rule_words", "verdict_words"]
+__all__ = [
+    "RULE_WORDS",
+    "VERDICT_WORDS",
+    "measure_alt_text",
+    "rule_words",
+    "run_chart_rules",
+    "signal_sentence",
+    "verdict_words",
+]
 
 #: Each special-cause rule in words (its name in brackets, as the points' ``rule`` column
 #: says it, so a reader can look it up).
@@ -66,17 +75,25 @@ def verdict_words(verdict: str | None) -> str:
     return VERDICT_WORDS.get(verdict, str(verdict).replace("_", " "))
 
 
-def _when(period: object) -> str:
+def _when(period: object, *, short: bool = False) -> str:
     if isinstance(period, pd.Period):
         period = period.start_time
     if isinstance(period, pd.Timestamp):
-        return f"{period:%B %Y}"
+        return f"{period:%b %Y}" if short else f"{period:%B %Y}"
     return f"period {period}"
 
 
 def _number(value: float, unit: str) -> str:
+    """A value with its unit; a share (unit "share") as a percentage."""
+    if unit == "share":
+        return f"{value:.0%}"
     text = f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
     return f"{text} {unit}".strip()
+
+
+def _bare(unit: str) -> str:
+    """The unit to write after the first number of a range: none, unless it is a share's %."""
+    return unit if unit == "share" else ""
 
 
 def _chart_kind(points: pd.DataFrame) -> str:
@@ -88,22 +105,72 @@ def _chart_kind(points: pd.DataFrame) -> str:
     return "XmR chart"
 
 
-def _run_chart_sentences(points: pd.DataFrame, unit: str) -> list[str]:
+def run_chart_rules(points: pd.DataFrame) -> list[str]:
+    """The Anhøj rules that fired on a run chart: ``long_run``, ``few_crossings``, or none.
+
+    Examples
+    --------
+    >>> from research_kit.measures import run_chart
+    >>> run_chart_rules(run_chart([1.0] * 10 + list(range(10, 20))))
+    ['long_run', 'few_crossings']
+    """
     first = points.iloc[0]
-    fired = [
-        rule_words(name)
-        for name, column in (
-            ("long_run", "long_run_signal"),
-            ("few_crossings", "few_crossings_signal"),
-        )
-        if bool(first[column])
-    ]
+    columns = (("long_run", "long_run_signal"), ("few_crossings", "few_crossings_signal"))
+    return [name for name, column in columns if bool(first[column])]
+
+
+def _run_chart_sentences(points: pd.DataFrame, unit: str) -> list[str]:
+    fired = [rule_words(name) for name in run_chart_rules(points)]
     signal = (
         "Signal of change: " + " and ".join(fired) + "."
         if fired
         else "No signal of change (no rule fired): common cause variation."
     )
-    return [f"Median {_number(float(first['centre']), unit)}.", signal]
+    return [f"Median {_number(float(points['centre'].iloc[0]), unit)}.", signal]
+
+
+def signal_sentence(
+    points: pd.DataFrame,
+    *,
+    name: object = None,
+    target_range: Sequence[float] | None = None,
+    period: str = "period",
+) -> str:
+    """One series in a sentence: its latest verdict, the last rule that fired, the target.
+
+    Shorter than :func:`measure_alt_text`, for a panel beside the chart (a widget, a packet).
+
+    Examples
+    --------
+    >>> from research_kit.measures import xmr
+    >>> signal_sentence(xmr([5.0, 6, 5, 7, 6, 5, 6, 30], improvement="decrease", target=4),
+    ...                 name="Ward 1")  # doctest: +NORMALIZE_WHITESPACE
+    'Ward 1: latest point: special cause variation: a concern. The last rule that fired: a
+    point outside the process limits (rule: outside_limits), at period 8. Against the
+    target: the process will consistently miss the target unless it changes.'
+    """
+    prefix = f"{name}: " if name is not None else ""
+    if points.empty:
+        return prefix + "no values."
+    if "rule" not in points:  # a run chart
+        fired = [rule_words(rule) for rule in run_chart_rules(points)]
+        return prefix + ("signal of change: " + " and ".join(fired) if fired else "no signal.")
+    latest = points.iloc[-1]
+    flagged = points[points["rule"] != ""]
+    rule = (
+        f" The last rule that fired: {rule_words(flagged['rule'].iloc[-1])}, at "
+        f"{_when(flagged[period].iloc[-1], short=True)}."
+        if len(flagged)
+        else " No rule fired."
+    )
+    target = ""
+    if "target" in points and pd.notna(latest["target"]):
+        target = f" Against the target: {verdict_words(latest['assurance'])}."
+    elif target_range is not None:
+        low, high = target_range
+        where = "inside" if low <= float(latest["value"]) <= high else "outside"
+        target = f" The latest value is {where} the target range {low:g}–{high:g}."
+    return f"{prefix}latest point: {verdict_words(latest['variation'])}.{rule}{target}"
 
 
 def _last_signal(phase: pd.DataFrame, period: str, unit: str) -> str:
@@ -125,7 +192,7 @@ def _spc_sentences(points: pd.DataFrame, period: str, unit: str) -> list[str]:
     low, high = (float(current[name].iloc[-1]) for name in ("lower_limit", "upper_limit"))
     sentences = [
         f"Mean {_number(float(latest['mean']), unit)}{since}, with process limits "
-        f"{_number(low, '')} to {_number(high, unit)}.",
+        f"{_number(low, _bare(unit))} to {_number(high, unit)}.",
         _last_signal(current, period, unit),
         f"Latest point: {verdict_words(latest['variation'])}.",
     ]
@@ -205,7 +272,7 @@ target of 4 days: the process will consistently miss the target unless it change
         low, high = target_range
         inside = low <= float(last[value]) <= high
         sentences.append(
-            f"Target range {_number(low, '')} to {_number(high, unit)}: the latest value is "
-            f"{'inside' if inside else 'outside'} it."
+            f"Target range {_number(low, _bare(unit))} to {_number(high, unit)}: the latest "
+            f"value is {'inside' if inside else 'outside'} it."
         )
     return " ".join(sentences)

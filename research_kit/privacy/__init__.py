@@ -14,7 +14,8 @@ The one gate for what a stakeholder sees. Its parts, one concept each:
   statistical disclosure control (tau-ARGUS; FCSM Working Paper 22). Hidden cells must carry
   one label ("suppressed") wherever stakeholders see them.
 - :mod:`~research_kit.privacy.spreadsheet`: anything written to CSV or Excel goes through
-  :func:`safe_for_spreadsheet`, so no cell runs as a formula (OWASP "CSV injection").
+  :func:`safe_for_spreadsheet` (CSV) or :func:`write_xlsx` (Excel, text kept exact in text
+  cells), so no cell runs as a formula (OWASP "CSV injection").
 
 Import from here: ``from research_kit.privacy import suppress_table``.
 
@@ -32,8 +33,10 @@ from research_kit.privacy._problem import MAX_PROTECTED_CELLS
 from research_kit.privacy.gate import ANONYMOUS, IDENTIFIER_PLACEHOLDERS, StakeholderGate
 from research_kit.privacy.spreadsheet import (
     FORMULA_TRIGGERS,
+    looks_like_formula,
     neutralise_formula,
     safe_for_spreadsheet,
+    write_xlsx,
 )
 from research_kit.privacy.suppression import (
     feasible_ranges,
@@ -53,6 +56,7 @@ __all__ = [
     "MAX_PROTECTED_CELLS",
     "StakeholderGate",
     "feasible_ranges",
+    "looks_like_formula",
     "neutralise_formula",
     "protect",
     "published_cells",
@@ -60,4 +64,5 @@ __all__ = [
     "suppress_small_counts",
     "suppress_table",
     "table_ranges",
+    "write_xlsx",
 ]

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from research_kit.errors import Problem, StoreError, StudyConfigError, raise_first_error
 from research_kit.rawfiles import read_text
+from research_kit.settings.boundaries import BoundarySource, boundary_sources
 from research_kit.settings.deadlines import (
     CalendarSetting,
     Deadline,
@@ -60,6 +61,7 @@ STUDY_KEYS = (
     "deadlines",
     "calendars",
     "measures",
+    "boundaries",
 )
 
 
@@ -136,6 +138,8 @@ class StudySettings:
     calendars: dict[str, CalendarSetting] = field(default_factory=dict)
     #: The performance measures file (``measures:``, docs/measures-yml.md).
     measures: Path | None = None
+    #: Boundary files of the study's places (``boundaries:``, research_kit.places).
+    boundaries: tuple[BoundarySource, ...] = ()
 
     @property
     def path(self) -> Path:
@@ -200,6 +204,13 @@ def validate_settings(folder: Path | str) -> tuple[StudySettings, list[Problem]]
         allow_outside_paths=_allow_outside(data, path, problems),
         **_deadlines(data, path, problems),
         measures=_optional_path(folder, data.get("measures", "measures.yml")),
+        boundaries=boundary_sources(
+            _list(data, "boundaries", path, problems),
+            folder,
+            path,
+            problems,
+            line=data.line_of("boundaries"),
+        ),
     )
     problems += _timezone_problems(settings, data, path)
     if not settings.allow_outside_paths:
@@ -404,6 +415,7 @@ def _named_paths(settings: StudySettings, data: YamlMap) -> list[tuple[str, Path
         if source.population_margins is not None:
             named.append(("population_margins", source.population_margins, source.line))
     named += [("event log", log.path, log.line) for log in settings.event_logs]
+    named += [("boundaries", source.path, source.line) for source in settings.boundaries]
     location = settings.database_location
     if location.lower().startswith("sqlite"):  # a server URL is not a file of the study
         location = location.split("://", 1)[1][1:].split("?", 1)[0]

@@ -39,6 +39,7 @@ __all__ = [
     "calendar_settings",
     "deadline_settings",
     "parse_within",
+    "unknown_keys",
 ]
 
 #: Weekday names as study.yml writes them, Monday first (numpy's weekmask order).
@@ -65,7 +66,7 @@ DEADLINE_KEYS = ("name", "from", "to", "within", "calendar", "stop")
 CALENDAR_KEYS = ("weekend", "holidays")
 
 
-def _unknown_keys(
+def unknown_keys(
     entry: dict, known: tuple[str, ...], what: str, path: Path, problems: list[Problem]
 ) -> None:
     """A warning for each key the entry has but no reader uses: a misspelt 'calender:' would
@@ -211,7 +212,7 @@ def _deadline(
         return entry.line_of(key) if isinstance(entry, YamlMap) else None
 
     name = str(entry.get("name") or f"deadline {index + 1}")
-    _unknown_keys(entry, DEADLINE_KEYS, f"deadline {name!r}", path, problems)
+    unknown_keys(entry, DEADLINE_KEYS, f"deadline {name!r}", path, problems)
     missing = [key for key in ("from", "to", "within") if entry.get(key) in (None, "")]
     if missing:
         problems.append(
@@ -303,7 +304,7 @@ def calendar_settings(block: object, path: Path, problems: list[Problem], *, lin
                 )
             )
             continue
-        _unknown_keys(entry, CALENDAR_KEYS, f"calendar {name!r}", path, problems)
+        unknown_keys(entry, CALENDAR_KEYS, f"calendar {name!r}", path, problems)
         calendars[str(name)] = CalendarSetting(
             name=str(name),
             weekend=_weekend(str(name), entry, path, problems, where),

@@ -22,8 +22,12 @@ the same number of respondents (R's ``deff = "replace"``).
 from __future__ import annotations
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from research_kit.survey.design import DesignArrays
+
+#: BLAS threads for the calibration least squares (see :func:`calibration_residuals`).
+BLAS_THREADS = 1
 
 __all__ = [
     "calibration_residuals",
@@ -100,7 +104,12 @@ def calibration_residuals(influence: np.ndarray, arrays: DesignArrays) -> np.nda
     [[-1.0], [1.0], [-2.0], [2.0]]
     """
     scale = np.sqrt(arrays.start)[:, None]
-    coefficients, *_ = np.linalg.lstsq(arrays.calibration * scale, influence * scale, rcond=None)
+    # One BLAS thread: the system is tall and thin (respondents x a few margins), and threaded
+    # OpenBLAS spins on a busy machine (one call measured 330 ms with threads, 8 ms without).
+    with threadpool_limits(BLAS_THREADS, user_api="blas"):
+        coefficients, *_ = np.linalg.lstsq(
+            arrays.calibration * scale, influence * scale, rcond=None
+        )
     return influence - arrays.calibration @ coefficients
 
 

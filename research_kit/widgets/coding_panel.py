@@ -8,11 +8,22 @@ memos, and accept or reject auto-coding suggestions. Each action is one call int
 refreshes; errors a person can cause (a note edited since it was coded, a span outside the
 text) are shown in the status line instead of a traceback.
 
-A browser's text selection cannot be read portably from ipywidgets, so an excerpt is chosen
-from the note's segments (paragraphs, speaker turns or sentences), by finding a phrase, or by
-typing its start and end (code points, end exclusive). Long notes are shown one page at a time
-(pages end at paragraph breaks), so a click re-renders a page, not a two-hour transcript; the
-text above a selection further down the page is folded away, since a widget cannot scroll.
+An excerpt is selected with the mouse in the note (:class:`~research_kit.widgets.NoteView`
+reads the browser's selection; it snaps to whole words), or, from the keyboard, from the
+note's segments (paragraphs, speaker turns or sentences), by finding a phrase, or by typing its
+start and end (code points, end exclusive). Clicking a highlight chooses that coding. While
+the note has the focus, keys do the frequent things: ``1``–``9`` tick the first nine codes
+shown, ``a`` applies, ``r`` removes, ``m`` saves the memo, ``n`` finds the next match and
+``Escape`` clears the selection and the ticks.
+
+What the panel will do is never left to a tick from earlier: choosing a coding shows its codes
+without ticking them, every action clears the ticks, and a line above the tabs names what
+Apply, Remove and Save memo would touch before they are pressed. The codebook is live
+(:class:`~research_kit.widgets._panel_codebook.LiveCodebook`): reread whenever it changes,
+and edited from the panel's Codebook tab.
+
+A note longer than ``page_chars`` is shown one page at a time (pages end at paragraph breaks);
+the note view scrolls to the selection.
 
 :func:`render_document_html` is the pure function that draws the highlighted text; it makes one
 pass over the sorted coding boundaries and escapes every piece of user text. The panel's
@@ -35,32 +46,28 @@ import pandas as pd
 from research_kit.errors import CodingError, DocumentChangedError, ResearchKitError
 from research_kit.interviews.coding import (
     CODING_COLUMNS,
-    add_memo,
     apply_codes,
     codings,
-    memos,
     remove_code,
+    remove_coding,
 )
-from research_kit.interviews.segments import SEGMENT_KINDS, paragraphs, segment
+from research_kit.interviews.segments import SEGMENT_KINDS, segment
 from research_kit.store import utcnow
 from research_kit.widgets._coding_layout import CodingLayout
-from research_kit.widgets._suggestions import SUGGESTION_COLUMNS, checked_suggestions
-from research_kit.widgets.highlight import (
-    code_colours,
-    legend_html,
-    page_breaks,
-    render_document_html,
-)
+from research_kit.widgets._panel_codebook import LiveCodebook
+from research_kit.widgets._panel_input import MouseAndKeys
+from research_kit.widgets._panel_memos import MemoActions
+from research_kit.widgets._suggestions import SuggestionActions, checked_suggestions, first_words
+from research_kit.widgets.highlight import legend_html, page_breaks, render_document_html
 
 if TYPE_CHECKING:
     from research_kit.interviews.documents import Document
     from research_kit.study import Study
 
-_FOLD_AFTER_CHARS = 1_500  # fold the page above a selection further down than this
 _STATUS_COLOURS = {"ok": "#1a7f37", "info": "#444444", "error": "#b42318"}
 
 
-class CodingPanel(CodingLayout):
+class CodingPanel(CodingLayout, LiveCodebook, MemoActions, MouseAndKeys, SuggestionActions):
     """A JupyterLab panel to code a study's interview notes, for one coder.
 
     Parameters
@@ -75,8 +82,8 @@ class CodingPanel(CodingLayout):
         ``code_id``, ``confidence`` and ``origin`` (``"rule"`` or ``"suggestion"``).
     page_chars : int
         About how many characters of a note are shown at once (pages end at paragraph
-        breaks; a note up to 1.5 times this long is one page). Short pages keep the selection
-        in view, since a notebook widget cannot scroll to it.
+        breaks; a note up to 1.5 times this long is one page). The default shows a
+        two-hour transcript whole; the view scrolls to the selection.
 
     Attributes
     ----------
@@ -110,7 +117,7 @@ class CodingPanel(CodingLayout):
         coder: str,
         segment_by: str = "paragraph",
         suggestions: pd.DataFrame | None = None,
-        page_chars: int = 5_000,
+        page_chars: int = 200_000,
     ) -> None:
         if coder is None or not str(coder).strip():
             raise CodingError(
@@ -121,9 +128,7 @@ class CodingPanel(CodingLayout):
         self.study = study
         self.coder = str(coder).strip()
         self.page_chars = int(page_chars)
-        self.codebook = study.codebook()
-        self.colours = code_colours(self.codebook)
-        self.names = {code.id: code.name for code in self.codebook}
+        self._load_codebook()
         self.suggestions = checked_suggestions(suggestions)
         self.document: Document | None = None
         self.selection: tuple[int, int] | None = None
@@ -133,9 +138,9 @@ class CodingPanel(CodingLayout):
         self._codings = pd.DataFrame(columns=CODING_COLUMNS)
         self._segments = pd.DataFrame(columns=["segment", "start", "end", "text"])
         self._pages: list[tuple[int, int]] = [(0, 0)]
-        self._paragraph_starts: list[int] = []
         self._quiet_depth = 0
         self._build(study.documents(), segment_by)
+        self._run(self._browse_memos)
         if self.document_picker.options:
             self._run(lambda: self._open_document(self.document_picker.value))
 
@@ -166,8 +171,10 @@ class CodingPanel(CodingLayout):
         on_change(self.codings_here, self._coding_chosen)
         on_change(self.memo_target, self._show_memos)
         on_change(self.suggestion_list, self._suggestion_chosen)
-        for box in self.code_boxes.values():
-            on_change(box, lambda: self.memo_target.value == "code" and self._show_memos())
+        self._connect_code_boxes()
+        self._connect_codebook_tab(on_click)
+        self._connect_memo_browser(on_change, on_click)
+        self._connect_note_view()
         on_click(self.reload_button, lambda: self._open_document(self.document_picker.value))
         on_click(self.previous_page, lambda: self._turn_page(-1))
         on_click(self.next_page, lambda: self._turn_page(1))
@@ -178,13 +185,27 @@ class CodingPanel(CodingLayout):
         on_click(self.accept_button, self._accept)
         on_click(self.reject_button, self._reject)
 
+    def _connect_code_boxes(self) -> None:
+        for box in self.code_boxes.values():
+            box.observe(
+                lambda _change: self._quiet_depth or self._run(self._ticks_changed), "value"
+            )
+
+    def _ticks_changed(self) -> None:
+        if self.memo_target.value == "code":
+            self._show_memos()
+
     # -- plumbing --------------------------------------------------------------------------------
     def _run(self, action: Callable[[], None]) -> None:
-        """Run a user action; errors a person can fix go to the status line."""
+        """Run a user action on the current codebook; errors a person can fix go to the status
+        line. Afterwards the preview line says what the buttons would do now."""
         try:
+            self.follow_codebook()
             action()
         except ResearchKitError as exc:
             self._say(str(exc), "error")
+        if self.document is not None:
+            self.action_preview.value = self._preview_html()
 
     def _say(self, message: str, kind: str = "info") -> None:
         self.last_message = message
@@ -205,7 +226,6 @@ class CodingPanel(CodingLayout):
         self.document = self.study.document(document_id)
         self._text = self.document.text
         self._pages = page_breaks(self._text, self.page_chars)
-        self._paragraph_starts = [start for start, _ in paragraphs(self._text)]
         self.selection = None
         with self._quiet():
             for field in (self.start_field, self.end_field):
@@ -259,18 +279,13 @@ class CodingPanel(CodingLayout):
             self.colours,
             labels=self.names,
             window=window,
-            selection=self.selection,
             segment_starts=self._segment_starts,
-            fold_before=self._fold_for(window),
         )
+        self._mark_selection()
 
-    def _fold_for(self, window: tuple[int, int]) -> int | None:
-        """Where to fold the page so the selection shows near the top (one paragraph before)."""
-        if self.selection is None or not window[0] <= self.selection[0] < window[1]:
-            return None
-        index = bisect.bisect_right(self._paragraph_starts, self.selection[0]) - 2
-        fold = self._paragraph_starts[index] if index >= 0 else window[0]
-        return fold if fold - window[0] > _FOLD_AFTER_CHARS else None
+    def _mark_selection(self) -> None:
+        """Show the selection in the note view (the browser marks it; nothing is redrawn)."""
+        self.text_view.selection = list(self.selection) if self.selection else []
 
     def _turn_page(self, step: int) -> None:
         page = (self.page_picker.value or 0) + step
@@ -301,9 +316,13 @@ class CodingPanel(CodingLayout):
             if source != "segments":
                 self.segment_list.value = ()
             page = self._page_of(start)
-            if page != self.page_picker.value:
+            turned = page != self.page_picker.value
+            if turned:
                 self.page_picker.value = page
-        self._render_page()
+        if turned:
+            self._render_page()
+        else:
+            self._mark_selection()
         self._show_selection(keep_coding=source == "codings")
         self._show_memos()
 
@@ -340,6 +359,7 @@ class CodingPanel(CodingLayout):
             ]
             index = later[0] if later else 0
         self.select(*matches[index], source="find")
+        self._untick()
         self._say(f"Match {index + 1} of {len(matches)} for “{' '.join(words)}”.", "info")
 
     def _show_selection(self, *, keep_coding: bool = False) -> None:
@@ -375,13 +395,56 @@ class CodingPanel(CodingLayout):
 
     def _coding_chosen(self) -> None:
         coding_id = self.codings_here.value
+        if coding_id is not None:
+            row = self._codings[self._codings["coding_id"] == coding_id].iloc[0]
+            self.select(row["start"], row["end"], source="codings")
+        self._show_coding_codes()
+
+    def _show_coding_codes(self) -> None:
+        """Name the chosen coding and the codes on its span, without ticking anything."""
+        coding_id = self.codings_here.value
         if coding_id is None:
+            self.coding_codes.value = ""
             return
         row = self._codings[self._codings["coding_id"] == coding_id].iloc[0]
-        with self._quiet():
-            for code_id, box in self.code_boxes.items():
-                box.value = code_id == row["code_id"]
-        self.select(row["start"], row["end"], source="codings")
+        same = self._codings[
+            (self._codings["start"] == row["start"]) & (self._codings["end"] == row["end"])
+        ]
+        names = ", ".join(dict.fromkeys(self.names.get(c, c) for c in same["code_id"]))
+        self.coding_codes.value = (
+            f"<div><b>Chosen</b>: {html.escape(self.describe_coding(coding_id))}. Codes on this "
+            f"span: {html.escape(names)} (shown, not ticked)</div>"
+        )
+
+    def describe_coding(self, coding_id: int) -> str:
+        """A coding of the open note in words: its code, coder and first words."""
+        found = self._codings[self._codings["coding_id"] == coding_id]
+        if found.empty:
+            return f"{coding_id} (not on this note)"
+        row = found.iloc[0]
+        quote = first_words(self._text[int(row["start"]) : int(row["end"])])
+        return f"{self.names.get(row['code_id'], row['code_id'])} by {row['coder']} on “{quote}”"
+
+    def _preview_html(self) -> str:
+        """Say what Apply, Remove and Save memo would touch now, before they are pressed."""
+        lines = []
+        ticked = [self.names.get(c, c) for c, box in self.code_boxes.items() if box.value]
+        if self.selection is None:
+            lines.append("Apply and Remove: select an excerpt first.")
+        else:
+            start, end = self.selection
+            quote = f"“{first_words(self._text[start:end])}” ({start:,}–{end:,})"
+            if ticked:
+                lines.append(f"Apply will add {', '.join(ticked)} to {quote}.")
+                lines.append(f"Remove will take your {', '.join(ticked)} off exactly {quote}.")
+            else:
+                lines.append(f"Apply adds nothing until you tick codes for {quote}.")
+                if self.codings_here.value is not None:
+                    coding = self.describe_coding(self.codings_here.value)
+                    lines.append(f"Remove will delete the coding {coding}.")
+        lines.append(self.memo_destination() + ".")
+        body = "<br>".join(html.escape(line) for line in lines)
+        return f'<div class="rk-preview" style="color:#333;font-size:0.9em">{body}</div>'
 
     def _filter_codes(self) -> None:
         wanted = self.code_filter.value.strip().casefold()
@@ -461,7 +524,14 @@ class CodingPanel(CodingLayout):
         return len(ids) - len(new)
 
     def _remove(self) -> None:
+        """Remove the ticked codes from exactly the selection or, with none ticked, the coding
+        chosen under 'Codings here'."""
         start, end = self._require_selection()
+        if self.codings_here.value is not None and not any(
+            box.value for box in self.code_boxes.values()
+        ):
+            self._remove_chosen(int(self.codings_here.value))
+            return
         ticked = self._ticked()
         self._check_unchanged()
         removed = [
@@ -488,110 +558,25 @@ class CodingPanel(CodingLayout):
         names = ", ".join(self.names.get(c, c) for c in removed)
         self._say(f"Removed {names} from {self.document.id} {start:,}–{end:,}.", "ok")
 
-    # -- memos -----------------------------------------------------------------------------------
-    def _memo_target(self) -> tuple[str, str | int]:
-        kind = self.memo_target.value
-        if kind == "document":
-            return kind, self.document.id
-        if kind == "code":
-            ticked = self._ticked()
-            if len(ticked) != 1:
-                raise CodingError("a memo on a code needs exactly one ticked code")
-            return kind, ticked[0]
-        if self.codings_here.value is None:
-            raise CodingError("no coding is chosen", hint="choose one under 'Codings here'")
-        return kind, int(self.codings_here.value)
-
-    def _save_memo(self) -> None:
-        kind, target = self._memo_target()
-        memo_id = add_memo(
-            self.study, self.memo_box.value, on=kind, target=target, coder=self.coder
-        )
-        with self._quiet():
-            self.memo_box.value = ""
-        self._show_memos()
-        self._say(f"Saved memo {memo_id} on {kind} {target}.", "ok")
-
-    def _show_memos(self) -> None:
-        try:
-            kind, target = self._memo_target()
-        except CodingError as exc:
-            self.memo_view.value = f'<div style="color:#666">{html.escape(exc.message)}</div>'
-            return
-        found = memos(self.study, on=kind, target=target)
-        items = "".join(
-            f"<li><i>{html.escape(str(row.coder or '—'))}</i>: "
-            f'<span style="white-space:pre-wrap">{html.escape(str(row.text))}</span></li>'
-            for row in found.itertuples(index=False)
-        )
-        self.memo_view.value = (
-            f"<div>{len(found)} memo(s) on this {kind}</div><ul>{items}</ul>"
-            if items
-            else f'<div style="color:#666">No memo on this {kind} yet.</div>'
-        )
-
-    # -- suggestions -----------------------------------------------------------------------------
-    def _show_suggestions(self, chosen: int | None = None) -> None:
-        here = self.suggestions[self.suggestions["document_id"] == self.document.id]
-        here = here.sort_values(["start", "end"])
-        with self._quiet():
-            self.suggestion_list.options = [
-                (
-                    f"{float(row.confidence):.2f} · {self.names.get(row.code_id, row.code_id)}"
-                    f" · {row.origin} · “{_first_words(self._text[row.start : row.end])}”",
-                    int(key),
-                )
-                for key, row in zip(here.index, here.itertuples(index=False), strict=True)
-            ]
-            self.suggestion_list.value = chosen if chosen in here.index else None
-
-    def _suggestion_chosen(self) -> None:
-        key = self.suggestion_list.value
-        if key is not None:
-            row = self.suggestions.loc[key]
-            self.select(row["start"], row["end"], source="suggestions")
-
-    def _decide(self, decision: str) -> pd.Series:
-        key = self.suggestion_list.value
-        if key is None:
-            raise CodingError("no suggestion is chosen", hint="choose one in the list first")
-        row = self.suggestions.loc[key]
-        if decision == "accepted":
-            frame = pd.DataFrame([{**row[list(SUGGESTION_COLUMNS)].to_dict(), "coder": self.coder}])
-            self._save_codings(frame[["document_id", "start", "end", "code_id", "coder", "origin"]])
-        keys = list(self.suggestion_list.options)
-        position = [value for _, value in keys].index(key)
-        self.suggestions = self.suggestions.drop(index=key)
-        self._decisions.append({**row.to_dict(), "decision": decision, "coder": self.coder})
-        following = [value for _, value in keys[position + 1 :]]
+    def _remove_chosen(self, coding_id: int) -> None:
+        row = self._codings[self._codings["coding_id"] == coding_id].iloc[0]
+        if row["coder"] != self.coder:
+            raise CodingError(
+                f"that coding is {row['coder']}'s, not yours; nothing removed",
+                hint="each coder removes only their own codings",
+            )
+        description = self.describe_coding(coding_id)
+        self._check_unchanged()
+        remove_coding(self.study, coding_id)
+        self._codings = self._codings[self._codings["coding_id"] != coding_id]
+        self._codings = self._codings.reset_index(drop=True)
         self._refresh_views()
-        self._show_suggestions(chosen=following[0] if following else None)
-        if following:
-            self._suggestion_chosen()
-        return row
-
-    def _accept(self) -> None:
-        row = self._decide("accepted")
-        name = self.names.get(row["code_id"], row["code_id"])
-        self._say(f"Accepted {name} at {row['start']:,}–{row['end']:,} ({row['origin']}).", "ok")
-
-    def _reject(self) -> None:
-        row = self._decide("rejected")
-        name = self.names.get(row["code_id"], row["code_id"])
-        self._say(f"Rejected {name} at {row['start']:,}–{row['end']:,}.", "info")
-
-    def suggestion_decisions(self) -> pd.DataFrame:
-        """The suggestions accepted or rejected in this panel, with ``decision`` and ``coder``."""
-        return pd.DataFrame(self._decisions, columns=[*SUGGESTION_COLUMNS, "decision", "coder"])
+        self._show_coding_codes()
+        self._say(f"Removed the coding {description}.", "ok")
 
 
 # -- small helpers ---------------------------------------------------------------------------------
 
 
-def _first_words(text: str, n: int = 8) -> str:
-    words = text.split()
-    return " ".join(words[:n]) + (" …" if len(words) > n else "")
-
-
 def _segment_label(number: int, text: str) -> str:
-    return f"{number:>3} · {_first_words(text)}"
+    return f"{number:>3} · {first_words(text)}"

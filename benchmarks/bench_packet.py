@@ -72,7 +72,7 @@ def figures() -> list[tuple[str, str, float, str]]:
         (SECTION, "assemble_packet", assemble_s, "s"),
         (SECTION, "export_packet to PDF (assembly included)", export_s, "s"),
         (SECTION, "pages", len(pages), "pages"),
-        (SECTION, "sections (summary and one per measure)", len(packet.sections), "sections"),
+        (SECTION, "sections (summary, one per measure, actions)", len(packet.sections), "sections"),
         (SECTION, "smallest printed text", float(pages["smallest_pt"].min()), "pt"),
         (SECTION, "least full page (the last aside)", float(body["fill"].min()), "of a page"),
     ]

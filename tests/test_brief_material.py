@@ -29,10 +29,13 @@ pytestmark = pytest.mark.slow
 
 #: What each kind of study leaves out of the sample: its study.yml keys and its files.
 STRANDS = {
-    "notes": ({"surveys", "process_maps", "event_logs"}, ["survey", "process"]),
+    "notes": (
+        {"surveys", "process_maps", "event_logs"},
+        ["survey", "process", "measures.yml", "measures"],
+    ),
     "survey": (
         {"codebook", "codings", "process_maps", "event_logs"},
-        ["notes", "process", "codings", "codebook.yml", "autocode.yml"],
+        ["notes", "process", "codings", "codebook.yml", "autocode.yml", "measures.yml"],
     ),
     "log": (
         {"codebook", "codings", "surveys", "process_maps"},
@@ -43,6 +46,7 @@ STRANDS = {
             "codebook.yml",
             "autocode.yml",
             "process/permit_process.yml",
+            "measures.yml",
         ],
     ),
 }

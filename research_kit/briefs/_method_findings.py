@@ -61,7 +61,12 @@ def method_section(
                 f"{times.min():%-d %B %Y} to {times.max():%-d %B %Y}",
             )
         )
-    missing = [_STRANDS[strand] for strand, present in material.items() if not present]
+    # measures are built on the other strands, not raw material of their own: not listed
+    missing = [
+        _STRANDS[strand]
+        for strand, present in material.items()
+        if not present and strand in _STRANDS
+    ]
     if missing:
         rows.append(("Not part of this study", join_words(missing) + ": no section shows them"))
     rows.append(

@@ -42,6 +42,7 @@ from research_kit.briefs._interview_findings import (
     primary_coder,
     resolve_theme,
 )
+from research_kit.briefs._measure_findings import measures_section
 from research_kit.briefs._method_findings import method_section
 from research_kit.briefs._process_detail import process_detail_section
 from research_kit.briefs._process_findings import (
@@ -169,7 +170,7 @@ def assemble_findings(
     >>> _ = iv.import_shipped_codings(study)  # an explicit write; the brief only reads
     >>> findings = assemble_findings(study, ward="Ward 2")
     >>> [section.id for section in findings.sections], findings.method.id
-    (['interviews', 'survey', 'themes', 'process'], 'method')
+    (['interviews', 'survey', 'themes', 'process', 'measures'], 'method')
     >>> 3 <= len(findings.headlines) <= 5
     True
     >>> study.close()
@@ -293,6 +294,8 @@ def assemble_findings(
                     lambda: process_detail_section(study, log, ward=ward),
                 )
             )
+    if material["measures"]:
+        sections.append(cache.section(("measures",), lambda own: measures_section(study), facts))
     set_filters = active_filters(
         ward=ward, theme=theme_id and _theme_name(themes, theme_id), group=group
     )
@@ -336,8 +339,10 @@ def study_material(study) -> dict[str, bool]:
     """Which strands a study holds, each the material of one part of its brief.
 
     ``interviews``: interview notes; ``survey``: a survey listed in ``study.yml``;
-    ``process``: an event log listed there. A brief shows the sections of the strands
-    present and says in its method which were not part of the study.
+    ``process``: an event log listed there; ``measures``: a ``measures.yml`` (performance
+    measures, computed from the other strands or from their own files). A brief shows the
+    sections of the strands present and says in its method which raw material (interviews,
+    survey, log) was not part of the study.
 
     Examples
     --------
@@ -345,12 +350,13 @@ def study_material(study) -> dict[str, bool]:
     >>> from research_kit import open_study
     >>> with open_study(pathlib.Path(tempfile.mkdtemp()) / "new") as study:
     ...     study_material(study)
-    {'interviews': False, 'survey': False, 'process': False}
+    {'interviews': False, 'survey': False, 'process': False, 'measures': False}
     """
     return {
         "interviews": bool(study.documents()),
         "survey": bool(study.settings.surveys),
         "process": bool(study.settings.event_logs),
+        "measures": bool(study.settings.measures and study.settings.measures.exists()),
     }
 
 
@@ -542,3 +548,12 @@ def _city_name(study_name: str) -> str:
             break
         words.append(word)
     return " ".join(words) or str(study_name)
+
+
+def through_gate(findings: Findings, gate: StakeholderGate) -> Findings:
+    """Every text of ``findings`` through ``gate``: the last pass before anything is shown.
+
+    The findings brief ends with it; so does any other brief made of the same parts (the
+    Stat meeting packet of :mod:`research_kit.briefs.packet`).
+    """
+    return _through_gate(findings, gate)

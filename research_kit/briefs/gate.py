@@ -99,7 +99,8 @@ def _terms(study, documents: list) -> pd.DataFrame:
         if doc.attributes.get("interviewer") not in (None, "")
     ]
     terms = pd.DataFrame(rows, columns=["term", "kind"])
-    terms = terms[terms["term"].map(_specific_enough)]
+    # astype(bool): an empty object mask would select columns, not rows (a study with no notes)
+    terms = terms[terms["term"].map(_specific_enough).astype(bool)]
     keys = terms["term"].map(term_key)
     return terms[~keys.duplicated()].reset_index(drop=True)
 

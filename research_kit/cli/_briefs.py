@@ -60,6 +60,15 @@ def add_brief_commands(commands: argparse._SubParsersAction) -> None:
         help="who the brief is for: public (role-only quotes), council (ward by ward first) or "
         "department (process detail); default: the notebook's AUDIENCE",
     )
+    brief_export.add_argument(
+        "--packet",
+        action="store_true",
+        help="the Stat meeting packet instead: a summary page of every measure's status, then "
+        "a page per measure (chart, status, owner, narrative, follow-up actions)",
+    )
+    brief_export.add_argument(
+        "--as-of", help="the meeting's date for overdue actions, YYYY-MM-DD (default: today)"
+    )
     brief_export.set_defaults(run=_run_brief_export)
 
     audit = commands.add_parser(
@@ -114,6 +123,13 @@ def _run_brief_export(args: argparse.Namespace) -> int:
 
     parameters = brief_parameters(args.notebook or _findings_brief())
     study_folder = Path(args.study) if args.study else parameters.study
+    if getattr(args, "packet", False):
+        from research_kit.briefs.packet import export_packet
+
+        with open_study(study_folder, create=False) as study:
+            path = export_packet(study, args.output, to=args.to, as_of=args.as_of)
+        print(f"wrote {path}")
+        return EXIT_OK
     audience = args.audience or parameters.audience
     path = export_findings(study_folder, args.output, to=args.to, audience=audience)
     print(f"wrote {path}")

@@ -174,7 +174,7 @@ def validate_measures(
     if not isinstance(data, YamlMap) or not isinstance(data.get("measures"), list):
         hint = "start the file with 'measures:' and list one '- id: …' entry per measure"
         return [], [Problem(path, "has no list of measures", hint, line=1)]
-    problems = _unknown_keys(data, ("measures",), path, "the top level")
+    problems = unknown_keys(data, ("measures",), path, "the top level")
     context = _Context(path, problems, _known(event_logs), _known(surveys))
     measures, seen = [], {}
     for entry, line in zip(data["measures"], _item_lines(data["measures"]), strict=True):
@@ -213,7 +213,8 @@ def _item_lines(items: list) -> list[int | None]:
     return list(items.item_lines) if isinstance(items, YamlList) else [None] * len(items)
 
 
-def _unknown_keys(entry: YamlMap, known: Iterable[str], path: Path, where: str) -> list[Problem]:
+def unknown_keys(entry: YamlMap, known: Iterable[str], path: Path, where: str) -> list[Problem]:
+    """A problem for each field of ``entry`` not in ``known``, on its line (with a guess)."""
     known = tuple(known)
     return [
         Problem(
@@ -236,7 +237,7 @@ def _measure(entry: Any, line: int | None, context: _Context) -> Measure | None:
     before = len(context.problems)
     measure_id = str(entry.get("id") or "")
     where = f"measure {measure_id!r}" if measure_id else "a measure"
-    context.problems += _unknown_keys(entry, MEASURE_KEYS, context.path, where)
+    context.problems += unknown_keys(entry, MEASURE_KEYS, context.path, where)
     if not _ID.match(measure_id):
         context.add(
             f"{where} needs an 'id' of letters, digits and underscores",
@@ -335,7 +336,7 @@ def _source(entry: YamlMap, where: str, context: _Context) -> MeasureSource | No
         )
         return None
     kind = kinds[0]
-    context.problems += _unknown_keys(
+    context.problems += unknown_keys(
         source, SOURCE_KEYS[kind], context.path, f"{where}'s {kind} source"
     )
     name = _text(source.get(kind))
@@ -450,9 +451,7 @@ def _target(entry: YamlMap, where: str, context: _Context) -> Target | None:
         return Target(value=_number(target))
     if isinstance(target, YamlMap):
         low, high = _number(target.get("low")), _number(target.get("high"))
-        context.problems += _unknown_keys(
-            target, ("low", "high"), context.path, f"{where}'s target"
-        )
+        context.problems += unknown_keys(target, ("low", "high"), context.path, f"{where}'s target")
         if low is None or high is None or low > high:
             context.add(
                 f"{where}: a target range needs numbers 'low' ≤ 'high'",

@@ -5,8 +5,8 @@ source names a ``group`` column for an equity breakdown) from that file: the per
 either the value or a numerator and a denominator (a share or a rate). :func:`measure_values`
 returns them as a tidy table; :func:`chart_measure` charts them as the measure says (XmR, P,
 U or run chart, with its polarity, target, rebase points and baseline). :func:`check` is the
-room's part of ``research-kit check``: ``measures.yml`` and every CSV it names, each problem
-with its file and line.
+room's part of ``research-kit check``: ``measures.yml``, every CSV it names and the follow-up
+actions of ``actions.yml``, each problem with its file and line.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from research_kit.errors import MeasuresError, Problem
+from research_kit.measures.actions import actions_path, validate_actions
 from research_kit.measures.attribute import rate_chart_by
 from research_kit.measures.definitions import Measure, Target, validate_measures
 from research_kit.measures.runchart import run_chart
@@ -44,6 +45,9 @@ def check(settings: StudySettings) -> list[Problem]:
                 measure_values(measure, settings.folder, measures_file=path)
             except MeasuresError as exc:
                 problems.append(exc.as_problem())
+    actions = actions_path(path)
+    if actions.exists():
+        problems += validate_actions(actions, measures=[measure.id for measure in measures])[1]
     return problems
 
 

@@ -254,7 +254,8 @@ def test_the_pdf_prints_the_swimlane_over_pages_at_7_pt(hostile):
     (figure,) = findings.section("process").figures
     assert len(figure.print_pages) > 1
     # the screen keeps one drawing; print shows the pages instead
-    assert html.count('class="rk-svg rk-print-page"') == len(figure.print_pages)
+    process_html = html.split('id="process"')[1].split("<section")[0]
+    assert process_html.count('class="rk-svg rk-print-page"') == len(figure.print_pages)
     assert "rk-section-wide" not in html.split('id="process"')[0].rsplit("<section", 1)[-1]
     document = pdfium.PdfDocument(str(pdf_path))
     try:

@@ -19,7 +19,7 @@ from research_kit.briefs.content import PRINT_WIDTH, SUPPRESSED, FigureSpec, Sec
 from research_kit.errors import ResearchKitError
 from research_kit.measures.charts import measure_figure
 from research_kit.measures.describe import measure_alt_text, rule_words
-from research_kit.viz import figure_svg
+from research_kit.viz import figure_svg, renamed_ids
 
 __all__ = [
     "MeasureCharts",
@@ -339,7 +339,7 @@ def measures_section(study, *, caution: float = ms.DEFAULT_CAUTION) -> Section:
         figure.caption = f"The measure most in need of attention: {measure.name}."
         # printed as a page-able figure: the PDF puts the status table first and the chart
         # after it, so a chart that does not fit below the table leaves no short page behind
-        figure.print_pages = [figure.svg]
+        figure.print_pages = [renamed_ids(figure.svg, "print")]  # ids unique in the page
         figures.append(figure)
     return Section(
         id="measures",

@@ -85,6 +85,9 @@ class LazyPages(Sequence[str]):
     (2, '<SVG>1</SVG>', True, 1)
     >>> upper == ["<SVG>1</SVG>", "<SVG>2</SVG>"]
     True
+    >>> import pickle
+    >>> pickle.loads(pickle.dumps(upper))
+    LazyPages(2 pages)
     """
 
     def __init__(self, draw: Callable[[], Sequence[str]]) -> None:
@@ -117,6 +120,11 @@ class LazyPages(Sequence[str]):
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]  # equal to lists, so unhashable like them
+
+    def __getstate__(self) -> dict:
+        # A saved or copied brief holds its pages: the drawing function (often a closure) is
+        # not picklable, and the copy may be read where the study is not at hand.
+        return {"_draw": None, "_pages": self._drawn()}
 
     def __repr__(self) -> str:
         drawn = "not drawn yet" if self._pages is None else f"{len(self._pages)} pages"

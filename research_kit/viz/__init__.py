@@ -10,7 +10,8 @@ hatched and labelled, never drawn as a value. Its parts, one concept each:
 - :mod:`~research_kit.viz.charts`: :func:`bar_chart`, :func:`heatmap`, :func:`line_chart`.
 - :mod:`~research_kit.viz.likert`: :func:`likert_bars`, diverging bars of rating scales.
 - :mod:`~research_kit.viz.shares`: :func:`share_by_group`, a share by group with intervals.
-- :mod:`~research_kit.viz.svg`: :func:`figure_svg` and :func:`inline_svg`, figures for HTML.
+- :mod:`~research_kit.viz.svg`: :func:`figure_svg` and :func:`inline_svg`, figures for HTML;
+  :func:`renamed_ids`, the same drawing twice in one page.
 
 Import from here: ``from research_kit.viz import bar_chart, style``.
 
@@ -28,7 +29,7 @@ from __future__ import annotations
 from research_kit.viz.charts import bar_chart, heatmap, line_chart
 from research_kit.viz.likert import likert_bars
 from research_kit.viz.shares import share_by_group
-from research_kit.viz.svg import figure_svg, inline_svg
+from research_kit.viz.svg import figure_svg, inline_svg, renamed_ids
 from research_kit.viz.theme import (
     DIVERGING_NEGATIVE,
     DIVERGING_POSITIVE,
@@ -53,6 +54,7 @@ __all__ = [
     "likert_bars",
     "line_chart",
     "percent_axis",
+    "renamed_ids",
     "set_theme",
     "share_by_group",
     "style",

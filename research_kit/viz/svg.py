@@ -66,3 +66,22 @@ def inline_svg(svg: str, alt: str = "") -> str:
         svg,
         count=1,
     )
+
+
+def renamed_ids(svg: str, tag: str) -> str:
+    """An inline SVG (from :func:`inline_svg`) with every id and reference to one renamed.
+
+    The same drawing shown twice in one page (on screen, and again as a print page) needs ids
+    of its own each time: ``tag`` is added after the drawing's prefix.
+
+    Examples
+    --------
+    >>> svg = '<svg><path id="rk0123abcd-p1"/><use href="#rk0123abcd-p1"/></svg>'
+    >>> renamed_ids(svg, "print")
+    '<svg><path id="rk0123abcd-print-p1"/><use href="#rk0123abcd-print-p1"/></svg>'
+    """
+    return re.sub(
+        r'\b(id="|url\(#|href="#)(rk[0-9a-f]{8})-',
+        lambda m: f"{m.group(1)}{m.group(2)}-{tag}-",
+        svg,
+    )

@@ -95,7 +95,13 @@ def test_assemble_gives_every_section_with_content(sample_study_path):
     with open_study(sample_study_path) as study:
         import_shipped_codings(study)
         findings = assemble_findings(study)
-    assert [s.id for s in findings.sections] == ["interviews", "survey", "themes", "process"]
+    assert [s.id for s in findings.sections] == [
+        "interviews",
+        "survey",
+        "themes",
+        "process",
+        "equity",
+    ]
     assert findings.method.id == "method"
     assert 3 <= len(findings.headlines) <= 5
     assert all(line.strip() for line in findings.headlines)

@@ -50,7 +50,7 @@ def equity_section(study, basis: SurveyBasis | None, log: pd.DataFrame | None) -
         outcomes += _survey_outcomes(study, basis)
     if log is not None and "ward" in log.columns:
         outcomes += _process_outcomes(study, log)
-    found = [outcome for outcome in outcomes if _hardest(outcome[2]) is not None]
+    found = [o for o in outcomes if o[2] is not None and _hardest(o[2]) is not None]
     if not found:
         return None
     records, sentences, figures = [], [], []
@@ -108,9 +108,7 @@ def _survey_outcomes(study, basis: SurveyBasis) -> list:
         plan = likert_plan(basis.survey, item, scale, by=by, min_cell_size=study.min_cell_size)
         shares = _protected(shares, plan, by=by)
         shares = shares[~is_non_answer(shares["group"].astype(str))].reset_index(drop=True)
-        rows = places.disparity(
-            shares, by="group", value="share", se="se", low="ci_low", high="ci_high"
-        )
+        rows = _compare(shares, by="group", value="share", se="se", low="ci_low", high="ci_high")
         name = f"Satisfied ({_box_words(scale)}) with \u201c{item.strip()}\u201d"
         mapped = shares.rename(columns={"group": "ward"}) if by == "ward" else None
         outcomes.append((name, GROUP_LABELS.get(by, by), rows, mapped))
@@ -149,7 +147,7 @@ def _process_outcomes(study, log: pd.DataFrame) -> list:
         for deadline, table in summary.groupby("deadline", sort=False):
             table = table.assign(decided=table["n_within"] + table["n_breached"])
             table = table[table["suppressed"] | (table["decided"] > 0)].reset_index(drop=True)
-            rows = places.disparity(table, by="group", numerator="n_within", denominator="decided")
+            rows = _compare(table, by="group", numerator="n_within", denominator="decided")
             name = f"{deadline}: share of cases within the deadline"
             mapped = table.rename(columns={"group": "ward"}).assign(
                 share_within=table["n_within"] / table["decided"]
@@ -179,8 +177,15 @@ def _median_days(study, log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
     table = table.assign(suppressed=counts["suppressed"].to_numpy(bool))
     table.loc[table["suppressed"], ["median_days", "n"]] = np.nan
-    rows = places.disparity(table, by="ward", value="median_days", polarity="lower_is_better")
+    rows = _compare(table, by="ward", value="median_days", polarity="lower_is_better")
     return rows, table
+
+
+def _compare(table: pd.DataFrame, **options) -> pd.DataFrame | None:
+    """:func:`places.disparity` of ``table``; None when fewer than two groups can be shown."""
+    if (~table["suppressed"].astype(bool)).sum() < 2:
+        return None
+    return places.disparity(table, **options)
 
 
 def _hardest(rows: pd.DataFrame) -> pd.Series | None:

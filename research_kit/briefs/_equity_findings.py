@@ -26,7 +26,7 @@ import pandas as pd
 from research_kit import places, privacy
 from research_kit import process as pm
 from research_kit.briefs._survey_basis import SurveyBasis
-from research_kit.briefs.content import GROUP_LABELS, FigureSpec, Section, Table
+from research_kit.briefs.content import GROUP_LABELS, PRINT_WIDTH, FigureSpec, Section, Table
 from research_kit.briefs.protection import likert_plan
 from research_kit.errors import ResearchKitError
 from research_kit.survey import is_non_answer, top_box
@@ -35,6 +35,8 @@ __all__ = ["equity_section"]
 
 #: The survey groups compared besides the ward (when the survey records them).
 _SURVEY_GROUPS = ("ward", "race_ethnicity")
+#: The longest map title drawn at full size (characters).
+_LONGEST_TITLE = 50
 #: The value column of each mapped outcome, and how a map's legend and alt text name it.
 _MAPPED = {
     "share": "share satisfied",
@@ -240,8 +242,10 @@ def _map(study, table: pd.DataFrame, name: str) -> FigureSpec | None:
         value,
         study=study,
         count="decided" if "decided" in table.columns else "n",
-        title=name,
+        # A long survey question is in the caption: a long title would be drawn smaller.
+        title=name if len(name) <= _LONGEST_TITLE else label.capitalize(),
         value_label=label,
+        width=PRINT_WIDTH,  # drawn at print size, so no label shrinks under 7 pt on paper
     )
     return FigureSpec(
         drawn.svg(),

@@ -107,8 +107,8 @@ def _method(findings) -> dict[str, str]:
     ("kind", "sections", "missing"),
     [
         ("notes", ["interviews"], "a survey and an event log of the process"),
-        ("survey", ["survey", "themes"], "interviews and an event log of the process"),
-        ("log", ["process"], "interviews and a survey"),
+        ("survey", ["survey", "themes", "equity"], "interviews and an event log of the process"),
+        ("log", ["process", "equity"], "interviews and a survey"),
     ],
 )
 def test_each_study_gets_the_sections_of_its_material(briefs, kind, sections, missing):

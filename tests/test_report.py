@@ -101,6 +101,7 @@ def test_assemble_gives_every_section_with_content(sample_study_path):
         "themes",
         "process",
         "measures",
+        "equity",
     ]
     assert findings.method.id == "method"
     assert 3 <= len(findings.headlines) <= 5

@@ -100,6 +100,10 @@ def _section_rules(section_id: str, *, audience: Audience, log_has_ward: bool) -
         "wards": {
             "ward": "It compares every ward, so it is not filtered by ward ({value} is marked)."
         },
+        "equity": {
+            "ward": "It compares every ward, so it is not broken down by ward ({value} is one "
+            "of the wards compared)."
+        },
         "method": {
             "ward": "The method describes the whole study (it is not broken down by ward); the "
             "ward filter narrows the sections above."

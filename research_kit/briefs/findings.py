@@ -2,8 +2,8 @@
 
 :func:`assemble_findings` re-runs the analyses from the raw data and the study database and
 returns a :class:`Findings`: plain-language headlines, one :class:`Section` per strand of the
-study (interviews, survey, the themes of the survey's open answers, process) and a method
-appendix. Every number, table, chart (SVG
+study (interviews, survey, the themes of the survey's open answers, process, who is hit
+hardest) and a method appendix. Every number, table, chart (SVG
 text) and quote a reader sees comes from here, so the Voila dashboard and the PDF findings
 always agree. Rendering lives in :mod:`research_kit.briefs.report`.
 
@@ -35,6 +35,7 @@ import pandas as pd
 
 from research_kit import interviews as iv
 from research_kit import process as pm
+from research_kit.briefs._equity_findings import equity_section
 from research_kit.briefs._filter_notes import active_filters, with_filter_notes
 from research_kit.briefs._interview_findings import (
     interviews_section,
@@ -170,7 +171,7 @@ def assemble_findings(
     >>> _ = iv.import_shipped_codings(study)  # an explicit write; the brief only reads
     >>> findings = assemble_findings(study, ward="Ward 2")
     >>> [section.id for section in findings.sections], findings.method.id
-    (['interviews', 'survey', 'themes', 'process', 'measures'], 'method')
+    (['interviews', 'survey', 'themes', 'process', 'measures', 'equity'], 'method')
     >>> 3 <= len(findings.headlines) <= 5
     True
     >>> study.close()
@@ -296,6 +297,9 @@ def assemble_findings(
             )
     if material["measures"]:
         sections.append(cache.section(("measures",), lambda own: measures_section(study), facts))
+    # Who is hit hardest: it compares every ward, so one ward's brief shows the same section.
+    equity = cache.value("equity", lambda: equity_section(study, basis, full_log))
+    sections += [equity] if equity is not None else []
     set_filters = active_filters(
         ward=ward, theme=theme_id and _theme_name(themes, theme_id), group=group
     )

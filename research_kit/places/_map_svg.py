@@ -14,7 +14,7 @@ import re
 __all__ = ["interactive_svg", "standalone_html", "without_metadata"]
 
 _FOCUS_STYLE = (
-    "<style>.rk-place{outline:none}.rk-place:hover path,.rk-place:focus path"
+    '<style type="text/css">.rk-place{outline:none}.rk-place:hover path,.rk-place:focus path'
     "{stroke:#000000 !important;stroke-width:2.5px !important}</style>"
 )
 
